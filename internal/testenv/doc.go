@@ -1,0 +1,13 @@
+// Package testenv is Rigel's test bed: the real parts tests run against.
+//
+//   - StartCluster: a real etcd + kube-apiserver on loopback (binaries built by
+//     testbed/build.sh into $RIGEL_TESTBED_DIR or ~/.cache/rigel-testbed/bin), with an
+//     admin token, RBAC, and a kubeconfig file. No controllers run.
+//   - StartGitServer: the real git http-backend over smart HTTP with token auth.
+//   - StartGitHub: a fake GitHub serving the real REST API's paths and JSON shapes under
+//     /api/v3, validating every request against GitHub's own OpenAPI description.
+//   - Payload, IssueComment, Sign, PostWebhook: real webhook payloads, signed.
+//
+// Child processes get SIGKILL when the test binary dies (Linux), so a crashed test leaves
+// no servers behind; Stop removes their temp dirs.
+package testenv
