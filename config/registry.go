@@ -1,0 +1,143 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/util/retry"
+)
+
+// Registry reads and updates the sources registry, the ConfigMap helmsman-git-sources.
+// It keeps no state: several Registries (replicas) may update the same ConfigMap at once.
+type Registry struct {
+	client    kubernetes.Interface
+	namespace string
+	backoff   wait.Backoff
+}
+
+// updateBackoff is long enough for dozens of writers racing on one ConfigMap: jittered
+// so they spread out, about 30 s in total at worst.
+var updateBackoff = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Factor: 1.4, Jitter: 1.0, Cap: time.Second}
+
+// NewRegistry returns the registry kept in namespace.
+func NewRegistry(client kubernetes.Interface, namespace string) *Registry {
+	return &Registry{client: client, namespace: namespace, backoff: updateBackoff}
+}
+
+// Load returns the registry. A missing ConfigMap is an empty registry; the legacy layout is
+// migrated in memory (Load never writes).
+func (r *Registry) Load(ctx context.Context) (*Sources, error) {
+	cm, err := r.client.CoreV1().ConfigMaps(r.namespace).Get(ctx, SourcesConfigMap, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return &Sources{Version: SchemaVersion, Repos: []Repo{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to read ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
+	}
+	s, _, err := decodeData(ctx, cm.Data)
+	if err != nil {
+		return nil, fmt.Errorf("failed to load registry from ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
+	}
+	return s, nil
+}
+
+// mutateError carries an error that retrying cannot fix out of the retry loop: the caller's
+// (fromMutate) or a broken registry. It has no Unwrap on purpose: it must never look
+// retriable.
+type mutateError struct {
+	err        error
+	fromMutate bool
+}
+
+func (e *mutateError) Error() string { return e.err.Error() }
+
+func retriable(err error) bool {
+	var me *mutateError
+	if errors.As(err, &me) {
+		return false
+	}
+	return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) ||
+		apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err)
+}
+
+// Update reads the registry (migrating the legacy layout), applies mutate and writes the
+// result with the ConfigMap's resourceVersion, creating the ConfigMap when missing. On a
+// write conflict it reads again and reapplies mutate, so concurrent updates never lose one;
+// mutate must therefore only depend on the Sources it is given. An error from mutate aborts
+// with nothing written and is returned as is. Update returns the registry as written.
+func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
+	var out *Sources
+	err := retry.OnError(r.backoff, retriable, func() error {
+		s, err := r.updateOnce(ctx, mutate)
+		if err != nil {
+			return err
+		}
+		out = s
+		return nil
+	})
+	var me *mutateError
+	if errors.As(err, &me) {
+		if me.fromMutate {
+			return nil, me.err
+		}
+		err = me.err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to update ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
+	}
+	return out, nil
+}
+
+func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
+	cms := r.client.CoreV1().ConfigMaps(r.namespace)
+	cm, err := cms.Get(ctx, SourcesConfigMap, metav1.GetOptions{})
+	missing := apierrors.IsNotFound(err)
+	if err != nil && !missing {
+		return nil, fmt.Errorf("failed to read: %w", err)
+	}
+	var old map[string]string
+	if !missing {
+		old = cm.Data
+	}
+	s, _, err := decodeData(ctx, old)
+	if err != nil {
+		return nil, &mutateError{err: err} // a broken registry does not heal by retrying
+	}
+	if err := mutate(s); err != nil {
+		return nil, &mutateError{err: err, fromMutate: true}
+	}
+	sortSources(s)
+	data, err := encodeData(old, s)
+	if err != nil {
+		return nil, &mutateError{err: err}
+	}
+	switch {
+	case missing:
+		_, err = cms.Create(ctx, &corev1.ConfigMap{
+			ObjectMeta: metav1.ObjectMeta{
+				Name:      SourcesConfigMap,
+				Namespace: r.namespace,
+				Labels:    map[string]string{"app.kubernetes.io/managed-by": "rigel"},
+			},
+			Data: data,
+		}, metav1.CreateOptions{FieldManager: "rigel"})
+	case maps.Equal(data, cm.Data):
+		return s, nil // nothing changed
+	default:
+		cm = cm.DeepCopy()
+		cm.Data = data // carries cm.ResourceVersion: a concurrent write makes this a Conflict
+		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to write: %w", err)
+	}
+	return s, nil
+}

@@ -1,0 +1,157 @@
+package config
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// Settings is the bot's configuration. Printing, logging or marshalling Settings redacts
+// PrivateKey, WebhookSecret and Token.
+type Settings struct {
+	Namespace       string
+	ListenAddr      string
+	GitHubAPIURL    string // ends with '/'
+	GitHubWebURL    string // ends with '/'; derived from GitHubAPIURL when unset
+	AppID           int64
+	PrivateKey      []byte // PEM
+	WebhookSecret   string
+	Token           string // personal access token, when not running as a GitHub App
+	TokenLogin      string // the login the token belongs to
+	Kubeconfig      string // empty: in-cluster config, else $KUBECONFIG
+	CacheDir        string
+	DiffConcurrency int
+	Workers         int
+	QueueSize       int
+	ApplyWait       time.Duration
+	LogLevel        string
+
+	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
+}
+
+// SecretGetter returns the data of Secret namespace/name. An error satisfying
+// apierrors.IsNotFound means the Secret does not exist.
+type SecretGetter func(ctx context.Context, namespace, name string) (map[string][]byte, error)
+
+// SecretGetterFor reads Secrets with client.
+func SecretGetterFor(client kubernetes.Interface) SecretGetter {
+	return func(ctx context.Context, namespace, name string) (map[string][]byte, error) {
+		sec, err := client.CoreV1().Secrets(namespace).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return sec.Data, nil
+	}
+}
+
+// serviceAccountNamespaceFile holds the pod's namespace when running in a cluster.
+var serviceAccountNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+
+// Keys of the Secret helmsman-github.
+const (
+	SecretKeyAppID         = "app-id"
+	SecretKeyPrivateKey    = "private-key"
+	SecretKeyWebhookSecret = "webhook-secret"
+	SecretKeyToken         = "token"
+	SecretKeyLogin         = "login"
+)
+
+func defaultSettings() *Settings {
+	ns := "rigel"
+	if b, err := os.ReadFile(serviceAccountNamespaceFile); err == nil && strings.TrimSpace(string(b)) != "" {
+		ns = strings.TrimSpace(string(b))
+	}
+	return &Settings{
+		Namespace:       ns,
+		ListenAddr:      ":8080",
+		GitHubAPIURL:    "https://api.github.com/",
+		CacheDir:        filepath.Join(os.TempDir(), "rigel-cache"),
+		DiffConcurrency: 32,
+		Workers:         4,
+		QueueSize:       100,
+		ApplyWait:       2 * time.Minute,
+		LogLevel:        "info",
+	}
+}
+
+// LoadSettings builds the settings from, in increasing precedence: defaults, the YAML file
+// named by RIGEL_CONFIG, and the environment (RIGEL_NAMESPACE, RIGEL_LISTEN,
+// RIGEL_GITHUB_API_URL, RIGEL_GITHUB_WEB_URL, RIGEL_APP_ID, RIGEL_PRIVATE_KEY or
+// RIGEL_PRIVATE_KEY_FILE, RIGEL_WEBHOOK_SECRET, RIGEL_GITHUB_TOKEN, RIGEL_GITHUB_LOGIN,
+// RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
+// RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL). Then the Secret helmsman-github in
+// Namespace fills the credentials still empty. secrets nil means no cluster; a missing
+// Secret is fine, and an unreachable one is logged and reported by Validate only when
+// credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:
+// call Validate.
+func LoadSettings(ctx context.Context, getenv func(string) string, secrets SecretGetter) (*Settings, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	s := defaultSettings()
+	if path := getenv("RIGEL_CONFIG"); path != "" {
+		if err := s.applyFile(path); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.applyEnv(getenv); err != nil {
+		return nil, err
+	}
+	if secrets != nil {
+		data, err := secrets(ctx, s.Namespace, CredentialSecret)
+		switch {
+		case apierrors.IsNotFound(err):
+			zerolog.Ctx(ctx).Debug().Str("namespace", s.Namespace).Str("secret", CredentialSecret).Msg("no credentials Secret")
+		case err != nil:
+			s.secretErr = fmt.Errorf("could not read Secret %s/%s: %w", s.Namespace, CredentialSecret, err)
+			zerolog.Ctx(ctx).Warn().Err(s.secretErr).Msg("credentials Secret unreachable")
+		default:
+			if err := s.applySecret(data); err != nil {
+				return nil, err
+			}
+		}
+	}
+	s.normalize()
+	return s, nil
+}
+
+// normalize adds trailing slashes to URLs and derives GitHubWebURL.
+func (s *Settings) normalize() {
+	if s.GitHubAPIURL != "" && !strings.HasSuffix(s.GitHubAPIURL, "/") {
+		s.GitHubAPIURL += "/"
+	}
+	if s.GitHubWebURL == "" {
+		s.GitHubWebURL = webURLFor(s.GitHubAPIURL)
+	}
+	if s.GitHubWebURL != "" && !strings.HasSuffix(s.GitHubWebURL, "/") {
+		s.GitHubWebURL += "/"
+	}
+}
+
+// webURLFor: https://api.github.com/ → https://github.com/;
+// https://ghe.example.com/api/v3/ → https://ghe.example.com/.
+func webURLFor(api string) string {
+	switch {
+	case api == "":
+		return ""
+	case strings.Contains(api, "://api.github.com"):
+		return "https://github.com/"
+	case strings.HasSuffix(api, "/api/v3/"):
+		return strings.TrimSuffix(api, "api/v3/")
+	default:
+		return api
+	}
+}
+
+// UsesApp reports whether the bot authenticates as a GitHub App (else with a token).
+func (s *Settings) UsesApp() bool {
+	return s.AppID != 0 && len(s.PrivateKey) > 0
+}

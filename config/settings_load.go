@@ -1,0 +1,175 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// settingsFile is the YAML file named by RIGEL_CONFIG. Empty fields leave the default.
+type settingsFile struct {
+	Namespace       string `json:"namespace"`
+	ListenAddr      string `json:"listenAddr"`
+	GitHubAPIURL    string `json:"githubAPIURL"`
+	GitHubWebURL    string `json:"githubWebURL"`
+	AppID           int64  `json:"appID"`
+	PrivateKey      string `json:"privateKey"`
+	PrivateKeyFile  string `json:"privateKeyFile"`
+	WebhookSecret   string `json:"webhookSecret"`
+	Token           string `json:"token"`
+	TokenLogin      string `json:"tokenLogin"`
+	Kubeconfig      string `json:"kubeconfig"`
+	CacheDir        string `json:"cacheDir"`
+	DiffConcurrency int    `json:"diffConcurrency"`
+	Workers         int    `json:"workers"`
+	QueueSize       int    `json:"queueSize"`
+	ApplyWait       string `json:"applyWait"` // Go duration: "2m"
+	LogLevel        string `json:"logLevel"`
+}
+
+func (s *Settings) applyFile(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("failed to read config file: %w", err)
+	}
+	var f settingsFile
+	if err := yaml.UnmarshalStrict(b, &f); err != nil {
+		return fmt.Errorf("failed to parse config file %s: %w", path, err)
+	}
+	if f.PrivateKey != "" && f.PrivateKeyFile != "" {
+		return fmt.Errorf("config file %s: set only one of privateKey and privateKeyFile", path)
+	}
+	setStr(&s.Namespace, f.Namespace)
+	setStr(&s.ListenAddr, f.ListenAddr)
+	setStr(&s.GitHubAPIURL, f.GitHubAPIURL)
+	setStr(&s.GitHubWebURL, f.GitHubWebURL)
+	if f.AppID != 0 {
+		s.AppID = f.AppID
+	}
+	if f.PrivateKey != "" {
+		s.PrivateKey = []byte(f.PrivateKey)
+	}
+	if f.PrivateKeyFile != "" {
+		if s.PrivateKey, err = os.ReadFile(f.PrivateKeyFile); err != nil {
+			return fmt.Errorf("config file %s: failed to read private key file: %w", path, err)
+		}
+	}
+	setStr(&s.WebhookSecret, f.WebhookSecret)
+	setStr(&s.Token, f.Token)
+	setStr(&s.TokenLogin, f.TokenLogin)
+	setStr(&s.Kubeconfig, f.Kubeconfig)
+	setStr(&s.CacheDir, f.CacheDir)
+	setInt(&s.DiffConcurrency, f.DiffConcurrency)
+	setInt(&s.Workers, f.Workers)
+	setInt(&s.QueueSize, f.QueueSize)
+	if f.ApplyWait != "" {
+		if s.ApplyWait, err = time.ParseDuration(f.ApplyWait); err != nil {
+			return fmt.Errorf("config file %s: applyWait: %w", path, err)
+		}
+	}
+	setStr(&s.LogLevel, f.LogLevel)
+	return nil
+}
+
+func (s *Settings) applyEnv(getenv func(string) string) error {
+	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
+	setStr(&s.ListenAddr, getenv("RIGEL_LISTEN"))
+	setStr(&s.GitHubAPIURL, getenv("RIGEL_GITHUB_API_URL"))
+	setStr(&s.GitHubWebURL, getenv("RIGEL_GITHUB_WEB_URL"))
+	if v := getenv("RIGEL_APP_ID"); v != "" {
+		id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			return fmt.Errorf("RIGEL_APP_ID %q is not a number", v)
+		}
+		s.AppID = id
+	}
+	key, keyFile := getenv("RIGEL_PRIVATE_KEY"), getenv("RIGEL_PRIVATE_KEY_FILE")
+	switch {
+	case key != "" && keyFile != "":
+		return fmt.Errorf("set only one of RIGEL_PRIVATE_KEY and RIGEL_PRIVATE_KEY_FILE")
+	case key != "":
+		if !strings.Contains(key, "\n") { // one-line form with literal \n
+			key = strings.ReplaceAll(key, `\n`, "\n")
+		}
+		s.PrivateKey = []byte(key)
+	case keyFile != "":
+		b, err := os.ReadFile(keyFile)
+		if err != nil {
+			return fmt.Errorf("failed to read RIGEL_PRIVATE_KEY_FILE: %w", err)
+		}
+		s.PrivateKey = b
+	}
+	setStr(&s.WebhookSecret, getenv("RIGEL_WEBHOOK_SECRET"))
+	setStr(&s.Token, getenv("RIGEL_GITHUB_TOKEN"))
+	setStr(&s.TokenLogin, getenv("RIGEL_GITHUB_LOGIN"))
+	setStr(&s.Kubeconfig, getenv("RIGEL_KUBECONFIG"))
+	setStr(&s.CacheDir, getenv("RIGEL_CACHE_DIR"))
+	for _, e := range []struct {
+		name string
+		dst  *int
+	}{
+		{"RIGEL_DIFF_CONCURRENCY", &s.DiffConcurrency},
+		{"RIGEL_WORKERS", &s.Workers},
+		{"RIGEL_QUEUE_SIZE", &s.QueueSize},
+	} {
+		if v := getenv(e.name); v != "" {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%s %q is not a number", e.name, v)
+			}
+			*e.dst = n
+		}
+	}
+	if v := getenv("RIGEL_APPLY_WAIT"); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("RIGEL_APPLY_WAIT %q is not a duration like 2m", v)
+		}
+		s.ApplyWait = d
+	}
+	setStr(&s.LogLevel, getenv("RIGEL_LOG_LEVEL"))
+	return nil
+}
+
+// applySecret fills the credentials still empty from the Secret's data. Errors never quote
+// the Secret's values.
+func (s *Settings) applySecret(data map[string][]byte) error {
+	if v := strings.TrimSpace(string(data[SecretKeyAppID])); v != "" && s.AppID == 0 {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("key %s of Secret %s/%s is not a number", SecretKeyAppID, s.Namespace, CredentialSecret)
+		}
+		s.AppID = id
+	}
+	if v := data[SecretKeyPrivateKey]; len(v) > 0 && len(s.PrivateKey) == 0 {
+		s.PrivateKey = v
+	}
+	setStr(&s.WebhookSecret, secretString(s.WebhookSecret, data[SecretKeyWebhookSecret]))
+	setStr(&s.Token, secretString(s.Token, data[SecretKeyToken]))
+	setStr(&s.TokenLogin, secretString(s.TokenLogin, data[SecretKeyLogin]))
+	return nil
+}
+
+// secretString returns the Secret's value (without trailing newline) when cur is empty.
+func secretString(cur string, v []byte) string {
+	if cur != "" {
+		return ""
+	}
+	return strings.TrimRight(string(v), "\r\n")
+}
+
+func setStr(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}
+
+func setInt(dst *int, v int) {
+	if v != 0 {
+		*dst = v
+	}
+}

@@ -1,0 +1,107 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/rs/zerolog"
+)
+
+const redacted = "[redacted]"
+
+// redactedSettings is Settings as it may be shown: credentials replaced by "[redacted]"
+// when set and "" when not.
+type redactedSettings struct {
+	Namespace       string `json:"namespace"`
+	ListenAddr      string `json:"listenAddr"`
+	GitHubAPIURL    string `json:"githubAPIURL"`
+	GitHubWebURL    string `json:"githubWebURL"`
+	AppID           int64  `json:"appID"`
+	PrivateKey      string `json:"privateKey"`
+	WebhookSecret   string `json:"webhookSecret"`
+	Token           string `json:"token"`
+	TokenLogin      string `json:"tokenLogin"`
+	Kubeconfig      string `json:"kubeconfig"`
+	CacheDir        string `json:"cacheDir"`
+	DiffConcurrency int    `json:"diffConcurrency"`
+	Workers         int    `json:"workers"`
+	QueueSize       int    `json:"queueSize"`
+	ApplyWait       string `json:"applyWait"`
+	LogLevel        string `json:"logLevel"`
+}
+
+func hide(set bool) string {
+	if set {
+		return redacted
+	}
+	return ""
+}
+
+func (s Settings) redacted() redactedSettings {
+	return redactedSettings{
+		Namespace:       s.Namespace,
+		ListenAddr:      s.ListenAddr,
+		GitHubAPIURL:    s.GitHubAPIURL,
+		GitHubWebURL:    s.GitHubWebURL,
+		AppID:           s.AppID,
+		PrivateKey:      hide(len(s.PrivateKey) > 0),
+		WebhookSecret:   hide(s.WebhookSecret != ""),
+		Token:           hide(s.Token != ""),
+		TokenLogin:      s.TokenLogin,
+		Kubeconfig:      s.Kubeconfig,
+		CacheDir:        s.CacheDir,
+		DiffConcurrency: s.DiffConcurrency,
+		Workers:         s.Workers,
+		QueueSize:       s.QueueSize,
+		ApplyWait:       s.ApplyWait.String(),
+		LogLevel:        s.LogLevel,
+	}
+}
+
+// String shows the settings with credentials redacted.
+func (s Settings) String() string {
+	r := s.redacted()
+	return fmt.Sprintf("Settings{Namespace:%q ListenAddr:%q GitHubAPIURL:%q GitHubWebURL:%q AppID:%d PrivateKey:%q WebhookSecret:%q Token:%q TokenLogin:%q Kubeconfig:%q CacheDir:%q DiffConcurrency:%d Workers:%d QueueSize:%d ApplyWait:%s LogLevel:%q}",
+		r.Namespace, r.ListenAddr, r.GitHubAPIURL, r.GitHubWebURL, r.AppID, r.PrivateKey, r.WebhookSecret, r.Token, r.TokenLogin,
+		r.Kubeconfig, r.CacheDir, r.DiffConcurrency, r.Workers, r.QueueSize, r.ApplyWait, r.LogLevel)
+}
+
+// GoString makes %#v redact too.
+func (s Settings) GoString() string { return "config." + s.String() }
+
+// Format makes every fmt verb (%v, %+v, %#v, %s, %d, ...) print the redacted form.
+func (s Settings) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		_, _ = io.WriteString(f, s.GoString())
+		return
+	}
+	_, _ = io.WriteString(f, s.String())
+}
+
+// MarshalJSON encodes the settings with credentials redacted.
+func (s Settings) MarshalJSON() ([]byte, error) {
+	return json.Marshal(s.redacted())
+}
+
+// MarshalZerologObject logs the settings with credentials redacted:
+// log.Info().Object("settings", s).
+func (s Settings) MarshalZerologObject(e *zerolog.Event) {
+	r := s.redacted()
+	e.Str("namespace", r.Namespace).
+		Str("listenAddr", r.ListenAddr).
+		Str("githubAPIURL", r.GitHubAPIURL).
+		Str("githubWebURL", r.GitHubWebURL).
+		Int64("appID", r.AppID).
+		Str("privateKey", r.PrivateKey).
+		Str("webhookSecret", r.WebhookSecret).
+		Str("token", r.Token).
+		Str("tokenLogin", r.TokenLogin).
+		Str("kubeconfig", r.Kubeconfig).
+		Str("cacheDir", r.CacheDir).
+		Int("diffConcurrency", r.DiffConcurrency).
+		Int("workers", r.Workers).
+		Int("queueSize", r.QueueSize).
+		Str("applyWait", r.ApplyWait).
+		Str("logLevel", r.LogLevel)
+}
