@@ -1,0 +1,115 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/handlers"
+	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// HookPath is where GitHub delivers webhooks.
+const HookPath = githubapp.DefaultWebhookRoute
+
+// App is a running Rigel.
+type App struct {
+	Echo     *echo.Echo
+	Runner   *commands.Runner
+	BotLogin string
+	kube     *kube.Client
+	log      zerolog.Logger
+}
+
+// New builds Rigel from validated settings and a cluster client.
+func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.Logger) (*App, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	clients, err := githubclient.New(githubclient.Credentials{
+		APIURL: s.GitHubAPIURL, AppID: s.AppID, PrivateKey: s.PrivateKey, Token: s.Token, TokenLogin: s.TokenLogin,
+	})
+	if err != nil {
+		return nil, err
+	}
+	login, err := clients.Login(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("failed to learn who Rigel is on GitHub: %w", err)
+	}
+	runner := &commands.Runner{
+		Registry:  config.NewRegistry(kc.Typed, s.Namespace),
+		Git:       gitsrc.New(s.CacheDir),
+		Engine:    &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency},
+		BotLogin:  login,
+		ApplyWait: s.ApplyWait,
+	}
+	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	dispatcher := githubapp.NewEventDispatcher(
+		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
+		s.WebhookSecret,
+		githubapp.WithScheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
+			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
+				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
+			}))),
+	)
+	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			c.SetRequest(c.Request().WithContext(log.WithContext(c.Request().Context())))
+			return next(c)
+		}
+	})
+	e.POST(HookPath, echo.WrapHandler(http.MaxBytesHandler(dispatcher, 25<<20)))
+	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", a.ready)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	a.Echo = e
+	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
+	return a, nil
+}
+
+// ready answers 200 when the cluster answers.
+func (a *App) ready(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	if err := a.kube.Typed.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctx).Error(); err != nil {
+		return c.String(http.StatusServiceUnavailable, "cluster not reachable\n")
+	}
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// Serve serves HTTP on the listener until ctx ends, then shuts down gracefully.
+func (a *App) Serve(ctx context.Context, l net.Listener) error {
+	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("failed to serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("failed to shut down HTTP: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/rigel-gitops/rigel/internal/testenv"
+)
+
+const (
+	objects     = 200
+	concurrency = 32
+	runs        = 5
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		os.Exit(floor(os.Args[2:]))
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type sample struct {
+	wall   time.Duration
+	maxRSS int64 // KiB
+}
+
+type row struct {
+	name    string
+	samples []sample
+}
+
+func (r row) median() sample {
+	s := append([]sample(nil), r.samples...)
+	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
+	m := s[len(s)/2]
+	for _, x := range s {
+		m.maxRSS = max(m.maxRSS, x.maxRSS)
+	}
+	return m
+}
+
+// measure runs a command and returns its wall time and peak memory; want lists exit codes
+// that are not failures (kubectl diff and bot diff exit 1 when there are changes).
+func measure(want []int, name string, args ...string) (sample, error) {
+	cmd := exec.Command(name, args...)
+	out, err := os.CreateTemp("", "bench-out-")
+	if err != nil {
+		return sample{}, err
+	}
+	defer os.Remove(out.Name())
+	cmd.Stdout, cmd.Stderr = out, out
+	start := time.Now()
+	err = cmd.Run()
+	wall := time.Since(start)
+	code := cmd.ProcessState.ExitCode()
+	ok := err == nil
+	for _, w := range want {
+		ok = ok || code == w
+	}
+	if !ok {
+		b, _ := os.ReadFile(out.Name())
+		return sample{}, fmt.Errorf("%s %v: exit %d: %v\n%s", name, args, code, err, tail(b))
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	return sample{wall: wall, maxRSS: ru.Maxrss}, nil
+}
+
+func tail(b []byte) []byte {
+	if len(b) > 2000 {
+		return b[len(b)-2000:]
+	}
+	return b
+}
+
+func writeFolder(dir, ns string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i := 0; i < objects; i++ {
+		y := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%03d\n  namespace: %s\n  labels:\n    app: bench\ndata:\n  index: %q\n  payload: %q\n", i, ns, strconv.Itoa(i), fmt.Sprintf("value-%d-abcdefghijklmnopqrstuvwxyz", i))
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("cm-%03d.yaml", i)), []byte(y), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func run() error {
+	fmt.Println("starting the local kube-apiserver and etcd…")
+	c, err := testenv.StartCluster()
+	if err != nil {
+		return err
+	}
+	defer c.Stop()
+	work, err := os.MkdirTemp("", "rigel-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+	bot := filepath.Join(work, "bot")
+	fmt.Println("building bot…")
+	if out, err := exec.Command("go", "build", "-o", bot, "./cmd/bot").CombinedOutput(); err != nil {
+		return fmt.Errorf("failed to build bot: %v\n%s", err, out)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		return fmt.Errorf("kubectl not found (it is at /usr/bin/kubectl on these machines): %w", err)
+	}
+	kcfg := c.Kubeconfig
+	folders := map[string]string{}
+	for _, ns := range []string{"bench-rigel", "bench-kubectl", "bench-floor"} {
+		if err := c.CreateNamespace(ns); err != nil {
+			return err
+		}
+		folders[ns] = filepath.Join(work, ns, "manifests")
+		if err := writeFolder(folders[ns], ns); err != nil {
+			return err
+		}
+	}
+	var rows []row
+	add := func(name string, n int, want []int, prog string, args ...string) error {
+		r := row{name: name}
+		for i := 0; i < n; i++ {
+			s, err := measure(want, prog, args...)
+			if err != nil {
+				return err
+			}
+			r.samples = append(r.samples, s)
+		}
+		rows = append(rows, r)
+		fmt.Printf("  %-48s %8s\n", name, r.median().wall.Round(time.Millisecond))
+		return nil
+	}
+	fmt.Printf("measuring %d ConfigMaps, concurrency %d (median of %d runs for Rigel and the floor)…\n", objects, concurrency, runs)
+	steps := []func() error{
+		func() error {
+			return add("kubectl diff -R -f (200 to create)", 1, []int{1}, kubectl, "--kubeconfig", kcfg, "diff", "-R", "-f", folders["bench-kubectl"])
+		},
+		func() error {
+			return add("rigel: bot diff (200 to create)", runs, []int{1}, bot, "diff", "-q", "-kubeconfig", kcfg, "-concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
+		},
+		func() error {
+			return add("floor: 200 bare SSA dry-run requests", runs, nil, self, "floor", kcfg, "bench-floor", strconv.Itoa(concurrency))
+		},
+		func() error {
+			return add("kubectl apply --server-side -R -f", 1, nil, kubectl, "--kubeconfig", kcfg, "apply", "--server-side", "-R", "-f", folders["bench-kubectl"])
+		},
+		func() error {
+			return add("rigel: bot apply", 1, []int{1}, bot, "apply", "-q", "-kubeconfig", kcfg, "-concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
+		},
+		func() error {
+			return add("kubectl diff -R -f (200 unchanged)", 1, nil, kubectl, "--kubeconfig", kcfg, "diff", "-R", "-f", folders["bench-kubectl"])
+		},
+		func() error {
+			return add("rigel: bot diff (200 unchanged)", runs, nil, bot, "diff", "-q", "-kubeconfig", kcfg, "-concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
+		},
+	}
+	for _, s := range steps {
+		if err := s(); err != nil {
+			return err
+		}
+	}
+	report(rows)
+	return nil
+}
+
+func report(rows []row) {
+	by := map[string]sample{}
+	for _, r := range rows {
+		by[r.name] = r.median()
+	}
+	fmt.Printf("\n%-44s %10s %12s\n", "what (one process each)", "wall", "peak RSS")
+	for _, r := range rows {
+		m := r.median()
+		fmt.Printf("%-44s %10s %9.1f MiB\n", r.name, m.wall.Round(time.Millisecond), float64(m.maxRSS)/1024)
+	}
+	ratio := func(a, b string) float64 { return float64(by[a].wall) / float64(by[b].wall) }
+	fmt.Println()
+	fmt.Printf("diff (create):    rigel is %5.1fx faster than kubectl diff (goal ≥ 30x); %.2fx the floor (goal ≤ 2x)\n",
+		ratio("kubectl diff -R -f (200 to create)", "rigel: bot diff (200 to create)"), ratio("rigel: bot diff (200 to create)", "floor: 200 bare SSA dry-run requests"))
+	fmt.Printf("diff (unchanged): rigel is %5.1fx faster than kubectl diff; %.2fx the floor\n",
+		ratio("kubectl diff -R -f (200 unchanged)", "rigel: bot diff (200 unchanged)"), ratio("rigel: bot diff (200 unchanged)", "floor: 200 bare SSA dry-run requests"))
+	fmt.Printf("apply:            rigel is %5.1fx faster than kubectl apply --server-side (goal ≥ 10x)\n",
+		ratio("kubectl apply --server-side -R -f", "rigel: bot apply"))
+}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// local runs `bot diff PATH` or `bot apply PATH` against the current kubeconfig. Exit codes as
+// kubectl diff: 0 no changes, 1 changes (or, for apply, changes applied), 2 error.
+func local(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file")
+	name := fs.String("name", "", "deployment name stamped in helmsman.dev/source-repo (default: from the folder)")
+	concurrency := fs.Int("concurrency", 32, "requests in flight at once")
+	wait := fs.Duration("wait", 0, "apply: wait this long for health")
+	quiet := fs.Bool("q", false, "print only the summary")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(stderr, "usage: bot %s [flags] PATH\n", verb)
+		return 2
+	}
+	dir, err := filepath.Abs(fs.Arg(0))
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
+		return 2
+	}
+	if *name == "" {
+		*name = sync.DeploymentName(filepath.ToSlash(dir))
+	}
+	cfg, err := kube.LoadConfig(*kubeconfig)
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
+		return 2
+	}
+	kc, err := kube.New(cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
+		return 2
+	}
+	objs, err := sync.Render(os.DirFS(filepath.Dir(dir)), filepath.Base(dir))
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
+		return 2
+	}
+	engine := &sync.Engine{Kube: kc, Concurrency: *concurrency}
+	plan, err := engine.Diff(ctx, objs, sync.Provenance{Deployment: *name, Path: filepath.Base(dir)})
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
+		return 2
+	}
+	create, update, unchanged, failed := plan.Counts()
+	if !*quiet {
+		for _, c := range plan.Changes {
+			switch {
+			case c.Err != "":
+				fmt.Fprintf(stdout, "# %s refused: %s\n", c.Ref, c.Err)
+			case c.Diff != "":
+				fmt.Fprint(stdout, c.Diff)
+				if c.Diff[len(c.Diff)-1] != '\n' {
+					fmt.Fprintln(stdout)
+				}
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "%d to create, %d to change, %d unchanged, %d refused\n", create, update, unchanged, failed)
+	if failed > 0 {
+		return 2
+	}
+	if verb == "diff" {
+		if create+update > 0 {
+			return 1
+		}
+		return 0
+	}
+	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: *wait})
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
+		return 2
+	}
+	fmt.Fprintf(stderr, "apply %s in %s\n", res.Status, res.Finished.Sub(res.Started).Round(time.Millisecond))
+	if res.Status == "Failed" {
+		return 2
+	}
+	if create+update > 0 {
+		return 1
+	}
+	return 0
+}

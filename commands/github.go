@@ -1,0 +1,52 @@
+package commands
+
+import "context"
+
+// Repo is the repository a conversation happens in.
+type Repo struct {
+	Owner, Name   string
+	DefaultBranch string
+	CloneURL      string
+	Installation  int64
+}
+
+// FullName is "owner/name".
+func (r Repo) FullName() string { return r.Owner + "/" + r.Name }
+
+// Request is one comment (or issue body) that may hold commands.
+type Request struct {
+	DeliveryID string
+	Repo       Repo
+	Number     int   // issue or pull request number
+	IsPR       bool  // the conversation is a pull request
+	CommentID  int64 // 0 when the text is an issue's body
+	Author     string
+	Body       string
+}
+
+// PullHead is the head of a pull request.
+type PullHead struct {
+	SHA string
+	Ref string // the head branch name, for people
+}
+
+// IssueComment is a comment of a conversation, as far as Rigel needs it.
+type IssueComment struct {
+	ID     int64
+	Author string
+	Body   string
+}
+
+// GitHub is what commands need from GitHub, for one installation.
+type GitHub interface {
+	// Comment posts a comment and returns its id.
+	Comment(ctx context.Context, repo Repo, number int, body string) (int64, error)
+	// React adds a reaction ("eyes", "+1", "confused", ...) to a comment.
+	React(ctx context.Context, repo Repo, commentID int64, content string) error
+	// PullHead returns a pull request's current head.
+	PullHead(ctx context.Context, repo Repo, number int) (PullHead, error)
+	// Comments lists a conversation's comments, oldest first.
+	Comments(ctx context.Context, repo Repo, number int) ([]IssueComment, error)
+	// GitCredentials returns the user name and password for cloning the installation's repos.
+	GitCredentials(ctx context.Context) (string, string, error)
+}

@@ -1,0 +1,140 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Prefix starts every command line.
+const Prefix = "/rigel"
+
+// Command is one parsed command line.
+type Command struct {
+	Line  string            // the line as typed, for replies
+	Verb  string            // lower-case verb; "" for a bare "/rigel"
+	Args  []string          // positional arguments
+	Flags map[string]string // --name N / --name=N; boolean flags map to "true"
+}
+
+// Flag returns a flag's value and whether it was given.
+func (c Command) Flag(name string) (string, bool) {
+	v, ok := c.Flags[name]
+	return v, ok
+}
+
+// ParseError is a command line that cannot be read; its message says how to fix it.
+type ParseError struct {
+	Line string
+	Msg  string
+}
+
+func (e *ParseError) Error() string { return e.Msg }
+
+// booleanFlags take no value.
+var booleanFlags = map[string]bool{"all": true, "force": true}
+
+// Parse finds every command in a comment body, in order. Lines inside fenced code blocks and
+// quoted lines ("> ...") are not commands, so quoting an earlier reply runs nothing. Lines that
+// start with the prefix but cannot be parsed come back as ParseErrors in the same order.
+func Parse(body string) ([]Command, []error) {
+	var cmds []Command
+	var errs []error
+	inFence := false
+	for _, raw := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
+		line := strings.TrimSpace(raw)
+		if strings.HasPrefix(line, "```") || strings.HasPrefix(line, "~~~") {
+			inFence = !inFence
+			continue
+		}
+		if inFence || !hasPrefix(line) {
+			continue
+		}
+		cmd, err := parseLine(line)
+		if err != nil {
+			errs = append(errs, err)
+			cmds = append(cmds, Command{Line: line, Verb: "\x00error"})
+			continue
+		}
+		cmds = append(cmds, cmd)
+	}
+	return cmds, errs
+}
+
+func hasPrefix(line string) bool {
+	if len(line) < len(Prefix) || !strings.EqualFold(line[:len(Prefix)], Prefix) {
+		return false
+	}
+	rest := line[len(Prefix):]
+	return rest == "" || unicode.IsSpace(rune(rest[0]))
+}
+
+func parseLine(line string) (Command, error) {
+	if len(line) > 1000 {
+		return Command{}, &ParseError{Line: line[:40] + "…", Msg: "the command line is longer than 1000 characters"}
+	}
+	words, err := splitWords(line[len(Prefix):])
+	if err != nil {
+		return Command{}, &ParseError{Line: line, Msg: err.Error()}
+	}
+	cmd := Command{Line: line, Flags: map[string]string{}}
+	if len(words) == 0 {
+		return cmd, nil
+	}
+	cmd.Verb = strings.ToLower(words[0])
+	for i := 1; i < len(words); i++ {
+		w := words[i]
+		if !strings.HasPrefix(w, "--") || w == "--" {
+			cmd.Args = append(cmd.Args, w)
+			continue
+		}
+		name, val, hasVal := strings.Cut(w[2:], "=")
+		name = strings.ToLower(name)
+		switch {
+		case hasVal:
+		case booleanFlags[name]:
+			val = "true"
+		case i+1 < len(words) && !strings.HasPrefix(words[i+1], "--"):
+			i++
+			val = words[i]
+		default:
+			return Command{}, &ParseError{Line: line, Msg: fmt.Sprintf("the flag `--%s` needs a value, e.g. `--%s web`", name, name)}
+		}
+		cmd.Flags[name] = val
+	}
+	return cmd, nil
+}
+
+// splitWords splits on white space, keeping "double" or 'single' quoted words whole.
+func splitWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	var quote rune
+	inWord := false
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '"' || r == '\'':
+			quote, inWord = r, true
+		case unicode.IsSpace(r):
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("a quote (%c) is not closed", quote)
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}

@@ -1,0 +1,195 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// preview is a plan and what it was made from.
+type preview struct {
+	Plan   *sync.Plan
+	Target target
+}
+
+// plan renders and diffs one deployment at a target (or at an exact commit).
+func (c *call) plan(ctx context.Context, dep config.Deployment, t target) (*preview, error) {
+	snap, err := c.fetch(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := sync.Render(snap, dep.Path)
+	if err != nil {
+		return nil, renderError(dep.Path, t, snap.Commit, err)
+	}
+	plan, err := c.r.Engine.Diff(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit})
+	if err != nil {
+		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
+	}
+	plan.Deployment, plan.Path, plan.Commit = dep.Name, dep.Path, snap.Commit
+	return &preview{Plan: plan, Target: t}, nil
+}
+
+func runDiff(ctx context.Context, c *call) (string, error) { return c.previewAll(ctx, false) }
+func runSync(ctx context.Context, c *call) (string, error) { return c.previewAll(ctx, true) }
+
+func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
+	if err := c.checkFlags("all"); err != nil {
+		return "", err
+	}
+	repo, deps, err := c.deployments(ctx)
+	if err != nil {
+		return "", err
+	}
+	t, err := c.head(ctx, repo.Branch)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, dep := range deps {
+		p, err := c.plan(ctx, dep, t)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, renderPlan(c.req.Repo.FullName(), p, arm))
+	}
+	return strings.Join(parts, "\n\n---\n\n"), nil
+}
+
+// planMarker is the hidden identity of an armed plan in a sync comment.
+var planMarker = regexp.MustCompile(`<!-- rigel:plan deployment=([a-z0-9-]+) commit=([0-9a-f]{40}) digest=([0-9a-f]{64}) -->`)
+
+// appliedMarker marks a plan as applied, so it is not applied twice.
+var appliedMarker = regexp.MustCompile(`<!-- rigel:applied deployment=([a-z0-9-]+) digest=([0-9a-f]{64}) -->`)
+
+func planMarkerFor(p *sync.Plan) string {
+	return fmt.Sprintf("<!-- rigel:plan deployment=%s commit=%s digest=%s -->", p.Deployment, p.Commit, p.Digest)
+}
+
+func appliedMarkerFor(p *sync.Plan) string {
+	return fmt.Sprintf("<!-- rigel:applied deployment=%s digest=%s -->", p.Deployment, p.Digest)
+}
+
+type armed struct {
+	Commit, Digest string
+	Applied        bool
+}
+
+// lastArmed finds the newest plan Rigel itself armed for a deployment in this conversation.
+func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
+	comments, err := c.gh.Comments(ctx, c.req.Repo, c.req.Number)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the comments of #%d: %w", c.req.Number, err)
+	}
+	var last *armed
+	for _, cm := range comments {
+		if !strings.EqualFold(cm.Author, c.r.BotLogin) {
+			continue // anyone can type a marker; only Rigel's own count
+		}
+		for _, m := range planMarker.FindAllStringSubmatch(cm.Body, -1) {
+			if m[1] == name {
+				last = &armed{Commit: m[2], Digest: m[3]}
+			}
+		}
+		for _, m := range appliedMarker.FindAllStringSubmatch(cm.Body, -1) {
+			if last != nil && m[1] == name && m[2] == last.Digest {
+				last.Applied = true
+			}
+		}
+	}
+	return last, nil
+}
+
+func runApply(ctx context.Context, c *call) (string, error) {
+	if err := c.checkFlags("all"); err != nil {
+		return "", err
+	}
+	repo, deps, err := c.deployments(ctx)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, dep := range deps {
+		part, err := c.applyOne(ctx, repo, dep)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, "\n\n---\n\n"), nil
+}
+
+func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment) (string, error) {
+	log := zerolog.Ctx(ctx).With().Str("deployment", dep.Name).Logger()
+	mu := c.r.lock(dep.Name)
+	mu.Lock()
+	defer mu.Unlock()
+
+	a, err := c.lastArmed(ctx, dep.Name)
+	if err != nil {
+		return "", err
+	}
+	if a == nil {
+		return "", userErrorf("nothing was previewed for `%s` in this conversation, so there is nothing to apply. Run `/rigel sync %s` to preview it and arm the apply.", dep.Name, dep.Name)
+	}
+	if a.Applied {
+		return "", userErrorf("the last preview of `%s` (`%s`) was already applied. Run `/rigel sync %s` to preview again.", dep.Name, shortSHA(a.Commit), dep.Name)
+	}
+	now, err := c.head(ctx, repo.Branch)
+	if err != nil {
+		return "", err
+	}
+	if now.Commit == "" { // a branch: learn where it points now
+		snap, err := c.fetch(ctx, now)
+		if err != nil {
+			return "", err
+		}
+		now.Commit = snap.Commit
+	}
+	if now.Commit != a.Commit {
+		return "", &UserError{Msg: fmt.Sprintf("the preview of `%s` was for `%s`, but %s is now `%s`. Nothing was applied. Run `/rigel sync %s` to preview the new commit.", dep.Name, shortSHA(a.Commit), now.Label, shortSHA(now.Commit), dep.Name)}
+	}
+	p, err := c.plan(ctx, dep, target{Ref: now.Ref, Commit: a.Commit, Label: now.Label})
+	if err != nil {
+		return "", err
+	}
+	if p.Plan.Digest != a.Digest {
+		log.Info().Str("armed", a.Digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
+		return "", userErrorf("the cluster or the folder changed since `/rigel sync %s` previewed `%s`, so the preview no longer shows what would happen. Nothing was applied. Run `/rigel sync %s` to preview again.", dep.Name, shortSHA(a.Commit), dep.Name)
+	}
+	res, err := c.r.Engine.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: c.r.ApplyWait})
+	if err != nil {
+		return "", fmt.Errorf("failed to apply %s at %s: %w", dep.Name, shortSHA(a.Commit), err)
+	}
+	last := config.LastSync{Commit: a.Commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: resultMessage(res)}
+	if _, err := c.r.Registry.Update(ctx, func(s *config.Sources) error { return s.SetLastSync(dep.Name, last) }); err != nil {
+		log.Error().Err(err).Msg("failed to record the sync")
+		return renderApplied(c.req.Repo.FullName(), p, res, fmt.Errorf("failed to record the sync in %s: %w", config.SourcesConfigMap, err)), nil
+	}
+	return renderApplied(c.req.Repo.FullName(), p, res, nil), nil
+}
+
+// resultMessage is the one-line summary kept in the registry.
+func resultMessage(res *sync.Result) string {
+	var created, updated, unchanged, failed int
+	for _, o := range res.Objects {
+		switch o.Action {
+		case sync.ActionCreate:
+			created++
+		case sync.ActionUpdate:
+			updated++
+		case sync.ActionUnchanged:
+			unchanged++
+		default:
+			failed++
+		}
+	}
+	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed)
+}

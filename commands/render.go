@@ -1,0 +1,296 @@
+package commands
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// blockSep separates the blocks of a reply that splitComment may put into different comments.
+// It is an HTML comment, so it is invisible where it stays.
+const blockSep = "\n<!-- rigel:block -->\n"
+
+func code(s string) string {
+	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// fence returns a code fence longer than any run of backticks in s.
+func fence(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
+func errorReply(line, msg, hint string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "❌ %s — %s", code(short(line)), msg)
+	if hint != "" {
+		b.WriteString("\n\n" + hint)
+	}
+	return b.String()
+}
+
+func failureReply(line string, err error) string {
+	return fmt.Sprintf("⚠️ %s failed: %s\n\nNothing about what you typed is wrong: this is a failure on Rigel's side or of something it depends on. Run the command again; if it keeps failing, Rigel's logs have the details.", code(short(line)), err.Error())
+}
+
+func renderHelp(verbs []verb, lead string) string {
+	var b strings.Builder
+	if lead == "" {
+		lead = "Rigel previews and applies Kubernetes manifests from this repo, from comments."
+	}
+	b.WriteString(lead + "\n\n| command | what it does |\n|---|---|\n")
+	for _, v := range verbs {
+		fmt.Fprintf(&b, "| %s | %s |\n", code(v.usage), strings.ReplaceAll(v.summary, "|", "\\|"))
+	}
+	b.WriteString("\nSeveral commands in one comment run in order, one reply each. In a pull request, `diff`, `sync` and `apply` use the PR's head; elsewhere the repo's branch.\n\n")
+	b.WriteString("**Next:** `/rigel add-deployment` to see the folders of this repo that hold manifests.")
+	return b.String()
+}
+
+func renderList(repo string, r *config.Repo) string {
+	if r == nil || len(r.Deployments) == 0 {
+		return fmt.Sprintf("%s has no deployments yet.\n\n**Next:** `/rigel add-deployment` lists the folders that hold manifests, each with the command to register it.", repo)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s has %d deployment%s, synced from branch %s.\n\n", repo, len(r.Deployments), plural(len(r.Deployments)), code(r.Branch))
+	b.WriteString("| deployment | folder | last sync | commit | status |\n|---|---|---|---|---|\n")
+	for _, d := range r.Deployments {
+		when, commit, status := "never", "—", "—"
+		if ls := d.LastSync; ls != nil {
+			when = ls.Time.UTC().Format(time.RFC3339)
+			commit = code(shortSHA(ls.Commit))
+			status = ls.Status
+			if ls.Message != "" {
+				status += " (" + ls.Message + ")"
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(d.Name), code(d.Path), when, commit, status)
+	}
+	fmt.Fprintf(&b, "\n**Next:** `/rigel diff %s` shows what applying it would change.", r.Deployments[0].Name)
+	return b.String()
+}
+
+func renderAdded(repo string, d config.Deployment, branch, commit string, objects int) string {
+	return fmt.Sprintf("✅ Registered deployment %s: folder %s of %s, branch %s (%d object%s at %s).\n\nIts objects will carry `%s: %s` and `%s: %s` once applied.\n\n**Next:** `/rigel diff %s` shows what applying it would change.",
+		code(d.Name), code(d.Path), repo, code(branch), objects, plural(objects), code(shortSHA(commit)),
+		sync.AnnotationSourceRepo, d.Name, sync.AnnotationSourcePath, d.Path, d.Name)
+}
+
+func renderRemoved(d config.Deployment) string {
+	return fmt.Sprintf("✅ Removed deployment %s (folder %s). Nothing in the cluster was changed or deleted; its objects keep their `%s` annotation.\n\n**Next:** `/rigel list` shows what is left.",
+		code(d.Name), code(d.Path), sync.AnnotationSourceRepo)
+}
+
+func renderFolders(repo, label, commit string, folders []string, registered map[string]string) string {
+	if len(folders) == 0 {
+		return fmt.Sprintf("No folder of %s on %s (`%s`) holds Kubernetes manifests (`*.yaml`, `*.yml` or `*.json` with `apiVersion` and `kind`, or a `kustomization.yaml`).\n\n**Next:** push manifests, then `/rigel add-deployment PATH`.", repo, label, shortSHA(commit))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d folder%s of %s on %s (`%s`) hold%s manifests.\n\n| folder | register it with |\n|---|---|\n",
+		len(folders), plural(len(folders)), repo, label, shortSHA(commit), map[bool]string{true: "s", false: ""}[len(folders) == 1])
+	first := ""
+	for _, f := range folders {
+		if name, ok := registered[f]; ok {
+			fmt.Fprintf(&b, "| %s | registered as %s |\n", code(f), code(name))
+			continue
+		}
+		cmd := "/rigel add-deployment " + f
+		if first == "" {
+			first = cmd
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", code(f), code(cmd))
+	}
+	if first != "" {
+		fmt.Fprintf(&b, "\n**Next:** %s (add `--name NAME` to choose the name).", code(first))
+	} else {
+		b.WriteString("\n**Next:** every folder is registered: `/rigel list` shows them.")
+	}
+	return b.String()
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+var actionIcon = map[sync.Action]string{
+	sync.ActionCreate: "🆕 create", sync.ActionUpdate: "✏️ change", sync.ActionUnchanged: "unchanged", sync.ActionError: "⛔ refused",
+}
+
+func summaryCounts(p *sync.Plan) string {
+	create, update, unchanged, failed := p.Counts()
+	s := fmt.Sprintf("%d to create, %d to change, %d unchanged", create, update, unchanged)
+	if failed > 0 {
+		s += fmt.Sprintf(", %d refused by the cluster", failed)
+	}
+	return s
+}
+
+// renderPlan is the diff (or sync) comment of one deployment.
+func renderPlan(repo string, pv *preview, arm bool) string {
+	p := pv.Plan
+	create, update, _, failed := p.Counts()
+	verbWord := "diff"
+	if arm {
+		verbWord = "sync preview"
+	}
+	var blocks []string
+	var head strings.Builder
+	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p))
+	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, pv.Target.Label, p.Commit)
+	blocks = append(blocks, head.String())
+	for _, ch := range p.Changes {
+		if ch.Action == sync.ActionUnchanged {
+			continue
+		}
+		blocks = append(blocks, renderChange(ch))
+	}
+	if n := len(p.Changes) - create - update - failed; n > 0 {
+		var names []string
+		for _, ch := range p.Changes {
+			if ch.Action == sync.ActionUnchanged {
+				names = append(names, ch.Ref.String())
+			}
+		}
+		blocks = append(blocks, fmt.Sprintf("<details><summary>%d unchanged object%s</summary>\n\n%s\n\n</details>", n, plural(n), "- "+strings.Join(names, "\n- ")))
+	}
+	var tail strings.Builder
+	switch {
+	case failed > 0:
+		fmt.Fprintf(&tail, "**Next:** fix what the cluster refused, push, and run `/rigel %s %s` again.", map[bool]string{true: "sync", false: "diff"}[arm], p.Deployment)
+		if arm {
+			tail.WriteString(" Nothing is armed while an object is refused.")
+		}
+	case arm:
+		fmt.Fprintf(&tail, "**Next:** `/rigel apply %s` applies exactly this: commit `%s`, these changes. A new push or a change in the cluster since this preview makes apply refuse and ask for a new sync.", p.Deployment, shortSHA(p.Commit))
+		tail.WriteString("\n" + planMarkerFor(p))
+	case create+update == 0:
+		fmt.Fprintf(&tail, "**Next:** nothing to do: the cluster already matches. `/rigel sync %s` still arms an apply, e.g. to record the sync.", p.Deployment)
+	default:
+		fmt.Fprintf(&tail, "**Next:** `/rigel sync %s` to preview this again and arm `/rigel apply %s`.", p.Deployment, p.Deployment)
+	}
+	blocks = append(blocks, tail.String())
+	return strings.Join(blocks, blockSep)
+}
+
+func renderChange(ch sync.Change) string {
+	var b strings.Builder
+	open := ""
+	if ch.Action == sync.ActionError {
+		open = " open"
+	}
+	fmt.Fprintf(&b, "<details%s><summary>%s <code>%s</code>", open, actionIcon[ch.Action], ch.Ref.String())
+	if ch.Source != "" {
+		fmt.Fprintf(&b, " from <code>%s</code>", ch.Source)
+	}
+	if s := ch.Secret; s != nil {
+		var parts []string
+		for _, kv := range []struct {
+			word string
+			keys []string
+		}{{"added", s.Added}, {"changed", s.Changed}, {"removed", s.Removed}} {
+			if len(kv.keys) > 0 {
+				parts = append(parts, kv.word+": "+strings.Join(kv.keys, ", "))
+			}
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(&b, " — Secret keys %s", strings.Join(parts, "; "))
+		}
+	}
+	b.WriteString("</summary>\n\n")
+	if ch.Note != "" {
+		b.WriteString("> " + ch.Note + "\n\n")
+	}
+	if ch.Secret != nil {
+		b.WriteString("> Secret values are never shown: `***` stands for each value.\n\n")
+	}
+	if ch.Err != "" {
+		f := fence(ch.Err)
+		fmt.Fprintf(&b, "The cluster refused this object:\n\n%s\n%s\n%s\n\n", f, ch.Err, f)
+	}
+	if ch.Diff != "" {
+		f := fence(ch.Diff)
+		fmt.Fprintf(&b, "%sdiff\n%s\n%s\n\n", f, strings.TrimRight(ch.Diff, "\n"), f)
+	}
+	b.WriteString("</details>")
+	return b.String()
+}
+
+// renderApplied is the reply to an apply: the outcome per object.
+func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) string {
+	p := pv.Plan
+	counts := map[sync.Action]int{}
+	for _, o := range res.Objects {
+		counts[o.Action]++
+	}
+	icon := map[string]string{"Succeeded": "✅", "Unhealthy": "⚠️", "Failed": "❌"}[res.Status]
+	var blocks []string
+	blocks = append(blocks, fmt.Sprintf("%s **Rigel applied %s at %s: %s.** %d created, %d changed, %d unchanged, %d failed.\n\nFolder %s of %s, %s, commit `%s`; took %s.",
+		icon, code(p.Deployment), code(shortSHA(p.Commit)), res.Status, counts[sync.ActionCreate], counts[sync.ActionUpdate], counts[sync.ActionUnchanged], counts[sync.ActionError],
+		code(p.Path), repo, pv.Target.Label, p.Commit, res.Finished.Sub(res.Started).Round(time.Millisecond)))
+	objs := append([]sync.ObjectResult(nil), res.Objects...)
+	sort.SliceStable(objs, func(i, j int) bool { return rank(objs[i]) < rank(objs[j]) })
+	var t strings.Builder
+	fmt.Fprintf(&t, "<details%s><summary>%d object%s</summary>\n\n| object | applied | health | message |\n|---|---|---|---|\n", map[bool]string{true: " open", false: ""}[res.Status != "Succeeded"], len(objs), plural(len(objs)))
+	for _, o := range objs {
+		health := o.Health
+		if health == "" {
+			health = "—"
+		}
+		fmt.Fprintf(&t, "| <code>%s</code> | %s | %s | %s |\n", o.Ref.String(), o.Action, health, tableCell(o.Message))
+	}
+	t.WriteString("\n</details>")
+	blocks = append(blocks, t.String())
+	var tail strings.Builder
+	if recordErr != nil {
+		fmt.Fprintf(&tail, "⚠️ The objects were applied, but %v.\n\n", recordErr)
+	} else {
+		fmt.Fprintf(&tail, "Recorded as the last sync of %s in ConfigMap `%s`.\n\n", code(p.Deployment), config.SourcesConfigMap)
+	}
+	switch res.Status {
+	case "Succeeded":
+		tail.WriteString("**Next:** `/rigel list` shows the last sync of each deployment.")
+	default:
+		fmt.Fprintf(&tail, "**Next:** fix what failed, push, and run `/rigel sync %s` to preview again.", p.Deployment)
+	}
+	tail.WriteString("\n" + appliedMarkerFor(p))
+	blocks = append(blocks, tail.String())
+	return strings.Join(blocks, blockSep)
+}
+
+func rank(o sync.ObjectResult) int {
+	switch {
+	case o.Action == sync.ActionError:
+		return 0
+	case o.Health != "" && o.Health != "Current":
+		return 1
+	}
+	return 2
+}
+
+func tableCell(s string) string {
+	s = strings.ReplaceAll(s, "|", "\\|")
+	s = strings.ReplaceAll(s, "\n", " ")
+	return short2(s, 300)
+}
+
+func short2(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}

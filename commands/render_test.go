@@ -1,0 +1,88 @@
+package commands
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./commands -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file; got:\n%s", name, got)
+	}
+}
+
+const commit = "0123456789abcdef0123456789abcdef01234567"
+
+func samplePlan() *preview {
+	return &preview{Target: target{Label: "PR #7 head"}, Plan: &sync.Plan{
+		Deployment: "web", Path: "apps/web/k8s", Commit: commit, Digest: "d1d2d3d4d5d6d7d8d9d0e1e2e3e4e5e6e7e8e9e0f1f2f3f4f5f6f7f8f9f0a1a2",
+		Changes: []sync.Change{
+			{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: sync.ActionCreate, Source: "apps/web/k8s/ns.yaml",
+				Diff: "--- /dev/null\n+++ rigel/v1/Namespace/shop\n@@ -0,0 +1,4 @@\n+apiVersion: v1\n+kind: Namespace\n+metadata:\n+  name: shop\n"},
+			{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}, Action: sync.ActionUpdate, Source: "apps/web/k8s/deploy.yaml",
+				Diff: "--- live/apps/v1/Deployment/shop/web\n+++ rigel/apps/v1/Deployment/shop/web\n@@ -5,3 +5,3 @@\n spec:\n-  replicas: 2\n+  replicas: 3\n"},
+			{Ref: sync.Ref{Version: "v1", Kind: "Secret", Namespace: "shop", Name: "db"}, Action: sync.ActionUpdate, Source: "apps/web/k8s/secret.yaml",
+				Secret: &sync.SecretKeys{Added: []string{"token"}, Changed: []string{"password"}},
+				Diff:   "--- live/v1/Secret/shop/db\n+++ rigel/v1/Secret/shop/db\n@@ -1,4 +1,5 @@\n data:\n-  password: '*** (before)'\n+  password: '*** (after)'\n+  token: '*** (after)'\n"},
+			{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "web"}, Action: sync.ActionUnchanged},
+		},
+	}}
+}
+
+func TestRenderGolden(t *testing.T) {
+	failed := samplePlan()
+	failed.Plan.Changes = append(failed.Plan.Changes, sync.Change{Ref: sync.Ref{Version: "v1", Kind: "Service", Namespace: "shop", Name: "web"}, Action: sync.ActionError,
+		Err: `Service "web" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive`})
+	when := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	repo := &config.Repo{Repo: "acme/web", Branch: "main", Deployments: []config.Deployment{
+		{Name: "web", Path: "apps/web/k8s", LastSync: &config.LastSync{Commit: commit, Time: when, Status: "Succeeded", Message: "1 created, 1 changed, 2 unchanged, 0 failed"}},
+		{Name: "api", Path: "apps/api/k8s"},
+	}}
+	res := &sync.Result{Status: "Unhealthy", Started: when, Finished: when.Add(1500 * time.Millisecond), Objects: []sync.ObjectResult{
+		{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: sync.ActionCreate, Health: "Current"},
+		{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}, Action: sync.ActionUpdate, Health: "InProgress", Message: "Available: 1/3"},
+	}}
+	verbs := (&Runner{}).verbs()
+	tests := []struct{ name, got string }{
+		{"diff", renderPlan("acme/web", samplePlan(), false)},
+		{"sync", renderPlan("acme/web", samplePlan(), true)},
+		{"sync_refused", renderPlan("acme/web", failed, true)},
+		{"apply_unhealthy", renderApplied("acme/web", samplePlan(), res, nil)},
+		{"apply_unrecorded", renderApplied("acme/web", samplePlan(), &sync.Result{Status: "Succeeded", Started: when, Finished: when}, errors.New("failed to record the sync in helmsman-git-sources: conflict"))},
+		{"list", renderList("acme/web", repo)},
+		{"list_empty", renderList("acme/web", nil)},
+		{"folders", renderFolders("acme/web", "branch `main`", commit, []string{"apps/api/k8s", "apps/web/k8s"}, map[string]string{"apps/web/k8s": "web"})},
+		{"added", renderAdded("acme/web", config.Deployment{Name: "web", Path: "apps/web/k8s"}, "main", commit, 4)},
+		{"help", renderHelp(verbs, "")},
+		{"error", errorReply("/rigel dif web", "`dif` is not a Rigel command. Did you mean `diff`?", "Type `dif` again as `/rigel diff web`, or `/rigel help` for all commands.")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body := splitComment(tc.got)
+			if len(body) != 1 {
+				t.Fatalf("split into %d", len(body))
+			}
+			golden(t, tc.name, body[0])
+		})
+	}
+}

@@ -1,0 +1,187 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// Runner runs the commands of a request and replies in the conversation.
+type Runner struct {
+	Registry  *config.Registry
+	Git       *gitsrc.Source
+	Engine    *sync.Engine
+	BotLogin  string        // the login Rigel comments as; only its plan markers are trusted
+	ApplyWait time.Duration // how long apply waits for health
+
+	locks gosync.Map // deployment name → *gosync.Mutex: applies of one deployment never interleave
+}
+
+// UserError is a mistake in what someone typed: the reply says what and how to fix it, and
+// nothing is changed.
+type UserError struct{ Msg string }
+
+func (e *UserError) Error() string { return e.Msg }
+
+func userErrorf(format string, args ...any) error {
+	return &UserError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// call is one command being run.
+type call struct {
+	r   *Runner
+	gh  GitHub
+	req Request
+	cmd Command
+}
+
+type verb struct {
+	name    string
+	usage   string
+	summary string
+	run     func(ctx context.Context, c *call) (string, error)
+}
+
+func (r *Runner) verbs() []verb {
+	return []verb{
+		{"help", "/rigel help", "this list", runHelp},
+		{"list", "/rigel list", "the deployments of this repo and their last sync", runList},
+		{"add-deployment", "/rigel add-deployment [PATH] [--name NAME]", "register a manifest folder (without PATH: list the folders that hold manifests)", runAddDeployment},
+		{"remove-deployment", "/rigel remove-deployment NAME", "forget a deployment (nothing in the cluster is deleted)", runRemoveDeployment},
+		{"diff", "/rigel diff [NAME…|--all]", "show what applying the folder would change in the cluster", runDiff},
+		{"sync", "/rigel sync [NAME…|--all]", "the same preview, and arm `/rigel apply` for exactly that commit", runSync},
+		{"apply", "/rigel apply [NAME…|--all]", "apply exactly what the last `/rigel sync` previewed", runApply},
+	}
+}
+
+// Handle runs every command in the request, in order, each answered by its own comment.
+// It returns an error only when replying itself failed.
+func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
+	log := zerolog.Ctx(ctx)
+	cmds, parseErrs := Parse(req.Body)
+	if len(cmds) == 0 {
+		return nil
+	}
+	if req.CommentID != 0 {
+		if err := gh.React(ctx, req.Repo, req.CommentID, "eyes"); err != nil {
+			log.Warn().Err(err).Msg("failed to react to comment")
+		}
+	}
+	var errs []error
+	for _, cmd := range cmds {
+		var body string
+		if cmd.Verb == "\x00error" {
+			pe := parseErrs[0]
+			parseErrs = parseErrs[1:]
+			body = errorReply(cmd.Line, pe.Error()+".", "Type `/rigel help` for the commands.")
+		} else {
+			body = r.runOne(ctx, gh, req, cmd)
+		}
+		for _, part := range splitComment(body) {
+			if _, err := gh.Comment(ctx, req.Repo, req.Number, part); err != nil {
+				errs = append(errs, fmt.Errorf("failed to reply to %q on %s#%d: %w", cmd.Line, req.Repo.FullName(), req.Number, err))
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command) string {
+	log := zerolog.Ctx(ctx).With().Str("verb", cmd.Verb).Logger()
+	ctx = log.WithContext(ctx)
+	var v *verb
+	verbs := r.verbs()
+	for i := range verbs {
+		if verbs[i].name == cmd.Verb {
+			v = &verbs[i]
+		}
+	}
+	if v == nil {
+		names := make([]string, len(verbs))
+		for i, vb := range verbs {
+			names[i] = vb.name
+		}
+		if cmd.Verb == "" {
+			return renderHelp(verbs, "")
+		}
+		if s := suggest(cmd.Verb, names); s != "" {
+			return errorReply(cmd.Line, fmt.Sprintf("`%s` is not a Rigel command. Did you mean `%s`?", short(cmd.Verb), s),
+				fmt.Sprintf("Type `%s` again as `/rigel %s%s`, or `/rigel help` for all commands.", short(cmd.Verb), s, restOf(cmd)))
+		}
+		return errorReply(cmd.Line, fmt.Sprintf("`%s` is not a Rigel command.", short(cmd.Verb)), "Type `/rigel help` for the commands.")
+	}
+	start := time.Now()
+	body, err := v.run(ctx, &call{r: r, gh: gh, req: req, cmd: cmd})
+	var ue *UserError
+	switch {
+	case errors.As(err, &ue):
+		log.Info().Str("outcome", "refused").Str("reason", ue.Msg).Msg("command refused")
+		return errorReply(cmd.Line, ue.Msg, "")
+	case err != nil:
+		log.Error().Err(err).Str("outcome", "error").Msg("command failed")
+		return failureReply(cmd.Line, err)
+	}
+	log.Info().Str("outcome", "ok").Dur("took", time.Since(start)).Msg("command done")
+	return body
+}
+
+func restOf(cmd Command) string {
+	var b strings.Builder
+	for _, a := range cmd.Args {
+		b.WriteString(" " + a)
+	}
+	keys := make([]string, 0, len(cmd.Flags))
+	for k := range cmd.Flags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if cmd.Flags[k] == "true" && booleanFlags[k] {
+			b.WriteString(" --" + k)
+		} else {
+			b.WriteString(" --" + k + " " + cmd.Flags[k])
+		}
+	}
+	return b.String()
+}
+
+// short keeps user text quoted in replies short.
+func short(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:60]) + "…"
+	}
+	return s
+}
+
+// checkFlags refuses flags a verb does not take.
+func (c *call) checkFlags(allowed ...string) error {
+	for k := range c.cmd.Flags {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || a == k
+		}
+		if !ok {
+			if len(allowed) == 0 {
+				return userErrorf("`%s` takes no flags, and `--%s` was given.", c.cmd.Verb, short(k))
+			}
+			return userErrorf("`%s` does not take `--%s`; it takes `--%s`.", c.cmd.Verb, short(k), strings.Join(allowed, "`, `--"))
+		}
+	}
+	return nil
+}
+
+func (r *Runner) lock(name string) *gosync.Mutex {
+	m, _ := r.locks.LoadOrStore(name, &gosync.Mutex{})
+	return m.(*gosync.Mutex)
+}

@@ -1,0 +1,256 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	gosync "sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rigel-gitops/rigel/app"
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
+	"github.com/rigel-gitops/rigel/kube"
+)
+
+const webhookSecret = "e2e-webhook-secret"
+
+var (
+	cluster *testenv.Cluster
+	git     *testenv.GitServer
+	gh      *testenv.GitHub
+	kc      *kube.Client
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		var err error
+		if cluster, err = testenv.StartCluster(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		defer cluster.Stop()
+		if git, err = testenv.StartGitServer(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		defer git.Stop()
+		if gh, err = testenv.StartGitHub(git); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		defer gh.Stop()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := testenv.RunWorkloadStatus(ctx, cluster.Config); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		if kc, err = kube.New(cluster.Config); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+var seq atomic.Int64
+
+// unique returns a name no other test uses.
+func unique(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
+
+// bot is one running Rigel with its own namespace (so its registry is its own).
+type bot struct {
+	t         *testing.T
+	url       string
+	namespace string
+	app       *app.App
+}
+
+func startBot(t *testing.T) *bot {
+	t.Helper()
+	ns := unique("rigel-")
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	s := &config.Settings{
+		Namespace: ns, GitHubAPIURL: gh.URL(), AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
+		ApplyWait: 20 * time.Second,
+	}
+	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, s, kc, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = a.Serve(ctx, l); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: ns, app: a}
+}
+
+// repo is a test repository known to the git server and the fake GitHub.
+type repo struct {
+	full, branch string
+}
+
+func newRepo(t *testing.T, files map[string]string) repo {
+	t.Helper()
+	full := unique("acme/web")
+	if _, err := git.CreateRepo(full, "main", files); err != nil {
+		t.Fatal(err)
+	}
+	gh.AddRepo(full, "main", git.CloneURL(full))
+	return repo{full: full, branch: "main"}
+}
+
+var issueSeq atomic.Int64
+
+// conversation is an issue or PR in which a person talks to the bot.
+type conversation struct {
+	b      *bot
+	r      repo
+	number int
+	isPR   bool
+}
+
+func (b *bot) issue(r repo) *conversation {
+	n := int(issueSeq.Add(1))
+	gh.AddIssue(r.full, n, "Deploy web")
+	return &conversation{b: b, r: r, number: n}
+}
+
+func (b *bot) pull(r repo, headSHA string) *conversation {
+	n := int(issueSeq.Add(1))
+	gh.AddPull(r.full, n, headSHA, "feature", r.branch)
+	return &conversation{b: b, r: r, number: n, isPR: true}
+}
+
+var sayMu gosync.Mutex
+
+// post delivers a comment by a person and returns the delivery's HTTP status.
+func (c *conversation) post(body string, mutate ...func(*testenv.CommentOpts)) int {
+	c.b.t.Helper()
+	opts := testenv.CommentOpts{
+		Repo: c.r.full, DefaultBranch: c.r.branch, CloneURL: git.CloneURL(c.r.full), Number: c.number, IsPR: c.isPR,
+		Body: body, User: "octocat", UserType: "User", Installation: 1,
+	}
+	for _, m := range mutate {
+		m(&opts)
+	}
+	resp, err := testenv.PostWebhook(c.b.url+app.HookPath, webhookSecret, "issue_comment", testenv.IssueComment(opts))
+	if err != nil {
+		c.b.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// say posts a comment and waits for the bot's replies: want of them.
+func (c *conversation) say(body string, want int) []testenv.Comment {
+	c.b.t.Helper()
+	before := len(c.botComments())
+	if code := c.post(body); code >= 300 {
+		c.b.t.Fatalf("webhook answered %d", code)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		got := c.botComments()
+		if len(got) >= before+want {
+			time.Sleep(50 * time.Millisecond)
+			return c.botComments()[before:]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.b.t.Fatalf("no reply to %q after 60s; comments: %v", body, c.botComments())
+	return nil
+}
+
+// reply is say for one command with one reply.
+func (c *conversation) reply(body string) string {
+	c.b.t.Helper()
+	return c.say(body, 1)[0].Body
+}
+
+func (c *conversation) botComments() []testenv.Comment {
+	var out []testenv.Comment
+	for _, cm := range gh.Comments(c.r.full, c.number) {
+		if cm.User == "rigel[bot]" {
+			out = append(out, cm)
+		}
+	}
+	return out
+}
+
+// registry reads the bot's registry from the cluster.
+func (b *bot) registry() *config.Sources {
+	b.t.Helper()
+	src, err := config.NewRegistry(kc.Typed, b.namespace).Load(context.Background())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return src
+}
+
+func mustContain(t *testing.T, got string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(got, w) {
+			t.Errorf("reply lacks %q; it is:\n%s", w, got)
+		}
+	}
+}
+
+func mustNotContain(t *testing.T, got string, nots ...string) {
+	t.Helper()
+	for _, n := range nots {
+		if strings.Contains(got, n) {
+			t.Errorf("reply must not contain %q; it is:\n%s", n, got)
+		}
+	}
+}
+
+func getConfigMap(t *testing.T, ns, name string) *corev1.ConfigMap {
+	t.Helper()
+	cm, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cm
+}
+
+type commentOpts = testenv.CommentOpts
+
+// waitReplies waits until the bot has answered want times in the conversation.
+func (c *conversation) waitReplies(want int) {
+	c.b.t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for len(c.botComments()) < want {
+		if time.Now().After(deadline) {
+			c.b.t.Fatalf("#%d: %d replies after 60s, want %d", c.number, len(c.botComments()), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// createLegacy writes a registry ConfigMap in the old single-source shape.
+func createLegacy(t *testing.T, ns, sources string) {
+	t.Helper()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: config.SourcesConfigMap, Namespace: ns}, Data: map[string]string{"sources": sources}}
+	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Create(context.Background(), cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,61 @@
+package githubclient
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/go-github/v62/github"
+
+	"github.com/rigel-gitops/rigel/commands"
+)
+
+// installation implements commands.GitHub with one installation's client.
+type installation struct {
+	client *github.Client
+	creds  func(context.Context) (string, string, error)
+}
+
+func (i *installation) Comment(ctx context.Context, repo commands.Repo, number int, body string) (int64, error) {
+	c, _, err := i.client.Issues.CreateComment(ctx, repo.Owner, repo.Name, number, &github.IssueComment{Body: github.String(body)})
+	if err != nil {
+		return 0, fmt.Errorf("failed to comment on %s#%d: %w", repo.FullName(), number, err)
+	}
+	return c.GetID(), nil
+}
+
+func (i *installation) React(ctx context.Context, repo commands.Repo, commentID int64, content string) error {
+	if _, _, err := i.client.Reactions.CreateIssueCommentReaction(ctx, repo.Owner, repo.Name, commentID, content); err != nil {
+		return fmt.Errorf("failed to react to comment %d in %s: %w", commentID, repo.FullName(), err)
+	}
+	return nil
+}
+
+func (i *installation) PullHead(ctx context.Context, repo commands.Repo, number int) (commands.PullHead, error) {
+	pr, _, err := i.client.PullRequests.Get(ctx, repo.Owner, repo.Name, number)
+	if err != nil {
+		return commands.PullHead{}, fmt.Errorf("failed to read PR %s#%d: %w", repo.FullName(), number, err)
+	}
+	return commands.PullHead{SHA: pr.GetHead().GetSHA(), Ref: pr.GetHead().GetRef()}, nil
+}
+
+func (i *installation) Comments(ctx context.Context, repo commands.Repo, number int) ([]commands.IssueComment, error) {
+	var out []commands.IssueComment
+	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
+	for {
+		page, resp, err := i.client.Issues.ListComments(ctx, repo.Owner, repo.Name, number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("failed to list the comments of %s#%d: %w", repo.FullName(), number, err)
+		}
+		for _, c := range page {
+			out = append(out, commands.IssueComment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
+}
+
+func (i *installation) GitCredentials(ctx context.Context) (string, string, error) {
+	return i.creds(ctx)
+}

@@ -1,0 +1,67 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/commands"
+)
+
+// Clients gives the GitHub of an installation.
+type Clients interface {
+	ForInstallation(id int64) (commands.GitHub, error)
+}
+
+// Deps is what every handler needs.
+type Deps struct {
+	Runner   *commands.Runner
+	Clients  Clients
+	BotLogin string
+}
+
+// isBot says whether a comment's author is a bot (Rigel itself included): bots never command Rigel.
+func (d *Deps) isBot(u *github.User) bool {
+	return u == nil || u.GetType() == "Bot" || strings.HasSuffix(u.GetLogin(), "[bot]") || strings.EqualFold(u.GetLogin(), d.BotLogin)
+}
+
+func repoOf(r *github.Repository, inst *github.Installation) commands.Repo {
+	return commands.Repo{
+		Owner:         r.GetOwner().GetLogin(),
+		Name:          r.GetName(),
+		DefaultBranch: r.GetDefaultBranch(),
+		CloneURL:      r.GetCloneURL(),
+		Installation:  inst.GetID(),
+	}
+}
+
+// run hands a request to the runner with a logger that names it.
+func (d *Deps) run(ctx context.Context, req commands.Request) error {
+	log := zerolog.Ctx(ctx).With().
+		Str("delivery", req.DeliveryID).
+		Str("repo", req.Repo.FullName()).
+		Int("issue", req.Number).
+		Str("author", req.Author).
+		Logger()
+	ctx = log.WithContext(ctx)
+	if req.Repo.Owner == "" || req.Repo.Name == "" || req.Number == 0 {
+		log.Warn().Msg("event without repository or issue: ignored")
+		return nil
+	}
+	gh, err := d.Clients.ForInstallation(req.Repo.Installation)
+	if err != nil {
+		return fmt.Errorf("failed to act for %s: %w", req.Repo.FullName(), err)
+	}
+	if err := d.Runner.Handle(ctx, gh, req); err != nil {
+		return fmt.Errorf("failed to handle delivery %s: %w", req.DeliveryID, err)
+	}
+	return nil
+}
+
+// mentionsRigel is a cheap filter before any parsing.
+func mentionsRigel(body string) bool {
+	return strings.Contains(strings.ToLower(body), commands.Prefix)
+}

@@ -1,0 +1,4 @@
+// Package handlers turns GitHub webhook events into commands.Requests: one file per event.
+// Each handler decodes the payload, drops what is not for Rigel (edits, deletions, bots and
+// Rigel's own comments, text without a command) and hands the rest to the commands.Runner.
+package handlers

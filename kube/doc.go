@@ -1,0 +1,4 @@
+// Package kube is Rigel's access to the cluster: a dynamic client with a REST mapper that
+// refreshes itself when a kind is unknown, typed clients for ConfigMaps and Secrets, and the
+// settings (high QPS, HTTP/2) that let many server-side-apply requests run at once.
+package kube
