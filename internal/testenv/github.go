@@ -1,0 +1,634 @@
+package testenv
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultInstallationID is the installation id of the fake GitHub App, also used by
+// IssueComment when CommentOpts.InstallationID is zero.
+const DefaultInstallationID int64 = 4242
+
+const apiPrefix = "/api/v3"
+
+// GitHub is a fake GitHub (Enterprise-style, under /api/v3) serving the REST paths Rigel uses
+// with the real API's JSON shapes. Every request is validated against GitHub's OpenAPI
+// description; requests it would reject are answered like GitHub and recorded as violations.
+type GitHub struct {
+	AppID          int64
+	AppSlug        string // "rigel"; the bot's login is AppSlug+"[bot]"
+	AppName        string
+	PrivateKeyPEM  []byte // PKCS#1 PEM of the App's private key
+	InstallationID int64
+	WebhookSecret  string // not used by the server; a convenience for tests
+
+	gs   *GitServer
+	srv  *httptest.Server
+	spec *apiSpec
+	key  *rsa.PrivateKey
+
+	mu          sync.Mutex
+	tokens      map[string]*identity
+	userIDs     map[string]int64
+	repos       map[string]*ghRepo // by lower-case full name
+	perms       map[string]map[string]string
+	comments    map[int64]*ghComment
+	reactions   []Reaction
+	requests    []Request
+	violations  []string
+	fakeErrors  []string // responses of the fake itself that do not match the description
+	failures    []*failRule
+	nextID      int64
+	tokenExpiry time.Duration
+}
+
+// Request is one request the fake GitHub received. Path is without the /api/v3 prefix.
+type Request struct {
+	Method string
+	Path   string
+	Query  string
+	Body   []byte
+	Status int
+	Login  string // the caller's identity ("rigel[bot]", a PAT's login, "app" for JWTs)
+}
+
+// Comment is an issue or pull request comment held by the fake GitHub.
+type Comment struct {
+	ID       int64
+	Repo     string
+	Issue    int
+	Body     string
+	User     string
+	UserType string // "Bot" or "User"
+}
+
+// Reaction is a reaction added through the API. CommentID is 0 for reactions on the issue itself.
+type Reaction struct {
+	ID        int64
+	Repo      string
+	Issue     int
+	CommentID int64
+	Content   string
+	User      string
+}
+
+type identity struct {
+	Login string
+	Type  string // "Bot", "User"; "" for the App's JWT
+	App   bool   // authenticated as the App (JWT)
+	Inst  bool   // installation token
+	Repos map[string]bool
+	Exp   time.Time
+}
+
+type ghRepo struct {
+	ID            int64
+	Owner, Name   string
+	DefaultBranch string
+	CloneURL      string
+	issues        map[int]*ghIssue
+}
+
+func (r *ghRepo) fullName() string { return r.Owner + "/" + r.Name }
+
+type ghIssue struct {
+	Number    int
+	ID        int64
+	Title     string
+	User      string
+	State     string
+	Pull      *ghPull
+	CreatedAt time.Time
+}
+
+type ghPull struct {
+	HeadSHA, HeadRef, BaseRef string
+	Merged                    bool
+	Mergeable                 *bool
+}
+
+type ghComment struct {
+	Comment
+	CreatedAt, UpdatedAt time.Time
+}
+
+type failRule struct {
+	method, prefix string
+	status, left   int
+}
+
+// StartGitHub starts a fake GitHub on 127.0.0.1. Installation tokens it mints are also
+// made valid on gs (which may be nil).
+func StartGitHub(gs *GitServer) (*GitHub, error) {
+	spec, err := loadSpec()
+	if err != nil {
+		return nil, err
+	}
+	key, priv, _, err := rsaKeyPEM(2048)
+	if err != nil {
+		return nil, fmt.Errorf("failed to create GitHub App key: %w", err)
+	}
+	gh := &GitHub{
+		AppID: 31337, AppSlug: "rigel", AppName: "Rigel", PrivateKeyPEM: priv,
+		InstallationID: DefaultInstallationID, WebhookSecret: "rigel-webhook-secret",
+		gs: gs, spec: spec, key: key,
+		tokens: map[string]*identity{}, userIDs: map[string]int64{}, repos: map[string]*ghRepo{},
+		perms: map[string]map[string]string{}, comments: map[int64]*ghComment{},
+		nextID: 1000, tokenExpiry: time.Hour,
+	}
+	gh.srv = httptest.NewServer(http.HandlerFunc(gh.serve))
+	return gh, nil
+}
+
+// URL is the API base URL, "http://127.0.0.1:port/api/v3/" (as for GitHub Enterprise).
+func (gh *GitHub) URL() string { return gh.srv.URL + apiPrefix + "/" }
+
+// WebURL is the web base URL, "http://127.0.0.1:port" (html_url values start with it).
+func (gh *GitHub) WebURL() string { return gh.srv.URL }
+
+// BotLogin is the login of the App's bot user, "rigel[bot]".
+func (gh *GitHub) BotLogin() string { return gh.AppSlug + "[bot]" }
+
+// Stop shuts the server down.
+func (gh *GitHub) Stop() { gh.srv.Close() }
+
+// commentIDs is shared by the fake GitHub and IssueComment so comment ids never collide.
+var commentIDs atomic.Int64
+
+func init() { commentIDs.Store(2_000_000_000) }
+
+func (gh *GitHub) id() int64 { gh.nextID++; return gh.nextID }
+
+func (gh *GitHub) userID(login string) int64 {
+	if id, ok := gh.userIDs[login]; ok {
+		return id
+	}
+	id := int64(100000 + len(gh.userIDs))
+	gh.userIDs[login] = id
+	return id
+}
+
+// AddPAT makes token a valid personal access token of user login.
+func (gh *GitHub) AddPAT(token, login string) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.tokens[token] = &identity{Login: login, Type: "User"}
+	if gh.gs != nil {
+		gh.gs.AllowToken(token)
+	}
+}
+
+// ExpireTokens makes every installation token minted so far invalid, for the API and git.
+func (gh *GitHub) ExpireTokens() {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	for tok, id := range gh.tokens {
+		if id.Inst {
+			delete(gh.tokens, tok)
+			if gh.gs != nil {
+				gh.gs.RevokeToken(tok)
+			}
+		}
+	}
+}
+
+// AddRepo adds repository fullName ("acme/web") to the App's installation.
+func (gh *GitHub) AddRepo(fullName, defaultBranch, cloneURL string) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	owner, name, _ := strings.Cut(fullName, "/")
+	gh.repos[strings.ToLower(fullName)] = &ghRepo{
+		ID: gh.id(), Owner: owner, Name: name, DefaultBranch: defaultBranch, CloneURL: cloneURL,
+		issues: map[int]*ghIssue{},
+	}
+}
+
+func (gh *GitHub) repo(fullName string) *ghRepo {
+	r := gh.repos[strings.ToLower(fullName)]
+	if r == nil {
+		panic(fmt.Sprintf("testenv: repository %s was not added with AddRepo", fullName))
+	}
+	return r
+}
+
+// AddIssue adds issue number to repo, opened by "octocat".
+func (gh *GitHub) AddIssue(repo string, number int, title string) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.repo(repo).issues[number] = &ghIssue{Number: number, ID: gh.id(), Title: title, User: "octocat", State: "open", CreatedAt: time.Now().UTC()}
+}
+
+// AddPull adds pull request number to repo and points refs/pull/<number>/head at headSHA on
+// the git server (when there is one).
+func (gh *GitHub) AddPull(repo string, number int, headSHA, headRef, baseRef string) error {
+	if gh.gs != nil {
+		if err := gh.gs.SetRef(repo, fmt.Sprintf("refs/pull/%d/head", number), headSHA); err != nil {
+			return err
+		}
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.repo(repo).issues[number] = &ghIssue{
+		Number: number, ID: gh.id(), Title: fmt.Sprintf("Pull request %d", number), User: "octocat",
+		State: "open", CreatedAt: time.Now().UTC(),
+		Pull: &ghPull{HeadSHA: headSHA, HeadRef: headRef, BaseRef: baseRef},
+	}
+	return nil
+}
+
+// SetPullHead moves pull request number to headSHA (as a push to its branch does).
+func (gh *GitHub) SetPullHead(repo string, number int, headSHA string) error {
+	if gh.gs != nil {
+		if err := gh.gs.SetRef(repo, fmt.Sprintf("refs/pull/%d/head", number), headSHA); err != nil {
+			return err
+		}
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	is := gh.repo(repo).issues[number]
+	if is == nil || is.Pull == nil {
+		return fmt.Errorf("failed to set head of %s#%d: no such pull request", repo, number)
+	}
+	is.Pull.HeadSHA = headSHA
+	return nil
+}
+
+// SetPullState sets a pull request's (or issue's) state ("open", "closed") and merged flag.
+func (gh *GitHub) SetPullState(repo string, number int, state string, merged bool) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	is := gh.repo(repo).issues[number]
+	if is == nil {
+		panic(fmt.Sprintf("testenv: %s#%d was not added", repo, number))
+	}
+	is.State = state
+	if is.Pull != nil {
+		is.Pull.Merged = merged
+	}
+}
+
+// SetPermission sets user's permission on repo: "admin", "write", "read" or "none".
+// Users without one have "write".
+func (gh *GitHub) SetPermission(repo, user, permission string) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	key := strings.ToLower(repo)
+	if gh.perms[key] == nil {
+		gh.perms[key] = map[string]string{}
+	}
+	gh.perms[key][strings.ToLower(user)] = permission
+}
+
+// AddComment adds a comment by user (type "User", or "Bot" when the login ends in "[bot]")
+// on issue number of repo, as if made on github.com, and returns it.
+func (gh *GitHub) AddComment(repo string, number int, user, body string) Comment {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	return gh.addComment(repo, number, user, body, commentIDs.Add(1))
+}
+
+func (gh *GitHub) addComment(repo string, number int, user, body string, id int64) Comment {
+	typ := "User"
+	if strings.HasSuffix(user, "[bot]") {
+		typ = "Bot"
+	}
+	now := time.Now().UTC()
+	c := &ghComment{Comment: Comment{ID: id, Repo: gh.repo(repo).fullName(), Issue: number, Body: body, User: user, UserType: typ}, CreatedAt: now, UpdatedAt: now}
+	gh.comments[id] = c
+	return c.Comment
+}
+
+// Comments returns the comments on issue number of repo, oldest first.
+func (gh *GitHub) Comments(repo string, number int) []Comment {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	var out []Comment
+	for _, c := range gh.sortedComments(repo, number) {
+		out = append(out, c.Comment)
+	}
+	return out
+}
+
+// Reactions returns every reaction added through the API, in order.
+func (gh *GitHub) Reactions() []Reaction {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	return append([]Reaction(nil), gh.reactions...)
+}
+
+// Requests returns every request received, in order.
+func (gh *GitHub) Requests() []Request {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	return append([]Request(nil), gh.requests...)
+}
+
+// Violations returns the requests the real GitHub would have rejected (unknown paths or
+// methods, bodies missing required fields or with wrong types, over-long comments...) and
+// the requests to operations the fake does not implement.
+func (gh *GitHub) Violations() []string {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	return append([]string(nil), gh.violations...)
+}
+
+// FailNext makes the next n requests whose method (any when "") and path (without /api/v3)
+// start with pathPrefix fail with status, before they reach the handler.
+func (gh *GitHub) FailNext(method, pathPrefix string, status, n int) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.failures = append(gh.failures, &failRule{method: strings.ToUpper(method), prefix: strings.TrimPrefix(pathPrefix, apiPrefix), status: status, left: n})
+}
+
+func (gh *GitHub) takeFailure(method, path string) int {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	for _, f := range gh.failures {
+		if f.left > 0 && (f.method == "" || f.method == method) && strings.HasPrefix(path, f.prefix) {
+			f.left--
+			return f.status
+		}
+	}
+	return 0
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// call is one request being served.
+type call struct {
+	w      http.ResponseWriter
+	r      *http.Request
+	op     *apiOperation
+	params map[string]string
+	body   any
+	who    *identity
+}
+
+func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	body, _ := io.ReadAll(r.Body)
+	path := strings.TrimPrefix(r.URL.Path, apiPrefix)
+	rec := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body}
+	defer func() {
+		rec.Status = sw.status
+		gh.mu.Lock()
+		gh.requests = append(gh.requests, rec)
+		gh.mu.Unlock()
+	}()
+	where := r.Method + " " + path
+	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
+		gh.violation(where, "not under "+apiPrefix)
+		gh.errorJSON(sw, http.StatusNotFound, "Not Found")
+		return
+	}
+	op, params, why := gh.spec.match(r.Method, strings.TrimPrefix(r.URL.EscapedPath(), apiPrefix))
+	if op == nil {
+		gh.violation(where, why)
+		gh.errorJSON(sw, http.StatusNotFound, "Not Found")
+		return
+	}
+	if errs := op.checkQuery(r.URL.Query()); len(errs) > 0 {
+		gh.violation(where, strings.Join(errs, "; "))
+		gh.errorJSON(sw, http.StatusUnprocessableEntity, "Validation Failed")
+		return
+	}
+	if errs := op.checkBody(body); len(errs) > 0 {
+		gh.violation(where, strings.Join(errs, "; "))
+		if strings.HasPrefix(errs[0], "request body is not valid JSON") {
+			gh.errorJSON(sw, http.StatusBadRequest, "Problems parsing JSON")
+			return
+		}
+		gh.errorJSON(sw, http.StatusUnprocessableEntity, "Invalid request.\n\n"+strings.Join(errs, "\n"))
+		return
+	}
+	if status := gh.takeFailure(r.Method, path); status != 0 {
+		gh.errorJSON(sw, status, "injected failure")
+		return
+	}
+	who, msg := gh.authenticate(r, op)
+	if who == nil {
+		sw.Header().Set("WWW-Authenticate", `Bearer realm="GitHub"`)
+		gh.errorJSON(sw, http.StatusUnauthorized, msg)
+		return
+	}
+	rec.Login = who.Login
+	c := &call{w: sw, r: r, op: op, params: params, who: who}
+	if len(bytes.TrimSpace(body)) > 0 {
+		c.body, _ = decodeJSON(body)
+	}
+	h := handlers[op.ID]
+	if h == nil {
+		gh.violation(where, "operation "+op.ID+" is not implemented by the fake GitHub")
+		gh.errorJSON(sw, http.StatusNotImplemented, "not implemented by the fake GitHub: "+op.ID)
+		return
+	}
+	h(gh, c)
+}
+
+func (gh *GitHub) violation(where, why string) {
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	gh.violations = append(gh.violations, where+": "+why)
+}
+
+// errorJSON writes a GitHub-style error body.
+func (gh *GitHub) errorJSON(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"message": msg, "documentation_url": "https://docs.github.com/rest", "status": strconv.Itoa(status)})
+}
+
+// respond writes status with a body built from the operation's response schema and override.
+func (gh *GitHub) respond(c *call, status int, override any) {
+	code := strconv.Itoa(status)
+	var out any = override
+	if sch, ok := c.op.responses[code]; ok {
+		out = fill(sch, normalizeGo(override), gh.URL())
+		if errs := validate(sch, normalize(out), "response"); len(errs) > 0 {
+			gh.mu.Lock()
+			gh.fakeErrors = append(gh.fakeErrors, c.op.ID+" "+code+": "+strings.Join(errs, "; "))
+			gh.mu.Unlock()
+		}
+	}
+	c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	c.w.WriteHeader(status)
+	if out != nil {
+		_ = json.NewEncoder(c.w).Encode(out)
+	}
+}
+
+// normalizeGo turns Go values into the map/slice shapes fill walks.
+func normalizeGo(v any) any {
+	if v == nil {
+		return nil
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var out any
+	_ = json.Unmarshal(data, &out)
+	return out
+}
+
+// authenticate checks the Authorization header: App JWTs for the /app endpoints and the
+// repository installation lookup, installation tokens or PATs for everything else.
+func (gh *GitHub) authenticate(r *http.Request, op *apiOperation) (*identity, string) {
+	h := r.Header.Get("Authorization")
+	scheme, cred, _ := strings.Cut(h, " ")
+	cred = strings.TrimSpace(cred)
+	if h == "" || cred == "" {
+		return nil, "Requires authentication"
+	}
+	if !strings.EqualFold(scheme, "token") && !strings.EqualFold(scheme, "bearer") {
+		return nil, "Bad credentials"
+	}
+	needsJWT := strings.HasPrefix(op.Template, "/app") || op.ID == "apps/get-repo-installation"
+	if needsJWT {
+		if err := gh.verifyJWT(cred); err != nil {
+			return nil, "A JSON web token could not be decoded: " + err.Error()
+		}
+		return &identity{Login: "app", App: true}, ""
+	}
+	gh.mu.Lock()
+	defer gh.mu.Unlock()
+	id := gh.tokens[cred]
+	if id == nil || (!id.Exp.IsZero() && time.Now().After(id.Exp)) {
+		return nil, "Bad credentials"
+	}
+	return id, ""
+}
+
+// verifyJWT checks an RS256 App JWT: signature by the App key, iss = AppID, and a valid
+// iat/exp window of at most 10 minutes as GitHub requires.
+func (gh *GitHub) verifyJWT(tok string) error {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("not a JWT")
+	}
+	hdr, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return fmt.Errorf("bad header encoding")
+	}
+	var h struct{ Alg string }
+	if err := json.Unmarshal(hdr, &h); err != nil || h.Alg != "RS256" {
+		return fmt.Errorf("alg must be RS256")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return fmt.Errorf("bad signature encoding")
+	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if err := rsa.VerifyPKCS1v15(&gh.key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+		return fmt.Errorf("signature does not match the App's key")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return fmt.Errorf("bad payload encoding")
+	}
+	var claims struct {
+		Iss any     `json:"iss"`
+		Iat float64 `json:"iat"`
+		Exp float64 `json:"exp"`
+	}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return fmt.Errorf("bad claims")
+	}
+	if fmt.Sprint(claims.Iss) != strconv.FormatInt(gh.AppID, 10) {
+		return fmt.Errorf("'Issuer' claim ('iss') must be the App id %d, got %v", gh.AppID, claims.Iss)
+	}
+	now := float64(time.Now().Unix())
+	switch {
+	case claims.Exp == 0 || claims.Iat == 0:
+		return fmt.Errorf("'iat' and 'exp' claims are required")
+	case claims.Exp <= now:
+		return fmt.Errorf("'Expiration time' claim ('exp') must be in the future")
+	case claims.Exp-now > 11*60:
+		return fmt.Errorf("'Expiration time' claim ('exp') is too far in the future")
+	case claims.Iat > now+60:
+		return fmt.Errorf("'Issued at' claim ('iat') must be in the past")
+	}
+	return nil
+}
+
+// mintToken creates an installation token limited to repos (all when empty).
+func (gh *GitHub) mintToken(repos []string) (string, time.Time) {
+	b := make([]byte, 18)
+	_, _ = rand.Read(b)
+	tok := "ghs_" + hex.EncodeToString(b)
+	exp := time.Now().Add(gh.tokenExpiry).UTC().Truncate(time.Second)
+	id := &identity{Login: gh.BotLogin(), Type: "Bot", Inst: true, Exp: exp}
+	if len(repos) > 0 {
+		id.Repos = map[string]bool{}
+		for _, r := range repos {
+			id.Repos[strings.ToLower(r)] = true
+		}
+	}
+	gh.mu.Lock()
+	gh.tokens[tok] = id
+	gh.mu.Unlock()
+	if gh.gs != nil {
+		gh.gs.AllowToken(tok)
+	}
+	return tok, exp
+}
+
+func pageParams(q url.Values) (page, perPage int) {
+	page, perPage = 1, 30
+	if v, err := strconv.Atoi(q.Get("page")); err == nil && v > 0 {
+		page = v
+	}
+	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
+		perPage = min(v, 100)
+	}
+	return page, perPage
+}
+
+// paginate returns the page of n items and sets GitHub's Link header.
+func (gh *GitHub) paginate(c *call, n int) (lo, hi int) {
+	page, perPage := pageParams(c.r.URL.Query())
+	last := max(1, (n+perPage-1)/perPage)
+	link := func(p int, rel string) string {
+		q := c.r.URL.Query()
+		q.Set("page", strconv.Itoa(p))
+		q.Set("per_page", strconv.Itoa(perPage))
+		return fmt.Sprintf(`<%s%s?%s>; rel="%s"`, gh.srv.URL, c.r.URL.Path, q.Encode(), rel)
+	}
+	var links []string
+	if page < last {
+		links = append(links, link(page+1, "next"), link(last, "last"))
+	}
+	if page > 1 {
+		links = append(links, link(1, "first"), link(page-1, "prev"))
+	}
+	if len(links) > 0 {
+		c.w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	lo = min(n, (page-1)*perPage)
+	hi = min(n, lo+perPage)
+	return lo, hi
+}
