@@ -287,12 +287,18 @@ func TestGitHubIssuesAndPulls(t *testing.T) {
 		name string
 		call func() (*github.Response, error)
 	}{
-		{"unknown issue", func() (*github.Response, error) { _, r, err := f.inst.Issues.Get(f.ctx, "acme", "web", 99); return r, err }},
+		{"unknown issue", func() (*github.Response, error) {
+			_, r, err := f.inst.Issues.Get(f.ctx, "acme", "web", 99)
+			return r, err
+		}},
 		{"issue is not a pull", func() (*github.Response, error) {
 			_, r, err := f.inst.PullRequests.Get(f.ctx, "acme", "web", 3)
 			return r, err
 		}},
-		{"unknown repo", func() (*github.Response, error) { _, r, err := f.inst.Repositories.Get(f.ctx, "acme", "nope"); return r, err }},
+		{"unknown repo", func() (*github.Response, error) {
+			_, r, err := f.inst.Repositories.Get(f.ctx, "acme", "nope")
+			return r, err
+		}},
 	} {
 		t.Run("404: "+tc.name, func(t *testing.T) {
 			resp, err := tc.call()
