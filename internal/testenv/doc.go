@@ -5,8 +5,12 @@
 //     admin token, RBAC, and a kubeconfig file. No controllers run.
 //   - StartGitServer: the real git http-backend over smart HTTP with token auth.
 //   - StartGitHub: a fake GitHub serving the real REST API's paths and JSON shapes under
-//     /api/v3, validating every request against GitHub's own OpenAPI description.
-//   - Payload, IssueComment, Sign, PostWebhook: real webhook payloads, signed.
+//     /api/v3, validating every request against GitHub's own OpenAPI description
+//     (testdata/rest-api-subset.json, embedded). Requests the real API would refuse are
+//     answered like GitHub does and listed by Violations.
+//   - Payload, IssueComment, GitHub.CommentEvent, Sign, PostWebhook: GitHub's example
+//     webhook payloads (testdata/webhooks, embedded), adjusted and signed.
+//   - RunWorkloadStatus: stands in for the controllers, marking workloads ready.
 //
 // Child processes get SIGKILL when the test binary dies (Linux), so a crashed test leaves
 // no servers behind; Stop removes their temp dirs.
