@@ -1,0 +1,224 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Result statuses.
+const (
+	StatusSucceeded = "Succeeded"
+	StatusFailed    = "Failed"
+	StatusUnhealthy = "Unhealthy"
+)
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	Wait time.Duration // how long to wait for the objects to become healthy; 0 = don't wait
+}
+
+// crdEstablishTimeout bounds the wait for the CRDs of a plan to be served.
+const crdEstablishTimeout = time.Minute
+
+// applyState is what Apply knows of one change.
+type applyState struct {
+	mapping *meta.RESTMapping
+	obj     *unstructured.Unstructured // the object as the apply response returned it
+}
+
+// Apply applies every change of a plan that the preview did not refuse, with server-side
+// apply (field manager "rigel", conflicts forced): Namespaces and CRDs first, waiting until
+// the CRDs are established, then everything else at once. A refused object does not stop the
+// others. With opts.Wait > 0 it then waits for the objects to become healthy (kstatus).
+//
+// Apply sends the plan as it is: to apply exactly what was previewed, compute a fresh plan
+// for the same commit and compare its Digest with the previewed one first.
+func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Result, error) {
+	if plan == nil {
+		return nil, errors.New("failed to apply: no plan")
+	}
+	res := &Result{Started: time.Now(), Objects: make([]ObjectResult, len(plan.Changes))}
+	states := make([]applyState, len(plan.Changes))
+	var first, rest []int
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		res.Objects[i] = ObjectResult{Ref: c.Ref, Action: c.Action}
+		switch {
+		case c.Action == ActionError:
+			res.Objects[i].Message = "not applied: the preview refused it: " + c.Err
+		case c.desired == nil:
+			res.Objects[i].Action = ActionError
+			res.Objects[i].Message = "not applied: the plan holds no object for it (plans come from Diff)"
+		case stage(c.Ref) < 2:
+			first = append(first, i)
+		default:
+			rest = append(rest, i)
+		}
+	}
+	e.applyAll(ctx, plan, first, res, states, true)
+	var crds []int
+	for _, i := range first {
+		if groupKind(plan.Changes[i].Ref) == crdGK && res.Objects[i].Action != ActionError {
+			crds = append(crds, i)
+		}
+	}
+	if len(crds) > 0 {
+		e.waitEstablished(ctx, crds, res, states)
+		e.Kube.ResetMapper()
+	}
+	e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("failed to apply %s: %w", plan.Deployment, err)
+	}
+	unhealthy := false
+	if opts.Wait > 0 {
+		unhealthy = e.waitHealthy(ctx, res, states, opts.Wait)
+	}
+	res.Status = StatusSucceeded
+	for _, o := range res.Objects {
+		if o.Action == ActionError {
+			res.Status = StatusFailed
+			break
+		}
+	}
+	if res.Status == StatusSucceeded && unhealthy {
+		res.Status = StatusUnhealthy
+	}
+	res.Finished = time.Now()
+	zerolog.Ctx(ctx).Debug().Str("deployment", plan.Deployment).Str("commit", plan.Commit).
+		Int("objects", len(res.Objects)).Str("status", res.Status).
+		Dur("took", res.Finished.Sub(res.Started)).Msg("plan applied")
+	return res, nil
+}
+
+// applyAll applies the changes at idx concurrently, recording outcomes in res and states (with
+// the objects as applied when decode is set).
+func (e *Engine) applyAll(ctx context.Context, plan *Plan, idx []int, res *Result, states []applyState, decode bool) {
+	mappings := map[schema.GroupVersionKind]*meta.RESTMapping{}
+	failed := map[schema.GroupVersionKind]error{}
+	var g errgroup.Group
+	g.SetLimit(e.limit())
+	for _, i := range idx {
+		c := &plan.Changes[i]
+		gvk := c.desired.GroupVersionKind()
+		m, ok := mappings[gvk]
+		if !ok && failed[gvk] == nil {
+			var err error
+			if m, err = e.Kube.Mapping(gvk); err != nil {
+				failed[gvk] = err
+			} else {
+				mappings[gvk] = m
+			}
+		}
+		if err := failed[gvk]; err != nil {
+			res.Objects[i].Action = ActionError
+			res.Objects[i].Message = err.Error()
+			continue
+		}
+		states[i].mapping = m
+		g.Go(func() error {
+			u, err := e.applyOne(ctx, m, c.desired, decode)
+			if err != nil {
+				res.Objects[i].Action = ActionError
+				if groupKind(c.Ref) == secretGK {
+					res.Objects[i].Message = secretErrMessage(err, c.desired.Object, c.Ref)
+				} else {
+					res.Objects[i].Message = err.Error()
+				}
+				return nil
+			}
+			states[i].obj = u
+			return nil
+		})
+	}
+	_ = g.Wait()
+}
+
+// applyOne applies one object; the response is decoded only when decode is set (to wait
+// for health or for a CRD to be established).
+func (e *Engine) applyOne(ctx context.Context, m *meta.RESTMapping, obj *unstructured.Unstructured, decode bool) (*unstructured.Unstructured, error) {
+	body, err := json.Marshal(obj.Object)
+	if err != nil {
+		return nil, fmt.Errorf("failed to encode the object: %w", err)
+	}
+	raw, err := e.apply(ctx, m, obj.GetNamespace(), obj.GetName(), body, false)
+	if err != nil || !decode {
+		return nil, err
+	}
+	live, err := decodeObject(raw)
+	if err != nil {
+		return nil, err
+	}
+	return &unstructured.Unstructured{Object: live}, nil
+}
+
+// waitEstablished waits until the CRDs at idx have condition Established=True; a CRD that is
+// not established in time is reported as an error.
+func (e *Engine) waitEstablished(ctx context.Context, idx []int, res *Result, states []applyState) {
+	deadline := time.Now().Add(crdEstablishTimeout)
+	pending := idx
+	for {
+		var still []int
+		for _, i := range pending {
+			if !crdEstablished(states[i].obj) {
+				still = append(still, i)
+			}
+		}
+		pending = still
+		if len(pending) == 0 || !sleepUntil(ctx, 100*time.Millisecond, deadline) {
+			break
+		}
+		for _, i := range pending {
+			r := res.Objects[i].Ref
+			u, err := e.Kube.Resource(states[i].mapping, "").Get(ctx, r.Name, metav1.GetOptions{})
+			if err == nil {
+				states[i].obj = u
+			}
+		}
+	}
+	for _, i := range pending {
+		res.Objects[i].Action = ActionError
+		res.Objects[i].Message = fmt.Sprintf("the CustomResourceDefinition was applied but not established within %s", crdEstablishTimeout)
+	}
+}
+
+func crdEstablished(u *unstructured.Unstructured) bool {
+	if u == nil {
+		return false
+	}
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, _ := c.(map[string]interface{})
+		if m["type"] == "Established" && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
+}
+
+// sleepUntil sleeps for d, or until the deadline when that comes first; it reports whether
+// the caller should look again (false when the deadline had passed already or ctx ended).
+func sleepUntil(ctx context.Context, d time.Duration, deadline time.Time) bool {
+	left := time.Until(deadline)
+	if left <= 0 || ctx.Err() != nil {
+		return false
+	}
+	t := time.NewTimer(min(d, left))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

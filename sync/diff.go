@@ -1,0 +1,403 @@
+package sync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/sync/errgroup"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/rigel-gitops/rigel/kube"
+)
+
+// DefaultConcurrency bounds the requests an Engine has in flight when Concurrency is 0.
+const DefaultConcurrency = 32
+
+// listThreshold is the number of objects of one resource in one namespace from which the live
+// objects are read with one LIST rather than one GET each.
+const listThreshold = 8
+
+// Engine previews and applies objects on one cluster.
+type Engine struct {
+	Kube        *kube.Client
+	Concurrency int // requests in flight at once; 0 means DefaultConcurrency
+}
+
+// Provenance says where objects come from; it is stamped on them as annotations.
+type Provenance struct {
+	Deployment string // deployment name (AnnotationSourceRepo)
+	Path       string // folder in the repository (AnnotationSourcePath)
+	Commit     string
+}
+
+func (e *Engine) limit() int {
+	if e.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return e.Concurrency
+}
+
+// item is the working state of one object during Diff.
+type item struct {
+	source  string
+	desired *unstructured.Unstructured
+	body    []byte // desired as JSON (encoding/json sorts keys: also the digest's canonical form)
+	ref     Ref
+	mapping *meta.RESTMapping // nil when the cluster does not know the kind
+	crd     string            // CRD of this plan that defines the kind, when mapping is nil
+
+	dry    map[string]interface{} // dry-run result
+	dryErr error
+
+	live    map[string]interface{} // normalized live object; nil when absent
+	liveRV  string
+	liveErr error
+}
+
+// Diff previews objs against the cluster: a server-side apply dry-run of each object, compared
+// with the live object. Objects are not modified: the desired objects (deep copies with the
+// provenance annotations and default namespace) are kept in the plan for Apply.
+func (e *Engine) Diff(ctx context.Context, objs []Object, prov Provenance) (*Plan, error) {
+	start := time.Now()
+	items, err := e.prepare(objs, prov)
+	if err != nil {
+		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
+	}
+	if err := e.fetch(ctx, items); err != nil {
+		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
+	}
+	planNS := map[string]bool{}
+	for _, it := range items {
+		if groupKind(it.ref) == namespaceGK {
+			planNS[it.ref.Name] = true
+		}
+	}
+	sort.SliceStable(items, func(i, j int) bool { return lessRef(items[i].ref, items[j].ref) })
+	plan := &Plan{Deployment: prov.Deployment, Path: prov.Path, Commit: prov.Commit, Changes: make([]Change, len(items))}
+	for i, it := range items {
+		plan.Changes[i] = it.change(planNS)
+	}
+	plan.Digest = planDigest(plan, items)
+	c, u, n, f := plan.Counts()
+	zerolog.Ctx(ctx).Debug().Str("deployment", prov.Deployment).Str("commit", prov.Commit).
+		Int("objects", len(items)).Int("create", c).Int("update", u).Int("unchanged", n).Int("error", f).
+		Dur("took", time.Since(start)).Msg("diff computed")
+	return plan, nil
+}
+
+// lessRef orders changes: Namespaces, CRDs, then by kind, namespace, name (and group).
+func lessRef(a, b Ref) bool {
+	if sa, sb := stage(a), stage(b); sa != sb {
+		return sa < sb
+	}
+	if a.Kind != b.Kind {
+		return a.Kind < b.Kind
+	}
+	if a.Namespace != b.Namespace {
+		return a.Namespace < b.Namespace
+	}
+	if a.Name != b.Name {
+		return a.Name < b.Name
+	}
+	return a.Group < b.Group
+}
+
+// planCRD is what Diff needs to know of a CRD that the plan itself creates.
+type planCRD struct {
+	name       string
+	namespaced bool
+}
+
+// crdsOf indexes the CRDs among objs by the group and kind they define.
+func crdsOf(objs []Object) map[schema.GroupKind]planCRD {
+	out := map[schema.GroupKind]planCRD{}
+	for _, o := range objs {
+		if o.Obj == nil || o.Obj.GroupVersionKind().GroupKind() != crdGK {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "group")
+		kind, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "names", "kind")
+		scope, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "scope")
+		out[schema.GroupKind{Group: group, Kind: kind}] = planCRD{name: o.Obj.GetName(), namespaced: scope != "Cluster"}
+	}
+	return out
+}
+
+// prepare stamps provenance on copies of the objects, resolves their resources and sets the
+// default namespace.
+func (e *Engine) prepare(objs []Object, prov Provenance) ([]*item, error) {
+	crds := crdsOf(objs)
+	type mapped struct {
+		m   *meta.RESTMapping
+		err error
+	}
+	mappings := map[schema.GroupVersionKind]mapped{}
+	items := make([]*item, 0, len(objs))
+	for i, o := range objs {
+		if o.Obj == nil {
+			return nil, fmt.Errorf("object %d has no content", i+1)
+		}
+		d := o.Obj.DeepCopy()
+		ann := d.GetAnnotations()
+		if ann == nil {
+			ann = make(map[string]string, 2)
+		}
+		ann[AnnotationSourceRepo] = prov.Deployment
+		ann[AnnotationSourcePath] = prov.Path
+		d.SetAnnotations(ann)
+		gvk := d.GroupVersionKind()
+		mp, ok := mappings[gvk]
+		if !ok {
+			mp.m, mp.err = e.Kube.Mapping(gvk)
+			mappings[gvk] = mp
+		}
+		it := &item{source: o.Source, desired: d}
+		switch {
+		case mp.err == nil:
+			it.mapping = mp.m
+			if mp.m.Scope.Name() == meta.RESTScopeNameNamespace {
+				if d.GetNamespace() == "" {
+					d.SetNamespace(metav1.NamespaceDefault)
+				}
+			} else {
+				d.SetNamespace("")
+			}
+		case meta.IsNoMatchError(mp.err):
+			if crd, ok := crds[gvk.GroupKind()]; ok {
+				it.crd = crd.name
+				if !crd.namespaced {
+					d.SetNamespace("")
+				} else if d.GetNamespace() == "" {
+					d.SetNamespace(metav1.NamespaceDefault)
+				}
+			}
+		default:
+			return nil, fmt.Errorf("failed to look up kind %s: %w", gvk, mp.err)
+		}
+		body, err := json.Marshal(d.Object)
+		if err != nil {
+			return nil, fmt.Errorf("failed to encode %s: %w", RefOf(d), err)
+		}
+		it.body = body
+		it.ref = RefOf(d)
+		items = append(items, it)
+	}
+	return items, nil
+}
+
+// fetch runs the dry-runs and reads the live objects, all at once within the concurrency
+// bound. Per-object failures are kept in the items; only a cancelled context fails fetch.
+func (e *Engine) fetch(ctx context.Context, items []*item) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(e.limit())
+
+	type groupKey struct {
+		gvr schema.GroupVersionResource
+		ns  string
+	}
+	groups := map[groupKey][]*item{}
+	var order []groupKey
+	for _, it := range items {
+		if it.mapping == nil {
+			continue
+		}
+		k := groupKey{it.mapping.Resource, it.ref.Namespace}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], it)
+	}
+	var single []*item
+	for _, k := range order {
+		its := groups[k]
+		if len(its) < listThreshold {
+			single = append(single, its...)
+			continue
+		}
+		g.Go(func() error {
+			e.listLive(gctx, its)
+			return nil
+		})
+	}
+	for _, it := range items {
+		if it.mapping == nil {
+			continue
+		}
+		g.Go(func() error {
+			e.dryRun(gctx, it)
+			return nil
+		})
+	}
+	for _, it := range single {
+		g.Go(func() error {
+			e.getLive(gctx, it)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	return ctx.Err()
+}
+
+func (e *Engine) dryRun(ctx context.Context, it *item) {
+	raw, err := e.apply(ctx, it.mapping, it.ref.Namespace, it.ref.Name, it.body, true)
+	if err == nil {
+		it.dry, err = decodeObject(raw)
+	}
+	it.dryErr = err
+}
+
+func (e *Engine) getLive(ctx context.Context, it *item) {
+	obj, err := e.get(ctx, it.mapping, it.ref.Namespace, it.ref.Name)
+	switch {
+	case err != nil:
+		it.liveErr = err
+	case obj != nil:
+		it.setLive(obj)
+	}
+}
+
+// listLive reads the live objects of items (one resource, one namespace) with one LIST, paged;
+// when the LIST is refused it falls back to one GET per object.
+func (e *Engine) listLive(ctx context.Context, its []*item) {
+	byName := make(map[string]*item, len(its))
+	for _, it := range its {
+		byName[it.ref.Name] = it
+	}
+	first := its[0]
+	cont := ""
+	for {
+		items, next, err := e.list(ctx, first.mapping, first.ref.Namespace, cont)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			var g errgroup.Group
+			g.SetLimit(8)
+			for _, it := range its {
+				g.Go(func() error {
+					e.getLive(ctx, it)
+					return nil
+				})
+			}
+			_ = g.Wait()
+			return
+		}
+		for _, obj := range items {
+			m, _ := obj.(map[string]interface{})
+			md, _ := m["metadata"].(map[string]interface{})
+			name, _ := md["name"].(string)
+			if it, ok := byName[name]; ok {
+				it.setLive(m)
+			}
+		}
+		if next == "" {
+			return
+		}
+		cont = next
+	}
+}
+
+// setLive keeps the normalized live object (and its resourceVersion, for the digest).
+func (it *item) setLive(obj map[string]interface{}) {
+	if md, ok := obj["metadata"].(map[string]interface{}); ok {
+		it.liveRV, _ = md["resourceVersion"].(string)
+	}
+	normalize(obj)
+	it.live = obj
+}
+
+// change turns the fetched state of an item into its Change. planNS holds the Namespaces the
+// plan creates.
+func (it *item) change(planNS map[string]bool) Change {
+	c := Change{Ref: it.ref, Source: it.source, desired: it.desired}
+	isSecret := groupKind(it.ref) == secretGK
+	fail := func(msg string) Change {
+		c.Action = ActionError
+		c.Err = msg
+		return c
+	}
+	switch {
+	case it.mapping == nil && it.crd != "":
+		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
+		return it.asSent(c)
+	case it.mapping == nil:
+		return fail(fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", it.ref.Kind, groupName(it.ref.Group)))
+	case it.dryErr != nil && planNS[it.ref.Namespace] && isNamespaceNotFound(it.dryErr, it.ref.Namespace):
+		c.Note = fmt.Sprintf("namespace %s is created by this plan: shown as sent, without server defaults", it.ref.Namespace)
+		return it.asSent(c)
+	case it.dryErr != nil:
+		if isSecret {
+			return fail(secretErrMessage(it.dryErr, it.desired.Object, it.ref))
+		}
+		return fail(it.dryErr.Error())
+	case it.liveErr != nil:
+		return fail(fmt.Sprintf("failed to read the live object: %v", it.liveErr))
+	}
+	normalize(it.dry)
+	if it.live != nil && reflect.DeepEqual(it.live, it.dry) {
+		c.Action = ActionUnchanged
+		if isSecret {
+			c.Secret = secretKeys(it.live, it.dry)
+		}
+		return c
+	}
+	c.Action = ActionUpdate
+	if it.live == nil {
+		c.Action = ActionCreate
+	}
+	return it.withDiff(c, it.live, it.dry)
+}
+
+// asSent makes c a create of the desired object as sent (no dry-run was possible).
+func (it *item) asSent(c Change) Change {
+	c.Action = ActionCreate
+	after := it.desired.Object
+	if groupKind(it.ref) == secretGK {
+		after = asStored(after)
+	}
+	after = copyTop(after)
+	normalize(after)
+	return it.withDiff(c, nil, after)
+}
+
+// withDiff sets the diff text (and, for Secrets, the changed keys, with values masked).
+func (it *item) withDiff(c Change, live, after map[string]interface{}) Change {
+	if groupKind(it.ref) == secretGK {
+		c.Secret = secretKeys(live, after)
+		live, after = maskSecrets(live, after)
+	}
+	d, err := unifiedDiff(it.ref, live, after)
+	if err != nil {
+		c.Diff = fmt.Sprintf("(diff unavailable: %v)", err)
+	} else {
+		c.Diff = d
+	}
+	return c
+}
+
+// isNamespaceNotFound reports whether err is the apiserver saying namespace ns does not exist.
+func isNamespaceNotFound(err error, ns string) bool {
+	var se *apierrors.StatusError
+	if !errors.As(err, &se) || !apierrors.IsNotFound(err) || se.ErrStatus.Details == nil {
+		return false
+	}
+	d := se.ErrStatus.Details
+	return d.Kind == "namespaces" && d.Name == ns
+}
+
+func groupName(g string) string {
+	if g == "" {
+		return `"" (core)`
+	}
+	return g
+}

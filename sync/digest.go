@@ -1,0 +1,70 @@
+package sync
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"hash"
+	"strconv"
+)
+
+// digestVersion is hashed first: bump it when what the digest covers changes.
+const digestVersion = "rigel-plan-v1"
+
+// planDigest hashes what a plan was computed from: the commit, the deployment and its
+// folder, and for each change (in plan order) the desired object as canonical JSON and the
+// normalized live object (or "absent"). Live Secrets are hashed without their values: their
+// data is replaced by the keys and the object's resourceVersion, which changes with any
+// write, so the digest cannot be used to guess cluster secrets.
+func planDigest(p *Plan, items []*item) string {
+	h := sha256.New()
+	field(h, digestVersion)
+	field(h, p.Commit)
+	field(h, p.Deployment)
+	field(h, p.Path)
+	for _, it := range items {
+		field(h, it.ref.String())
+		h.Write(strconv.AppendInt(nil, int64(len(it.body)), 10))
+		h.Write([]byte{':'})
+		h.Write(it.body)
+		switch {
+		case it.liveErr != nil:
+			field(h, "unreadable")
+		case it.live == nil:
+			field(h, "absent")
+		default:
+			field(h, string(liveDigestJSON(it)))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func field(h hash.Hash, s string) {
+	h.Write(strconv.AppendInt(nil, int64(len(s)), 10))
+	h.Write([]byte{':'})
+	h.Write([]byte(s))
+}
+
+// liveDigestJSON is the canonical JSON of the normalized live object (encoding/json sorts map
+// keys), with a Secret's values left out as planDigest explains.
+func liveDigestJSON(it *item) []byte {
+	obj := it.live
+	if groupKind(it.ref) == secretGK {
+		obj = copyTop(obj)
+		for _, f := range []string{"data", "stringData"} {
+			if m, ok := obj[f].(map[string]interface{}); ok {
+				keys := make(map[string]interface{}, len(m))
+				for k := range m {
+					keys[k] = ""
+				}
+				obj[f] = keys
+			}
+		}
+		obj["resourceVersion"] = it.liveRV
+	}
+	js, err := json.Marshal(obj)
+	if err != nil {
+		return []byte("unencodable")
+	}
+	return js
+}

@@ -1,0 +1,17 @@
+// Package sync turns a manifest folder of a repository into Kubernetes objects and compares
+// them with a cluster.
+//
+// Render reads a folder of a repository tree (an fs.FS at one commit) and returns its objects:
+// plain YAML/JSON files, or a kustomize build when the folder holds a kustomization. It refuses
+// symlinks, remote kustomize resources, paths outside the repository and oversized input.
+// ManifestFolders and DeploymentName suggest deployments for a repository.
+//
+// Engine.Diff previews a set of objects with server-side apply in dry-run, fetching the live
+// objects alongside, and returns a Plan: one Change per object (create, update with a unified
+// YAML diff, unchanged, or error) and a Digest identifying both the desired objects and the
+// live state they were compared with. Secret values never appear in a Plan. Engine.Apply
+// applies a Plan with server-side apply (Namespaces and CRDs first) and optionally waits for
+// the objects to become healthy (kstatus).
+//
+// The package knows nothing of GitHub or git.
+package sync

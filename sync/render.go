@@ -1,0 +1,234 @@
+package sync
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Bounds on what Render reads.
+const (
+	MaxFileBytes      = 5 << 20  // one manifest file
+	MaxObjects        = 10000    // objects in one folder
+	MaxKustomizeBytes = 20 << 20 // repository bytes copied for a kustomize build
+	MaxKustomizeFiles = 20000    // repository files copied for a kustomize build
+)
+
+// kustomizationNames are the file names kustomize looks for, in its order.
+var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// Render returns the objects of a deployment folder of a repository tree. fsys is the tree
+// at one commit (slash-separated paths relative to the repository root) and folder is
+// repository-relative. A folder holding a kustomization is built with kustomize; otherwise
+// every *.yaml, *.yml and *.json file under it (recursively, skipping hidden folders and
+// subfolders that hold their own kustomization) is read.
+func Render(fsys fs.FS, folder string) ([]Object, error) {
+	dir, err := cleanFolder(fsys, folder)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	var objs []Object
+	if k := kustomizationIn(entries); k != "" {
+		objs, err = renderKustomize(fsys, dir, path.Join(dir, k))
+	} else {
+		objs, err = renderPlain(fsys, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) > MaxObjects {
+		return nil, fmt.Errorf("failed to render %s: %d objects, more than the limit of %d", dir, len(objs), MaxObjects)
+	}
+	if err := checkDuplicates(objs); err != nil {
+		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	return objs, nil
+}
+
+// cleanFolder validates a repository-relative folder and returns its clean form ("." for the
+// root). Every element of the path must be a real directory, not a symlink.
+func cleanFolder(fsys fs.FS, folder string) (string, error) {
+	switch {
+	case strings.Contains(folder, `\`):
+		return "", &PathError{Path: folder, Reason: "use forward slashes (/) to separate folders"}
+	case path.IsAbs(folder):
+		return "", &PathError{Path: folder, Reason: "it is absolute: give a folder relative to the repository root, like apps/web/k8s"}
+	}
+	if folder == "" {
+		folder = "."
+	}
+	dir := path.Clean(folder)
+	if dir == ".." || strings.HasPrefix(dir, "../") {
+		return "", &PathError{Path: folder, Reason: "it leads outside the repository"}
+	}
+	if dir == "." {
+		return dir, nil
+	}
+	parent := "."
+	for _, elem := range strings.Split(dir, "/") {
+		entries, err := fs.ReadDir(fsys, parent)
+		if err != nil {
+			return "", fmt.Errorf("failed to read %s: %w", parent, err)
+		}
+		i := sort.Search(len(entries), func(i int) bool { return entries[i].Name() >= elem })
+		cur := path.Join(parent, elem)
+		if i == len(entries) || entries[i].Name() != elem {
+			return "", &PathError{Path: folder, Reason: fmt.Sprintf("%s does not exist in the repository", cur)}
+		}
+		switch t := entries[i].Type(); {
+		case t&fs.ModeSymlink != 0:
+			return "", &PathError{Path: folder, Reason: fmt.Sprintf("%s is a symlink, and Rigel does not follow symlinks", cur)}
+		case !t.IsDir():
+			return "", &PathError{Path: folder, Reason: fmt.Sprintf("%s is a file, not a folder", cur)}
+		}
+		parent = cur
+	}
+	return dir, nil
+}
+
+// kustomizationIn returns the name of the kustomization file among a folder's entries, or "".
+func kustomizationIn(entries []fs.DirEntry) string {
+	for _, name := range kustomizationNames {
+		for _, e := range entries {
+			if e.Name() == name && !e.IsDir() {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// isManifestName reports whether a file name is read by plain rendering.
+func isManifestName(name string) bool {
+	switch path.Ext(name) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func isHidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+// symlinkError is returned for a symlink plain rendering or a kustomize build would need.
+func symlinkError(p string) error {
+	return &PathError{Path: p, Reason: "it is a symlink, and Rigel does not follow symlinks: commit the file itself"}
+}
+
+// renderPlain reads every manifest file under dir.
+func renderPlain(fsys fs.FS, dir string) ([]Object, error) {
+	var files []string
+	var walk func(d string) error
+	walk = func(d string) error {
+		entries, err := fs.ReadDir(fsys, d)
+		if err != nil {
+			return fmt.Errorf("failed to read folder %s: %w", d, err)
+		}
+		if d != dir && kustomizationIn(entries) != "" {
+			return nil // its own deployment
+		}
+		for _, e := range entries {
+			p := path.Join(d, e.Name())
+			if isHidden(e.Name()) {
+				continue
+			}
+			t := e.Type()
+			switch {
+			case t&fs.ModeSymlink != 0:
+				if isManifestName(e.Name()) || !strings.Contains(e.Name(), ".") {
+					return symlinkError(p)
+				}
+			case t.IsDir():
+				if err := walk(p); err != nil {
+					return err
+				}
+			case t.IsRegular() && isManifestName(e.Name()):
+				files = append(files, p)
+			}
+		}
+		return nil
+	}
+	if err := walk(dir); err != nil {
+		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	sort.Strings(files)
+	var objs []Object
+	for _, f := range files {
+		data, err := readBounded(fsys, f, MaxFileBytes)
+		if err != nil {
+			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+		}
+		us, err := parseManifest(f, data)
+		if err != nil {
+			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+		}
+		for _, u := range us {
+			objs = append(objs, Object{Obj: u, Source: f})
+		}
+		if len(objs) > MaxObjects {
+			return nil, fmt.Errorf("failed to render %s: more than %d objects", dir, MaxObjects)
+		}
+	}
+	return objs, nil
+}
+
+// readBounded reads a file, refusing files larger than limit bytes.
+func readBounded(fsys fs.FS, name string, limit int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open %s: %w", name, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("failed to stat %s: %w", name, err)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d", name, st.Size(), limit)
+	}
+	buf, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read %s: %w", name, err)
+	}
+	if int64(len(buf)) > limit {
+		return nil, fmt.Errorf("%s is more than the limit of %d bytes", name, limit)
+	}
+	return buf, nil
+}
+
+// objKey identifies an object for duplicate detection.
+type objKey struct{ group, kind, namespace, name string }
+
+func keyOf(u *unstructured.Unstructured) objKey {
+	gvk := u.GroupVersionKind()
+	return objKey{gvk.Group, gvk.Kind, u.GetNamespace(), u.GetName()}
+}
+
+// checkDuplicates refuses two objects with the same group, kind, namespace and name.
+func checkDuplicates(objs []Object) error {
+	seen := make(map[objKey]string, len(objs))
+	for _, o := range objs {
+		k := keyOf(o.Obj)
+		src := o.Source
+		if src == "" {
+			src = "the kustomize build"
+		}
+		if prev, ok := seen[k]; ok {
+			ref := RefOf(o.Obj)
+			if prev == src {
+				return fmt.Errorf("%s is defined twice in %s", ref, src)
+			}
+			return fmt.Errorf("%s is defined twice: in %s and in %s", ref, prev, src)
+		}
+		seen[k] = src
+	}
+	return nil
+}

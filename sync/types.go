@@ -1,0 +1,114 @@
+package sync
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// Provenance annotations: the documented contract other tools rely on.
+const (
+	AnnotationSourceRepo = "helmsman.dev/source-repo" // the deployment name
+	AnnotationSourcePath = "helmsman.dev/source-path" // the deployment's folder
+	FieldManager         = "rigel"
+)
+
+// Object is one rendered manifest and where it came from.
+type Object struct {
+	Obj    *unstructured.Unstructured
+	Source string // file, relative to the repo root ("apps/web/k8s/deploy.yaml"); "" when built by kustomize
+}
+
+// Ref names a cluster object.
+type Ref struct {
+	Group, Version, Kind, Namespace, Name string
+}
+
+// String is "Kind/namespace/name" or "Kind/name".
+func (r Ref) String() string {
+	if r.Namespace == "" {
+		return r.Kind + "/" + r.Name
+	}
+	return fmt.Sprintf("%s/%s/%s", r.Kind, r.Namespace, r.Name)
+}
+
+// RefOf returns the Ref of an object.
+func RefOf(u *unstructured.Unstructured) Ref {
+	gvk := u.GroupVersionKind()
+	return Ref{Group: gvk.Group, Version: gvk.Version, Kind: gvk.Kind, Namespace: u.GetNamespace(), Name: u.GetName()}
+}
+
+// Action is what applying would do to one object.
+type Action string
+
+const (
+	ActionCreate    Action = "create"
+	ActionUpdate    Action = "update"
+	ActionUnchanged Action = "unchanged"
+	ActionError     Action = "error" // the apiserver refused the object in dry-run
+)
+
+// SecretKeys says which keys of a Secret's data change; values are never kept.
+type SecretKeys struct {
+	Added, Removed, Changed []string
+}
+
+// Change is the preview of one object.
+type Change struct {
+	Ref    Ref
+	Action Action
+	Source string      // file it came from, if known
+	Diff   string      // unified YAML diff (live → after apply), Secret values masked; empty when unchanged
+	Secret *SecretKeys // set for Secrets
+	Note   string      // e.g. "namespace shop is created by this plan: shown as sent, without server defaults"
+	Err    string      // apiserver message when Action is ActionError (never carries Secret data)
+
+	desired *unstructured.Unstructured
+}
+
+// Desired is the object as it will be sent (provenance stamped).
+func (c *Change) Desired() *unstructured.Unstructured { return c.desired }
+
+// Plan is the preview of one deployment at one commit. Digest identifies the rendered objects
+// and the live state they were compared with: apply refuses when it differs.
+type Plan struct {
+	Deployment string
+	Path       string
+	Commit     string
+	Changes    []Change
+	Digest     string
+}
+
+// Counts returns how many objects are created, changed, unchanged and refused.
+func (p *Plan) Counts() (create, update, unchanged, failed int) {
+	for _, c := range p.Changes {
+		switch c.Action {
+		case ActionCreate:
+			create++
+		case ActionUpdate:
+			update++
+		case ActionUnchanged:
+			unchanged++
+		case ActionError:
+			failed++
+		}
+	}
+	return
+}
+
+// ObjectResult is the outcome of applying one object.
+type ObjectResult struct {
+	Ref     Ref
+	Action  Action // what was done: create, update, unchanged, error
+	Health  string // kstatus status after the wait: Current, InProgress, Failed, ... ("" if not waited)
+	Message string // health message or apiserver error (never Secret data)
+}
+
+// Result is the outcome of applying a plan.
+type Result struct {
+	Objects  []ObjectResult
+	Status   string // "Succeeded", "Failed" or "Unhealthy"
+	Started  time.Time
+	Finished time.Time
+}
