@@ -1,0 +1,17 @@
+// Package gitsrc fetches commits of GitHub repositories with go-git (no git binary) and
+// exposes a commit's tree as an fs.FS.
+//
+// A Source keeps one bare repository per GitHub repository under its cache dir
+// (<cacheDir>/<owner>/<name>.git). Fetch asks the server only for the ref it is given
+// (refspec +<ref>:refs/rigel/<ref without "refs/">), shallow (depth 1), and fetches an exact
+// commit by SHA when the ref has moved on. A commit already in the cache is served without
+// touching the network. Fetches of one repository are serialized; different repositories
+// fetch in parallel.
+//
+// Credentials are passed as HTTP basic auth, never in the URL, and errors never contain
+// the token.
+//
+// A Snapshot reads files straight from the git object store (no checkout). Symbolic links
+// are listed with fs.ModeSymlink but never followed: opening one fails with ErrSymlink.
+// Submodules appear as empty directories.
+package gitsrc

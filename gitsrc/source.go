@@ -1,0 +1,142 @@
+package gitsrc
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
+	"github.com/rs/zerolog"
+)
+
+// Source fetches commits into a cache of bare repositories. It is safe for concurrent use.
+type Source struct {
+	cacheDir string
+
+	mu    sync.Mutex
+	locks map[string]chan struct{} // per repo dir: a 1-slot semaphore
+}
+
+// New returns a Source caching repositories under cacheDir (created when missing).
+func New(cacheDir string) *Source {
+	return &Source{cacheDir: cacheDir, locks: map[string]chan struct{}{}}
+}
+
+// FetchRequest says what to fetch.
+type FetchRequest struct {
+	Repo     string // "owner/name"
+	CloneURL string // https://github.com/owner/name.git; must not carry credentials
+	Ref      string // "refs/heads/main", "refs/pull/7/head" ("main" means refs/heads/main); may be empty when Commit is set
+	Commit   string // optional: the exact 40-hex SHA wanted (else the ref's tip)
+	// Token returns basic-auth credentials (for a GitHub App installation token:
+	// "x-access-token", token). nil means anonymous.
+	Token func(ctx context.Context) (username, password string, err error)
+}
+
+// Fetch returns a snapshot of req.Commit, or of the tip of req.Ref when Commit is empty.
+// A commit already in the cache is served without network access. When the ref no longer
+// points at Commit, the commit is fetched by SHA; when the server does not have it either,
+// the error is a *CommitMissingError. Fetch errors are *FetchError and never contain the
+// token.
+func (s *Source) Fetch(ctx context.Context, req FetchRequest) (*Snapshot, error) {
+	dir, err := repoDir(s.cacheDir, req.Repo)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRequest(&req); err != nil {
+		return nil, err
+	}
+	unlock, err := s.lock(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to fetch %s: waiting for another fetch: %w", req.Repo, err)
+	}
+	defer unlock()
+
+	start := time.Now()
+	log := zerolog.Ctx(ctx).With().Str("repo", req.Repo).Str("ref", req.Ref).Str("commit", req.Commit).Logger()
+	f, err := openFetcher(ctx, dir, req)
+	if err != nil {
+		return nil, err
+	}
+	if req.Commit != "" && f.hasCommit(req.Commit) {
+		log.Debug().Msg("commit already cached")
+		return openSnapshot(dir, req.Commit)
+	}
+	if err := f.authenticate(ctx); err != nil {
+		return nil, err
+	}
+	sha, err := f.resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	log.Debug().Str("resolved", sha).Dur("took", time.Since(start)).Msg("fetched")
+	return openSnapshot(dir, sha)
+}
+
+// checkRequest validates req and normalizes its Ref.
+func checkRequest(req *FetchRequest) error {
+	if req.CloneURL == "" {
+		return fmt.Errorf("failed to fetch %s: no clone URL", req.Repo)
+	}
+	u, err := url.Parse(req.CloneURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("failed to fetch %s: clone URL is not an http(s) URL", req.Repo)
+	}
+	if u.User != nil {
+		return fmt.Errorf("failed to fetch %s: clone URL must not carry credentials", req.Repo) // the URL is not quoted on purpose
+	}
+	if req.Commit != "" {
+		req.Commit = strings.ToLower(req.Commit)
+		if !commitSHA.MatchString(req.Commit) {
+			return fmt.Errorf("failed to fetch %s: commit %q is not a full 40-hex SHA", req.Repo, req.Commit)
+		}
+	}
+	if req.Ref == "" {
+		if req.Commit == "" {
+			return fmt.Errorf("failed to fetch %s: no ref and no commit", req.Repo)
+		}
+		return nil
+	}
+	ref, err := fullRef(req.Ref)
+	if err != nil {
+		return fmt.Errorf("failed to fetch %s: %w", req.Repo, err)
+	}
+	req.Ref = ref
+	return nil
+}
+
+// lock serializes work on one repo dir; waiting gives up when ctx ends.
+func (s *Source) lock(ctx context.Context, dir string) (func(), error) {
+	s.mu.Lock()
+	ch, ok := s.locks[dir]
+	if !ok {
+		ch = make(chan struct{}, 1)
+		s.locks[dir] = ch
+	}
+	s.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// basicAuth asks req.Token for credentials; nil Token means anonymous.
+func basicAuth(ctx context.Context, req FetchRequest) (transport.AuthMethod, string, error) {
+	if req.Token == nil {
+		return nil, "", nil
+	}
+	user, pass, err := req.Token(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("failed to fetch %s: failed to get a token: %w", req.Repo, err)
+	}
+	if user == "" {
+		user = "x-access-token"
+	}
+	return &githttp.BasicAuth{Username: user, Password: pass}, pass, nil
+}
