@@ -44,7 +44,7 @@ func TestSuggest(t *testing.T) {
 	known := []string{"help", "list", "add-deployment", "remove-deployment", "diff", "sync", "apply"}
 	tests := []struct{ typed, want string }{
 		{"dif", "diff"}, {"dfif", "diff"}, {"aply", "apply"}, {"snyc", "sync"}, {"add-deploymnet", "add-deployment"},
-		{"remove-deploy", ""}, {"lsit", "list"}, {"deploy", ""}, {"xyzzy", ""}, {"halp", "help"},
+		{"remove-deploy", "remove-deployment"}, {"lsit", "list"}, {"deploy", ""}, {"xyzzy", ""}, {"halp", "help"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.typed, func(t *testing.T) {

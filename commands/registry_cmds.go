@@ -163,7 +163,7 @@ func renderError(folder string, t target, commit string, err error) error {
 	case errors.As(err, &pe):
 		return userErrorf("a manifest in `%s` does not parse (%s, `%s`): **%s** line %d: %s. Fix the file and push, then run the command again.", folder, t.Label, shortSHA(commit), pe.File, pe.Line, pe.Msg)
 	case errors.As(err, &pathErr):
-		return userErrorf("`%s` on %s (`%s`): %s.", pathErr.Path, t.Label, shortSHA(commit), pathErr.Reason)
+		return userErrorf("`%s` on %s (`%s`): %s. `/rigel add-deployment` without a path lists the folders that hold manifests.", pathErr.Path, t.Label, shortSHA(commit), strings.TrimSuffix(pathErr.Reason, "."))
 	case errors.Is(err, fs.ErrNotExist):
 		return userErrorf("there is no folder `%s` on %s (`%s`). `/rigel add-deployment` without a path lists the folders that hold manifests.", folder, t.Label, shortSHA(commit))
 	}

@@ -58,7 +58,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "e2e:", err)
 			return 1
 		}
-		return m.Run()
+		code := m.Run()
+		if v := gh.Violations(); len(v) > 0 {
+			fmt.Fprintf(os.Stderr, "e2e: Rigel sent GitHub %d request(s) the real API would reject:\n%s\n", len(v), strings.Join(v, "\n"))
+			return 1
+		}
+		return code
 	}())
 }
 
@@ -82,7 +87,7 @@ func startBot(t *testing.T) *bot {
 		t.Fatal(err)
 	}
 	s := &config.Settings{
-		Namespace: ns, GitHubAPIURL: gh.URL(), AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 20 * time.Second,
 	}
@@ -135,7 +140,9 @@ func (b *bot) issue(r repo) *conversation {
 
 func (b *bot) pull(r repo, headSHA string) *conversation {
 	n := int(issueSeq.Add(1))
-	gh.AddPull(r.full, n, headSHA, "feature", r.branch)
+	if err := gh.AddPull(r.full, n, headSHA, "feature", r.branch); err != nil {
+		b.t.Fatal(err)
+	}
 	return &conversation{b: b, r: r, number: n, isPR: true}
 }
 
@@ -145,13 +152,19 @@ var sayMu gosync.Mutex
 func (c *conversation) post(body string, mutate ...func(*testenv.CommentOpts)) int {
 	c.b.t.Helper()
 	opts := testenv.CommentOpts{
-		Repo: c.r.full, DefaultBranch: c.r.branch, CloneURL: git.CloneURL(c.r.full), Number: c.number, IsPR: c.isPR,
-		Body: body, User: "octocat", UserType: "User", Installation: 1,
+		Repo: c.r.full, DefaultBranch: c.r.branch, CloneURL: git.CloneURL(c.r.full), Issue: c.number, IsPull: c.isPR,
+		Body: body, User: "octocat", UserType: "User", InstallationID: gh.InstallationID,
 	}
 	for _, m := range mutate {
 		m(&opts)
 	}
-	resp, err := testenv.PostWebhook(c.b.url+app.HookPath, webhookSecret, "issue_comment", testenv.IssueComment(opts))
+	var payload []byte
+	if strings.HasSuffix(opts.User, "[bot]") {
+		payload = testenv.IssueComment(opts) // a bot's comment: not recorded, so replies stay countable
+	} else {
+		payload = gh.CommentEvent(opts) // the person's comment exists on GitHub, as it would
+	}
+	resp, err := testenv.PostWebhook(c.b.url+app.HookPath, webhookSecret, "issue_comment", payload)
 	if err != nil {
 		c.b.t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func TestRefusesToStartWithoutWebhookSecret(t *testing.T) {
-	s := &config.Settings{Namespace: "default", GitHubAPIURL: gh.URL(), AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+	s := &config.Settings{Namespace: "default", GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		CacheDir: t.TempDir(), DiffConcurrency: 4, Workers: 1, QueueSize: 1}
 	_, err := app.New(context.Background(), s, kc, zerolog.Nop())
 	if err == nil || !strings.Contains(err.Error(), "webhook secret") {
@@ -30,7 +30,7 @@ func TestRefusesToStartWithoutWebhookSecret(t *testing.T) {
 
 func TestHTTPEndpoints(t *testing.T) {
 	b := startBot(t)
-	body := testenv.IssueComment(testenv.CommentOpts{Repo: "acme/none", DefaultBranch: "main", Number: 1, Body: "/rigel help", User: "octocat", UserType: "User", Installation: 1})
+	body := testenv.IssueComment(testenv.CommentOpts{Repo: "acme/none", DefaultBranch: "main", Issue: 1, Body: "/rigel help", User: "octocat", UserType: "User", InstallationID: gh.InstallationID})
 	tests := []struct {
 		name   string
 		method string

@@ -88,9 +88,11 @@ func TestBadInputGetsAClearReply(t *testing.T) {
 		{"parse error names file and line", "/rigel add-deployment apps/broken/k8s", []string{"apps/broken/k8s/bad.yaml", "line 10"}},
 		{"path outside the repo", "/rigel add-deployment ../../etc", []string{"leaves the repository"}},
 		{"absolute path", "/rigel add-deployment /etc/kubernetes", []string{"absolute path"}},
-		{"missing folder", "/rigel add-deployment apps/nope", []string{"no folder `apps/nope`"}},
+		{"missing folder", "/rigel add-deployment apps/nope", []string{"`apps/nope`", "does not exist", "/rigel add-deployment` without a path"}},
 		{"folder without manifests", "/rigel add-deployment docs", []string{"holds no manifests"}},
-		{"shell metacharacters", "/rigel add-deployment apps/web;rm -rf /", []string{"does not accept"}},
+		{"shell metacharacters", "/rigel add-deployment apps/web;rm", []string{"does not accept"}},
+		{"command substitution", "/rigel add-deployment $(id)", []string{"does not accept"}},
+		{"unicode look-alike slash", "/rigel add-deployment apps∕web", []string{"does not accept"}},
 		{"mistyped verb", "/rigel dif web", []string{"Did you mean `diff`?"}},
 		{"unknown deployment", "/rigel diff nosuch", []string{"no deployment named `nosuch`"}},
 		{"unknown flag", "/rigel list --verbose", []string{"`--verbose`"}},
@@ -130,8 +132,8 @@ func TestIgnoredComments(t *testing.T) {
 	c.post("/rigel help", func(o *commentOpts) { o.Action = "edited" })
 	c.post("/rigel help", func(o *commentOpts) { o.Action = "deleted" })
 	c.reply("/rigel list") // a person's command is answered, after the ignored ones were processed
-	if n := len(c.botComments()); n != 1 {
-		t.Errorf("got %d bot comments, want only the reply to the person", n)
+	if got := c.botComments(); len(got) != 1 {
+		t.Errorf("got %d bot comments, want only the reply to the person: %+v", len(got), got)
 	}
 }
 
@@ -179,13 +181,15 @@ func TestConcurrentAddDeploymentsAllPersist(t *testing.T) {
 
 func TestLegacyConfigMapIsMigrated(t *testing.T) {
 	b := startBot(t)
-	r := newRepo(t, webFiles(unique("leg"), 1, "pw"))
+	files := webFiles(unique("leg"), 1, "pw")
+	files["apps/api/k8s/cm.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"
+	r := newRepo(t, files)
 	legacy := fmt.Sprintf(`[{"name":"Old-Web","repo":%q,"branch":"main","path":"apps/web/k8s","lastSyncCommit":"0123456789abcdef0123456789abcdef01234567","lastSyncTime":"2025-01-02T03:04:05Z","lastSyncStatus":"Succeeded"}]`, r.full)
 	createLegacy(t, b.namespace, legacy)
 	got := b.issue(r).reply("/rigel list")
 	mustContain(t, got, "`old-web`", "`apps/web/k8s`", "0123456", "Succeeded")
 	// the first write stores the new layout
-	b.issue(r).reply("/rigel add-deployment apps/web/k8s --name " + unique("legnew"))
+	mustContain(t, b.issue(r).reply("/rigel add-deployment apps/api/k8s"), "Registered deployment `api`")
 	cm := getConfigMap(t, b.namespace, config.SourcesConfigMap)
 	if cm.Data["version"] != "2" || !strings.Contains(cm.Data["repos.yaml"], "old-web") {
 		t.Errorf("ConfigMap after migration = %v", cm.Data)

@@ -33,8 +33,8 @@ func (c *conversation) botReplies() []testenv.Comment {
 func (c *conversation) say(cmd string) error {
 	before := len(c.botReplies())
 	fmt.Printf("\n\033[36m👤 octocat:\033[0m %s\n", cmd)
-	body := testenv.IssueComment(testenv.CommentOpts{Repo: c.repo, DefaultBranch: "main", CloneURL: c.git.CloneURL(c.repo),
-		Number: c.number, IsPR: c.isPR, Body: cmd, User: "octocat", UserType: "User", Installation: 1})
+	body := c.gh.CommentEvent(testenv.CommentOpts{Repo: c.repo, DefaultBranch: "main", CloneURL: c.git.CloneURL(c.repo),
+		Issue: c.number, IsPull: c.isPR, Body: cmd, User: "octocat", UserType: "User", InstallationID: c.gh.InstallationID})
 	resp, err := testenv.PostWebhook(c.hook, secret, "issue_comment", body)
 	if err != nil {
 		return err

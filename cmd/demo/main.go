@@ -68,7 +68,7 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(cache)
-	s := &config.Settings{Namespace: namespace, GitHubAPIURL: gh.URL(), AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+	s := &config.Settings{Namespace: namespace, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: secret, CacheDir: cache, DiffConcurrency: 32, Workers: 4, QueueSize: 100, ApplyWait: 30 * time.Second}
 	logFile, err := os.CreateTemp("", "rigel-demo-*.log")
 	if err != nil {
@@ -107,7 +107,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	gh.AddPull(repoName, 2, head, "more-replicas", "main")
+	if err := gh.AddPull(repoName, 2, head, "more-replicas", "main"); err != nil {
+		return err
+	}
 	pr := &conversation{gh: gh, git: git, hook: hook, repo: repoName, number: 2, isPR: true}
 	for _, cmd := range []string{"/rigel diff web", "/rigel sync web", "/rigel aply web", "/rigel apply web"} {
 		if err := pr.say(cmd); err != nil {
