@@ -16,8 +16,8 @@ import (
 
 	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/handlers"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"

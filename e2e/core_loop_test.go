@@ -15,7 +15,7 @@ import (
 // webFiles is a small app folder: a namespace, a config map, a secret and a deployment.
 func webFiles(ns string, replicas int, password string) map[string]string {
 	return map[string]string{
-		"README.md": "# web\n",
+		"README.md":                   "# web\n",
 		"apps/web/k8s/namespace.yaml": fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", ns),
 		"apps/web/k8s/config.yaml": fmt.Sprintf(`apiVersion: v1
 kind: ConfigMap

@@ -8,8 +8,8 @@ import (
 	gosync "sync"
 	"testing"
 
-	"k8s.io/apimachinery/pkg/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/rigel-gitops/rigel/config"
 )
