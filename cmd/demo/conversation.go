@@ -61,6 +61,7 @@ var (
 	htmlComment = regexp.MustCompile(`(?s)<!--.*?-->\n?`)
 	summary     = regexp.MustCompile(`<details(?: open)?><summary>(.*?)</summary>`)
 	tags        = regexp.MustCompile(`</?(code|sub|details)>`)
+	bold        = regexp.MustCompile(`\*\*([^*\n]+)\*\*`)
 )
 
 // readable turns a comment's markdown into what a person sees on GitHub, for a terminal.
@@ -70,7 +71,7 @@ func readable(md string) string {
 	s = strings.ReplaceAll(s, "<code>", "`")
 	s = strings.ReplaceAll(s, "</code>", "`")
 	s = tags.ReplaceAllString(s, "")
-	s = strings.ReplaceAll(s, "**", "")
+	s = bold.ReplaceAllString(s, "$1")
 	for strings.Contains(s, "\n\n\n") {
 		s = strings.ReplaceAll(s, "\n\n\n", "\n\n")
 	}
