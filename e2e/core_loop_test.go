@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -143,4 +145,49 @@ func hasReaction(c *conversation, content string) bool {
 		}
 	}
 	return false
+}
+
+// TestLongDiffIsSplit: a diff longer than GitHub's 65,536-character limit arrives as several
+// comments GitHub accepts, with the plan marker in the last one, and apply still works.
+func TestLongDiffIsSplit(t *testing.T) {
+	b := startBot(t)
+	ns := unique("long")
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{}
+	for i := 0; i < 150; i++ {
+		files[fmt.Sprintf("k8s/cm-%03d.yaml", i)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%03d\n  namespace: %s\ndata:\n  blob: %q\n", i, ns, strings.Repeat("lorem ipsum ", 60))
+	}
+	r := newRepo(t, files)
+	c := b.issue(r)
+	name := unique("long")
+	c.reply("/rigel add-deployment k8s --name " + name)
+	before := len(c.botComments())
+	c.post("/rigel sync " + name)
+	var parts []string
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		got := c.botComments()[before:]
+		if n := len(got); n > 0 && strings.Contains(got[n-1].Body, "rigel:plan") {
+			for _, cm := range got {
+				parts = append(parts, cm.Body)
+			}
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(parts) < 2 {
+		t.Fatalf("got %d comments, want the preview split over several", len(parts))
+	}
+	for i, p := range parts {
+		if n := utf8.RuneCountInString(p); n > 65536 {
+			t.Errorf("part %d has %d characters", i, n)
+		}
+		if strings.Count(p, "```")%2 != 0 || strings.Count(p, "<details") != strings.Count(p, "</details>") {
+			t.Errorf("part %d breaks the markdown", i)
+		}
+		mustContain(t, p, fmt.Sprintf("Part %d of %d", i+1, len(parts)))
+	}
+	mustContain(t, c.reply("/rigel apply "+name), "150 created", "Succeeded")
 }
