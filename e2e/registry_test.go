@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rigel-gitops/rigel/app"
+	"github.com/rigel-gitops/rigel/internal/testenv"
+)
+
+func TestRemoveDeployment(t *testing.T) {
+	b := startBot(t)
+	r := newRepo(t, webFiles(unique("rm"), 1, "pw"))
+	other := newRepo(t, webFiles(unique("rm"), 1, "pw"))
+	c := b.issue(r)
+	name := unique("rmweb")
+	c.reply("/rigel add-deployment apps/web/k8s --name " + name)
+	tests := []struct {
+		name string
+		conv *conversation
+		say  string
+		want []string
+	}{
+		{"no name", c, "/rigel remove-deployment", []string{"❌", "takes one deployment name"}},
+		{"unknown name", c, "/rigel remove-deployment nosuch", []string{"❌", "no deployment named `nosuch`", name}},
+		{"from another repo", b.issue(other), "/rigel remove-deployment " + name, []string{"❌", "belongs to " + r.full}},
+		{"removed", c, "/rigel remove-deployment " + name, []string{"✅ Removed deployment `" + name + "`", "Nothing in the cluster was changed"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mustContain(t, tc.conv.reply(tc.say), tc.want...)
+		})
+	}
+	if repo := b.registry().FindRepo(r.full); repo != nil {
+		t.Errorf("the repo is still registered: %+v", repo)
+	}
+	mustContain(t, c.reply("/rigel list"), "no deployments yet")
+}
+
+func TestKustomizeFolder(t *testing.T) {
+	b := startBot(t)
+	ns := unique("kust")
+	files := map[string]string{
+		"base/kustomization.yaml":          "resources:\n- cm.yaml\n",
+		"base/cm.yaml":                     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\ndata:\n  mode: base\n",
+		"overlays/prod/kustomization.yaml": fmt.Sprintf("namespace: %s\nnamePrefix: prod-\nresources:\n- ../../base\n- ns.yaml\npatches:\n- patch: |-\n    apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: app\n    data:\n      mode: prod\n", ns),
+		"overlays/prod/ns.yaml":            fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", ns),
+	}
+	r := newRepo(t, files)
+	c := b.issue(r)
+	mustContain(t, c.reply("/rigel add-deployment"), "`overlays/prod`", "`base`")
+	name := unique("kust")
+	c.reply("/rigel add-deployment overlays/prod --name " + name)
+	mustContain(t, c.reply("/rigel diff "+name), "2 to create", "ConfigMap/"+ns+"/prod-app", "+  mode: prod")
+	c.reply("/rigel sync " + name)
+	mustContain(t, c.reply("/rigel apply "+name), "Succeeded")
+	cm, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(context.Background(), "prod-app", metav1.GetOptions{})
+	if err != nil || cm.Data["mode"] != "prod" || cm.Annotations["helmsman.dev/source-path"] != "overlays/prod" {
+		t.Fatalf("applied ConfigMap = %+v, %v", cm, err)
+	}
+}
+
+func TestIssueOpenedWithACommand(t *testing.T) {
+	b := startBot(t)
+	r := newRepo(t, webFiles(unique("open"), 1, "pw"))
+	c := b.issue(r)
+	p := testenv.Payload("issues", "opened-1")
+	p["repository"].(map[string]any)["full_name"] = r.full
+	p["repository"].(map[string]any)["name"] = r.full[len("acme/"):]
+	p["repository"].(map[string]any)["owner"].(map[string]any)["login"] = "acme"
+	p["repository"].(map[string]any)["clone_url"] = git.CloneURL(r.full)
+	p["repository"].(map[string]any)["default_branch"] = "main"
+	p["issue"].(map[string]any)["number"] = c.number
+	p["issue"].(map[string]any)["body"] = "Please register our app.\n\n/rigel add-deployment apps/web/k8s --name " + unique("opened")
+	p["installation"] = map[string]any{"id": gh.InstallationID}
+	resp, err := testenv.PostWebhook(b.url+app.HookPath, webhookSecret, "issues", mustJSON(t, p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(c.botComments()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := c.botComments(); len(got) != 1 {
+		t.Fatalf("replies = %+v", got)
+	} else {
+		mustContain(t, got[0].Body, "Registered deployment")
+	}
+}
