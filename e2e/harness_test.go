@@ -83,6 +83,12 @@ type bot struct {
 
 func startBot(t *testing.T) *bot {
 	t.Helper()
+	return startBotWith(t, nil)
+}
+
+// startBotWith starts a bot whose settings tune changes first.
+func startBotWith(t *testing.T, tune func(*config.Settings)) *bot {
+	t.Helper()
 	ns := unique("rigel-")
 	if err := cluster.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
@@ -91,6 +97,9 @@ func startBot(t *testing.T) *bot {
 		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 20 * time.Second,
+	}
+	if tune != nil {
+		tune(s)
 	}
 	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -202,7 +211,7 @@ func (c *conversation) reply(body string) string {
 func (c *conversation) botComments() []testenv.Comment {
 	var out []testenv.Comment
 	for _, cm := range gh.Comments(c.r.full, c.number) {
-		if cm.User == "rigel[bot]" {
+		if cm.User == c.b.app.BotLogin {
 			out = append(out, cm)
 		}
 	}
