@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sort"
 	"strings"
 	gosync "sync"
@@ -97,8 +98,14 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 	return errors.Join(errs...)
 }
 
-func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command) string {
+func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command) (body string) {
 	log := zerolog.Ctx(ctx).With().Str("verb", cmd.Verb).Logger()
+	defer func() {
+		if p := recover(); p != nil { // a bug must not leave the person without an answer
+			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("command panicked")
+			body = failureReply(cmd.Line, fmt.Errorf("an internal error stopped the command"))
+		}
+	}()
 	ctx = log.WithContext(ctx)
 	var v *verb
 	verbs := r.verbs()
