@@ -101,7 +101,7 @@ func startBotWith(t *testing.T, tune func(*config.Settings)) *bot {
 	if tune != nil {
 		tune(s)
 	}
-	log := zerolog.New(zerolog.NewTestWriter(t)).Level(zerolog.InfoLevel)
+	log := zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, s, kc, log)
 	if err != nil {
@@ -285,4 +285,31 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// testLog sends the bot's logs to the test, and drops them once the test is over: deliveries
+// still queued when a test ends must not log to a finished test.
+type testLog struct {
+	mu   gosync.Mutex
+	done bool
+	w    zerolog.TestWriter
+}
+
+func newTestLog(t *testing.T) *testLog {
+	l := &testLog{w: zerolog.NewTestWriter(t)}
+	t.Cleanup(func() {
+		l.mu.Lock()
+		l.done = true
+		l.mu.Unlock()
+	})
+	return l
+}
+
+func (l *testLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.done {
+		return len(p), nil
+	}
+	return l.w.Write(p)
 }
