@@ -1,0 +1,10 @@
+// Package deploy holds Rigel's installation manifests: a kustomize base (this folder) that
+// installs Rigel in the namespace rigel with a broad ClusterRole, the overlay
+// overlays/namespaced that narrows its rights to a list of namespaces, and a template of the
+// credentials Secret (secret.example.yaml, not part of the base).
+//
+// The package has no code: its tests render the base and the overlay with kustomize, check the
+// Deployment's security settings, apply everything to a real kube-apiserver with Rigel's own
+// engine and check, impersonating Rigel's ServiceAccount, that its RBAC lets it do its job and
+// no more. They also check the GitHub App manifest (../app.yml) and the Dockerfile.
+package deploy
