@@ -173,27 +173,7 @@ func TestBaseInstalls(t *testing.T) {
 		}
 	})
 	t.Run("takes a Lease in its namespace", func(t *testing.T) {
-		leases := rigel.Typed.CoordinationV1().Leases(rigelNS)
-		holder := "rigel-0"
-		eventually(t, "create Lease", func() error {
-			_, err := leases.Create(ctxT(t), &coordinationv1.Lease{
-				ObjectMeta: metav1.ObjectMeta{Name: "rigel-base"},
-				Spec:       coordinationv1.LeaseSpec{HolderIdentity: &holder},
-			}, metav1.CreateOptions{})
-			if apierrors.IsAlreadyExists(err) {
-				return nil
-			}
-			return err
-		})
-		l, err := leases.Get(ctxT(t), "rigel-base", metav1.GetOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		holder = "rigel-1"
-		l.Spec.HolderIdentity = &holder
-		if _, err := leases.Update(ctxT(t), l, metav1.UpdateOptions{}); err != nil {
-			t.Errorf("update Lease: %v", err)
-		}
+		checkLease(t, rigel, "rigel-base")
 	})
 	t.Run("deploys in another namespace", func(t *testing.T) {
 		eventually(t, "apply ConfigMap in "+other, func() error {
@@ -207,4 +187,30 @@ func TestBaseInstalls(t *testing.T) {
 			t.Errorf("delete a ConfigMap: %v", err)
 		}
 	})
+}
+
+// checkLease creates, reads and takes over a Lease in Rigel's namespace as kc.
+func checkLease(t *testing.T, kc *kube.Client, name string) {
+	t.Helper()
+	leases := kc.Typed.CoordinationV1().Leases(rigelNS)
+	holder := "rigel-0"
+	eventually(t, "create Lease", func() error {
+		_, err := leases.Create(ctxT(t), &coordinationv1.Lease{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec:       coordinationv1.LeaseSpec{HolderIdentity: &holder},
+		}, metav1.CreateOptions{})
+		if apierrors.IsAlreadyExists(err) {
+			return nil
+		}
+		return err
+	})
+	l, err := leases.Get(ctxT(t), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("get Lease: %v", err)
+	}
+	holder = "rigel-1"
+	l.Spec.HolderIdentity = &holder
+	if _, err := leases.Update(ctxT(t), l, metav1.UpdateOptions{}); err != nil {
+		t.Errorf("update Lease: %v", err)
+	}
 }

@@ -60,6 +60,7 @@ func TestNamespacedOverlay(t *testing.T) {
 		if _, err := config.NewRegistry(rigel.Typed, rigelNS).Update(ctxT(t), func(*config.Sources) error { return nil }); err != nil {
 			t.Errorf("update the registry: %v", err)
 		}
+		checkLease(t, rigel, "rigel-overlay")
 		// Only its own Secret: the Role names it.
 		_, err := rigel.Typed.CoreV1().Secrets(rigelNS).Get(ctxT(t), "another-secret", metav1.GetOptions{})
 		if err := wantForbidden(err); err != nil {
