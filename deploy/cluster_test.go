@@ -155,6 +155,9 @@ func TestBaseInstalls(t *testing.T) {
 			return err
 		})
 	})
+	t.Run("probes the apiserver for /readyz", func(t *testing.T) {
+		checkReadyz(t, rigel)
+	})
 	t.Run("updates its registry", func(t *testing.T) {
 		reg := config.NewRegistry(rigel.Typed, rigelNS)
 		eventually(t, "update ConfigMap helmsman-git-sources", func() error {
@@ -212,5 +215,13 @@ func checkLease(t *testing.T, kc *kube.Client, name string) {
 	l.Spec.HolderIdentity = &holder
 	if _, err := leases.Update(ctxT(t), l, metav1.UpdateOptions{}); err != nil {
 		t.Errorf("update Lease: %v", err)
+	}
+}
+
+// checkReadyz makes the request Rigel's own /readyz makes: the apiserver's /readyz as kc.
+func checkReadyz(t *testing.T, kc *kube.Client) {
+	t.Helper()
+	if err := kc.Typed.Discovery().RESTClient().Get().AbsPath("/readyz").Do(ctxT(t)).Error(); err != nil {
+		t.Errorf("GET /readyz on the apiserver: %v", err)
 	}
 }

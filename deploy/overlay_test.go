@@ -61,6 +61,7 @@ func TestNamespacedOverlay(t *testing.T) {
 			t.Errorf("update the registry: %v", err)
 		}
 		checkLease(t, rigel, "rigel-overlay")
+		checkReadyz(t, rigel)
 		// Only its own Secret: the Role names it.
 		_, err := rigel.Typed.CoreV1().Secrets(rigelNS).Get(ctxT(t), "another-secret", metav1.GetOptions{})
 		if err := wantForbidden(err); err != nil {
