@@ -97,6 +97,7 @@ type ghRepo struct {
 	Owner, Name   string
 	DefaultBranch string
 	CloneURL      string
+	Fork          bool
 	issues        map[int]*ghIssue
 }
 
@@ -116,6 +117,17 @@ type ghPull struct {
 	HeadSHA, HeadRef, BaseRef string
 	Merged                    bool
 	Mergeable                 *bool
+	MergeableUnknown          bool   // mergeable is null: GitHub has not computed it yet
+	MergeableState            string // "" means "clean"
+	HeadRepo                  string // the head's repository when it is a fork; "" means the base repo
+	Reviews                   []ghReview
+}
+
+type ghReview struct {
+	ID          int64
+	User, State string
+	CommitID    string
+	SubmittedAt time.Time
 }
 
 type ghComment struct {
@@ -254,8 +266,9 @@ func (gh *GitHub) SetPullState(repo string, number int, state string, merged boo
 	}
 }
 
-// SetPermission sets user's permission on repo: "admin", "write", "read" or "none".
-// Users without one have "write".
+// SetPermission sets user's role on repo: "admin", "maintain", "write", "triage", "read" or
+// "none". Users without one have "write". As on GitHub, the answer's role_name is the role and
+// its legacy permission field maps maintain to write and triage to read.
 func (gh *GitHub) SetPermission(repo, user, permission string) {
 	gh.mu.Lock()
 	defer gh.mu.Unlock()

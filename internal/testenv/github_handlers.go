@@ -32,6 +32,7 @@ var handlers = map[string]func(*GitHub, *call){
 	"reactions/create-for-issue-comment":         (*GitHub).createCommentReaction,
 	"reactions/create-for-issue":                 (*GitHub).createIssueReaction,
 	"repos/get-collaborator-permission-level":    (*GitHub).getPermission,
+	"pulls/list-reviews":                         (*GitHub).listReviews,
 }
 
 var appPermissions = map[string]string{
@@ -89,7 +90,7 @@ func (gh *GitHub) repoObj(r *ghRepo) map[string]any {
 		"owner": gh.userObj(r.Owner, "Organization"), "private": false, "visibility": "public",
 		"html_url": gh.WebURL() + "/" + r.fullName(), "url": api, "clone_url": r.CloneURL,
 		"git_url": r.CloneURL, "ssh_url": "git@127.0.0.1:" + r.fullName() + ".git", "svn_url": gh.WebURL() + "/" + r.fullName(),
-		"default_branch": r.DefaultBranch, "fork": false, "archived": false, "disabled": false,
+		"default_branch": r.DefaultBranch, "fork": r.Fork, "archived": false, "disabled": false,
 		"has_issues": true, "open_issues_count": len(r.issues), "open_issues": len(r.issues),
 		"issues_url": api + "/issues{/number}", "pulls_url": api + "/pulls{/number}",
 		"created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z", "pushed_at": "2024-01-01T00:00:00Z",
@@ -146,11 +147,20 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 	if p.Mergeable != nil {
 		mergeable = *p.Mergeable
 	}
-	branch := func(ref, sha string) map[string]any {
+	mergeableState := "clean"
+	if p.MergeableState != "" {
+		mergeableState = p.MergeableState
+	}
+	branch := func(repo *ghRepo, ref, sha string) map[string]any {
 		return map[string]any{
-			"label": r.Owner + ":" + ref, "ref": ref, "sha": sha,
-			"user": gh.userObj(r.Owner, "Organization"), "repo": gh.repoObj(r),
+			"label": repo.Owner + ":" + ref, "ref": ref, "sha": sha,
+			"user": gh.userObj(repo.Owner, "Organization"), "repo": gh.repoObj(repo),
 		}
+	}
+	headRepo := r
+	if p.HeadRepo != "" {
+		owner, name, _ := strings.Cut(p.HeadRepo, "/")
+		headRepo = &ghRepo{ID: r.ID + 500000, Owner: owner, Name: name, DefaultBranch: r.DefaultBranch, CloneURL: gh.WebURL() + "/" + p.HeadRepo + ".git", Fork: true}
 	}
 	for k, v := range map[string]any{
 		"url": api, "html_url": fmt.Sprintf("%s/%s/pull/%d", gh.WebURL(), r.fullName(), is.Number),
@@ -160,8 +170,8 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 		"commits_url": api + "/commits", "review_comments_url": api + "/comments",
 		"review_comment_url": gh.URL() + "repos/" + r.fullName() + "/pulls/comments{/number}",
 		"statuses_url":       gh.URL() + "repos/" + r.fullName() + "/statuses/" + p.HeadSHA,
-		"head":               branch(p.HeadRef, p.HeadSHA), "base": branch(p.BaseRef, baseSHA),
-		"merged": p.Merged, "mergeable": mergeable, "mergeable_state": "clean", "draft": false,
+		"head":               branch(headRepo, p.HeadRef, p.HeadSHA), "base": branch(r, p.BaseRef, baseSHA),
+		"merged": p.Merged, "mergeable": mergeable, "mergeable_state": mergeableState, "draft": false,
 		"rebaseable": mergeable, "maintainer_can_modify": false, "commits": 1, "changed_files": 1,
 		"_links": map[string]any{
 			"self": map[string]any{"href": api}, "html": map[string]any{"href": fmt.Sprintf("%s/%s/pull/%d", gh.WebURL(), r.fullName(), is.Number)},
@@ -172,9 +182,11 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 	} {
 		o[k] = v
 	}
+	if p.Merged || p.MergeableUnknown {
+		o["mergeable"] = nil
+	}
 	if p.Merged {
 		o["merged_at"] = ts(is.CreatedAt)
-		o["mergeable"] = nil
 	}
 	return o
 }
@@ -531,16 +543,20 @@ func (gh *GitHub) getPermission(c *call) {
 		return
 	}
 	user := c.params["username"]
-	perm := "write"
+	role := "write"
 	if p, ok := gh.perms[strings.ToLower(r.fullName())][strings.ToLower(user)]; ok {
-		perm = p
+		role = p
+	}
+	rank := map[string]int{"none": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}[role]
+	legacy := map[string]string{"triage": "read", "maintain": "write"}[role] // GitHub's permission field
+	if legacy == "" {
+		legacy = role
 	}
 	u := gh.userObj(user, "User")
-	u["role_name"] = perm
+	u["role_name"] = role
 	u["permissions"] = map[string]any{
-		"pull": perm != "none", "triage": perm != "none", "push": perm == "write" || perm == "admin",
-		"maintain": perm == "admin", "admin": perm == "admin",
+		"pull": rank >= 1, "triage": rank >= 2, "push": rank >= 3, "maintain": rank >= 4, "admin": rank >= 5,
 	}
 	gh.mu.Unlock()
-	gh.respond(c, http.StatusOK, map[string]any{"permission": perm, "role_name": perm, "user": u})
+	gh.respond(c, http.StatusOK, map[string]any{"permission": legacy, "role_name": role, "user": u})
 }

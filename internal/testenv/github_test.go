@@ -323,6 +323,51 @@ func TestGitHubIssuesAndPulls(t *testing.T) {
 		}
 	})
 
+	t.Run("roles beyond the legacy permission", func(t *testing.T) {
+		for _, tc := range []struct{ role, legacy, flag string }{{"maintain", "write", "maintain"}, {"triage", "read", "triage"}} {
+			f.gh.SetPermission("acme/web", "role-"+tc.role, tc.role)
+			p, _, err := f.inst.Repositories.GetPermissionLevel(f.ctx, "acme", "web", "role-"+tc.role)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := p.GetUser()
+			if p.GetPermission() != tc.legacy || u.GetRoleName() != tc.role || !u.Permissions[tc.flag] || u.Permissions["admin"] {
+				t.Errorf("%s: permission %s role %s flags %v", tc.role, p.GetPermission(), u.GetRoleName(), u.Permissions)
+			}
+		}
+	})
+
+	t.Run("reviews, mergeability and forks", func(t *testing.T) {
+		if err := f.gh.AddPull("acme/web", 8, f.headSHA, "feature", "main"); err != nil {
+			t.Fatal(err)
+		}
+		f.gh.AddReview("acme/web", 8, "alice", "CHANGES_REQUESTED")
+		f.gh.AddReview("acme/web", 8, "alice", "APPROVED")
+		got, _, err := f.inst.PullRequests.ListReviews(f.ctx, "acme", "web", 8, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].GetState() != "CHANGES_REQUESTED" || got[1].GetState() != "APPROVED" ||
+			got[1].GetUser().GetLogin() != "alice" || got[1].GetCommitID() != f.headSHA || got[0].GetID() >= got[1].GetID() {
+			t.Fatalf("reviews = %+v", got)
+		}
+		no := false
+		f.gh.SetPullMergeable("acme/web", 8, &no, "dirty")
+		f.gh.SetPullFork("acme/web", 8, "mallory/web")
+		pr, _, err := f.inst.PullRequests.Get(f.ctx, "acme", "web", 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pr.Mergeable == nil || *pr.Mergeable || pr.GetMergeableState() != "dirty" ||
+			pr.GetHead().GetRepo().GetFullName() != "mallory/web" || !pr.GetHead().GetRepo().GetFork() || pr.GetBase().GetRepo().GetFullName() != "acme/web" {
+			t.Fatalf("pull = mergeable %v %s head repo %s", pr.Mergeable, pr.GetMergeableState(), pr.GetHead().GetRepo().GetFullName())
+		}
+		f.gh.SetPullMergeable("acme/web", 8, nil, "unknown")
+		if pr, _, err = f.inst.PullRequests.Get(f.ctx, "acme", "web", 8); err != nil || pr.Mergeable != nil {
+			t.Fatalf("mergeable = %v, %v; want null", pr.Mergeable, err)
+		}
+	})
+
 	if v := f.newViolations(); len(v) > 0 {
 		t.Fatalf("unexpected violations: %v", v)
 	}

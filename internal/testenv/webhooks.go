@@ -193,6 +193,12 @@ func Sign(secret string, body []byte) string {
 // PostWebhook delivers body to url as GitHub does: X-GitHub-Event, a random
 // X-GitHub-Delivery, X-Hub-Signature-256 signed with secret, and Content-Type application/json.
 func PostWebhook(url, secret, event string, body []byte) (*http.Response, error) {
+	return PostWebhookDelivery(url, secret, event, newDeliveryID(), body)
+}
+
+// PostWebhookDelivery is PostWebhook with the X-GitHub-Delivery id given, as when GitHub
+// redelivers a delivery.
+func PostWebhookDelivery(url, secret, event, deliveryID string, body []byte) (*http.Response, error) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("failed to build %s webhook request: %w", event, err)
@@ -200,7 +206,7 @@ func PostWebhook(url, secret, event string, body []byte) (*http.Response, error)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "GitHub-Hookshot/testenv")
 	req.Header.Set("X-GitHub-Event", event)
-	req.Header.Set("X-GitHub-Delivery", newDeliveryID())
+	req.Header.Set("X-GitHub-Delivery", deliveryID)
 	req.Header.Set("X-GitHub-Hook-ID", "1")
 	req.Header.Set("X-Hub-Signature-256", Sign(secret, body))
 	resp, err := http.DefaultClient.Do(req)
