@@ -34,6 +34,15 @@ type Settings struct {
 	ApplyWait       time.Duration
 	LogLevel        string
 
+	// Permissions maps a command to the repository role it needs, over DefaultPermissions.
+	Permissions map[string]string
+	// RequireApproval: applying in a PR needs an approving review and no changes requested.
+	RequireApproval bool
+	// RequireMergeable: applying in a PR needs it to merge without conflicts.
+	RequireMergeable bool
+	// AllowForkApply: a PR from a fork may be applied.
+	AllowForkApply bool
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -70,15 +79,17 @@ func defaultSettings() *Settings {
 		ns = strings.TrimSpace(string(b))
 	}
 	return &Settings{
-		Namespace:       ns,
-		ListenAddr:      ":8080",
-		GitHubAPIURL:    "https://api.github.com/",
-		CacheDir:        filepath.Join(os.TempDir(), "rigel-cache"),
-		DiffConcurrency: 32,
-		Workers:         4,
-		QueueSize:       100,
-		ApplyWait:       2 * time.Minute,
-		LogLevel:        "info",
+		Namespace:        ns,
+		ListenAddr:       ":8080",
+		GitHubAPIURL:     "https://api.github.com/",
+		CacheDir:         filepath.Join(os.TempDir(), "rigel-cache"),
+		DiffConcurrency:  32,
+		Workers:          4,
+		QueueSize:        100,
+		ApplyWait:        2 * time.Minute,
+		LogLevel:         "info",
+		RequireApproval:  true,
+		RequireMergeable: true,
 	}
 }
 
@@ -87,7 +98,8 @@ func defaultSettings() *Settings {
 // RIGEL_GITHUB_API_URL, RIGEL_GITHUB_WEB_URL, RIGEL_APP_ID, RIGEL_PRIVATE_KEY or
 // RIGEL_PRIVATE_KEY_FILE, RIGEL_WEBHOOK_SECRET, RIGEL_GITHUB_TOKEN, RIGEL_GITHUB_LOGIN,
 // RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
-// RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL). Then the Secret helmsman-github in
+// RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
+// RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

@@ -29,6 +29,11 @@ type settingsFile struct {
 	QueueSize       int    `json:"queueSize"`
 	ApplyWait       string `json:"applyWait"` // Go duration: "2m"
 	LogLevel        string `json:"logLevel"`
+
+	Permissions      map[string]string `json:"permissions"` // command: level
+	RequireApproval  *bool             `json:"requireApproval"`
+	RequireMergeable *bool             `json:"requireMergeable"`
+	AllowForkApply   *bool             `json:"allowForkApply"`
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -72,6 +77,15 @@ func (s *Settings) applyFile(path string) error {
 		}
 	}
 	setStr(&s.LogLevel, f.LogLevel)
+	if len(f.Permissions) > 0 {
+		s.Permissions = map[string]string{}
+		for c, l := range f.Permissions {
+			s.Permissions[strings.ToLower(strings.TrimSpace(c))] = strings.ToLower(strings.TrimSpace(l))
+		}
+	}
+	setBool(&s.RequireApproval, f.RequireApproval)
+	setBool(&s.RequireMergeable, f.RequireMergeable)
+	setBool(&s.AllowForkApply, f.AllowForkApply)
 	return nil
 }
 
@@ -132,6 +146,29 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 		s.ApplyWait = d
 	}
 	setStr(&s.LogLevel, getenv("RIGEL_LOG_LEVEL"))
+	if v := getenv("RIGEL_PERMISSIONS"); v != "" {
+		p, err := parsePermissions("RIGEL_PERMISSIONS", v)
+		if err != nil {
+			return err
+		}
+		s.Permissions = p
+	}
+	for _, e := range []struct {
+		name string
+		dst  *bool
+	}{
+		{"RIGEL_REQUIRE_APPROVAL", &s.RequireApproval},
+		{"RIGEL_REQUIRE_MERGEABLE", &s.RequireMergeable},
+		{"RIGEL_ALLOW_FORK_APPLY", &s.AllowForkApply},
+	} {
+		if v := getenv(e.name); v != "" {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%s %q is not true or false", e.name, v)
+			}
+			*e.dst = b
+		}
+	}
 	return nil
 }
 
@@ -165,6 +202,12 @@ func secretString(cur string, v []byte) string {
 func setStr(dst *string, v string) {
 	if v != "" {
 		*dst = v
+	}
+}
+
+func setBool(dst *bool, v *bool) {
+	if v != nil {
+		*dst = *v
 	}
 }
 

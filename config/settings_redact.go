@@ -29,6 +29,11 @@ type redactedSettings struct {
 	QueueSize       int    `json:"queueSize"`
 	ApplyWait       string `json:"applyWait"`
 	LogLevel        string `json:"logLevel"`
+
+	Permissions      map[string]string `json:"permissions,omitempty"`
+	RequireApproval  bool              `json:"requireApproval"`
+	RequireMergeable bool              `json:"requireMergeable"`
+	AllowForkApply   bool              `json:"allowForkApply"`
 }
 
 func hide(set bool) string {
@@ -56,6 +61,11 @@ func (s Settings) redacted() redactedSettings {
 		QueueSize:       s.QueueSize,
 		ApplyWait:       s.ApplyWait.String(),
 		LogLevel:        s.LogLevel,
+
+		Permissions:      s.Permissions,
+		RequireApproval:  s.RequireApproval,
+		RequireMergeable: s.RequireMergeable,
+		AllowForkApply:   s.AllowForkApply,
 	}
 }
 

@@ -83,6 +83,11 @@ workers: 2
 queueSize: 50
 applyWait: 30s
 logLevel: debug
+permissions:
+  Apply: maintain
+  diff: write
+requireApproval: false
+allowForkApply: true
 `)
 	fileToken := writeFile("token.yaml", "token: file-token\ntokenLogin: file-bot\n")
 
@@ -100,6 +105,8 @@ logLevel: debug
 				s.ListenAddr, s.GitHubAPIURL, s.GitHubWebURL = ":9000", "https://ghe.example.com/api/v3/", "https://ghe.example.com/"
 				s.AppID, s.PrivateKey, s.WebhookSecret = 11, key, "file-hook"
 				s.CacheDir, s.DiffConcurrency, s.Workers, s.QueueSize, s.ApplyWait, s.LogLevel = "/var/cache/rigel", 8, 2, 50, 30*time.Second, "debug"
+				s.Permissions = map[string]string{"apply": "maintain", "diff": "write"}
+				s.RequireApproval, s.AllowForkApply = false, true
 			},
 		},
 		{
@@ -109,11 +116,14 @@ logLevel: debug
 				"RIGEL_WEBHOOK_SECRET": "env-hook", "RIGEL_GITHUB_API_URL": "http://127.0.0.1:1/api/v3/", "RIGEL_GITHUB_WEB_URL": "http://127.0.0.1:1",
 				"RIGEL_KUBECONFIG": "/kc", "RIGEL_CACHE_DIR": "/c", "RIGEL_DIFF_CONCURRENCY": "3", "RIGEL_WORKERS": "9",
 				"RIGEL_QUEUE_SIZE": "7", "RIGEL_APPLY_WAIT": "5m", "RIGEL_LOG_LEVEL": "warn",
+				"RIGEL_PERMISSIONS": " apply = admin, sync=maintain ,", "RIGEL_REQUIRE_APPROVAL": "true", "RIGEL_REQUIRE_MERGEABLE": "0", "RIGEL_ALLOW_FORK_APPLY": "false",
 			},
 			want: func(s *Settings) {
 				s.ListenAddr, s.GitHubAPIURL, s.GitHubWebURL = ":7000", "http://127.0.0.1:1/api/v3/", "http://127.0.0.1:1/"
 				s.AppID, s.PrivateKey, s.WebhookSecret, s.Kubeconfig = 22, key, "env-hook", "/kc"
 				s.CacheDir, s.DiffConcurrency, s.Workers, s.QueueSize, s.ApplyWait, s.LogLevel = "/c", 3, 9, 7, 5*time.Minute, "warn"
+				s.Permissions = map[string]string{"apply": "admin", "sync": "maintain"} // the variable replaces the file's table
+				s.RequireApproval, s.RequireMergeable, s.AllowForkApply = true, false, false
 			},
 		},
 		{
@@ -171,7 +181,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 	want := &Settings{
 		Namespace: "rigel", ListenAddr: ":8080", GitHubAPIURL: "https://api.github.com/", GitHubWebURL: "https://github.com/",
 		CacheDir: filepath.Join(os.TempDir(), "rigel-cache"), DiffConcurrency: 32, Workers: 4, QueueSize: 100,
-		ApplyWait: 2 * time.Minute, LogLevel: "info",
+		ApplyWait: 2 * time.Minute, LogLevel: "info", RequireApproval: true, RequireMergeable: true, AllowForkApply: false,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)
@@ -208,6 +218,9 @@ func TestLoadSettingsErrors(t *testing.T) {
 		{desc: "key file", env: map[string]string{"RIGEL_PRIVATE_KEY_FILE": filepath.Join(dir, "missing.pem")}, want: "failed to read RIGEL_PRIVATE_KEY_FILE"},
 		{desc: "duration", env: map[string]string{"RIGEL_APPLY_WAIT": "2 minutes"}, want: "RIGEL_APPLY_WAIT"},
 		{desc: "workers", env: map[string]string{"RIGEL_WORKERS": "many"}, want: "RIGEL_WORKERS"},
+		{desc: "permissions", env: map[string]string{"RIGEL_PERMISSIONS": "apply:maintain"}, want: `RIGEL_PERMISSIONS: "apply:maintain" is not COMMAND=LEVEL`},
+		{desc: "gate", env: map[string]string{"RIGEL_REQUIRE_APPROVAL": "yes please"}, want: `RIGEL_REQUIRE_APPROVAL "yes please" is not true or false`},
+		{desc: "fork", env: map[string]string{"RIGEL_ALLOW_FORK_APPLY": "maybe"}, want: "RIGEL_ALLOW_FORK_APPLY"},
 		{desc: "unknown field in file", env: map[string]string{"RIGEL_CONFIG": badFile}, want: `unknown field "workrs"`, leak: "s3cr3t-file"},
 		{desc: "missing file", env: map[string]string{"RIGEL_CONFIG": filepath.Join(dir, "none.yaml")}, want: "failed to read config file"},
 		{desc: "secret app id", secret: map[string]string{"app-id": "s3cr3t-id"}, want: "key app-id of Secret", leak: "s3cr3t-id"},

@@ -56,6 +56,7 @@ func (s *Settings) Validate() error {
 			add("RIGEL_LOG_LEVEL %q is not a log level (trace, debug, info, warn, error)", s.LogLevel)
 		}
 	}
+	problems = append(problems, s.permissionProblems()...)
 	if len(problems) == 0 {
 		return nil
 	}

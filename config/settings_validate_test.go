@@ -72,6 +72,11 @@ func TestValidate(t *testing.T) {
 		{"workers", func(s *Settings) { s.Workers = 0 }, "RIGEL_WORKERS must be at least 1, not 0"},
 		{"apply wait", func(s *Settings) { s.ApplyWait = -time.Second }, "RIGEL_APPLY_WAIT must be positive"},
 		{"log level", func(s *Settings) { s.LogLevel = "loud" }, `RIGEL_LOG_LEVEL "loud"`},
+		{"permissions", func(s *Settings) { s.Permissions = map[string]string{"apply": "maintain", "help": "none"} }, ""},
+		{"permission for no command", func(s *Settings) { s.Permissions = map[string]string{"deploy": "write"} },
+			`RIGEL_PERMISSIONS names "deploy", which is not a command (add-deployment, apply, diff, help, list, remove-deployment, sync)`},
+		{"unknown level", func(s *Settings) { s.Permissions = map[string]string{"apply": "owner"} },
+			`RIGEL_PERMISSIONS gives apply the level "owner", which is not one of none, read, triage, write, maintain, admin`},
 		{"several", func(s *Settings) { s.WebhookSecret, s.Workers = "", 0 }, "refusing to start: no webhook secret: set webhook-secret in Secret helmsman-github or RIGEL_WEBHOOK_SECRET; "},
 	}
 	for _, tt := range tests {
@@ -100,5 +105,21 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("error leaks the private key: %v", err)
 			}
 		})
+	}
+}
+
+func TestRequiredPermission(t *testing.T) {
+	s := &Settings{Permissions: map[string]string{"apply": "maintain"}}
+	for _, tc := range []struct{ cmd, want string }{
+		{"apply", "maintain"}, {"sync", "write"}, {"help", "read"}, {"diff", "read"}, {"add-deployment", "write"},
+	} {
+		t.Run(tc.cmd, func(t *testing.T) {
+			if got := s.RequiredPermission(tc.cmd); got != tc.want {
+				t.Fatalf("RequiredPermission(%s) = %q, want %q", tc.cmd, got, tc.want)
+			}
+		})
+	}
+	if LevelRank("none") >= LevelRank("read") || LevelRank("triage") >= LevelRank("write") || LevelRank("maintain") >= LevelRank("admin") || LevelRank("owner") != -1 {
+		t.Fatal("levels are not ordered none<read<triage<write<maintain<admin")
 	}
 }
