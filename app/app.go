@@ -26,6 +26,9 @@ import (
 // HookPath is where GitHub delivers webhooks.
 const HookPath = githubapp.DefaultWebhookRoute
 
+// deliveriesRemembered is how many delivery ids Rigel remembers to run a redelivery only once.
+const deliveriesRemembered = 10000
+
 // App is a running Rigel.
 type App struct {
 	Echo     *echo.Echo
@@ -56,8 +59,9 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Engine:    &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency},
 		BotLogin:  login,
 		ApplyWait: s.ApplyWait,
+		Access:    commands.AccessFrom(s),
 	}
-	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login}
+	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: handlers.NewDeliveries(deliveriesRemembered)}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	dispatcher := githubapp.NewEventDispatcher(

@@ -24,10 +24,22 @@ type Request struct {
 	Body       string
 }
 
-// PullHead is the head of a pull request.
+// PullHead is the head of a pull request, and what decides whether it may be applied.
 type PullHead struct {
 	SHA string
 	Ref string // the head branch name, for people
+
+	HeadRepo       string // owner/name of the head's repository ("" when it was deleted)
+	BaseRepo       string // owner/name of the base repository
+	BaseRef        string // the branch it merges into
+	Mergeable      *bool  // nil: GitHub has not computed it yet
+	MergeableState string // "clean", "dirty" (conflicts), "blocked", "behind", "unstable", "unknown", ...
+}
+
+// Review is one review of a pull request.
+type Review struct {
+	User  string
+	State string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
 }
 
 // IssueComment is a comment of a conversation, as far as Rigel needs it.
@@ -45,6 +57,11 @@ type GitHub interface {
 	React(ctx context.Context, repo Repo, commentID int64, content string) error
 	// PullHead returns a pull request's current head.
 	PullHead(ctx context.Context, repo Repo, number int) (PullHead, error)
+	// Reviews lists a pull request's reviews, oldest first.
+	Reviews(ctx context.Context, repo Repo, number int) ([]Review, error)
+	// Permission returns user's role on repo: none, read, triage, write, maintain or admin.
+	// It is asked for every command: roles change.
+	Permission(ctx context.Context, repo Repo, user string) (string, error)
 	// Comments lists a conversation's comments, oldest first.
 	Comments(ctx context.Context, repo Repo, number int) ([]IssueComment, error)
 	// GitCredentials returns the user name and password for cloning the installation's repos.

@@ -115,6 +115,9 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := c.checkPullGates(ctx); err != nil {
+		return "", err
+	}
 	var parts []string
 	for _, dep := range deps {
 		part, err := c.applyOne(ctx, repo, dep)

@@ -24,6 +24,7 @@ type Runner struct {
 	Engine    *sync.Engine
 	BotLogin  string        // the login Rigel comments as; only its plan markers are trusted
 	ApplyWait time.Duration // how long apply waits for health
+	Access    Access        // who may run what, and when a PR may be applied
 
 	locks gosync.Map // deployment name → *gosync.Mutex: applies of one deployment never interleave
 }
@@ -129,7 +130,11 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 		return errorReply(cmd.Line, fmt.Sprintf("`%s` is not a Rigel command.", short(cmd.Verb)), "Type `/rigel help` for the commands.")
 	}
 	start := time.Now()
-	body, err := v.run(ctx, &call{r: r, gh: gh, req: req, cmd: cmd})
+	c := &call{r: r, gh: gh, req: req, cmd: cmd}
+	err := c.authorize(ctx)
+	if err == nil {
+		body, err = v.run(ctx, c)
+	}
 	var ue *UserError
 	switch {
 	case errors.As(err, &ue):

@@ -22,6 +22,8 @@ func (r *recorder) React(_ context.Context, _ Repo, _ int64, content string) err
 }
 func (r *recorder) PullHead(context.Context, Repo, int) (PullHead, error)       { return PullHead{}, nil }
 func (r *recorder) Comments(context.Context, Repo, int) ([]IssueComment, error) { return nil, nil }
+func (r *recorder) Reviews(context.Context, Repo, int) ([]Review, error)        { return nil, nil }
+func (r *recorder) Permission(context.Context, Repo, string) (string, error)    { return "write", nil }
 func (r *recorder) GitCredentials(context.Context) (string, string, error)      { return "", "", nil }
 
 func TestHandleAnswersEveryCommand(t *testing.T) {

@@ -96,7 +96,7 @@ func startBotWith(t *testing.T, tune func(*config.Settings)) *bot {
 	s := &config.Settings{
 		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
-		ApplyWait: 20 * time.Second,
+		ApplyWait: 20 * time.Second, RequireApproval: true, RequireMergeable: true, // the defaults of LoadSettings
 	}
 	if tune != nil {
 		tune(s)

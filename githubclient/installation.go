@@ -35,7 +35,29 @@ func (i *installation) PullHead(ctx context.Context, repo commands.Repo, number 
 	if err != nil {
 		return commands.PullHead{}, fmt.Errorf("failed to read PR %s#%d: %w", repo.FullName(), number, err)
 	}
-	return commands.PullHead{SHA: pr.GetHead().GetSHA(), Ref: pr.GetHead().GetRef()}, nil
+	return commands.PullHead{
+		SHA: pr.GetHead().GetSHA(), Ref: pr.GetHead().GetRef(),
+		HeadRepo: pr.GetHead().GetRepo().GetFullName(), BaseRepo: pr.GetBase().GetRepo().GetFullName(), BaseRef: pr.GetBase().GetRef(),
+		Mergeable: pr.Mergeable, MergeableState: pr.GetMergeableState(),
+	}, nil
+}
+
+func (i *installation) Reviews(ctx context.Context, repo commands.Repo, number int) ([]commands.Review, error) {
+	var out []commands.Review
+	opts := &github.ListOptions{PerPage: 100}
+	for {
+		page, resp, err := i.client.PullRequests.ListReviews(ctx, repo.Owner, repo.Name, number, opts)
+		if err != nil {
+			return nil, fmt.Errorf("failed to list the reviews of %s#%d: %w", repo.FullName(), number, err)
+		}
+		for _, r := range page {
+			out = append(out, commands.Review{User: r.GetUser().GetLogin(), State: r.GetState()})
+		}
+		if resp.NextPage == 0 {
+			return out, nil
+		}
+		opts.Page = resp.NextPage
+	}
 }
 
 func (i *installation) Comments(ctx context.Context, repo commands.Repo, number int) ([]commands.IssueComment, error) {

@@ -21,6 +21,7 @@ type Deps struct {
 	Runner   *commands.Runner
 	Clients  Clients
 	BotLogin string
+	Seen     *Deliveries // delivery ids already handled; nil: no deduplication
 }
 
 // isBot says whether a comment's author is a bot (Rigel itself included): bots never command Rigel.
@@ -49,6 +50,10 @@ func (d *Deps) run(ctx context.Context, req commands.Request) error {
 	ctx = log.WithContext(ctx)
 	if req.Repo.Owner == "" || req.Repo.Name == "" || req.Number == 0 {
 		log.Warn().Msg("event without repository or issue: ignored")
+		return nil
+	}
+	if !d.Seen.First(req.DeliveryID) {
+		log.Info().Msg("delivery already handled: ignored")
 		return nil
 	}
 	gh, err := d.Clients.ForInstallation(req.Repo.Installation)

@@ -69,7 +69,8 @@ func run() error {
 	}
 	defer os.RemoveAll(cache)
 	s := &config.Settings{Namespace: namespace, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
-		WebhookSecret: secret, CacheDir: cache, DiffConcurrency: 32, Workers: 4, QueueSize: 100, ApplyWait: 30 * time.Second}
+		WebhookSecret: secret, CacheDir: cache, DiffConcurrency: 32, Workers: 4, QueueSize: 100, ApplyWait: 30 * time.Second,
+		RequireApproval: true, RequireMergeable: true} // as LoadSettings defaults them
 	logFile, err := os.CreateTemp("", "rigel-demo-*.log")
 	if err != nil {
 		return err
@@ -111,10 +112,15 @@ func run() error {
 		return err
 	}
 	pr := &conversation{gh: gh, git: git, hook: hook, repo: repoName, number: 2, isPR: true}
-	for _, cmd := range []string{"/rigel diff web", "/rigel sync web", "/rigel aply web", "/rigel apply web"} {
+	for _, cmd := range []string{"/rigel diff web", "/rigel sync web", "/rigel aply web"} {
 		if err := pr.say(cmd); err != nil {
 			return err
 		}
+	}
+	gh.AddReview(repoName, 2, "teammate", "APPROVED") // Rigel applies a PR only once it is approved
+	fmt.Println("\n  ✔ teammate approved PR #2 (Rigel applies a pull request only once it is approved and mergeable)")
+	if err := pr.say("/rigel apply web"); err != nil {
+		return err
 	}
 
 	step("What is in the cluster now")

@@ -1,0 +1,37 @@
+package githubclient
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/config"
+)
+
+// roleFlags are the permission flags GitHub sets on the user of a permission answer,
+// strongest first, with the role each means.
+var roleFlags = []struct{ flag, role string }{
+	{"admin", "admin"}, {"maintain", "maintain"}, {"push", "write"}, {"triage", "triage"}, {"pull", "read"},
+}
+
+// Permission reads user's role on repo (GET /repos/{owner}/{repo}/collaborators/{username}/permission).
+// The legacy permission field knows only admin, write, read and none, so the role comes from
+// role_name, else (for custom roles) from the strongest permission flag.
+func (i *installation) Permission(ctx context.Context, repo commands.Repo, user string) (string, error) {
+	p, _, err := i.client.Repositories.GetPermissionLevel(ctx, repo.Owner, repo.Name, user)
+	if err != nil {
+		return "", fmt.Errorf("failed to read the permission of %s on %s: %w", user, repo.FullName(), err)
+	}
+	if role := p.GetUser().GetRoleName(); config.LevelRank(role) >= 0 {
+		return role, nil
+	}
+	for _, f := range roleFlags {
+		if p.GetUser().Permissions[f.flag] {
+			return f.role, nil
+		}
+	}
+	if config.LevelRank(p.GetPermission()) >= 0 {
+		return p.GetPermission(), nil
+	}
+	return "none", nil
+}
