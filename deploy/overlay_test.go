@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"strings"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -8,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
 )
 
 // TestNamespacedOverlay applies the namespaced overlay and checks, as Rigel's ServiceAccount,
@@ -43,11 +45,20 @@ func TestNamespacedOverlay(t *testing.T) {
 		eventually(t, "apply ConfigMap in "+third, func() error {
 			return wantForbidden(ssa(ctxT(t), rigel, probeConfigMap(third, "probe")))
 		})
+		// Rigel's own diff refuses such an object with the apiserver's message.
+		in := []sync.Object{{Obj: probeConfigMap(third, "probe-engine")}}
+		plan, err := (&sync.Engine{Kube: rigel}).Diff(ctxT(t), in, sync.Provenance{Deployment: "probe", Path: "probe"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := plan.Changes[0]; c.Action != sync.ActionError || !strings.Contains(c.Err, "forbidden") {
+			t.Errorf("diff in %s: %s %q, want a refusal saying forbidden", third, c.Action, c.Err)
+		}
 		ns := &unstructured.Unstructured{}
 		ns.SetAPIVersion("v1")
 		ns.SetKind("Namespace")
 		ns.SetName("deploy-overlay-new")
-		_, err := rigel.Dynamic.Resource(nsGVR).Create(ctxT(t), ns, metav1.CreateOptions{})
+		_, err = rigel.Dynamic.Resource(nsGVR).Create(ctxT(t), ns, metav1.CreateOptions{})
 		if err := wantForbidden(err); err != nil {
 			t.Errorf("create a Namespace: %v", err)
 		}
