@@ -36,7 +36,11 @@ func (a Access) required(verb string) string {
 // authorize refuses the command when its author's role on the repository is below what the
 // command needs. The role is asked from GitHub each time: it may have changed.
 func (c *call) authorize(ctx context.Context) error {
-	need := c.r.Access.required(c.cmd.Verb)
+	verb := c.cmd.Verb
+	if verb == "" {
+		verb = "help" // a bare "/rigel" answers with the help
+	}
+	need := c.r.Access.required(verb)
 	if config.LevelRank(need) <= 0 {
 		return nil // "none": anyone
 	}
@@ -49,5 +53,5 @@ func (c *call) authorize(ctx context.Context) error {
 		return nil
 	}
 	return userErrorf("@%s has the `%s` role on %s, and `/rigel %s` needs `%s` or higher. Nothing was done. Ask an admin of %s for `%s` access, or ask someone who has it to run the command.",
-		c.req.Author, have, c.req.Repo.FullName(), c.cmd.Verb, need, c.req.Repo.FullName(), need)
+		c.req.Author, have, c.req.Repo.FullName(), verb, need, c.req.Repo.FullName(), need)
 }

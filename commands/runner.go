@@ -110,8 +110,12 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	ctx = log.WithContext(ctx)
 	var v *verb
 	verbs := r.verbs()
+	name := cmd.Verb
+	if name == "" {
+		name = "help" // a bare "/rigel" answers with the help
+	}
 	for i := range verbs {
-		if verbs[i].name == cmd.Verb {
+		if verbs[i].name == name {
 			v = &verbs[i]
 		}
 	}
@@ -119,9 +123,6 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 		names := make([]string, len(verbs))
 		for i, vb := range verbs {
 			names[i] = vb.name
-		}
-		if cmd.Verb == "" {
-			return renderHelp(verbs, "")
 		}
 		if s := suggest(cmd.Verb, names); s != "" {
 			return errorReply(cmd.Line, fmt.Sprintf("`%s` is not a Rigel command. Did you mean `%s`?", short(cmd.Verb), s),

@@ -70,16 +70,20 @@ func TestPermissions(t *testing.T) {
 		{triager, "/rigel apply " + name, "triage", "write"},
 		{outsider, "/rigel help", "none", "read"},
 		{outsider, "/rigel list", "none", "read"},
+		{outsider, "/rigel", "none", "read"}, // a bare prefix is help
 		{maintainer, "/rigel diff " + name, "", ""},
 	}
 	for _, tc := range cases {
-		t.Run(tc.user+" "+strings.Fields(tc.say)[1], func(t *testing.T) {
+		verb := "help"
+		if f := strings.Fields(tc.say); len(f) > 1 {
+			verb = f[1]
+		}
+		t.Run(tc.user+" "+verb, func(t *testing.T) {
 			got := c.replyAs(tc.user, tc.say)
 			if tc.need == "" {
 				mustNotContain(t, got, "❌", "needs `")
 				return
 			}
-			verb := strings.Fields(tc.say)[1]
 			mustContain(t, got, "❌", "@"+tc.user, "the `"+tc.have+"` role on "+r.full, "`/rigel "+verb+"` needs `"+tc.need+"` or higher", "Nothing was done")
 		})
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/google/go-github/v62/github"
+
 	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
 )
@@ -22,16 +24,21 @@ func (i *installation) Permission(ctx context.Context, repo commands.Repo, user 
 	if err != nil {
 		return "", fmt.Errorf("failed to read the permission of %s on %s: %w", user, repo.FullName(), err)
 	}
+	return roleOf(p), nil
+}
+
+// roleOf turns GitHub's answer into one of config.PermissionLevels.
+func roleOf(p *github.RepositoryPermissionLevel) string {
 	if role := p.GetUser().GetRoleName(); config.LevelRank(role) >= 0 {
-		return role, nil
+		return role
 	}
 	for _, f := range roleFlags {
 		if p.GetUser().Permissions[f.flag] {
-			return f.role, nil
+			return f.role
 		}
 	}
 	if config.LevelRank(p.GetPermission()) >= 0 {
-		return p.GetPermission(), nil
+		return p.GetPermission()
 	}
-	return "none", nil
+	return "none"
 }
