@@ -1,7 +1,8 @@
-// Package deploy holds Rigel's installation manifests: a kustomize base (this folder) that
-// installs Rigel in the namespace rigel with a broad ClusterRole, the overlay
-// overlays/namespaced that narrows its rights to a list of namespaces, and a template of the
-// credentials Secret (secret.example.yaml, not part of the base).
+// Package deploy holds Rigel's installation manifests: the kustomize base (base/, applied
+// through this folder's kustomization.yaml, `kubectl apply -k deploy/`) that installs Rigel in
+// the namespace rigel with a broad ClusterRole, the overlay overlays/namespaced that narrows its
+// rights to a list of namespaces, and a template of the credentials Secret
+// (secret.example.yaml, applied by neither).
 //
 // The package has no code: its tests render the base and the overlay with kustomize, check the
 // Deployment's security settings, apply everything to a real kube-apiserver with Rigel's own
