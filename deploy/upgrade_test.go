@@ -1,0 +1,53 @@
+package deploy
+
+import (
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/rigel-gitops/rigel/config"
+)
+
+// TestReapplyKeepsRegistry checks what docs/install.md promises for `kubectl apply
+// --server-side -k`: once Rigel has written its registry, applying the installation's empty
+// ConfigMap again stops with a conflict and does not empty the registry.
+func TestReapplyKeepsRegistry(t *testing.T) {
+	admin := adminKube(t)
+	ns := "deploy-reapply"
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	cm := find(t, render(t, "."), "ConfigMap", rigelNS, config.SourcesConfigMap).DeepCopy()
+	cm.SetNamespace(ns)
+	body, err := cm.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubectlApply := func() error { // what `kubectl apply --server-side` sends: no force
+		_, err := admin.Dynamic.Resource(configMapGVR).Namespace(ns).Patch(ctxT(t), cm.GetName(), types.ApplyPatchType, body,
+			metav1.PatchOptions{FieldManager: "kubectl"})
+		return err
+	}
+	if err := kubectlApply(); err != nil {
+		t.Fatalf("install: %v", err)
+	}
+	reg := config.NewRegistry(admin.Typed, ns)
+	if _, err := reg.Update(ctxT(t), func(s *config.Sources) error {
+		s.Repos = append(s.Repos, config.Repo{Repo: "acme/shop", Branch: "main", Deployments: []config.Deployment{{Name: "web", Path: "apps/web/k8s"}}})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kubectlApply(); !apierrors.IsConflict(err) {
+		t.Errorf("applying the installation again: %v, want a conflict", err)
+	}
+	s, err := reg.Load(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Repos) != 1 || s.Repos[0].Repo != "acme/shop" {
+		t.Errorf("registry after applying the installation again: %+v, want acme/shop kept", s.Repos)
+	}
+}
