@@ -112,7 +112,7 @@ func run() error {
 		return err
 	}
 	pr := &conversation{gh: gh, git: git, hook: hook, repo: repoName, number: 2, isPR: true}
-	for _, cmd := range []string{"/rigel diff web", "/rigel sync web", "/rigel aply web"} {
+	for _, cmd := range []string{"/rigel diff web", "/rigel sync web", "/rigel aply web", "/rigel apply web"} {
 		if err := pr.say(cmd); err != nil {
 			return err
 		}
