@@ -98,7 +98,7 @@ func (s *Settings) credentialProblems() []string {
 func checkRSAKey(b []byte) error {
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return errors.New("is not PEM (expected -----BEGIN RSA PRIVATE KEY-----)")
+		return errors.New("is not PEM: expected the .pem file GitHub gives for the app, starting with a BEGIN RSA PRIVATE KEY line")
 	}
 	if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
 		return nil
