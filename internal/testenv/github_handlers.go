@@ -411,14 +411,8 @@ func (gh *GitHub) createComment(c *call) {
 	if !gh.checkCommentBody(c, body) {
 		return
 	}
-	r := gh.lookupRepo(c)
+	r, number := gh.issue(c)
 	if r == nil {
-		return
-	}
-	number := int(c.intParam("issue_number"))
-	if r.issues[number] == nil {
-		gh.mu.Unlock()
-		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
 	cm := gh.addComment(r.fullName(), number, c.who.Login, body, commentIDs.Add(1))
@@ -429,14 +423,8 @@ func (gh *GitHub) createComment(c *call) {
 }
 
 func (gh *GitHub) listComments(c *call) {
-	r := gh.lookupRepo(c)
+	r, number := gh.issue(c)
 	if r == nil {
-		return
-	}
-	number := int(c.intParam("issue_number"))
-	if r.issues[number] == nil {
-		gh.mu.Unlock()
-		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
 	all := gh.sortedComments(r.fullName(), number)
@@ -447,6 +435,22 @@ func (gh *GitHub) listComments(c *call) {
 	}
 	gh.mu.Unlock()
 	gh.respond(c, http.StatusOK, list)
+}
+
+// issue finds the path's repository and issue number; it writes 404 when either is unknown.
+// It returns with gh.mu held when it succeeds.
+func (gh *GitHub) issue(c *call) (*ghRepo, int) {
+	r := gh.lookupRepo(c)
+	if r == nil {
+		return nil, 0
+	}
+	number := int(c.intParam("issue_number"))
+	if r.issues[number] == nil {
+		gh.mu.Unlock()
+		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
+		return nil, 0
+	}
+	return r, number
 }
 
 // comment finds the path's comment in the path's repository; it writes 404 otherwise.
@@ -524,14 +528,8 @@ func (gh *GitHub) createCommentReaction(c *call) {
 }
 
 func (gh *GitHub) createIssueReaction(c *call) {
-	r := gh.lookupRepo(c)
+	r, number := gh.issue(c)
 	if r == nil {
-		return
-	}
-	number := int(c.intParam("issue_number"))
-	if r.issues[number] == nil {
-		gh.mu.Unlock()
-		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
 	gh.addReaction(c, r.fullName(), number, 0)
