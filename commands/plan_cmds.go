@@ -29,7 +29,9 @@ func (c *call) plan(ctx context.Context, dep config.Deployment, t target) (*prev
 	if err != nil {
 		return nil, renderError(dep.Path, t, snap.Commit, err)
 	}
+	start := time.Now()
 	plan, err := c.r.Engine.Diff(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit})
+	c.r.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
 	}
@@ -54,7 +56,7 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	}
 	var parts []string
 	for _, dep := range deps {
-		p, err := c.plan(ctx, dep, t)
+		p, err := c.plan(withDeployment(ctx, dep.Name), dep, t)
 		if err != nil {
 			return "", err
 		}
@@ -120,7 +122,7 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	}
 	var parts []string
 	for _, dep := range deps {
-		part, err := c.applyOne(ctx, repo, dep)
+		part, err := c.applyOne(withDeployment(ctx, dep.Name), repo, dep)
 		if err != nil {
 			return "", err
 		}
@@ -130,7 +132,7 @@ func runApply(ctx context.Context, c *call) (string, error) {
 }
 
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment) (string, error) {
-	log := zerolog.Ctx(ctx).With().Str("deployment", dep.Name).Logger()
+	log := zerolog.Ctx(ctx)
 	mu := c.r.lock(dep.Name)
 	mu.Lock()
 	defer mu.Unlock()
@@ -167,10 +169,12 @@ func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deplo
 		log.Info().Str("armed", a.Digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
 		return "", userErrorf("the cluster or the folder changed since `/rigel sync %s` previewed `%s`, so the preview no longer shows what would happen. Nothing was applied. Run `/rigel sync %s` to preview again.", dep.Name, shortSHA(a.Commit), dep.Name)
 	}
+	start := time.Now()
 	res, err := c.r.Engine.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: c.r.ApplyWait})
 	if err != nil {
 		return "", fmt.Errorf("failed to apply %s at %s: %w", dep.Name, shortSHA(a.Commit), err)
 	}
+	c.r.observeApply(dep.Name, start, res.Status, res.Finished)
 	last := config.LastSync{Commit: a.Commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: resultMessage(res)}
 	if _, err := c.r.Registry.Update(ctx, func(s *config.Sources) error { return s.SetLastSync(dep.Name, last) }); err != nil {
 		log.Error().Err(err).Msg("failed to record the sync")

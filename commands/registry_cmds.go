@@ -152,6 +152,7 @@ func runRemoveDeployment(ctx context.Context, c *call) (string, error) {
 		}
 		return "", fmt.Errorf("failed to remove %s: %w", name, err)
 	}
+	c.r.observeRemoved(removed.Name)
 	return renderRemoved(removed), nil
 }
 

@@ -25,6 +25,7 @@ type Runner struct {
 	BotLogin  string        // the login Rigel comments as; only its plan markers are trusted
 	ApplyWait time.Duration // how long apply waits for health
 	Access    Access        // who may run what, and when a PR may be applied
+	Observer  Observer      // told what commands do, for metrics; nil: nothing is observed
 
 	locks gosync.Map // deployment name → *gosync.Mutex: applies of one deployment never interleave
 }
@@ -86,6 +87,7 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 			pe := parseErrs[0]
 			parseErrs = parseErrs[1:]
 			body = errorReply(cmd.Line, pe.Error()+".", "Type `/rigel help` for the commands.")
+			r.observeCommand(cmd.Verb, outcomeRefused)
 		} else {
 			body = r.runOne(ctx, gh, req, cmd)
 		}
@@ -101,11 +103,13 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 
 func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command) (body string) {
 	log := zerolog.Ctx(ctx).With().Str("verb", cmd.Verb).Logger()
+	outcome := outcomeError
 	defer func() {
 		if p := recover(); p != nil { // a bug must not leave the person without an answer
 			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("command panicked")
 			body = failureReply(cmd.Line, fmt.Errorf("an internal error stopped the command"))
 		}
+		r.observeCommand(cmd.Verb, outcome)
 	}()
 	ctx = log.WithContext(ctx)
 	var v *verb
@@ -120,6 +124,7 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 		}
 	}
 	if v == nil {
+		outcome = outcomeRefused
 		names := make([]string, len(verbs))
 		for i, vb := range verbs {
 			names[i] = vb.name
@@ -140,12 +145,14 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	switch {
 	case errors.As(err, &ue):
 		log.Info().Str("outcome", "refused").Str("reason", ue.Msg).Msg("command refused")
+		outcome = outcomeRefused
 		return errorReply(cmd.Line, ue.Msg, "")
 	case err != nil:
 		log.Error().Err(err).Str("outcome", "error").Msg("command failed")
 		return failureReply(cmd.Line, err)
 	}
 	log.Info().Str("outcome", "ok").Dur("took", time.Since(start)).Msg("command done")
+	outcome = outcomeOK
 	return body
 }
 
