@@ -34,6 +34,9 @@ func (e *ParseError) Error() string { return e.Msg }
 // booleanFlags take no value.
 var booleanFlags = map[string]bool{"all": true, "force": true}
 
+// shortFlags are the one-letter spellings of flags: "-n NS" is "--namespace NS".
+var shortFlags = map[string]string{"n": "namespace"}
+
 // Parse finds every command in a comment body, in order. Lines inside fenced code blocks and
 // quoted lines ("> ...") are not commands, so quoting an earlier reply runs nothing. Lines that
 // start with the prefix but cannot be parsed come back as ParseErrors in the same order.
@@ -84,12 +87,19 @@ func parseLine(line string) (Command, error) {
 	cmd.Verb = strings.ToLower(words[0])
 	for i := 1; i < len(words); i++ {
 		w := words[i]
-		if !strings.HasPrefix(w, "--") || w == "--" {
+		var name, val string
+		var hasVal bool
+		switch {
+		case strings.HasPrefix(w, "--") && w != "--":
+			name, val, hasVal = strings.Cut(w[2:], "=")
+			name = strings.ToLower(name)
+		case len(w) > 1 && w[0] == '-' && shortFlags[strings.SplitN(w[1:], "=", 2)[0]] != "":
+			name, val, hasVal = strings.Cut(w[1:], "=")
+			name = shortFlags[name]
+		default:
 			cmd.Args = append(cmd.Args, w)
 			continue
 		}
-		name, val, hasVal := strings.Cut(w[2:], "=")
-		name = strings.ToLower(name)
 		switch {
 		case hasVal:
 		case booleanFlags[name]:

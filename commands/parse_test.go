@@ -25,6 +25,13 @@ func TestParse(t *testing.T) {
 		{"quoted word", `/rigel add-deployment "apps/my app"`, []Command{{Line: `/rigel add-deployment "apps/my app"`, Verb: "add-deployment", Args: []string{"apps/my app"}, Flags: map[string]string{}}}, 0},
 		{"open quote", `/rigel add-deployment "apps`, []Command{{Line: `/rigel add-deployment "apps`, Verb: "\x00error"}}, 1},
 		{"flag without value", "/rigel add-deployment x --name", []Command{{Line: "/rigel add-deployment x --name", Verb: "\x00error"}}, 1},
+		{"-n is --namespace", "/rigel link deploy/web -n shop web", []Command{{Line: "/rigel link deploy/web -n shop web", Verb: "link", Args: []string{"deploy/web", "web"}, Flags: map[string]string{"namespace": "shop"}}}, 0},
+		{"-n= and --namespace", "/rigel unlink sts/db -n=data\n/rigel link ds/agent --namespace ops agent --force", []Command{
+			{Line: "/rigel unlink sts/db -n=data", Verb: "unlink", Args: []string{"sts/db"}, Flags: map[string]string{"namespace": "data"}},
+			{Line: "/rigel link ds/agent --namespace ops agent --force", Verb: "link", Args: []string{"ds/agent", "agent"}, Flags: map[string]string{"namespace": "ops", "force": "true"}},
+		}, 0},
+		{"other single-dash words stay arguments", "/rigel diff -x -", []Command{{Line: "/rigel diff -x -", Verb: "diff", Args: []string{"-x", "-"}, Flags: map[string]string{}}}, 0},
+		{"-n without value", "/rigel unlink deploy/web -n", []Command{{Line: "/rigel unlink deploy/web -n", Verb: "\x00error"}}, 1},
 		{"windows line ends", "/rigel list\r\n/rigel help\r\n", []Command{{Line: "/rigel list", Verb: "list", Flags: map[string]string{}}, {Line: "/rigel help", Verb: "help", Flags: map[string]string{}}}, 0},
 	}
 	for _, tc := range tests {

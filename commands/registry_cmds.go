@@ -8,7 +8,10 @@ import (
 	"path"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -24,7 +27,16 @@ func runList(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("failed to read the registry: %w", err)
 	}
-	return renderList(c.req.Repo.FullName(), src.FindRepo(c.req.Repo.FullName())), nil
+	repo := src.FindRepo(c.req.Repo.FullName())
+	var workloads map[string][]kube.WorkloadRef
+	var lookupErr error
+	if repo != nil && len(repo.Deployments) > 0 {
+		workloads, lookupErr = c.r.Engine.Kube.FindWorkloads(ctx, sync.AnnotationSourceRepo)
+		if lookupErr != nil { // the deployments are still worth showing
+			zerolog.Ctx(ctx).Warn().Err(lookupErr).Msg("failed to look up linked workloads")
+		}
+	}
+	return renderList(c.req.Repo.FullName(), repo, workloads, lookupErr), nil
 }
 
 // cleanFolder checks a folder typed by a person and returns it clean and repo-relative.

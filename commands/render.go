@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -59,7 +60,7 @@ func renderHelp(verbs []verb, lead string) string {
 	return b.String()
 }
 
-func renderList(repo string, r *config.Repo) string {
+func renderList(repo string, r *config.Repo, workloads map[string][]kube.WorkloadRef, lookupErr error) string {
 	if r == nil || len(r.Deployments) == 0 {
 		return fmt.Sprintf("%s has no deployments yet.\n\n**Next:** `/rigel add-deployment` lists the folders that hold manifests, each with the command to register it.", repo)
 	}
@@ -78,7 +79,32 @@ func renderList(repo string, r *config.Repo) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(d.Name), code(d.Path), when, commit, status)
 	}
+	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
 	fmt.Fprintf(&b, "\n**Next:** `/rigel diff %s` shows what applying it would change.", r.Deployments[0].Name)
+	return b.String()
+}
+
+// renderWorkloads lists, per deployment, the workloads carrying its name: applied by Rigel or
+// linked with /rigel link.
+func renderWorkloads(deps []config.Deployment, workloads map[string][]kube.WorkloadRef, lookupErr error) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nWorkloads (Deployments, StatefulSets, DaemonSets carrying `%s`, applied by Rigel or linked):\n\n", sync.AnnotationSourceRepo)
+	if lookupErr != nil {
+		fmt.Fprintf(&b, "- Rigel could not list them: %s\n", tableCell(lookupErr.Error()))
+		return b.String()
+	}
+	for _, d := range deps {
+		refs := workloads[d.Name]
+		if len(refs) == 0 {
+			fmt.Fprintf(&b, "- %s: none\n", code(d.Name))
+			continue
+		}
+		parts := make([]string, len(refs))
+		for i, w := range refs {
+			parts[i] = fmt.Sprintf("%s %s", w.Kind, code(w.Namespace+"/"+w.Name))
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", code(d.Name), strings.Join(parts, ", "))
+	}
 	return b.String()
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -69,8 +70,12 @@ func TestRenderGolden(t *testing.T) {
 		{"sync_refused", renderPlan("acme/web", failed, true)},
 		{"apply_unhealthy", renderApplied("acme/web", samplePlan(), res, nil)},
 		{"apply_unrecorded", renderApplied("acme/web", samplePlan(), &sync.Result{Status: "Succeeded", Started: when, Finished: when}, errors.New("failed to record the sync in helmsman-git-sources: conflict"))},
-		{"list", renderList("acme/web", repo)},
-		{"list_empty", renderList("acme/web", nil)},
+		{"list", renderList("acme/web", repo, map[string][]kube.WorkloadRef{"web": {
+			{Kind: "Deployment", Namespace: "shop", Name: "web"}, {Kind: "StatefulSet", Namespace: "shop", Name: "db"},
+		}, "other": {{Kind: "DaemonSet", Namespace: "ops", Name: "agent"}}}, nil)},
+		{"list_unknown_workloads", renderList("acme/web", repo, nil, errors.New(`failed to list Deployments: deployments.apps is forbidden`))},
+		{"list_empty", renderList("acme/web", nil, nil, nil)},
+		{"linked", renderLinked(kube.WorkloadRef{Kind: "StatefulSet", Namespace: "shop", Name: "db"}, config.Deployment{Name: "web", Path: "apps/web/k8s"}, "api")},
 		{"folders", renderFolders("acme/web", "branch `main`", commit, []string{"apps/api/k8s", "apps/web/k8s"}, map[string]string{"apps/web/k8s": "web"})},
 		{"added", renderAdded("acme/web", config.Deployment{Name: "web", Path: "apps/web/k8s"}, "main", commit, 4)},
 		{"help", renderHelp(verbs, "")},

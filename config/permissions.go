@@ -19,6 +19,8 @@ var DefaultPermissions = map[string]string{
 	"apply":             "write",
 	"add-deployment":    "write",
 	"remove-deployment": "write",
+	"link":              "write",
+	"unlink":            "write",
 }
 
 // LevelRank orders permission levels: none is 0, admin 5; an unknown level is -1.
