@@ -20,6 +20,7 @@ import (
 	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/handlers"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/metrics"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -43,8 +44,12 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m := metrics.New(reg)
 	clients, err := githubclient.New(githubclient.Credentials{
 		APIURL: s.GitHubAPIURL, AppID: s.AppID, PrivateKey: s.PrivateKey, Token: s.Token, TokenLogin: s.TokenLogin,
+		Transport: m.Transport,
 	})
 	if err != nil {
 		return nil, err
@@ -60,17 +65,19 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		BotLogin:  login,
 		ApplyWait: s.ApplyWait,
 		Access:    commands.AccessFrom(s),
+		Observer:  m,
 	}
+	seedSyncStatus(ctx, runner.Registry, m, log)
 	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: handlers.NewDeliveries(deliveriesRemembered)}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	dispatcher := githubapp.NewEventDispatcher(
 		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
 		s.WebhookSecret,
 		githubapp.WithScheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
 			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
 				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
-			}))),
+			}),
+			m.SchedulerOption())),
+		githubapp.WithErrorCallback(m.ErrorCallback(nil)),
 	)
 	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log}
 	e := echo.New()
@@ -116,4 +123,21 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 		return fmt.Errorf("failed to shut down HTTP: %w", err)
 	}
 	return nil
+}
+
+// seedSyncStatus sets each registered deployment's sync status metrics from the registry, so
+// they survive a restart. A registry that cannot be read only leaves them unset until the next apply.
+func seedSyncStatus(ctx context.Context, reg *config.Registry, m *metrics.Metrics, log zerolog.Logger) {
+	src, err := reg.Load(ctx)
+	if err != nil {
+		log.Warn().Err(err).Msg("failed to read the registry for the sync status metrics")
+		return
+	}
+	for _, r := range src.Repos {
+		for _, d := range r.Deployments {
+			if d.LastSync != nil {
+				m.Synced(d.Name, d.LastSync.Status, d.LastSync.Time)
+			}
+		}
+	}
 }

@@ -21,6 +21,10 @@ type Credentials struct {
 	PrivateKey []byte
 	Token      string // a personal access token, used when AppID is 0
 	TokenLogin string // the token's user
+
+	// Transport wraps the transport of every request to GitHub (API calls and installation
+	// token requests alike), e.g. to count them; nil: http.DefaultTransport as is.
+	Transport func(http.RoundTripper) http.RoundTripper
 }
 
 // Clients hands out a GitHub per installation.
@@ -42,7 +46,7 @@ func New(creds Credentials) (*Clients, error) {
 	c := &Clients{creds: creds, tokens: map[int64]*ghinstallation.Transport{}}
 	if creds.AppID != 0 {
 		c.creator = githubapp.NewClientCreator(creds.APIURL, strings.TrimSuffix(creds.APIURL, "v3/")+"graphql", creds.AppID, creds.PrivateKey,
-			githubapp.WithClientUserAgent("rigel"))
+			githubapp.WithClientUserAgent("rigel"), githubapp.WithTransport(c.transport()))
 	} else if creds.Token == "" {
 		return nil, fmt.Errorf("failed to set up GitHub access: neither an app id nor a token is configured")
 	}
@@ -50,6 +54,14 @@ func New(creds Credentials) (*Clients, error) {
 }
 
 func (c *Clients) apiURL() string { return c.creds.APIURL }
+
+// transport is what every request to GitHub goes through.
+func (c *Clients) transport() http.RoundTripper {
+	if c.creds.Transport == nil {
+		return http.DefaultTransport
+	}
+	return c.creds.Transport(http.DefaultTransport)
+}
 
 // Login is the login Rigel comments as: "<app-slug>[bot]" for an app, the token's user otherwise.
 func (c *Clients) Login(ctx context.Context) (string, error) {
@@ -70,7 +82,7 @@ func (c *Clients) Login(ctx context.Context) (string, error) {
 // ForInstallation returns the GitHub of one installation.
 func (c *Clients) ForInstallation(id int64) (commands.GitHub, error) {
 	if c.creator == nil {
-		client, err := github.NewClient(nil).WithAuthToken(c.creds.Token).WithEnterpriseURLs(c.apiURL(), c.apiURL())
+		client, err := github.NewClient(&http.Client{Transport: c.transport()}).WithAuthToken(c.creds.Token).WithEnterpriseURLs(c.apiURL(), c.apiURL())
 		if err != nil {
 			return nil, fmt.Errorf("failed to build the GitHub client for %s: %w", c.apiURL(), err)
 		}
@@ -105,7 +117,7 @@ func (c *Clients) tokenSource(id int64) (*ghinstallation.Transport, error) {
 	if tr, ok := c.tokens[id]; ok {
 		return tr, nil
 	}
-	tr, err := ghinstallation.New(http.DefaultTransport, c.creds.AppID, id, c.creds.PrivateKey)
+	tr, err := ghinstallation.New(c.transport(), c.creds.AppID, id, c.creds.PrivateKey)
 	if err != nil {
 		return nil, fmt.Errorf("failed to set up tokens for installation %d: %w", id, err)
 	}
