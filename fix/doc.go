@@ -1,0 +1,15 @@
+// Package fix proposes and makes small edits to the manifest of a workload: the engine behind
+// `/rigel fix`.
+//
+// ParseSet turns "image=nginx:1.27", "memory=512Mi", "cpu=500m", "replicas=3" and
+// "env.LOG_LEVEL=debug" into Edits. Diagnose reads a workload's pods, their container states and
+// events, and its rollout history from the cluster, says what it saw and proposes Edits for what
+// it recognises (OOMKilled containers, images that cannot be pulled after a change, probes on an
+// undeclared port). Plan finds where the workload is defined in a deployment folder of a
+// repository (a plain folder, or a kustomization: a patch, the images or replicas field, or the
+// base resource) and returns the rewritten files. Only the changed lines differ: the files keep
+// their comments, key order, indentation, quoting and line endings. UnifiedDiff renders the
+// changes for people.
+//
+// The package knows nothing of GitHub or git: it reads an fs.FS and a cluster.
+package fix
