@@ -107,6 +107,7 @@ type ghIssue struct {
 	Number    int
 	ID        int64
 	Title     string
+	Body      string // "" is null
 	User      string
 	State     string
 	Pull      *ghPull
@@ -120,6 +121,7 @@ type ghPull struct {
 	MergeableUnknown          bool   // mergeable is null: GitHub has not computed it yet
 	MergeableState            string // "" means "clean"
 	HeadRepo                  string // the head's repository when it is a fork; "" means the base repo
+	Draft                     bool
 	Reviews                   []ghReview
 }
 
@@ -138,6 +140,9 @@ type ghComment struct {
 type failRule struct {
 	method, prefix string
 	status, left   int
+	header         http.Header // set on the failure's answer (github_faults.go)
+	msg            string      // the failure's message; "injected failure" when empty
+	after          bool        // the request is carried out first, then answered with the failure
 }
 
 // StartGitHub starts a fake GitHub on 127.0.0.1. Installation tokens it mints are also
@@ -340,16 +345,16 @@ func (gh *GitHub) FailNext(method, pathPrefix string, status, n int) {
 	gh.failures = append(gh.failures, &failRule{method: strings.ToUpper(method), prefix: strings.TrimPrefix(pathPrefix, apiPrefix), status: status, left: n})
 }
 
-func (gh *GitHub) takeFailure(method, path string) int {
+func (gh *GitHub) takeFailure(method, path string) *failRule {
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
 	for _, f := range gh.failures {
 		if f.left > 0 && (f.method == "" || f.method == method) && strings.HasPrefix(path, f.prefix) {
 			f.left--
-			return f.status
+			return f
 		}
 	}
-	return 0
+	return nil
 }
 
 type statusWriter struct {
@@ -409,8 +414,9 @@ func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		gh.errorJSON(sw, http.StatusUnprocessableEntity, "Invalid request.\n\n"+strings.Join(errs, "\n"))
 		return
 	}
-	if status := gh.takeFailure(r.Method, path); status != 0 {
-		gh.errorJSON(sw, status, "injected failure")
+	fail := gh.takeFailure(r.Method, path)
+	if fail != nil && !fail.after {
+		gh.writeFailure(sw, fail)
 		return
 	}
 	who, msg := gh.authenticate(r, op)
@@ -428,6 +434,12 @@ func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	if h == nil {
 		gh.violation(where, "operation "+op.ID+" is not implemented by the fake GitHub")
 		gh.errorJSON(sw, http.StatusNotImplemented, "not implemented by the fake GitHub: "+op.ID)
+		return
+	}
+	if fail != nil { // carried out, then answered with the failure
+		c.w = httptest.NewRecorder()
+		h(gh, c)
+		gh.writeFailure(sw, fail)
 		return
 	}
 	h(gh, c)

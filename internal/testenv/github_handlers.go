@@ -36,7 +36,7 @@ var handlers = map[string]func(*GitHub, *call){
 }
 
 var appPermissions = map[string]string{
-	"contents": "read", "issues": "write", "pull_requests": "write", "metadata": "read", "checks": "write", "statuses": "write",
+	"contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read", "checks": "write", "statuses": "write",
 }
 
 var appEvents = []string{"issue_comment", "issues", "pull_request", "push"}
@@ -111,6 +111,9 @@ func (gh *GitHub) issueObj(r *ghRepo, is *ghIssue, comments int) map[string]any 
 		"repository_url": gh.URL() + "repos/" + r.fullName(), "comments_url": api + "/comments",
 		"labels_url": api + "/labels{/name}", "events_url": api + "/events",
 		"created_at": ts(is.CreatedAt), "updated_at": ts(is.CreatedAt),
+	}
+	if is.Body != "" {
+		o["body"] = is.Body
 	}
 	if is.State == "closed" {
 		o["closed_at"] = ts(is.CreatedAt)
