@@ -49,6 +49,20 @@ type IssueComment struct {
 	Body   string
 }
 
+// Pull is a pull request Rigel opened or found.
+type Pull struct {
+	Number int
+	URL    string // its page, for people
+	Head   string // the head branch
+	Base   string // the branch it merges into
+}
+
+// NewPull is a pull request to open from a branch of the repository itself.
+type NewPull struct {
+	Head, Base  string // branch names
+	Title, Body string
+}
+
 // GitHub is what commands need from GitHub, for one installation.
 type GitHub interface {
 	// Comment posts a comment and returns its id.
@@ -64,6 +78,11 @@ type GitHub interface {
 	Permission(ctx context.Context, repo Repo, user string) (string, error)
 	// Comments lists a conversation's comments, oldest first.
 	Comments(ctx context.Context, repo Repo, number int) ([]IssueComment, error)
+	// FindPull returns the open pull request whose head is branch of repo itself, nil when none is.
+	FindPull(ctx context.Context, repo Repo, branch string) (*Pull, error)
+	// OpenPull opens a pull request. When one is already open for the same head and base, it
+	// returns that one.
+	OpenPull(ctx context.Context, repo Repo, p NewPull) (Pull, error)
 	// GitCredentials returns the user name and password for cloning the installation's repos.
 	GitCredentials(ctx context.Context) (string, string, error)
 }

@@ -25,6 +25,8 @@ func (r *recorder) Comments(context.Context, Repo, int) ([]IssueComment, error) 
 func (r *recorder) Reviews(context.Context, Repo, int) ([]Review, error)        { return nil, nil }
 func (r *recorder) Permission(context.Context, Repo, string) (string, error)    { return "write", nil }
 func (r *recorder) GitCredentials(context.Context) (string, string, error)      { return "", "", nil }
+func (r *recorder) FindPull(context.Context, Repo, string) (*Pull, error)       { return nil, nil }
+func (r *recorder) OpenPull(context.Context, Repo, NewPull) (Pull, error)       { return Pull{}, nil }
 
 func TestHandleAnswersEveryCommand(t *testing.T) {
 	tests := []struct {
