@@ -43,6 +43,14 @@ type Settings struct {
 	// AllowForkApply: a PR from a fork may be applied.
 	AllowForkApply bool
 
+	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
+	Identity string
+	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)
+	// outlive it; renewed every third of it. 0: DefaultLeaseDuration.
+	LeaseDuration time.Duration
+	// ShutdownGrace is how long a stopping replica lets running commands finish.
+	ShutdownGrace time.Duration
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -90,6 +98,8 @@ func defaultSettings() *Settings {
 		LogLevel:         "info",
 		RequireApproval:  true,
 		RequireMergeable: true,
+		LeaseDuration:    DefaultLeaseDuration,
+		ShutdownGrace:    DefaultShutdownGrace,
 	}
 }
 

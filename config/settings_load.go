@@ -34,6 +34,9 @@ type settingsFile struct {
 	RequireApproval  *bool             `json:"requireApproval"`
 	RequireMergeable *bool             `json:"requireMergeable"`
 	AllowForkApply   *bool             `json:"allowForkApply"`
+	Identity         string            `json:"identity"`
+	LeaseDuration    string            `json:"leaseDuration"` // Go duration: "30s"
+	ShutdownGrace    string            `json:"shutdownGrace"` // Go duration: "20s"
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -86,10 +89,16 @@ func (s *Settings) applyFile(path string) error {
 	setBool(&s.RequireApproval, f.RequireApproval)
 	setBool(&s.RequireMergeable, f.RequireMergeable)
 	setBool(&s.AllowForkApply, f.AllowForkApply)
+	if err := s.applyReplicaFile(path, &f); err != nil {
+		return err
+	}
 	return nil
 }
 
 func (s *Settings) applyEnv(getenv func(string) string) error {
+	if err := s.applyReplicaEnv(getenv); err != nil {
+		return err
+	}
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
 	setStr(&s.ListenAddr, getenv("RIGEL_LISTEN"))
 	setStr(&s.GitHubAPIURL, getenv("RIGEL_GITHUB_API_URL"))

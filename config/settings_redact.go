@@ -34,6 +34,9 @@ type redactedSettings struct {
 	RequireApproval  bool              `json:"requireApproval"`
 	RequireMergeable bool              `json:"requireMergeable"`
 	AllowForkApply   bool              `json:"allowForkApply"`
+	Identity         string            `json:"identity"`
+	LeaseDuration    string            `json:"leaseDuration"`
+	ShutdownGrace    string            `json:"shutdownGrace"`
 }
 
 func hide(set bool) string {
@@ -66,6 +69,9 @@ func (s Settings) redacted() redactedSettings {
 		RequireApproval:  s.RequireApproval,
 		RequireMergeable: s.RequireMergeable,
 		AllowForkApply:   s.AllowForkApply,
+		Identity:         s.Identity,
+		LeaseDuration:    s.LeaseDuration.String(),
+		ShutdownGrace:    s.ShutdownGrace.String(),
 	}
 }
 

@@ -57,6 +57,7 @@ func (s *Settings) Validate() error {
 		}
 	}
 	problems = append(problems, s.permissionProblems()...)
+	problems = append(problems, s.replicaProblems()...)
 	if len(problems) == 0 {
 		return nil
 	}
