@@ -5,38 +5,14 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"time"
-
-	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-// preview is a plan and what it was made from.
-type preview struct {
-	Plan   *sync.Plan
-	Target target
-}
-
 // plan renders and diffs one deployment at a target (or at an exact commit).
 func (c *call) plan(ctx context.Context, dep config.Deployment, t target) (*preview, error) {
-	snap, err := c.fetch(ctx, t)
-	if err != nil {
-		return nil, err
-	}
-	objs, err := sync.Render(snap, dep.Path)
-	if err != nil {
-		return nil, renderError(dep.Path, t, snap.Commit, err)
-	}
-	start := time.Now()
-	plan, err := c.r.Engine.Diff(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit})
-	c.r.observeDiff(dep.Name, start)
-	if err != nil {
-		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
-	}
-	plan.Deployment, plan.Path, plan.Commit = dep.Name, dep.Path, snap.Commit
-	return &preview{Plan: plan, Target: t}, nil
+	return c.r.plan(ctx, c.origin(), dep, t, commentHints)
 }
 
 func runDiff(ctx context.Context, c *call) (string, error) { return c.previewAll(ctx, false) }
@@ -132,7 +108,6 @@ func runApply(ctx context.Context, c *call) (string, error) {
 }
 
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment) (string, error) {
-	log := zerolog.Ctx(ctx)
 	mu := c.r.lock(dep.Name)
 	mu.Lock()
 	defer mu.Unlock()
@@ -151,52 +126,9 @@ func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deplo
 	if err != nil {
 		return "", err
 	}
-	if now.Commit == "" { // a branch: learn where it points now
-		snap, err := c.fetch(ctx, now)
-		if err != nil {
-			return "", err
-		}
-		now.Commit = snap.Commit
-	}
-	if now.Commit != a.Commit {
-		return "", &UserError{Msg: fmt.Sprintf("the preview of `%s` was for `%s`, but %s is now `%s`. Nothing was applied. Run `/rigel sync %s` to preview the new commit.", dep.Name, shortSHA(a.Commit), now.Label, shortSHA(now.Commit), dep.Name)}
-	}
-	p, err := c.plan(ctx, dep, target{Ref: now.Ref, Commit: a.Commit, Label: now.Label})
+	done, err := c.r.applyPinned(ctx, c.origin(), dep, now, a.Commit, a.Digest, commentHints)
 	if err != nil {
 		return "", err
 	}
-	if p.Plan.Digest != a.Digest {
-		log.Info().Str("armed", a.Digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
-		return "", userErrorf("the cluster or the folder changed since `/rigel sync %s` previewed `%s`, so the preview no longer shows what would happen. Nothing was applied. Run `/rigel sync %s` to preview again.", dep.Name, shortSHA(a.Commit), dep.Name)
-	}
-	start := time.Now()
-	res, err := c.r.Engine.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: c.r.ApplyWait})
-	if err != nil {
-		return "", fmt.Errorf("failed to apply %s at %s: %w", dep.Name, shortSHA(a.Commit), err)
-	}
-	c.r.observeApply(dep.Name, start, res.Status, res.Finished)
-	last := config.LastSync{Commit: a.Commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: resultMessage(res)}
-	if _, err := c.r.Registry.Update(ctx, func(s *config.Sources) error { return s.SetLastSync(dep.Name, last) }); err != nil {
-		log.Error().Err(err).Msg("failed to record the sync")
-		return renderApplied(c.req.Repo.FullName(), p, res, fmt.Errorf("failed to record the sync in %s: %w", config.SourcesConfigMap, err)), nil
-	}
-	return renderApplied(c.req.Repo.FullName(), p, res, nil), nil
-}
-
-// resultMessage is the one-line summary kept in the registry.
-func resultMessage(res *sync.Result) string {
-	var created, updated, unchanged, failed int
-	for _, o := range res.Objects {
-		switch o.Action {
-		case sync.ActionCreate:
-			created++
-		case sync.ActionUpdate:
-			updated++
-		case sync.ActionUnchanged:
-			unchanged++
-		default:
-			failed++
-		}
-	}
-	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed)
+	return renderApplied(c.req.Repo.FullName(), done.pv, done.Result, done.RecordErr), nil
 }

@@ -24,22 +24,12 @@ func (c *call) head(ctx context.Context, branch string) (target, error) {
 		}
 		return target{Ref: fmt.Sprintf("refs/pull/%d/head", c.req.Number), Commit: ph.SHA, Label: fmt.Sprintf("PR #%d head", c.req.Number)}, nil
 	}
-	return target{Ref: "refs/heads/" + branch, Label: "branch `" + branch + "`"}, nil
+	return branchTarget(branch), nil
 }
 
 // fetch brings the commit of a target (or the exact commit asked for) into the cache.
 func (c *call) fetch(ctx context.Context, t target) (*gitsrc.Snapshot, error) {
-	snap, err := c.r.Git.Fetch(ctx, gitsrc.FetchRequest{
-		Repo:     c.req.Repo.FullName(),
-		CloneURL: c.req.Repo.CloneURL,
-		Ref:      t.Ref,
-		Commit:   t.Commit,
-		Token:    c.gh.GitCredentials,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("failed to fetch %s of %s: %w", t.Label, c.req.Repo.FullName(), err)
-	}
-	return snap, nil
+	return c.r.fetchAt(ctx, c.origin(), t)
 }
 
 // repoEntry is this conversation's repo as the registry stores it.
@@ -88,16 +78,4 @@ func (c *call) deployments(ctx context.Context) (*config.Repo, []config.Deployme
 	return repo, deps, nil
 }
 
-func knownNames(repo *config.Repo) string {
-	if repo == nil || len(repo.Deployments) == 0 {
-		return " This repo has none yet: `/rigel add-deployment PATH` registers one."
-	}
-	s := " This repo has:"
-	for i, d := range repo.Deployments {
-		if i > 0 {
-			s += ","
-		}
-		s += " `" + d.Name + "`"
-	}
-	return s + ". `/rigel list` shows them."
-}
+func knownNames(repo *config.Repo) string { return knownNamesWith(repo, commentHints) }
