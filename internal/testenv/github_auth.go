@@ -124,7 +124,9 @@ func (gh *GitHub) mintToken(repos []string) (string, time.Time) {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
 	tok := "ghs_" + hex.EncodeToString(b)
+	gh.mu.Lock()
 	exp := time.Now().Add(gh.tokenExpiry).UTC().Truncate(time.Second)
+	gh.mu.Unlock()
 	id := &identity{Login: gh.BotLogin(), Type: "Bot", Inst: true, Exp: exp}
 	if len(repos) > 0 {
 		id.Repos = map[string]bool{}
