@@ -55,12 +55,15 @@ func New(creds Credentials) (*Clients, error) {
 
 func (c *Clients) apiURL() string { return c.creds.APIURL }
 
-// transport is what every request to GitHub goes through.
+// transport is what every request to GitHub goes through: Retry (see retry.go) around the
+// caller's Transport (so each attempt is seen) around http.DefaultTransport. It sits below
+// ghinstallation, so installation token requests are retried too.
 func (c *Clients) transport() http.RoundTripper {
-	if c.creds.Transport == nil {
-		return http.DefaultTransport
+	var base http.RoundTripper = http.DefaultTransport
+	if c.creds.Transport != nil {
+		base = c.creds.Transport(base)
 	}
-	return c.creds.Transport(http.DefaultTransport)
+	return Retry(base, DefaultRetryPolicy)
 }
 
 // Login is the login Rigel comments as: "<app-slug>[bot]" for an app, the token's user otherwise.

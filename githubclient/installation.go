@@ -15,12 +15,13 @@ type installation struct {
 	creds  func(context.Context) (string, string, error)
 }
 
+// Comment posts body once, even when GitHub fails after creating it (see commentOnce).
 func (i *installation) Comment(ctx context.Context, repo commands.Repo, number int, body string) (int64, error) {
-	c, _, err := i.client.Issues.CreateComment(ctx, repo.Owner, repo.Name, number, &github.IssueComment{Body: github.String(body)})
+	id, err := i.commentOnce(ctx, repo, number, body)
 	if err != nil {
 		return 0, fmt.Errorf("failed to comment on %s#%d: %w", repo.FullName(), number, err)
 	}
-	return c.GetID(), nil
+	return id, nil
 }
 
 func (i *installation) React(ctx context.Context, repo commands.Repo, commentID int64, content string) error {
