@@ -7,12 +7,12 @@ import (
 	"maps"
 	"time"
 
+	"github.com/rs/zerolog"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/util/retry"
 )
 
 // Registry reads and updates the sources registry, the ConfigMap helmsman-git-sources.
@@ -20,7 +20,9 @@ import (
 type Registry struct {
 	client    kubernetes.Interface
 	namespace string
-	backoff   wait.Backoff
+	backoff   wait.Backoff // also bounds the attempts after write conflicts (Steps)
+
+	transientBudget time.Duration
 }
 
 // updateBackoff is long enough for dozens of writers racing on one ConfigMap: jittered
@@ -29,7 +31,7 @@ var updateBackoff = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Fact
 
 // NewRegistry returns the registry kept in namespace.
 func NewRegistry(client kubernetes.Interface, namespace string) *Registry {
-	return &Registry{client: client, namespace: namespace, backoff: updateBackoff}
+	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget}
 }
 
 // Load returns the registry. A missing ConfigMap is an empty registry; the legacy layout is
@@ -59,49 +61,66 @@ type mutateError struct {
 
 func (e *mutateError) Error() string { return e.err.Error() }
 
-func retriable(err error) bool {
+// racing reports the errors of writers racing on the ConfigMap: read again and retry.
+func racing(err error) bool {
 	var me *mutateError
 	if errors.As(err, &me) {
 		return false
 	}
-	return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) ||
-		apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err)
+	return apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err)
 }
 
 // Update reads the registry (migrating the legacy layout), applies mutate and writes the
 // result with the ConfigMap's resourceVersion, creating the ConfigMap when missing. On a
 // write conflict it reads again and reapplies mutate, so concurrent updates never lose one;
-// mutate must therefore only depend on the Sources it is given. An error from mutate aborts
-// with nothing written and is returned as is. Update returns the registry as written.
+// mutate must therefore only depend on the Sources it is given. While the apiserver cannot be
+// reached or is overloaded (see transient) it keeps trying for up to transientBudget, so a
+// result is recorded once the apiserver is back; a write whose answer was lost is recognised
+// when it landed, and not made twice. An error from mutate aborts with nothing written and is
+// returned as is. Update returns the registry as written.
 func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
-	var out *Sources
-	err := retry.OnError(r.backoff, retriable, func() error {
-		s, err := r.updateOnce(ctx, mutate)
-		if err != nil {
-			return err
+	backoff := r.backoff
+	deadline := time.Now().Add(r.transientBudget)
+	var sent map[string]string // the data of a write whose outcome is unknown
+	for attempt := 1; ; attempt++ {
+		s, tried, err := r.updateOnce(ctx, mutate, sent)
+		if err == nil {
+			return s, nil
 		}
-		out = s
-		return nil
-	})
-	var me *mutateError
-	if errors.As(err, &me) {
-		if me.fromMutate {
+		var me *mutateError
+		switch {
+		case errors.As(err, &me) && me.fromMutate:
 			return nil, me.err
+		case errors.As(err, &me):
+			return nil, fmt.Errorf("failed to update ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, me.err)
+		case racing(err) && attempt < r.backoff.Steps:
+		case transient(err) && time.Now().Before(deadline):
+			if tried != nil {
+				sent = tried
+			}
+			zerolog.Ctx(ctx).Warn().Err(err).Int("attempt", attempt).Msg("the registry cannot be written now; retrying")
+		default:
+			return nil, fmt.Errorf("failed to update ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
 		}
-		err = me.err
+		t := time.NewTimer(backoff.Step())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("failed to update ConfigMap %s/%s: %w (gave up: %w)", r.namespace, SourcesConfigMap, err, ctx.Err())
+		case <-t.C:
+		}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("failed to update ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
-	}
-	return out, nil
 }
 
-func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
+// updateOnce makes one read-mutate-write. sent is the data of an earlier write whose answer
+// was lost: when the ConfigMap holds exactly that, the write landed and is not made again.
+// On a failed write it also returns the data it tried to write.
+func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, sent map[string]string) (*Sources, map[string]string, error) {
 	cms := r.client.CoreV1().ConfigMaps(r.namespace)
 	cm, err := cms.Get(ctx, SourcesConfigMap, metav1.GetOptions{})
 	missing := apierrors.IsNotFound(err)
 	if err != nil && !missing {
-		return nil, fmt.Errorf("failed to read: %w", err)
+		return nil, nil, fmt.Errorf("failed to read: %w", err)
 	}
 	var old map[string]string
 	if !missing {
@@ -109,15 +128,18 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error) 
 	}
 	s, _, err := decodeData(ctx, old)
 	if err != nil {
-		return nil, &mutateError{err: err} // a broken registry does not heal by retrying
+		return nil, nil, &mutateError{err: err} // a broken registry does not heal by retrying
+	}
+	if sent != nil && !missing && maps.Equal(old, sent) {
+		return s, nil, nil // the earlier write landed
 	}
 	if err := mutate(s); err != nil {
-		return nil, &mutateError{err: err, fromMutate: true}
+		return nil, nil, &mutateError{err: err, fromMutate: true}
 	}
 	sortSources(s)
 	data, err := encodeData(old, s)
 	if err != nil {
-		return nil, &mutateError{err: err}
+		return nil, nil, &mutateError{err: err}
 	}
 	switch {
 	case missing:
@@ -130,14 +152,14 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error) 
 			Data: data,
 		}, metav1.CreateOptions{FieldManager: "rigel"})
 	case maps.Equal(data, cm.Data):
-		return s, nil // nothing changed
+		return s, nil, nil // nothing changed
 	default:
 		cm = cm.DeepCopy()
 		cm.Data = data // carries cm.ResourceVersion: a concurrent write makes this a Conflict
 		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("failed to write: %w", err)
+		return nil, data, fmt.Errorf("failed to write: %w", err)
 	}
-	return s, nil
+	return s, nil, nil
 }
