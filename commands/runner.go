@@ -63,6 +63,7 @@ func (r *Runner) verbs() []verb {
 		{"remove-deployment", "/rigel remove-deployment NAME", "forget a deployment (nothing in the cluster is deleted)", runRemoveDeployment},
 		{"link", "/rigel link KIND/NAME [-n NS] DEPLOYMENT [--force]", "mark an existing Deployment, StatefulSet or DaemonSet as part of a deployment (annotations only, nothing is rolled out)", runLink},
 		{"unlink", "/rigel unlink KIND/NAME [-n NS]", "remove that mark from a workload", runUnlink},
+		{"fix", "/rigel fix KIND/NAME [-n NS] [set FIELD=VALUE…] [--container NAME]", "look at a workload's pods and open a pull request that fixes its manifest (or set `image`, `memory`, `cpu`, `replicas`, `env.NAME`); nothing is applied", runFix},
 		{"diff", "/rigel diff [NAME…|--all]", "show what applying the folder would change in the cluster", runDiff},
 		{"sync", "/rigel sync [NAME…|--all]", "the same preview, and arm `/rigel apply` for exactly that commit", runSync},
 		{"apply", "/rigel apply [NAME…|--all]", "apply exactly what the last `/rigel sync` previewed", runApply},

@@ -21,6 +21,7 @@ var DefaultPermissions = map[string]string{
 	"remove-deployment": "write",
 	"link":              "write",
 	"unlink":            "write",
+	"fix":               "write",
 }
 
 // LevelRank orders permission levels: none is 0, admin 5; an unknown level is -1.

@@ -1,0 +1,272 @@
+package commands
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fix"
+	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+const fixUsage = "`fix` takes a workload and, optionally, what to set: `/rigel fix deploy/web -n shop` (Rigel looks at its pods and proposes a fix), or `/rigel fix deploy/web -n shop set memory=512Mi` (also `image=nginx:1.27`, `cpu=500m`, `replicas=3`, `env.LOG_LEVEL=debug`; `--container NAME` when there are several)."
+
+// fixProposal is one fix on its way to a pull request.
+type fixProposal struct {
+	Ref        kube.WorkloadRef
+	Deployment config.Deployment
+	Repo       string // owner/name of the deployment's repo (this conversation's)
+	Branch     string // the deployment's branch: the PR's base
+	Base       string // the commit of Branch the change is made on
+	Edits      []fix.Edit
+	Diagnosis  *fix.Diagnosis // nil for explicit `set` edits
+	Changes    []fix.Change
+	Head       string // the PR's branch: rigel/fix-<workload>-<id>
+	Author     string // who asked
+	Number     int    // the conversation
+	FromIssue  bool   // the conversation is an issue (not a pull request): the PR closes it
+}
+
+func runFix(ctx context.Context, c *call) (string, error) {
+	if err := c.checkFlags("namespace", "container"); err != nil {
+		return "", err
+	}
+	if len(c.cmd.Args) == 0 {
+		return "", userErrorf("%s", fixUsage)
+	}
+	ref, err := c.workloadArg(c.cmd.Args[0])
+	if err != nil {
+		return "", err
+	}
+	edits, explicit, err := c.fixEdits()
+	if err != nil {
+		return "", err
+	}
+	w, err := c.getWorkload(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	src, err := c.r.Registry.Load(ctx)
+	if err != nil {
+		return "", fmt.Errorf("failed to read the registry: %w", err)
+	}
+	repo, dep, err := c.fixTarget(src, ref, w)
+	if err != nil {
+		return "", err
+	}
+	log := zerolog.Ctx(ctx).With().Str("workload", ref.String()).Str("deployment", dep.Name).Logger()
+	ctx = log.WithContext(ctx)
+
+	p := &fixProposal{Ref: ref, Deployment: dep, Repo: repo.Repo, Branch: repo.Branch, Author: c.req.Author, Number: c.req.Number, FromIssue: !c.req.IsPR}
+	if explicit {
+		p.Edits = edits
+	} else {
+		d, err := fix.Diagnose(ctx, c.r.Engine.Kube, ref)
+		if err != nil {
+			return "", fmt.Errorf("failed to diagnose %s %s in namespace %s: %w", ref.Kind, ref.Name, ref.Namespace, err)
+		}
+		if len(d.Edits) == 0 {
+			log.Info().Int("findings", len(d.Findings)).Msg("nothing to fix")
+			return renderNoFix(ref, d), nil
+		}
+		p.Diagnosis, p.Edits = d, d.Edits
+	}
+
+	snap, err := c.fetch(ctx, target{Ref: "refs/heads/" + repo.Branch, Label: "branch `" + repo.Branch + "`"})
+	if err != nil {
+		return "", err
+	}
+	p.Base = snap.Commit
+	p.Changes, err = fix.Plan(snap, dep.Path, ref, p.Edits)
+	var pe *fix.PlaceError
+	var fe *fix.UserError
+	switch {
+	case errors.As(err, &pe):
+		return "", userErrorf("Rigel cannot place %s in folder `%s` (deployment `%s`, branch `%s` at `%s`): %s Nothing was changed. Edit the manifest by hand in a pull request, then `/rigel sync %s`.",
+			editList(p.Edits), dep.Path, dep.Name, repo.Branch, shortSHA(p.Base), strings.TrimSpace(pe.Msg), dep.Name)
+	case errors.As(err, &fe):
+		return "", userErrorf("%s", fe.Msg)
+	case err != nil:
+		return "", fmt.Errorf("failed to edit folder %s of %s: %w", dep.Path, repo.Repo, err)
+	case len(p.Changes) == 0:
+		return renderFixUnchanged(p), nil
+	}
+	p.Head = fixBranch(ref, p.Changes)
+
+	existing, err := c.gh.FindPull(ctx, c.req.Repo, p.Head)
+	if err != nil {
+		return "", err
+	}
+	if existing != nil {
+		log.Info().Int("pull", existing.Number).Msg("fix already proposed")
+		return renderFixExisting(p, *existing), nil
+	}
+	files := map[string][]byte{}
+	for _, ch := range p.Changes {
+		files[ch.Path] = ch.After
+	}
+	pushed, err := c.r.Git.Push(ctx, gitsrc.PushRequest{
+		Repo: repo.Repo, CloneURL: c.req.Repo.CloneURL, Base: p.Base, Branch: p.Head, Files: files,
+		Message: fixCommitMessage(p), Author: gitsrc.Signature{Name: c.r.BotLogin, Email: botEmail(c.r.BotLogin)},
+		Token: c.gh.GitCredentials,
+	})
+	switch {
+	case errors.Is(err, gitsrc.ErrNothingToCommit):
+		return renderFixUnchanged(p), nil
+	case err != nil:
+		return "", err
+	}
+	pull, err := c.gh.OpenPull(ctx, c.req.Repo, NewPull{Head: p.Head, Base: repo.Branch, Title: fixTitle(p), Body: renderFixPull(p)})
+	if err != nil {
+		return "", fmt.Errorf("pushed branch %s, but %w", p.Head, err)
+	}
+	log.Info().Int("pull", pull.Number).Str("branch", p.Head).Str("commit", pushed.Commit).Bool("pushed", pushed.Pushed).Msg("fix proposed")
+	return renderFixOpened(p, pull), nil
+}
+
+// fixEdits reads "set k=v …" after the workload; explicit is false when nothing follows it
+// (Rigel diagnoses). The word "set" may be repeated: "set image=x set memory=y".
+func (c *call) fixEdits() (edits []fix.Edit, explicit bool, err error) {
+	rest := c.cmd.Args[1:]
+	container, hasContainer := c.cmd.Flag("container")
+	if len(rest) == 0 {
+		if hasContainer {
+			return nil, false, userErrorf("`--container` goes with `set`, e.g. `/rigel fix %s set memory=512Mi --container %s`.", short(c.cmd.Args[0]), short(container))
+		}
+		return nil, false, nil
+	}
+	if !strings.EqualFold(rest[0], "set") {
+		return nil, false, userErrorf("`%s` is not something `fix` understands after the workload. %s", short(rest[0]), fixUsage)
+	}
+	var pairs []string
+	for _, w := range rest[1:] {
+		if !strings.EqualFold(w, "set") {
+			pairs = append(pairs, w)
+		}
+	}
+	edits, err = fix.ParseSet(pairs)
+	var fe *fix.UserError
+	switch {
+	case errors.As(err, &fe):
+		return nil, false, userErrorf("%s.", strings.TrimSuffix(fe.Msg, "."))
+	case err != nil:
+		return nil, false, err
+	}
+	if hasContainer {
+		if container == "" {
+			return nil, false, userErrorf("`--container` needs a container name, e.g. `--container app`.")
+		}
+		for i := range edits {
+			edits[i].Container = container
+		}
+	}
+	return edits, true, nil
+}
+
+// fixTarget is the registered deployment a workload is linked to; the reply says how to link
+// it when it is not, and where to run the fix when it belongs to another repo.
+func (c *call) fixTarget(src *config.Sources, ref kube.WorkloadRef, w *kube.Workload) (*config.Repo, config.Deployment, error) {
+	name := w.Annotations[sync.AnnotationSourceRepo]
+	this := src.FindRepo(c.req.Repo.FullName())
+	if name == "" {
+		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` is not linked to a deployment (it has no `%s` annotation), so Rigel does not know which folder holds its manifest. Nothing was changed. %s",
+			ref.Kind, ref.Name, ref.Namespace, sync.AnnotationSourceRepo, linkHint(ref, this, c.cmd.Line))
+	}
+	owner, dep := src.FindDeployment(name)
+	switch {
+	case dep == nil:
+		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` is linked to the deployment `%s`, which is not registered (removed?). Nothing was changed. %s",
+			ref.Kind, ref.Name, ref.Namespace, short(name), linkHint(ref, this, c.cmd.Line))
+	case owner.Repo != c.req.Repo.FullName():
+		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` belongs to the deployment `%s` of %s: a fix is a pull request to that repo. Nothing was changed. Run `%s` in an issue of %s.",
+			ref.Kind, ref.Name, ref.Namespace, dep.Name, owner.Repo, short(c.cmd.Line), owner.Repo)
+	}
+	return owner, *dep, nil
+}
+
+// linkHint says how to link a workload to a deployment of this repo, with the command to type.
+func linkHint(ref kube.WorkloadRef, this *config.Repo, line string) string {
+	switch {
+	case this == nil || len(this.Deployments) == 0:
+		return "Register the folder that holds its manifest first (`/rigel add-deployment PATH`), then link the workload to it: `/rigel link " + typed(ref) + " DEPLOYMENT`, and run `" + short(line) + "` again."
+	case len(this.Deployments) == 1:
+		return fmt.Sprintf("Link it to this repo's deployment `%s`: `/rigel link %s %s`, then run `%s` again.", this.Deployments[0].Name, typed(ref), this.Deployments[0].Name, short(line))
+	}
+	names := make([]string, len(this.Deployments))
+	for i, d := range this.Deployments {
+		names[i] = "`" + d.Name + "`"
+	}
+	return fmt.Sprintf("Link it to the deployment whose folder holds its manifest (%s): `/rigel link %s %s`, then run `%s` again.", strings.Join(names, ", "), typed(ref), this.Deployments[0].Name, short(line))
+}
+
+// fixBranch names the PR's branch after the workload and the change itself, so the same change
+// always gets the same branch (and a second run finds the first PR).
+func fixBranch(ref kube.WorkloadRef, changes []fix.Change) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00", ref)
+	for _, ch := range changes {
+		fmt.Fprintf(h, "%s\x00%d\x00", ch.Path, len(ch.After))
+		h.Write(ch.After)
+	}
+	return "rigel/fix-" + ref.Name + "-" + hex.EncodeToString(h.Sum(nil))[:7]
+}
+
+// botEmail is the no-reply address GitHub shows commits of login under.
+func botEmail(login string) string {
+	if login == "" {
+		login = "rigel"
+	}
+	return login + "@users.noreply.github.com"
+}
+
+func editList(edits []fix.Edit) string {
+	parts := make([]string, len(edits))
+	for i, e := range edits {
+		parts[i] = code(e.String())
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fixTitle is the PR's title and the commit's subject.
+func fixTitle(p *fixProposal) string {
+	parts := make([]string, len(p.Edits))
+	for i, e := range p.Edits {
+		parts[i] = e.String()
+	}
+	t := fmt.Sprintf("Fix %s %s in %s: %s", strings.ToLower(p.Ref.Kind), p.Ref.Name, p.Ref.Namespace, strings.Join(parts, ", "))
+	if r := []rune(t); len(r) > 200 {
+		t = string(r[:199]) + "…"
+	}
+	return t
+}
+
+func fixCommitMessage(p *fixProposal) string {
+	var b strings.Builder
+	b.WriteString(fixTitle(p) + "\n\n")
+	if d := p.Diagnosis; d != nil {
+		for _, f := range d.Findings {
+			b.WriteString("- " + plainText(f) + "\n")
+		}
+		if d.Rule != "" {
+			b.WriteString("\nRule: " + plainText(d.Rule) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	where := "issue"
+	if !p.FromIssue {
+		where = "pull request"
+	}
+	fmt.Fprintf(&b, "Proposed by Rigel for @%s in %s %s#%d (deployment %s, folder %s).\n", p.Author, where, p.Repo, p.Number, p.Deployment.Name, p.Deployment.Path)
+	return b.String()
+}
+
+// plainText drops markdown backticks for a commit message.
+func plainText(s string) string { return strings.ReplaceAll(s, "`", "") }

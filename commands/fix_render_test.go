@@ -1,0 +1,161 @@
+package commands
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fix"
+	"github.com/rigel-gitops/rigel/kube"
+)
+
+func sampleFix(diagnosed bool) *fixProposal {
+	p := &fixProposal{
+		Ref:        kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"},
+		Deployment: config.Deployment{Name: "web", Path: "apps/web/k8s"},
+		Repo:       "acme/web", Branch: "main", Base: commit, Author: "octocat", Number: 12, FromIssue: true,
+		Edits: []fix.Edit{{Field: fix.FieldMemory, Value: "256Mi", Container: "app"}},
+		Changes: []fix.Change{{Path: "apps/web/k8s/deploy.yaml",
+			Before: []byte("spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 128Mi # keep small\n"),
+			After:  []byte("spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 256Mi # keep small\n")}},
+	}
+	p.Head = fixBranch(p.Ref, p.Changes)
+	if diagnosed {
+		p.Diagnosis = &fix.Diagnosis{
+			Findings: []string{"container `app` was OOMKilled in 2 of 2 pods (memory limit 128Mi)", "last restart 2m ago; 5 restarts in all"},
+			Edits:    p.Edits,
+			Rule:     "OOMKilled with a memory limit: double the limit (128Mi → 256Mi).",
+		}
+	}
+	return p
+}
+
+func TestFixRenderGolden(t *testing.T) {
+	pull := Pull{Number: 901, URL: "https://github.com/acme/web/pull/901", Head: "rigel/fix-web-1234567", Base: "main"}
+	fromPR := sampleFix(false)
+	fromPR.FromIssue = false
+	fromPR.Edits = []fix.Edit{{Field: fix.FieldImage, Value: "nginx:1.27"}, {Field: fix.FieldEnv, Key: "LOG_LEVEL", Value: "debug"}}
+	fromPR.Changes = []fix.Change{{Path: "apps/web/k8s/deploy.yaml",
+		Before: []byte("      containers:\n        - name: app\n          image: nginx:1.25\n          env:\n            - name: LOG_LEVEL\n              value: info\n"),
+		After:  []byte("      containers:\n        - name: app\n          image: nginx:1.27\n          env:\n            - name: LOG_LEVEL\n              value: debug\n")}}
+	fromPR.Head = fixBranch(fromPR.Ref, fromPR.Changes)
+	tests := []struct{ name, got string }{
+		{"fix_opened", renderFixOpened(sampleFix(true), pull)},
+		{"fix_opened_set", renderFixOpened(sampleFix(false), pull)},
+		{"fix_existing", renderFixExisting(sampleFix(true), pull)},
+		{"fix_unchanged", renderFixUnchanged(sampleFix(false))},
+		{"fix_nothing", renderNoFix(kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}, &fix.Diagnosis{
+			Findings: []string{"2 of 2 pods are Running and Ready", "container `app` restarted 1 time (exit code 1, reason Error)"}})},
+		{"fix_pull_body", renderFixPull(sampleFix(true))},
+		{"fix_pull_body_set", renderFixPull(fromPR)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			golden(t, tc.name, strings.ReplaceAll(tc.got, blockSep, "\n\n"))
+		})
+	}
+}
+
+func TestFixPullBody(t *testing.T) {
+	body := renderFixPull(sampleFix(true))
+	for _, want := range []string{"## Diagnosis", "OOMKilled in 2 of 2 pods", "**Rule:** OOMKilled", "```diff\n--- a/apps/web/k8s/deploy.yaml\n+++ b/apps/web/k8s/deploy.yaml\n", "-              memory: 128Mi # keep small\n+              memory: 256Mi # keep small\n", "Closes #12"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("body lacks %q:\n%s", want, body)
+		}
+	}
+	fromPR := sampleFix(true)
+	fromPR.FromIssue = false
+	if b := renderFixPull(fromPR); strings.Contains(b, "Closes") || !strings.Contains(b, "Asked for in #12") {
+		t.Errorf("a fix asked for in a PR closes nothing:\n%s", b)
+	}
+	big := sampleFix(false)
+	big.Changes[0].After = []byte(strings.Repeat("x: y\n", 30000))
+	if b := renderFixPull(big); len([]rune(b)) > MaxComment || !strings.Contains(b, "… (cut") {
+		t.Errorf("a huge diff is not cut: %d characters", len([]rune(b)))
+	}
+}
+
+func TestFixBranch(t *testing.T) {
+	ref := kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}
+	a := []fix.Change{{Path: "k8s/deploy.yaml", Before: []byte("a"), After: []byte("b")}}
+	same := []fix.Change{{Path: "k8s/deploy.yaml", Before: []byte("other before"), After: []byte("b")}}
+	other := []fix.Change{{Path: "k8s/deploy.yaml", Before: []byte("a"), After: []byte("c")}}
+	otherPath := []fix.Change{{Path: "k8s/web.yaml", Before: []byte("a"), After: []byte("b")}}
+	name := fixBranch(ref, a)
+	if !strings.HasPrefix(name, "rigel/fix-web-") || len(name) != len("rigel/fix-web-")+7 {
+		t.Fatalf("branch %q", name)
+	}
+	if fixBranch(ref, same) != name {
+		t.Error("the same resulting content must give the same branch")
+	}
+	if fixBranch(ref, other) == name || fixBranch(ref, otherPath) == name {
+		t.Error("another change must give another branch")
+	}
+	if fixBranch(kube.WorkloadRef{Kind: "StatefulSet", Namespace: "shop", Name: "web"}, a) == name {
+		t.Error("another workload must give another branch")
+	}
+}
+
+func TestFixEdits(t *testing.T) {
+	tests := []struct {
+		line    string
+		want    string // edits, ";"-joined; "" with explicit=false: diagnose
+		wantErr string
+	}{
+		{"/rigel fix deploy/web", "", ""},
+		{"/rigel fix deploy/web set image=nginx:1.27", "image=nginx:1.27", ""},
+		{"/rigel fix deploy/web set memory=512Mi cpu=500m", "memory=512Mi;cpu=500m", ""},
+		{"/rigel fix deploy/web set memory=512Mi set replicas=3", "memory=512Mi;replicas=3", ""},
+		{"/rigel fix deploy/web SET env.LOG_LEVEL=debug --container app", "env.LOG_LEVEL=debug (container app)", ""},
+		{"/rigel fix deploy/web -n shop set image=nginx:1.27 --container=web", "image=nginx:1.27 (container web)", ""},
+		{"/rigel fix deploy/web memory=512Mi", "", "is not something `fix` understands"},
+		{"/rigel fix deploy/web set", "", "nothing to set"},
+		{"/rigel fix deploy/web set memory=lots", "", "is not a quantity"},
+		{"/rigel fix deploy/web set colour=blue", "", "cannot set `colour`"},
+		{"/rigel fix deploy/web --container app", "", "`--container` goes with `set`"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.line, func(t *testing.T) {
+			cmds, errs := Parse(tc.line)
+			if len(errs) > 0 || len(cmds) != 1 {
+				t.Fatalf("parse: %v", errs)
+			}
+			c := &call{cmd: cmds[0]}
+			edits, explicit, err := c.fixEdits()
+			if tc.wantErr != "" {
+				var ue *UserError
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ue) {
+					t.Fatalf("err = %v, want a UserError with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range edits {
+				got = append(got, e.String())
+			}
+			if strings.Join(got, ";") != tc.want || explicit != (tc.want != "") {
+				t.Fatalf("edits = %q (explicit %v), want %q", got, explicit, tc.want)
+			}
+		})
+	}
+}
+
+func TestLinkHint(t *testing.T) {
+	ref := kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}
+	line := "/rigel fix deploy/web -n shop"
+	if h := linkHint(ref, nil, line); !strings.Contains(h, "`/rigel add-deployment PATH`") || !strings.Contains(h, "`/rigel link deployment/web -n shop DEPLOYMENT`") {
+		t.Errorf("no deployments: %s", h)
+	}
+	one := &config.Repo{Deployments: []config.Deployment{{Name: "front"}}}
+	if h := linkHint(ref, one, line); !strings.Contains(h, "`/rigel link deployment/web -n shop front`, then run `/rigel fix deploy/web -n shop` again") {
+		t.Errorf("one deployment: %s", h)
+	}
+	two := &config.Repo{Deployments: []config.Deployment{{Name: "front"}, {Name: "api"}}}
+	if h := linkHint(ref, two, line); !strings.Contains(h, "(`front`, `api`)") || !strings.Contains(h, "`/rigel link deployment/web -n shop front`") {
+		t.Errorf("two deployments: %s", h)
+	}
+}
