@@ -46,6 +46,8 @@ type Cluster struct {
 	etcdURL  string
 	procs    []proc
 	stopOnce sync.Once
+
+	apiserverBin string // for StartAPIServer
 }
 
 const startTimeout = 3 * time.Minute
@@ -207,7 +209,14 @@ func (c *Cluster) startAPIServer(bin string) error {
 	if err != nil {
 		return err
 	}
+	return c.runAPIServer(bin, port)
+}
+
+// runAPIServer starts kube-apiserver on port and waits until it is ready (cluster_restart.go
+// starts it again on the same port).
+func (c *Cluster) runAPIServer(bin string, port int) error {
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(port)
+	c.apiserverBin = bin
 	_, exited, err := c.launch("kube-apiserver", bin, []string{
 		"--etcd-servers=" + c.etcdURL,
 		"--bind-address=127.0.0.1",

@@ -143,6 +143,7 @@ type failRule struct {
 	header         http.Header // set on the failure's answer (github_faults.go)
 	msg            string      // the failure's message; "injected failure" when empty
 	after          bool        // the request is carried out first, then answered with the failure
+	hold           *hold       // the request waits until released (Hold), then is served
 }
 
 // StartGitHub starts a fake GitHub on 127.0.0.1. Installation tokens it mints are also
@@ -415,6 +416,10 @@ func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fail := gh.takeFailure(r.Method, path)
+	if fail != nil && fail.hold != nil {
+		fail.wait() // then served as usual
+		fail = nil
+	}
 	if fail != nil && !fail.after {
 		gh.writeFailure(sw, fail)
 		return

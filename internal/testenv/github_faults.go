@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -79,4 +81,36 @@ func (gh *GitHub) writeFailure(w http.ResponseWriter, f *failRule) {
 		msg = "injected failure"
 	}
 	gh.errorJSON(w, f.status, msg)
+}
+
+type hold struct {
+	released chan struct{}
+	waiting  atomic.Int64
+}
+
+func (f *failRule) wait() {
+	f.hold.waiting.Add(1)
+	defer f.hold.waiting.Add(-1)
+	<-f.hold.released
+}
+
+// Hold makes the requests whose method (any when "") and path start with pathPrefix wait
+// until release is called, then serves them as usual: a GitHub that answers slowly, to keep
+// Rigel's workers busy. waiting says how many requests wait now. release is safe to call
+// more than once.
+func (gh *GitHub) Hold(method, pathPrefix string) (waiting func() int, release func()) {
+	h := &hold{released: make(chan struct{})}
+	rule := &failRule{method: strings.ToUpper(method), prefix: strings.TrimPrefix(pathPrefix, apiPrefix), left: 1 << 30, hold: h}
+	gh.mu.Lock()
+	gh.failures = append(gh.failures, rule)
+	gh.mu.Unlock()
+	var once sync.Once
+	return func() int { return int(h.waiting.Load()) }, func() {
+		once.Do(func() {
+			gh.mu.Lock()
+			rule.left = 0
+			gh.mu.Unlock()
+			close(h.released)
+		})
+	}
 }
