@@ -168,7 +168,7 @@ func (p *planner) set(s site, path []step, value string, k valueKind) error {
 	if err != nil {
 		return err
 	}
-	data, err := f.setScalar(root, path, value, k)
+	data, err := f.setScalar(root, path, value, k, len(path) == 2 && path[0].key == "spec" && path[1].key == "replicas")
 	if err != nil {
 		return err
 	}
@@ -340,4 +340,3 @@ func (p *planner) changes() []Change {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
-

@@ -240,7 +240,7 @@ func flowText(path []step, value string, quoted bool) string {
 
 // setScalar sets path under root to value: it replaces the scalar there, keeping its quoting,
 // or adds what is missing with the document's indentation. It returns the new file bytes.
-func (f *yfile) setScalar(root *yaml.Node, path []step, value string, k valueKind) ([]byte, error) {
+func (f *yfile) setScalar(root *yaml.Node, path []step, value string, k valueKind, first bool) ([]byte, error) {
 	t := walk(root, path)
 	i := t.found()
 	cur, flow := t.nodes[i], t.flow[i]
@@ -254,7 +254,7 @@ func (f *yfile) setScalar(root *yaml.Node, path []step, value string, k valueKin
 		if cur.Style&yaml.FlowStyle != 0 {
 			return f.addToFlow(cur, path[i:], value, k)
 		}
-		return f.addToBlock(cur, path[i:], value, k, flow)
+		return f.addToBlock(cur, path[i:], value, k, flow, first)
 	}
 	return nil, placeErrorf("cannot set %s in %s: %s is not a %s", pathString(path), f.where(cur), pathString(path[:i]),
 		map[bool]string{true: "mapping", false: "list"}[path[i].key != ""])
@@ -316,7 +316,7 @@ func (f *yfile) isJSON() bool { return strings.HasSuffix(f.path, ".json") }
 
 // addToBlock adds the missing path (first step missing in the block collection c) holding
 // value.
-func (f *yfile) addToBlock(c *yaml.Node, path []step, value string, k valueKind, flow bool) ([]byte, error) {
+func (f *yfile) addToBlock(c *yaml.Node, path []step, value string, k valueKind, flow, atFirst bool) ([]byte, error) {
 	root := f.docRoot(c)
 	l := layoutOf(root)
 	lines := l.blockLines(path, f.render(value, k, 0, false))
@@ -329,14 +329,18 @@ func (f *yfile) addToBlock(c *yaml.Node, path []step, value string, k valueKind,
 		col = c.Column - 1
 	}
 	lines = indentLines(lines, col)
-	if last := f.lastLine(c.Content[len(c.Content)-1], flow); last > 0 {
-		return f.insertAfter(last, lines), nil
-	}
 	firstLine := first.Line
 	if c.Kind == yaml.SequenceNode {
 		firstLine = c.Line
 	}
-	if prefix := f.lineText(firstLine)[:f.offset(firstLine, col+1)-f.lineStart[firstLine-1]]; strings.TrimSpace(prefix) == "" {
+	atTop := strings.TrimSpace(f.lineText(firstLine)[:f.offset(firstLine, col+1)-f.lineStart[firstLine-1]]) == ""
+	if atTop && atFirst {
+		return f.insertAfter(firstLine-1, lines), nil
+	}
+	if last := f.lastLine(c.Content[len(c.Content)-1], flow); last > 0 {
+		return f.insertAfter(last, lines), nil
+	}
+	if atTop {
 		return f.insertAfter(firstLine-1, lines), nil
 	}
 	return nil, placeErrorf("cannot add %s in %s: Rigel cannot tell where the block ends (a multi-line value?); add it by hand", pathString(path), f.where(c))
