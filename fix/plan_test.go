@@ -143,8 +143,12 @@ func runPlanCase(t *testing.T, tc planCase) {
 }
 
 func TestPlan(t *testing.T) {
-	sts := func(ns, name string) kube.WorkloadRef { return kube.WorkloadRef{Kind: "StatefulSet", Namespace: ns, Name: name} }
-	ds := func(ns, name string) kube.WorkloadRef { return kube.WorkloadRef{Kind: "DaemonSet", Namespace: ns, Name: name} }
+	sts := func(ns, name string) kube.WorkloadRef {
+		return kube.WorkloadRef{Kind: "StatefulSet", Namespace: ns, Name: name}
+	}
+	ds := func(ns, name string) kube.WorkloadRef {
+		return kube.WorkloadRef{Kind: "DaemonSet", Namespace: ns, Name: name}
+	}
 	for _, tc := range []planCase{
 		// plain folders
 		{name: "plain-image", folder: "app", w: dep("shop", "web"), edits: set("image=nginx:1.27")},
@@ -179,7 +183,7 @@ func TestPlan(t *testing.T) {
 		{name: "kustomize-images-digest", dir: "kustomize", folder: "apps/web/overlays/prod", w: dep("shop", "prod-web"),
 			edits: set("image=ghcr.io/acme/nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")},
 		{name: "kustomize-images-tag-and-digest", dir: "kustomize", folder: "apps/web/overlays/prod", w: dep("shop", "prod-web"),
-			edits: set("image=nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+			edits:   set("image=nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
 			errType: "place", wantErr: "the images entry `nginx` in apps/web/overlays/prod/kustomization.yaml can pin a tag or a digest, not both"},
 		{name: "kustomize-base", dir: "kustomize", folder: "apps/web/base", w: dep("shop", "web"),
 			edits: set("image=nginx:1.27", "memory=512Mi", "replicas=5")},
