@@ -42,6 +42,9 @@ type Settings struct {
 	RequireMergeable bool
 	// AllowForkApply: a PR from a fork may be applied.
 	AllowForkApply bool
+	// DefaultPolicy bounds every deployment; a deployment's own policy (in the registry) is
+	// laid over it (see EffectivePolicy).
+	DefaultPolicy Policy
 
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
@@ -109,7 +112,8 @@ func defaultSettings() *Settings {
 // RIGEL_PRIVATE_KEY_FILE, RIGEL_WEBHOOK_SECRET, RIGEL_GITHUB_TOKEN, RIGEL_GITHUB_LOGIN,
 // RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
 // RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
-// RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY). Then the Secret helmsman-github in
+// RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY,
+// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

@@ -37,6 +37,7 @@ type settingsFile struct {
 	Identity         string            `json:"identity"`
 	LeaseDuration    string            `json:"leaseDuration"` // Go duration: "30s"
 	ShutdownGrace    string            `json:"shutdownGrace"` // Go duration: "20s"
+	DefaultPolicy    *Policy           `json:"defaultPolicy"`
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -91,6 +92,9 @@ func (s *Settings) applyFile(path string) error {
 	setBool(&s.AllowForkApply, f.AllowForkApply)
 	if err := s.applyReplicaFile(path, &f); err != nil {
 		return err
+	}
+	if f.DefaultPolicy != nil {
+		s.DefaultPolicy = *f.DefaultPolicy
 	}
 	return nil
 }
@@ -177,6 +181,25 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 			}
 			*e.dst = b
 		}
+	}
+	return s.applyPolicyEnv(getenv)
+}
+
+// applyPolicyEnv reads the default policy: RIGEL_DEFAULT_NAMESPACES and
+// RIGEL_DEFAULT_REFUSED_KINDS (comma-separated), RIGEL_DEFAULT_CLUSTER_SCOPED (true or false).
+func (s *Settings) applyPolicyEnv(getenv func(string) string) error {
+	if v := getenv("RIGEL_DEFAULT_NAMESPACES"); v != "" {
+		s.DefaultPolicy.Namespaces = splitList(v)
+	}
+	if v := getenv("RIGEL_DEFAULT_REFUSED_KINDS"); v != "" {
+		s.DefaultPolicy.RefusedKinds = splitList(v)
+	}
+	if v := getenv("RIGEL_DEFAULT_CLUSTER_SCOPED"); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("RIGEL_DEFAULT_CLUSTER_SCOPED %q is not true or false", v)
+		}
+		s.DefaultPolicy.ClusterScoped = &b
 	}
 	return nil
 }

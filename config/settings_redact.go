@@ -37,6 +37,7 @@ type redactedSettings struct {
 	Identity         string            `json:"identity"`
 	LeaseDuration    string            `json:"leaseDuration"`
 	ShutdownGrace    string            `json:"shutdownGrace"`
+	DefaultPolicy    *Policy           `json:"defaultPolicy,omitempty"`
 }
 
 func hide(set bool) string {
@@ -72,6 +73,7 @@ func (s Settings) redacted() redactedSettings {
 		Identity:         s.Identity,
 		LeaseDuration:    s.LeaseDuration.String(),
 		ShutdownGrace:    s.ShutdownGrace.String(),
+		DefaultPolicy:    nonEmptyPolicy(s.DefaultPolicy),
 	}
 }
 
@@ -120,4 +122,7 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Int("queueSize", r.QueueSize).
 		Str("applyWait", r.ApplyWait).
 		Str("logLevel", r.LogLevel)
+	if r.DefaultPolicy != nil {
+		e.Interface("defaultPolicy", r.DefaultPolicy)
+	}
 }

@@ -31,6 +31,22 @@ type Deployment struct {
 	Name     string    `json:"name"`
 	Path     string    `json:"path"`
 	LastSync *LastSync `json:"lastSync,omitempty"`
+	// Policy limits what the deployment may apply. Set by cluster admins in the ConfigMap
+	// (commenters cannot change it); absent: only the settings' default policy applies.
+	Policy *Policy `json:"policy,omitempty"`
+}
+
+// Policy limits what a deployment may apply; see policy.go.
+type Policy struct {
+	// Namespaces the deployment's namespaced objects (and the Namespaces it creates) may be
+	// in; shell-style patterns like "team-*" match. Empty: any namespace.
+	Namespaces []string `json:"namespaces,omitempty"`
+	// ClusterScoped says whether the deployment may hold cluster-scoped objects (ClusterRoles,
+	// CRDs, Namespaces not allowed by Namespaces, ...). Absent: allowed.
+	ClusterScoped *bool `json:"clusterScoped,omitempty"`
+	// RefusedKinds are kinds the deployment may not hold: "ClusterRoleBinding", or with the
+	// group, "ClusterRoleBinding.rbac.authorization.k8s.io". Case does not matter.
+	RefusedKinds []string `json:"refusedKinds,omitempty"`
 }
 
 // LastSync records the last apply of a deployment.

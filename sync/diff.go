@@ -61,6 +61,7 @@ type item struct {
 
 	live    map[string]interface{} // normalized live object; nil when absent
 	liveRV  string
+	owner   *Reconciler // another reconciler managing the live object
 	liveErr error
 }
 
@@ -312,6 +313,7 @@ func (it *item) setLive(obj map[string]interface{}) {
 	if md, ok := obj["metadata"].(map[string]interface{}); ok {
 		it.liveRV, _ = md["resourceVersion"].(string)
 	}
+	it.owner = ReconcilerOf(obj) // before normalize drops managedFields
 	normalize(obj)
 	it.live = obj
 }
@@ -319,7 +321,8 @@ func (it *item) setLive(obj map[string]interface{}) {
 // change turns the fetched state of an item into its Change. planNS holds the Namespaces the
 // plan creates.
 func (it *item) change(planNS map[string]bool) Change {
-	c := Change{Ref: it.ref, Source: it.source, desired: it.desired}
+	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner,
+		ClusterScoped: it.ref.Namespace == "" && (it.mapping != nil || it.crd != "")}
 	isSecret := groupKind(it.ref) == secretGK
 	fail := func(msg string) Change {
 		c.Action = ActionError

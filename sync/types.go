@@ -63,6 +63,12 @@ type Change struct {
 	Secret *SecretKeys // set for Secrets
 	Note   string      // e.g. "namespace shop is created by this plan: shown as sent, without server defaults"
 	Err    string      // apiserver message when Action is ActionError (never carries Secret data)
+	// ManagedBy is set when the live object is managed by another reconciler (Argo CD, Flux).
+	ManagedBy *Reconciler
+	// ClusterScoped: the kind is known (to the cluster or from a CRD of the plan) to be cluster-scoped.
+	ClusterScoped bool
+	// Violations are the rules of the deployment's policy the object breaks (set by the caller).
+	Violations []Violation
 
 	desired *unstructured.Unstructured
 }

@@ -1,0 +1,149 @@
+package config
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func boolp(b bool) *bool { return &b }
+
+func TestEffectivePolicy(t *testing.T) {
+	def := Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}
+	tests := []struct {
+		name string
+		dep  *Policy
+		def  Policy
+		want Policy
+	}{
+		{"nothing anywhere", nil, Policy{}, Policy{}},
+		{"only the default", nil, def, def},
+		{"the deployment's namespaces and scope replace the default's", &Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(true)}, def,
+			Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(true), RefusedKinds: []string{"ClusterRoleBinding"}}},
+		{"refused kinds add up, without repeats", &Policy{RefusedKinds: []string{"clusterrolebinding", "Secret"}}, def,
+			Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding", "Secret"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := EffectivePolicy(tc.dep, tc.def)
+			if len(got.Namespaces) == 0 {
+				got.Namespaces = nil
+			}
+			if len(got.RefusedKinds) == 0 {
+				got.RefusedKinds = nil
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("EffectivePolicy = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestPolicyRules(t *testing.T) {
+	p := Policy{Namespaces: []string{"shop", "team-*"}, RefusedKinds: []string{"ClusterRoleBinding", "Widget.example.com"}}
+	for ns, want := range map[string]bool{"shop": true, "team-a": true, "kube-system": false, "shop2": false} {
+		if got := p.NamespaceAllowed(ns); got != want {
+			t.Errorf("NamespaceAllowed(%q) = %v, want %v", ns, got, want)
+		}
+	}
+	for _, tc := range []struct{ group, kind, want string }{
+		{"rbac.authorization.k8s.io", "ClusterRoleBinding", "ClusterRoleBinding"},
+		{"example.com", "Widget", "Widget.example.com"},
+		{"other.io", "Widget", ""},
+		{"", "ConfigMap", ""},
+	} {
+		if got := p.RefusesKind(tc.group, tc.kind); got != tc.want {
+			t.Errorf("RefusesKind(%q, %q) = %q, want %q", tc.group, tc.kind, got, tc.want)
+		}
+	}
+	if (Policy{}).NamespaceAllowed("anything") != true || !(Policy{}).ClusterScopedAllowed() || !(Policy{}).Empty() {
+		t.Error("an empty policy limits something")
+	}
+	if probs := (Policy{Namespaces: []string{"[bad"}, RefusedKinds: []string{"a kind"}}).Problems("the policy of web"); len(probs) != 2 {
+		t.Errorf("Problems = %q, want two", probs)
+	}
+}
+
+// The documented YAML of a policy, written by an admin into the ConfigMap, is read, and kept
+// by every later write of the registry; a registry without policies reads as before.
+func TestPolicyInTheRegistry(t *testing.T) {
+	ctx, cs, ns := testCtx(t), newClient(t), newNamespace(t)
+	reposYAML := `- repo: acme/shop
+  branch: main
+  deployments:
+    - name: web
+      path: apps/web/k8s
+      policy:
+        namespaces: [shop, shop-*]
+        clusterScoped: false
+        refusedKinds: [ClusterRoleBinding]
+    - name: api
+      path: apps/api/k8s
+`
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: SourcesConfigMap, Namespace: ns}, Data: map[string]string{"version": "2", "repos.yaml": reposYAML}}
+	if _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	reg := NewRegistry(cs, ns)
+	want := &Policy{Namespaces: []string{"shop", "shop-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}
+	check := func(s *Sources) {
+		t.Helper()
+		_, web := s.FindDeployment("web")
+		_, api := s.FindDeployment("api")
+		if web == nil || !reflect.DeepEqual(web.Policy, want) {
+			t.Fatalf("web's policy = %+v, want %+v", web, want)
+		}
+		if api == nil || api.Policy != nil {
+			t.Fatalf("api has a policy: %+v", api)
+		}
+	}
+	s, err := reg.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(s)
+	if _, err := reg.Update(context.Background(), func(s *Sources) error {
+		return s.AddDeployment(Repo{Repo: "acme/shop", Branch: "main"}, Deployment{Name: "admin", Path: "apps/admin"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err = reg.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(s)
+	if got := getCM(t, cs, ns).Data["repos.yaml"]; !strings.Contains(got, "clusterScoped: false") || strings.Count(got, "policy:") != 1 {
+		t.Errorf("the written registry lost or added policies:\n%s", got)
+	}
+}
+
+func TestDefaultPolicySettings(t *testing.T) {
+	env := map[string]string{
+		"RIGEL_DEFAULT_NAMESPACES":     "apps-*, shop",
+		"RIGEL_DEFAULT_CLUSTER_SCOPED": "false",
+		"RIGEL_DEFAULT_REFUSED_KINDS":  "ClusterRoleBinding,ClusterRole",
+	}
+	s, err := LoadSettings(context.Background(), func(k string) string { return env[k] }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Policy{Namespaces: []string{"apps-*", "shop"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding", "ClusterRole"}}
+	if !reflect.DeepEqual(s.DefaultPolicy, want) {
+		t.Fatalf("DefaultPolicy = %+v, want %+v", s.DefaultPolicy, want)
+	}
+	env["RIGEL_DEFAULT_CLUSTER_SCOPED"] = "nope"
+	if _, err := LoadSettings(context.Background(), func(k string) string { return env[k] }, nil); err == nil || !strings.Contains(err.Error(), "RIGEL_DEFAULT_CLUSTER_SCOPED") {
+		t.Fatalf("a bad RIGEL_DEFAULT_CLUSTER_SCOPED = %v, want an error naming it", err)
+	}
+	s = &Settings{DefaultPolicy: Policy{Namespaces: []string{"[x"}}}
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), `namespace pattern "[x"`) {
+		t.Fatalf("Validate = %v, want the bad pattern named", err)
+	}
+	if js, err := (Settings{DefaultPolicy: want}).MarshalJSON(); err != nil || !strings.Contains(string(js), `"refusedKinds":["ClusterRoleBinding","ClusterRole"]`) {
+		t.Errorf("the shown settings lack the default policy: %s %v", js, err)
+	}
+}

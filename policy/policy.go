@@ -1,0 +1,64 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// Rules of a policy, named as its fields in the registry.
+const (
+	RuleNamespaces    = "namespaces"
+	RuleClusterScoped = "clusterScoped"
+	RuleRefusedKinds  = "refusedKinds"
+)
+
+// Check records on each change of plan the rules of pol it breaks (replacing what was
+// recorded before) and returns how many changes break one.
+func Check(pol config.Policy, plan *sync.Plan) int {
+	n := 0
+	for i := range plan.Changes {
+		c := &plan.Changes[i]
+		c.Violations = Violations(pol, *c)
+		if len(c.Violations) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// Violations returns the rules of pol that one change breaks.
+func Violations(pol config.Policy, c sync.Change) []sync.Violation {
+	var out []sync.Violation
+	r := c.Ref
+	if e := pol.RefusesKind(r.Group, r.Kind); e != "" {
+		out = append(out, sync.Violation{Rule: RuleRefusedKinds, Msg: fmt.Sprintf("kind %s is refused (refusedKinds: %s)", kindName(r), e)})
+	}
+	isNamespace := r.Group == "" && r.Kind == "Namespace"
+	switch {
+	case isNamespace && len(pol.Namespaces) > 0:
+		// Creating a namespace the policy allows is allowed, whatever clusterScoped says.
+		if !pol.NamespaceAllowed(r.Name) {
+			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: fmt.Sprintf("namespace %s is not allowed (namespaces: %s)", r.Name, strings.Join(pol.Namespaces, ", "))})
+		}
+	case isNamespace || c.ClusterScoped:
+		if !pol.ClusterScopedAllowed() {
+			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: fmt.Sprintf("%s is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped: false)", kindName(r))})
+		}
+	case r.Namespace != "":
+		if !pol.NamespaceAllowed(r.Namespace) {
+			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: fmt.Sprintf("namespace %s is not allowed (namespaces: %s)", r.Namespace, strings.Join(pol.Namespaces, ", "))})
+		}
+	}
+	return out
+}
+
+// kindName is "ClusterRoleBinding.rbac.authorization.k8s.io" or "ConfigMap" for the core group.
+func kindName(r sync.Ref) string {
+	if r.Group == "" {
+		return r.Kind
+	}
+	return r.Kind + "." + r.Group
+}
