@@ -43,6 +43,9 @@ func (r *Runner) fetchAt(ctx context.Context, o Origin, t target) (*gitsrc.Snaps
 		Token:    o.Creds,
 	})
 	if err != nil {
+		if unreachable(err) {
+			return nil, fmt.Errorf("could not reach the git server for %s: %w", o.Repo, err)
+		}
 		return nil, fmt.Errorf("failed to fetch %s of %s: %w", t.Label, o.Repo, err)
 	}
 	return snap, nil
