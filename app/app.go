@@ -77,7 +77,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
 			}),
 			m.SchedulerOption())),
-		githubapp.WithErrorCallback(m.ErrorCallback(nil)),
+		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
 	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log}
 	e := echo.New()
