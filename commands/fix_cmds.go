@@ -90,10 +90,10 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	var fe *fix.UserError
 	switch {
 	case errors.As(err, &pe):
-		return "", userErrorf("Rigel cannot place %s in folder `%s` (deployment `%s`, branch `%s` at `%s`): %s Nothing was changed. Edit the manifest by hand in a pull request, then `/rigel sync %s`.",
-			editList(p.Edits), dep.Path, dep.Name, repo.Branch, shortSHA(p.Base), strings.TrimSpace(pe.Msg), dep.Name)
+		return "", userErrorf("Rigel cannot place %s in folder `%s` (deployment `%s`, branch `%s` at `%s`): %s. Nothing was changed. Edit the manifest by hand in a pull request, then `/rigel sync %s`.",
+			editList(p.Edits), dep.Path, dep.Name, repo.Branch, shortSHA(p.Base), strings.TrimSuffix(strings.TrimSpace(pe.Msg), "."), dep.Name)
 	case errors.As(err, &fe):
-		return "", userErrorf("%s", fe.Msg)
+		return "", userErrorf("%s. Nothing was changed.", strings.TrimSuffix(fe.Msg, "."))
 	case err != nil:
 		return "", fmt.Errorf("failed to edit folder %s of %s: %w", dep.Path, repo.Repo, err)
 	case len(p.Changes) == 0:
@@ -186,8 +186,8 @@ func (c *call) fixTarget(src *config.Sources, ref kube.WorkloadRef, w *kube.Work
 		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` is linked to the deployment `%s`, which is not registered (removed?). Nothing was changed. %s",
 			ref.Kind, ref.Name, ref.Namespace, short(name), linkHint(ref, this, c.cmd.Line))
 	case owner.Repo != c.req.Repo.FullName():
-		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` belongs to the deployment `%s` of %s: a fix is a pull request to that repo. Nothing was changed. Run `%s` in an issue of %s.",
-			ref.Kind, ref.Name, ref.Namespace, dep.Name, owner.Repo, short(c.cmd.Line), owner.Repo)
+		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` belongs to the deployment `%s` of %s: a fix is a pull request to that repo. Nothing was changed. Run %s in an issue of %s.",
+			ref.Kind, ref.Name, ref.Namespace, dep.Name, owner.Repo, code(c.cmd.Line), owner.Repo)
 	}
 	return owner, *dep, nil
 }
@@ -196,15 +196,15 @@ func (c *call) fixTarget(src *config.Sources, ref kube.WorkloadRef, w *kube.Work
 func linkHint(ref kube.WorkloadRef, this *config.Repo, line string) string {
 	switch {
 	case this == nil || len(this.Deployments) == 0:
-		return "Register the folder that holds its manifest first (`/rigel add-deployment PATH`), then link the workload to it: `/rigel link " + typed(ref) + " DEPLOYMENT`, and run `" + short(line) + "` again."
+		return "Register the folder that holds its manifest first (`/rigel add-deployment PATH`), then link the workload to it: `/rigel link " + typed(ref) + " DEPLOYMENT`, and run " + code(line) + " again."
 	case len(this.Deployments) == 1:
-		return fmt.Sprintf("Link it to this repo's deployment `%s`: `/rigel link %s %s`, then run `%s` again.", this.Deployments[0].Name, typed(ref), this.Deployments[0].Name, short(line))
+		return fmt.Sprintf("Link it to this repo's deployment `%s`: `/rigel link %s %s`, then run %s again.", this.Deployments[0].Name, typed(ref), this.Deployments[0].Name, code(line))
 	}
 	names := make([]string, len(this.Deployments))
 	for i, d := range this.Deployments {
 		names[i] = "`" + d.Name + "`"
 	}
-	return fmt.Sprintf("Link it to the deployment whose folder holds its manifest (%s): `/rigel link %s %s`, then run `%s` again.", strings.Join(names, ", "), typed(ref), this.Deployments[0].Name, short(line))
+	return fmt.Sprintf("Link it to the deployment whose folder holds its manifest (%s): `/rigel link %s %s`, then run %s again.", strings.Join(names, ", "), typed(ref), this.Deployments[0].Name, code(line))
 }
 
 // fixBranch names the PR's branch after the workload and the change itself, so the same change
