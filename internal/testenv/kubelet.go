@@ -88,3 +88,71 @@ func replicas(p *int32) int32 {
 	}
 	return *p
 }
+
+// WritePodStatus sets a pod's status through the status subresource, as its kubelet does (the
+// test bed runs no kubelet, so pods never start on their own). Container statuses are built
+// with ContainerRunning, ContainerOOMKilled and ContainerWaiting; the pod is Ready when every
+// container is.
+func WritePodStatus(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, containers ...corev1.ContainerStatus) (*corev1.Pod, error) {
+	p, err := cs.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	ready := corev1.ConditionTrue
+	for _, c := range containers {
+		if !c.Ready {
+			ready = corev1.ConditionFalse
+		}
+	}
+	now := metav1.Now()
+	p.Status = corev1.PodStatus{
+		Phase:             corev1.PodRunning,
+		StartTime:         &now,
+		ContainerStatuses: containers,
+		Conditions: []corev1.PodCondition{
+			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue, LastTransitionTime: now},
+			{Type: corev1.ContainersReady, Status: ready, LastTransitionTime: now},
+			{Type: corev1.PodReady, Status: ready, LastTransitionTime: now},
+		},
+	}
+	return cs.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+}
+
+// ContainerRunning is the status of a started, ready container.
+func ContainerRunning(name, image string) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, Image: image, Ready: true, Started: ptrTrue(),
+		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: metav1.Now()}}}
+}
+
+// ContainerOOMKilled is the status of a container the kernel killed for using more memory
+// than its limit, waiting to be restarted (CrashLoopBackOff) after restarts restarts.
+func ContainerOOMKilled(name, image string, restarts int32) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, Image: image, RestartCount: restarts,
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff",
+			Message: "back-off 40s restarting failed container=" + name}},
+		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 137, Reason: "OOMKilled",
+			StartedAt: metav1.Now(), FinishedAt: metav1.Now()}}}
+}
+
+// ContainerWaiting is the status of a container that has not started: reason is
+// ImagePullBackOff, ErrImagePull, CrashLoopBackOff, CreateContainerConfigError, …
+func ContainerWaiting(name, image, reason, message string) corev1.ContainerStatus {
+	return corev1.ContainerStatus{Name: name, Image: image,
+		State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: reason, Message: message}}}
+}
+
+func ptrTrue() *bool { t := true; return &t }
+
+// KubeletEvent records an event about a container of a pod, as its kubelet does (Failed,
+// BackOff, Unhealthy, Killing…), seen count times.
+func KubeletEvent(ctx context.Context, cs kubernetes.Interface, pod *corev1.Pod, container, eventType, reason, message string, count int32) error {
+	now := metav1.Now()
+	_, err := cs.CoreV1().Events(pod.Namespace).Create(ctx, &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: pod.Name + ".", Namespace: pod.Namespace},
+		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: pod.Namespace, Name: pod.Name, UID: pod.UID,
+			FieldPath: "spec.containers{" + container + "}"},
+		Type: eventType, Reason: reason, Message: message, Count: count,
+		FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "kubelet", Host: "node-1"},
+	}, metav1.CreateOptions{})
+	return err
+}
