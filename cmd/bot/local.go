@@ -14,7 +14,8 @@ import (
 )
 
 // local runs `bot diff PATH` or `bot apply PATH` against the current kubeconfig. Exit codes as
-// kubectl diff: 0 no changes, 1 changes (or, for apply, changes applied), 2 error.
+// kubectl diff: 0 no changes, 1 changes (or, for apply, changes applied), 2 error. The diff is
+// the comment's, coloured on a terminal (--color, NO_COLOR).
 func local(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -23,7 +24,13 @@ func local(ctx context.Context, verb string, args []string, stdout, stderr io.Wr
 	concurrency := fs.Int("concurrency", 32, "requests in flight at once")
 	wait := fs.Duration("wait", 0, "apply: wait this long for health")
 	quiet := fs.Bool("q", false, "print only the summary")
+	colorMode := fs.String("color", "auto", "colour the diff: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	color, err := wantColor(*colorMode, stdout, os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "rigel:", err)
 		return 2
 	}
 	if fs.NArg() != 1 {
@@ -63,13 +70,19 @@ func local(ctx context.Context, verb string, args []string, stdout, stderr io.Wr
 	if !*quiet {
 		for _, c := range plan.Changes {
 			switch {
+			case c.Err != "" && color:
+				fmt.Fprintf(stdout, "%s# %s refused: %s%s\n", ansiBold+ansiRed, c.Ref, c.Err, ansiReset)
 			case c.Err != "":
 				fmt.Fprintf(stdout, "# %s refused: %s\n", c.Ref, c.Err)
 			case c.Diff != "":
-				fmt.Fprint(stdout, c.Diff)
-				if c.Diff[len(c.Diff)-1] != '\n' {
-					fmt.Fprintln(stdout)
+				diff := c.Diff
+				if diff[len(diff)-1] != '\n' {
+					diff += "\n"
 				}
+				if color {
+					diff = colorDiff(diff)
+				}
+				fmt.Fprint(stdout, diff)
 			}
 		}
 	}

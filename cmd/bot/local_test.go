@@ -29,18 +29,7 @@ func TestMain(m *testing.M) {
 // TestLocalDiffAndApply runs `bot diff PATH` and `bot apply PATH` against the real apiserver:
 // exit codes as kubectl diff (0 no changes, 1 changes, 2 error) and the same diff text.
 func TestLocalDiffAndApply(t *testing.T) {
-	if err := cluster.CreateNamespace("local"); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "web")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	write := func(name, body string) {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, write := newFolder(t, "local")
 	write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: local\ndata:\n  a: \"1\"\n")
 	steps := []struct {
 		name, verb string
@@ -70,6 +59,25 @@ func TestLocalDiffAndApply(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// newFolder creates the namespace ns and an empty folder web, and returns it with a function
+// that writes a file in it.
+func newFolder(t *testing.T, ns string) (string, func(name, body string)) {
+	t.Helper()
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "web")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir, func(name, body string) {
+		t.Helper()
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
