@@ -58,7 +58,7 @@ func (fd *finder) file(p string) (*yfile, error) {
 	}
 	f, err := parseYFile(p, data)
 	if err != nil {
-		return nil, err
+		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot read %s to edit it (it reads YAML and one JSON value per file): %v", p, err), Err: err}
 	}
 	fd.files[p] = f
 	return f, nil

@@ -31,11 +31,11 @@ import (
 func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change, error) {
 	before, err := rsync.Render(fsys, folder)
 	if err != nil {
-		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %v", folder, kindName2(w), err), Err: err}
+		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %v", folder, workloadTitle(w), err), Err: err}
 	}
 	obj, source := findRendered(before, w)
 	if obj == nil {
-		return nil, placeErrorf("%s (namespace `%s`) is not defined in folder `%s`%s", kindName2(w), w.Namespace, folder, definedList(before))
+		return nil, placeErrorf("%s (namespace `%s`) is not defined in folder `%s`%s", workloadTitle(w), w.Namespace, folder, definedList(before))
 	}
 	t, err := toTyped(obj)
 	if err != nil {
@@ -68,7 +68,7 @@ func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change
 		return nil, err
 	}
 	if !p.hasResource() {
-		return nil, placeErrorf("%s is built by folder `%s`, but no file there or in its bases defines it: it comes from a generator, a component or a remote base, which Rigel cannot edit", kindName2(w), folder)
+		return nil, placeErrorf("%s is built by folder `%s`, but no file there or in its bases defines it: it comes from a generator, a component or a remote base, which Rigel cannot edit", workloadTitle(w), folder)
 	}
 	p.imageNames(t, ops)
 	for _, o := range ops {

@@ -172,6 +172,8 @@ func TestPlan(t *testing.T) {
 		{name: "flow-style-sidecar", dir: "flow-style", folder: "app", w: dep("shop", "web"), edits: inContainer("sidecar", set("memory=64Mi", "env.LOG_LEVEL=debug"))},
 		{name: "flow-style-value-from", dir: "flow-style", folder: "app", w: dep("shop", "web"), edits: inContainer("sidecar", set("env.TOKEN=x")),
 			errType: "place", wantErr: "`TOKEN` of container `sidecar` comes from `valueFrom`"},
+		{name: "null-values", folder: "app", w: dep("shop", "web"), edits: inContainer("app", set("memory=1Gi", "env.A=b", "replicas=2"))},
+		{name: "null-values-cache", dir: "null-values", folder: "app", w: dep("shop", "web"), edits: inContainer("cache", set("memory=1Gi"))},
 		{name: "json", folder: "app", w: dep("default", "web"), edits: set("image=nginx:1.27", "memory=128Mi", "env.LOG_LEVEL=debug")},
 		{name: "list", folder: "app", w: ds("ops", "agent"), edits: set("probe.liveness.port=http", "env.A=b")},
 		{name: "list-replicas", dir: "list", folder: "app", w: ds("ops", "agent"), edits: set("replicas=2"),

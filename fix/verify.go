@@ -25,7 +25,7 @@ func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef
 	}
 	obj, _ := findRendered(after, w)
 	if obj == nil {
-		return placeErrorf("after the edit, folder `%s` no longer builds %s, so Rigel leaves it alone", folder, kindName2(w))
+		return placeErrorf("after the edit, folder `%s` no longer builds %s, so Rigel leaves it alone", folder, workloadTitle(w))
 	}
 	got, err := toTyped(obj)
 	if err != nil {
@@ -33,13 +33,13 @@ func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef
 	}
 	for _, o := range ops {
 		if msg := missed(got, o); msg != "" {
-			return placeErrorf("%s does not take effect: after editing the folder's files it still builds %s %s. Something else in folder `%s` sets it (a transformer, a replacement or a component Rigel does not edit); change it there by hand", o.edit, kindName2(w), msg, folder)
+			return placeErrorf("%s does not take effect: after editing the folder's files it still builds %s %s. Something else in folder `%s` sets it (a transformer, a replacement or a component Rigel does not edit); change it there by hand", o.edit, workloadTitle(w), msg, folder)
 		}
 	}
 	sortEnv(want)
 	sortEnv(got)
 	if !apiequality.Semantic.DeepEqual(want.obj, got.obj) {
-		return placeErrorf("editing the files for %s would change more of %s than asked (an images entry or patch shared with another container?), so Rigel leaves it alone; change it by hand", editList(ops), kindName2(w))
+		return placeErrorf("editing the files for %s would change more of %s than asked (an images entry or patch shared with another container?), so Rigel leaves it alone; change it by hand", editList(ops), workloadTitle(w))
 	}
 	if len(after) != len(before) {
 		return placeErrorf("editing the files for %s would change which objects folder `%s` builds, so Rigel leaves it alone", editList(ops), folder)

@@ -86,18 +86,18 @@ func resolveContainer(w kube.WorkloadRef, t *typed, e Edit) (string, error) {
 		return "", nil
 	case e.Container != "":
 		if t.container(e.Container) == nil {
-			return "", userErrorf("%s has no container `%s`: its containers are %s", kindName2(w), e.Container, quoteList(names))
+			return "", userErrorf("%s has no container `%s`: its containers are %s", workloadTitle(w), e.Container, quoteList(names))
 		}
 		return e.Container, nil
 	case len(names) == 1:
 		return names[0], nil
 	case len(names) == 0:
-		return "", userErrorf("%s has no containers", kindName2(w))
+		return "", userErrorf("%s has no containers", workloadTitle(w))
 	}
-	return "", userErrorf("%s has %d containers (%s): say which one with `--container NAME`", kindName2(w), len(names), quoteList(names))
+	return "", userErrorf("%s has %d containers (%s): say which one with `--container NAME`", workloadTitle(w), len(names), quoteList(names))
 }
 
-func kindName2(w kube.WorkloadRef) string { return fmt.Sprintf("%s `%s`", w.Kind, w.Name) }
+func workloadTitle(w kube.WorkloadRef) string { return fmt.Sprintf("%s `%s`", w.Kind, w.Name) }
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))
@@ -123,7 +123,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 	switch e.Field {
 	case FieldReplicas:
 		if t.replicas == nil {
-			return nil, userErrorf("%s runs one pod per node and has no replicas to set", kindName2(w))
+			return nil, userErrorf("%s runs one pod per node and has no replicas to set", workloadTitle(w))
 		}
 		n, _ := strconv.ParseInt(e.Value, 10, 32)
 		cur := int32(1)
@@ -167,7 +167,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 	case FieldProbe:
 		p := probeOf(c, e.Key)
 		if p == nil {
-			return nil, userErrorf("container `%s` of %s has no %s probe", name, kindName2(w), e.Key)
+			return nil, userErrorf("container `%s` of %s has no %s probe", name, workloadTitle(w), e.Key)
 		}
 		handler, port := "", intstr.IntOrString{}
 		switch {
