@@ -152,7 +152,7 @@ func TestNameClashAcrossRepos(t *testing.T) {
 func TestConcurrentAddDeploymentsAllPersist(t *testing.T) {
 	b := startBot(t)
 	files := map[string]string{}
-	const n = 12
+	const n = 20
 	for i := 0; i < n; i++ {
 		files[fmt.Sprintf("apps/svc%d/k8s/cm.yaml", i)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc%d\n", i)
 	}
