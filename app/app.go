@@ -37,6 +37,7 @@ type App struct {
 	BotLogin string
 	kube     *kube.Client
 	log      zerolog.Logger
+	replica  *replica // Leases, shutdown drain, leader election (leader.go, drain.go)
 }
 
 // New builds Rigel from validated settings and a cluster client.
@@ -68,18 +69,19 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Observer:  m,
 	}
 	seedSyncStatus(ctx, runner.Registry, m, log)
+	rep := newReplica(s, kc, runner, clients, reg, log)
 	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: handlers.NewDeliveries(deliveriesRemembered)}
 	dispatcher := githubapp.NewEventDispatcher(
 		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
 		s.WebhookSecret,
-		githubapp.WithScheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
+		githubapp.WithScheduler(rep.drain.scheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
 			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
 				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
 			}),
-			m.SchedulerOption())),
+			m.SchedulerOption()))),
 		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
-	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log}
+	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -88,7 +90,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 			return next(c)
 		}
 	})
-	e.POST(HookPath, echo.WrapHandler(http.MaxBytesHandler(dispatcher, 25<<20)))
+	e.POST(HookPath, echo.WrapHandler(http.MaxBytesHandler(dispatcher, 25<<20)), rep.drain.refuse)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", a.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
@@ -112,11 +114,14 @@ func (a *App) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
+	stopLeading := a.replica.lead()
+	defer stopLeading() // after the drain, so the leadership is given back last
 	select {
 	case err := <-errc:
 		return fmt.Errorf("failed to serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
+	a.replica.drain.shutdown(a.log)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -79,9 +79,11 @@ type Applied struct {
 // digest; else it applies nothing and returns a *StaleError. Applies of one deployment never
 // run at once.
 func (r *Runner) ApplyPreviewed(ctx context.Context, o Origin, dep config.Deployment, branch, commit, digest string, h Hints) (*Applied, error) {
-	mu := r.lock(dep.Name)
-	mu.Lock()
-	defer mu.Unlock()
+	ctx, release, err := r.LockDeployment(ctx, dep.Name, Holder{Command: "apply " + dep.Name + " (HTTP API)"})
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	return r.applyPinned(ctx, o, dep, branchTarget(branch), commit, digest, h)
 }
 
@@ -112,7 +114,11 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 		return nil, staleErrorf("the cluster or the folder changed since the preview of `%s` at `%s`, so that preview no longer shows what would happen. Nothing was applied. Run %s to preview again.", dep.Name, shortSHA(commit), h.Preview(dep.Name))
 	}
 	start := time.Now()
+	noteApplying(ctx, dep.Name, commit)
 	res, err := r.Engine.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: r.ApplyWait})
+	if stopped := r.interruptedApply(ctx, dep.Name, commit, res, err); stopped != nil {
+		return nil, stopped
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to apply %s at %s: %w", dep.Name, shortSHA(commit), err)
 	}

@@ -108,9 +108,11 @@ func runApply(ctx context.Context, c *call) (string, error) {
 }
 
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment) (string, error) {
-	mu := c.r.lock(dep.Name)
-	mu.Lock()
-	defer mu.Unlock()
+	ctx, release, err := c.r.LockDeployment(ctx, dep.Name, c.holder())
+	if err != nil {
+		return "", err
+	}
+	defer release()
 
 	a, err := c.lastArmed(ctx, dep.Name)
 	if err != nil {

@@ -7,13 +7,13 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
-	gosync "sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -27,7 +27,10 @@ type Runner struct {
 	Access    Access        // who may run what, and when a PR may be applied
 	Observer  Observer      // told what commands do, for metrics; nil: nothing is observed
 
-	locks gosync.Map // deployment name → *gosync.Mutex: applies of one deployment never interleave
+	// Leases lock each deployment's applies across replicas (lock.go) and record running
+	// commands so the leader can report those a dying replica left unfinished (records.go).
+	// nil: neither, for tests of the runner alone; applying then fails.
+	Leases *kube.Leases
 }
 
 // UserError is a mistake in what someone typed: the reply says what and how to fix it, and
@@ -84,22 +87,28 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 		}
 	}
 	var errs []error
-	for _, cmd := range cmds {
+	for i, cmd := range cmds {
 		var body string
+		var rec *record
+		cctx := ctx
 		if cmd.Verb == "\x00error" {
 			pe := parseErrs[0]
 			parseErrs = parseErrs[1:]
 			body = errorReply(cmd.Line, pe.Error()+".", "Type `/rigel help` for the commands.")
 			r.observeCommand(cmd.Verb, outcomeRefused)
 		} else {
-			body = r.runOne(ctx, gh, req, cmd)
+			cctx, rec = r.startRecord(ctx, req, cmd, i)
+			body = r.runOne(cctx, gh, req, cmd)
 		}
+		rctx, cancel := replyContext(cctx) // a command cut short still says so
 		for _, part := range splitComment(body) {
-			if _, err := gh.Comment(ctx, req.Repo, req.Number, part); err != nil {
+			if _, err := gh.Comment(rctx, req.Repo, req.Number, part); err != nil {
 				errs = append(errs, fmt.Errorf("failed to reply to %q on %s#%d: %w", cmd.Line, req.Repo.FullName(), req.Number, err))
 				break
 			}
 		}
+		cancel()
+		rec.finish(ctx)
 	}
 	return errors.Join(errs...)
 }
@@ -143,6 +152,10 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	err := c.authorize(ctx)
 	if err == nil {
 		body, err = v.run(ctx, c)
+	}
+	if stopped := stoppedReply(ctx, cmd.Line, err); err != nil && stopped != "" {
+		log.Warn().Err(err).AnErr("cause", context.Cause(ctx)).Str("outcome", "stopped").Msg("command cut short")
+		return stopped
 	}
 	var ue *UserError
 	switch {
@@ -202,9 +215,4 @@ func (c *call) checkFlags(allowed ...string) error {
 		}
 	}
 	return nil
-}
-
-func (r *Runner) lock(name string) *gosync.Mutex {
-	m, _ := r.locks.LoadOrStore(name, &gosync.Mutex{})
-	return m.(*gosync.Mutex)
 }

@@ -216,6 +216,7 @@ func checkLease(t *testing.T, kc *kube.Client, name string) {
 	if _, err := leases.Update(ctxT(t), l, metav1.UpdateOptions{}); err != nil {
 		t.Errorf("update Lease: %v", err)
 	}
+	checkReplicaLeases(t, kc, rigelNS)
 }
 
 // checkReadyz makes the request Rigel's own /readyz makes: the apiserver's /readyz as kc.

@@ -261,7 +261,7 @@ func TestRBACRules(t *testing.T) {
 		"/configmaps/helmsman-git-sources": {"get", "update"},
 		"/configmaps/":                     {"create"},
 		"/secrets/helmsman-github":         {"get"},
-		"coordination.k8s.io/leases/":      {"create", "get", "update"},
+		"coordination.k8s.io/leases/":      {"create", "delete", "get", "list", "update"},
 	}
 	got := map[string][]string{}
 	for _, r := range role.Rules {
