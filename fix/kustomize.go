@@ -107,8 +107,8 @@ func (fd *finder) isWorkload(root *yaml.Node, sc scope, patch bool) bool {
 	return false
 }
 
-// plainSites finds the documents defining the workload in a file of a plain folder, exact
-// namespace first.
+// plainSites finds the document defining the workload in a file of a plain folder: one in
+// the workload's namespace, else one without a namespace.
 func (fd *finder) plainSites(file string) error {
 	f, err := fd.file(file)
 	if err != nil {
@@ -125,7 +125,9 @@ func (fd *finder) plainSites(file string) error {
 			}
 		}
 	})
-	fd.sites = append(fd.sites, append(exact, bare...)...)
+	if all := append(exact, bare...); len(all) > 0 {
+		fd.sites = append(fd.sites, all[0])
+	}
 	return nil
 }
 

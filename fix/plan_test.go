@@ -174,6 +174,8 @@ func TestPlan(t *testing.T) {
 			errType: "place", wantErr: "`TOKEN` of container `sidecar` comes from `valueFrom`"},
 		{name: "null-values", folder: "app", w: dep("shop", "web"), edits: inContainer("app", set("memory=1Gi", "env.A=b", "replicas=2"))},
 		{name: "null-values-cache", dir: "null-values", folder: "app", w: dep("shop", "web"), edits: inContainer("cache", set("memory=1Gi"))},
+		{name: "plain-two-namespaces", folder: "app", w: dep("shop", "web"), edits: set("memory=1Gi")},
+		{name: "plain-two-namespaces-bare", dir: "plain-two-namespaces", folder: "app", w: dep("default", "web"), edits: set("memory=2Gi")},
 		{name: "json", folder: "app", w: dep("default", "web"), edits: set("image=nginx:1.27", "memory=128Mi", "env.LOG_LEVEL=debug")},
 		{name: "list", folder: "app", w: ds("ops", "agent"), edits: set("probe.liveness.port=http", "env.A=b")},
 		{name: "list-replicas", dir: "list", folder: "app", w: ds("ops", "agent"), edits: set("replicas=2"),
