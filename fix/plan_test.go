@@ -195,6 +195,8 @@ func TestPlan(t *testing.T) {
 			errType: "place", wantErr: "Deployment `prod-web` (namespace `default`) is not defined in folder `apps/web/overlays/prod`: it defines Deployment `prod-web` (shop)"},
 		{name: "kustomize-patch", folder: "deploy/staging", w: dep("staging", "web"),
 			edits: set("image=nginx:1.27", "env.MODE=debug", "memory=128Mi")},
+		{name: "kustomize-layers", folder: "prod", w: dep("live", "prod-mid-web"),
+			edits: set("image=nginx:1.27", "env.MODE=prod", "memory=600Mi", "cpu=2")},
 		{name: "kustomize-json6902", folder: "k", w: dep("default", "web"), edits: set("image=nginx:1.27"),
 			errType: "place", wantErr: "image=nginx:1.27 (container app): an inline JSON 6902 patch in k/kustomization.yaml (patches[0]) sets it"},
 		{name: "kustomize-json6902-other-field", dir: "kustomize-json6902", folder: "k", w: dep("default", "web"), edits: set("memory=1Gi")},
