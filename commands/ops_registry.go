@@ -115,9 +115,9 @@ func (r *Runner) RemoveDeployment(ctx context.Context, name, fromRepo string, h 
 		owner, dep := s.FindDeployment(name)
 		switch {
 		case dep == nil && fromRepo == "":
-			return userErrorf("there is no deployment named `%s`. %s shows them all.", short(name), h.Deployments)
+			return notFoundf("there is no deployment named `%s`. %s shows them all.", short(name), h.Deployments)
 		case dep == nil:
-			return userErrorf("there is no deployment named `%s`.%s", short(name), knownNamesWith(s.FindRepo(fromRepo), h))
+			return notFoundf("there is no deployment named `%s`.%s", short(name), knownNamesWith(s.FindRepo(fromRepo), h))
 		case fromRepo != "" && !strings.EqualFold(owner.Repo, fromRepo):
 			return userErrorf("the deployment `%s` belongs to %s: remove it from a conversation of that repo.", name, owner.Repo)
 		}
@@ -125,11 +125,7 @@ func (r *Runner) RemoveDeployment(ctx context.Context, name, fromRepo string, h 
 		return s.RemoveDeployment(name)
 	})
 	if err != nil {
-		var ue *UserError
-		if errors.As(err, &ue) {
-			return removed, ue
-		}
-		return removed, fmt.Errorf("failed to remove %s: %w", name, err)
+		return removed, refusalOr(err, "failed to remove "+name)
 	}
 	r.observeRemoved(removed.Name)
 	return removed, nil
@@ -160,21 +156,26 @@ func (r *Runner) RemoveRepo(ctx context.Context, fullName string, h Hints) (conf
 		var err error
 		removed, err = s.RemoveRepo(fullName)
 		if err != nil {
-			return userErrorf("%s is not registered. %s shows the registered repos.", short(fullName), h.Deployments)
+			return notFoundf("%s is not registered. %s shows the registered repos.", short(fullName), h.Deployments)
 		}
 		return nil
 	})
 	if err != nil {
-		var ue *UserError
-		if errors.As(err, &ue) {
-			return removed, ue
-		}
-		return removed, fmt.Errorf("failed to remove %s: %w", fullName, err)
+		return removed, refusalOr(err, "failed to remove "+fullName)
 	}
 	for _, d := range removed.Deployments {
 		r.observeRemoved(d.Name)
 	}
 	return removed, nil
+}
+
+// refusalOr returns a refusal (*UserError) as it is, and wraps any other error with what failed.
+func refusalOr(err error, failed string) error {
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", failed, err)
 }
 
 // cleanFolder checks a folder typed by a person and returns it clean and repo-relative.

@@ -26,6 +26,7 @@ type Settings struct {
 	WebhookSecret   string
 	Token           string // personal access token, when not running as a GitHub App
 	TokenLogin      string // the login the token belongs to
+	APIToken        string // the HTTP API's bearer token (RIGEL_API_TOKEN); empty: key api-token of Secret rigel-api
 	Kubeconfig      string // empty: in-cluster config, else $KUBECONFIG
 	CacheDir        string
 	DiffConcurrency int

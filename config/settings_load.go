@@ -22,6 +22,7 @@ type settingsFile struct {
 	WebhookSecret   string `json:"webhookSecret"`
 	Token           string `json:"token"`
 	TokenLogin      string `json:"tokenLogin"`
+	APIToken        string `json:"apiToken"`
 	Kubeconfig      string `json:"kubeconfig"`
 	CacheDir        string `json:"cacheDir"`
 	DiffConcurrency int    `json:"diffConcurrency"`
@@ -70,6 +71,7 @@ func (s *Settings) applyFile(path string) error {
 	setStr(&s.WebhookSecret, f.WebhookSecret)
 	setStr(&s.Token, f.Token)
 	setStr(&s.TokenLogin, f.TokenLogin)
+	setStr(&s.APIToken, f.APIToken)
 	setStr(&s.Kubeconfig, f.Kubeconfig)
 	setStr(&s.CacheDir, f.CacheDir)
 	setInt(&s.DiffConcurrency, f.DiffConcurrency)
@@ -133,6 +135,7 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 	setStr(&s.WebhookSecret, getenv("RIGEL_WEBHOOK_SECRET"))
 	setStr(&s.Token, getenv("RIGEL_GITHUB_TOKEN"))
 	setStr(&s.TokenLogin, getenv("RIGEL_GITHUB_LOGIN"))
+	setStr(&s.APIToken, getenv("RIGEL_API_TOKEN"))
 	setStr(&s.Kubeconfig, getenv("RIGEL_KUBECONFIG"))
 	setStr(&s.CacheDir, getenv("RIGEL_CACHE_DIR"))
 	for _, e := range []struct {

@@ -22,6 +22,7 @@ type redactedSettings struct {
 	WebhookSecret   string `json:"webhookSecret"`
 	Token           string `json:"token"`
 	TokenLogin      string `json:"tokenLogin"`
+	APIToken        string `json:"apiToken"`
 	Kubeconfig      string `json:"kubeconfig"`
 	CacheDir        string `json:"cacheDir"`
 	DiffConcurrency int    `json:"diffConcurrency"`
@@ -58,6 +59,7 @@ func (s Settings) redacted() redactedSettings {
 		WebhookSecret:   hide(s.WebhookSecret != ""),
 		Token:           hide(s.Token != ""),
 		TokenLogin:      s.TokenLogin,
+		APIToken:        hide(s.APIToken != ""),
 		Kubeconfig:      s.Kubeconfig,
 		CacheDir:        s.CacheDir,
 		DiffConcurrency: s.DiffConcurrency,
@@ -115,6 +117,7 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Str("webhookSecret", r.WebhookSecret).
 		Str("token", r.Token).
 		Str("tokenLogin", r.TokenLogin).
+		Str("apiToken", r.APIToken).
 		Str("kubeconfig", r.Kubeconfig).
 		Str("cacheDir", r.CacheDir).
 		Int("diffConcurrency", r.DiffConcurrency).

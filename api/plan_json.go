@@ -1,0 +1,107 @@
+package api
+
+import (
+	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// objectJSON names a cluster object.
+type objectJSON struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace,omitempty"`
+	Name       string `json:"name"`
+}
+
+func objectOf(r sync.Ref) objectJSON {
+	v := r.Version
+	if r.Group != "" {
+		v = r.Group + "/" + r.Version
+	}
+	return objectJSON{APIVersion: v, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}
+}
+
+type secretKeysJSON struct {
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
+	Changed []string `json:"changed,omitempty"`
+}
+
+// changeJSON is the preview of one object. Secret values never appear: the diff shows ***
+// and secretKeys names the keys that change.
+type changeJSON struct {
+	objectJSON
+	Action     string          `json:"action"` // create, update, unchanged, error
+	Source     string          `json:"source,omitempty"`
+	Diff       string          `json:"diff,omitempty"` // unified diff, live → after apply
+	SecretKeys *secretKeysJSON `json:"secretKeys,omitempty"`
+	Note       string          `json:"note,omitempty"`
+	Error      string          `json:"error,omitempty"` // why the cluster refuses it
+}
+
+type countsJSON struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Unchanged int `json:"unchanged"`
+	Failed    int `json:"failed"`
+}
+
+// planJSON is a preview, and the body that applies exactly it.
+type planJSON struct {
+	Repo       string       `json:"repo"`
+	Branch     string       `json:"branch"`
+	Deployment string       `json:"deployment"`
+	Path       string       `json:"path"`
+	Commit     string       `json:"commit"`
+	Digest     string       `json:"digest"`
+	Counts     countsJSON   `json:"counts"`
+	Changes    []changeJSON `json:"changes"`
+	Apply      syncRequest  `json:"apply"` // POST it to /api/git/sync to apply this preview
+}
+
+func planOut(entry config.Repo, p *sync.Plan) planJSON {
+	out := planJSON{Repo: entry.Repo, Branch: entry.Branch, Deployment: p.Deployment, Path: p.Path, Commit: p.Commit, Digest: p.Digest, Changes: []changeJSON{},
+		Apply: syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}}
+	out.Counts.Create, out.Counts.Update, out.Counts.Unchanged, out.Counts.Failed = p.Counts()
+	for _, ch := range p.Changes {
+		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err}
+		if ch.Secret != nil {
+			cj.SecretKeys = &secretKeysJSON{Added: ch.Secret.Added, Removed: ch.Secret.Removed, Changed: ch.Secret.Changed}
+		}
+		out.Changes = append(out.Changes, cj)
+	}
+	return out
+}
+
+// outcomeJSON is what applying did to one object.
+type outcomeJSON struct {
+	objectJSON
+	Action  string `json:"action"`           // create, update, unchanged, error
+	Health  string `json:"health,omitempty"` // kstatus after the wait: Current, InProgress, Failed, …
+	Message string `json:"message,omitempty"`
+}
+
+type appliedJSON struct {
+	Repo       string          `json:"repo"`
+	Deployment string          `json:"deployment"`
+	Path       string          `json:"path"`
+	Commit     string          `json:"commit"`
+	Digest     string          `json:"digest"`
+	Status     string          `json:"status"` // Succeeded, Failed or Unhealthy
+	Objects    []outcomeJSON   `json:"objects"`
+	LastSync   config.LastSync `json:"lastSync"`          // as recorded in the registry
+	Warning    string          `json:"warning,omitempty"` // the apply happened but was not recorded
+}
+
+func appliedOut(entry config.Repo, a *commands.Applied) appliedJSON {
+	out := appliedJSON{Repo: entry.Repo, Deployment: a.Plan.Deployment, Path: a.Plan.Path, Commit: a.Plan.Commit, Digest: a.Plan.Digest,
+		Status: a.Result.Status, Objects: []outcomeJSON{}, LastSync: a.LastSync}
+	for _, o := range a.Result.Objects {
+		out.Objects = append(out.Objects, outcomeJSON{objectJSON: objectOf(o.Ref), Action: string(o.Action), Health: o.Health, Message: o.Message})
+	}
+	if a.RecordErr != nil {
+		out.Warning = a.RecordErr.Error()
+	}
+	return out
+}

@@ -1,0 +1,184 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/config"
+)
+
+// Prefix is where the API is served.
+const Prefix = "/api/git"
+
+// GitHub is what the API needs from GitHub (githubclient.Clients implements it).
+type GitHub interface {
+	// ForInstallation returns the GitHub of an installation (0 with a token).
+	ForInstallation(id int64) (commands.GitHub, error)
+	// LookupRepo returns a repository as the registry would store it; found is false when
+	// GitHub does not show it to Rigel.
+	LookupRepo(ctx context.Context, fullName string) (repo config.Repo, found bool, err error)
+	// VerifyToken returns the login of a personal access token GitHub accepts.
+	VerifyToken(ctx context.Context, token string) (string, error)
+	// VerifyApp returns the bot login of the app GitHub authenticates with this id and key.
+	VerifyApp(ctx context.Context, appID int64, key []byte) (string, error)
+}
+
+// Deps is what the API works with.
+type Deps struct {
+	Runner   *commands.Runner
+	GitHub   GitHub
+	Settings *config.Settings     // as Rigel runs: namespace, GitHub identity, RIGEL_API_TOKEN
+	Kube     kubernetes.Interface // for the Secrets rigel-api and helmsman-github
+	BotLogin string               // who Rigel acts as on GitHub
+}
+
+type server struct {
+	Deps
+	token *tokenSource
+}
+
+// Mount serves the API under Prefix on e. Its answers, errors included, are JSON.
+func Mount(e *echo.Echo, d Deps) {
+	s := &server{Deps: d, token: newTokenSource(d.Settings.APIToken, d.Kube, d.Settings.Namespace)}
+	prev := e.HTTPErrorHandler
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if p := c.Request().URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {
+			s.writeError(c, err)
+			return
+		}
+		prev(err, c)
+	}
+	g := e.Group(Prefix, s.logRequests, s.authenticate)
+	for _, r := range s.routes() {
+		g.Add(r.method, r.path, r.handle)
+	}
+}
+
+type route struct {
+	method, path string
+	handle       echo.HandlerFunc
+}
+
+func (s *server) routes() []route {
+	return []route{
+		{http.MethodGet, "/sources", s.listSources},
+		{http.MethodPost, "/sources", s.addRepo},
+		{http.MethodDelete, "/sources", s.removeRepo},
+		{http.MethodPost, "/sources/deployment", s.addDeployment},
+		{http.MethodDelete, "/sources/deployment", s.removeDeployment},
+		{http.MethodGet, "/repo-tree", s.repoTree},
+		{http.MethodPost, "/sync", s.sync},
+		{http.MethodGet, "/account", s.getAccount},
+		{http.MethodPost, "/account", s.setAccount},
+		{http.MethodDelete, "/account", s.deleteAccount},
+	}
+}
+
+// endpoints lists the API for answers to unknown paths: "GET|POST|DELETE /api/git/sources, …".
+func (s *server) endpoints() string {
+	var out []string
+	for _, p := range s.paths() {
+		out = append(out, strings.Join(s.methods(p), "|")+" "+Prefix+p)
+	}
+	return strings.Join(out, ", ")
+}
+
+func (s *server) paths() []string {
+	var out []string
+	for _, r := range s.routes() {
+		if len(out) == 0 || out[len(out)-1] != r.path {
+			out = append(out, r.path)
+		}
+	}
+	return out
+}
+
+// methods are the methods path takes.
+func (s *server) methods(path string) []string {
+	var out []string
+	for _, r := range s.routes() {
+		if r.path == path {
+			out = append(out, r.method)
+		}
+	}
+	return out
+}
+
+// apiError is a refusal with its HTTP status.
+type apiError struct {
+	status int
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+func fail(status int, format string, args ...any) error {
+	return &apiError{status: status, msg: fmt.Sprintf(format, args...)}
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// writeError answers err as {"error": "…"}: refusals with their status (a stale plan or a
+// conflict 409, a name nothing has 404, other bad input 400), anything else 500.
+func (s *server) writeError(c echo.Context, err error) {
+	if c.Response().Committed {
+		return
+	}
+	status, msg := http.StatusInternalServerError, err.Error()
+	var ae *apiError
+	var he *echo.HTTPError
+	var stale *commands.StaleError
+	var missing *commands.NotFoundError
+	var ue *commands.UserError
+	switch {
+	case errors.As(err, &ae):
+		status, msg = ae.status, ae.msg
+	case errors.As(err, &stale):
+		status = http.StatusConflict
+	case errors.As(err, &missing):
+		status = http.StatusNotFound
+	case errors.As(err, &ue):
+		status = http.StatusBadRequest
+	case errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed):
+		path := c.Request().URL.Path
+		if allowed := s.methods(strings.TrimPrefix(path, Prefix)); len(allowed) > 0 {
+			c.Response().Header().Set(echo.HeaderAllow, strings.Join(allowed, ", "))
+			status, msg = http.StatusMethodNotAllowed, fmt.Sprintf("%s takes %s, not %s.", path, strings.Join(allowed, ", "), c.Request().Method)
+		} else {
+			status, msg = http.StatusNotFound, fmt.Sprintf("there is no %s in Rigel's API. It has: %s.", path, s.endpoints())
+		}
+	case errors.As(err, &he):
+		status, msg = he.Code, fmt.Sprint(he.Message)
+	default:
+		zerolog.Ctx(c.Request().Context()).Error().Err(err).Msg("api request failed")
+	}
+	if err := c.JSON(status, errorBody{Error: msg}); err != nil {
+		zerolog.Ctx(c.Request().Context()).Warn().Err(err).Msg("failed to answer an api request")
+	}
+}
+
+// logRequests logs each request once it is answered: method, path, status, duration and the
+// actor. Bodies and tokens are never logged.
+func (s *server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		log := zerolog.Ctx(c.Request().Context()).With().Str("api", c.Request().Method+" "+c.Request().URL.Path).Str("actor", "api-token").Logger()
+		c.SetRequest(c.Request().WithContext(log.WithContext(c.Request().Context())))
+		if err := next(c); err != nil {
+			s.writeError(c, err)
+		}
+		log.Info().Int("status", c.Response().Status).Dur("took", time.Since(start)).Msg("api request")
+		return nil
+	}
+}

@@ -1,0 +1,292 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/config"
+)
+
+const (
+	exampleRepo       = `{"repo": "acme/shop", "branch": "main"}`
+	exampleDeployment = `{"repo": "acme/shop", "path": "apps/web/k8s"}`
+	exampleRemove     = `{"name": "web"}`
+)
+
+// GET /api/git/sources: the registry as stored.
+func (s *server) listSources(c echo.Context) error {
+	src, err := s.Runner.Registry.Load(c.Request().Context())
+	if err != nil {
+		return fmt.Errorf("failed to read the registry: %w", err)
+	}
+	return c.JSON(http.StatusOK, src)
+}
+
+type repoRequest struct {
+	Repo           string `json:"repo"`
+	Branch         string `json:"branch"`
+	CloneURL       string `json:"cloneURL"`
+	InstallationID int64  `json:"installationID"`
+}
+
+// POST /api/git/sources: register a repo without deployments, or update a registered one.
+// What is not given comes from GitHub: the default branch, the clone URL, the installation.
+func (s *server) addRepo(c echo.Context) error {
+	ctx := c.Request().Context()
+	var req repoRequest
+	if err := decode(c, &req, exampleRepo); err != nil {
+		return err
+	}
+	if err := checkRepoName(req.Repo); err != nil {
+		return err
+	}
+	entry := config.Repo{Repo: req.Repo, Branch: req.Branch, CloneURL: req.CloneURL, InstallationID: req.InstallationID}
+	if entry.Branch == "" || entry.CloneURL == "" || (entry.InstallationID == 0 && s.Settings.UsesApp()) {
+		gh, err := s.lookup(ctx, req.Repo)
+		if err != nil {
+			return err
+		}
+		entry.Repo = gh.Repo // as GitHub spells it
+		fill(&entry, gh)
+	}
+	created, stored, err := s.Runner.RegisterRepo(ctx, entry)
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("repo", stored.Repo).Str("branch", stored.Branch).Bool("created", created).Msg("repo registered")
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+	}
+	return c.JSON(status, stored)
+}
+
+type removeRepoRequest struct {
+	Repo string `json:"repo"`
+}
+
+type removedRepo struct {
+	Removed config.Repo `json:"removed"`
+	Note    string      `json:"note"`
+}
+
+// DELETE /api/git/sources: forget a repo and its deployments.
+func (s *server) removeRepo(c echo.Context) error {
+	ctx := c.Request().Context()
+	var req removeRepoRequest
+	if err := decode(c, &req, `{"repo": "acme/shop"}`); err != nil {
+		return err
+	}
+	if err := checkRepoName(req.Repo); err != nil {
+		return err
+	}
+	removed, err := s.Runner.RemoveRepo(ctx, req.Repo, hints)
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("repo", removed.Repo).Int("deployments", len(removed.Deployments)).Msg("repo removed")
+	return c.JSON(http.StatusOK, removedRepo{Removed: removed, Note: "Rigel forgot the repo and its deployments; nothing in the cluster was changed."})
+}
+
+type deploymentRequest struct {
+	Repo string `json:"repo"`
+	Path string `json:"path"`
+	Name string `json:"name"`
+}
+
+type addedDeployment struct {
+	Repo       string            `json:"repo"`
+	Branch     string            `json:"branch"`
+	Deployment config.Deployment `json:"deployment"`
+	Commit     string            `json:"commit"`  // the commit the folder was checked at
+	Objects    int               `json:"objects"` // the objects it renders to there
+}
+
+// POST /api/git/sources/deployment: register a folder as a deployment, by the rules of
+// `/rigel add-deployment`. A repo not registered yet is registered with it.
+func (s *server) addDeployment(c echo.Context) error {
+	ctx := c.Request().Context()
+	var req deploymentRequest
+	if err := decode(c, &req, exampleDeployment); err != nil {
+		return err
+	}
+	if err := required("path", req.Path, exampleDeployment); err != nil {
+		return err
+	}
+	entry, err := s.repo(ctx, req.Repo)
+	if err != nil {
+		return err
+	}
+	o, err := s.origin(entry)
+	if err != nil {
+		return err
+	}
+	added, err := s.Runner.AddDeployment(ctx, o, entry, req.Path, req.Name, hints)
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("repo", entry.Repo).Str("deployment", added.Deployment.Name).Str("path", added.Deployment.Path).Msg("deployment registered")
+	return c.JSON(http.StatusCreated, addedDeployment{Repo: entry.Repo, Branch: added.Branch, Deployment: added.Deployment, Commit: added.Commit, Objects: added.Objects})
+}
+
+type removeDeploymentRequest struct {
+	Name string `json:"name"`
+}
+
+type removedDeployment struct {
+	Removed config.Deployment `json:"removed"`
+	Note    string            `json:"note"`
+}
+
+// DELETE /api/git/sources/deployment: forget a deployment.
+func (s *server) removeDeployment(c echo.Context) error {
+	ctx := c.Request().Context()
+	var req removeDeploymentRequest
+	if err := decode(c, &req, exampleRemove); err != nil {
+		return err
+	}
+	if err := required("name", req.Name, exampleRemove); err != nil {
+		return err
+	}
+	removed, err := s.Runner.RemoveDeployment(ctx, req.Name, "", hints)
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("deployment", removed.Name).Msg("deployment removed")
+	return c.JSON(http.StatusOK, removedDeployment{Removed: removed, Note: "Rigel forgot the deployment; nothing in the cluster was changed."})
+}
+
+type folderJSON struct {
+	Path       string `json:"path"`
+	Deployment string `json:"deployment,omitempty"` // the deployment registered for it
+}
+
+type treeJSON struct {
+	Repo    string       `json:"repo"`
+	Ref     string       `json:"ref"`
+	Commit  string       `json:"commit"`
+	Folders []folderJSON `json:"folders"`
+}
+
+// GET /api/git/repo-tree?repo=owner/name[&ref=…]: the folders that hold manifests.
+func (s *server) repoTree(c echo.Context) error {
+	ctx := c.Request().Context()
+	name, ref := c.QueryParam("repo"), c.QueryParam("ref")
+	if name == "" {
+		return fail(http.StatusBadRequest, "the query parameter repo is missing: `/api/git/repo-tree?repo=acme/shop` (and optionally `&ref=main`).")
+	}
+	entry, err := s.repo(ctx, name)
+	if err != nil {
+		return err
+	}
+	if ref == "" {
+		ref = entry.Branch
+	}
+	full := ref
+	if !strings.HasPrefix(full, "refs/") {
+		full = "refs/heads/" + ref
+	}
+	if plumbing.ReferenceName(full).Validate() != nil {
+		return fail(http.StatusBadRequest, "%q is not a git ref: give a branch (`main`) or a full ref (`refs/tags/v1.2.0`).", ref)
+	}
+	o, err := s.origin(entry)
+	if err != nil {
+		return err
+	}
+	f, err := s.Runner.ManifestFolders(ctx, o, full)
+	if errors.Is(err, git.NoMatchingRefSpecError{}) {
+		return fail(http.StatusNotFound, "%s has no %s. Give an existing branch (`&ref=main`) or full ref (`&ref=refs/tags/v1.2.0`), or leave ref out for the branch %s.", entry.Repo, full, entry.Branch)
+	}
+	if err != nil {
+		return err
+	}
+	out := treeJSON{Repo: entry.Repo, Ref: full, Commit: f.Commit, Folders: []folderJSON{}}
+	for _, p := range f.Folders {
+		out.Folders = append(out.Folders, folderJSON{Path: p, Deployment: f.Registered[p]})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// checkRepoName refuses what cannot be a repository's owner/name.
+func checkRepoName(name string) error {
+	if err := required("repo", name, exampleRepo); err != nil {
+		return err
+	}
+	if err := config.ValidateRepo(config.Repo{Repo: name, Branch: "main"}); err != nil {
+		return fail(http.StatusBadRequest, "%v.", err)
+	}
+	return nil
+}
+
+// repo is what Rigel needs to reach a repository: its registry entry (without deployments)
+// when registered, completed from GitHub when it lacks a clone URL or installation, else what
+// GitHub says of it.
+func (s *server) repo(ctx context.Context, name string) (config.Repo, error) {
+	if err := checkRepoName(name); err != nil {
+		return config.Repo{}, err
+	}
+	src, err := s.Runner.Registry.Load(ctx)
+	if err != nil {
+		return config.Repo{}, fmt.Errorf("failed to read the registry: %w", err)
+	}
+	if r := src.FindRepo(name); r != nil {
+		entry := *r
+		entry.Deployments = nil
+		if entry.CloneURL != "" && (entry.InstallationID != 0 || !s.Settings.UsesApp()) {
+			return entry, nil
+		}
+		gh, err := s.lookup(ctx, entry.Repo)
+		if err != nil {
+			return config.Repo{}, err
+		}
+		fill(&entry, gh)
+		return entry, nil
+	}
+	return s.lookup(ctx, name)
+}
+
+// lookup asks GitHub for a repository, refusing one Rigel cannot see.
+func (s *server) lookup(ctx context.Context, name string) (config.Repo, error) {
+	gh, found, err := s.GitHub.LookupRepo(ctx, name)
+	switch {
+	case err != nil:
+		return config.Repo{}, fmt.Errorf("failed to ask GitHub about %s: %w", name, err)
+	case !found && s.Settings.UsesApp():
+		return config.Repo{}, fail(http.StatusNotFound, "GitHub does not show %s to Rigel (%s): check the name, and that the app is installed on that repository (%sapps/%s/installations/new).",
+			name, s.BotLogin, s.Settings.GitHubWebURL, strings.TrimSuffix(s.BotLogin, "[bot]"))
+	case !found:
+		return config.Repo{}, fail(http.StatusNotFound, "GitHub does not show %s to Rigel's token (user %s): check the name, and that %s can read that repository.", name, s.BotLogin, s.BotLogin)
+	}
+	return gh, nil
+}
+
+// fill completes what a repo entry lacks with what GitHub says.
+func fill(entry *config.Repo, gh config.Repo) {
+	if entry.Branch == "" {
+		entry.Branch = gh.Branch
+	}
+	if entry.CloneURL == "" {
+		entry.CloneURL = gh.CloneURL
+	}
+	if entry.InstallationID == 0 {
+		entry.InstallationID = gh.InstallationID
+	}
+}
+
+// origin is how to clone a registered repo: with its installation's token (or Rigel's token).
+func (s *server) origin(entry config.Repo) (commands.Origin, error) {
+	gh, err := s.GitHub.ForInstallation(entry.InstallationID)
+	if err != nil {
+		return commands.Origin{}, fmt.Errorf("failed to reach %s on GitHub: %w", entry.Repo, err)
+	}
+	return commands.Origin{Repo: entry.Repo, CloneURL: entry.CloneURL, Creds: gh.GitCredentials}, nil
+}

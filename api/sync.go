@@ -1,0 +1,85 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/rs/zerolog"
+)
+
+const exampleSync = `{"repo": "acme/shop", "deployment": "web"}`
+
+type syncRequest struct {
+	Repo       string `json:"repo"`
+	Deployment string `json:"deployment"`
+	Apply      bool   `json:"apply"`
+	Digest     string `json:"digest"`
+	Commit     string `json:"commit"`
+}
+
+var (
+	digestPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	commitPattern = regexp.MustCompile(`^[0-9a-f]{40}$`)
+)
+
+// POST /api/git/sync: without apply, the preview of a deployment at the tip of its branch
+// (what `/rigel sync` shows) with the digest that identifies it; with apply, digest (and
+// commit), the apply of exactly that preview (what `/rigel apply` does), or 409 when the
+// branch, the folder or the cluster changed since.
+func (s *server) sync(c echo.Context) error {
+	ctx := c.Request().Context()
+	var req syncRequest
+	if err := decode(c, &req, exampleSync); err != nil {
+		return err
+	}
+	if err := required("deployment", req.Deployment, exampleSync); err != nil {
+		return err
+	}
+	if req.Apply {
+		if !digestPattern.MatchString(req.Digest) {
+			return fail(http.StatusBadRequest, "applying needs the digest of the preview you reviewed (64 hex digits), so that exactly that is applied. Preview first with %s, then send its `apply` body: `{\"deployment\": %q, \"apply\": true, \"commit\": \"…\", \"digest\": \"…\"}`.",
+				`POST /api/git/sync`, req.Deployment)
+		}
+		if req.Commit != "" && !commitPattern.MatchString(req.Commit) {
+			return fail(http.StatusBadRequest, "%q is not a commit: give the full 40-hex SHA the preview answered with, or leave commit out.", req.Commit)
+		}
+	} else if req.Digest != "" || req.Commit != "" {
+		return fail(http.StatusBadRequest, "digest and commit are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
+	}
+	src, err := s.Runner.Registry.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read the registry: %w", err)
+	}
+	owner, dep := src.FindDeployment(req.Deployment)
+	switch {
+	case dep == nil:
+		return fail(http.StatusNotFound, "there is no deployment named %q. `GET /api/git/sources` lists them; `POST /api/git/sources/deployment` registers one.", req.Deployment)
+	case req.Repo != "" && !strings.EqualFold(owner.Repo, req.Repo):
+		return fail(http.StatusBadRequest, "the deployment %q belongs to %s, not %s. Leave repo out, or give %s.", req.Deployment, owner.Repo, req.Repo, owner.Repo)
+	}
+	entry, err := s.repo(ctx, owner.Repo)
+	if err != nil {
+		return err
+	}
+	o, err := s.origin(entry)
+	if err != nil {
+		return err
+	}
+	ctx = zerolog.Ctx(ctx).With().Str("deployment", dep.Name).Logger().WithContext(ctx)
+	if !req.Apply {
+		plan, err := s.Runner.Preview(ctx, o, *dep, entry.Branch, hints)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, planOut(entry, plan))
+	}
+	done, err := s.Runner.ApplyPreviewed(ctx, o, *dep, entry.Branch, req.Commit, req.Digest, hints)
+	if err != nil {
+		return err
+	}
+	zerolog.Ctx(ctx).Info().Str("commit", done.LastSync.Commit).Str("status", done.Result.Status).Msg("applied through the api")
+	return c.JSON(http.StatusOK, appliedOut(entry, done))
+}

@@ -1,0 +1,20 @@
+package testenv
+
+import "net/http"
+
+func init() {
+	handlers["users/get-authenticated"] = (*GitHub).getAuthenticatedUser
+}
+
+// getAuthenticatedUser answers GET /user: the user a personal access token belongs to. As on
+// GitHub, an installation token is refused.
+func (gh *GitHub) getAuthenticatedUser(c *call) {
+	if c.who.Inst || c.who.App {
+		gh.errorJSON(c.w, http.StatusForbidden, "Resource not accessible by integration")
+		return
+	}
+	gh.mu.Lock()
+	o := gh.userObj(c.who.Login, c.who.Type)
+	gh.mu.Unlock()
+	gh.respond(c, http.StatusOK, o)
+}
