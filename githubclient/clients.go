@@ -45,8 +45,15 @@ func New(creds Credentials) (*Clients, error) {
 	}
 	c := &Clients{creds: creds, tokens: map[int64]*ghinstallation.Transport{}}
 	if creds.AppID != 0 {
-		c.creator = githubapp.NewClientCreator(creds.APIURL, strings.TrimSuffix(creds.APIURL, "v3/")+"graphql", creds.AppID, creds.PrivateKey,
+		creator := githubapp.NewClientCreator(creds.APIURL, strings.TrimSuffix(creds.APIURL, "v3/")+"graphql", creds.AppID, creds.PrivateKey,
 			githubapp.WithClientUserAgent("rigel"), githubapp.WithTransport(c.transport()))
+		// One client per installation, kept: its token is reused until ghinstallation renews
+		// it, instead of a new token for every delivery.
+		cached, err := githubapp.NewCachingClientCreator(creator, githubapp.DefaultCachingClientCapacity)
+		if err != nil {
+			return nil, fmt.Errorf("failed to set up GitHub access: %w", err)
+		}
+		c.creator = cached
 	} else if creds.Token == "" {
 		return nil, fmt.Errorf("failed to set up GitHub access: neither an app id nor a token is configured")
 	}
