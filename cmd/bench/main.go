@@ -23,6 +23,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "floor" {
 		os.Exit(floor(os.Args[2:]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "load" { // only the webhook load test (load.go)
+		os.Exit(loadMain())
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -182,7 +185,8 @@ func run() error {
 		}
 	}
 	report(rows)
-	return nil
+	fmt.Println()
+	return load(c, bot, work)
 }
 
 func report(rows []row) {

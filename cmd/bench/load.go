@@ -1,0 +1,362 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"syscall"
+	"time"
+
+	"github.com/rigel-gitops/rigel/app"
+	"github.com/rigel-gitops/rigel/internal/testenv"
+)
+
+// The load test: signed issue_comment deliveries, made from GitHub's example payload
+// (testenv.IssueComment), posted on loopback to a running bot process (`bot serve`) that talks
+// to the fake GitHub and to the local apiserver. Every comment is `/rigel help`: the bot
+// checks the commenter's role, reacts and replies on the fake GitHub, but asks nothing of the
+// cluster, so the hook, the queue and the workers are measured, not the apiserver.
+const (
+	loadDeliveries    = 1000
+	loadSpread        = 10 * time.Second
+	loadConversations = 50
+	loadWorkers       = 4   // RIGEL_WORKERS default
+	loadQueue         = 100 // RIGEL_QUEUE_SIZE default
+	loadSettle        = 2 * time.Minute
+	loadRepo          = "acme/load"
+	loadSecret        = "bench-webhook-secret"
+)
+
+type delivery struct {
+	id      string
+	issue   int
+	payload []byte
+}
+
+type outcome struct {
+	latency time.Duration
+	status  int // 0: no answer
+}
+
+// loadRun is one phase: deliveries sent, then waited for.
+type loadRun struct {
+	name     string
+	sent     []outcome
+	took     time.Duration
+	handled  int // replies on the fake GitHub
+	accepted int // 2xx
+	refused  int // 503
+	other    int // any other answer, or none
+	resent   int // 503s delivered again once the queue drained
+	lost     int // accepted (at first or when resent) but never answered
+}
+
+// loadMain is `bench load`: only the load test, on a cluster of its own.
+func loadMain() int {
+	if err := func() error {
+		fmt.Println("starting the local kube-apiserver and etcd…")
+		c, err := testenv.StartCluster()
+		if err != nil {
+			return err
+		}
+		defer c.Stop()
+		work, err := os.MkdirTemp("", "rigel-bench-load-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(work)
+		bot := filepath.Join(work, "bot")
+		if out, err := exec.Command("go", "build", "-o", bot, "./cmd/bot").CombinedOutput(); err != nil {
+			return fmt.Errorf("failed to build bot: %v\n%s", err, out)
+		}
+		return load(c, bot, work)
+	}(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench load:", err)
+		return 1
+	}
+	return 0
+}
+
+// load runs the load test against cluster c with the bot binary, and prints the figures.
+func load(c *testenv.Cluster, bot, work string) error {
+	gh, err := testenv.StartGitHub(nil)
+	if err != nil {
+		return err
+	}
+	defer gh.Stop()
+	gh.AddRepo(loadRepo, "main", "http://127.0.0.1:1/acme/load.git")
+	for i := 1; i <= loadConversations; i++ {
+		gh.AddIssue(loadRepo, i, fmt.Sprintf("Load %d", i))
+	}
+	const ns = "bench-load"
+	if err := c.CreateNamespace(ns); err != nil {
+		return err
+	}
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return err
+	}
+	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	logPath := filepath.Join(work, "bot-load.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	cmd := exec.Command(bot, "serve")
+	cmd.Env = append(os.Environ(),
+		"RIGEL_NAMESPACE="+ns, "RIGEL_LISTEN=127.0.0.1:"+strconv.Itoa(port), "RIGEL_KUBECONFIG="+c.Kubeconfig,
+		"RIGEL_GITHUB_API_URL="+gh.URL(), "RIGEL_GITHUB_WEB_URL="+gh.WebURL(),
+		"RIGEL_APP_ID="+strconv.FormatInt(gh.AppID, 10), "RIGEL_PRIVATE_KEY="+string(gh.PrivateKeyPEM), "RIGEL_WEBHOOK_SECRET="+loadSecret,
+		"RIGEL_CACHE_DIR="+filepath.Join(work, "cache"), "RIGEL_LOG_LEVEL=warn",
+		"RIGEL_WORKERS="+strconv.Itoa(loadWorkers), "RIGEL_QUEUE_SIZE="+strconv.Itoa(loadQueue),
+	)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("failed to start the bot: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	defer func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(45 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	if err := waitHealthy(base+"/healthz", exited); err != nil {
+		b, _ := os.ReadFile(logPath)
+		return fmt.Errorf("%w\n%s", err, tail(b))
+	}
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200, MaxConnsPerHost: 0}}
+	replies := func() int {
+		n := 0
+		for i := 1; i <= loadConversations; i++ {
+			for _, cm := range gh.Comments(loadRepo, i) {
+				if cm.User == gh.BotLogin() {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	fmt.Printf("load: %d signed issue_comment deliveries of `/rigel help` in %d conversations to a bot process (%d workers, queue %d)…\n",
+		loadDeliveries, loadConversations, loadWorkers, loadQueue)
+	var runs []*loadRun
+	for _, phase := range []struct {
+		name   string
+		spread time.Duration
+	}{
+		{fmt.Sprintf("%d over %s", loadDeliveries, loadSpread), loadSpread},
+		{fmt.Sprintf("%d at once (burst)", loadDeliveries), 0},
+	} {
+		ds := makeDeliveries(gh, phase.name)
+		before := replies()
+		r := &loadRun{name: phase.name}
+		r.sent, r.took = send(client, base+app.HookPath, ds, phase.spread)
+		var again []delivery
+		for i, o := range r.sent {
+			switch {
+			case o.status >= 200 && o.status < 300:
+				r.accepted++
+			case o.status == http.StatusServiceUnavailable:
+				r.refused++
+				again = append(again, ds[i])
+			default:
+				r.other++
+			}
+		}
+		settle(replies, before+r.accepted)
+		// What GitHub's "Redeliver" (or a script on the deliveries API) does with the 503s.
+		for len(again) > 0 {
+			out, _ := send(client, base+app.HookPath, again, 0)
+			var still []delivery
+			for i, o := range out {
+				switch {
+				case o.status >= 200 && o.status < 300:
+					r.resent++
+				case o.status == http.StatusServiceUnavailable:
+					still = append(still, again[i])
+				}
+			}
+			settle(replies, before+r.accepted+r.resent)
+			again = still
+		}
+		r.handled = replies() - before
+		r.lost = r.accepted + r.resent - r.handled
+		runs = append(runs, r)
+		fmt.Printf("  %-26s sent in %s: %d accepted, %d answered 503 (all delivered again: %d accepted), %d other, %d handled, %d lost\n",
+			r.name, r.took.Round(time.Millisecond), r.accepted, r.refused, r.resent, r.other, r.handled, r.lost)
+	}
+	hwm := vmHWM(cmd.Process.Pid)
+	reportLoad(runs, hwm)
+	return nil
+}
+
+// makeDeliveries builds signed deliveries, each a new comment on the fake GitHub.
+func makeDeliveries(gh *testenv.GitHub, phase string) []delivery {
+	ds := make([]delivery, loadDeliveries)
+	for i := range ds {
+		issue := i%loadConversations + 1
+		payload := gh.CommentEvent(testenv.CommentOpts{Repo: loadRepo, Issue: issue, Body: "/rigel help", User: "octocat", InstallationID: gh.InstallationID})
+		ds[i] = delivery{id: fmt.Sprintf("load-%s-%d", strings.ReplaceAll(phase, " ", "-"), i), issue: issue, payload: payload}
+	}
+	return ds
+}
+
+// send posts the deliveries, spread evenly over spread (each on its own goroutine, so a slow
+// answer does not delay the next send), or all at once with 100 senders when spread is 0.
+func send(client *http.Client, url string, ds []delivery, spread time.Duration) ([]outcome, time.Duration) {
+	out := make([]outcome, len(ds))
+	post := func(i int) {
+		d := ds[i]
+		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(d.payload))
+		if err != nil {
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "GitHub-Hookshot/bench")
+		req.Header.Set("X-GitHub-Event", "issue_comment")
+		req.Header.Set("X-GitHub-Delivery", d.id)
+		req.Header.Set("X-Hub-Signature-256", testenv.Sign(loadSecret, d.payload))
+		start := time.Now()
+		resp, err := client.Do(req)
+		took := time.Since(start)
+		if err != nil {
+			out[i] = outcome{latency: took}
+			return
+		}
+		resp.Body.Close()
+		out[i] = outcome{latency: took, status: resp.StatusCode}
+	}
+	start := time.Now()
+	var wg gosync.WaitGroup
+	if spread > 0 {
+		every := spread / time.Duration(len(ds))
+		for i := range ds {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
+			wg.Add(1)
+			go func() { defer wg.Done(); post(i) }()
+		}
+	} else {
+		next := make(chan int)
+		for w := 0; w < 100; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					post(i)
+				}
+			}()
+		}
+		for i := range ds {
+			next <- i
+		}
+		close(next)
+	}
+	wg.Wait()
+	return out, time.Since(start)
+}
+
+// settle waits until count reaches want, or stops growing for loadSettle.
+func settle(count func() int, want int) {
+	last, since := -1, time.Now()
+	for {
+		n := count()
+		if n >= want {
+			time.Sleep(time.Second) // a late duplicate would show
+			return
+		}
+		if n != last {
+			last, since = n, time.Now()
+		}
+		if time.Since(since) > loadSettle {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func waitHealthy(url string, exited <-chan struct{}) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case <-exited:
+			return fmt.Errorf("the bot exited before it was healthy")
+		default:
+		}
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("the bot was not healthy after 2 minutes")
+}
+
+func freeLoopbackPort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// vmHWM is the peak resident set size of a process in KiB (Linux /proc), -1 when unknown.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err == nil {
+				return kb
+			}
+		}
+	}
+	return -1
+}
+
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(float64(len(sorted))*p+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+func reportLoad(runs []*loadRun, hwmKiB int64) {
+	fmt.Printf("\n%-26s %8s %8s %8s %8s %9s %7s %7s %5s\n", "webhook load (loopback)", "p50", "p90", "p99", "max", "handled", "503", "other", "lost")
+	for _, r := range runs {
+		var lat []time.Duration
+		for _, o := range r.sent {
+			if o.status != 0 {
+				lat = append(lat, o.latency)
+			}
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		ms := func(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+		fmt.Printf("%-26s %8s %8s %8s %8s %9d %7d %7d %5d\n", r.name, ms(percentile(lat, .50)), ms(percentile(lat, .90)), ms(percentile(lat, .99)), ms(percentile(lat, 1)),
+			r.handled, r.refused, r.other, r.lost)
+	}
+	if hwmKiB >= 0 {
+		fmt.Printf("peak RSS of the bot process (VmHWM, whole run): %.1f MiB\n", float64(hwmKiB)/1024)
+	}
+	fmt.Println("latency: from sending a delivery to the hook's answer, as GitHub would measure it; handled: replies on the fake GitHub;")
+	fmt.Println("lost: deliveries answered 2xx (at first or when delivered again after a 503) that never got their reply — must be 0.")
+}
