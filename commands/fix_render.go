@@ -33,8 +33,6 @@ func renderNoFix(ref kube.WorkloadRef, d *fix.Diagnosis) string {
 		}
 	}
 	b.WriteString(blockSep)
-	b.WriteString("Rigel proposes fixes for containers killed for lack of memory (OOMKilled), images that cannot be pulled since the last change, and probes on a port the container does not declare.")
-	b.WriteString(blockSep)
 	fmt.Fprintf(&b, "**Next:** to change the manifest through a pull request yourself: "+setForms+".", typed(ref))
 	return b.String()
 }

@@ -46,7 +46,8 @@ func TestFixRenderGolden(t *testing.T) {
 		{"fix_existing", renderFixExisting(sampleFix(true), pull)},
 		{"fix_unchanged", renderFixUnchanged(sampleFix(false))},
 		{"fix_nothing", renderNoFix(kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}, &fix.Diagnosis{
-			Findings: []string{"2 of 2 pods are Running and Ready", "container `app` restarted 1 time (exit code 1, reason Error)"}})},
+			Findings: []string{"Deployment `web` in namespace `shop` has 2 pods, 2 ready (it asks for 2).", "Container `app` restarted 1 time (exit code 1, reason Error).",
+				"Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose."}})},
 		{"fix_pull_body", renderFixPull(sampleFix(true))},
 		{"fix_pull_body_set", renderFixPull(fromPR)},
 	}

@@ -11,7 +11,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/internal/testenv"
@@ -441,3 +443,214 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// diagDeployYAML is a one-container Deployment with a memory limit and a liveness probe.
+func diagDeployYAML(ns, image, probePort string) string {
+	return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: ` + ns + `
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: web
+          image: ` + image + ` # the app
+          ports:
+            - name: http
+              containerPort: 8080
+          livenessProbe:
+            httpGet:
+              path: /healthz
+              port: ` + probePort + ` # must match a declared port
+          resources:
+            limits:
+              memory: 128Mi # measured in March
+`
+}
+
+// diagContainer is the container of diagDeployYAML as the cluster has it.
+func diagContainer(image string, probePort int) corev1.Container {
+	return corev1.Container{
+		Name: "web", Image: image, Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 8080}},
+		LivenessProbe: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/healthz", Port: intstr.FromInt32(int32(probePort))}}},
+		Resources:     corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Mi")}},
+	}
+}
+
+// diagEnv registers a folder holding diagDeployYAML and creates the linked Deployment with
+// that container.
+func diagEnv(t *testing.T, image, probePort string, c corev1.Container) (*fixEnv, *appsv1.Deployment) {
+	t.Helper()
+	e := newFixEnv(t, func(ns string) map[string]string {
+		return map[string]string{"apps/web/k8s/deploy.yaml": diagDeployYAML(ns, image, probePort)}
+	}, "apps/web/k8s")
+	replicas := int32(2)
+	labels := map[string]string{"app": "web"}
+	d, err := kc.Typed.AppsV1().Deployments(e.ns).Create(context.Background(), &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: e.ns, Annotations: map[string]string{annRepo: e.dep, annPath: "apps/web/k8s"}},
+		Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: corev1.PodSpec{Containers: []corev1.Container{c}}}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, d
+}
+
+// runPods creates n pods of the Deployment with container c and writes the status a kubelet
+// would report for each.
+func runPods(t *testing.T, ns, prefix string, c corev1.Container, n int, status func(i int) corev1.ContainerStatus) []*corev1.Pod {
+	t.Helper()
+	ctx := context.Background()
+	var out []*corev1.Pod
+	for i := 0; i < n; i++ {
+		p, err := kc.Typed.CoreV1().Pods(ns).Create(ctx, &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", prefix, i), Namespace: ns, Labels: map[string]string{"app": "web"}},
+			Spec:       corev1.PodSpec{Containers: []corev1.Container{c}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p, err = testenv.WritePodStatus(ctx, kc.Typed, p, status(i)); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// proposed finds "FIELD=VALUE" in a reply, e.g. the memory Rigel proposes.
+func proposed(t *testing.T, reply, field string) string {
+	t.Helper()
+	m := regexp.MustCompile("`" + regexp.QuoteMeta(field) + `=([^ ` + "`" + `]+)`).FindStringSubmatch(reply)
+	if m == nil {
+		t.Fatalf("the reply proposes no %s:\n%s", field, reply)
+	}
+	return m[1]
+}
+
+func TestFixDiagnosesOOMKilled(t *testing.T) {
+	c := diagContainer("nginx:1.25", 8080)
+	e, _ := diagEnv(t, "nginx:1.25", "8080", c)
+	runPods(t, e.ns, "web-oom", c, 2, func(int) corev1.ContainerStatus { return testenv.ContainerOOMKilled("web", "nginx:1.25", 3) })
+
+	got := e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s", e.ns))
+	mustContain(t, got, "🔧 Opened [#", "**What Rigel saw:**", "OOMKilled", "**Rule:**", "```diff", "-              memory: 128Mi # measured in March")
+	mem := proposed(t, got, "memory")
+	if q, err := resource.ParseQuantity(mem); err != nil || q.Cmp(resource.MustParse("128Mi")) <= 0 {
+		t.Fatalf("proposed memory %q is not above the 128Mi limit", mem)
+	}
+	p := onePull(t, e.r)
+	mustContain(t, p.Body, "## Diagnosis", "OOMKilled", "**Rule:**", "```diff", fmt.Sprintf("Closes #%d", e.c.number))
+	want := replace(t, diagDeployYAML(e.ns, "nginx:1.25", "8080"), "memory: 128Mi # measured in March", "memory: "+mem+" # measured in March")
+	if file := branchFile(t, e.r, p.Head, "apps/web/k8s/deploy.yaml"); file != want {
+		t.Errorf("edited file:\n%s\nwant:\n%s", file, want)
+	}
+	// Diagnosing again proposes the same change: the open PR is the answer.
+	mustContain(t, e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s", e.ns)), "already proposed", fmt.Sprintf("#%d", p.Number))
+	if len(fixPulls(e.r)) != 1 {
+		t.Fatal("a second PR was opened for the same diagnosis")
+	}
+	noPullViolations(t)
+}
+
+// TestFixDiagnosesImagePull: a rollout to an image that cannot be pulled is answered with a PR
+// back to the image that ran before.
+func TestFixDiagnosesImagePull(t *testing.T) {
+	const good, bad = "nginx:1.25", "nginx:1.255"
+	c := diagContainer(bad, 8080)
+	e, d := diagEnv(t, bad, "8080", c)
+	ctx := context.Background()
+	// The Deployment controller's ReplicaSets: revision 1 ran the good image, revision 2 (now)
+	// cannot start.
+	for i, rev := range []struct {
+		image string
+		ready int32
+	}{{good, 2}, {bad, 0}} {
+		rc := diagContainer(rev.image, 8080)
+		one := int32(rev.ready)
+		rs, err := kc.Typed.AppsV1().ReplicaSets(e.ns).Create(ctx, &appsv1.ReplicaSet{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-rev%d", i+1), Namespace: e.ns, Labels: map[string]string{"app": "web"},
+				Annotations:     map[string]string{"deployment.kubernetes.io/revision": fmt.Sprint(i + 1)},
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr(true)}}},
+			Spec: appsv1.ReplicaSetSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{Containers: []corev1.Container{rc}}}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.Status = appsv1.ReplicaSetStatus{Replicas: rev.ready, ReadyReplicas: rev.ready, AvailableReplicas: rev.ready, ObservedGeneration: rs.Generation}
+		if _, err := kc.Typed.AppsV1().ReplicaSets(e.ns).UpdateStatus(ctx, rs, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runPods(t, e.ns, "web-old", diagContainer(good, 8080), 2, func(int) corev1.ContainerStatus { return testenv.ContainerRunning("web", good) })
+	pods := runPods(t, e.ns, "web-new", c, 1, func(int) corev1.ContainerStatus {
+		return testenv.ContainerWaiting("web", bad, "ImagePullBackOff", `Back-off pulling image "`+bad+`"`)
+	})
+	if err := testenv.KubeletEvent(ctx, kc.Typed, pods[0], "web", corev1.EventTypeWarning, "Failed",
+		`Failed to pull image "`+bad+`": rpc error: code = NotFound desc = failed to pull and unpack image "docker.io/library/`+bad+`": not found`, 5); err != nil {
+		t.Fatal(err)
+	}
+
+	got := e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s", e.ns))
+	mustContain(t, got, "🔧 Opened [#", bad, "`image="+good, "```diff")
+	p := onePull(t, e.r)
+	mustContain(t, p.Body, "## Diagnosis", bad, "**Rule:**")
+	want := replace(t, diagDeployYAML(e.ns, bad, "8080"), "image: "+bad+" # the app", "image: "+good+" # the app")
+	if file := branchFile(t, e.r, p.Head, "apps/web/k8s/deploy.yaml"); file != want {
+		t.Errorf("edited file:\n%s\nwant:\n%s", file, want)
+	}
+}
+
+// TestFixDiagnosesProbePort: a liveness probe on a port the container does not declare.
+func TestFixDiagnosesProbePort(t *testing.T) {
+	c := diagContainer("nginx:1.25", 9090)
+	e, _ := diagEnv(t, "nginx:1.25", "9090", c)
+	pods := runPods(t, e.ns, "web-probe", c, 2, func(int) corev1.ContainerStatus {
+		s := testenv.ContainerRunning("web", "nginx:1.25")
+		s.Ready, s.RestartCount = false, 6
+		return s
+	})
+	for _, p := range pods {
+		if err := testenv.KubeletEvent(context.Background(), kc.Typed, p, "web", corev1.EventTypeWarning, "Unhealthy",
+			`Liveness probe failed: Get "http://10.1.0.7:9090/healthz": dial tcp 10.1.0.7:9090: connect: connection refused`, 12); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s", e.ns))
+	mustContain(t, got, "🔧 Opened [#", "9090", "**Rule:**")
+	port := proposed(t, got, "probe.liveness.port")
+	if port != "8080" && port != "http" {
+		t.Fatalf("proposed probe port %q, want the declared port 8080 (http)", port)
+	}
+	p := onePull(t, e.r)
+	want := replace(t, diagDeployYAML(e.ns, "nginx:1.25", "9090"), "port: 9090 # must match", "port: "+port+" # must match")
+	if file := branchFile(t, e.r, p.Head, "apps/web/k8s/deploy.yaml"); file != want {
+		t.Errorf("edited file:\n%s\nwant:\n%s", file, want)
+	}
+}
+
+// TestFixNothingRecognised: healthy pods get a reply with what was seen and no PR.
+func TestFixNothingRecognised(t *testing.T) {
+	c := diagContainer("nginx:1.25", 8080)
+	e, _ := diagEnv(t, "nginx:1.25", "8080", c)
+	runPods(t, e.ns, "web-ok", c, 2, func(int) corev1.ContainerStatus { return testenv.ContainerRunning("web", "nginx:1.25") })
+	bs := branches(t, e.r)
+	got := e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s", e.ns))
+	mustContain(t, got, "🔍 Rigel found nothing it has a fix for on Deployment `web`", "**What Rigel saw:**", "Nothing was changed",
+		fmt.Sprintf("`/rigel fix deployment/web -n %s set memory=512Mi`", e.ns))
+	mustNotContain(t, got, "❌", "Opened")
+	if len(fixPulls(e.r)) != 0 || len(branches(t, e.r)) != len(bs) {
+		t.Fatal("nothing recognised, yet a branch or PR was made")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
