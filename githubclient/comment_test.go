@@ -110,4 +110,3 @@ func TestCommentArrivesOnce(t *testing.T) {
 		})
 	}
 }
-
