@@ -90,7 +90,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 			return next(c)
 		}
 	})
-	e.POST(HookPath, echo.WrapHandler(http.MaxBytesHandler(dispatcher, 25<<20)), rep.drain.refuse)
+	e.POST(HookPath, echo.WrapHandler(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret)), rep.drain.refuse)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", a.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))

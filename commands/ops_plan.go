@@ -37,6 +37,7 @@ func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t ta
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
 	}
 	plan.Deployment, plan.Path, plan.Commit = dep.Name, dep.Path, snap.Commit
+	r.checkPolicy(dep, plan)
 	return &preview{Plan: plan, Target: t}, nil
 }
 
@@ -112,6 +113,9 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 	if p.Plan.Digest != digest {
 		log.Info().Str("armed", digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
 		return nil, staleErrorf("the cluster or the folder changed since the preview of `%s` at `%s`, so that preview no longer shows what would happen. Nothing was applied. Run %s to preview again.", dep.Name, shortSHA(commit), h.Preview(dep.Name))
+	}
+	if err := r.guardApply(p.Plan, forced(ctx)); err != nil {
+		return nil, err
 	}
 	start := time.Now()
 	noteApplying(ctx, dep.Name, commit)

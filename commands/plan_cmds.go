@@ -86,8 +86,11 @@ func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 }
 
 func runApply(ctx context.Context, c *call) (string, error) {
-	if err := c.checkFlags("all"); err != nil {
+	if err := c.checkFlags("all", "force"); err != nil {
 		return "", err
+	}
+	if _, force := c.cmd.Flag("force"); force {
+		ctx = WithForce(ctx)
 	}
 	repo, deps, err := c.deployments(ctx)
 	if err != nil {

@@ -15,8 +15,10 @@ import (
 // It is an HTML comment, so it is invisible where it stays.
 const blockSep = "\n<!-- rigel:block -->\n"
 
+// code quotes s as inline code: backticks become ' (they would end the span) and invisible
+// characters show as <U+XXXX>.
 func code(s string) string {
-	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+	return "`" + strings.ReplaceAll(visible(s), "`", "'") + "`"
 }
 
 // fence returns a code fence longer than any run of backticks in s.
@@ -176,33 +178,36 @@ func renderPlan(repo string, pv *preview, arm bool) string {
 	}
 	var blocks []string
 	var head strings.Builder
-	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p))
+	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+guardSummary(p))
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, pv.Target.Label, p.Commit)
 	blocks = append(blocks, head.String())
+	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
-		if ch.Action == sync.ActionUnchanged {
+		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil {
+			names = append(names, ch.Ref.String())
 			continue
 		}
 		blocks = append(blocks, renderChange(ch))
 	}
-	if n := len(p.Changes) - create - update - failed; n > 0 {
-		var names []string
-		for _, ch := range p.Changes {
-			if ch.Action == sync.ActionUnchanged {
-				names = append(names, ch.Ref.String())
-			}
-		}
+	if n := len(names); n > 0 {
 		blocks = append(blocks, fmt.Sprintf("<details><summary>%d unchanged object%s</summary>\n\n%s\n\n</details>", n, plural(n), "- "+strings.Join(names, "\n- ")))
 	}
 	var tail strings.Builder
+	guard := guardNext(p, arm)
 	switch {
 	case failed > 0:
 		fmt.Fprintf(&tail, "**Next:** fix what the cluster refused, push, and run `/rigel %s %s` again.", map[bool]string{true: "sync", false: "diff"}[arm], p.Deployment)
 		if arm {
 			tail.WriteString(" Nothing is armed while an object is refused.")
 		}
+	case len(p.Violating()) > 0:
+		tail.WriteString(guard) // nothing is armed against the policy
 	case arm:
-		fmt.Fprintf(&tail, "**Next:** `/rigel apply %s` applies exactly this: commit `%s`, these changes. A new push or a change in the cluster since this preview makes apply refuse and ask for a new sync.", p.Deployment, shortSHA(p.Commit))
+		if guard != "" {
+			tail.WriteString(guard)
+		} else {
+			fmt.Fprintf(&tail, "**Next:** `/rigel apply %s` applies exactly this: commit `%s`, these changes. A new push or a change in the cluster since this preview makes apply refuse and ask for a new sync.", p.Deployment, shortSHA(p.Commit))
+		}
 		tail.WriteString("\n" + planMarkerFor(p))
 	case create+update == 0:
 		fmt.Fprintf(&tail, "**Next:** nothing to do: the cluster already matches. `/rigel sync %s` still arms an apply, e.g. to record the sync.", p.Deployment)
@@ -219,9 +224,12 @@ func renderChange(ch sync.Change) string {
 	if ch.Action == sync.ActionError {
 		open = " open"
 	}
-	fmt.Fprintf(&b, "<details%s><summary>%s <code>%s</code>", open, actionIcon[ch.Action], ch.Ref.String())
+	if len(ch.Violations) > 0 {
+		open = " open"
+	}
+	fmt.Fprintf(&b, "<details%s><summary>%s %s", open, actionIcon[ch.Action], htmlCode(ch.Ref.String()))
 	if ch.Source != "" {
-		fmt.Fprintf(&b, " from <code>%s</code>", ch.Source)
+		fmt.Fprintf(&b, " from %s", htmlCode(ch.Source))
 	}
 	if s := ch.Secret; s != nil {
 		var parts []string
@@ -237,7 +245,7 @@ func renderChange(ch sync.Change) string {
 			fmt.Fprintf(&b, " — Secret keys %s", strings.Join(parts, "; "))
 		}
 	}
-	b.WriteString("</summary>\n\n")
+	b.WriteString(guardTitle(ch) + "</summary>\n\n" + guardNotes(ch))
 	if ch.Note != "" {
 		b.WriteString("> " + ch.Note + "\n\n")
 	}
@@ -277,7 +285,7 @@ func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) 
 		if health == "" {
 			health = "—"
 		}
-		fmt.Fprintf(&t, "| <code>%s</code> | %s | %s | %s |\n", o.Ref.String(), o.Action, health, tableCell(o.Message))
+		fmt.Fprintf(&t, "| %s | %s | %s | %s |\n", htmlCode(o.Ref.String()), o.Action, health, tableCell(o.Message))
 	}
 	t.WriteString("\n</details>")
 	blocks = append(blocks, t.String())

@@ -69,7 +69,8 @@ func (r *Runner) verbs() []verb {
 		{"fix", "/rigel fix KIND/NAME [-n NS] [set FIELD=VALUE…] [--container NAME]", "look at a workload's pods and open a pull request that fixes its manifest (or set `image`, `memory`, `cpu`, `replicas`, `env.NAME`); nothing is applied", runFix},
 		{"diff", "/rigel diff [NAME…|--all]", "show what applying the folder would change in the cluster", runDiff},
 		{"sync", "/rigel sync [NAME…|--all]", "the same preview, and arm `/rigel apply` for exactly that commit", runSync},
-		{"apply", "/rigel apply [NAME…|--all]", "apply exactly what the last `/rigel sync` previewed", runApply},
+		{"apply", "/rigel apply [NAME…|--all] [--force]", "apply exactly what the last `/rigel sync` previewed (`--force`: also objects Argo CD or Flux manage)", runApply},
+		{"policy", "/rigel policy [NAME…|--all]", "show what a deployment's policy lets it apply (cluster admins set it)", runPolicy},
 	}
 }
 

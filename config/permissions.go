@@ -15,6 +15,7 @@ var DefaultPermissions = map[string]string{
 	"help":              "read",
 	"list":              "read",
 	"diff":              "read",
+	"policy":            "read",
 	"sync":              "write",
 	"apply":             "write",
 	"add-deployment":    "write",

@@ -48,7 +48,7 @@ func TestHTTPEndpoints(t *testing.T) {
 		{name: "signature of another body", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "d3", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign(webhookSecret, []byte("{}"))}, body: body, want: 400},
 		{name: "no event header", method: "POST", path: app.HookPath, header: map[string]string{"X-Hub-Signature-256": testenv.Sign(webhookSecret, body)}, body: body, want: 400},
 		{name: "signed ping", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d4", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign(webhookSecret, []byte(`{"zen":"hi"}`))}, body: []byte(`{"zen":"hi"}`), want: 200},
-		{name: "signed malformed JSON", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "d5", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign(webhookSecret, []byte(`{"action":`))}, body: []byte(`{"action":`), want: 200},
+		{name: "signed malformed JSON", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "d5", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign(webhookSecret, []byte(`{"action":`))}, body: []byte(`{"action":`), want: 400, text: "Malformed JSON"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

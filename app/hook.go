@@ -1,0 +1,82 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+
+	"github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+)
+
+// MaxWebhookBytes is the largest delivery Rigel reads: GitHub caps webhook payloads at 25 MB.
+const MaxWebhookBytes = 25 << 20
+
+// guardHook answers what the dispatcher cannot answer well, before it checks the signature
+// and queues the event: a body over limit bytes gets 413, and a correctly signed body that is
+// not the JSON of its event gets 400 (an unsigned one is left to the dispatcher, which
+// refuses it, so nobody without the secret makes Rigel decode JSON). Neither runs anything,
+// and the replies never quote the body.
+func guardHook(next http.Handler, limit int64, secret string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log := zerolog.Ctx(r.Context()).With().Str("event", r.Header.Get("X-GitHub-Event")).Str("delivery", r.Header.Get("X-GitHub-Delivery")).Logger()
+		if r.ContentLength > limit {
+			log.Warn().Int64("bytes", r.ContentLength).Msg("webhook body too large: refused")
+			http.Error(w, "Webhook payload larger than 25 MB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		if err != nil {
+			log.Warn().Err(err).Msg("failed to read the webhook body")
+			http.Error(w, "Could not read the webhook payload", http.StatusBadRequest)
+			return
+		}
+		if int64(len(body)) > limit {
+			log.Warn().Msg("webhook body too large: refused")
+			http.Error(w, "Webhook payload larger than 25 MB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if github.ValidateSignature(r.Header.Get(github.SHA256SignatureHeader), body, []byte(secret)) == nil {
+			if msg := checkPayload(r.Header.Get("Content-Type"), r.Header.Get("X-GitHub-Event"), body); msg != "" {
+				log.Warn().Str("problem", msg).Msg("malformed webhook payload: refused")
+				http.Error(w, msg, http.StatusBadRequest)
+				return
+			}
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkPayload says what is wrong with a webhook body ("" when nothing is): it must be JSON
+// (sent as is, or as the payload field of a form), and for an event go-github knows, decode
+// into that event.
+func checkPayload(contentType, event string, body []byte) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	payload := body
+	switch mt {
+	case "application/json":
+	case "application/x-www-form-urlencoded":
+		form, err := url.ParseQuery(string(body))
+		if err != nil {
+			return "Malformed form payload"
+		}
+		payload = []byte(form.Get("payload"))
+	default:
+		return "" // the dispatcher refuses content types it does not read
+	}
+	if !json.Valid(payload) {
+		return "Malformed JSON payload"
+	}
+	if github.EventForType(event) == nil {
+		return "" // an event go-github does not know: nothing to check it against
+	}
+	if _, err := github.ParseWebHook(event, payload); err != nil {
+		return "Payload does not match its X-GitHub-Event"
+	}
+	return ""
+}

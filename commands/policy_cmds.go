@@ -1,0 +1,149 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/policy"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// Who sets a policy (see config/policy.go): cluster admins, in the registry ConfigMap.
+// /rigel policy only shows it; /rigel add-deployment --namespaces sets the first policy of a
+// new deployment, for repository admins only; nothing else writes one, and removing a
+// deployment that has one needs admin too (re-adding it would drop the policy).
+
+// policyOf is the policy that limits dep: its own over the settings' default.
+func (r *Runner) policyOf(dep config.Deployment) config.Policy {
+	return config.EffectivePolicy(dep.Policy, r.Access.DefaultPolicy)
+}
+
+// checkPolicy records on plan the violations of dep's policy. Every preview and every apply
+// runs it on the fresh plan.
+func (r *Runner) checkPolicy(dep config.Deployment, plan *sync.Plan) {
+	policy.Check(r.policyOf(dep), plan)
+}
+
+// guardApply refuses to apply a plan that breaks the policy, or (without force) that takes
+// objects from another reconciler.
+func (r *Runner) guardApply(plan *sync.Plan, force bool) error {
+	if len(plan.Violating()) > 0 {
+		return policyRefusal(plan, r.Registry.Namespace())
+	}
+	if !force && len(plan.Reconciled()) > 0 {
+		return reconcilerRefusal(plan)
+	}
+	return nil
+}
+
+func runPolicy(ctx context.Context, c *call) (string, error) {
+	if err := c.checkFlags("all"); err != nil {
+		return "", err
+	}
+	_, deps, err := c.deployments(ctx)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, len(deps))
+	for i, d := range deps {
+		parts[i] = renderPolicy(d, c.r.Access.DefaultPolicy, c.r.Registry.Namespace())
+	}
+	return strings.Join(parts, "\n\n---\n\n"), nil
+}
+
+// renderPolicy shows the policy that limits d, where each rule comes from, and how a cluster
+// admin changes it.
+func renderPolicy(d config.Deployment, def config.Policy, ns string) string {
+	eff := config.EffectivePolicy(d.Policy, def)
+	own := config.Policy{}
+	if d.Policy != nil {
+		own = *d.Policy
+	}
+	var b strings.Builder
+	if eff.Empty() {
+		fmt.Fprintf(&b, "%s has no policy: it may apply any object that Rigel's own RBAC allows.\n\n", code(d.Name))
+	} else {
+		fmt.Fprintf(&b, "**Policy of %s** (folder %s): what it may apply.\n\n| rule | value | set by |\n|---|---|---|\n", code(d.Name), code(d.Path))
+		from := func(deployment, dflt bool, env string) string {
+			switch {
+			case deployment && dflt:
+				return "the deployment, and the default (`" + env + "`)"
+			case deployment:
+				return "the deployment"
+			case dflt:
+				return "the default (`" + env + "`)"
+			}
+			return "—"
+		}
+		ns := "any"
+		if len(eff.Namespaces) > 0 {
+			ns = codeList(eff.Namespaces)
+		}
+		fmt.Fprintf(&b, "| `namespaces` | %s | %s |\n", ns, from(len(own.Namespaces) > 0, len(own.Namespaces) == 0 && len(def.Namespaces) > 0, "RIGEL_DEFAULT_NAMESPACES"))
+		cs := "allowed"
+		if !eff.ClusterScopedAllowed() {
+			cs = "not allowed"
+		}
+		fmt.Fprintf(&b, "| `clusterScoped` | %s | %s |\n", cs, from(own.ClusterScoped != nil, own.ClusterScoped == nil && def.ClusterScoped != nil, "RIGEL_DEFAULT_CLUSTER_SCOPED"))
+		kinds := "none"
+		if len(eff.RefusedKinds) > 0 {
+			kinds = codeList(eff.RefusedKinds)
+		}
+		fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
+	}
+	for _, p := range append(own.Problems("the policy"), def.Problems("the default policy")...) {
+		fmt.Fprintf(&b, "⚠️ %s: it matches nothing but itself.\n\n", mdText(p))
+	}
+	fmt.Fprintf(&b, "No command changes a policy: it guards against what commenters may do. A cluster admin sets it as the `policy` of the deployment in ConfigMap `%s` (namespace `%s`), key `repos.yaml`, e.g. `kubectl -n %s edit configmap %s`:\n\n", config.SourcesConfigMap, ns, ns, config.SourcesConfigMap)
+	fmt.Fprintf(&b, "```yaml\n    - name: %s\n      path: %s\n      policy:\n%s```\n\n", d.Name, d.Path, examplePolicy(own))
+	fmt.Fprintf(&b, "**Next:** `/rigel diff %s` shows which objects the policy refuses.", d.Name)
+	return b.String()
+}
+
+func codeList(list []string) string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = code(s)
+	}
+	return strings.Join(out, ", ")
+}
+
+// examplePolicy is the YAML of a deployment's own policy, with example values for the
+// rules it does not set.
+func examplePolicy(own config.Policy) string {
+	ns, kinds, cs := []string{"shop", "shop-*"}, []string{"ClusterRoleBinding"}, false
+	if len(own.Namespaces) > 0 {
+		ns = own.Namespaces
+	}
+	if len(own.RefusedKinds) > 0 {
+		kinds = own.RefusedKinds
+	}
+	if own.ClusterScoped != nil {
+		cs = *own.ClusterScoped
+	}
+	quoted := func(list []string) string {
+		out := make([]string, len(list))
+		for i, s := range list {
+			out[i] = strconv.Quote(visible(s))
+		}
+		return strings.Join(out, ", ")
+	}
+	return fmt.Sprintf("        namespaces: [%s]   # where its namespaced objects may go (patterns work)\n        clusterScoped: %v   # may it hold cluster-scoped objects (ClusterRoles, CRDs, …); listed Namespaces are fine\n        refusedKinds: [%s]\n",
+		quoted(ns), cs, quoted(kinds))
+}
+
+type forceKey struct{}
+
+// WithForce marks an apply as forced: it takes over objects another reconciler (Argo CD,
+// Flux) manages. It never overrides a policy.
+func WithForce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, forceKey{}, true)
+}
+
+func forced(ctx context.Context) bool {
+	f, _ := ctx.Value(forceKey{}).(bool)
+	return f
+}

@@ -1,0 +1,151 @@
+package commands
+
+import (
+	"fmt"
+	"html"
+	"sort"
+	"strings"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// What a plan shows and apply enforces besides the diff: objects the deployment's policy
+// refuses (never applied) and objects another reconciler manages (applied only with --force).
+
+// maxListed bounds the objects a refusal lists one by one.
+const maxListed = 20
+
+// guardSummary is what the summary line of a plan adds: ", 2 against the policy, 1 managed
+// by Argo CD" ("" when nothing is).
+func guardSummary(p *sync.Plan) string {
+	var b strings.Builder
+	if n := len(p.Violating()); n > 0 {
+		fmt.Fprintf(&b, ", %d against the deployment's policy", n)
+	}
+	if s := reconcilerCounts(p.Reconciled()); s != "" {
+		b.WriteString(", " + strings.Replace(s, " by ", " managed by ", 1))
+	}
+	return b.String()
+}
+
+// reconcilerCounts is "2 by Argo CD, 1 by Flux".
+func reconcilerCounts(changes []sync.Change) string {
+	counts := map[string]int{}
+	var tools []string
+	for _, c := range changes {
+		if counts[c.ManagedBy.Tool] == 0 {
+			tools = append(tools, c.ManagedBy.Tool)
+		}
+		counts[c.ManagedBy.Tool]++
+	}
+	sort.Strings(tools)
+	parts := make([]string, len(tools))
+	for i, t := range tools {
+		parts[i] = fmt.Sprintf("%d by %s", counts[t], t)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// guardTitle is what an object's summary line adds.
+func guardTitle(ch sync.Change) string {
+	var parts []string
+	if len(ch.Violations) > 0 {
+		parts = append(parts, "🚫 against the policy")
+	}
+	if ch.ManagedBy != nil {
+		parts = append(parts, "managed by "+html.EscapeString(ch.ManagedBy.Tool))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " — " + strings.Join(parts, ", ")
+}
+
+// guardNotes is what an object's details say about its policy violations and its reconciler.
+func guardNotes(ch sync.Change) string {
+	var b strings.Builder
+	for _, v := range ch.Violations {
+		fmt.Fprintf(&b, "> 🚫 **Against the deployment's policy** (`%s`): %s.\n\n", v.Rule, mdText(v.Msg))
+	}
+	if r := ch.ManagedBy; r != nil {
+		fmt.Fprintf(&b, "> ⚠️ **Managed by %s** (%s): applying it from Rigel too would make the two fight over it. `/rigel apply` leaves it alone unless given `--force`.\n\n", reconcilerName(r), code(r.Evidence))
+	}
+	return b.String()
+}
+
+// reconcilerName is "Argo CD Application `shop`" or "Flux".
+func reconcilerName(r *sync.Reconciler) string {
+	if r.Owner == "" {
+		return r.Tool
+	}
+	kind, name, _ := strings.Cut(r.Owner, " ")
+	return r.Tool + " " + kind + " " + code(name)
+}
+
+// guardNext is the next step of a plan that has violations or reconciled objects ("" when it
+// has neither); arm says whether it is a sync.
+func guardNext(p *sync.Plan, arm bool) string {
+	if n := len(p.Violating()); n > 0 {
+		s := fmt.Sprintf("**Next:** the policy of %s refuses %d object%s: take %s out of the folder and push, or ask a cluster admin to change the policy (`/rigel policy %s` shows it and where it is kept).",
+			code(p.Deployment), n, plural(n), map[bool]string{true: "it", false: "them"}[n == 1], p.Deployment)
+		if arm {
+			s += " Nothing is armed while an object is against the policy."
+		}
+		return s
+	}
+	if rc := p.Reconciled(); len(rc) > 0 && arm {
+		one := len(rc) == 1
+		return fmt.Sprintf("**Next:** %d object%s of this preview %s managed by another reconciler (%s). `/rigel apply %s --force` applies exactly this and takes %s over; `/rigel apply %s` alone refuses. Better: stop the other tool from managing %s first.",
+			len(rc), plural(len(rc)), map[bool]string{true: "is", false: "are"}[one], reconcilerCounts(rc), p.Deployment, map[bool]string{true: "it", false: "them"}[one], p.Deployment, map[bool]string{true: "it", false: "them"}[one])
+	}
+	return ""
+}
+
+// policyRefusal refuses to apply a plan some of whose objects break the deployment's policy.
+// ns is where the registry ConfigMap lives.
+func policyRefusal(p *sync.Plan, ns string) error {
+	v := p.Violating()
+	var b strings.Builder
+	fmt.Fprintf(&b, "the policy of %s refuses %d object%s of commit `%s`. Nothing was applied.\n\n", code(p.Deployment), len(v), plural(len(v)), shortSHA(p.Commit))
+	for i, ch := range v {
+		if i == maxListed {
+			fmt.Fprintf(&b, "- … and %d more\n", len(v)-maxListed)
+			break
+		}
+		msgs := make([]string, len(ch.Violations))
+		for j, x := range ch.Violations {
+			msgs[j] = mdText(x.Msg)
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", code(ch.Ref.String()), strings.Join(msgs, "; "))
+	}
+	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then `/rigel sync %s`. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`): `/rigel policy %s` shows it and how. `--force` does not override a policy.",
+		p.Deployment, config.SourcesConfigMap, ns, p.Deployment)
+	return &UserError{Msg: b.String()}
+}
+
+// reconcilerRefusal refuses to apply, without --force, a plan some of whose objects another
+// reconciler manages.
+func reconcilerRefusal(p *sync.Plan) error {
+	rc := p.Reconciled()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d object%s of %s %s managed by another reconciler, and applying %s from Rigel too would make the two fight over %s. Nothing was applied.\n\n",
+		len(rc), plural(len(rc)), code(p.Deployment), map[bool]string{true: "is", false: "are"}[len(rc) == 1],
+		map[bool]string{true: "it", false: "them"}[len(rc) == 1], map[bool]string{true: "it", false: "them"}[len(rc) == 1])
+	for i, ch := range rc {
+		if i == maxListed {
+			fmt.Fprintf(&b, "- … and %d more\n", len(rc)-maxListed)
+			break
+		}
+		fmt.Fprintf(&b, "- %s: %s (%s)\n", code(ch.Ref.String()), reconcilerName(ch.ManagedBy), code(ch.ManagedBy.Evidence))
+	}
+	fmt.Fprintf(&b, "\nIf Rigel should take them over, stop the other tool from managing them, then run `/rigel apply %s --force`: it applies exactly the last preview.", p.Deployment)
+	return &UserError{Msg: b.String()}
+}
+
+// mdText keeps text from the cluster or the registry from being read as markdown or HTML.
+func mdText(s string) string {
+	s = visible(s)
+	r := strings.NewReplacer("`", "'", "<", "&lt;", ">", "&gt;", "|", "\\|", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]")
+	return r.Replace(s)
+}
