@@ -125,6 +125,8 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 		r.observeCommand(cmd.Verb, outcome)
 	}()
 	ctx = log.WithContext(ctx)
+	ctx, seen := noteDeployments(ctx)
+	log = log.Hook(seen) // the summary lines below name the deployments; the lines inside already do
 	var v *verb
 	verbs := r.verbs()
 	name := cmd.Verb

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	gosync "sync"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/rs/zerolog"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 
 	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/config"
@@ -248,34 +246,9 @@ func (g *applyGate) RoundTrip(req *http.Request) (*http.Response, error) {
 // startBotOn starts a bot on another cluster, whose requests go through wrap.
 func startBotOn(t *testing.T, c *testenv.Cluster, wrap func(http.RoundTripper) http.RoundTripper) *bot {
 	t.Helper()
-	ns := unique("rigel-")
-	if err := c.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
-	}
-	cfg := rest.CopyConfig(c.Config)
-	cfg.WrapTransport = wrap
-	kc2, err := kube.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &config.Settings{
-		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
-		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 8, Workers: 4, QueueSize: 100,
-		ApplyWait: 5 * time.Second, RequireApproval: true, RequireMergeable: true,
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, s, kc2, zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = a.Serve(ctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: ns, app: a}
+	s := botSettings(t, c)
+	s.DiffConcurrency, s.ApplyWait = 8, 5*time.Second
+	return serveBot(t, s, wrappedKube(t, c, wrap), zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel))
 }
 
 // TestAPIServerStoppedMidApply runs on a cluster of its own. The apiserver is killed after

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	gosync "sync"
@@ -15,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/config"
@@ -89,21 +91,45 @@ func startBot(t *testing.T) *bot {
 // startBotWith starts a bot whose settings tune changes first.
 func startBotWith(t *testing.T, tune func(*config.Settings)) *bot {
 	t.Helper()
+	s := botSettings(t, cluster)
+	if tune != nil {
+		tune(s)
+	}
+	return serveBot(t, s, kc, zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel))
+}
+
+// botSettings are the settings of a bot with a namespace of its own on c, talking to the fake
+// GitHub.
+func botSettings(t *testing.T, c *testenv.Cluster) *config.Settings {
+	t.Helper()
 	ns := unique("rigel-")
-	if err := cluster.CreateNamespace(ns); err != nil {
+	if err := c.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
 	}
-	s := &config.Settings{
+	return &config.Settings{
 		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 20 * time.Second, RequireApproval: true, RequireMergeable: true, // the defaults of LoadSettings
 	}
-	if tune != nil {
-		tune(s)
+}
+
+// wrappedKube is a kube client of c whose requests go through wrap.
+func wrappedKube(t *testing.T, c *testenv.Cluster, wrap func(http.RoundTripper) http.RoundTripper) *kube.Client {
+	t.Helper()
+	cfg := rest.CopyConfig(c.Config)
+	cfg.WrapTransport = wrap
+	k, err := kube.New(cfg)
+	if err != nil {
+		t.Fatal(err)
 	}
-	log := zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel)
+	return k
+}
+
+// serveBot runs Rigel with settings s, kube client k and logger log until the test ends.
+func serveBot(t *testing.T, s *config.Settings, k *kube.Client, log zerolog.Logger) *bot {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, s, kc, log)
+	a, err := app.New(ctx, s, k, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +140,7 @@ func startBotWith(t *testing.T, tune func(*config.Settings)) *bot {
 	done := make(chan struct{})
 	go func() { _ = a.Serve(ctx, l); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: ns, app: a}
+	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: s.Namespace, app: a}
 }
 
 // repo is a test repository known to the git server and the fake GitHub.

@@ -3,11 +3,14 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
-	"net"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,15 +19,16 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/config"
 )
 
 // TestMetricsAndLogs runs commands through the real hook, then scrapes /metrics over HTTP and
-// reads the bot's JSON logs.
+// reads the bot's JSON logs. A registry write, a GitHub request and the git cache fail once
+// on the way, so that config, githubclient and gitsrc log from inside commands too.
 func TestMetricsAndLogs(t *testing.T) {
 	logs := &lockedBuffer{}
-	b := startBotLogging(t, logs)
+	flaky := &flakyRegistry{}
+	b, s := startBotLogging(t, logs, func(next http.RoundTripper) http.RoundTripper { flaky.next = next; return flaky })
 	ns := unique("metrics")
 	r := newRepo(t, webFiles(ns, 1, "pw"))
 	name := unique("metricsweb")
@@ -38,8 +42,13 @@ func TestMetricsAndLogs(t *testing.T) {
 	mustContain(t, c.replyAs(reader, "/rigel sync "+name), "Nothing was done")
 	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
 	mustContain(t, c.reply("/rigel apply "+name), "nothing was previewed")
+	gh.FailNext("GET", "/repos/"+r.full+"/collaborators/", http.StatusBadGateway, 1) // GitHub fails once: Rigel retries
 	mustContain(t, c.reply("/rigel sync "+name), "/rigel apply "+name)
+	flaky.left.Store(1) // the apiserver refuses the registry's next write (the sync's record): Rigel retries
 	mustContain(t, c.reply("/rigel apply "+name), "Succeeded")
+	if err := os.Remove(filepath.Join(s.CacheDir, r.full+".git", "HEAD")); err != nil { // the git cache breaks
+		t.Fatal(err)
+	}
 	mustContain(t, c.reply("/rigel diff "+name), "0 to create, 0 to change")
 	end := time.Now().Add(time.Second)
 
@@ -111,61 +120,139 @@ func TestMetricsAndLogs(t *testing.T) {
 		}
 	})
 
-	t.Run("every log line of a command names the delivery, repo and issue, and the deployment inside one", func(t *testing.T) {
-		summaries := map[string]bool{"command done": true, "command refused": true, "command failed": true, "permission checked": true}
-		inside := 0
-		sc := bufio.NewScanner(bytes.NewReader(logs.Bytes()))
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			var line map[string]any
-			if err := json.Unmarshal(sc.Bytes(), &line); err != nil {
-				t.Fatalf("a log line is not JSON: %s", sc.Text())
-			}
-			verb, _ := line["verb"].(string)
-			if line["repo"] != r.full || (verb != "sync" && verb != "apply" && verb != "diff") {
-				continue
-			}
-			if line["delivery"] == "" || line["delivery"] == nil || line["issue"] != float64(c.number) {
-				t.Errorf("log line without delivery or issue: %s", sc.Text())
-			}
-			if msg, _ := line["message"].(string); !summaries[msg] && line["author"] != reader {
-				inside++
-				if line["deployment"] != name {
-					t.Errorf("log line of %s without deployment %s: %s", verb, name, sc.Text())
-				}
-			}
-		}
-		if inside < 3 { // at least a fetch or diff line each for sync, apply and diff
-			t.Errorf("%d log lines from inside diff, sync and apply, want at least 3:\n%s", inside, logs.Bytes())
-		}
+	t.Run("every log line written while a command runs names its delivery, repo and issue, and the deployment once known", func(t *testing.T) {
+		checkCommandLogs(t, logs.Bytes(), r.full, c.number, name, map[string]string{
+			"the registry cannot be written now; retrying": "apply",
+			"GitHub request failed; retrying":              "sync",
+			"recreating broken repository cache":           "diff",
+		})
 	})
 }
 
-// startBotLogging is startBot with the bot's debug logs written to w.
-func startBotLogging(t *testing.T, w *lockedBuffer) *bot {
+// logLine is one JSON log line, in order.
+type logLine struct {
+	raw    string
+	fields map[string]any
+}
+
+func (l logLine) str(key string) string { s, _ := l.fields[key].(string); return s }
+
+// parseLogs reads the bot's JSON lines, failing on a line that is not one JSON object or that
+// names a key twice (log stores keep one of them, or refuse the line).
+func parseLogs(t *testing.T, logs []byte) []logLine {
 	t.Helper()
-	ns := unique("rigel-")
-	if err := cluster.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
+	var out []logLine
+	sc := bufio.NewScanner(bytes.NewReader(logs))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		l := logLine{raw: sc.Text()}
+		if err := json.Unmarshal(sc.Bytes(), &l.fields); err != nil {
+			t.Fatalf("a log line is not a JSON object: %s", l.raw)
+		}
+		dec := json.NewDecoder(bytes.NewReader(sc.Bytes()))
+		seen := map[string]bool{}
+		_, _ = dec.Token() // {
+		for dec.More() {
+			tok, _ := dec.Token()
+			key, _ := tok.(string)
+			if seen[key] {
+				t.Errorf("log line names %q twice: %s", key, l.raw)
+			}
+			seen[key] = true
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				t.Fatalf("log line %s: %v", l.raw, err)
+			}
+		}
+		out = append(out, l)
 	}
-	s := &config.Settings{
-		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
-		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
-		ApplyWait: 20 * time.Second, RequireApproval: true, RequireMergeable: true,
+	return out
+}
+
+// checkCommandLogs checks each command of repo#issue: every line from its first line naming
+// its delivery to its summary line names the delivery, repo and issue (other deliveries'
+// lines and the replica's own may come in between); lines of diff, sync and apply from gitsrc
+// and sync, and their summary, name deployment. Each message of want must have been logged
+// inside the command of its verb.
+func checkCommandLogs(t *testing.T, logs []byte, repo string, issue int, deployment string, want map[string]string) {
+	t.Helper()
+	summaries := map[string]bool{"command done": true, "command refused": true, "command failed": true, "command cut short": true}
+	inner := map[string]bool{"fetched": true, "commit already cached": true, "recreating broken repository cache": true, "diff computed": true, "plan applied": true}
+	lines := parseLogs(t, logs)
+	running := map[string]string{} // delivery → verb, while its command runs
+	var order []string
+	commands := 0
+	for _, l := range lines {
+		d := l.str("delivery")
+		if d != "" && l.str("repo") == repo && l.fields["issue"] == float64(issue) {
+			if _, ok := running[d]; !ok {
+				order = append(order, d)
+				running[d] = ""
+			}
+		}
+		switch {
+		case len(running) == 0:
+			continue
+		case d == "":
+			if l.str("github_delivery_id") != "" || l.str("replica") != "" {
+				continue // another delivery arriving, or the replica's own work
+			}
+			t.Errorf("a line written while %v ran names no delivery: %s", order, l.raw)
+			continue
+		case running[d] == "" && l.str("verb") != "":
+			running[d] = l.str("verb")
+		}
+		if _, ok := running[d]; !ok {
+			continue
+		}
+		if l.str("repo") != repo || l.fields["issue"] != float64(issue) {
+			t.Errorf("line of delivery %s without repo %s and issue %d: %s", d, repo, issue, l.raw)
+		}
+		verb, msg := running[d], l.str("message")
+		if v, ok := want[msg]; ok && v == verb {
+			delete(want, msg)
+		}
+		named := verb == "diff" || verb == "sync" || verb == "apply"
+		if named && (inner[msg] || (summaries[msg] && l.str("outcome") == "ok")) && l.str("deployment") != deployment {
+			t.Errorf("line of %s without deployment %s: %s", verb, deployment, l.raw)
+		}
+		if summaries[msg] {
+			delete(running, d)
+			commands++
+		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, s, kc, zerolog.New(w).Level(zerolog.DebugLevel))
-	if err != nil {
-		t.Fatal(err)
+	if commands < 6 {
+		t.Errorf("%d commands logged a summary, want at least 6:\n%s", commands, logs)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for msg, verb := range want {
+		t.Errorf("no %q line inside %s:\n%s", msg, verb, logs)
 	}
-	done := make(chan struct{})
-	go func() { _ = a.Serve(ctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: ns, app: a}
+}
+
+// flakyRegistry answers the next left writes of the registry ConfigMap with 503, as an
+// overloaded apiserver does; other requests go to next.
+type flakyRegistry struct {
+	next http.RoundTripper
+	left atomic.Int64
+}
+
+func (f *flakyRegistry) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodPut && strings.HasSuffix(req.URL.Path, "/configmaps/"+config.SourcesConfigMap) && f.left.Add(-1) >= 0 {
+		body := `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"injected: the apiserver is overloaded","reason":"ServiceUnavailable","code":503}`
+		return &http.Response{
+			StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)), Request: req,
+		}, nil
+	}
+	return f.next.RoundTrip(req)
+}
+
+// startBotLogging starts a bot whose debug logs go to w and whose cluster requests go through
+// wrap, and returns it with its settings.
+func startBotLogging(t *testing.T, w io.Writer, wrap func(http.RoundTripper) http.RoundTripper) (*bot, *config.Settings) {
+	t.Helper()
+	s := botSettings(t, cluster)
+	return serveBot(t, s, wrappedKube(t, cluster, wrap), zerolog.New(w).Level(zerolog.DebugLevel)), s
 }
 
 type lockedBuffer struct {

@@ -14,4 +14,7 @@
 // A Snapshot reads files straight from the git object store (no checkout). Symbolic links
 // are listed with fs.ModeSymlink but never followed: opening one fails with ErrSymlink.
 // Submodules appear as empty directories.
+//
+// Logs go to zerolog.Ctx(ctx): the caller's logger names the repository (with the delivery and
+// issue of a command); gitsrc adds only the ref, commit or branch, never a key twice.
 package gitsrc

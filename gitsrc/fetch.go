@@ -31,7 +31,7 @@ type fetcher struct {
 func openFetcher(ctx context.Context, dir string, req FetchRequest) (*fetcher, error) {
 	repo, err := openBare(dir)
 	if err != nil {
-		zerolog.Ctx(ctx).Warn().Err(err).Str("repo", req.Repo).Msg("recreating broken repository cache")
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("recreating broken repository cache")
 		if rmErr := os.RemoveAll(dir); rmErr != nil {
 			return nil, fmt.Errorf("failed to reset cache of %s: %w", req.Repo, rmErr)
 		}

@@ -103,7 +103,7 @@ func (s *Source) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 	}
 	defer unlock()
 
-	log := zerolog.Ctx(ctx).With().Str("repo", req.Repo).Str("branch", req.Branch).Str("base", req.Base).Logger()
+	log := zerolog.Ctx(ctx).With().Str("branch", req.Branch).Str("base", req.Base).Logger()
 	f, err := openFetcher(ctx, dir, fr)
 	if err != nil {
 		return PushResult{}, err

@@ -57,7 +57,7 @@ func (s *Source) Fetch(ctx context.Context, req FetchRequest) (*Snapshot, error)
 	defer unlock()
 
 	start := time.Now()
-	log := zerolog.Ctx(ctx).With().Str("repo", req.Repo).Str("ref", req.Ref).Str("commit", req.Commit).Logger()
+	log := zerolog.Ctx(ctx).With().Str("ref", req.Ref).Str("commit", req.Commit).Logger()
 	f, err := openFetcher(ctx, dir, req)
 	if err != nil {
 		return nil, err

@@ -95,7 +95,7 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 		res.Status = StatusUnhealthy
 	}
 	res.Finished = time.Now()
-	zerolog.Ctx(ctx).Debug().Str("deployment", plan.Deployment).Str("commit", plan.Commit).
+	zerolog.Ctx(ctx).Debug().Str("commit", plan.Commit).
 		Int("objects", len(res.Objects)).Str("status", res.Status).
 		Dur("took", res.Finished.Sub(res.Started)).Msg("plan applied")
 	return res, nil

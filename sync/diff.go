@@ -90,7 +90,7 @@ func (e *Engine) Diff(ctx context.Context, objs []Object, prov Provenance) (*Pla
 	}
 	plan.Digest = planDigest(plan, items)
 	c, u, n, f := plan.Counts()
-	zerolog.Ctx(ctx).Debug().Str("deployment", prov.Deployment).Str("commit", prov.Commit).
+	zerolog.Ctx(ctx).Debug().Str("commit", prov.Commit).
 		Int("objects", len(items)).Int("create", c).Int("update", u).Int("unchanged", n).Int("error", f).
 		Dur("took", time.Since(start)).Msg("diff computed")
 	return plan, nil

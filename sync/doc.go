@@ -13,5 +13,7 @@
 // applies a Plan with server-side apply (Namespaces and CRDs first) and optionally waits for
 // the objects to become healthy (kstatus).
 //
-// The package knows nothing of GitHub or git.
+// The package knows nothing of GitHub or git. It logs to zerolog.Ctx(ctx): the caller's
+// logger names the deployment (and the delivery, repo and issue of a command); sync adds only
+// what it knows of its own (commit, counts, durations), never a key twice.
 package sync
