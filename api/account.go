@@ -57,10 +57,16 @@ func (s *server) getAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.answerAccount(c, data, exists, "")
+}
+
+// answerAccount answers the account with data in the Secret; note comes first in its note.
+func (s *server) answerAccount(c echo.Context, data map[string][]byte, exists bool, note string) error {
 	out, err := s.account(data, exists)
 	if err != nil {
 		return err
 	}
+	out.Note = strings.TrimSpace(note + " " + out.Note)
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -146,12 +152,8 @@ func (s *server) setAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.account(data, exists)
-	if err != nil {
-		return err
-	}
-	zerolog.Ctx(ctx).Info().Str("mode", out.Secret.Mode).Str("login", out.Secret.Login).Int64("appID", out.Secret.AppID).Msg("github credentials stored")
-	return c.JSON(http.StatusOK, out)
+	zerolog.Ctx(ctx).Info().Bool("token", token).Str("login", string(set[config.SecretKeyLogin])).Int64("appID", req.AppID).Msg("github credentials stored")
+	return s.answerAccount(c, data, exists, "")
 }
 
 // checkToken checks a token with GitHub and returns the keys to set.
@@ -196,12 +198,7 @@ func (s *server) deleteAccount(c echo.Context) error {
 		return err
 	}
 	if !hasToken(data) {
-		out, err := s.account(data, exists)
-		if err != nil {
-			return err
-		}
-		out.Note = strings.TrimSpace("The Secret holds no token: nothing was changed. " + out.Note)
-		return c.JSON(http.StatusOK, out)
+		return s.answerAccount(c, data, exists, "The Secret holds no token: nothing was changed.")
 	}
 	data, exists, err = s.writeCredentials(ctx, func(data map[string][]byte) error {
 		rest := map[string][]byte{}
@@ -220,12 +217,8 @@ func (s *server) deleteAccount(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.account(data, exists)
-	if err != nil {
-		return err
-	}
 	zerolog.Ctx(ctx).Info().Msg("github token removed")
-	return c.JSON(http.StatusOK, out)
+	return s.answerAccount(c, data, exists, "")
 }
 
 func hasToken(data map[string][]byte) bool {

@@ -38,6 +38,11 @@ type changeJSON struct {
 	SecretKeys *secretKeysJSON `json:"secretKeys,omitempty"`
 	Note       string          `json:"note,omitempty"`
 	Error      string          `json:"error,omitempty"` // why the cluster refuses it
+	// ManagedBy names the other reconciler (Argo CD, Flux) that manages the live object:
+	// applying takes it over only with "force": true.
+	ManagedBy string `json:"managedBy,omitempty"`
+	// Violations are the rules of the deployment's policy the object breaks: applying is refused.
+	Violations []string `json:"violations,omitempty"`
 }
 
 type countsJSON struct {
@@ -66,6 +71,12 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 	out.Counts.Create, out.Counts.Update, out.Counts.Unchanged, out.Counts.Failed = p.Counts()
 	for _, ch := range p.Changes {
 		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err}
+		if ch.ManagedBy != nil {
+			cj.ManagedBy = ch.ManagedBy.String()
+		}
+		for _, v := range ch.Violations {
+			cj.Violations = append(cj.Violations, v.Msg)
+		}
 		if ch.Secret != nil {
 			cj.SecretKeys = &secretKeysJSON{Added: ch.Secret.Added, Removed: ch.Secret.Removed, Changed: ch.Secret.Changed}
 		}

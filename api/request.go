@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -40,9 +41,21 @@ func decode(c echo.Context, v any, example string) error {
 	case errors.As(err, &typ):
 		return fail(http.StatusBadRequest, "the field %q must be a %s, not a JSON %s. For example: %s", typ.Field, typ.Type, typ.Value, example)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return fail(http.StatusBadRequest, "%s is not a field of this request. It takes: %s", strings.TrimPrefix(err.Error(), "json: unknown field "), example)
+		return fail(http.StatusBadRequest, "%s is not a field of this request. It takes %s, e.g. %s", strings.TrimPrefix(err.Error(), "json: unknown field "), fieldsOf(v), example)
 	}
 	return fail(http.StatusBadRequest, "the body cannot be read as JSON (%v). Send a JSON object, e.g. %s", err, example)
+}
+
+// fieldsOf lists the JSON fields of the struct v points to: "repo, path, name".
+func fieldsOf(v any) string {
+	t := reflect.TypeOf(v).Elem()
+	var names []string
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // required refuses an empty field.

@@ -74,9 +74,10 @@ type removeRepoRequest struct {
 	Repo string `json:"repo"`
 }
 
-type removedRepo struct {
-	Removed config.Repo `json:"removed"`
-	Note    string      `json:"note"`
+// removal answers what was forgotten.
+type removal struct {
+	Removed any    `json:"removed"`
+	Note    string `json:"note"`
 }
 
 // DELETE /api/git/sources: forget a repo and its deployments.
@@ -94,7 +95,7 @@ func (s *server) removeRepo(c echo.Context) error {
 		return err
 	}
 	zerolog.Ctx(ctx).Info().Str("repo", removed.Repo).Int("deployments", len(removed.Deployments)).Msg("repo removed")
-	return c.JSON(http.StatusOK, removedRepo{Removed: removed, Note: "Rigel forgot the repo and its deployments; nothing in the cluster was changed."})
+	return c.JSON(http.StatusOK, removal{Removed: removed, Note: "Rigel forgot the repo and its deployments; nothing in the cluster was changed."})
 }
 
 type deploymentRequest struct {
@@ -142,11 +143,6 @@ type removeDeploymentRequest struct {
 	Name string `json:"name"`
 }
 
-type removedDeployment struct {
-	Removed config.Deployment `json:"removed"`
-	Note    string            `json:"note"`
-}
-
 // DELETE /api/git/sources/deployment: forget a deployment.
 func (s *server) removeDeployment(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -162,7 +158,7 @@ func (s *server) removeDeployment(c echo.Context) error {
 		return err
 	}
 	zerolog.Ctx(ctx).Info().Str("deployment", removed.Name).Msg("deployment removed")
-	return c.JSON(http.StatusOK, removedDeployment{Removed: removed, Note: "Rigel forgot the deployment; nothing in the cluster was changed."})
+	return c.JSON(http.StatusOK, removal{Removed: removed, Note: "Rigel forgot the deployment; nothing in the cluster was changed."})
 }
 
 type folderJSON struct {

@@ -260,7 +260,8 @@ func TestRBACRules(t *testing.T) {
 	want := map[string][]string{ // "group/resource/name" → verbs
 		"/configmaps/helmsman-git-sources": {"get", "update"},
 		"/configmaps/":                     {"create"},
-		"/secrets/helmsman-github":         {"get"},
+		"/secrets/helmsman-github":         {"get", "update"},
+		"/secrets/rigel-api":               {"get"},
 		"coordination.k8s.io/leases/":      {"create", "delete", "get", "list", "update"},
 	}
 	got := map[string][]string{}
