@@ -71,6 +71,9 @@ spec:
       containers:
       - name: api
         image: ghcr.io/acme/api:1.4.2
+        resources:
+          limits:
+            memory: 64Mi # enough for 1.3
 `,
 	}
 }

@@ -123,6 +123,10 @@ func run() error {
 		return err
 	}
 
+	if err := playLinkAndFix(ctx, kc, gh, git, hook); err != nil {
+		return err
+	}
+
 	step("What is in the cluster now")
 	if err := showObjects(ctx, kc, "shop"); err != nil {
 		return err
