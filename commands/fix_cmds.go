@@ -144,7 +144,7 @@ func (c *call) fixEdits() (edits []fix.Edit, explicit bool, err error) {
 		return nil, false, nil
 	}
 	if !strings.EqualFold(rest[0], "set") {
-		return nil, false, userErrorf("`%s` is not something `fix` understands after the workload. %s", short(rest[0]), fixUsage)
+		return nil, false, userErrorf("%s is not something `fix` understands after the workload. %s", code(short(rest[0])), fixUsage)
 	}
 	var pairs []string
 	for _, w := range rest[1:] {
@@ -198,7 +198,9 @@ func linkHint(ref kube.WorkloadRef, this *config.Repo, line string) string {
 	case this == nil || len(this.Deployments) == 0:
 		return "Register the folder that holds its manifest first (`/rigel add-deployment PATH`), then link the workload to it: `/rigel link " + typed(ref) + " DEPLOYMENT`, and run " + code(line) + " again."
 	case len(this.Deployments) == 1:
-		return fmt.Sprintf("Link it to this repo's deployment `%s`: `/rigel link %s %s`, then run %s again.", this.Deployments[0].Name, typed(ref), this.Deployments[0].Name, code(line))
+		d := this.Deployments[0]
+		return fmt.Sprintf("If its manifest is in folder `%s`, link it to this repo's deployment `%s`: `/rigel link %s %s`; if it is in another folder, register that one first (`/rigel add-deployment PATH`) and link the workload to it. Then run %s again.",
+			d.Path, d.Name, typed(ref), d.Name, code(line))
 	}
 	names := make([]string, len(this.Deployments))
 	for i, d := range this.Deployments {

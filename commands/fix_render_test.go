@@ -151,8 +151,9 @@ func TestLinkHint(t *testing.T) {
 	if h := linkHint(ref, nil, line); !strings.Contains(h, "`/rigel add-deployment PATH`") || !strings.Contains(h, "`/rigel link deployment/web -n shop DEPLOYMENT`") {
 		t.Errorf("no deployments: %s", h)
 	}
-	one := &config.Repo{Deployments: []config.Deployment{{Name: "front"}}}
-	if h := linkHint(ref, one, line); !strings.Contains(h, "`/rigel link deployment/web -n shop front`, then run `/rigel fix deploy/web -n shop` again") {
+	one := &config.Repo{Deployments: []config.Deployment{{Name: "front", Path: "apps/front"}}}
+	if h := linkHint(ref, one, line); !strings.Contains(h, "If its manifest is in folder `apps/front`, link it to this repo's deployment `front`: `/rigel link deployment/web -n shop front`") ||
+		!strings.Contains(h, "`/rigel add-deployment PATH`") || !strings.Contains(h, "Then run `/rigel fix deploy/web -n shop` again") {
 		t.Errorf("one deployment: %s", h)
 	}
 	two := &config.Repo{Deployments: []config.Deployment{{Name: "front"}, {Name: "api"}}}

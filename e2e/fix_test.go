@@ -290,7 +290,7 @@ func TestFixUnlinkedWorkload(t *testing.T) {
 	fixCreateDeployment(t, e.ns, "web", "", "")
 	cmd := fmt.Sprintf("/rigel fix deploy/web -n %s set replicas=3", e.ns)
 	got := e.c.reply(cmd)
-	mustContain(t, got, "❌", "is not linked to a deployment", fmt.Sprintf("`/rigel link deployment/web -n %s %s`", e.ns, e.dep), "run `"+cmd+"` again")
+	mustContain(t, got, "❌", "is not linked to a deployment", fmt.Sprintf("`/rigel link deployment/web -n %s %s`", e.ns, e.dep), "run `"+cmd+"` again", "folder `apps/web/k8s`")
 	if len(fixPulls(e.r)) != 0 {
 		t.Fatal("a PR was opened for an unlinked workload")
 	}
