@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/rigel-gitops/rigel/api"
 	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
@@ -94,6 +95,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", a.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	api.Mount(e, api.Deps{Runner: runner, GitHub: clients, Settings: s, Kube: kc.Typed, BotLogin: login})
 	a.Echo = e
 	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
 	return a, nil
