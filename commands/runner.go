@@ -145,10 +145,10 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 			names[i] = vb.name
 		}
 		if s := suggest(cmd.Verb, names); s != "" {
-			return errorReply(cmd.Line, fmt.Sprintf("`%s` is not a Rigel command. Did you mean `%s`?", short(cmd.Verb), s),
-				fmt.Sprintf("Type `%s` again as `/rigel %s%s`, or `/rigel help` for all commands.", short(cmd.Verb), s, restOf(cmd)))
+			return errorReply(cmd.Line, fmt.Sprintf("%s is not a Rigel command. Did you mean `%s`?", code(short(cmd.Verb)), s),
+				fmt.Sprintf("Type %s again as %s, or `/rigel help` for all commands.", code(short(cmd.Verb)), code("/rigel "+s+restOf(cmd))))
 		}
-		return errorReply(cmd.Line, fmt.Sprintf("`%s` is not a Rigel command.", short(cmd.Verb)), "Type `/rigel help` for the commands.")
+		return errorReply(cmd.Line, fmt.Sprintf("%s is not a Rigel command.", code(short(cmd.Verb))), "Type `/rigel help` for the commands.")
 	}
 	start := time.Now()
 	c := &call{r: r, gh: gh, req: req, cmd: cmd}
@@ -212,9 +212,9 @@ func (c *call) checkFlags(allowed ...string) error {
 		}
 		if !ok {
 			if len(allowed) == 0 {
-				return userErrorf("`%s` takes no flags, and `--%s` was given.", c.cmd.Verb, short(k))
+				return userErrorf("`%s` takes no flags, and %s was given.", c.cmd.Verb, code("--"+short(k)))
 			}
-			return userErrorf("`%s` does not take `--%s`; it takes `--%s`.", c.cmd.Verb, short(k), strings.Join(allowed, "`, `--"))
+			return userErrorf("`%s` does not take %s; it takes `--%s`.", c.cmd.Verb, code("--"+short(k)), strings.Join(allowed, "`, `--"))
 		}
 	}
 	return nil
