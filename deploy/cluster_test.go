@@ -52,9 +52,9 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// createExampleSecret creates the credentials Secret from secret.example.yaml, as an
+// createExampleSecret creates the credentials Secret from secret.example.yaml in ns, as an
 // operator would.
-func createExampleSecret(t *testing.T, kc *kube.Client) {
+func createExampleSecret(t *testing.T, kc *kube.Client, ns string) {
 	t.Helper()
 	raw, err := os.ReadFile("secret.example.yaml")
 	if err != nil {
@@ -72,7 +72,8 @@ func createExampleSecret(t *testing.T, kc *kube.Client) {
 	if s.Name != config.CredentialSecret || s.Namespace != rigelNS {
 		t.Fatalf("secret.example.yaml is Secret %s/%s, want %s/%s", s.Namespace, s.Name, rigelNS, config.CredentialSecret)
 	}
-	_, err = kc.Typed.CoreV1().Secrets(rigelNS).Create(ctxT(t), &s, metav1.CreateOptions{})
+	s.Namespace = ns
+	_, err = kc.Typed.CoreV1().Secrets(ns).Create(ctxT(t), &s, metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatalf("failed to create the example Secret: %v", err)
 	}
@@ -115,16 +116,25 @@ func wantForbidden(err error) error {
 // the registry it installs loads, then checks as Rigel's ServiceAccount that its RBAC lets
 // it do its job.
 func TestBaseInstalls(t *testing.T) {
+	checkClusterWideInstall(t, func() []*unstructured.Unstructured { return render(t, ".") }, rigelNS, "deploy", "deploy-base-target")
+}
+
+// checkClusterWideInstall applies an installation in ns with cluster-wide rights (objects
+// gives them, each call afresh) with Rigel's engine, checks it is idempotent and that
+// the registry it installs loads, then checks as Rigel's ServiceAccount that its RBAC lets it
+// do its job: in its namespace and in the namespace other.
+func checkClusterWideInstall(t *testing.T, objects func() []*unstructured.Unstructured, ns, path, other string) {
+	t.Helper()
 	admin := adminKube(t)
-	objs := render(t, ".")
-	apply(t, admin, objs, "deploy")
+	apply(t, admin, objects(), path)
 
 	// A second run changes nothing: the manifests are what the apiserver keeps.
+	objs := objects()
 	in := make([]sync.Object, len(objs))
-	for i, u := range render(t, ".") {
+	for i, u := range objs {
 		in[i] = sync.Object{Obj: u}
 	}
-	plan, err := (&sync.Engine{Kube: admin}).Diff(ctxT(t), in, sync.Provenance{Deployment: "rigel", Path: "deploy"})
+	plan, err := (&sync.Engine{Kube: admin}).Diff(ctxT(t), in, sync.Provenance{Deployment: "rigel", Path: path})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +144,7 @@ func TestBaseInstalls(t *testing.T) {
 		}
 	}
 
-	s, err := config.NewRegistry(admin.Typed, rigelNS).Load(ctxT(t))
+	s, err := config.NewRegistry(admin.Typed, ns).Load(ctxT(t))
 	if err != nil {
 		t.Fatalf("the installed registry does not load: %v", err)
 	}
@@ -142,16 +152,15 @@ func TestBaseInstalls(t *testing.T) {
 		t.Errorf("installed registry = %+v, want version %d and no repos", s, config.SchemaVersion)
 	}
 
-	createExampleSecret(t, admin)
-	rigel := asRigel(t)
-	other := "deploy-base-target"
+	createExampleSecret(t, admin, ns)
+	rigel := asRigelIn(t, ns)
 	if err := cluster.CreateNamespace(other); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("reads its credentials Secret", func(t *testing.T) {
 		eventually(t, "get Secret helmsman-github", func() error {
-			_, err := rigel.Typed.CoreV1().Secrets(rigelNS).Get(ctxT(t), config.CredentialSecret, metav1.GetOptions{})
+			_, err := rigel.Typed.CoreV1().Secrets(ns).Get(ctxT(t), config.CredentialSecret, metav1.GetOptions{})
 			return err
 		})
 	})
@@ -159,7 +168,7 @@ func TestBaseInstalls(t *testing.T) {
 		checkReadyz(t, rigel)
 	})
 	t.Run("updates its registry", func(t *testing.T) {
-		reg := config.NewRegistry(rigel.Typed, rigelNS)
+		reg := config.NewRegistry(rigel.Typed, ns)
 		eventually(t, "update ConfigMap helmsman-git-sources", func() error {
 			_, err := reg.Update(ctxT(t), func(s *config.Sources) error {
 				s.Repos = []config.Repo{{Repo: "acme/shop", Branch: "main", Deployments: []config.Deployment{{Name: "web", Path: "apps/web/k8s"}}}}
@@ -174,9 +183,14 @@ func TestBaseInstalls(t *testing.T) {
 		if len(s.Repos) != 1 || s.Repos[0].Repo != "acme/shop" {
 			t.Errorf("registry after update = %+v", s.Repos)
 		}
+		// Installing again (an upgrade) keeps what Rigel wrote.
+		apply(t, admin, objects(), path)
+		if s, err = reg.Load(ctxT(t)); err != nil || len(s.Repos) != 1 {
+			t.Errorf("registry after installing again = %+v (%v), want acme/shop kept", s, err)
+		}
 	})
 	t.Run("takes a Lease in its namespace", func(t *testing.T) {
-		checkLease(t, rigel, "rigel-base")
+		checkLease(t, rigel, ns, "rigel-base")
 	})
 	t.Run("deploys in another namespace", func(t *testing.T) {
 		eventually(t, "apply ConfigMap in "+other, func() error {
@@ -192,10 +206,10 @@ func TestBaseInstalls(t *testing.T) {
 	})
 }
 
-// checkLease creates, reads and takes over a Lease in Rigel's namespace as kc.
-func checkLease(t *testing.T, kc *kube.Client, name string) {
+// checkLease creates, reads and takes over a Lease in Rigel's namespace ns as kc.
+func checkLease(t *testing.T, kc *kube.Client, ns, name string) {
 	t.Helper()
-	leases := kc.Typed.CoordinationV1().Leases(rigelNS)
+	leases := kc.Typed.CoordinationV1().Leases(ns)
 	holder := "rigel-0"
 	eventually(t, "create Lease", func() error {
 		_, err := leases.Create(ctxT(t), &coordinationv1.Lease{
@@ -216,7 +230,7 @@ func checkLease(t *testing.T, kc *kube.Client, name string) {
 	if _, err := leases.Update(ctxT(t), l, metav1.UpdateOptions{}); err != nil {
 		t.Errorf("update Lease: %v", err)
 	}
-	checkReplicaLeases(t, kc, rigelNS)
+	checkReplicaLeases(t, kc, ns)
 }
 
 // checkReadyz makes the request Rigel's own /readyz makes: the apiserver's /readyz as kc.

@@ -20,9 +20,8 @@ import (
 
 // Names the manifests install; the tests check them as a user of the manifests would.
 const (
-	rigelNS        = "rigel"
-	serviceAccount = "system:serviceaccount:rigel:rigel"
-	overlayDir     = "overlays/namespaced"
+	rigelNS    = "rigel"
+	overlayDir = "overlays/namespaced"
 )
 
 var cluster *testenv.Cluster
@@ -101,10 +100,16 @@ func adminKube(t *testing.T) *kube.Client {
 // ServiceAccount's token carries.
 func asRigel(t *testing.T) *kube.Client {
 	t.Helper()
+	return asRigelIn(t, rigelNS)
+}
+
+// asRigelIn impersonates the ServiceAccount rigel of namespace ns, where an installation put it.
+func asRigelIn(t *testing.T, ns string) *kube.Client {
+	t.Helper()
 	cfg := rest.CopyConfig(cluster.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{
-		UserName: serviceAccount,
-		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + rigelNS, "system:authenticated"},
+		UserName: "system:serviceaccount:" + ns + ":rigel",
+		Groups:   []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"},
 	}
 	kc, err := kube.New(cfg)
 	if err != nil {

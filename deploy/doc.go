@@ -2,7 +2,9 @@
 // through this folder's kustomization.yaml, `kubectl apply -k deploy/`) that installs Rigel in
 // the namespace rigel with a broad ClusterRole, the overlay overlays/namespaced that narrows its
 // rights to a list of namespaces, and a template of the credentials Secret
-// (secret.example.yaml, applied by neither).
+// (secret.example.yaml, applied by neither). chart/rigel is the same installation as a Helm
+// chart; its tests render it with Helm's Go library and check it renders the base's objects
+// (the overlay's with rbac.scope namespaced), so the two cannot drift.
 //
 // The package has no code: its tests render the base and the overlay with kustomize, check the
 // Deployment's security settings, apply everything to a real kube-apiserver with Rigel's own

@@ -16,29 +16,36 @@ import (
 // that it deploys in the listed namespaces only and keeps what it needs in its own.
 func TestNamespacedOverlay(t *testing.T) {
 	admin := adminKube(t)
-	third := "deploy-overlay-other"
-	for _, ns := range []string{"team-a", "team-b", third} {
-		if err := cluster.CreateNamespace(ns); err != nil {
-			t.Fatal(err)
-		}
-	}
 	// Rigel never deletes, so moving from the base to the overlay leaves the base's
 	// ClusterRoleBinding behind: remove it, as docs/install.md says.
 	err := admin.Typed.RbacV1().ClusterRoleBindings().Delete(ctxT(t), "rigel-deployer", metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
 		t.Fatal(err)
 	}
-	objs := render(t, overlayDir)
-	apply(t, admin, objs, "deploy/"+overlayDir)
-	createExampleSecret(t, admin)
-	rigel := asRigel(t)
+	checkNamespacedInstall(t, render(t, overlayDir), rigelNS, "deploy/"+overlayDir, []string{"team-a", "team-b"}, "deploy-overlay-other")
+}
 
-	for _, ns := range []string{"team-a", "team-b"} {
-		t.Run("deploys in "+ns, func(t *testing.T) {
-			eventually(t, "apply ConfigMap in "+ns, func() error {
-				return ssa(ctxT(t), rigel, probeConfigMap(ns, "probe"))
+// checkNamespacedInstall applies objs, an installation in ns whose rights are narrowed to the
+// namespaces targets, and checks as Rigel's ServiceAccount that it deploys there, is refused
+// in the namespace third and for cluster-scoped objects, and keeps what it needs in its own.
+func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns, path string, targets []string, third string) {
+	t.Helper()
+	admin := adminKube(t)
+	for _, n := range append([]string{third}, targets...) {
+		if err := cluster.CreateNamespace(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(t, admin, objs, path)
+	createExampleSecret(t, admin, ns)
+	rigel := asRigelIn(t, ns)
+
+	for _, n := range targets {
+		t.Run("deploys in "+n, func(t *testing.T) {
+			eventually(t, "apply ConfigMap in "+n, func() error {
+				return ssa(ctxT(t), rigel, probeConfigMap(n, "probe"))
 			})
-			apply(t, rigel, []*unstructured.Unstructured{probeConfigMap(ns, "probe-engine")}, "probe")
+			apply(t, rigel, []*unstructured.Unstructured{probeConfigMap(n, "probe-engine")}, "probe")
 		})
 	}
 	t.Run("is forbidden elsewhere", func(t *testing.T) {
@@ -54,33 +61,33 @@ func TestNamespacedOverlay(t *testing.T) {
 		if c := plan.Changes[0]; c.Action != sync.ActionError || !strings.Contains(c.Err, "forbidden") {
 			t.Errorf("diff in %s: %s %q, want a refusal saying forbidden", third, c.Action, c.Err)
 		}
-		ns := &unstructured.Unstructured{}
-		ns.SetAPIVersion("v1")
-		ns.SetKind("Namespace")
-		ns.SetName("deploy-overlay-new")
-		_, err = rigel.Dynamic.Resource(nsGVR).Create(ctxT(t), ns, metav1.CreateOptions{})
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion("v1")
+		u.SetKind("Namespace")
+		u.SetName(ns + "-new")
+		_, err = rigel.Dynamic.Resource(nsGVR).Create(ctxT(t), u, metav1.CreateOptions{})
 		if err := wantForbidden(err); err != nil {
 			t.Errorf("create a Namespace: %v", err)
 		}
 	})
 	t.Run("keeps its own namespace's rights", func(t *testing.T) {
 		eventually(t, "get Secret helmsman-github", func() error {
-			_, err := rigel.Typed.CoreV1().Secrets(rigelNS).Get(ctxT(t), config.CredentialSecret, metav1.GetOptions{})
+			_, err := rigel.Typed.CoreV1().Secrets(ns).Get(ctxT(t), config.CredentialSecret, metav1.GetOptions{})
 			return err
 		})
-		if _, err := config.NewRegistry(rigel.Typed, rigelNS).Update(ctxT(t), func(*config.Sources) error { return nil }); err != nil {
+		if _, err := config.NewRegistry(rigel.Typed, ns).Update(ctxT(t), func(*config.Sources) error { return nil }); err != nil {
 			t.Errorf("update the registry: %v", err)
 		}
-		checkLease(t, rigel, "rigel-overlay")
+		checkLease(t, rigel, ns, "rigel-overlay")
 		checkReadyz(t, rigel)
 		// Only its own Secret: the Role names it.
-		_, err := rigel.Typed.CoreV1().Secrets(rigelNS).Get(ctxT(t), "another-secret", metav1.GetOptions{})
+		_, err := rigel.Typed.CoreV1().Secrets(ns).Get(ctxT(t), "another-secret", metav1.GetOptions{})
 		if err := wantForbidden(err); err != nil {
-			t.Errorf("get another Secret in %s: %v", rigelNS, err)
+			t.Errorf("get another Secret in %s: %v", ns, err)
 		}
-		_, err = rigel.Typed.CoreV1().Secrets(rigelNS).List(ctxT(t), metav1.ListOptions{})
+		_, err = rigel.Typed.CoreV1().Secrets(ns).List(ctxT(t), metav1.ListOptions{})
 		if err := wantForbidden(err); err != nil {
-			t.Errorf("list Secrets in %s: %v", rigelNS, err)
+			t.Errorf("list Secrets in %s: %v", ns, err)
 		}
 	})
 }

@@ -28,24 +28,31 @@ func TestReapplyKeepsRegistry(t *testing.T) {
 			metav1.PatchOptions{FieldManager: "kubectl"})
 		return err
 	}
-	if err := kubectlApply(); err != nil {
+	checkRegistryKept(t, ns, kubectlApply, kubectlApply)
+}
+
+// checkRegistryKept installs the registry ConfigMap in the namespace ns with install, lets
+// Rigel register a repo, installs again with reinstall and checks the repo is still there.
+func checkRegistryKept(t *testing.T, ns string, install, reinstall func() error) {
+	t.Helper()
+	if err := install(); err != nil {
 		t.Fatalf("install: %v", err)
 	}
-	reg := config.NewRegistry(admin.Typed, ns)
+	reg := config.NewRegistry(adminKube(t).Typed, ns)
 	if _, err := reg.Update(ctxT(t), func(s *config.Sources) error {
 		s.Repos = append(s.Repos, config.Repo{Repo: "acme/shop", Branch: "main", Deployments: []config.Deployment{{Name: "web", Path: "apps/web/k8s"}}})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := kubectlApply(); err != nil {
-		t.Errorf("applying the installation again: %v", err)
+	if err := reinstall(); err != nil {
+		t.Errorf("installing again: %v", err)
 	}
 	s, err := reg.Load(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(s.Repos) != 1 || s.Repos[0].Repo != "acme/shop" {
-		t.Errorf("registry after applying the installation again: %+v, want acme/shop kept", s.Repos)
+		t.Errorf("registry after installing again: %+v, want acme/shop kept", s.Repos)
 	}
 }

@@ -1,0 +1,93 @@
+{{/*
+Labels of every object: the base's app.kubernetes.io/name, and Helm's own.
+*/}}
+{{- define "rigel.labels" -}}
+app.kubernetes.io/name: rigel
+{{ include "rigel.helmLabels" . }}
+{{- end }}
+
+{{- define "rigel.helmLabels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+What the Service selects. Never change it: a Deployment's selector cannot be changed in place.
+*/}}
+{{- define "rigel.selectorLabels" -}}
+app.kubernetes.io/name: rigel
+{{- end }}
+
+{{- define "rigel.image" -}}
+{{- if .Values.image.digest -}}
+{{ .Values.image.repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ .Values.image.repository }}:{{ required "image.tag is empty: set a tag or image.digest" .Values.image.tag }}
+{{- end }}
+{{- end }}
+
+{{/*
+Rigel's ServiceAccount, as an RBAC subject.
+*/}}
+{{- define "rigel.subject" -}}
+- kind: ServiceAccount
+  name: rigel
+  namespace: {{ .Release.Namespace }}
+{{- end }}
+
+{{/*
+The settings as RIGEL_* environment variables, in a fixed order. values.schema.json refuses
+unknown keys. A number is written as an integer, permissions as "command=role,…", lists
+comma-separated.
+*/}}
+{{- define "rigel.settingsEnv" -}}
+{{- $names := dict
+  "logLevel" "RIGEL_LOG_LEVEL"
+  "githubAPIURL" "RIGEL_GITHUB_API_URL"
+  "githubWebURL" "RIGEL_GITHUB_WEB_URL"
+  "diffConcurrency" "RIGEL_DIFF_CONCURRENCY"
+  "workers" "RIGEL_WORKERS"
+  "queueSize" "RIGEL_QUEUE_SIZE"
+  "applyWait" "RIGEL_APPLY_WAIT"
+  "permissions" "RIGEL_PERMISSIONS"
+  "requireApproval" "RIGEL_REQUIRE_APPROVAL"
+  "requireMergeable" "RIGEL_REQUIRE_MERGEABLE"
+  "allowForkApply" "RIGEL_ALLOW_FORK_APPLY"
+  "leaseDuration" "RIGEL_LEASE_DURATION"
+  "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "leaseDuration" "shutdownGrace" -}}
+{{- $settings := .Values.settings | default dict -}}
+{{- range $key := $order }}
+{{- if hasKey $settings $key }}
+{{- $v := get $settings $key }}
+{{- if not (kindIs "invalid" $v) }}
+{{- if kindIs "map" $v }}
+{{- $pairs := list }}
+{{- range $cmd, $role := $v }}
+{{- $pairs = append $pairs (printf "%s=%s" $cmd $role) }}
+{{- end }}
+{{- $v = join "," $pairs }}
+{{- else if or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v) }}
+{{- $v = int64 $v }}
+{{- end }}
+- name: {{ get $names $key }}
+  value: {{ toString $v | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with $settings.defaultPolicy }}
+{{- with .namespaces }}
+- name: RIGEL_DEFAULT_NAMESPACES
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- if hasKey . "clusterScoped" }}
+- name: RIGEL_DEFAULT_CLUSTER_SCOPED
+  value: {{ toString .clusterScoped | quote }}
+{{- end }}
+{{- with .refusedKinds }}
+- name: RIGEL_DEFAULT_REFUSED_KINDS
+  value: {{ join "," . | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
