@@ -2,11 +2,7 @@ package deploy
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +26,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
@@ -535,9 +532,9 @@ func helmUpgradePatch(ctx context.Context, kc *kube.Client, prev, next *unstruct
 // testPEM is a fresh RSA private key in PEM, as GitHub gives an app's.
 func testPEM(t *testing.T) string {
 	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	key, err := testenv.AppKeyPEM()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
+	return string(key)
 }

@@ -71,6 +71,12 @@ func servingCert(certFile, keyFile string) ([]byte, error) {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), nil
 }
 
+// AppKeyPEM is a fresh RSA private key in PKCS#1 PEM, the form GitHub gives an app's.
+func AppKeyPEM() ([]byte, error) {
+	_, priv, _, err := rsaKeyPEM(2048)
+	return priv, err
+}
+
 // rsaKeyPEM generates an RSA key and returns it as PKCS#1 PEM together with its public key in PKIX PEM.
 func rsaKeyPEM(bits int) (*rsa.PrivateKey, []byte, []byte, error) {
 	key, err := rsa.GenerateKey(rand.Reader, bits)
