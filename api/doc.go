@@ -9,6 +9,7 @@
 //	DELETE /api/git/sources/deployment  forget a deployment {name}
 //	GET    /api/git/repo-tree           the folders of a repo that hold manifests ?repo=owner/name[&ref=…]
 //	POST   /api/git/sync                preview {repo?, deployment}; apply {…, apply: true, digest, commit?}
+//	POST   /api/git/propose-fix         a pull request fixing a workload's manifest {kind, name, namespace, set?, container?}
 //	GET    /api/git/account             which GitHub identity Rigel acts as (never a secret)
 //	POST   /api/git/account             store a token {token, login?} or app {appID, privateKey} in helmsman-github
 //	DELETE /api/git/account             remove the token from helmsman-github
@@ -16,7 +17,8 @@
 // # Same rules as the commands
 //
 // Every operation is one of package commands' shared operations (Runner.AddDeployment,
-// RemoveDeployment, RegisterRepo, RemoveRepo, ManifestFolders, Preview, ApplyPreviewed): a folder
+// RemoveDeployment, RegisterRepo, RemoveRepo, ManifestFolders, Preview, ApplyPreviewed,
+// ProposeFix): a folder
 // must stay inside its repo and hold manifests, names are derived and unique the same way, and
 // an apply applies exactly the previewed plan, identified by its commit and digest, or nothing
 // (409). Nothing in the cluster is ever deleted. Refusals are {"error": "…"} saying what was

@@ -62,12 +62,21 @@ type planJSON struct {
 	Digest     string       `json:"digest"`
 	Counts     countsJSON   `json:"counts"`
 	Changes    []changeJSON `json:"changes"`
-	Apply      syncRequest  `json:"apply"` // POST it to /api/git/sync to apply this preview
+	Apply      *syncRequest `json:"apply,omitempty"` // POST it to /api/git/sync to apply this preview; absent when it cannot be
+	Note       string       `json:"note,omitempty"`
 }
 
 func planOut(entry config.Repo, p *sync.Plan) planJSON {
-	out := planJSON{Repo: entry.Repo, Branch: entry.Branch, Deployment: p.Deployment, Path: p.Path, Commit: p.Commit, Digest: p.Digest, Changes: []changeJSON{},
-		Apply: syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}}
+	out := planJSON{Repo: entry.Repo, Branch: entry.Branch, Deployment: p.Deployment, Path: p.Path, Commit: p.Commit, Digest: p.Digest, Changes: []changeJSON{}}
+	switch {
+	case len(p.Violating()) > 0:
+		out.Note = "This plan breaks the deployment's policy (see the violations of its changes): it cannot be applied. Change the folder, or ask a cluster admin to change the policy."
+	case len(p.Reconciled()) > 0:
+		out.Apply = &syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}
+		out.Note = "Another reconciler (Argo CD, Flux) manages objects of this plan (see managedBy): applying refuses unless \"force\": true, which takes them over."
+	default:
+		out.Apply = &syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}
+	}
 	out.Counts.Create, out.Counts.Update, out.Counts.Unchanged, out.Counts.Failed = p.Counts()
 	for _, ch := range p.Changes {
 		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err}

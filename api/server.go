@@ -77,6 +77,7 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/sources/deployment", s.removeDeployment},
 		{http.MethodGet, "/repo-tree", s.repoTree},
 		{http.MethodPost, "/sync", s.sync},
+		{http.MethodPost, "/propose-fix", s.proposeFix},
 		{http.MethodGet, "/account", s.getAccount},
 		{http.MethodPost, "/account", s.setAccount},
 		{http.MethodDelete, "/account", s.deleteAccount},

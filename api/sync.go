@@ -8,6 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/commands"
 )
 
 const exampleSync = `{"repo": "acme/shop", "deployment": "web"}`
@@ -16,8 +18,9 @@ type syncRequest struct {
 	Repo       string `json:"repo"`
 	Deployment string `json:"deployment"`
 	Apply      bool   `json:"apply"`
-	Digest     string `json:"digest"`
-	Commit     string `json:"commit"`
+	Digest     string `json:"digest,omitempty"`
+	Commit     string `json:"commit,omitempty"`
+	Force      bool   `json:"force,omitempty"` // take over objects another reconciler (Argo CD, Flux) manages
 }
 
 var (
@@ -46,8 +49,8 @@ func (s *server) sync(c echo.Context) error {
 		if req.Commit != "" && !commitPattern.MatchString(req.Commit) {
 			return fail(http.StatusBadRequest, "%q is not a commit: give the full 40-hex SHA the preview answered with, or leave commit out.", req.Commit)
 		}
-	} else if req.Digest != "" || req.Commit != "" {
-		return fail(http.StatusBadRequest, "digest and commit are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
+	} else if req.Digest != "" || req.Commit != "" || req.Force {
+		return fail(http.StatusBadRequest, "digest, commit and force are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
 	}
 	src, err := s.Runner.Registry.Load(ctx)
 	if err != nil {
@@ -75,6 +78,9 @@ func (s *server) sync(c echo.Context) error {
 			return err
 		}
 		return c.JSON(http.StatusOK, planOut(entry, plan))
+	}
+	if req.Force {
+		ctx = commands.WithForce(ctx)
 	}
 	done, err := s.Runner.ApplyPreviewed(ctx, o, *dep, entry.Branch, req.Commit, req.Digest, hints)
 	if err != nil {

@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rs/zerolog"
-
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/fix"
-	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
@@ -62,74 +59,22 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	log := zerolog.Ctx(ctx).With().Str("workload", ref.String()).Str("deployment", dep.Name).Logger()
-	ctx = log.WithContext(ctx)
-
-	p := &fixProposal{Ref: ref, Deployment: dep, Repo: repo.Repo, Branch: repo.Branch, Author: c.req.Author, Number: c.req.Number, FromIssue: !c.req.IsPR}
+	req := FixRequest{Ref: ref, Repo: *repo, Deployment: dep, Author: c.req.Author, Number: c.req.Number, FromIssue: !c.req.IsPR}
 	if explicit {
-		p.Edits = edits
-	} else {
-		d, err := fix.Diagnose(ctx, c.r.Engine.Kube, ref)
-		if err != nil {
-			return "", fmt.Errorf("failed to diagnose %s %s in namespace %s: %w", ref.Kind, ref.Name, ref.Namespace, err)
-		}
-		if len(d.Edits) == 0 {
-			log.Info().Int("findings", len(d.Findings)).Msg("nothing to fix")
-			return renderNoFix(ref, d), nil
-		}
-		p.Diagnosis, p.Edits = d, d.Edits
+		req.Edits = edits
 	}
-
-	snap, err := c.fetch(ctx, target{Ref: "refs/heads/" + repo.Branch, Label: "branch `" + repo.Branch + "`"})
-	if err != nil {
-		return "", err
-	}
-	p.Base = snap.Commit
-	p.Changes, err = fix.Plan(snap, dep.Path, ref, p.Edits)
-	var pe *fix.PlaceError
-	var fe *fix.UserError
+	out, err := c.r.ProposeFix(ctx, c.gh, c.req.Repo, c.origin(), req, commentHints)
 	switch {
-	case errors.As(err, &pe):
-		return "", userErrorf("Rigel cannot place %s in folder `%s` (deployment `%s`, branch `%s` at `%s`): %s. Nothing was changed. Edit the manifest by hand in a pull request, then `/rigel sync %s`.",
-			editList(p.Edits), dep.Path, dep.Name, repo.Branch, shortSHA(p.Base), strings.TrimSuffix(strings.TrimSpace(pe.Msg), "."), dep.Name)
-	case errors.As(err, &fe):
-		return "", userErrorf("%s. Nothing was changed.", strings.TrimSuffix(fe.Msg, "."))
-	case err != nil:
-		return "", fmt.Errorf("failed to edit folder %s of %s: %w", dep.Path, repo.Repo, err)
-	case len(p.Changes) == 0:
-		return renderFixUnchanged(p), nil
-	}
-	p.Head = fixBranch(ref, p.Changes)
-
-	existing, err := c.gh.FindPull(ctx, c.req.Repo, p.Head)
-	if err != nil {
-		return "", err
-	}
-	if existing != nil {
-		log.Info().Int("pull", existing.Number).Msg("fix already proposed")
-		return renderFixExisting(p, *existing), nil
-	}
-	files := map[string][]byte{}
-	for _, ch := range p.Changes {
-		files[ch.Path] = ch.After
-	}
-	pushed, err := c.r.Git.Push(ctx, gitsrc.PushRequest{
-		Repo: repo.Repo, CloneURL: c.req.Repo.CloneURL, Base: p.Base, Branch: p.Head, Files: files,
-		Message: fixCommitMessage(p), Author: gitsrc.Signature{Name: c.r.BotLogin, Email: botEmail(c.r.BotLogin)},
-		Token: c.gh.GitCredentials,
-	})
-	switch {
-	case errors.Is(err, gitsrc.ErrNothingToCommit):
-		return renderFixUnchanged(p), nil
 	case err != nil:
 		return "", err
+	case out.NoFix != nil:
+		return renderNoFix(ref, out.NoFix), nil
+	case out.Unchanged:
+		return renderFixUnchanged(out.p), nil
+	case out.Opened:
+		return renderFixOpened(out.p, *out.Pull), nil
 	}
-	pull, err := c.gh.OpenPull(ctx, c.req.Repo, NewPull{Head: p.Head, Base: repo.Branch, Title: fixTitle(p), Body: renderFixPull(p)})
-	if err != nil {
-		return "", fmt.Errorf("pushed branch %s, but %w", p.Head, err)
-	}
-	log.Info().Int("pull", pull.Number).Str("branch", p.Head).Str("commit", pushed.Commit).Bool("pushed", pushed.Pushed).Msg("fix proposed")
-	return renderFixOpened(p, pull), nil
+	return renderFixExisting(out.p, *out.Pull), nil
 }
 
 // fixEdits reads "set k=v …" after the workload; explicit is false when nothing follows it
@@ -265,6 +210,10 @@ func fixCommitMessage(p *fixProposal) string {
 	where := "issue"
 	if !p.FromIssue {
 		where = "pull request"
+	}
+	if p.Number == 0 {
+		fmt.Fprintf(&b, "Proposed by Rigel through its HTTP API (deployment %s, folder %s).\n", p.Deployment.Name, p.Deployment.Path)
+		return b.String()
 	}
 	fmt.Fprintf(&b, "Proposed by Rigel for @%s in %s %s#%d (deployment %s, folder %s).\n", p.Author, where, p.Repo, p.Number, p.Deployment.Name, p.Deployment.Path)
 	return b.String()

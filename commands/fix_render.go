@@ -120,6 +120,8 @@ func renderFixPull(p *fixProposal) string {
 			b.WriteString("\n**Rule:** " + d.Rule + "\n")
 		}
 		b.WriteString("\n")
+	} else if p.Number == 0 {
+		fmt.Fprintf(&b, "## Requested\n\n%s through Rigel's HTTP API (`POST /api/git/propose-fix`).\n\n", code("set "+setArgs(p.Edits)))
 	} else {
 		fmt.Fprintf(&b, "## Requested\n\n%s by @%s.\n\n", code("/rigel fix "+typed(p.Ref)+" set "+setArgs(p.Edits)), p.Author)
 	}
@@ -132,9 +134,13 @@ func renderFixPull(p *fixProposal) string {
 	fmt.Fprintf(&b, "## Change\n\n%s.\n\n%sdiff\n%s%s\n\n", changeSummary(p), f, ensureNewline(diff), f)
 	b.WriteString("## Next\n\nNothing was applied to the cluster. Review and merge this pull request, then ")
 	fmt.Fprintf(&b, "`/rigel sync %s` previews the change and `/rigel apply %s` applies it.\n\n", p.Deployment.Name, p.Deployment.Name)
-	if p.FromIssue {
+	switch {
+	case p.Number == 0:
+		b.WriteString("<sub>Opened by Rigel through its HTTP API.</sub>\n")
+		return b.String()
+	case p.FromIssue:
 		fmt.Fprintf(&b, "Closes #%d\n\n", p.Number)
-	} else {
+	default:
 		fmt.Fprintf(&b, "Asked for in #%d.\n\n", p.Number)
 	}
 	fmt.Fprintf(&b, "<sub>Opened by Rigel for @%s.</sub>\n", p.Author)

@@ -105,6 +105,7 @@ var apiEndpoints = []struct{ method, path string }{
 	{"DELETE", "/api/git/sources/deployment"},
 	{"GET", "/api/git/repo-tree?repo=acme/web1"},
 	{"POST", "/api/git/sync"},
+	{"POST", "/api/git/propose-fix"},
 	{"GET", "/api/git/account"},
 	{"POST", "/api/git/account"},
 	{"DELETE", "/api/git/account"},
