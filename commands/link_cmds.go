@@ -20,17 +20,17 @@ func (c *call) workloadArg(arg string) (kube.WorkloadRef, error) {
 	kindWord, name, ok := strings.Cut(arg, "/")
 	kind, known := kube.WorkloadKind(kindWord)
 	if !ok || !known || name == "" {
-		return kube.WorkloadRef{}, userErrorf("`%s` is not KIND/NAME of a workload. Use `deployment/NAME` (`deploy/`), `statefulset/NAME` (`sts/`) or `daemonset/NAME` (`ds/`), e.g. `/rigel %s deploy/web -n shop`.", short(arg), c.cmd.Verb)
+		return kube.WorkloadRef{}, userErrorf("%s is not KIND/NAME of a workload. Use `deployment/NAME` (`deploy/`), `statefulset/NAME` (`sts/`) or `daemonset/NAME` (`ds/`), e.g. `/rigel %s deploy/web -n shop`.", code(short(arg)), c.cmd.Verb)
 	}
 	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
-		return kube.WorkloadRef{}, userErrorf("`%s` cannot be the name of a %s: %s.", short(name), kind, errs[0])
+		return kube.WorkloadRef{}, userErrorf("%s cannot be the name of a %s: %s.", code(short(name)), kind, errs[0])
 	}
 	ns := "default"
 	if v, ok := c.cmd.Flag("namespace"); ok {
 		ns = v
 	}
 	if errs := validation.IsDNS1123Label(ns); len(errs) > 0 {
-		return kube.WorkloadRef{}, userErrorf("`%s` cannot be a namespace: %s.", short(ns), errs[0])
+		return kube.WorkloadRef{}, userErrorf("%s cannot be a namespace: %s.", code(short(ns)), errs[0])
 	}
 	return kube.WorkloadRef{Kind: kind, Namespace: ns, Name: name}, nil
 }
@@ -76,7 +76,7 @@ func runLink(ctx context.Context, c *call) (string, error) {
 	owner, found := src.FindDeployment(name)
 	switch {
 	case found == nil:
-		return "", userErrorf("there is no deployment named `%s`.%s", short(name), knownNames(src.FindRepo(c.req.Repo.FullName())))
+		return "", userErrorf("there is no deployment named %s.%s", code(short(name)), knownNames(src.FindRepo(c.req.Repo.FullName())))
 	case owner.Repo != c.req.Repo.FullName():
 		return "", userErrorf("the deployment `%s` belongs to %s: link workloads to it from a conversation of that repo.", name, owner.Repo)
 	}

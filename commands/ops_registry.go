@@ -40,7 +40,7 @@ func (r *Runner) AddDeployment(ctx context.Context, o Origin, entry config.Repo,
 		}
 	}
 	if err := config.ValidateName(name); err != nil {
-		return nil, userErrorf("`%s` cannot be a deployment name: %v. Choose another, e.g. %s.", short(name), err, h.Named(folder, config.SanitizeName(name)))
+		return nil, userErrorf("%s cannot be a deployment name: %v. Choose another, e.g. %s.", code(short(name)), err, h.Named(folder, config.SanitizeName(name)))
 	}
 	t := branchTarget(entry.Branch)
 	snap, err := r.fetchAt(ctx, o, t)
@@ -115,9 +115,9 @@ func (r *Runner) RemoveDeployment(ctx context.Context, name, fromRepo string, h 
 		owner, dep := s.FindDeployment(name)
 		switch {
 		case dep == nil && fromRepo == "":
-			return notFoundf("there is no deployment named `%s`. %s shows them all.", short(name), h.Deployments)
+			return notFoundf("there is no deployment named %s. %s shows them all.", code(short(name)), h.Deployments)
 		case dep == nil:
-			return notFoundf("there is no deployment named `%s`.%s", short(name), knownNamesWith(s.FindRepo(fromRepo), h))
+			return notFoundf("there is no deployment named %s.%s", code(short(name)), knownNamesWith(s.FindRepo(fromRepo), h))
 		case fromRepo != "" && !strings.EqualFold(owner.Repo, fromRepo):
 			return userErrorf("the deployment `%s` belongs to %s: remove it from a conversation of that repo.", name, owner.Repo)
 		}
@@ -181,16 +181,16 @@ func refusalOr(err error, failed string) error {
 // cleanFolder checks a folder typed by a person and returns it clean and repo-relative.
 func cleanFolder(p string) (string, error) {
 	if strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || (len(p) > 1 && p[1] == ':') {
-		return "", userErrorf("`%s` is an absolute path. Give a folder relative to the repository root, e.g. `apps/web/k8s`.", short(p))
+		return "", userErrorf("%s is an absolute path. Give a folder relative to the repository root, e.g. `apps/web/k8s`.", code(short(p)))
 	}
 	for _, r := range p {
 		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-/", r)) {
-			return "", userErrorf("`%s` has the character %q, which Rigel does not accept in a folder name. Use letters, digits, `.`, `_`, `-` and `/`.", short(p), r)
+			return "", userErrorf("%s has the character %s, which Rigel does not accept in a folder name. Use letters, digits, `.`, `_`, `-` and `/`.", code(short(p)), code(fmt.Sprintf("%q", r)))
 		}
 	}
 	clean := path.Clean(p)
 	if clean == ".." || strings.HasPrefix(clean, "../") {
-		return "", userErrorf("`%s` leaves the repository. Give a folder inside it, e.g. `apps/web/k8s`.", short(p))
+		return "", userErrorf("%s leaves the repository. Give a folder inside it, e.g. `apps/web/k8s`.", code(short(p)))
 	}
 	return clean, nil
 }
@@ -201,13 +201,13 @@ func renderError(folder string, t target, commit string, err error, h Hints) err
 	var pathErr *sync.PathError
 	switch {
 	case errors.As(err, &pe):
-		return userErrorf("a manifest in `%s` does not parse (%s, `%s`): **%s** line %d: %s. Fix the file and push, then run the command again.", folder, t.Label, shortSHA(commit), pe.File, pe.Line, pe.Msg)
+		return userErrorf("a manifest in `%s` does not parse (%s, `%s`): **%s** line %d: %s. Fix the file and push, then run the command again.", folder, t.Label, shortSHA(commit), code(pe.File), pe.Line, mdText(pe.Msg))
 	case errors.As(err, &pathErr):
-		return userErrorf("`%s` on %s (`%s`): %s. %s lists the folders that hold manifests.", pathErr.Path, t.Label, shortSHA(commit), strings.TrimSuffix(pathErr.Reason, "."), h.Folders)
+		return userErrorf("%s on %s (`%s`): %s. %s lists the folders that hold manifests.", code(pathErr.Path), t.Label, shortSHA(commit), mdText(strings.TrimSuffix(pathErr.Reason, ".")), h.Folders)
 	case errors.Is(err, fs.ErrNotExist):
 		return userErrorf("there is no folder `%s` on %s (`%s`). %s lists the folders that hold manifests.", folder, t.Label, shortSHA(commit), h.Folders)
 	}
-	return userErrorf("`%s` on %s (`%s`) cannot be rendered: %v", folder, t.Label, shortSHA(commit), err)
+	return userErrorf("`%s` on %s (`%s`) cannot be rendered: %s", folder, t.Label, shortSHA(commit), mdText(err.Error()))
 }
 
 // knownNamesWith names the deployments of repo, for a refusal about an unknown one.

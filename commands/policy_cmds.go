@@ -147,3 +147,74 @@ func forced(ctx context.Context) bool {
 	f, _ := ctx.Value(forceKey{}).(bool)
 	return f
 }
+
+// initialPolicy reads `add-deployment --namespaces a,b`: the first policy of a new deployment.
+// Only a repository admin may set it (nil, nil without the flag).
+func (c *call) initialPolicy(ctx context.Context) (*config.Policy, error) {
+	v, ok := c.cmd.Flag("namespaces")
+	if !ok {
+		return nil, nil
+	}
+	var list []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '*' || r == '?') {
+				return nil, userErrorf("%s cannot be a namespace or a pattern of namespaces: use lower-case letters, digits, `-`, and `*` or `?` as wildcards, e.g. `--namespaces shop,shop-*`. Nothing was registered.", code(short(s)))
+			}
+		}
+		list = append(list, s)
+	}
+	if len(list) == 0 {
+		return nil, userErrorf("`--namespaces` needs at least one namespace, e.g. `--namespaces shop,shop-*`. Nothing was registered.")
+	}
+	if err := c.requireAdmin(ctx, "`--namespaces` sets the deployment's policy, which"); err != nil {
+		return nil, err
+	}
+	return &config.Policy{Namespaces: list}, nil
+}
+
+// requireAdmin refuses unless the commenter is an admin of the repository; what says what
+// needs it ("removing `web`, which has a policy,").
+func (c *call) requireAdmin(ctx context.Context, what string) error {
+	have, err := c.gh.Permission(ctx, c.req.Repo, c.req.Author)
+	if err != nil {
+		return fmt.Errorf("failed to check the permission of @%s on %s: %w", c.req.Author, c.req.Repo.FullName(), err)
+	}
+	if config.LevelRank(have) >= config.LevelRank("admin") {
+		return nil
+	}
+	return userErrorf("%s only an admin of %s may do, and @%s has the `%s` role. Nothing was done. A cluster admin can also edit the policy in ConfigMap `%s` (namespace `%s`).",
+		what, c.req.Repo.FullName(), c.req.Author, have, config.SourcesConfigMap, c.r.Registry.Namespace())
+}
+
+// setPolicy stores the policy of the deployment called name.
+func (r *Runner) setPolicy(ctx context.Context, name string, p *config.Policy) error {
+	_, err := r.Registry.Update(ctx, func(s *config.Sources) error {
+		_, d := s.FindDeployment(name)
+		if d == nil {
+			return &config.NotFoundError{Name: name}
+		}
+		d.Policy = p
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("failed to store the policy of %s: %w", name, err)
+	}
+	return nil
+}
+
+// guardRemove refuses to remove a deployment that has a policy unless the commenter is a
+// repository admin: removing it and adding the folder again would drop the policy.
+func (c *call) guardRemove(ctx context.Context, name string) error {
+	src, err := c.r.Registry.Load(ctx)
+	if err != nil {
+		return fmt.Errorf("failed to read the registry: %w", err)
+	}
+	if _, d := src.FindDeployment(name); d == nil || d.Policy == nil || d.Policy.Empty() {
+		return nil
+	}
+	return c.requireAdmin(ctx, fmt.Sprintf("removing %s, which has a policy (adding it again would drop the policy), is something", code(name)))
+}

@@ -35,7 +35,7 @@ func runList(ctx context.Context, c *call) (string, error) {
 }
 
 func runAddDeployment(ctx context.Context, c *call) (string, error) {
-	if err := c.checkFlags("name"); err != nil {
+	if err := c.checkFlags("name", "namespaces"); err != nil {
 		return "", err
 	}
 	if len(c.cmd.Args) > 1 {
@@ -44,10 +44,20 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 	if len(c.cmd.Args) == 0 { // deployments follow the branch, whatever conversation registers them
 		return c.listFolders(ctx, branchTarget(c.req.Repo.DefaultBranch))
 	}
+	pol, err := c.initialPolicy(ctx)
+	if err != nil {
+		return "", err
+	}
 	name, _ := c.cmd.Flag("name")
 	added, err := c.r.AddDeployment(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name, commentHints)
 	if err != nil {
 		return "", err
+	}
+	if pol != nil {
+		if err := c.r.setPolicy(ctx, added.Deployment.Name, pol); err != nil {
+			return "", fmt.Errorf("registered %s, but %w; `/rigel policy %s` shows what it has", added.Deployment.Name, err, added.Deployment.Name)
+		}
+		added.Deployment.Policy = pol
 	}
 	return renderAdded(c.req.Repo.FullName(), added.Deployment, added.Branch, added.Commit, added.Objects), nil
 }
@@ -66,6 +76,9 @@ func runRemoveDeployment(ctx context.Context, c *call) (string, error) {
 	}
 	if len(c.cmd.Args) != 1 {
 		return "", userErrorf("`remove-deployment` takes one deployment name, e.g. `/rigel remove-deployment web`.")
+	}
+	if err := c.guardRemove(ctx, c.cmd.Args[0]); err != nil {
+		return "", err
 	}
 	removed, err := c.r.RemoveDeployment(ctx, c.cmd.Args[0], c.req.Repo.FullName(), commentHints)
 	if err != nil {

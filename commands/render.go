@@ -111,9 +111,13 @@ func renderWorkloads(deps []config.Deployment, workloads map[string][]kube.Workl
 }
 
 func renderAdded(repo string, d config.Deployment, branch, commit string, objects int) string {
-	return fmt.Sprintf("✅ Registered deployment %s: folder %s of %s, branch %s (%d object%s at %s).\n\nIts objects will carry `%s: %s` and `%s: %s` once applied.\n\n**Next:** `/rigel diff %s` shows what applying it would change.",
+	pol := ""
+	if d.Policy != nil && len(d.Policy.Namespaces) > 0 {
+		pol = fmt.Sprintf(" Its policy lets it apply namespaced objects only in %s: `/rigel policy %s` shows it.", codeList(d.Policy.Namespaces), d.Name)
+	}
+	return fmt.Sprintf("✅ Registered deployment %s: folder %s of %s, branch %s (%d object%s at %s).\n\nIts objects will carry `%s: %s` and `%s: %s` once applied.%s\n\n**Next:** `/rigel diff %s` shows what applying it would change.",
 		code(d.Name), code(d.Path), repo, code(branch), objects, plural(objects), code(shortSHA(commit)),
-		sync.AnnotationSourceRepo, d.Name, sync.AnnotationSourcePath, d.Path, d.Name)
+		sync.AnnotationSourceRepo, d.Name, sync.AnnotationSourcePath, d.Path, pol, d.Name)
 }
 
 func renderRemoved(d config.Deployment) string {

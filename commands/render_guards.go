@@ -143,9 +143,10 @@ func reconcilerRefusal(p *sync.Plan) error {
 	return &UserError{Msg: b.String()}
 }
 
-// mdText keeps text from the cluster or the registry from being read as markdown or HTML.
+// mdText keeps text from the cluster, the registry or a repository from being read as code,
+// HTML, a table cell break or a link.
 func mdText(s string) string {
 	s = visible(s)
-	r := strings.NewReplacer("`", "'", "<", "&lt;", ">", "&gt;", "|", "\\|", "*", "\\*", "_", "\\_", "[", "\\[", "]", "\\]")
+	r := strings.NewReplacer("`", "'", "<", "&lt;", ">", "&gt;", "|", "\\|", "[", "\\[", "]", "\\]")
 	return r.Replace(s)
 }

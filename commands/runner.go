@@ -62,7 +62,7 @@ func (r *Runner) verbs() []verb {
 	return []verb{
 		{"help", "/rigel help", "this list", runHelp},
 		{"list", "/rigel list", "the deployments of this repo and their last sync", runList},
-		{"add-deployment", "/rigel add-deployment [PATH] [--name NAME]", "register a manifest folder (without PATH: list the folders that hold manifests)", runAddDeployment},
+		{"add-deployment", "/rigel add-deployment [PATH] [--name NAME] [--namespaces NS,…]", "register a manifest folder (without PATH: list the folders that hold manifests)", runAddDeployment},
 		{"remove-deployment", "/rigel remove-deployment NAME", "forget a deployment (nothing in the cluster is deleted)", runRemoveDeployment},
 		{"link", "/rigel link KIND/NAME [-n NS] DEPLOYMENT [--force]", "mark an existing Deployment, StatefulSet or DaemonSet as part of a deployment (annotations only, nothing is rolled out)", runLink},
 		{"unlink", "/rigel unlink KIND/NAME [-n NS]", "remove that mark from a workload", runUnlink},
