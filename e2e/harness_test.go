@@ -81,6 +81,7 @@ type bot struct {
 	url       string
 	namespace string
 	app       *app.App
+	stop      func() // stops it and waits (also done when the test ends)
 }
 
 func startBot(t *testing.T) *bot {
@@ -139,8 +140,9 @@ func serveBot(t *testing.T, s *config.Settings, k *kube.Client, log zerolog.Logg
 	}
 	done := make(chan struct{})
 	go func() { _ = a.Serve(ctx, l); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: s.Namespace, app: a}
+	stop := func() { cancel(); <-done }
+	t.Cleanup(stop)
+	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: s.Namespace, app: a, stop: stop}
 }
 
 // repo is a test repository known to the git server and the fake GitHub.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -20,12 +19,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/rest"
 
 	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/internal/testenv"
-	"github.com/rigel-gitops/rigel/kube"
 )
 
 // replica is one of several Rigels sharing a namespace (registry, Leases), the cluster and
@@ -62,12 +59,7 @@ func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)
 		}
 	}
 	dead := &atomic.Bool{}
-	cfg := rest.CopyConfig(cluster.Config)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { return severable{next: rt, dead: dead} }
-	rkc, err := kube.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rkc := wrappedKube(t, cluster, func(rt http.RoundTripper) http.RoundTripper { return severable{next: rt, dead: dead} })
 	// GitHub through a proxy that stops answering this replica when it dies.
 	ghURL, err := url.Parse(gh.WebURL())
 	if err != nil {
@@ -90,24 +82,11 @@ func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)
 	if tune != nil {
 		tune(s)
 	}
-	log := zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel).With().Str("test_replica", identity).Logger()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, s, rkc, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { _ = a.Serve(ctx, l); close(done) }()
-	stop := func() { cancel(); <-done }
-	t.Cleanup(stop)
+	b := serveBot(t, s, rkc, zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel).With().Str("test_replica", identity).Logger())
 	return &replica{
-		bot:      &bot{t: t, url: "http://" + l.Addr().String(), namespace: ns, app: a},
+		bot:      b,
 		identity: identity,
-		stop:     stop,
+		stop:     b.stop,
 		cut:      func() { dead.Store(true) },
 	}
 }
