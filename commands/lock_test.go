@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -78,6 +79,17 @@ func TestStoppedReply(t *testing.T) {
 				t.Fatalf("stoppedReply = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+func TestStoppedReplyOfAnApply(t *testing.T) {
+	// The apply's own context (its lock's) ended; the command's did not.
+	err := &stoppedError{Cause: errLockLost, Detail: "It was applying `web` at `0123456`."}
+	got := stoppedReply(context.Background(), "/rigel apply web", fmt.Errorf("apply: %w", err))
+	for _, w := range []string{"`/rigel apply web` stopped before it finished: Rigel lost its lock", "It was applying `web` at `0123456`."} {
+		if !strings.Contains(got, w) {
+			t.Errorf("reply lacks %q: %s", w, got)
+		}
 	}
 }
 

@@ -37,7 +37,7 @@ type recordKey struct{}
 // startRecord records a command about to run. The returned context ends when the record is
 // lost. Without Leases, or when the record cannot be written, the command runs unrecorded.
 func (r *Runner) startRecord(ctx context.Context, req Request, cmd Command, index int) (context.Context, *record) {
-	if r.Leases == nil {
+	if r.Leases == nil || ctx.Err() != nil { // cut short before it started: nothing to record
 		return ctx, nil
 	}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d\x00%d", r.Leases.Identity, req.DeliveryID, req.Repo.FullName(), req.Number, index, time.Now().UnixNano())))
@@ -149,16 +149,17 @@ func shortCause(err error) string {
 	return "stopped"
 }
 
-// stoppedReply answers a command that ctx cut short, or "" when it was not cut short.
+// stoppedReply answers a command that was cut short (by ctx, or by the context of an apply
+// inside it, which err then carries), or "" when it was not.
 func stoppedReply(ctx context.Context, line string, err error) string {
 	cause := context.Cause(ctx)
-	if cause == nil {
-		return ""
-	}
 	var detail string
 	var se *stoppedError
 	if errors.As(err, &se) {
-		detail = "\n\n" + se.Detail
+		cause, detail = se.Cause, "\n\n"+se.Detail
+	}
+	if cause == nil {
+		return ""
 	}
 	if errors.Is(cause, ErrShuttingDown) {
 		return fmt.Sprintf("⚠️ Rigel is shutting down and stopped %s before it finished; run it again.%s", code(short(line)), detail)
