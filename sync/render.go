@@ -166,6 +166,9 @@ func renderPlain(fsys fs.FS, dir string) ([]Object, error) {
 		if err != nil {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 		}
+		if err := checkDocCount(f, data, MaxObjects-len(objs)); err != nil {
+			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+		}
 		us, err := parseManifest(f, data)
 		if err != nil {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
@@ -174,7 +177,7 @@ func renderPlain(fsys fs.FS, dir string) ([]Object, error) {
 			objs = append(objs, Object{Obj: u, Source: f})
 		}
 		if len(objs) > MaxObjects {
-			return nil, fmt.Errorf("failed to render %s: more than %d objects", dir, MaxObjects)
+			return nil, fmt.Errorf("failed to render %s: %w", dir, tooManyObjects(dir))
 		}
 	}
 	return objs, nil

@@ -98,6 +98,9 @@ func copyRepo(fsys fs.FS, dir string) (filesys.FileSystem, []string, error) {
 			return fmt.Errorf("the repository is larger than %d MiB, the limit for a kustomize build (at %s): %w", MaxKustomizeBytes>>20, p, err)
 		}
 		total += int64(len(data))
+		if err := checkAliasBomb(p, data); err != nil {
+			return err
+		}
 		if err := mem.WriteFile("/"+p, data); err != nil {
 			return fmt.Errorf("failed to copy %s: %w", p, err)
 		}
