@@ -77,4 +77,9 @@ var hints = commands.Hints{
 	Preview: func(name string) string {
 		return fmt.Sprintf("`POST /api/git/sync` with `{\"deployment\": %q}` (without `apply`)", name)
 	},
+	Policy: func(string) string { return "`GET /api/git/sources` (its `policy`)" },
+	Force: func(string) string {
+		return "send the same apply again with `\"force\": true`"
+	},
+	ForceWord: "`\"force\": true`",
 }

@@ -12,6 +12,9 @@ type Hints struct {
 	Add         string                           // how to register a deployment
 	Named       func(folder, name string) string // how to register folder as name
 	Preview     func(name string) string         // how to preview a deployment (again)
+	Policy      func(name string) string         // how to see a deployment's policy
+	Force       func(name string) string         // how to apply the last preview, taking over other reconcilers' objects
+	ForceWord   string                           // the word that forces an apply
 }
 
 // commentHints are the hints of slash commands.
@@ -22,5 +25,8 @@ var commentHints = Hints{
 	Named: func(folder, name string) string {
 		return fmt.Sprintf("`/rigel add-deployment %s --name %s`", folder, name)
 	},
-	Preview: func(name string) string { return fmt.Sprintf("`/rigel sync %s`", name) },
+	Preview:   func(name string) string { return fmt.Sprintf("`/rigel sync %s`", name) },
+	Policy:    func(name string) string { return fmt.Sprintf("`/rigel policy %s`", name) },
+	Force:     func(name string) string { return fmt.Sprintf("run `/rigel apply %s --force`", name) },
+	ForceWord: "`--force`",
 }

@@ -114,7 +114,7 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 		log.Info().Str("armed", digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
 		return nil, staleErrorf("the cluster or the folder changed since the preview of `%s` at `%s`, so that preview no longer shows what would happen. Nothing was applied. Run %s to preview again.", dep.Name, shortSHA(commit), h.Preview(dep.Name))
 	}
-	if err := r.guardApply(p.Plan, forced(ctx)); err != nil {
+	if err := r.guardApply(p.Plan, forced(ctx), h); err != nil {
 		return nil, err
 	}
 	start := time.Now()

@@ -29,12 +29,12 @@ func (r *Runner) checkPolicy(dep config.Deployment, plan *sync.Plan) {
 
 // guardApply refuses to apply a plan that breaks the policy, or (without force) that takes
 // objects from another reconciler.
-func (r *Runner) guardApply(plan *sync.Plan, force bool) error {
+func (r *Runner) guardApply(plan *sync.Plan, force bool, h Hints) error {
 	if len(plan.Violating()) > 0 {
-		return policyRefusal(plan, r.Registry.Namespace())
+		return policyRefusal(plan, r.Registry.Namespace(), h)
 	}
 	if !force && len(plan.Reconciled()) > 0 {
-		return reconcilerRefusal(plan)
+		return reconcilerRefusal(plan, h)
 	}
 	return nil
 }

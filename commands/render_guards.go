@@ -104,7 +104,7 @@ func guardNext(p *sync.Plan, arm bool) string {
 
 // policyRefusal refuses to apply a plan some of whose objects break the deployment's policy.
 // ns is where the registry ConfigMap lives.
-func policyRefusal(p *sync.Plan, ns string) error {
+func policyRefusal(p *sync.Plan, ns string, h Hints) error {
 	v := p.Violating()
 	var b strings.Builder
 	fmt.Fprintf(&b, "the policy of %s refuses %d object%s of commit `%s`. Nothing was applied.\n\n", code(p.Deployment), len(v), plural(len(v)), shortSHA(p.Commit))
@@ -119,14 +119,14 @@ func policyRefusal(p *sync.Plan, ns string) error {
 		}
 		fmt.Fprintf(&b, "- %s: %s\n", code(ch.Ref.String()), strings.Join(msgs, "; "))
 	}
-	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then `/rigel sync %s`. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`): `/rigel policy %s` shows it and how. `--force` does not override a policy.",
-		p.Deployment, config.SourcesConfigMap, ns, p.Deployment)
+	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then %s. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`): %s shows it and how. %s does not override a policy.",
+		h.Preview(p.Deployment), config.SourcesConfigMap, ns, h.Policy(p.Deployment), h.ForceWord)
 	return &UserError{Msg: b.String()}
 }
 
 // reconcilerRefusal refuses to apply, without --force, a plan some of whose objects another
 // reconciler manages.
-func reconcilerRefusal(p *sync.Plan) error {
+func reconcilerRefusal(p *sync.Plan, h Hints) error {
 	rc := p.Reconciled()
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d object%s of %s %s managed by another reconciler, and applying %s from Rigel too would make the two fight over %s. Nothing was applied.\n\n",
@@ -139,7 +139,7 @@ func reconcilerRefusal(p *sync.Plan) error {
 		}
 		fmt.Fprintf(&b, "- %s: %s (%s)\n", code(ch.Ref.String()), reconcilerName(ch.ManagedBy), code(ch.ManagedBy.Evidence))
 	}
-	fmt.Fprintf(&b, "\nIf Rigel should take them over, stop the other tool from managing them, then run `/rigel apply %s --force`: it applies exactly the last preview.", p.Deployment)
+	fmt.Fprintf(&b, "\nIf Rigel should take them over, stop the other tool from managing them, then %s: it applies exactly the last preview.", h.Force(p.Deployment))
 	return &UserError{Msg: b.String()}
 }
 

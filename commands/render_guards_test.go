@@ -41,8 +41,8 @@ func TestRenderGuardsGolden(t *testing.T) {
 		{"sync_against_policy", renderPlan("acme/web", guardedPlan(strict), true)},
 		{"diff_reconciled", renderPlan("acme/web", guardedPlan(config.Policy{}), false)},
 		{"sync_reconciled", renderPlan("acme/web", reconciledOnly, true)},
-		{"apply_against_policy", errorReply("/rigel apply web", policyRefusal(guardedPlan(strict).Plan, "rigel").Error(), "")},
-		{"apply_reconciled", errorReply("/rigel apply web", reconcilerRefusal(guardedPlan(config.Policy{}).Plan).Error(), "")},
+		{"apply_against_policy", errorReply("/rigel apply web", policyRefusal(guardedPlan(strict).Plan, "rigel", commentHints).Error(), "")},
+		{"apply_reconciled", errorReply("/rigel apply web", reconcilerRefusal(guardedPlan(config.Policy{}).Plan, commentHints).Error(), "")},
 		{"policy", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"shop", "shop-*"}, RefusedKinds: []string{"Secret"}}},
 			config.Policy{ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}, "rigel")},
 		{"policy_none", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, config.Policy{}, "rigel")},
@@ -76,14 +76,14 @@ func TestGuardedPlanArming(t *testing.T) {
 	})
 	t.Run("apply refuses by policy first, even with force", func(t *testing.T) {
 		r := &Runner{Registry: config.NewRegistry(nil, "rigel")}
-		if err := r.guardApply(guardedPlan(strict).Plan, true); err == nil || !strings.Contains(err.Error(), "--force` does not override a policy") {
+		if err := r.guardApply(guardedPlan(strict).Plan, true, commentHints); err == nil || !strings.Contains(err.Error(), "--force` does not override a policy") {
 			t.Fatalf("guardApply = %v, want the policy refusal", err)
 		}
-		err := r.guardApply(guardedPlan(config.Policy{}).Plan, false)
+		err := r.guardApply(guardedPlan(config.Policy{}).Plan, false, commentHints)
 		if err == nil || !strings.Contains(err.Error(), "`/rigel apply web --force`") || !strings.Contains(err.Error(), "`ConfigMap/shop/web`: Argo CD Application `shop`") {
 			t.Fatalf("guardApply = %v, want the reconciler refusal naming object and tool", err)
 		}
-		if err := r.guardApply(guardedPlan(config.Policy{}).Plan, true); err != nil {
+		if err := r.guardApply(guardedPlan(config.Policy{}).Plan, true, commentHints); err != nil {
 			t.Fatalf("a forced apply of reconciled objects was refused: %v", err)
 		}
 	})
