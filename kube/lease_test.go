@@ -237,10 +237,11 @@ func TestLeaseTakeOverOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			h, err := l.TakeOver(ctx, list[0], map[string]string{"last-seen": "then"})
+			var lost *HeldError
 			switch {
 			case err == nil:
 				wins <- h
-			case !errors.As(err, &he):
+			case !errors.As(err, &lost):
 				t.Error(err)
 			}
 		}()
