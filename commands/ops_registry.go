@@ -40,7 +40,7 @@ func (r *Runner) AddDeployment(ctx context.Context, o Origin, entry config.Repo,
 		}
 	}
 	if err := config.ValidateName(name); err != nil {
-		return nil, userErrorf("%s cannot be a deployment name: %v. Choose another, e.g. %s.", code(short(name)), err, h.Named(folder, config.SanitizeName(name)))
+		return nil, userErrorf("%s cannot be a deployment name: %s. Choose another, e.g. %s.", code(short(name)), mdText(err.Error()), h.Named(folder, config.SanitizeName(name)))
 	}
 	t := branchTarget(entry.Branch)
 	snap, err := r.fetchAt(ctx, o, t)

@@ -69,7 +69,7 @@ func (c *call) deployments(ctx context.Context) (*config.Repo, []config.Deployme
 		owner, dep := src.FindDeployment(name)
 		switch {
 		case dep == nil:
-			return nil, nil, userErrorf("there is no deployment named `%s`.%s", short(name), knownNames(repo))
+			return nil, nil, userErrorf("there is no deployment named %s.%s", code(short(name)), knownNames(repo))
 		case owner.Repo != c.req.Repo.FullName():
 			return nil, nil, userErrorf("the deployment `%s` belongs to %s: run `/rigel %s %s` in a conversation of that repo.", name, owner.Repo, verb, name)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 )
 
@@ -40,10 +41,32 @@ func isYAMLName(name string) bool {
 	return strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml")
 }
 
+// guardedFS is the file system kustomize builds from: every file kustomize reads is checked
+// for alias bombs first (checkAliasBomb), and the first one found is kept for the reply.
+type guardedFS struct {
+	filesys.FileSystem
+	bomb error
+}
+
+// ReadFile reads a file, refusing an alias bomb.
+func (g *guardedFS) ReadFile(p string) ([]byte, error) {
+	data, err := g.FileSystem.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAliasBomb(strings.TrimPrefix(p, "/"), data); err != nil {
+		if g.bomb == nil {
+			g.bomb = err
+		}
+		return nil, err
+	}
+	return data, nil
+}
+
 // checkAliasBomb refuses YAML whose aliases expand beyond what a manifest needs ("billion
-// laughs"). kustomize expands every alias of what it reads without a bound, so whatever it
-// may read is checked first with the parser plain rendering uses, which refuses excessive
-// aliasing. Other parse errors are left to kustomize, which reports them if it reads the file.
+// laughs"). kustomize expands every alias of what it reads without a bound, so what it reads
+// is checked first with the parser plain rendering uses, which refuses excessive aliasing.
+// Other parse errors are left to kustomize, which reports them itself.
 func checkAliasBomb(file string, data []byte) error {
 	if !bytes.Contains(data, []byte("&")) || !bytes.Contains(data, []byte("*")) {
 		return nil // no anchor or no alias: nothing to expand

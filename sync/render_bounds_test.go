@@ -57,6 +57,7 @@ func TestRenderHostileInput(t *testing.T) {
 			"k8s/kustomization.yaml": {Data: []byte("resources: [../base]\n")}, "base/kustomization.yaml": {Data: []byte("resources: [cm.yaml]\n")}, "base/cm.yaml": {Data: []byte(billionLaughs)},
 		}, []string{"base/cm.yaml", "excessive aliasing"}, true},
 		{"legitimate anchors, kustomize", kust("cm.yaml", anchors), nil, false},
+		{"an alias bomb kustomize does not read", fstest.MapFS{"k8s/kustomization.yaml": {Data: []byte("resources: [cm.yaml]\n")}, "k8s/cm.yaml": {Data: []byte(anchors)}, "other/bomb.yaml": {Data: []byte(billionLaughs)}}, nil, false},
 		{"legitimate anchors, plain", plain("cm.yaml", anchors), nil, false},
 		{"very deep YAML, plain", plain("deep.yaml", deepYAML), []string{"k8s/deep.yaml", "exceeded max depth"}, true},
 		{"very deep JSON, plain", plain("deep.json", deepJSON), []string{"k8s/deep.json", "exceeded max depth"}, true},

@@ -23,7 +23,11 @@ func renderKustomize(fsys fs.FS, dir, kfile string) ([]Object, error) {
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	k := krusty.MakeKustomizer(krusty.MakeDefaultOptions())
-	rm, err := k.Run(mem, "/"+dir)
+	guarded := &guardedFS{FileSystem: mem}
+	rm, err := k.Run(guarded, "/"+dir)
+	if err != nil && guarded.bomb != nil {
+		return nil, fmt.Errorf("failed to render %s: %w", dir, guarded.bomb)
+	}
 	if err != nil {
 		if len(skipped) > 0 {
 			return nil, fmt.Errorf("failed to build %s with kustomize (symlinks are not followed and were left out: %s): %w",
@@ -98,9 +102,6 @@ func copyRepo(fsys fs.FS, dir string) (filesys.FileSystem, []string, error) {
 			return fmt.Errorf("the repository is larger than %d MiB, the limit for a kustomize build (at %s): %w", MaxKustomizeBytes>>20, p, err)
 		}
 		total += int64(len(data))
-		if err := checkAliasBomb(p, data); err != nil {
-			return err
-		}
 		if err := mem.WriteFile("/"+p, data); err != nil {
 			return fmt.Errorf("failed to copy %s: %w", p, err)
 		}
