@@ -76,17 +76,9 @@ func (s *server) proposeFix(c echo.Context) error {
 		return fail(http.StatusBadRequest, "%s %q in namespace %q is not linked to a registered deployment (its %s annotation is %q), so Rigel does not know which folder holds its manifest. Nothing was changed. Link it in a conversation of the deployment's repo: `/rigel link %s/%s -n %s DEPLOYMENT`.",
 			ref.Kind, ref.Name, ref.Namespace, sync.AnnotationSourceRepo, name, strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
 	}
-	entry, err := s.repo(ctx, owner.Repo)
+	entry, o, gh, err := s.reach(ctx, owner.Repo)
 	if err != nil {
 		return err
-	}
-	o, err := s.origin(entry)
-	if err != nil {
-		return err
-	}
-	gh, err := s.GitHub.ForInstallation(entry.InstallationID)
-	if err != nil {
-		return fmt.Errorf("failed to reach %s on GitHub: %w", entry.Repo, err)
 	}
 	ghOwner, ghName, _ := strings.Cut(entry.Repo, "/")
 	ghRepo := commands.Repo{Owner: ghOwner, Name: ghName, DefaultBranch: entry.Branch, CloneURL: entry.CloneURL, Installation: entry.InstallationID}

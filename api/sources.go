@@ -123,11 +123,7 @@ func (s *server) addDeployment(c echo.Context) error {
 	if err := required("path", req.Path, exampleDeployment); err != nil {
 		return err
 	}
-	entry, err := s.repo(ctx, req.Repo)
-	if err != nil {
-		return err
-	}
-	o, err := s.origin(entry)
+	entry, o, _, err := s.reach(ctx, req.Repo)
 	if err != nil {
 		return err
 	}
@@ -180,7 +176,7 @@ func (s *server) repoTree(c echo.Context) error {
 	if name == "" {
 		return fail(http.StatusBadRequest, "the query parameter repo is missing: `/api/git/repo-tree?repo=acme/shop` (and optionally `&ref=main`).")
 	}
-	entry, err := s.repo(ctx, name)
+	entry, o, _, err := s.reach(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -193,10 +189,6 @@ func (s *server) repoTree(c echo.Context) error {
 	}
 	if plumbing.ReferenceName(full).Validate() != nil {
 		return fail(http.StatusBadRequest, "%q is not a git ref: give a branch (`main`) or a full ref (`refs/tags/v1.2.0`).", ref)
-	}
-	o, err := s.origin(entry)
-	if err != nil {
-		return err
 	}
 	f, err := s.Runner.ManifestFolders(ctx, o, full)
 	if errors.Is(err, git.NoMatchingRefSpecError{}) {
@@ -278,11 +270,16 @@ func fill(entry *config.Repo, gh config.Repo) {
 	}
 }
 
-// origin is how to clone a registered repo: with its installation's token (or Rigel's token).
-func (s *server) origin(entry config.Repo) (commands.Origin, error) {
+// reach is what Rigel needs to work on a repository: its entry (see repo), how to clone it
+// (with its installation's token, or Rigel's token) and its GitHub.
+func (s *server) reach(ctx context.Context, name string) (config.Repo, commands.Origin, commands.GitHub, error) {
+	entry, err := s.repo(ctx, name)
+	if err != nil {
+		return config.Repo{}, commands.Origin{}, nil, err
+	}
 	gh, err := s.GitHub.ForInstallation(entry.InstallationID)
 	if err != nil {
-		return commands.Origin{}, fmt.Errorf("failed to reach %s on GitHub: %w", entry.Repo, err)
+		return config.Repo{}, commands.Origin{}, nil, fmt.Errorf("failed to reach %s on GitHub: %w", entry.Repo, err)
 	}
-	return commands.Origin{Repo: entry.Repo, CloneURL: entry.CloneURL, Creds: gh.GitCredentials}, nil
+	return entry, commands.Origin{Repo: entry.Repo, CloneURL: entry.CloneURL, Creds: gh.GitCredentials}, gh, nil
 }

@@ -63,11 +63,7 @@ func (s *server) sync(c echo.Context) error {
 	case req.Repo != "" && !strings.EqualFold(owner.Repo, req.Repo):
 		return fail(http.StatusBadRequest, "the deployment %q belongs to %s, not %s. Leave repo out, or give %s.", req.Deployment, owner.Repo, req.Repo, owner.Repo)
 	}
-	entry, err := s.repo(ctx, owner.Repo)
-	if err != nil {
-		return err
-	}
-	o, err := s.origin(entry)
+	entry, o, _, err := s.reach(ctx, owner.Repo)
 	if err != nil {
 		return err
 	}
