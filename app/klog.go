@@ -8,10 +8,11 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// routeKlog sends what client-go logs through klog (leader election above all) to Rigel's
+// RouteKlog sends what client-go logs through klog (leader election above all) to Rigel's
 // JSON log instead of plain lines on stderr: klog's V(0) as info, its errors as warnings
-// (client-go retries them), more verbose levels as debug. klog is global: the last App wins.
-func routeKlog(log zerolog.Logger) {
+// (client-go retries them), more verbose levels as debug. klog is global and not safe to
+// change while clients run: call it once at start, before New.
+func RouteKlog(log zerolog.Logger) {
 	klog.SetLogger(logr.New(&klogSink{log: log.With().Str("source", "client-go").Logger()}))
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestRouteKlog(t *testing.T) {
 	var buf bytes.Buffer
-	routeKlog(zerolog.New(&buf).Level(zerolog.InfoLevel))
+	RouteKlog(zerolog.New(&buf).Level(zerolog.InfoLevel))
 	defer klog.ClearLogger()
 	klog.Infof("attempting to acquire leader lease %s", "rigel/rigel-leader")
 	klog.V(4).Info("chatty detail")

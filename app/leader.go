@@ -35,7 +35,6 @@ type replica struct {
 
 // newReplica sets up this replica and gives the runner its Leases.
 func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, clients *githubclient.Clients, reg prometheus.Registerer, log zerolog.Logger) *replica {
-	routeKlog(log)
 	leases := &kube.Leases{Client: kc.Typed, Namespace: s.Namespace, Identity: s.ReplicaIdentity(), Duration: s.ReplicaLeaseDuration()}
 	runner.Leases = leases
 	return &replica{

@@ -66,6 +66,7 @@ func serve(ctx context.Context) error {
 	if lvl, err := zerolog.ParseLevel(s.LogLevel); err == nil && s.LogLevel != "" {
 		log = log.Level(lvl)
 	}
+	app.RouteKlog(log) // client-go's own log lines (leader election) as JSON too
 	a, err := app.New(ctx, s, kc, log)
 	if err != nil {
 		return err
