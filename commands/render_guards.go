@@ -69,7 +69,7 @@ func guardNotes(ch sync.Change) string {
 		fmt.Fprintf(&b, "> 🚫 **Against the deployment's policy** (`%s`): %s.\n\n", v.Rule, mdText(v.Msg))
 	}
 	if r := ch.ManagedBy; r != nil {
-		fmt.Fprintf(&b, "> ⚠️ **Managed by %s** (%s): applying it from Rigel too would make the two fight over it. `/rigel apply` leaves it alone unless given `--force`.\n\n", reconcilerName(r), code(r.Evidence))
+		fmt.Fprintf(&b, "> ⚠️ **Managed by %s** (%s): applying it from Rigel too would make the two fight over it, so `/rigel apply` refuses this plan unless given `--force`.\n\n", reconcilerName(r), code(r.Evidence))
 	}
 	return b.String()
 }
