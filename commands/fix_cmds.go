@@ -84,7 +84,7 @@ func (c *call) fixEdits() (edits []fix.Edit, explicit bool, err error) {
 	container, hasContainer := c.cmd.Flag("container")
 	if len(rest) == 0 {
 		if hasContainer {
-			return nil, false, userErrorf("`--container` goes with `set`, e.g. `/rigel fix %s set memory=512Mi --container %s`.", short(c.cmd.Args[0]), short(container))
+			return nil, false, userErrorf("`--container` goes with `set`, e.g. %s.", code("/rigel fix "+short(c.cmd.Args[0])+" set memory=512Mi --container "+short(container)))
 		}
 		return nil, false, nil
 	}
