@@ -67,7 +67,7 @@ func (s *server) sync(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx = zerolog.Ctx(ctx).With().Str("deployment", dep.Name).Logger().WithContext(ctx)
+	ctx = zerolog.Ctx(ctx).With().Str("repo", entry.Repo).Str("deployment", dep.Name).Logger().WithContext(ctx)
 	if !req.Apply {
 		plan, err := s.Runner.Preview(ctx, o, *dep, entry.Branch, hints)
 		if err != nil {

@@ -97,7 +97,22 @@ func changeSummary(p *fixProposal) string {
 func changeDetails(p *fixProposal) string {
 	diff := fix.UnifiedDiff(p.Changes)
 	f := fence(diff)
-	return fmt.Sprintf("<details><summary>The change: %s</summary>\n\n%sdiff\n%s%s\n</details>", changeSummary(p), f, ensureNewline(diff), f)
+	return changeNotes(p) + fmt.Sprintf("<details><summary>The change: %s</summary>\n\n%sdiff\n%s%s\n</details>", changeSummary(p), f, ensureNewline(diff), f)
+}
+
+// changeNotes lists what people should know beyond the diff (a request lowered to the new
+// limit, …), one bullet each and a blank line after; "" when there is nothing to say.
+func changeNotes(p *fixProposal) string {
+	var b strings.Builder
+	for _, c := range p.Changes {
+		for _, n := range c.Notes {
+			b.WriteString("- " + n + "\n")
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return b.String() + "\n"
 }
 
 func ensureNewline(s string) string {
@@ -131,7 +146,7 @@ func renderFixPull(p *fixProposal) string {
 		diff = diff[:strings.LastIndex(diff, "\n")+1] + "… (cut: the Files changed tab has all of it)\n"
 	}
 	f := fence(diff)
-	fmt.Fprintf(&b, "## Change\n\n%s.\n\n%sdiff\n%s%s\n\n", changeSummary(p), f, ensureNewline(diff), f)
+	fmt.Fprintf(&b, "## Change\n\n%s.\n\n%s%sdiff\n%s%s\n\n", changeSummary(p), changeNotes(p), f, ensureNewline(diff), f)
 	b.WriteString("## Next\n\nNothing was applied to the cluster. Review and merge this pull request, then ")
 	fmt.Fprintf(&b, "`/rigel sync %s` previews the change and `/rigel apply %s` applies it.\n\n", p.Deployment.Name, p.Deployment.Name)
 	switch {

@@ -27,6 +27,7 @@ func sampleFix(diagnosed bool) *fixProposal {
 			Edits:    p.Edits,
 			Rule:     "OOMKilled with a memory limit: double the limit (128Mi → 256Mi).",
 		}
+		p.Changes[0].Notes = []string{"The memory request of container `app` was 200Mi, under the new limit, so it is kept."}
 	}
 	return p
 }
@@ -60,7 +61,7 @@ func TestFixRenderGolden(t *testing.T) {
 
 func TestFixPullBody(t *testing.T) {
 	body := renderFixPull(sampleFix(true))
-	for _, want := range []string{"## Diagnosis", "OOMKilled in 2 of 2 pods", "**Rule:** OOMKilled", "```diff\n--- a/apps/web/k8s/deploy.yaml\n+++ b/apps/web/k8s/deploy.yaml\n", "-              memory: 128Mi # keep small\n+              memory: 256Mi # keep small\n", "Closes #12"} {
+	for _, want := range []string{"## Diagnosis", "OOMKilled in 2 of 2 pods", "**Rule:** OOMKilled", "```diff\n--- a/apps/web/k8s/deploy.yaml\n+++ b/apps/web/k8s/deploy.yaml\n", "-              memory: 128Mi # keep small\n+              memory: 256Mi # keep small\n", "Closes #12", "- The memory request of container `app` was 200Mi"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}

@@ -303,7 +303,7 @@ func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) 
 	case "Succeeded":
 		tail.WriteString("**Next:** `/rigel list` shows the last sync of each deployment.")
 	default:
-		fmt.Fprintf(&tail, "**Next:** fix what failed, push, and run `/rigel sync %s` to preview again.", p.Deployment)
+		fmt.Fprintf(&tail, "**Next:** `/rigel sync %s` previews again — after fixing and pushing the manifests of objects the cluster refused; as it is, if the cluster could not be reached or an object was not healthy in time.", p.Deployment)
 	}
 	tail.WriteString("\n" + appliedMarkerFor(p))
 	blocks = append(blocks, tail.String())
