@@ -76,7 +76,9 @@ func run() error {
 		return err
 	}
 	defer logFile.Close()
-	a, err := app.New(ctx, s, kc, zerolog.New(logFile).With().Timestamp().Logger())
+	log := zerolog.New(logFile).With().Timestamp().Logger()
+	app.RouteKlog(log) // client-go's lines (leader election) go to the bot's log, not between the comments
+	a, err := app.New(ctx, s, kc, log)
 	if err != nil {
 		return err
 	}
