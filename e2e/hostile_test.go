@@ -289,9 +289,9 @@ func TestHostileCommands(t *testing.T) {
 // hostileRepoFiles is a repository whose folders each hold one kind of hostile input.
 func hostileRepoFiles(ns string) map[string]string {
 	files := webFiles(ns, 1, hostileSecret)
-	files["apps/bomb/k8s/bomb.yaml"] = billionLaughsYAML
+	files["apps/bomb/k8s/bomb.yaml"] = testenv.BillionLaughsYAML
 	files["apps/kbomb/k8s/kustomization.yaml"] = "resources: [cm.yaml]\n"
-	files["apps/kbomb/k8s/cm.yaml"] = billionLaughsYAML
+	files["apps/kbomb/k8s/cm.yaml"] = testenv.BillionLaughsYAML
 	files["apps/deep/k8s/deep.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n  x: " + strings.Repeat("[", 50000) + strings.Repeat("]", 50000) + "\n"
 	var many strings.Builder
 	for i := 0; i < 50000; i++ {
@@ -304,23 +304,6 @@ func hostileRepoFiles(ns string) map[string]string {
 	files["apps/up/k8s/kustomization.yaml"] = "resources: [../../../../outside]\n"
 	return files
 }
-
-// billionLaughsYAML expands to 9^9 strings.
-const billionLaughsYAML = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: lol
-data:
-  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`
 
 func TestHostileRepositories(t *testing.T) {
 	hb := startHostileBot(t)

@@ -7,24 +7,9 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
-)
 
-// billionLaughs is the YAML alias bomb: nine levels of nine aliases, 9^9 strings once expanded.
-const billionLaughs = `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: lol
-data:
-  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-  b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-  c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-  d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-  e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-  f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-  g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-  h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-  i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-`
+	"github.com/rigel-gitops/rigel/internal/testenv"
+)
 
 func manyDocs(n int) string {
 	var b strings.Builder
@@ -51,13 +36,13 @@ func TestRenderHostileInput(t *testing.T) {
 		want  []string // in the error; none: renders
 		parse bool     // a *ParseError
 	}{
-		{"alias bomb, plain", plain("bomb.yaml", billionLaughs), []string{"k8s/bomb.yaml", "excessive aliasing"}, true},
-		{"alias bomb, kustomize", kust("bomb.yaml", billionLaughs), []string{"k8s/bomb.yaml", "excessive aliasing"}, true},
+		{"alias bomb, plain", plain("bomb.yaml", testenv.BillionLaughsYAML), []string{"k8s/bomb.yaml", "excessive aliasing"}, true},
+		{"alias bomb, kustomize", kust("bomb.yaml", testenv.BillionLaughsYAML), []string{"k8s/bomb.yaml", "excessive aliasing"}, true},
 		{"alias bomb elsewhere in the repo, kustomize", fstest.MapFS{
-			"k8s/kustomization.yaml": {Data: []byte("resources: [../base]\n")}, "base/kustomization.yaml": {Data: []byte("resources: [cm.yaml]\n")}, "base/cm.yaml": {Data: []byte(billionLaughs)},
+			"k8s/kustomization.yaml": {Data: []byte("resources: [../base]\n")}, "base/kustomization.yaml": {Data: []byte("resources: [cm.yaml]\n")}, "base/cm.yaml": {Data: []byte(testenv.BillionLaughsYAML)},
 		}, []string{"base/cm.yaml", "excessive aliasing"}, true},
 		{"legitimate anchors, kustomize", kust("cm.yaml", anchors), nil, false},
-		{"an alias bomb kustomize does not read", fstest.MapFS{"k8s/kustomization.yaml": {Data: []byte("resources: [cm.yaml]\n")}, "k8s/cm.yaml": {Data: []byte(anchors)}, "other/bomb.yaml": {Data: []byte(billionLaughs)}}, nil, false},
+		{"an alias bomb kustomize does not read", fstest.MapFS{"k8s/kustomization.yaml": {Data: []byte("resources: [cm.yaml]\n")}, "k8s/cm.yaml": {Data: []byte(anchors)}, "other/bomb.yaml": {Data: []byte(testenv.BillionLaughsYAML)}}, nil, false},
 		{"legitimate anchors, plain", plain("cm.yaml", anchors), nil, false},
 		{"very deep YAML, plain", plain("deep.yaml", deepYAML), []string{"k8s/deep.yaml", "exceeded max depth"}, true},
 		{"very deep JSON, plain", plain("deep.json", deepJSON), []string{"k8s/deep.json", "exceeded max depth"}, true},
