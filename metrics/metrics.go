@@ -52,7 +52,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "rigel_deployment_last_sync_timestamp_seconds", Help: "Unix time the deployment's last sync finished.",
 		}, []string{"deployment"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "rigel_webhook_rejected_total", Help: "Webhook deliveries not accepted, by reason: queue_full (answered 503, GitHub redelivers), invalid (400: bad signature or headers), error (500).",
+			Name: "rigel_webhook_rejected_total", Help: "Webhook deliveries not accepted, by reason: queue_full (answered 503 with Retry-After; redeliver it from the app's Advanced settings or the deliveries API), invalid (400: bad signature or headers), error (500).",
 		}, []string{"reason"}),
 		ghRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rigel_github_requests_total", Help: "Requests to the GitHub API, by HTTP status code (\"error\" when no answer came).",
