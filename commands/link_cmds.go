@@ -12,6 +12,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/policy"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -81,6 +82,10 @@ func runLink(ctx context.Context, c *call) (string, error) {
 		return "", userErrorf("the deployment `%s` belongs to %s: link workloads to it from a conversation of that repo.", name, owner.Repo)
 	}
 	dep := *found
+	if v := policy.Violations(c.r.policyOf(dep), sync.Change{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name}}); len(v) > 0 {
+		return "", userErrorf("the policy of the deployment `%s` does not allow %s `%s` in namespace `%s`: %s. Nothing was changed. `/rigel policy %s` shows the policy and how cluster admins change it.",
+			dep.Name, ref.Kind, ref.Name, ref.Namespace, v[0].Msg, dep.Name)
+	}
 	_, force := c.cmd.Flag("force")
 	var before string // the deployment it was linked to, when relinked
 	unchanged := false

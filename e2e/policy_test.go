@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -118,6 +119,16 @@ func TestPolicy(t *testing.T) {
 		got := c.reply("/rigel policy " + name)
 		mustContain(t, got, "**Policy of `"+name+"`**", "| `namespaces` | `"+ns+"` | the deployment |", "| `clusterScoped` | not allowed |",
 			"`ClusterRoleBinding`", "No command changes a policy", "kubectl -n "+b.namespace+" edit configmap helmsman-git-sources")
+	})
+	t.Run("link keeps to the policy's namespaces", func(t *testing.T) {
+		createWorkload(t, "Deployment", other, "outside")
+		before := getWorkload(t, "Deployment", other, "outside")
+		got := c.reply(fmt.Sprintf("/rigel link deploy/outside -n %s %s", other, name))
+		mustContain(t, got, "❌", "the policy of the deployment `"+name+"` does not allow Deployment `outside` in namespace `"+other+"`",
+			"namespace "+other+" is not allowed", "Nothing was changed", "/rigel policy "+name)
+		if after := getWorkload(t, "Deployment", other, "outside"); !reflect.DeepEqual(after, before) {
+			t.Errorf("a refused link changed the workload: %+v → %+v", before, after)
+		}
 	})
 	t.Run("a writer cannot remove a deployment that has a policy", func(t *testing.T) {
 		got := c.reply("/rigel remove-deployment " + name)
