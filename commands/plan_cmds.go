@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -99,15 +100,48 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	if err := c.checkPullGates(ctx); err != nil {
 		return "", err
 	}
+	// Each deployment is applied on its own: one that is refused or fails does not hide what was
+	// applied before it, nor stop the ones after it.
 	var parts []string
+	var errs []error
 	for _, dep := range deps {
 		part, err := c.applyOne(withDeployment(ctx, dep.Name), repo, dep)
 		if err != nil {
-			return "", err
+			errs = append(errs, err)
+			part = partReply("/rigel apply "+dep.Name, err)
 		}
 		parts = append(parts, part)
 	}
+	if len(errs) == len(deps) { // nothing applied: one refusal (or failure) that names each
+		return "", joinRefusals(deps, errs)
+	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
+}
+
+// joinRefusals is one error for a command refused for every deployment it named: a refusal
+// that lists each one when all are refusals, else the first failure.
+func joinRefusals(deps []config.Deployment, errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		var ue *UserError
+		if !errors.As(err, &ue) {
+			return err
+		}
+		msgs[i] = fmt.Sprintf("- %s: %s", code(deps[i].Name), ue.Msg)
+	}
+	return &UserError{Msg: "nothing was applied:\n\n" + strings.Join(msgs, "\n")}
+}
+
+// partReply is the reply of one deployment's part of a command that failed or was refused.
+func partReply(line string, err error) string {
+	var ue *UserError
+	if errors.As(err, &ue) {
+		return errorReply(line, ue.Msg, "")
+	}
+	return failureReply(line, err)
 }
 
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment) (string, error) {

@@ -92,3 +92,28 @@ func TestIssueOpenedWithACommand(t *testing.T) {
 		mustContain(t, got[0].Body, "Registered deployment")
 	}
 }
+
+// TestApplyAllTellsEachDeployment: one deployment of `apply --all` that is refused neither hides
+// nor stops the others.
+func TestApplyAllTellsEachDeployment(t *testing.T) {
+	b := startBot(t)
+	ns := unique("applyall")
+	files := webFiles(ns, 1, "pw")
+	files["apps/api/k8s/config.yaml"] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n  namespace: %s\n", ns)
+	r := newRepo(t, files)
+	web, api := unique("allweb"), unique("allapi")
+	c := b.issue(r)
+	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+web), "Registered deployment")
+	mustContain(t, c.reply("/rigel add-deployment apps/api/k8s --name "+api), "Registered deployment")
+	mustContain(t, c.reply("/rigel sync "+web), "/rigel apply "+web)
+
+	got := c.reply("/rigel apply --all")
+	mustContain(t, got, "Rigel applied `"+web+"`", "Succeeded", "`/rigel apply "+api+"` — nothing was previewed for `"+api+"`")
+	if _, d := b.registry().FindDeployment(web); d == nil || d.LastSync == nil || d.LastSync.Status != "Succeeded" {
+		t.Errorf("the applied deployment's last sync = %+v", d)
+	}
+	if _, d := b.registry().FindDeployment(api); d == nil || d.LastSync != nil {
+		t.Errorf("the refused deployment has a last sync: %+v", d)
+	}
+	mustContain(t, c.reply("/rigel apply --all"), "❌", "nothing was applied:", "- `"+api+"`: nothing was previewed", "- `"+web+"`: the last preview of `"+web+"`", "was already applied")
+}
