@@ -35,12 +35,19 @@ metadata:
 stringData:
   password: %s
 `, ns, ns, password),
-		"apps/web/k8s/deploy/deployment.yaml": fmt.Sprintf(`apiVersion: apps/v1
+		"apps/web/k8s/deploy/deployment.yaml": webDeployment(ns, replicas, ""),
+	}
+}
+
+// webDeployment is the nginx Deployment `web` of the test folders; meta is YAML added to its
+// metadata (e.g. "  annotations:\n    key: value\n").
+func webDeployment(ns string, replicas int, meta string) string {
+	return fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
   namespace: %s
-spec:
+%sspec:
   replicas: %d
   selector:
     matchLabels: {app: web}
@@ -51,8 +58,7 @@ spec:
       containers:
       - name: web
         image: nginx:1.27
-`, ns, replicas),
-	}
+`, ns, meta, replicas)
 }
 
 func TestCoreLoop(t *testing.T) {

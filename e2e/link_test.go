@@ -115,9 +115,7 @@ func sameWorkload(t *testing.T, kind string, before, after workload, changes int
 func TestLink(t *testing.T) {
 	b := startBot(t)
 	ns := unique("link")
-	files := webFiles(ns, 1, "pw")
-	files["apps/api/k8s/config.yaml"] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n  namespace: %s\n", ns)
-	r := newRepo(t, files)
+	r := newRepo(t, webAndAPIFiles(ns))
 	web, api := unique("lweb"), unique("lapi")
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+web), "Registered deployment")

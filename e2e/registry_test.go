@@ -98,9 +98,7 @@ func TestIssueOpenedWithACommand(t *testing.T) {
 func TestApplyAllTellsEachDeployment(t *testing.T) {
 	b := startBot(t)
 	ns := unique("applyall")
-	files := webFiles(ns, 1, "pw")
-	files["apps/api/k8s/config.yaml"] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n  namespace: %s\n", ns)
-	r := newRepo(t, files)
+	r := newRepo(t, webAndAPIFiles(ns))
 	web, api := unique("allweb"), unique("allapi")
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+web), "Registered deployment")
@@ -116,4 +114,11 @@ func TestApplyAllTellsEachDeployment(t *testing.T) {
 		t.Errorf("the refused deployment has a last sync: %+v", d)
 	}
 	mustContain(t, c.reply("/rigel apply --all"), "❌", "nothing was applied:", "- `"+api+"`: nothing was previewed", "- `"+web+"`: the last preview of `"+web+"`", "was already applied")
+}
+
+// webAndAPIFiles is webFiles plus a second folder, apps/api/k8s, holding one ConfigMap.
+func webAndAPIFiles(ns string) map[string]string {
+	files := webFiles(ns, 1, "pw")
+	files["apps/api/k8s/config.yaml"] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n  namespace: %s\n", ns)
+	return files
 }

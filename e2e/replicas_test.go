@@ -100,26 +100,8 @@ func (c *conversation) on(r *replica) *conversation {
 // test unsticks it, so that an apply waits for health as long as the test wants.
 func stuckWebFiles(ns string) map[string]string {
 	return map[string]string{
-		"apps/web/k8s/namespace.yaml": fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", ns),
-		"apps/web/k8s/deployment.yaml": fmt.Sprintf(`apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: %s
-  annotations:
-    %s: "true"
-spec:
-  replicas: 1
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-`, ns, testenv.StuckAnnotation),
+		"apps/web/k8s/namespace.yaml":  fmt.Sprintf("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n", ns),
+		"apps/web/k8s/deployment.yaml": webDeployment(ns, 1, fmt.Sprintf("  annotations:\n    %s: \"true\"\n", testenv.StuckAnnotation)),
 	}
 }
 

@@ -378,15 +378,25 @@ func (gh *GitHub) getIssue(c *call) {
 	gh.respond(c, http.StatusOK, o)
 }
 
-func (gh *GitHub) getPull(c *call) {
+// lookupPull finds the path's repo and pull request and returns them with gh.mu held, or
+// answers 404 and returns nil.
+func (gh *GitHub) lookupPull(c *call) (*ghRepo, *ghIssue) {
 	r := gh.lookupRepo(c)
 	if r == nil {
-		return
+		return nil, nil
 	}
 	is := r.issues[int(c.intParam("pull_number"))]
 	if is == nil || is.Pull == nil {
 		gh.mu.Unlock()
 		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
+		return nil, nil
+	}
+	return r, is
+}
+
+func (gh *GitHub) getPull(c *call) {
+	r, is := gh.lookupPull(c)
+	if r == nil {
 		return
 	}
 	o := gh.pullObj(r, is)

@@ -44,14 +44,8 @@ func (gh *GitHub) pull(repo string, number int) *ghPull {
 }
 
 func (gh *GitHub) listReviews(c *call) {
-	r := gh.lookupRepo(c)
+	r, is := gh.lookupPull(c)
 	if r == nil {
-		return
-	}
-	is := r.issues[int(c.intParam("pull_number"))]
-	if is == nil || is.Pull == nil {
-		gh.mu.Unlock()
-		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
 	api := fmt.Sprintf("%srepos/%s/pulls/%d", gh.URL(), r.fullName(), is.Number)
