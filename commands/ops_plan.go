@@ -26,7 +26,7 @@ func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t ta
 	if err != nil {
 		return nil, err
 	}
-	objs, err := sync.Render(snap, dep.Path)
+	objs, err := sync.Render(ctx, snap, dep.Path)
 	if err != nil {
 		return nil, renderError(dep.Path, t, snap.Commit, err, h)
 	}

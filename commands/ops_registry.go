@@ -47,7 +47,7 @@ func (r *Runner) AddDeployment(ctx context.Context, o Origin, entry config.Repo,
 	if err != nil {
 		return nil, err
 	}
-	objs, err := sync.Render(snap, folder)
+	objs, err := sync.Render(ctx, snap, folder)
 	if err != nil {
 		return nil, renderError(folder, t, snap.Commit, err, h)
 	}

@@ -2,6 +2,7 @@ package fix
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io/fs"
 	"path"
@@ -29,7 +30,7 @@ import (
 // into other folders of the repository). Plan builds the folder before and after the edit and
 // refuses (a *PlaceError) when the build does not change exactly as the edits say.
 func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change, error) {
-	before, err := rsync.Render(fsys, folder)
+	before, err := rsync.Render(context.Background(), fsys, folder)
 	if err != nil {
 		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %v", folder, workloadTitle(w), err), Err: err}
 	}

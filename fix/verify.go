@@ -2,6 +2,7 @@ package fix
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -19,7 +20,7 @@ import (
 // verify builds the folder with the edited files and checks that the build changes exactly as
 // the ops say: the workload becomes want, every other object stays as it was.
 func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef, want *typed, ops []op, edited map[string][]byte) error {
-	after, err := rsync.Render(overlay{FS: fsys, files: edited}, folder)
+	after, err := rsync.Render(context.Background(), overlay{FS: fsys, files: edited}, folder)
 	if err != nil {
 		return &PlaceError{Msg: fmt.Sprintf("after the edit, folder `%s` no longer builds, so Rigel leaves it alone: %v", folder, err), Err: err}
 	}

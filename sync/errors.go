@@ -27,3 +27,30 @@ func (e *ParseError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
+
+// HermeticError reports a kustomization that names something Rigel does not read or run: a
+// URL or remote git repository, a path outside the repository or an absolute one, a plugin
+// that is not one of kustomize's built-in ones, a Helm chart or a custom OpenAPI schema.
+// Nothing was fetched, read or run. File is repository-relative.
+type HermeticError struct {
+	File   string // the kustomization or plugin config file that names it
+	Via    string // for a plugin config file: what lists it, e.g. "generators[0] of apps/web/kustomization.yaml"
+	Field  string // where in File, e.g. "generators[0] (inline ConfigMapGenerator) files[0]"
+	Value  string // the value as written; empty when the field itself is refused
+	Reason string // what is wrong and what to do, e.g. "is a URL: …"
+}
+
+func (e *HermeticError) Error() string {
+	where := e.File
+	if e.Via != "" {
+		where += " (" + e.Via + ")"
+	}
+	if e.Value == "" {
+		return fmt.Sprintf("%s: %s %s", where, e.Field, e.Reason)
+	}
+	v := e.Value
+	if len(v) > 200 {
+		v = v[:200] + "…"
+	}
+	return fmt.Sprintf("%s: %s %q %s", where, e.Field, v, e.Reason)
+}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"reflect"
 	"testing"
 	"testing/fstest"
@@ -45,7 +46,7 @@ func TestManifestFolders(t *testing.T) {
 		t.Errorf("ManifestFolders(root) = %q, want %q", got, want)
 	}
 	// Plain rendering of a listed folder takes its subfolders but not a kustomized one.
-	objs, err := Render(fsys, "apps/web/k8s")
+	objs, err := Render(context.Background(), fsys, "apps/web/k8s")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,15 @@
 package sync
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -17,6 +20,13 @@ const (
 	MaxObjects        = 10000    // objects in one folder
 	MaxKustomizeBytes = 20 << 20 // repository bytes copied for a kustomize build
 	MaxKustomizeFiles = 20000    // repository files copied for a kustomize build
+	MaxRenderedBytes  = 64 << 20 // manifest bytes read (plain folder) or built (kustomize, as JSON) for one folder
+
+	// MaxRenderTime bounds one Render; a shorter deadline of its context wins.
+	MaxRenderTime = 30 * time.Second
+	// MaxConcurrentBuilds bounds the kustomize builds running at once in the process,
+	// counting builds a Render stopped waiting for that have not stopped yet.
+	MaxConcurrentBuilds = 4
 )
 
 // kustomizationNames are the file names kustomize looks for, in its order.
@@ -27,7 +37,15 @@ var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Ku
 // repository-relative. A folder holding a kustomization is built with kustomize; otherwise
 // every *.yaml, *.yml and *.json file under it (recursively, skipping hidden folders and
 // subfolders that hold their own kustomization) is read.
-func Render(fsys fs.FS, folder string) ([]Object, error) {
+//
+// Rendering is hermetic: a kustomize build never opens a network connection and never reads
+// outside the repository (hermetic.go lists what is refused, with a *HermeticError naming
+// the file and the field), and runs no plugin but kustomize's built-in ones. It runs under
+// ctx and at most MaxRenderTime, within MaxFileBytes, MaxKustomizeBytes, MaxKustomizeFiles,
+// MaxObjects and MaxRenderedBytes; a render cut short returns an error wrapping ctx.Err().
+func Render(ctx context.Context, fsys fs.FS, folder string) ([]Object, error) {
+	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
+	defer cancel()
 	dir, err := cleanFolder(fsys, folder)
 	if err != nil {
 		return nil, err
@@ -38,9 +56,9 @@ func Render(fsys fs.FS, folder string) ([]Object, error) {
 	}
 	var objs []Object
 	if k := kustomizationIn(entries); k != "" {
-		objs, err = renderKustomize(fsys, dir, path.Join(dir, k))
+		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k))
 	} else {
-		objs, err = renderPlain(fsys, dir)
+		objs, err = renderPlain(ctx, fsys, dir)
 	}
 	if err != nil {
 		return nil, err
@@ -52,6 +70,16 @@ func Render(fsys fs.FS, folder string) ([]Object, error) {
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	return objs, nil
+}
+
+// stoppedError is the error of a render cut short by ctx (its deadline, MaxRenderTime or the
+// caller's, or a cancellation).
+func stoppedError(ctx context.Context, dir string) error {
+	err := ctx.Err()
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("failed to render %s: the build did not finish in time and was stopped (one render may take at most %v): simplify the kustomization or split the folder into several deployments: %w", dir, MaxRenderTime, err)
+	}
+	return fmt.Errorf("failed to render %s: stopped before it finished: %w", dir, err)
 }
 
 // cleanFolder validates a repository-relative folder and returns its clean form ("." for the
@@ -124,7 +152,7 @@ func symlinkError(p string) error {
 }
 
 // renderPlain reads every manifest file under dir.
-func renderPlain(fsys fs.FS, dir string) ([]Object, error) {
+func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) {
 	var files []string
 	var walk func(d string) error
 	walk = func(d string) error {
@@ -161,10 +189,17 @@ func renderPlain(fsys fs.FS, dir string) ([]Object, error) {
 	}
 	sort.Strings(files)
 	var objs []Object
+	var total int64
 	for _, f := range files {
+		if ctx.Err() != nil {
+			return nil, stoppedError(ctx, dir)
+		}
 		data, err := readBounded(fsys, f, MaxFileBytes)
 		if err != nil {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+		}
+		if total += int64(len(data)); total > MaxRenderedBytes {
+			return nil, fmt.Errorf("failed to render %s: its manifests are more than %d MiB, the limit for one deployment: split the folder into several deployments", dir, MaxRenderedBytes>>20)
 		}
 		if err := checkDocCount(f, data, MaxObjects-len(objs)); err != nil {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, err)

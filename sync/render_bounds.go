@@ -2,7 +2,10 @@ package sync
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/filesys"
@@ -43,13 +46,30 @@ func isYAMLName(name string) bool {
 
 // guardedFS is the file system kustomize builds from: every file kustomize reads is checked
 // for alias bombs first (checkAliasBomb), and the first one found is kept for the reply.
+// Once ctx is done every call fails, so that a build Render stopped waiting for stops at its
+// next file access; and it is read-only (a build that would write, as a git clone or a helm
+// run does, fails).
 type guardedFS struct {
 	filesys.FileSystem
+	ctx  context.Context
 	bomb error
+}
+
+// errReadOnly refuses a write to the repository copy.
+var errReadOnly = errors.New("the repository copy a kustomize build reads is read-only")
+
+func (g *guardedFS) stopped() error {
+	if g.ctx == nil {
+		return nil
+	}
+	return g.ctx.Err()
 }
 
 // ReadFile reads a file, refusing an alias bomb.
 func (g *guardedFS) ReadFile(p string) ([]byte, error) {
+	if err := g.stopped(); err != nil {
+		return nil, err
+	}
 	data, err := g.FileSystem.ReadFile(p)
 	if err != nil {
 		return nil, err
@@ -62,6 +82,51 @@ func (g *guardedFS) ReadFile(p string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+func (g *guardedFS) Open(p string) (filesys.File, error) {
+	if err := g.stopped(); err != nil {
+		return nil, err
+	}
+	return g.FileSystem.Open(p)
+}
+
+func (g *guardedFS) IsDir(p string) bool { return g.stopped() == nil && g.FileSystem.IsDir(p) }
+
+func (g *guardedFS) Exists(p string) bool { return g.stopped() == nil && g.FileSystem.Exists(p) }
+
+func (g *guardedFS) ReadDir(p string) ([]string, error) {
+	if err := g.stopped(); err != nil {
+		return nil, err
+	}
+	return g.FileSystem.ReadDir(p)
+}
+
+func (g *guardedFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
+	if err := g.stopped(); err != nil {
+		return "", "", err
+	}
+	return g.FileSystem.CleanedAbs(p)
+}
+
+func (g *guardedFS) Glob(pattern string) ([]string, error) {
+	if err := g.stopped(); err != nil {
+		return nil, err
+	}
+	return g.FileSystem.Glob(pattern)
+}
+
+func (g *guardedFS) Walk(p string, fn filepath.WalkFunc) error {
+	if err := g.stopped(); err != nil {
+		return err
+	}
+	return g.FileSystem.Walk(p, fn)
+}
+
+func (g *guardedFS) Create(string) (filesys.File, error) { return nil, errReadOnly }
+func (g *guardedFS) Mkdir(string) error                  { return errReadOnly }
+func (g *guardedFS) MkdirAll(string) error               { return errReadOnly }
+func (g *guardedFS) RemoveAll(string) error              { return errReadOnly }
+func (g *guardedFS) WriteFile(string, []byte) error      { return errReadOnly }
 
 // checkAliasBomb refuses YAML whose aliases expand beyond what a manifest needs ("billion
 // laughs"). kustomize expands every alias of what it reads without a bound, so what it reads

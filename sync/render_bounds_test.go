@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,7 +55,7 @@ func TestRenderHostileInput(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
-			objs, err := Render(tc.fs, "k8s")
+			objs, err := Render(context.Background(), tc.fs, "k8s")
 			if took := time.Since(start); took > 20*time.Second {
 				t.Errorf("took %v", took)
 			}

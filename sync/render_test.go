@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"io/fs"
@@ -150,7 +151,7 @@ func TestRender(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			objs, err := Render(tt.fsys, tt.folder)
+			objs, err := Render(context.Background(), tt.fsys, tt.folder)
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
@@ -168,7 +169,7 @@ func TestRenderKustomizePatchApplied(t *testing.T) {
 		"prod/kustomization.yaml": file("resources: [../base]\npatches:\n- patch: |\n    apiVersion: v1\n    kind: ConfigMap\n" +
 			"    metadata: {name: settings}\n    data: {k: patched, n: \"1\"}\n"),
 	}
-	objs, err := Render(fsys, "prod")
+	objs, err := Render(context.Background(), fsys, "prod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +196,7 @@ func TestRenderParseErrorGolden(t *testing.T) {
 	}
 	var out strings.Builder
 	for _, folder := range []string{"apps/web/k8s", "j", "t"} {
-		_, err := Render(fsys, folder)
+		_, err := Render(context.Background(), fsys, folder)
 		var pe *ParseError
 		if !errors.As(err, &pe) {
 			t.Fatalf("%s: want a *ParseError, got %v", folder, err)
@@ -203,7 +204,7 @@ func TestRenderParseErrorGolden(t *testing.T) {
 		out.WriteString(pe.Error() + "\n")
 	}
 	golden(t, "render/parse-errors.golden", out.String())
-	_, err := Render(fsys, "apps/web/k8s")
+	_, err := Render(context.Background(), fsys, "apps/web/k8s")
 	var pe *ParseError
 	errors.As(err, &pe)
 	if pe.File != "apps/web/k8s/deploy.yaml" || pe.Line != 15 {
@@ -277,7 +278,7 @@ func TestRenderErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Render(tt.fsys, tt.folder)
+			_, err := Render(context.Background(), tt.fsys, tt.folder)
 			if tt.contains == nil {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -313,7 +314,7 @@ func TestRenderLimits(t *testing.T) {
 			b.WriteString("}}\n")
 		}
 		fsys := fstest.MapFS{"m/l.yaml": file("apiVersion: v1\nkind: List\nitems:\n" + b.String())}
-		_, err := Render(fsys, "m")
+		_, err := Render(context.Background(), fsys, "m")
 		if err == nil || !strings.Contains(err.Error(), "more than 10000 objects") {
 			t.Fatalf("want the object limit, got %v", err)
 		}
@@ -323,7 +324,7 @@ func TestRenderLimits(t *testing.T) {
 		for i := 0; i < MaxKustomizeFiles; i++ {
 			fsys["docs/f"+itoa(i)] = file("x")
 		}
-		_, err := Render(fsys, "k")
+		_, err := Render(context.Background(), fsys, "k")
 		if err == nil || !strings.Contains(err.Error(), "more than 20000 files") {
 			t.Fatalf("want the file limit, got %v", err)
 		}
@@ -334,7 +335,7 @@ func TestRenderLimits(t *testing.T) {
 		for i := 0; i < 6; i++ {
 			fsys["blobs/b"+itoa(i)] = file(chunk)
 		}
-		_, err := Render(fsys, "k")
+		_, err := Render(context.Background(), fsys, "k")
 		if err == nil || !strings.Contains(err.Error(), "larger than 20 MiB") {
 			t.Fatalf("want the size limit, got %v", err)
 		}

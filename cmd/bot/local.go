@@ -55,7 +55,7 @@ func local(ctx context.Context, verb string, args []string, stdout, stderr io.Wr
 		fmt.Fprintln(stderr, "rigel:", err)
 		return 2
 	}
-	objs, err := sync.Render(os.DirFS(filepath.Dir(dir)), filepath.Base(dir))
+	objs, err := sync.Render(ctx, os.DirFS(filepath.Dir(dir)), filepath.Base(dir))
 	if err != nil {
 		fmt.Fprintln(stderr, "rigel:", err)
 		return 2
