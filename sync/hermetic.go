@@ -434,10 +434,10 @@ func (h *hermetic) pluginConfig(marshal func() ([]byte, error), apiVersion, kind
 func remoteForm(s string) string {
 	l := strings.ToLower(strings.TrimSpace(s))
 	switch {
-	case strings.Contains(l, "://"):
-		return "is a URL"
 	case strings.HasPrefix(l, "git::"):
 		return "is a git URL"
+	case strings.Contains(l, "://"):
+		return "is a URL"
 	case scpUser.MatchString(strings.TrimSpace(s)):
 		return "is a remote git repository (user@host)"
 	case strings.HasPrefix(l, "github.com/"), strings.HasPrefix(l, "github.com:"):
