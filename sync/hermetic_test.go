@@ -84,7 +84,9 @@ func TestHermeticControlKustomizeFetches(t *testing.T) {
 func TestRenderHermetic(t *testing.T) {
 	l := startListener(t)
 	u := l.URL + "/latest/meta-data"
-	k := func(s string) fstest.MapFS { return fstest.MapFS{"k/kustomization.yaml": file(s), "k/cm.yaml": file(cm("a"))} }
+	k := func(s string) fstest.MapFS {
+		return fstest.MapFS{"k/kustomization.yaml": file(s), "k/cm.yaml": file(cm("a"))}
+	}
 	inline := func(field, config string) fstest.MapFS {
 		return k(field + ":\n- |\n" + indent(config, 2))
 	}
