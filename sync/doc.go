@@ -3,8 +3,19 @@
 //
 // Render reads a folder of a repository tree (an fs.FS at one commit) and returns its objects:
 // plain YAML/JSON files, or a kustomize build when the folder holds a kustomization. It refuses
-// symlinks, remote kustomize resources, paths outside the repository and oversized input.
-// ManifestFolders and DeploymentName suggest deployments for a repository.
+// symlinks, paths outside the repository and oversized input. Rendering is hermetic: a
+// kustomize build runs over an in-memory, read-only copy of the repository, after every
+// kustomization it can reach and every plugin config it can run (inline in generators,
+// transformers or validators, in a file they list, or in a folder of them) has been checked
+// field by field, deny-by-default (hermetic_fields.go lists the fields): a URL or remote git
+// repository, an absolute path or one outside the repository, a plugin other than kustomize's
+// built-in ones, a Helm chart or a custom OpenAPI schema is refused with a *HermeticError
+// naming the file and the field, so a build never opens a network connection nor reads
+// outside the repository. Render runs under its context and at most MaxRenderTime (kustomize
+// takes no context: its build runs in a goroutine that Render stops waiting for, and that
+// stops at its next file access), within MaxFileBytes, MaxKustomizeBytes, MaxKustomizeFiles,
+// MaxObjects, MaxRenderedBytes and MaxConcurrentBuilds. ManifestFolders and DeploymentName
+// suggest deployments for a repository.
 //
 // Engine.Diff previews a set of objects with server-side apply in dry-run, fetching the live
 // objects alongside, and returns a Plan: one Change per object (create, update with a unified

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"path"
 	"regexp"
 	"sort"
@@ -442,6 +443,9 @@ func remoteForm(s string) string {
 		return "is a remote git repository (user@host)"
 	case strings.HasPrefix(l, "github.com/"), strings.HasPrefix(l, "github.com:"):
 		return "is a GitHub repository"
+	}
+	if u, err := url.Parse(s); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		return "is a URL" // http:host/x, which kustomize's loader would also try to fetch
 	}
 	return ""
 }

@@ -371,7 +371,7 @@ func TestRemoteForm(t *testing.T) {
 		remote bool
 	}{
 		{"https://example.com/x.yaml", true}, {"HTTP://example.com/x", true}, {"file:///etc", true},
-		{"git::github.com/org/repo", true}, {"GIT::https://x/y", true}, {"git@github.com:org/repo", true},
+		{"git::github.com/org/repo", true}, {"http:127.0.0.1/x", true}, {"HTTPS:/x", true}, {"GIT::https://x/y", true}, {"git@github.com:org/repo", true},
 		{"deploy@example.org/org/repo", true}, {"github.com/org/repo//x?ref=v1", true}, {"GitHub.com:org/repo", true},
 		{"../base", false}, {"cm.yaml", false}, {"x=conf/app.properties", false}, {"gitops/base", false},
 	} {
