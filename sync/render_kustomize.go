@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -23,8 +24,12 @@ func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string) ([]Obje
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	if err := checkHermetic(ctx, mem, dir); err != nil {
-		if ctx.Err() != nil {
+		var he *HermeticError
+		switch {
+		case ctx.Err() != nil:
 			return nil, stoppedError(ctx, dir)
+		case errors.As(err, &he):
+			return nil, he // it names the file and the field
 		}
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
