@@ -29,6 +29,9 @@ const (
 	MaxConcurrentBuilds = 4
 )
 
+// maxRenderedBytes is MaxRenderedBytes, lowered by tests.
+var maxRenderedBytes int64 = MaxRenderedBytes
+
 // kustomizationNames are the file names kustomize looks for, in its order.
 var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
 
@@ -198,8 +201,8 @@ func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) 
 		if err != nil {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 		}
-		if total += int64(len(data)); total > MaxRenderedBytes {
-			return nil, fmt.Errorf("failed to render %s: its manifests are more than %d MiB, the limit for one deployment: split the folder into several deployments", dir, MaxRenderedBytes>>20)
+		if total += int64(len(data)); total > maxRenderedBytes {
+			return nil, fmt.Errorf("failed to render %s: its manifests are more than %d MiB, the limit for one deployment: split the folder into several deployments", dir, maxRenderedBytes>>20)
 		}
 		if err := checkDocCount(f, data, MaxObjects-len(objs)); err != nil {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, err)

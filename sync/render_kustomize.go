@@ -58,8 +58,8 @@ func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string) ([]Obje
 			return nil, fmt.Errorf("failed to encode object %d built from %s: %w", i+1, kfile, err)
 		}
 		total += int64(len(js))
-		if total > MaxRenderedBytes {
-			return nil, fmt.Errorf("failed to render %s: kustomize built more than %d MiB of objects, the limit for one deployment: split the folder into several deployments", dir, MaxRenderedBytes>>20)
+		if total > maxRenderedBytes {
+			return nil, fmt.Errorf("failed to render %s: kustomize built more than %d MiB of objects, the limit for one deployment: split the folder into several deployments", dir, maxRenderedBytes>>20)
 		}
 		us, err := objectsOf(js, kfile, i+1, 0)
 		if err != nil {

@@ -329,6 +329,36 @@ func TestRenderLimits(t *testing.T) {
 			t.Fatalf("want the file limit, got %v", err)
 		}
 	})
+	t.Run("kustomize output bytes", func(t *testing.T) {
+		// 300 KiB in the repository, built 4 times: more than the bound (1 MiB here) out.
+		defer func(b int64) { maxRenderedBytes = b }(maxRenderedBytes)
+		maxRenderedBytes = 1 << 20
+		fsys := fstest.MapFS{
+			"base/kustomization.yaml": file("configMapGenerator:\n- name: big\n  files: [big.txt]\n"),
+			"base/big.txt":            file(strings.Repeat("x", 300<<10)),
+		}
+		var res []string
+		for i := 0; i < 4; i++ {
+			o := "o" + itoa(i)
+			res = append(res, "../"+o)
+			fsys[o+"/kustomization.yaml"] = file("namePrefix: " + o + "-\nresources: [../base]\n")
+		}
+		fsys["k/kustomization.yaml"] = file("resources: [" + strings.Join(res, ", ") + "]\n")
+		_, err := Render(context.Background(), fsys, "k")
+		if err == nil || !strings.Contains(err.Error(), "more than 1 MiB of objects") {
+			t.Fatalf("want the output limit, got %v", err)
+		}
+	})
+	t.Run("plain folder bytes", func(t *testing.T) {
+		defer func(b int64) { maxRenderedBytes = b }(maxRenderedBytes)
+		maxRenderedBytes = 1 << 20
+		pad := "# " + strings.Repeat("x", 600<<10) + "\n"
+		fsys := fstest.MapFS{"m/a.yaml": file(pad + cm("a")), "m/b.yaml": file(pad + cm("b"))}
+		_, err := Render(context.Background(), fsys, "m")
+		if err == nil || !strings.Contains(err.Error(), "its manifests are more than 1 MiB") {
+			t.Fatalf("want the size limit, got %v", err)
+		}
+	})
 	t.Run("kustomize repository bytes", func(t *testing.T) {
 		fsys := fstest.MapFS{"k/kustomization.yaml": file("resources: [a.yaml]\n"), "k/a.yaml": file(cm("a"))}
 		chunk := strings.Repeat("x", 4<<20)
