@@ -28,7 +28,7 @@ import (
 // HookPath is where GitHub delivers webhooks.
 const HookPath = githubapp.DefaultWebhookRoute
 
-// deliveriesRemembered is how many delivery ids Rigel remembers to run a redelivery only once.
+// deliveriesRemembered is how many event keys a replica remembers in memory (dedupe.go).
 const deliveriesRemembered = 10000
 
 // App is a running Rigel.
@@ -39,6 +39,7 @@ type App struct {
 	kube     *kube.Client
 	log      zerolog.Logger
 	replica  *replica // Leases, shutdown drain, leader election (leader.go, drain.go)
+	timeouts serverTimeouts
 }
 
 // New builds Rigel from validated settings and a cluster client.
@@ -71,7 +72,9 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	}
 	seedSyncStatus(ctx, runner.Registry, m, log)
 	rep := newReplica(s, kc, runner, clients, reg, log)
-	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: handlers.NewDeliveries(deliveriesRemembered)}
+	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
+	rep.seen = store
+	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: seen}
 	dispatcher := githubapp.NewEventDispatcher(
 		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
 		s.WebhookSecret,
@@ -82,7 +85,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 			m.SchedulerOption()))),
 		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
-	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep}
+	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep, timeouts: timeoutsFor(s)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -91,7 +94,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 			return next(c)
 		}
 	})
-	e.POST(HookPath, echo.WrapHandler(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret)), rep.drain.refuse)
+	hooks := newHookLimiter(maxHookRequests, hookBytesBudget, MaxWebhookBytes) // server.go
+	e.POST(HookPath, echo.WrapHandler(hooks.wrap(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret))), rep.drain.refuse)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", a.ready)
 	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
@@ -113,7 +117,7 @@ func (a *App) ready(c echo.Context) error {
 
 // Serve serves HTTP on the listener until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context, l net.Listener) error {
-	srv := &http.Server{Handler: a.Echo, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(a.Echo, a.timeouts)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	stopLeading := a.replica.lead()

@@ -31,6 +31,9 @@ type replica struct {
 	log     zerolog.Logger
 
 	leading atomic.Bool
+
+	seen          *kube.Seen // records of events run (dedupe.go), swept by the leader
+	lastSeenSweep time.Time  // only the leader's goroutine touches it
 }
 
 // newReplica sets up this replica and gives the runner its Leases.
@@ -121,6 +124,7 @@ func (r *replica) leadWork(ctx context.Context) {
 		if n, err := r.sweeper.Sweep(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error().Err(err).Int("reported", n).Msg("failed to report some unfinished commands; trying again later")
 		}
+		r.sweepSeen(ctx)
 		select {
 		case <-ctx.Done():
 			return

@@ -14,9 +14,9 @@ import (
 const queueFullRetryAfter = 30 * time.Second
 
 // refuseDelivery answers the deliveries the dispatcher does not take. A full queue gets 503
-// with Retry-After: the delivery was not queued, nothing of it ran, and it is not remembered
-// as seen (handlers.Deliveries only learns ids when a worker takes a delivery), so when it is
-// delivered again it runs. GitHub does not redeliver by itself: it records the delivery as
+// with Retry-After: the delivery was not queued, nothing of it ran, and its event is not
+// remembered as seen (handlers.Deliveries and the shared store only learn an event's key when
+// a worker takes the delivery), so when it is delivered again it runs. GitHub does not redeliver by itself: it records the delivery as
 // failed, to be redelivered from the app's settings or with the REST API. Everything else is
 // answered as go-githubapp does (400 for a bad signature or payload, 500 otherwise).
 func refuseDelivery(w http.ResponseWriter, r *http.Request, err error) {

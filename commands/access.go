@@ -16,11 +16,12 @@ type Access struct {
 	RequireMergeable bool              // applying in a PR needs it to merge without conflicts
 	AllowForkApply   bool              // a PR from a fork may be applied
 	DefaultPolicy    config.Policy     // bounds every deployment, under each deployment's own policy
+	Protected        []string          // namespaces refused unless DefaultPolicy names them (nil: config.DefaultProtectedNamespaces); Rigel's own is added
 }
 
 // AccessFrom takes the access rules of the settings.
 func AccessFrom(s *config.Settings) Access {
-	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy}
+	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy, Protected: s.ProtectedNamespaces}
 }
 
 // required is the role a command needs; a command without an entry needs write.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,9 +17,19 @@ import (
 // new deployment, for repository admins only; nothing else writes one, and removing a
 // deployment that has one needs admin too (re-adding it would drop the policy).
 
-// policyOf is the policy that limits dep: its own over the settings' default.
+// policyOf is the policy that limits dep: its own intersected with the settings' default,
+// with the protected namespaces (Rigel's own among them) refused unless the default names them.
 func (r *Runner) policyOf(dep config.Deployment) config.Policy {
-	return config.EffectivePolicy(dep.Policy, r.Access.DefaultPolicy)
+	return config.Bounded(dep.Policy, r.Access.DefaultPolicy, r.protected())
+}
+
+// protected is every namespace no deployment may use unless the default policy names it.
+func (r *Runner) protected() []string {
+	ns := ""
+	if r.Registry != nil {
+		ns = r.Registry.Namespace()
+	}
+	return config.ProtectedWith(ns, r.Access.Protected)
 }
 
 // checkPolicy records on plan the violations of dep's policy. Every preview and every apply
@@ -49,56 +60,89 @@ func runPolicy(ctx context.Context, c *call) (string, error) {
 	}
 	parts := make([]string, len(deps))
 	for i, d := range deps {
-		parts[i] = renderPolicy(d, c.r.Access.DefaultPolicy, c.r.Registry.Namespace())
+		parts[i] = renderPolicy(d, c.r.Access.DefaultPolicy, c.r.protected(), c.r.Registry.Namespace())
 	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
 }
 
-// renderPolicy shows the policy that limits d, where each rule comes from, and how a cluster
-// admin changes it.
-func renderPolicy(d config.Deployment, def config.Policy, ns string) string {
-	eff := config.EffectivePolicy(d.Policy, def)
+// renderPolicy shows the policy that limits d (its own intersected with the default), where
+// each rule comes from, and how a cluster admin changes it.
+func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns string) string {
+	eff := config.Bounded(d.Policy, def, protected)
 	own := config.Policy{}
 	if d.Policy != nil {
 		own = *d.Policy
 	}
 	var b strings.Builder
-	if eff.Empty() {
-		fmt.Fprintf(&b, "%s has no policy: it may apply any object that Rigel's own RBAC allows.\n\n", code(d.Name))
-	} else {
-		fmt.Fprintf(&b, "**Policy of %s** (folder %s): what it may apply.\n\n| rule | value | set by |\n|---|---|---|\n", code(d.Name), code(d.Path))
-		from := func(deployment, dflt bool, env string) string {
-			switch {
-			case deployment && dflt:
-				return "the deployment, and the default (`" + env + "`)"
-			case deployment:
-				return "the deployment"
-			case dflt:
-				return "the default (`" + env + "`)"
-			}
-			return "—"
-		}
-		ns := "any"
-		if len(eff.Namespaces) > 0 {
-			ns = codeList(eff.Namespaces)
-		}
-		fmt.Fprintf(&b, "| `namespaces` | %s | %s |\n", ns, from(len(own.Namespaces) > 0, len(own.Namespaces) == 0 && len(def.Namespaces) > 0, "RIGEL_DEFAULT_NAMESPACES"))
-		cs := "allowed"
-		if !eff.ClusterScopedAllowed() {
-			cs = "not allowed"
-		}
-		fmt.Fprintf(&b, "| `clusterScoped` | %s | %s |\n", cs, from(own.ClusterScoped != nil, own.ClusterScoped == nil && def.ClusterScoped != nil, "RIGEL_DEFAULT_CLUSTER_SCOPED"))
-		kinds := "none"
-		if len(eff.RefusedKinds) > 0 {
-			kinds = codeList(eff.RefusedKinds)
-		}
-		fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
+	if own.Empty() && def.Empty() {
+		fmt.Fprintf(&b, "%s has no policy of its own and the default sets none: it may apply any object that Rigel's own RBAC allows, except in the protected namespaces below.\n\n", code(d.Name))
 	}
+	fmt.Fprintf(&b, "**Policy of %s** (folder %s): what it may apply. Its own policy is intersected with the cluster admin's default: it can only narrow it.\n\n| rule | value | set by |\n|---|---|---|\n", code(d.Name), code(d.Path))
+	from := func(deployment, dflt bool, env string) string {
+		switch {
+		case deployment && dflt:
+			return "the deployment, and the default (`" + env + "`)"
+		case deployment:
+			return "the deployment"
+		case dflt:
+			return "the default (`" + env + "`)"
+		}
+		return "—"
+	}
+	nsVal := "any"
+	switch {
+	case len(eff.Namespaces) > 0 && len(eff.Within) > 0:
+		nsVal = codeList(eff.Namespaces) + ", and only within " + codeList(eff.Within)
+	case len(eff.Namespaces) > 0:
+		nsVal = codeList(eff.Namespaces)
+	}
+	nsFrom := from(len(own.Namespaces) > 0, len(def.Namespaces) > 0, "RIGEL_DEFAULT_NAMESPACES")
+	if len(own.Namespaces) > 0 && len(def.Namespaces) > 0 {
+		nsFrom = "the deployment, within the default (`RIGEL_DEFAULT_NAMESPACES`): an object's namespace must match both"
+	}
+	fmt.Fprintf(&b, "| `namespaces` | %s | %s |\n", nsVal, nsFrom)
+	prot := "none"
+	if len(eff.Protected) > 0 {
+		prot = codeList(eff.Protected) + " refused"
+	}
+	opened := ""
+	for _, p := range protected {
+		if !slices.Contains(eff.Protected, p) {
+			opened += ", " + code(p)
+		}
+	}
+	if opened != "" {
+		opened = "; the default names (and so allows) " + strings.TrimPrefix(opened, ", ")
+	}
+	fmt.Fprintf(&b, "| protected namespaces | %s | Rigel's own namespace and `RIGEL_PROTECTED_NAMESPACES`, unless the default names one literally%s |\n", prot, opened)
+	cs := "allowed"
+	if !eff.ClusterScopedAllowed() {
+		cs = "not allowed"
+	}
+	csFrom := from(own.ClusterScoped != nil, def.ClusterScoped != nil, "RIGEL_DEFAULT_CLUSTER_SCOPED")
+	if own.ClusterScoped != nil && def.ClusterScoped != nil {
+		csFrom = "the deployment and the default (`RIGEL_DEFAULT_CLUSTER_SCOPED`): allowed only if both allow"
+	}
+	fmt.Fprintf(&b, "| `clusterScoped` | %s | %s |\n", cs, csFrom)
+	nso := "follow `clusterScoped`"
+	switch {
+	case eff.NamespaceObjectsAllowed():
+		nso = "allowed (named as `namespaces` allows)"
+	case def.NamespaceObjectsAllowed():
+		nso = "follow `clusterScoped` (the deployment takes back the default's `namespaceObjects: true`)"
+	}
+	fmt.Fprintf(&b, "| Namespace objects | %s | %s |\n", nso, from(own.NamespaceObjects != nil, def.NamespaceObjects != nil, "RIGEL_DEFAULT_NAMESPACE_OBJECTS"))
+	kinds := "none"
+	if len(eff.RefusedKinds) > 0 {
+		kinds = codeList(eff.RefusedKinds)
+	}
+	fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
 	for _, p := range append(own.Problems("the policy"), def.Problems("the default policy")...) {
 		fmt.Fprintf(&b, "⚠️ %s: it matches nothing but itself.\n\n", mdText(p))
 	}
 	fmt.Fprintf(&b, "No command changes a policy: it guards against what commenters may do. A cluster admin sets it as the `policy` of the deployment in ConfigMap `%s` (namespace `%s`), key `repos.yaml`, e.g. `kubectl -n %s edit configmap %s`:\n\n", config.SourcesConfigMap, ns, ns, config.SourcesConfigMap)
 	fmt.Fprintf(&b, "```yaml\n    - name: %s\n      path: %s\n      policy:\n%s```\n\n", d.Name, d.Path, examplePolicy(own))
+	b.WriteString("The default policy and the protected namespaces are Rigel's settings (`RIGEL_DEFAULT_*`, `RIGEL_PROTECTED_NAMESPACES`); a deployment's policy cannot widen them.\n\n")
 	fmt.Fprintf(&b, "**Next:** `/rigel diff %s` shows which objects the policy refuses.", d.Name)
 	return b.String()
 }
@@ -131,7 +175,7 @@ func examplePolicy(own config.Policy) string {
 		}
 		return strings.Join(out, ", ")
 	}
-	return fmt.Sprintf("        namespaces: [%s]   # where its namespaced objects may go (patterns work)\n        clusterScoped: %v   # may it hold cluster-scoped objects (ClusterRoles, CRDs, …); listed Namespaces are fine\n        refusedKinds: [%s]\n",
+	return fmt.Sprintf("        namespaces: [%s]   # where its namespaced objects may go (patterns work)\n        clusterScoped: %v   # may it hold cluster-scoped objects (ClusterRoles, CRDs, Namespaces, …); only narrows the default\n        refusedKinds: [%s]\n",
 		quoted(ns), cs, quoted(kinds))
 }
 

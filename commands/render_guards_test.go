@@ -34,7 +34,7 @@ func guardedPlan(pol config.Policy) *preview {
 }
 
 func TestRenderGuardsGolden(t *testing.T) {
-	strict := config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}
+	strict := config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true), RefusedKinds: []string{"ClusterRoleBinding"}}
 	reconciledOnly := samplePlan()
 	reconciledOnly.Plan.Changes[1].ManagedBy = &sync.Reconciler{Tool: "Argo CD", Owner: "Application shop", Evidence: "annotation argocd.argoproj.io/tracking-id"}
 	tests := []struct{ name, got string }{
@@ -44,8 +44,10 @@ func TestRenderGuardsGolden(t *testing.T) {
 		{"apply_against_policy", errorReply("/rigel apply web", policyRefusal(guardedPlan(strict).Plan, "rigel", commentHints).Error(), "")},
 		{"apply_reconciled", errorReply("/rigel apply web", reconcilerRefusal(guardedPlan(config.Policy{}).Plan, commentHints).Error(), "")},
 		{"policy", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"shop", "shop-*"}, RefusedKinds: []string{"Secret"}}},
-			config.Policy{ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}, "rigel")},
-		{"policy_none", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, config.Policy{}, "rigel")},
+			config.Policy{ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}, config.ProtectedWith("rigel", nil), "rigel")},
+		{"policy_none", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, config.Policy{}, config.ProtectedWith("rigel", nil), "rigel")},
+		{"policy_intersected", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"*"}, ClusterScoped: boolp(true)}},
+			config.Policy{Namespaces: []string{"team-a-*", "kube-system"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true)}, config.ProtectedWith("rigel", nil), "rigel")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,7 +61,7 @@ func TestRenderGuardsGolden(t *testing.T) {
 }
 
 func TestGuardedPlanArming(t *testing.T) {
-	strict := config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}
+	strict := config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true), RefusedKinds: []string{"ClusterRoleBinding"}}
 	t.Run("a plan against the policy is not armed", func(t *testing.T) {
 		got := renderPlan("acme/web", guardedPlan(strict), true)
 		if planMarker.MatchString(got) {

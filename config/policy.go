@@ -6,59 +6,140 @@ import (
 	"strings"
 )
 
-// Who sets a policy: a deployment's policy lives in the registry ConfigMap and is edited there
-// by whoever may edit that ConfigMap (cluster admins); no command changes an existing policy.
-// A policy guards against people who can comment, so a commenter with write access must not
-// be able to widen it. The settings' DefaultPolicy (set by whoever installs Rigel) bounds
-// every deployment, including the ones a commenter registers later.
+// Who sets a policy, and how they combine (README, "Policies"):
+//   - The cluster admin who installs Rigel sets the default policy (settings DefaultPolicy:
+//     RIGEL_DEFAULT_* or defaultPolicy in the config file) and the protected namespaces
+//     (RIGEL_PROTECTED_NAMESPACES). Nobody who only comments can change either.
+//   - A deployment's own policy lives in the registry ConfigMap: a cluster admin edits it
+//     there, and a repository admin may set its namespaces once, with add-deployment.
+//   - The effective policy is the intersection: an object's namespace must be allowed by the
+//     deployment's namespaces AND the default's (an empty list limits nothing from that
+//     side); cluster-scoped objects pass only if neither forbids them; refused kinds add up;
+//     Namespace objects follow clusterScoped unless the default grants namespaceObjects.
+//   - Protected namespaces (Rigel's own, which holds its Secret, and kube-system,
+//     kube-public, kube-node-lease by default) are refused whatever the patterns say, unless
+//     the default policy names them literally (a pattern such as "*" or "kube-*" does not).
+// So a deployment's policy can only narrow what the default allows.
+
+// DefaultProtectedNamespaces are refused unless the default policy names them literally.
+var DefaultProtectedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 
 // Empty reports whether p limits nothing.
 func (p Policy) Empty() bool {
-	return len(p.Namespaces) == 0 && p.ClusterScoped == nil && len(p.RefusedKinds) == 0
+	return len(p.Namespaces) == 0 && p.ClusterScoped == nil && len(p.RefusedKinds) == 0 &&
+		p.NamespaceObjects == nil && len(p.Within) == 0 && len(p.Protected) == 0
 }
 
 // ClusterScopedAllowed reports whether the policy lets cluster-scoped objects through.
 func (p Policy) ClusterScopedAllowed() bool { return p.ClusterScoped == nil || *p.ClusterScoped }
 
-// EffectivePolicy is what limits a deployment: its own policy (nil: none) over the default.
-// The deployment's namespaces and clusterScoped, when set, replace the default's; refused
-// kinds add up, so the default's refused kinds hold for every deployment.
+// NamespaceObjectsAllowed reports whether Namespace objects pass when cluster-scoped objects
+// do not (their names are still checked against the namespaces).
+func (p Policy) NamespaceObjectsAllowed() bool {
+	return p.NamespaceObjects != nil && *p.NamespaceObjects
+}
+
+// EffectivePolicy is what limits a deployment: its own policy (nil: none) intersected with
+// the default, with DefaultProtectedNamespaces protected. Bounded also protects Rigel's own
+// namespace; use it where that is known.
 func EffectivePolicy(dep *Policy, def Policy) Policy {
-	out := Policy{
-		Namespaces:    append([]string(nil), def.Namespaces...),
-		ClusterScoped: def.ClusterScoped,
-		RefusedKinds:  append([]string(nil), def.RefusedKinds...),
+	return Bounded(dep, def, DefaultProtectedNamespaces)
+}
+
+// Bounded is the intersection of a deployment's own policy (nil: none) with the default def:
+// namespaces must match both lists (kept apart: Namespaces are the deployment's, or the
+// default's when it has none, Within the default's when both have some); clusterScoped holds
+// only if neither forbids it; refused kinds add up; namespaceObjects only if the default
+// grants it and the deployment does not take it back. Every namespace in protected that def
+// does not name literally is refused.
+func Bounded(dep *Policy, def Policy, protected []string) Policy {
+	own := Policy{}
+	if dep != nil {
+		own = *dep
 	}
-	if dep == nil {
-		return out
+	out := Policy{RefusedKinds: append([]string(nil), def.RefusedKinds...)}
+	switch {
+	case len(own.Namespaces) > 0 && len(def.Namespaces) > 0:
+		out.Namespaces = append([]string(nil), own.Namespaces...)
+		out.Within = append([]string(nil), def.Namespaces...)
+	case len(own.Namespaces) > 0:
+		out.Namespaces = append([]string(nil), own.Namespaces...)
+	default:
+		out.Namespaces = append([]string(nil), def.Namespaces...)
 	}
-	if len(dep.Namespaces) > 0 {
-		out.Namespaces = append([]string(nil), dep.Namespaces...)
+	switch {
+	case (own.ClusterScoped != nil && !*own.ClusterScoped) || (def.ClusterScoped != nil && !*def.ClusterScoped):
+		out.ClusterScoped = boolPtr(false)
+	case own.ClusterScoped != nil || def.ClusterScoped != nil:
+		out.ClusterScoped = boolPtr(true)
 	}
-	if dep.ClusterScoped != nil {
-		v := *dep.ClusterScoped
-		out.ClusterScoped = &v
+	if def.NamespaceObjectsAllowed() {
+		out.NamespaceObjects = boolPtr(own.NamespaceObjects == nil || *own.NamespaceObjects)
 	}
-	for _, k := range dep.RefusedKinds {
+	for _, k := range own.RefusedKinds {
 		if !containsFold(out.RefusedKinds, k) {
 			out.RefusedKinds = append(out.RefusedKinds, k)
+		}
+	}
+	for _, ns := range protected {
+		if ns = strings.TrimSpace(ns); ns != "" && !namesLiterally(def.Namespaces, ns) && !contains(out.Protected, ns) {
+			out.Protected = append(out.Protected, ns)
 		}
 	}
 	return out
 }
 
-// NamespaceAllowed reports whether ns is allowed: no namespaces listed, or ns matches one.
-func (p Policy) NamespaceAllowed(ns string) bool {
-	if len(p.Namespaces) == 0 {
+// NamespaceAllowed reports whether ns is allowed (NamespaceRefusal says why not).
+func (p Policy) NamespaceAllowed(ns string) bool { return p.NamespaceRefusal(ns) == "" }
+
+// NamespaceRefusal says why the namespace ns is refused, or "" when it is allowed: it is
+// protected, or it matches none of the namespaces, or none of the default's (Within).
+func (p Policy) NamespaceRefusal(ns string) string {
+	if contains(p.Protected, ns) {
+		return fmt.Sprintf("namespace %s is protected: only the cluster admin's default policy can allow it, by naming it literally in its namespaces (RIGEL_DEFAULT_NAMESPACES)", ns)
+	}
+	if !matchesAny(p.Namespaces, ns) {
+		return fmt.Sprintf("namespace %s is not allowed (namespaces: %s)", ns, strings.Join(p.Namespaces, ", "))
+	}
+	if !matchesAny(p.Within, ns) {
+		return fmt.Sprintf("namespace %s is not allowed by the default policy (its namespaces: %s)", ns, strings.Join(p.Within, ", "))
+	}
+	return ""
+}
+
+// matchesAny reports whether ns matches one of the patterns; no patterns match everything.
+func matchesAny(patterns []string, ns string) bool {
+	if len(patterns) == 0 {
 		return true
 	}
-	for _, pat := range p.Namespaces {
+	for _, pat := range patterns {
 		if ok, err := path.Match(pat, ns); (err == nil && ok) || pat == ns {
 			return true
 		}
 	}
 	return false
 }
+
+// namesLiterally reports whether list holds ns itself (not a pattern matching it).
+func namesLiterally(list []string, ns string) bool {
+	for _, s := range list {
+		if strings.TrimSpace(s) == ns {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func boolPtr(b bool) *bool { return &b }
 
 // RefusesKind returns the refused-kinds entry matching kind (of group; "" for the core group),
 // or "". An entry without a group ("Secret") matches the kind in any group.

@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,18 +15,37 @@ func boolp(b bool) *bool { return &b }
 
 func TestEffectivePolicy(t *testing.T) {
 	def := Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}
+	prot := []string{"kube-system", "kube-public", "kube-node-lease"}
 	tests := []struct {
 		name string
 		dep  *Policy
 		def  Policy
 		want Policy
 	}{
-		{"nothing anywhere", nil, Policy{}, Policy{}},
-		{"only the default", nil, def, def},
-		{"the deployment's namespaces and scope replace the default's", &Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(true)}, def,
-			Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(true), RefusedKinds: []string{"ClusterRoleBinding"}}},
+		{"nothing anywhere", nil, Policy{}, Policy{Protected: prot}},
+		{"only the default", nil, def, Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}, Protected: prot}},
+		{"namespaces on both sides are both kept; the deployment cannot allow cluster-scoped objects the default refuses", &Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(true)}, def,
+			Policy{Namespaces: []string{"shop"}, Within: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}, Protected: prot}},
+		{"only the deployment's namespaces", &Policy{Namespaces: []string{"*"}}, Policy{},
+			Policy{Namespaces: []string{"*"}, Protected: prot}},
+		{"the deployment narrows clusterScoped", &Policy{ClusterScoped: boolp(false)}, Policy{ClusterScoped: boolp(true)},
+			Policy{ClusterScoped: boolp(false), Protected: prot}},
+		{"both allow clusterScoped", &Policy{ClusterScoped: boolp(true)}, Policy{ClusterScoped: boolp(true)},
+			Policy{ClusterScoped: boolp(true), Protected: prot}},
 		{"refused kinds add up, without repeats", &Policy{RefusedKinds: []string{"clusterrolebinding", "Secret"}}, def,
-			Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding", "Secret"}}},
+			Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding", "Secret"}, Protected: prot}},
+		{"the default names kube-system literally: it is no longer protected", nil, Policy{Namespaces: []string{"kube-system", "apps-*"}},
+			Policy{Namespaces: []string{"kube-system", "apps-*"}, Protected: []string{"kube-public", "kube-node-lease"}}},
+		{"a pattern in the default opens no protected namespace", nil, Policy{Namespaces: []string{"*", "kube-*"}},
+			Policy{Namespaces: []string{"*", "kube-*"}, Protected: prot}},
+		{"the deployment naming kube-system opens nothing", &Policy{Namespaces: []string{"kube-system"}}, Policy{},
+			Policy{Namespaces: []string{"kube-system"}, Protected: prot}},
+		{"namespaceObjects only from the default", &Policy{NamespaceObjects: boolp(true)}, Policy{},
+			Policy{Protected: prot}},
+		{"namespaceObjects granted by the default", nil, Policy{NamespaceObjects: boolp(true)},
+			Policy{NamespaceObjects: boolp(true), Protected: prot}},
+		{"namespaceObjects taken back by the deployment", &Policy{NamespaceObjects: boolp(false)}, Policy{NamespaceObjects: boolp(true)},
+			Policy{NamespaceObjects: boolp(false), Protected: prot}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,6 +61,68 @@ func TestEffectivePolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every combination of a deployment's namespaces and the default's, for a namespace: allowed
+// only where both allow it, and a protected one only when the default names it literally.
+func TestBoundedNamespaces(t *testing.T) {
+	prot := []string{"rigel", "kube-system", "kube-public", "kube-node-lease"}
+	tests := []struct {
+		dep, def []string
+		ns       string
+		want     string // "" allowed, else a part of the refusal
+	}{
+		{nil, nil, "shop", ""},
+		{nil, nil, "kube-system", "is protected"},
+		{nil, nil, "rigel", "is protected"},
+		{[]string{"*"}, nil, "kube-system", "is protected"},
+		{[]string{"*"}, nil, "rigel", "is protected"},
+		{[]string{"*"}, nil, "shop", ""},
+		{[]string{"*"}, []string{"team-a-*"}, "team-a-web", ""},
+		{[]string{"*"}, []string{"team-a-*"}, "team-b-web", "not allowed by the default policy"},
+		{[]string{"team-*"}, []string{"team-a-*"}, "team-b-web", "not allowed by the default policy"},
+		{[]string{"team-a-web"}, []string{"team-a-*"}, "team-a-db", "not allowed (namespaces: team-a-web)"},
+		{nil, []string{"team-a-*"}, "team-b-web", "not allowed (namespaces: team-a-*)"},
+		{[]string{"kube-system"}, nil, "kube-system", "is protected"},
+		{[]string{"*"}, []string{"*"}, "kube-system", "is protected"},
+		{[]string{"*"}, []string{"kube-*"}, "kube-system", "is protected"},
+		{[]string{"*"}, []string{"kube-system"}, "kube-system", ""},
+		{nil, []string{"kube-system"}, "kube-system", ""},
+		{[]string{"shop"}, []string{"kube-system", "shop"}, "kube-system", "not allowed (namespaces: shop)"},
+		{nil, []string{"rigel", "shop"}, "rigel", ""},
+		{nil, []string{"kube-system"}, "kube-public", "is protected"},
+	}
+	for _, tc := range tests {
+		var dep *Policy
+		if tc.dep != nil {
+			dep = &Policy{Namespaces: tc.dep}
+		}
+		got := Bounded(dep, Policy{Namespaces: tc.def}, prot).NamespaceRefusal(tc.ns)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("deployment %v under default %v, namespace %s: refusal %q, want %q", tc.dep, tc.def, tc.ns, got, tc.want)
+		}
+	}
+}
+
+// Every combination of clusterScoped on both sides: allowed only if neither forbids it.
+func TestBoundedClusterScoped(t *testing.T) {
+	vals := []*bool{nil, boolp(false), boolp(true)}
+	for _, d := range vals {
+		for _, f := range vals {
+			want := (d == nil || *d) && (f == nil || *f)
+			got := Bounded(&Policy{ClusterScoped: d}, Policy{ClusterScoped: f}, nil).ClusterScopedAllowed()
+			if got != want {
+				t.Errorf("deployment %v, default %v: allowed %v, want %v", fmtBool(d), fmtBool(f), got, want)
+			}
+		}
+	}
+}
+
+func fmtBool(b *bool) string {
+	if b == nil {
+		return "unset"
+	}
+	return strconv.FormatBool(*b)
 }
 
 func TestPolicyRules(t *testing.T) {

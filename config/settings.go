@@ -47,6 +47,11 @@ type Settings struct {
 	// laid over it (see EffectivePolicy).
 	DefaultPolicy Policy
 
+	// Protected namespaces (issue 9, policies only narrow): ProtectedNamespaces are refused to
+	// every deployment unless DefaultPolicy names them literally, and so is Namespace
+	// (Rigel's own). Empty: DefaultProtectedNamespaces (it cannot be emptied).
+	ProtectedNamespaces []string
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

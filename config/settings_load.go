@@ -39,6 +39,8 @@ type settingsFile struct {
 	LeaseDuration    string            `json:"leaseDuration"` // Go duration: "30s"
 	ShutdownGrace    string            `json:"shutdownGrace"` // Go duration: "20s"
 	DefaultPolicy    *Policy           `json:"defaultPolicy"`
+
+	ProtectedNamespaces []string `json:"protectedNamespaces"` // settings_protected.go
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -98,6 +100,7 @@ func (s *Settings) applyFile(path string) error {
 	if f.DefaultPolicy != nil {
 		s.DefaultPolicy = *f.DefaultPolicy
 	}
+	s.applyProtectedFile(&f)
 	return nil
 }
 
@@ -204,7 +207,7 @@ func (s *Settings) applyPolicyEnv(getenv func(string) string) error {
 		}
 		s.DefaultPolicy.ClusterScoped = &b
 	}
-	return nil
+	return s.applyProtectedEnv(getenv)
 }
 
 // applySecret fills the credentials still empty from the Secret's data. Errors never quote

@@ -47,6 +47,17 @@ type Policy struct {
 	// RefusedKinds are kinds the deployment may not hold: "ClusterRoleBinding", or with the
 	// group, "ClusterRoleBinding.rbac.authorization.k8s.io". Case does not matter.
 	RefusedKinds []string `json:"refusedKinds,omitempty"`
+	// NamespaceObjects lets the deployment hold Namespace objects (named as Namespaces
+	// allows) even when ClusterScoped is false. Only the default policy can grant it; a
+	// deployment's own false takes it away. Absent: Namespaces follow ClusterScoped.
+	NamespaceObjects *bool `json:"namespaceObjects,omitempty"`
+
+	// Set only on the policy EffectivePolicy returns, never stored:
+	// Within are the default policy's namespaces: an object's namespace must match them too.
+	Within []string `json:"-"`
+	// Protected are namespaces refused whatever the patterns say (Rigel's own, kube-system,
+	// ...), minus those the default policy names literally.
+	Protected []string `json:"-"`
 }
 
 // LastSync records the last apply of a deployment.

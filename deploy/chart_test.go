@@ -405,7 +405,9 @@ func TestChartCoversSettings(t *testing.T) {
 		case k == "logLevel":
 			all[k] = "warn"
 		case k == "defaultPolicy":
-			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}}
+			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}, "namespaceObjects": true}
+		case k == "protectedNamespaces":
+			all[k] = []any{"kube-system", "ops"}
 		default:
 			switch p.(map[string]any)["type"] {
 			case "boolean":

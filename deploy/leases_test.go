@@ -80,6 +80,23 @@ func checkReplicaLeases(t *testing.T, kc *kube.Client, ns string) {
 	}
 	cancel()
 	<-done
+	checkSeenStore(t, kc, ns)
+}
+
+// checkSeenStore does as kc, in Rigel's namespace ns, what replicas do to run an event once
+// (kube.Seen, app/dedupe.go): claim a key twice, and sweep the records as the leader.
+func checkSeenStore(t *testing.T, kc *kube.Client, ns string) {
+	t.Helper()
+	seen := &kube.Seen{Client: kc.Typed, Namespace: ns, Identity: "rigel-a"}
+	if first, err := seen.Claim(ctxT(t), "issue_comment/1/created"); err != nil || !first {
+		t.Errorf("record an event: %v, %v", first, err)
+	}
+	if first, err := seen.Claim(ctxT(t), "issue_comment/1/created"); err != nil || first {
+		t.Errorf("record an event again: %v, %v; want false, nil", first, err)
+	}
+	if n, err := seen.Sweep(ctxT(t), time.Now().Add(app.SeenRetention+time.Hour), app.SeenRetention, app.SeenMaxRecords); err != nil || n != 1 {
+		t.Errorf("sweep the records of events: deleted %d, %v", n, err)
+	}
 }
 
 // TestDeploymentReplicaSettings checks the Deployment gives each replica its pod's name as

@@ -259,7 +259,7 @@ func TestRBACRules(t *testing.T) {
 	convert(t, find(t, objs, "Role", rigelNS, "rigel"), &role)
 	want := map[string][]string{ // "group/resource/name" → verbs
 		"/configmaps/helmsman-git-sources": {"get", "update"},
-		"/configmaps/":                     {"create"},
+		"/configmaps/":                     {"create", "delete", "list"},
 		"/secrets/helmsman-github":         {"get", "update"},
 		"/secrets/rigel-api":               {"get"},
 		"coordination.k8s.io/leases/":      {"create", "delete", "get", "list", "update"},

@@ -95,7 +95,7 @@ func TestPolicy(t *testing.T) {
 
 	t.Run("apply refuses a plan armed before the policy", func(t *testing.T) {
 		got := c.reply("/rigel apply " + name + " --force")
-		mustContain(t, got, "❌", "the policy of `"+name+"` refuses 2 objects", "Nothing was applied",
+		mustContain(t, got, "❌", "the policy of `"+name+"` refuses 3 objects", "Nothing was applied",
 			"`ConfigMap/"+other+"/sneaky`: namespace "+other+" is not allowed (namespaces: "+ns+")",
 			"`ClusterRoleBinding/"+crb+"`: kind ClusterRoleBinding.rbac.authorization.k8s.io is refused",
 			"cluster-scoped objects are not allowed (clusterScoped: false)",
@@ -106,9 +106,9 @@ func TestPolicy(t *testing.T) {
 	})
 	t.Run("the diff shows violations per object and in the summary", func(t *testing.T) {
 		got := c.reply("/rigel diff " + name)
-		mustContain(t, got, "2 against the deployment's policy", "ConfigMap/"+other+"/sneaky</code>", "🚫 against the policy",
-			"namespace "+other+" is not allowed", "(`refusedKinds`)", "(`clusterScoped`)", "/rigel policy "+name)
-		mustNotContain(t, got, "Namespace/"+ns+"</code> from <code>apps/web/k8s/namespace.yaml</code> — 🚫") // its own namespace is allowed
+		mustContain(t, got, "3 against the deployment's policy", "ConfigMap/"+other+"/sneaky</code>", "🚫 against the policy",
+			"namespace "+other+" is not allowed", "(`refusedKinds`)", "(`clusterScoped`)", "/rigel policy "+name,
+			"Namespace is cluster-scoped") // a Namespace object follows clusterScoped, even one the namespaces allow
 	})
 	t.Run("sync does not arm against the policy", func(t *testing.T) {
 		got := c.reply("/rigel sync " + name)

@@ -21,7 +21,7 @@ type Deps struct {
 	Runner   *commands.Runner
 	Clients  Clients
 	BotLogin string
-	Seen     *Deliveries // delivery ids already handled; nil: no deduplication
+	Seen     *Deliveries // events already handled (by EventKey); nil: no deduplication
 }
 
 // isBot says whether a comment's author is a bot (Rigel itself included): bots never command Rigel.
@@ -39,8 +39,9 @@ func repoOf(r *github.Repository, inst *github.Installation) commands.Repo {
 	}
 }
 
-// run hands a request to the runner with a logger that names it.
-func (d *Deps) run(ctx context.Context, req commands.Request) error {
+// run hands a request to the runner with a logger that names it, unless the event named key
+// (EventKey) already ran.
+func (d *Deps) run(ctx context.Context, key string, req commands.Request) error {
 	log := zerolog.Ctx(ctx).With().
 		Str("delivery", req.DeliveryID).
 		Str("repo", req.Repo.FullName()).
@@ -52,8 +53,8 @@ func (d *Deps) run(ctx context.Context, req commands.Request) error {
 		log.Warn().Msg("event without repository or issue: ignored")
 		return nil
 	}
-	if !d.Seen.First(req.DeliveryID) {
-		log.Info().Msg("delivery already handled: ignored")
+	if !d.Seen.Claim(ctx, key) {
+		log.Info().Str("event_key", key).Msg("event already handled: ignored")
 		return nil
 	}
 	gh, err := d.Clients.ForInstallation(req.Repo.Installation)

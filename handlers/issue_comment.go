@@ -30,7 +30,7 @@ func (h *IssueComment) Handle(ctx context.Context, _, deliveryID string, payload
 	if h.isBot(ev.Comment.User) || h.isBot(ev.Sender) || !mentionsRigel(ev.Comment.GetBody()) {
 		return nil
 	}
-	return h.run(ctx, commands.Request{
+	return h.run(ctx, EventKey("issue_comment", deliveryID, payload), commands.Request{
 		DeliveryID: deliveryID,
 		Repo:       repoOf(ev.Repo, ev.Installation),
 		Number:     ev.Issue.GetNumber(),

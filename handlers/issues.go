@@ -29,7 +29,7 @@ func (h *Issues) Handle(ctx context.Context, _, deliveryID string, payload []byt
 	if h.isBot(ev.Issue.User) || h.isBot(ev.Sender) || !mentionsRigel(ev.Issue.GetBody()) {
 		return nil
 	}
-	return h.run(ctx, commands.Request{
+	return h.run(ctx, EventKey("issues", deliveryID, payload), commands.Request{
 		DeliveryID: deliveryID,
 		Repo:       repoOf(ev.Repo, ev.Installation),
 		Number:     ev.Issue.GetNumber(),

@@ -2,7 +2,6 @@ package policy
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
@@ -38,18 +37,22 @@ func Violations(pol config.Policy, c sync.Change) []sync.Violation {
 	}
 	isNamespace := r.Group == "" && r.Kind == "Namespace"
 	switch {
-	case isNamespace && len(pol.Namespaces) > 0:
-		// Creating a namespace the policy allows is allowed, whatever clusterScoped says.
-		if !pol.NamespaceAllowed(r.Name) {
-			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: fmt.Sprintf("namespace %s is not allowed (namespaces: %s)", r.Name, strings.Join(pol.Namespaces, ", "))})
+	case isNamespace:
+		// A Namespace object is cluster-scoped, and its name must be a namespace the policy
+		// allows: creating or relabelling kube-system (its pod-security level) is refused.
+		if why := pol.NamespaceRefusal(r.Name); why != "" {
+			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: why})
 		}
-	case isNamespace || c.ClusterScoped:
+		if !pol.ClusterScopedAllowed() && !pol.NamespaceObjectsAllowed() {
+			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: "Namespace is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped: false); the cluster admin's default policy can allow Namespace objects with namespaceObjects: true"})
+		}
+	case c.ClusterScoped:
 		if !pol.ClusterScopedAllowed() {
 			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: fmt.Sprintf("%s is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped: false)", kindName(r))})
 		}
 	case r.Namespace != "":
-		if !pol.NamespaceAllowed(r.Namespace) {
-			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: fmt.Sprintf("namespace %s is not allowed (namespaces: %s)", r.Namespace, strings.Join(pol.Namespaces, ", "))})
+		if why := pol.NamespaceRefusal(r.Namespace); why != "" {
+			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: why})
 		}
 	}
 	return out

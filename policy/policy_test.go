@@ -10,12 +10,20 @@ import (
 
 func boolp(b bool) *bool { return &b }
 
+// eff is the policy of a deployment with policy dep under the default def, Rigel running in
+// namespace rigel.
+func eff(dep *config.Policy, def config.Policy) config.Policy {
+	return config.Bounded(dep, def, append([]string{"rigel"}, config.DefaultProtectedNamespaces...))
+}
+
 func TestViolations(t *testing.T) {
 	cm := sync.Change{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "web"}}
 	cmSys := sync.Change{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "kube-system", Name: "web"}}
 	crb := sync.Change{Ref: sync.Ref{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "ClusterRoleBinding", Name: "admin"}, ClusterScoped: true}
 	nsShop := sync.Change{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, ClusterScoped: true}
 	nsOther := sync.Change{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "other"}, ClusterScoped: true}
+	nsSys := sync.Change{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "kube-system"}, ClusterScoped: true}
+	cmRigel := sync.Change{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "rigel", Name: "helmsman-github"}}
 	unknown := sync.Change{Ref: sync.Ref{Group: "example.com", Version: "v1", Kind: "Widget", Name: "w"}, Action: sync.ActionError}
 	tests := []struct {
 		name  string
@@ -35,7 +43,20 @@ func TestViolations(t *testing.T) {
 		{"refused kind with its group", config.Policy{RefusedKinds: []string{"ClusterRoleBinding.rbac.authorization.k8s.io"}}, crb, []string{RuleRefusedKinds}, "is refused"},
 		{"refused kind of another group", config.Policy{RefusedKinds: []string{"ClusterRoleBinding.example.com"}}, crb, nil, ""},
 		{"two rules at once", config.Policy{RefusedKinds: []string{"ClusterRoleBinding"}, ClusterScoped: boolp(false)}, crb, []string{RuleRefusedKinds, RuleClusterScoped}, ""},
-		{"an allowed Namespace is allowed when cluster-scoped is not", config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false)}, nsShop, nil, ""},
+		{"an allowed Namespace follows clusterScoped: false", config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false)}, nsShop, []string{RuleClusterScoped}, "namespaceObjects: true"},
+		{"an allowed Namespace under namespaceObjects: true", config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true)}, nsShop, nil, ""},
+		{"namespaceObjects does not allow any name", config.Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true)}, nsOther, []string{RuleNamespaces}, "namespace other is not allowed"},
+		{"a Namespace when cluster-scoped objects are allowed", config.Policy{Namespaces: []string{"shop"}}, nsShop, nil, ""},
+		{"a protected Namespace object", eff(nil, config.Policy{}), nsSys, []string{RuleNamespaces}, "namespace kube-system is protected"},
+		{"a protected Namespace object named by the default", eff(nil, config.Policy{Namespaces: []string{"kube-system"}}), nsSys, nil, ""},
+		{"a protected Namespace object under clusterScoped: false and a default naming it", eff(nil, config.Policy{Namespaces: []string{"kube-system"}, ClusterScoped: boolp(false)}), nsSys, []string{RuleClusterScoped}, ""},
+		{"Rigel's own namespace", eff(&config.Policy{Namespaces: []string{"*"}}, config.Policy{}), cmRigel, []string{RuleNamespaces}, "namespace rigel is protected"},
+		{"Rigel's own namespace named by the default", eff(&config.Policy{Namespaces: []string{"*"}}, config.Policy{Namespaces: []string{"rigel", "shop"}}), cmRigel, nil, ""},
+		{"kube-system under a deployment's *", eff(&config.Policy{Namespaces: []string{"*"}}, config.Policy{}), cmSys, []string{RuleNamespaces}, "namespace kube-system is protected"},
+		{"kube-system under a default's *", eff(nil, config.Policy{Namespaces: []string{"*"}}), cmSys, []string{RuleNamespaces}, "protected"},
+		{"a deployment's * under the default's team-a-*", eff(&config.Policy{Namespaces: []string{"*"}}, config.Policy{Namespaces: []string{"team-a-*"}}), cm, []string{RuleNamespaces}, "namespace shop is not allowed by the default policy (its namespaces: team-a-*)"},
+		{"a deployment's clusterScoped: true under the default's false", eff(&config.Policy{ClusterScoped: boolp(true)}, config.Policy{ClusterScoped: boolp(false)}), crb, []string{RuleClusterScoped}, ""},
+		{"a cluster-scoped object is not in a namespace", eff(&config.Policy{Namespaces: []string{"shop"}}, config.Policy{}), crb, nil, ""},
 		{"a Namespace not allowed", config.Policy{Namespaces: []string{"shop"}}, nsOther, []string{RuleNamespaces}, "namespace other is not allowed"},
 		{"a Namespace without a namespaces rule is cluster-scoped", config.Policy{ClusterScoped: boolp(false)}, nsOther, []string{RuleClusterScoped}, "Namespace is cluster-scoped"},
 		{"unknown scope is not called cluster-scoped", config.Policy{ClusterScoped: boolp(false)}, unknown, nil, ""},

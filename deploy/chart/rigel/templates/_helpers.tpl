@@ -89,5 +89,13 @@ comma-separated.
 - name: RIGEL_DEFAULT_REFUSED_KINDS
   value: {{ join "," . | quote }}
 {{- end }}
+{{- if hasKey . "namespaceObjects" }}
+- name: RIGEL_DEFAULT_NAMESPACE_OBJECTS
+  value: {{ toString .namespaceObjects | quote }}
+{{- end }}
+{{- end }}
+{{- with $settings.protectedNamespaces }}
+- name: RIGEL_PROTECTED_NAMESPACES
+  value: {{ join "," . | quote }}
 {{- end }}
 {{- end }}
