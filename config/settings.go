@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,14 @@ type Settings struct {
 	// ShutdownGrace is how long a stopping replica lets running commands finish.
 	ShutdownGrace time.Duration
 
+	// The pull request gate (settings_gates.go). RefuseMergeableStates are the mergeable_state
+	// values that refuse an apply in a PR when RequireMergeable is on (RIGEL_REFUSE_MERGEABLE_STATES;
+	// nil: DefaultRefuseMergeableStates, empty: none). MergeableRetryWait is the first wait
+	// before reading again a PR whose mergeability GitHub is still computing
+	// (RIGEL_MERGEABLE_RETRY_WAIT; 0: DefaultMergeableRetryWait).
+	RefuseMergeableStates []string
+	MergeableRetryWait    time.Duration
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -104,6 +113,8 @@ func defaultSettings() *Settings {
 		RequireMergeable: true,
 		LeaseDuration:    DefaultLeaseDuration,
 		ShutdownGrace:    DefaultShutdownGrace,
+
+		RefuseMergeableStates: slices.Clone(DefaultRefuseMergeableStates),
 	}
 }
 
@@ -114,7 +125,8 @@ func defaultSettings() *Settings {
 // RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
 // RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
 // RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY,
-// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS). Then the Secret helmsman-github in
+// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
+// RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

@@ -39,6 +39,10 @@ type settingsFile struct {
 	LeaseDuration    string            `json:"leaseDuration"` // Go duration: "30s"
 	ShutdownGrace    string            `json:"shutdownGrace"` // Go duration: "20s"
 	DefaultPolicy    *Policy           `json:"defaultPolicy"`
+
+	// The pull request gate (settings_gates.go).
+	RefuseMergeableStates []string `json:"refuseMergeableStates"` // [] refuses none
+	MergeableRetryWait    string   `json:"mergeableRetryWait"`    // Go duration: "1s"
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -95,6 +99,9 @@ func (s *Settings) applyFile(path string) error {
 	if err := s.applyReplicaFile(path, &f); err != nil {
 		return err
 	}
+	if err := s.applyGatesFile(path, &f); err != nil {
+		return err
+	}
 	if f.DefaultPolicy != nil {
 		s.DefaultPolicy = *f.DefaultPolicy
 	}
@@ -103,6 +110,9 @@ func (s *Settings) applyFile(path string) error {
 
 func (s *Settings) applyEnv(getenv func(string) string) error {
 	if err := s.applyReplicaEnv(getenv); err != nil {
+		return err
+	}
+	if err := s.applyGatesEnv(getenv); err != nil {
 		return err
 	}
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
