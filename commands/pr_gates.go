@@ -217,10 +217,14 @@ type decision struct {
 }
 
 // latestDecisions takes each reviewer's latest deciding review (approval, change request or
-// dismissal; comments decide nothing), by login. A dismissal clears what the reviewer decided.
+// dismissal; comments decide nothing), by login. A dismissal clears what the reviewer decided;
+// a review without a login (its account was deleted) holds no role and decides nothing.
 func latestDecisions(reviews []Review) []decision {
 	latest := map[string]decision{}
 	for _, r := range reviews {
+		if strings.TrimSpace(r.User) == "" {
+			continue
+		}
 		switch s := strings.ToUpper(r.State); s {
 		case "APPROVED", "CHANGES_REQUESTED", "DISMISSED":
 			u := strings.ToLower(r.User)

@@ -23,6 +23,7 @@ func TestLatestDecisions(t *testing.T) {
 		{"a dismissal clears it", []Review{{"bob", "CHANGES_REQUESTED", "aa"}, {"bob", "DISMISSED", "aa"}}, nil},
 		{"logins and commits compare without case", []Review{{"bob", "CHANGES_REQUESTED", "AA"}, {"Alice", "approved", "BB"}}, []decision{{"alice", "APPROVED", "bb"}, {"bob", "CHANGES_REQUESTED", "aa"}}},
 		{"pending and comments decide nothing", []Review{{"carol", "PENDING", "aa"}, {"dave", "COMMENTED", "aa"}}, nil},
+		{"a deleted account decides nothing", []Review{{"", "APPROVED", "aa"}, {"", "CHANGES_REQUESTED", "aa"}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
