@@ -12,8 +12,8 @@ import (
 // Access says who may run what, and when a pull request may be applied.
 type Access struct {
 	Permissions      map[string]string // command → the repository role it needs, over config.DefaultPermissions
-	RequireApproval  bool              // applying in a PR needs an approval and no changes requested
-	RequireMergeable bool              // applying in a PR needs it to merge without conflicts
+	RequireApproval  bool              // applying in a PR needs a writer's approval of the head and no changes requested
+	RequireMergeable bool              // applying in a PR needs a mergeable state that Mergeable does not refuse
 	AllowForkApply   bool              // a PR from a fork may be applied
 	Mergeable        MergeableGate     // which mergeable states refuse (under RequireMergeable)
 	DefaultPolicy    config.Policy     // bounds every deployment, under each deployment's own policy

@@ -38,9 +38,10 @@ type Settings struct {
 
 	// Permissions maps a command to the repository role it needs, over DefaultPermissions.
 	Permissions map[string]string
-	// RequireApproval: applying in a PR needs an approving review and no changes requested.
+	// RequireApproval: applying in a PR needs an approval of its head by someone with write, and
+	// no changes requested by such a person.
 	RequireApproval bool
-	// RequireMergeable: applying in a PR needs it to merge without conflicts.
+	// RequireMergeable: applying in a PR needs a mergeable_state not in RefuseMergeableStates.
 	RequireMergeable bool
 	// AllowForkApply: a PR from a fork may be applied.
 	AllowForkApply bool
