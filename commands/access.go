@@ -12,16 +12,18 @@ import (
 // Access says who may run what, and when a pull request may be applied.
 type Access struct {
 	Permissions      map[string]string // command → the repository role it needs, over config.DefaultPermissions
-	RequireApproval  bool              // applying in a PR needs an approval and no changes requested
-	RequireMergeable bool              // applying in a PR needs it to merge without conflicts
+	RequireApproval  bool              // applying in a PR needs a writer's approval of the head and no changes requested
+	RequireMergeable bool              // applying in a PR needs a mergeable state that Mergeable does not refuse
 	AllowForkApply   bool              // a PR from a fork may be applied
+	Mergeable        MergeableGate     // which mergeable states refuse (under RequireMergeable)
 	DefaultPolicy    config.Policy     // bounds every deployment, under each deployment's own policy
 	Protected        []string          // namespaces refused unless DefaultPolicy names them (nil: config.DefaultProtectedNamespaces); Rigel's own is added
 }
 
 // AccessFrom takes the access rules of the settings.
 func AccessFrom(s *config.Settings) Access {
-	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy, Protected: s.ProtectedNamespaces}
+	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy,
+		Protected: s.ProtectedNamespaces, Mergeable: MergeableGateFrom(s)}
 }
 
 // required is the role a command needs; a command without an entry needs write.

@@ -29,6 +29,10 @@ type PullHead struct {
 	SHA string
 	Ref string // the head branch name, for people
 
+	State  string // "open" or "closed"
+	Merged bool   // merged (and so closed)
+	Draft  bool   // a draft: not ready for review
+
 	HeadRepo       string // owner/name of the head's repository ("" when it was deleted)
 	BaseRepo       string // owner/name of the base repository
 	BaseRef        string // the branch it merges into
@@ -38,8 +42,9 @@ type PullHead struct {
 
 // Review is one review of a pull request.
 type Review struct {
-	User  string
-	State string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+	User     string
+	State    string // APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+	CommitID string // the commit reviewed; "" when GitHub no longer knows it
 }
 
 // IssueComment is a comment of a conversation, as far as Rigel needs it.

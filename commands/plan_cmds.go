@@ -97,9 +97,6 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := c.checkPullGates(ctx); err != nil {
-		return "", err
-	}
 	// Each deployment is applied on its own: one that is refused or fails does not hide what was
 	// applied before it, nor stop the ones after it.
 	var parts []string
@@ -161,7 +158,7 @@ func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deplo
 	if a.Applied {
 		return "", userErrorf("the last preview of `%s` (`%s`) was already applied. Run `/rigel sync %s` to preview again.", dep.Name, shortSHA(a.Commit), dep.Name)
 	}
-	now, err := c.head(ctx, repo.Branch)
+	now, err := c.gatedHead(ctx, repo.Branch, a.Commit) // in a PR: its gates, for the armed commit
 	if err != nil {
 		return "", err
 	}

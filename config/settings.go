@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,9 +38,10 @@ type Settings struct {
 
 	// Permissions maps a command to the repository role it needs, over DefaultPermissions.
 	Permissions map[string]string
-	// RequireApproval: applying in a PR needs an approving review and no changes requested.
+	// RequireApproval: applying in a PR needs an approval of its head by someone with write, and
+	// no changes requested by such a person.
 	RequireApproval bool
-	// RequireMergeable: applying in a PR needs it to merge without conflicts.
+	// RequireMergeable: applying in a PR needs a mergeable_state not in RefuseMergeableStates.
 	RequireMergeable bool
 	// AllowForkApply: a PR from a fork may be applied.
 	AllowForkApply bool
@@ -59,6 +61,14 @@ type Settings struct {
 	LeaseDuration time.Duration
 	// ShutdownGrace is how long a stopping replica lets running commands finish.
 	ShutdownGrace time.Duration
+
+	// The pull request gate (settings_gates.go). RefuseMergeableStates are the mergeable_state
+	// values that refuse an apply in a PR when RequireMergeable is on (RIGEL_REFUSE_MERGEABLE_STATES;
+	// nil: DefaultRefuseMergeableStates, empty: none). MergeableRetryWait is the first wait
+	// before reading again a PR whose mergeability GitHub is still computing
+	// (RIGEL_MERGEABLE_RETRY_WAIT; 0: DefaultMergeableRetryWait).
+	RefuseMergeableStates []string
+	MergeableRetryWait    time.Duration
 
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
@@ -109,6 +119,8 @@ func defaultSettings() *Settings {
 		RequireMergeable: true,
 		LeaseDuration:    DefaultLeaseDuration,
 		ShutdownGrace:    DefaultShutdownGrace,
+
+		RefuseMergeableStates: slices.Clone(DefaultRefuseMergeableStates),
 	}
 }
 
@@ -119,7 +131,8 @@ func defaultSettings() *Settings {
 // RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
 // RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
 // RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY,
-// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS). Then the Secret helmsman-github in
+// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
+// RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

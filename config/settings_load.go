@@ -41,6 +41,10 @@ type settingsFile struct {
 	DefaultPolicy    *Policy           `json:"defaultPolicy"`
 
 	ProtectedNamespaces []string `json:"protectedNamespaces"` // settings_protected.go
+
+	// The pull request gate (settings_gates.go).
+	RefuseMergeableStates []string `json:"refuseMergeableStates"` // [] refuses none
+	MergeableRetryWait    string   `json:"mergeableRetryWait"`    // Go duration: "1s"
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -97,6 +101,9 @@ func (s *Settings) applyFile(path string) error {
 	if err := s.applyReplicaFile(path, &f); err != nil {
 		return err
 	}
+	if err := s.applyGatesFile(path, &f); err != nil {
+		return err
+	}
 	if f.DefaultPolicy != nil {
 		s.DefaultPolicy = *f.DefaultPolicy
 	}
@@ -106,6 +113,9 @@ func (s *Settings) applyFile(path string) error {
 
 func (s *Settings) applyEnv(getenv func(string) string) error {
 	if err := s.applyReplicaEnv(getenv); err != nil {
+		return err
+	}
+	if err := s.applyGatesEnv(getenv); err != nil {
 		return err
 	}
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))

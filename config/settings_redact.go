@@ -39,6 +39,10 @@ type redactedSettings struct {
 	LeaseDuration    string            `json:"leaseDuration"`
 	ShutdownGrace    string            `json:"shutdownGrace"`
 	DefaultPolicy    *Policy           `json:"defaultPolicy,omitempty"`
+
+	// The pull request gate (settings_gates.go).
+	RefuseMergeableStates []string `json:"refuseMergeableStates"`
+	MergeableRetryWait    string   `json:"mergeableRetryWait"`
 }
 
 func hide(set bool) string {
@@ -76,6 +80,9 @@ func (s Settings) redacted() redactedSettings {
 		LeaseDuration:    s.LeaseDuration.String(),
 		ShutdownGrace:    s.ShutdownGrace.String(),
 		DefaultPolicy:    nonEmptyPolicy(s.DefaultPolicy),
+
+		RefuseMergeableStates: s.RefusedMergeableStates(),
+		MergeableRetryWait:    s.MergeableWait().String(),
 	}
 }
 

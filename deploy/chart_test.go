@@ -408,6 +408,8 @@ func TestChartCoversSettings(t *testing.T) {
 			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}, "namespaceObjects": true}
 		case k == "protectedNamespaces":
 			all[k] = []any{"kube-system", "ops"}
+		case k == "refuseMergeableStates":
+			all[k] = []any{"dirty", "behind"}
 		default:
 			switch p.(map[string]any)["type"] {
 			case "boolean":
@@ -420,6 +422,13 @@ func TestChartCoversSettings(t *testing.T) {
 		}
 	}
 	env := chartEnv(t, renderChart(t, rigelNS, map[string]any{"settings": all}), rigelNS)
+	if got := env["RIGEL_REFUSE_MERGEABLE_STATES"]; got != "dirty,behind" {
+		t.Errorf("refuseMergeableStates [dirty, behind] became %q", got)
+	}
+	none := chartEnv(t, renderChart(t, rigelNS, map[string]any{"settings": map[string]any{"refuseMergeableStates": []any{}}}), rigelNS)
+	if got := none["RIGEL_REFUSE_MERGEABLE_STATES"]; got != "none" {
+		t.Errorf("refuseMergeableStates [] became %q, want none", got)
+	}
 	var missing []string
 	for _, m := range read {
 		name := m[1]

@@ -161,17 +161,17 @@ func TestPullRequestApplyGates(t *testing.T) {
 		want    []string
 		notWant []string
 	}{
-		{"no review", func() {}, []string{"is not ready to apply", "nobody has approved it", "ask a reviewer to approve"}, []string{"changes are requested"}},
-		{"a comment review is no approval", func() { gh.AddReview(r.full, pr.number, bob, "COMMENTED") }, []string{"nobody has approved it"}, nil},
+		{"no review", func() {}, []string{"is not ready to apply", "nobody with `write` access has approved", "ask a reviewer to approve"}, []string{"changes are requested"}},
+		{"a comment review is no approval", func() { gh.AddReview(r.full, pr.number, bob, "COMMENTED") }, []string{"nobody with `write` access has approved"}, nil},
 		{"one approves, one requests changes", func() {
 			gh.AddReview(r.full, pr.number, bob, "CHANGES_REQUESTED")
 			gh.AddReview(r.full, pr.number, carol, "APPROVED")
-		}, []string{"changes are requested by @" + bob}, []string{"nobody has approved"}},
+		}, []string{"changes are requested by @" + bob}, []string{"nobody with"}},
 		{"conflicts", func() {
 			gh.AddReview(r.full, pr.number, bob, "APPROVED") // bob's latest review now approves
 			gh.SetPullMergeable(r.full, pr.number, &no, "dirty")
-		}, []string{"merge conflicts with `main`", "/rigel sync"}, []string{"changes are requested", "nobody has approved"}},
-		{"not mergeable for another reason", func() { gh.SetPullMergeable(r.full, pr.number, &no, "blocked") }, []string{"cannot be merged (state `blocked`)"}, nil},
+		}, []string{"merge conflicts with `main`", "/rigel sync"}, []string{"changes are requested", "nobody with"}},
+		{"not mergeable for another reason", func() { gh.SetPullMergeable(r.full, pr.number, &no, "blocked") }, []string{"branch protection of `main` is not met (mergeable_state `blocked`)"}, nil},
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
@@ -185,7 +185,7 @@ func TestPullRequestApplyGates(t *testing.T) {
 		})
 	}
 	t.Run("approved and mergeable applies", func(t *testing.T) {
-		gh.SetPullMergeable(r.full, pr.number, nil, "unknown") // not computed yet: not a refusal
+		gh.SetPullMergeable(r.full, pr.number, &yes, "clean")
 		got := pr.reply("/rigel apply " + name)
 		mustContain(t, got, "Rigel applied `"+name+"`", "Succeeded")
 		if !deploymentExists(t, ns) {

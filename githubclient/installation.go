@@ -38,6 +38,7 @@ func (i *installation) PullHead(ctx context.Context, repo commands.Repo, number 
 	}
 	return commands.PullHead{
 		SHA: pr.GetHead().GetSHA(), Ref: pr.GetHead().GetRef(),
+		State: pr.GetState(), Merged: pr.GetMerged(), Draft: pr.GetDraft(),
 		HeadRepo: pr.GetHead().GetRepo().GetFullName(), BaseRepo: pr.GetBase().GetRepo().GetFullName(), BaseRef: pr.GetBase().GetRef(),
 		Mergeable: pr.Mergeable, MergeableState: pr.GetMergeableState(),
 	}, nil
@@ -52,7 +53,7 @@ func (i *installation) Reviews(ctx context.Context, repo commands.Repo, number i
 			return nil, fmt.Errorf("failed to list the reviews of %s#%d: %w", repo.FullName(), number, err)
 		}
 		for _, r := range page {
-			out = append(out, commands.Review{User: r.GetUser().GetLogin(), State: r.GetState()})
+			out = append(out, commands.Review{User: r.GetUser().GetLogin(), State: r.GetState(), CommitID: r.GetCommitID()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil

@@ -2,6 +2,7 @@ package githubclient
 
 import (
 	"context"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -82,6 +83,72 @@ func TestPulls(t *testing.T) {
 				t.Fatalf("missing branch: err = %v", err)
 			}
 		})
+	}
+	if v := gh.Violations(); len(v) > 0 {
+		t.Errorf("GitHub would reject: %v", v)
+	}
+}
+
+// TestPullHeadAndReviews reads what the apply gate decides on through the fake GitHub: the
+// pull request's state, merged and draft flags and mergeability, and the commit each review
+// was made on (null when GitHub lost it).
+func TestPullHeadAndReviews(t *testing.T) {
+	gh, err := testenv.StartGitHub(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gh.Stop)
+	ctx := context.Background()
+	gh.AddRepo("acme/gates", "main", "http://127.0.0.1:1/acme/gates.git")
+	head, old := strings.Repeat("d", 40), strings.Repeat("a", 40)
+	if err := gh.AddPull("acme/gates", 4, head, "feature", "main"); err != nil {
+		t.Fatal(err)
+	}
+	clients, err := New(Credentials{APIURL: gh.URL(), AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := clients.ForInstallation(gh.InstallationID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := commands.Repo{Owner: "acme", Name: "gates", DefaultBranch: "main", Installation: gh.InstallationID}
+
+	read := func() commands.PullHead {
+		t.Helper()
+		pr, err := g.PullHead(ctx, repo, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pr
+	}
+	if pr := read(); pr.SHA != head || pr.State != "open" || pr.Merged || pr.Draft || pr.MergeableState != "clean" || pr.Mergeable == nil || !*pr.Mergeable {
+		t.Fatalf("open PR = %+v", pr)
+	}
+	gh.SetPullDraft("acme/gates", 4, true)
+	if pr := read(); !pr.Draft || pr.MergeableState != "draft" {
+		t.Fatalf("draft PR = %+v", pr)
+	}
+	gh.SetPullDraft("acme/gates", 4, false)
+	gh.SetPullMergeable("acme/gates", 4, nil, "unknown")
+	if pr := read(); pr.Draft || pr.Mergeable != nil || pr.MergeableState != "unknown" {
+		t.Fatalf("PR being computed = %+v", pr)
+	}
+	gh.SetPullState("acme/gates", 4, "closed", true)
+	if pr := read(); pr.State != "closed" || !pr.Merged {
+		t.Fatalf("merged PR = %+v", pr)
+	}
+
+	gh.AddReviewOn("acme/gates", 4, "alice", "APPROVED", old)
+	gh.AddReview("acme/gates", 4, "bob", "CHANGES_REQUESTED")
+	gh.AddReviewOn("acme/gates", 4, "carol", "APPROVED", "")
+	got, err := g.Reviews(ctx, repo, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []commands.Review{{User: "alice", State: "APPROVED", CommitID: old}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: head}, {User: "carol", State: "APPROVED"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("reviews = %+v, want %+v", got, want)
 	}
 	if v := gh.Violations(); len(v) > 0 {
 		t.Errorf("GitHub would reject: %v", v)

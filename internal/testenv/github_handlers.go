@@ -174,7 +174,7 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 		"review_comment_url": gh.URL() + "repos/" + r.fullName() + "/pulls/comments{/number}",
 		"statuses_url":       gh.URL() + "repos/" + r.fullName() + "/statuses/" + p.HeadSHA,
 		"head":               branch(headRepo, p.HeadRef, p.HeadSHA), "base": branch(r, p.BaseRef, baseSHA),
-		"merged": p.Merged, "mergeable": mergeable, "mergeable_state": mergeableState, "draft": false,
+		"merged": p.Merged, "mergeable": mergeable, "mergeable_state": mergeableState, "draft": p.Draft,
 		"rebaseable": mergeable, "maintainer_can_modify": false, "commits": 1, "changed_files": 1,
 		"_links": map[string]any{
 			"self": map[string]any{"href": api}, "html": map[string]any{"href": fmt.Sprintf("%s/%s/pull/%d", gh.WebURL(), r.fullName(), is.Number)},

@@ -54,9 +54,11 @@ comma-separated.
   "requireApproval" "RIGEL_REQUIRE_APPROVAL"
   "requireMergeable" "RIGEL_REQUIRE_MERGEABLE"
   "allowForkApply" "RIGEL_ALLOW_FORK_APPLY"
+  "refuseMergeableStates" "RIGEL_REFUSE_MERGEABLE_STATES"
+  "mergeableRetryWait" "RIGEL_MERGEABLE_RETRY_WAIT"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "leaseDuration" "shutdownGrace" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "refuseMergeableStates" "mergeableRetryWait" "leaseDuration" "shutdownGrace" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
@@ -68,6 +70,8 @@ comma-separated.
 {{- $pairs = append $pairs (printf "%s=%s" $cmd $role) }}
 {{- end }}
 {{- $v = join "," $pairs }}
+{{- else if kindIs "slice" $v }}
+{{- $v = join "," $v | default "none" }}
 {{- else if or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v) }}
 {{- $v = int64 $v }}
 {{- end }}
