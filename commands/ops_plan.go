@@ -31,13 +31,19 @@ func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t ta
 		return nil, renderError(dep.Path, t, snap.Commit, err, h)
 	}
 	start := time.Now()
-	plan, err := r.Engine.Diff(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit})
+	// The policy is checked on the rendered objects before anything reaches the apiserver:
+	// what it refuses is neither dry-run nor read.
+	plan, err := r.Engine.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
+		sync.DiffOptions{Refuse: refuseByPolicy(r.policyOf(dep))})
 	r.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
 	}
 	plan.Deployment, plan.Path, plan.Commit = dep.Name, dep.Path, snap.Commit
 	r.checkPolicy(dep, plan)
+	if err := r.markOwners(ctx, plan); err != nil {
+		return nil, err
+	}
 	return &preview{Plan: plan, Target: t}, nil
 }
 
@@ -115,6 +121,9 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 		return nil, staleErrorf("the cluster or the folder changed since the preview of `%s` at `%s`, so that preview no longer shows what would happen. Nothing was applied. Run %s to preview again.", dep.Name, shortSHA(commit), h.Preview(dep.Name))
 	}
 	if err := r.guardApply(p.Plan, forced(ctx), h); err != nil {
+		return nil, err
+	}
+	if err := takeoverRefusal(p.Plan, h); err != nil {
 		return nil, err
 	}
 	start := time.Now()

@@ -80,7 +80,7 @@ func renderPolicy(d config.Deployment, def config.Policy, ns string) string {
 		}
 		ns := "any"
 		if len(eff.Namespaces) > 0 {
-			ns = codeList(eff.Namespaces)
+			ns = cellCodeList(eff.Namespaces)
 		}
 		fmt.Fprintf(&b, "| `namespaces` | %s | %s |\n", ns, from(len(own.Namespaces) > 0, len(own.Namespaces) == 0 && len(def.Namespaces) > 0, "RIGEL_DEFAULT_NAMESPACES"))
 		cs := "allowed"
@@ -90,7 +90,7 @@ func renderPolicy(d config.Deployment, def config.Policy, ns string) string {
 		fmt.Fprintf(&b, "| `clusterScoped` | %s | %s |\n", cs, from(own.ClusterScoped != nil, own.ClusterScoped == nil && def.ClusterScoped != nil, "RIGEL_DEFAULT_CLUSTER_SCOPED"))
 		kinds := "none"
 		if len(eff.RefusedKinds) > 0 {
-			kinds = codeList(eff.RefusedKinds)
+			kinds = cellCodeList(eff.RefusedKinds)
 		}
 		fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
 	}
