@@ -15,12 +15,14 @@ type Access struct {
 	RequireApproval  bool              // applying in a PR needs an approval and no changes requested
 	RequireMergeable bool              // applying in a PR needs it to merge without conflicts
 	AllowForkApply   bool              // a PR from a fork may be applied
+	AllowForkPreview bool              // a PR from a fork may be previewed by anyone allowed to run diff or sync
 	DefaultPolicy    config.Policy     // bounds every deployment, under each deployment's own policy
 }
 
 // AccessFrom takes the access rules of the settings.
 func AccessFrom(s *config.Settings) Access {
-	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy}
+	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy,
+		AllowForkPreview: s.AllowForkPreview}
 }
 
 // required is the role a command needs; a command without an entry needs write.

@@ -298,7 +298,7 @@ func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) 
 		if health == "" {
 			health = "—"
 		}
-		fmt.Fprintf(&t, "| %s | %s | %s | %s |\n", cellCode(o.Ref.String()), o.Action, cell(health), cell(o.Message))
+		fmt.Fprintf(&t, "| %s | %s | %s | %s |\n", "<code>"+cell(o.Ref.String())+"</code>", o.Action, cell(health), cell(o.Message))
 	}
 	t.WriteString("\n</details>")
 	blocks = append(blocks, t.String())

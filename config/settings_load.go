@@ -39,6 +39,9 @@ type settingsFile struct {
 	LeaseDuration    string            `json:"leaseDuration"` // Go duration: "30s"
 	ShutdownGrace    string            `json:"shutdownGrace"` // Go duration: "20s"
 	DefaultPolicy    *Policy           `json:"defaultPolicy"`
+
+	// Previews of pull requests from forks.
+	AllowForkPreview *bool `json:"allowForkPreview"`
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -92,6 +95,7 @@ func (s *Settings) applyFile(path string) error {
 	setBool(&s.RequireApproval, f.RequireApproval)
 	setBool(&s.RequireMergeable, f.RequireMergeable)
 	setBool(&s.AllowForkApply, f.AllowForkApply)
+	setBool(&s.AllowForkPreview, f.AllowForkPreview)
 	if err := s.applyReplicaFile(path, &f); err != nil {
 		return err
 	}
@@ -176,6 +180,7 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 		{"RIGEL_REQUIRE_APPROVAL", &s.RequireApproval},
 		{"RIGEL_REQUIRE_MERGEABLE", &s.RequireMergeable},
 		{"RIGEL_ALLOW_FORK_APPLY", &s.AllowForkApply},
+		{"RIGEL_ALLOW_FORK_PREVIEW", &s.AllowForkPreview},
 	} {
 		if v := getenv(e.name); v != "" {
 			b, err := strconv.ParseBool(strings.TrimSpace(v))

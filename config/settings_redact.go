@@ -39,6 +39,9 @@ type redactedSettings struct {
 	LeaseDuration    string            `json:"leaseDuration"`
 	ShutdownGrace    string            `json:"shutdownGrace"`
 	DefaultPolicy    *Policy           `json:"defaultPolicy,omitempty"`
+
+	// Previews of pull requests from forks.
+	AllowForkPreview bool `json:"allowForkPreview"`
 }
 
 func hide(set bool) string {
@@ -76,6 +79,8 @@ func (s Settings) redacted() redactedSettings {
 		LeaseDuration:    s.LeaseDuration.String(),
 		ShutdownGrace:    s.ShutdownGrace.String(),
 		DefaultPolicy:    nonEmptyPolicy(s.DefaultPolicy),
+
+		AllowForkPreview: s.AllowForkPreview,
 	}
 }
 
@@ -125,6 +130,7 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Int("queueSize", r.QueueSize).
 		Str("applyWait", r.ApplyWait).
 		Str("logLevel", r.LogLevel)
+	e.Bool("allowForkApply", r.AllowForkApply).Bool("allowForkPreview", r.AllowForkPreview)
 	if r.DefaultPolicy != nil {
 		e.Interface("defaultPolicy", r.DefaultPolicy)
 	}
