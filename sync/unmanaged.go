@@ -104,6 +104,16 @@ func takeOver(applied map[string]interface{}, live []map[string]interface{}, sec
 	for _, fs := range live {
 		owned = unionFields(owned, fs)
 	}
+	if sd, ok := applied["f:stringData"].(map[string]interface{}); ok && secret {
+		// stringData is written into data: its keys take over data's.
+		merged := make(map[string]interface{}, len(applied))
+		for k, v := range applied {
+			merged[k] = v
+		}
+		d, _ := applied["f:data"].(map[string]interface{})
+		merged["f:data"] = unionFields(d, sd)
+		applied = merged
+	}
 	both := intersectFields(applied, owned)
 	seen := map[string]bool{}
 	var walk func(prefix string, node map[string]interface{})
