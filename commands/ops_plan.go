@@ -116,14 +116,17 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 	if err != nil {
 		return nil, err
 	}
+	// Taking an object from another registered deployment is refused first: whether or not
+	// the cluster changed since the preview (it did when that deployment applied it since),
+	// a new preview would not make it applicable.
+	if err := takeoverRefusal(p.Plan, h); err != nil {
+		return nil, err
+	}
 	if p.Plan.Digest != digest {
 		log.Info().Str("armed", digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
 		return nil, staleErrorf("the cluster or the folder changed since the preview of `%s` at `%s`, so that preview no longer shows what would happen. Nothing was applied. Run %s to preview again.", dep.Name, shortSHA(commit), h.Preview(dep.Name))
 	}
 	if err := r.guardApply(p.Plan, forced(ctx), h); err != nil {
-		return nil, err
-	}
-	if err := takeoverRefusal(p.Plan, h); err != nil {
 		return nil, err
 	}
 	start := time.Now()
