@@ -116,9 +116,13 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 	if err != nil {
 		return nil, err
 	}
-	// Taking an object from another registered deployment is refused first: whether or not
-	// the cluster changed since the preview (it did when that deployment applied it since),
-	// a new preview would not make it applicable.
+	// What breaks the policy, or would take an object from another registered deployment, is
+	// refused first: whether or not the cluster changed since the preview (refused objects are
+	// not read, so the digest changes when the policy does), a new preview would not make it
+	// applicable.
+	if len(p.Plan.Violating()) > 0 {
+		return nil, policyRefusal(p.Plan, r.Registry.Namespace(), h)
+	}
 	if err := takeoverRefusal(p.Plan, h); err != nil {
 		return nil, err
 	}
