@@ -267,6 +267,9 @@ func (it *item) manifestDiff(c Change, from string) Change {
 // in words that cannot carry them: the reason and the fields the error names, not its
 // message (a refused update may quote the live object).
 func hiddenErrMessage(err error, r Ref, why string) string {
+	if quotesNoObject(err) {
+		return err.Error()
+	}
 	var se *apierrors.StatusError
 	if errors.As(err, &se) {
 		st := se.ErrStatus
@@ -289,6 +292,21 @@ func hiddenErrMessage(err error, r Ref, why string) string {
 		return msg + " (the apiserver's message is hidden because " + why + ")"
 	}
 	return fmt.Sprintf("%s was refused (the message is hidden because %s)", r, why)
+}
+
+// quotesNoObject reports whether an apiserver error is of a kind whose message the apiserver
+// writes itself without quoting the object: RBAC's refusal (not an admission webhook's, which
+// may say anything), a missing namespace, throttling, timeouts.
+func quotesNoObject(err error) bool {
+	msg := err.Error()
+	switch {
+	case apierrors.IsForbidden(err):
+		return strings.Contains(msg, " is forbidden: User \"") && strings.Contains(msg, " cannot ") && !strings.Contains(msg, "admission")
+	case apierrors.IsNotFound(err), apierrors.IsAlreadyExists(err), apierrors.IsUnauthorized(err),
+		apierrors.IsTooManyRequests(err), apierrors.IsTimeout(err), apierrors.IsServerTimeout(err):
+		return true
+	}
+	return false
 }
 
 // hiddenBecause is why messages about an unmanaged object are hidden.

@@ -2,8 +2,14 @@ package sync
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	kfield "k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 func fields(t *testing.T, js string) map[string]interface{} {
@@ -58,5 +64,31 @@ func TestTakeOverIsBounded(t *testing.T) {
 	got, more := takeOver(map[string]interface{}{"f:data": a}, []map[string]interface{}{{"f:data": a}}, false)
 	if len(got) != maxTakeOver || more != 5 {
 		t.Fatalf("got %d paths and %d more, want %d and 5", len(got), more, maxTakeOver)
+	}
+}
+
+func TestHiddenErrMessage(t *testing.T) {
+	r := Ref{Version: "v1", Kind: "Pod", Namespace: "ns", Name: "p"}
+	leaky := apierrors.NewInvalid(schema.GroupKind{Kind: "Pod"}, "p", kfield.ErrorList{kfield.Forbidden(kfield.NewPath("spec"), "pod updates may not change fields: {Image: \"live-image-secret\"}")})
+	webhook := apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "p", errors.New(`admission webhook "x" denied the request: live value live-image-secret`))
+	rbac := apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "p", errors.New(`User "system:serviceaccount:rigel:rigel" cannot patch resource "pods" in API group "" in the namespace "ns"`))
+	tests := []struct {
+		name      string
+		err       error
+		want, not string
+	}{
+		{"an invalid update may quote the live object", leaky, "Pod/ns/p was refused (Invalid, HTTP 422): spec: FieldValueForbidden (the apiserver's message is hidden because why)", "live-image-secret"},
+		{"a webhook may say anything", webhook, "Pod/ns/p was refused (Forbidden, HTTP 403) (the apiserver's message is hidden because why)", "live-image-secret"},
+		{"RBAC says only who may not do what", rbac, rbac.Error(), ""},
+		{"a missing namespace", apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "ns"), `namespaces "ns" not found`, ""},
+		{"not an apiserver error", errors.New("connection reset, live-image-secret"), "Pod/ns/p was refused (the message is hidden because why)", "live-image-secret"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := hiddenErrMessage(tc.err, r, "why")
+			if got != tc.want || (tc.not != "" && strings.Contains(got, tc.not)) {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
 	}
 }
