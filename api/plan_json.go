@@ -32,7 +32,7 @@ type secretKeysJSON struct {
 // and secretKeys names the keys that change.
 type changeJSON struct {
 	objectJSON
-	Action     string          `json:"action"` // create, update, unchanged, error
+	Action     string          `json:"action"` // create, update, unchanged, error, blocked
 	Source     string          `json:"source,omitempty"`
 	Diff       string          `json:"diff,omitempty"` // unified diff, live → after apply
 	SecretKeys *secretKeysJSON `json:"secretKeys,omitempty"`
@@ -42,7 +42,22 @@ type changeJSON struct {
 	// applying takes it over only with "force": true.
 	ManagedBy string `json:"managedBy,omitempty"`
 	// Violations are the rules of the deployment's policy the object breaks: applying is refused.
+	// Action "blocked": the object was not sent to the cluster at all; diff is the manifest.
 	Violations []string `json:"violations,omitempty"`
+	// Unmanaged is set when the object exists and the deployment does not manage it: diff is
+	// then the manifest alone, and no live value of it appears anywhere in the answer.
+	Unmanaged *unmanagedJSON `json:"unmanaged,omitempty"`
+}
+
+// unmanagedJSON says who manages an existing object the deployment does not, and which
+// fields applying takes over (paths, no values).
+type unmanagedJSON struct {
+	Deployment string   `json:"deployment,omitempty"` // the Rigel deployment its provenance names
+	Path       string   `json:"path,omitempty"`
+	OwnerRepo  string   `json:"ownerRepo,omitempty"` // set when that deployment is still registered: applying is refused
+	Managers   []string `json:"managers,omitempty"`  // field managers
+	TakeOver   []string `json:"takeOver,omitempty"`  // field paths applying takes over
+	More       int      `json:"more,omitempty"`      // paths left out of takeOver
 }
 
 type countsJSON struct {
@@ -50,6 +65,7 @@ type countsJSON struct {
 	Update    int `json:"update"`
 	Unchanged int `json:"unchanged"`
 	Failed    int `json:"failed"`
+	Blocked   int `json:"blocked"` // refused by the policy, not sent to the cluster
 }
 
 // planJSON is a preview, and the body that applies exactly it.
@@ -71,6 +87,8 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 	switch {
 	case len(p.Violating()) > 0:
 		out.Note = "This plan breaks the deployment's policy (see the violations of its changes): it cannot be applied. Change the folder, or ask a cluster admin to change the policy."
+	case takesFromDeployment(p):
+		out.Note = "Objects of this plan belong to another registered deployment (see unmanaged.ownerRepo): it cannot be applied. Remove their helmsman.dev/source-repo and helmsman.dev/source-path annotations (a cluster admin, or /rigel unlink for workloads, in that deployment's repository), or take them out of the folder."
 	case len(p.Reconciled()) > 0:
 		out.Apply = &syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}
 		out.Note = "Another reconciler (Argo CD, Flux) manages objects of this plan (see managedBy): applying refuses unless \"force\": true, which takes them over."
@@ -86,12 +104,29 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 		for _, v := range ch.Violations {
 			cj.Violations = append(cj.Violations, v.Msg)
 		}
+		if u := ch.Unmanaged; u != nil {
+			cj.Unmanaged = &unmanagedJSON{Deployment: u.Deployment, Path: u.Path, OwnerRepo: u.OwnerRepo, Managers: u.Managers, TakeOver: u.TakeOver, More: u.More}
+		}
+		if ch.Action == sync.ActionBlocked {
+			out.Counts.Blocked++
+		}
 		if ch.Secret != nil {
 			cj.SecretKeys = &secretKeysJSON{Added: ch.Secret.Added, Removed: ch.Secret.Removed, Changed: ch.Secret.Changed}
 		}
 		out.Changes = append(out.Changes, cj)
 	}
 	return out
+}
+
+// takesFromDeployment reports whether applying p would take objects from another registered
+// deployment (apply refuses it).
+func takesFromDeployment(p *sync.Plan) bool {
+	for _, c := range p.Changes {
+		if c.Unmanaged != nil && c.Unmanaged.OwnerRepo != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // outcomeJSON is what applying did to one object.

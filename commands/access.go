@@ -16,6 +16,7 @@ type Access struct {
 	RequireMergeable bool              // applying in a PR needs a mergeable state that Mergeable does not refuse
 	AllowForkApply   bool              // a PR from a fork may be applied
 	Mergeable        MergeableGate     // which mergeable states refuse (under RequireMergeable)
+	AllowForkPreview bool              // a PR from a fork may be previewed by anyone allowed to run diff or sync
 	DefaultPolicy    config.Policy     // bounds every deployment, under each deployment's own policy
 	Protected        []string          // namespaces refused unless DefaultPolicy names them (nil: config.DefaultProtectedNamespaces); Rigel's own is added
 }
@@ -23,7 +24,7 @@ type Access struct {
 // AccessFrom takes the access rules of the settings.
 func AccessFrom(s *config.Settings) Access {
 	return Access{Permissions: s.Permissions, RequireApproval: s.RequireApproval, RequireMergeable: s.RequireMergeable, AllowForkApply: s.AllowForkApply, DefaultPolicy: s.DefaultPolicy,
-		Protected: s.ProtectedNamespaces, Mergeable: MergeableGateFrom(s)}
+		Protected: s.ProtectedNamespaces, Mergeable: MergeableGateFrom(s), AllowForkPreview: s.AllowForkPreview}
 }
 
 // required is the role a command needs; a command without an entry needs write.

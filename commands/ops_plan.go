@@ -31,13 +31,19 @@ func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t ta
 		return nil, renderError(dep.Path, t, snap.Commit, err, h)
 	}
 	start := time.Now()
-	plan, err := r.Engine.Diff(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit})
+	// The policy is checked on the rendered objects before anything reaches the apiserver:
+	// what it refuses is neither dry-run nor read.
+	plan, err := r.Engine.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
+		sync.DiffOptions{Refuse: refuseByPolicy(r.policyOf(dep))})
 	r.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
 	}
 	plan.Deployment, plan.Path, plan.Commit = dep.Name, dep.Path, snap.Commit
 	r.checkPolicy(dep, plan)
+	if err := r.markOwners(ctx, plan); err != nil {
+		return nil, err
+	}
 	return &preview{Plan: plan, Target: t}, nil
 }
 
@@ -108,6 +114,16 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 	}
 	p, err := r.plan(ctx, o, dep, target{Ref: now.Ref, Commit: commit, Label: now.Label}, h)
 	if err != nil {
+		return nil, err
+	}
+	// What breaks the policy, or would take an object from another registered deployment, is
+	// refused first: whether or not the cluster changed since the preview (refused objects are
+	// not read, so the digest changes when the policy does), a new preview would not make it
+	// applicable.
+	if len(p.Plan.Violating()) > 0 {
+		return nil, policyRefusal(p.Plan, r.Registry.Namespace(), h)
+	}
+	if err := takeoverRefusal(p.Plan, h); err != nil {
 		return nil, err
 	}
 	if p.Plan.Digest != digest {

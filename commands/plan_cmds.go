@@ -27,6 +27,9 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := c.checkForkPreview(ctx); err != nil { // before anything is fetched
+		return "", err
+	}
 	t, err := c.head(ctx, repo.Branch)
 	if err != nil {
 		return "", err

@@ -92,9 +92,9 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 	nsVal := "any"
 	switch {
 	case len(eff.Namespaces) > 0 && len(eff.Within) > 0:
-		nsVal = codeList(eff.Namespaces) + ", and only within " + codeList(eff.Within)
+		nsVal = cellCodeList(eff.Namespaces) + ", and only within " + cellCodeList(eff.Within)
 	case len(eff.Namespaces) > 0:
-		nsVal = codeList(eff.Namespaces)
+		nsVal = cellCodeList(eff.Namespaces)
 	}
 	nsFrom := from(len(own.Namespaces) > 0, len(def.Namespaces) > 0, "RIGEL_DEFAULT_NAMESPACES")
 	if len(own.Namespaces) > 0 && len(def.Namespaces) > 0 {
@@ -103,7 +103,7 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 	fmt.Fprintf(&b, "| `namespaces` | %s | %s |\n", nsVal, nsFrom)
 	prot := "none"
 	if len(eff.Protected) > 0 {
-		prot = codeList(eff.Protected) + " refused"
+		prot = cellCodeList(eff.Protected) + " refused"
 	}
 	opened := ""
 	for _, p := range protected {
@@ -134,7 +134,7 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 	fmt.Fprintf(&b, "| Namespace objects | %s | %s |\n", nso, from(own.NamespaceObjects != nil, def.NamespaceObjects != nil, "RIGEL_DEFAULT_NAMESPACE_OBJECTS"))
 	kinds := "none"
 	if len(eff.RefusedKinds) > 0 {
-		kinds = codeList(eff.RefusedKinds)
+		kinds = cellCodeList(eff.RefusedKinds)
 	}
 	fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
 	for _, p := range append(own.Problems("the policy"), def.Problems("the default policy")...) {

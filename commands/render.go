@@ -73,13 +73,14 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		when, commit, status := "never", "—", "—"
 		if ls := d.LastSync; ls != nil {
 			when = ls.Time.UTC().Format(time.RFC3339)
-			commit = code(shortSHA(ls.Commit))
+			commit = cellCode(shortSHA(ls.Commit))
 			status = ls.Status
 			if ls.Message != "" {
 				status += " (" + ls.Message + ")"
 			}
+			status = cell(status)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(d.Name), code(d.Path), when, commit, status)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
 	fmt.Fprintf(&b, "\n**Next:** `/rigel diff %s` shows what applying it would change.", r.Deployments[0].Name)
@@ -92,7 +93,7 @@ func renderWorkloads(deps []config.Deployment, workloads map[string][]kube.Workl
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nWorkloads (Deployments, StatefulSets, DaemonSets carrying `%s`, applied by Rigel or linked):\n\n", sync.AnnotationSourceRepo)
 	if lookupErr != nil {
-		fmt.Fprintf(&b, "- Rigel could not list them: %s\n", tableCell(lookupErr.Error()))
+		fmt.Fprintf(&b, "- Rigel could not list them: %s\n", cell(lookupErr.Error()))
 		return b.String()
 	}
 	for _, d := range deps {
@@ -135,14 +136,14 @@ func renderFolders(repo, label, commit string, folders []string, registered map[
 	first := ""
 	for _, f := range folders {
 		if name, ok := registered[f]; ok {
-			fmt.Fprintf(&b, "| %s | registered as %s |\n", code(f), code(name))
+			fmt.Fprintf(&b, "| %s | registered as %s |\n", cellCode(f), cellCode(name))
 			continue
 		}
 		cmd := "/rigel add-deployment " + f
 		if first == "" {
 			first = cmd
 		}
-		fmt.Fprintf(&b, "| %s | %s |\n", code(f), code(cmd))
+		fmt.Fprintf(&b, "| %s | %s |\n", cellCode(f), cellCode(cmd))
 	}
 	if first != "" {
 		fmt.Fprintf(&b, "\n**Next:** %s (add `--name NAME` to choose the name).", code(first))
@@ -161,6 +162,7 @@ func plural(n int) string {
 
 var actionIcon = map[sync.Action]string{
 	sync.ActionCreate: "🆕 create", sync.ActionUpdate: "✏️ change", sync.ActionUnchanged: "unchanged", sync.ActionError: "⛔ refused",
+	sync.ActionBlocked: "🚫 not sent",
 }
 
 func summaryCounts(p *sync.Plan) string {
@@ -182,12 +184,12 @@ func renderPlan(repo string, pv *preview, arm bool) string {
 	}
 	var blocks []string
 	var head strings.Builder
-	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+guardSummary(p))
+	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+guardSummary(p)+unmanagedSummary(p))
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, pv.Target.Label, p.Commit)
 	blocks = append(blocks, head.String())
 	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
-		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil {
+		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil && ch.Unmanaged == nil {
 			names = append(names, ch.Ref.String())
 			continue
 		}
@@ -206,6 +208,13 @@ func renderPlan(repo string, pv *preview, arm bool) string {
 		}
 	case len(p.Violating()) > 0:
 		tail.WriteString(guard) // nothing is armed against the policy
+	case len(takenFrom(p)) > 0: // nor to take objects from another deployment
+		n := len(takenFrom(p))
+		fmt.Fprintf(&tail, "**Next:** %d object%s of this preview belong%s to another registered deployment, and `/rigel apply` does not take them: see how to move %s above, or take %s out of the folder and push.",
+			n, plural(n), map[bool]string{true: "s", false: ""}[n == 1], map[bool]string{true: "it", false: "them"}[n == 1], map[bool]string{true: "it", false: "them"}[n == 1])
+		if arm {
+			tail.WriteString(" Nothing is armed while an object belongs to another deployment.")
+		}
 	case arm:
 		if guard != "" {
 			tail.WriteString(guard)
@@ -228,7 +237,7 @@ func renderChange(ch sync.Change) string {
 	if ch.Action == sync.ActionError {
 		open = " open"
 	}
-	if len(ch.Violations) > 0 {
+	if len(ch.Violations) > 0 || (ch.Unmanaged != nil && ch.Unmanaged.OwnerRepo != "") {
 		open = " open"
 	}
 	fmt.Fprintf(&b, "<details%s><summary>%s %s", open, actionIcon[ch.Action], htmlCode(ch.Ref.String()))
@@ -249,11 +258,11 @@ func renderChange(ch sync.Change) string {
 			fmt.Fprintf(&b, " — Secret keys %s", strings.Join(parts, "; "))
 		}
 	}
-	b.WriteString(guardTitle(ch) + "</summary>\n\n" + guardNotes(ch))
-	if ch.Note != "" {
+	b.WriteString(guardTitle(ch) + unmanagedTitle(ch) + "</summary>\n\n" + guardNotes(ch) + unmanagedNotes(ch))
+	if ch.Note != "" && ch.Unmanaged == nil { // unmanagedNotes says it
 		b.WriteString("> " + ch.Note + "\n\n")
 	}
-	if ch.Secret != nil {
+	if ch.Secret != nil && ch.Unmanaged == nil {
 		b.WriteString("> Secret values are never shown: `***` stands for each value.\n\n")
 	}
 	if ch.Err != "" {
@@ -289,7 +298,7 @@ func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) 
 		if health == "" {
 			health = "—"
 		}
-		fmt.Fprintf(&t, "| %s | %s | %s | %s |\n", htmlCode(o.Ref.String()), o.Action, health, tableCell(o.Message))
+		fmt.Fprintf(&t, "| %s | %s | %s | %s |\n", "<code>"+cell(o.Ref.String())+"</code>", o.Action, cell(health), cell(o.Message))
 	}
 	t.WriteString("\n</details>")
 	blocks = append(blocks, t.String())
@@ -318,12 +327,6 @@ func rank(o sync.ObjectResult) int {
 		return 1
 	}
 	return 2
-}
-
-func tableCell(s string) string {
-	s = strings.ReplaceAll(s, "|", "\\|")
-	s = strings.ReplaceAll(s, "\n", " ")
-	return short2(s, 300)
 }
 
 func short2(s string, n int) string {

@@ -54,6 +54,11 @@ type Settings struct {
 	// (Rigel's own). Empty: DefaultProtectedNamespaces (it cannot be emptied).
 	ProtectedNamespaces []string
 
+	// Previews of pull requests from forks (issue 9): AllowForkPreview lets everyone allowed
+	// to run diff or sync preview a PR whose head repository is not the base repository
+	// (RIGEL_ALLOW_FORK_PREVIEW, allowForkPreview). Default false: only people with write.
+	AllowForkPreview bool
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)
@@ -130,7 +135,7 @@ func defaultSettings() *Settings {
 // RIGEL_PRIVATE_KEY_FILE, RIGEL_WEBHOOK_SECRET, RIGEL_GITHUB_TOKEN, RIGEL_GITHUB_LOGIN,
 // RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
 // RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
-// RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY,
+// RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY, RIGEL_ALLOW_FORK_PREVIEW,
 // RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
 // RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing

@@ -45,6 +45,9 @@ type settingsFile struct {
 	// The pull request gate (settings_gates.go).
 	RefuseMergeableStates []string `json:"refuseMergeableStates"` // [] refuses none
 	MergeableRetryWait    string   `json:"mergeableRetryWait"`    // Go duration: "1s"
+
+	// Previews of pull requests from forks.
+	AllowForkPreview *bool `json:"allowForkPreview"`
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -98,6 +101,7 @@ func (s *Settings) applyFile(path string) error {
 	setBool(&s.RequireApproval, f.RequireApproval)
 	setBool(&s.RequireMergeable, f.RequireMergeable)
 	setBool(&s.AllowForkApply, f.AllowForkApply)
+	setBool(&s.AllowForkPreview, f.AllowForkPreview)
 	if err := s.applyReplicaFile(path, &f); err != nil {
 		return err
 	}
@@ -189,6 +193,7 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 		{"RIGEL_REQUIRE_APPROVAL", &s.RequireApproval},
 		{"RIGEL_REQUIRE_MERGEABLE", &s.RequireMergeable},
 		{"RIGEL_ALLOW_FORK_APPLY", &s.AllowForkApply},
+		{"RIGEL_ALLOW_FORK_PREVIEW", &s.AllowForkPreview},
 	} {
 		if v := getenv(e.name); v != "" {
 			b, err := strconv.ParseBool(strings.TrimSpace(v))

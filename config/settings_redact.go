@@ -43,6 +43,9 @@ type redactedSettings struct {
 	// The pull request gate (settings_gates.go).
 	RefuseMergeableStates []string `json:"refuseMergeableStates"`
 	MergeableRetryWait    string   `json:"mergeableRetryWait"`
+
+	// Previews of pull requests from forks.
+	AllowForkPreview bool `json:"allowForkPreview"`
 }
 
 func hide(set bool) string {
@@ -83,6 +86,8 @@ func (s Settings) redacted() redactedSettings {
 
 		RefuseMergeableStates: s.RefusedMergeableStates(),
 		MergeableRetryWait:    s.MergeableWait().String(),
+
+		AllowForkPreview: s.AllowForkPreview,
 	}
 }
 
@@ -132,6 +137,7 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Int("queueSize", r.QueueSize).
 		Str("applyWait", r.ApplyWait).
 		Str("logLevel", r.LogLevel)
+	e.Bool("allowForkApply", r.AllowForkApply).Bool("allowForkPreview", r.AllowForkPreview)
 	if r.DefaultPolicy != nil {
 		e.Interface("defaultPolicy", r.DefaultPolicy)
 	}

@@ -56,6 +56,9 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 		switch {
 		case c.Action == ActionError:
 			res.Objects[i].Message = "not applied: the preview refused it: " + c.Err
+		case c.Action == ActionBlocked || len(c.Violations) > 0:
+			res.Objects[i].Action = ActionError
+			res.Objects[i].Message = "not applied: the deployment's policy refuses it"
 		case c.desired == nil:
 			res.Objects[i].Action = ActionError
 			res.Objects[i].Message = "not applied: the plan holds no object for it (plans come from Diff)"
@@ -130,9 +133,12 @@ func (e *Engine) applyAll(ctx context.Context, plan *Plan, idx []int, res *Resul
 			u, err := e.applyOne(ctx, m, c.desired, decode)
 			if err != nil {
 				res.Objects[i].Action = ActionError
-				if groupKind(c.Ref) == secretGK {
+				switch {
+				case c.Unmanaged != nil && !c.liveShown: // the message may quote the live object it took over
+					res.Objects[i].Message = hiddenErrMessage(err, c.Ref, "the object was not this deployment's before: the message may quote its live values")
+				case groupKind(c.Ref) == secretGK:
 					res.Objects[i].Message = secretErrMessage(err, c.desired.Object, c.Ref)
-				} else {
+				default:
 					res.Objects[i].Message = err.Error()
 				}
 				return nil

@@ -62,17 +62,55 @@ type item struct {
 	live    map[string]interface{} // normalized live object; nil when absent
 	liveRV  string
 	owner   *Reconciler // another reconciler managing the live object
+	facts   liveFacts   // provenance and managers of the live object
 	liveErr error
+
+	blocked []Violation // the policy refuses it (DiffOptions.Refuse): never sent to the cluster
 }
 
-// Diff previews objs against the cluster: a server-side apply dry-run of each object, compared
-// with the live object. Objects are not modified: the desired objects (deep copies with the
-// provenance annotations and default namespace) are kept in the plan for Apply.
+// clusterScoped reports whether the kind is known (to the cluster or from a CRD of the plan)
+// to be cluster-scoped.
+func (it *item) clusterScoped() bool {
+	return it.ref.Namespace == "" && (it.mapping != nil || it.crd != "")
+}
+
+// DiffOptions tune DiffWith. The zero value sends every object to the cluster and shows live
+// values only of the objects the deployment manages.
+type DiffOptions struct {
+	// Refuse returns the rules of the deployment's policy an object breaks (nil: none);
+	// clusterScoped says whether its kind is known to be cluster-scoped (from discovery, or
+	// from a CRD of the plan). Refused objects are never sent to the cluster: no dry-run, no
+	// GET, and no LIST of their resource in their namespace. Their change is ActionBlocked
+	// and shows the manifest alone.
+	Refuse func(ref Ref, clusterScoped bool) []Violation
+	// LiveOfUnmanaged also shows the live values of existing objects the deployment does not
+	// manage. Only for a caller whose user reads the cluster with their own credentials (the
+	// local CLI); never for a preview others read.
+	LiveOfUnmanaged bool
+}
+
+// Diff is DiffWith with the zero DiffOptions.
 func (e *Engine) Diff(ctx context.Context, objs []Object, prov Provenance) (*Plan, error) {
+	return e.DiffWith(ctx, objs, prov, DiffOptions{})
+}
+
+// DiffWith previews objs against the cluster: a server-side apply dry-run of each object,
+// compared with the live object. Objects are not modified: the desired objects (deep copies
+// with the provenance annotations and default namespace) are kept in the plan for Apply.
+//
+// A live object whose provenance does not name prov.Deployment is not this deployment's: its
+// change says who manages it and which fields applying takes over (Change.Unmanaged), and
+// shows the manifest alone, unless opts.LiveOfUnmanaged.
+func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, opts DiffOptions) (*Plan, error) {
 	start := time.Now()
 	items, err := e.prepare(objs, prov)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
+	}
+	if opts.Refuse != nil {
+		for _, it := range items {
+			it.blocked = opts.Refuse(it.ref, it.clusterScoped())
+		}
 	}
 	if err := e.fetch(ctx, items); err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
@@ -86,7 +124,7 @@ func (e *Engine) Diff(ctx context.Context, objs []Object, prov Provenance) (*Pla
 	sort.SliceStable(items, func(i, j int) bool { return lessRef(items[i].ref, items[j].ref) })
 	plan := &Plan{Deployment: prov.Deployment, Path: prov.Path, Commit: prov.Commit, Changes: make([]Change, len(items))}
 	for i, it := range items {
-		plan.Changes[i] = it.change(planNS)
+		plan.Changes[i] = it.change(planNS, prov.Deployment, opts)
 	}
 	plan.Digest = planDigest(plan, items)
 	c, u, n, f := plan.Counts()
@@ -207,12 +245,17 @@ func (e *Engine) fetch(ctx context.Context, items []*item) error {
 		ns  string
 	}
 	groups := map[groupKey][]*item{}
+	hasBlocked := map[groupKey]bool{} // a LIST there would read a refused object too
 	var order []groupKey
 	for _, it := range items {
 		if it.mapping == nil {
 			continue
 		}
 		k := groupKey{it.mapping.Resource, it.ref.Namespace}
+		if len(it.blocked) > 0 {
+			hasBlocked[k] = true
+			continue
+		}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -221,7 +264,7 @@ func (e *Engine) fetch(ctx context.Context, items []*item) error {
 	var single []*item
 	for _, k := range order {
 		its := groups[k]
-		if len(its) < listThreshold {
+		if len(its) < listThreshold || hasBlocked[k] {
 			single = append(single, its...)
 			continue
 		}
@@ -231,7 +274,7 @@ func (e *Engine) fetch(ctx context.Context, items []*item) error {
 		})
 	}
 	for _, it := range items {
-		if it.mapping == nil {
+		if it.mapping == nil || len(it.blocked) > 0 {
 			continue
 		}
 		g.Go(func() error {
@@ -314,22 +357,35 @@ func (it *item) setLive(obj map[string]interface{}) {
 		it.liveRV, _ = md["resourceVersion"].(string)
 	}
 	it.owner = ReconcilerOf(obj) // before normalize drops managedFields
+	it.facts = liveFactsOf(obj)
 	normalize(obj)
 	it.live = obj
 }
 
 // change turns the fetched state of an item into its Change. planNS holds the Namespaces the
-// plan creates.
-func (it *item) change(planNS map[string]bool) Change {
-	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner,
-		ClusterScoped: it.ref.Namespace == "" && (it.mapping != nil || it.crd != "")}
+// plan creates; deployment is the deployment previewed.
+func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptions) Change {
+	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner, ClusterScoped: it.clusterScoped(), liveShown: opts.LiveOfUnmanaged}
 	isSecret := groupKind(it.ref) == secretGK
 	fail := func(msg string) Change {
 		c.Action = ActionError
 		c.Err = msg
 		return c
 	}
+	// The live object exists and is not this deployment's (or could not be read): its live
+	// values, and apiserver messages that may quote them, are not shown.
+	unmanaged := it.live != nil && it.facts.deployment != deployment
+	hide := (unmanaged || it.liveErr != nil) && !opts.LiveOfUnmanaged
+	if unmanaged {
+		c.Unmanaged = &Unmanaged{Deployment: it.facts.deployment, Path: it.facts.path, Managers: it.facts.managers}
+	}
 	switch {
+	case len(it.blocked) > 0:
+		c.Action = ActionBlocked
+		c.Violations = it.blocked
+		c.Note = "the deployment's policy refuses this object, so it was not sent to the cluster (neither dry-run nor read): shown as in the folder"
+		c.ClusterScoped = it.clusterScoped()
+		return it.manifestDiff(c, "(not read)")
 	case it.mapping == nil && it.crd != "":
 		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
 		return it.asSent(c)
@@ -338,6 +394,12 @@ func (it *item) change(planNS map[string]bool) Change {
 	case it.dryErr != nil && planNS[it.ref.Namespace] && isNamespaceNotFound(it.dryErr, it.ref.Namespace):
 		c.Note = fmt.Sprintf("namespace %s is created by this plan: shown as sent, without server defaults", it.ref.Namespace)
 		return it.asSent(c)
+	case it.dryErr != nil && hide:
+		why := hiddenBecause
+		if !unmanaged {
+			why = "the live object could not be read to tell whether this deployment manages it"
+		}
+		return fail(hiddenErrMessage(it.dryErr, it.ref, why))
 	case it.dryErr != nil:
 		if isSecret {
 			return fail(secretErrMessage(it.dryErr, it.desired.Object, it.ref))
@@ -345,6 +407,9 @@ func (it *item) change(planNS map[string]bool) Change {
 		return fail(it.dryErr.Error())
 	case it.liveErr != nil:
 		return fail(fmt.Sprintf("failed to read the live object: %v", it.liveErr))
+	}
+	if unmanaged {
+		c.Unmanaged.TakeOver, c.Unmanaged.More = takeOver(appliedFields(it.dry), it.facts.fields, isSecret)
 	}
 	normalize(it.dry)
 	if it.live != nil && reflect.DeepEqual(it.live, it.dry) {
@@ -357,6 +422,11 @@ func (it *item) change(planNS map[string]bool) Change {
 	c.Action = ActionUpdate
 	if it.live == nil {
 		c.Action = ActionCreate
+	}
+	if unmanaged && !opts.LiveOfUnmanaged {
+		// Applying stamps this deployment's provenance, so it always changes the object.
+		c.Note = "this object exists and this deployment does not manage it: its live values are not shown, only the manifest"
+		return it.manifestDiff(c, "(live object not shown)")
 	}
 	return it.withDiff(c, it.live, it.dry)
 }

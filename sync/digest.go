@@ -9,11 +9,12 @@ import (
 )
 
 // digestVersion is hashed first: bump it when what the digest covers changes.
-const digestVersion = "rigel-plan-v1"
+const digestVersion = "rigel-plan-v2"
 
 // planDigest hashes what a plan was computed from: the commit, the deployment and its
 // folder, and for each change (in plan order) the desired object as canonical JSON and the
-// normalized live object (or "absent"). Live Secrets are hashed without their values: their
+// normalized live object (or "absent"; "blocked" when the policy refused the object, which was
+// not read; the resourceVersion alone of a live object the deployment does not manage). Live Secrets are hashed without their values: their
 // data is replaced by the keys and the object's resourceVersion, which changes with any
 // write, so the digest cannot be used to guess cluster secrets.
 func planDigest(p *Plan, items []*item) string {
@@ -28,6 +29,15 @@ func planDigest(p *Plan, items []*item) string {
 		h.Write([]byte{':'})
 		h.Write(it.body)
 		switch {
+		case len(it.blocked) > 0: // never read: the desired object alone, and that it is refused
+			field(h, "blocked")
+		case it.live != nil && it.facts.deployment != p.Deployment:
+			// Not this deployment's: its content is not hashed (the digest is shown, and a hash
+			// of a known manifest and a small live object can be guessed back); its
+			// resourceVersion changes with any write, its provenance says whose it is.
+			field(h, "unmanaged")
+			field(h, it.liveRV)
+			field(h, it.facts.deployment)
 		case it.liveErr != nil:
 			field(h, "unreadable")
 		case it.live == nil:

@@ -47,6 +47,9 @@ const (
 	ActionUpdate    Action = "update"
 	ActionUnchanged Action = "unchanged"
 	ActionError     Action = "error" // the apiserver refused the object in dry-run
+	// ActionBlocked: the deployment's policy refuses the object (DiffOptions.Refuse), so it
+	// was never sent to the cluster: not dry-run, not read. Its preview is the manifest alone.
+	ActionBlocked Action = "blocked"
 )
 
 // SecretKeys says which keys of a Secret's data change; values are never kept.
@@ -67,10 +70,15 @@ type Change struct {
 	ManagedBy *Reconciler
 	// ClusterScoped: the kind is known (to the cluster or from a CRD of the plan) to be cluster-scoped.
 	ClusterScoped bool
-	// Violations are the rules of the deployment's policy the object breaks (set by the caller).
+	// Violations are the rules of the deployment's policy the object breaks (set by the caller,
+	// or by Diff from DiffOptions.Refuse, then Action is ActionBlocked).
 	Violations []Violation
+	// Unmanaged is set when the object exists and this deployment does not manage it (its
+	// provenance names another deployment, or none): Diff then shows no live value of it.
+	Unmanaged *Unmanaged
 
-	desired *unstructured.Unstructured
+	desired   *unstructured.Unstructured
+	liveShown bool // DiffOptions.LiveOfUnmanaged: messages about it need not be hidden
 }
 
 // Desired is the object as it will be sent (provenance stamped).

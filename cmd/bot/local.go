@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/rigel-gitops/rigel/kube"
@@ -16,6 +17,11 @@ import (
 // local runs `bot diff PATH` or `bot apply PATH` against the current kubeconfig. Exit codes as
 // kubectl diff: 0 no changes, 1 changes (or, for apply, changes applied), 2 error. The diff is
 // the comment's, coloured on a terminal (--color, NO_COLOR).
+//
+// Unlike a comment's preview, the local diff shows the live values of every object, also of
+// objects the deployment does not manage: it runs with the operator's own kubeconfig, so it
+// shows only what the operator may read anyway (kubectl diff shows as much). Such objects are
+// marked with a "# … exists, not managed by …" line.
 func local(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -61,7 +67,7 @@ func local(ctx context.Context, verb string, args []string, stdout, stderr io.Wr
 		return 2
 	}
 	engine := &sync.Engine{Kube: kc, Concurrency: *concurrency}
-	plan, err := engine.Diff(ctx, objs, sync.Provenance{Deployment: *name, Path: filepath.Base(dir)})
+	plan, err := engine.DiffWith(ctx, objs, sync.Provenance{Deployment: *name, Path: filepath.Base(dir)}, sync.DiffOptions{LiveOfUnmanaged: true})
 	if err != nil {
 		fmt.Fprintln(stderr, "rigel:", err)
 		return 2
@@ -69,6 +75,9 @@ func local(ctx context.Context, verb string, args []string, stdout, stderr io.Wr
 	create, update, unchanged, failed := plan.Counts()
 	if !*quiet {
 		for _, c := range plan.Changes {
+			if u := c.Unmanaged; u != nil {
+				fmt.Fprintf(stdout, "# %s exists, not managed by %s: %s\n", c.Ref, *name, unmanagedWords(u))
+			}
 			switch {
 			case c.Err != "" && color:
 				fmt.Fprintf(stdout, "%s# %s refused: %s%s\n", ansiBold+ansiRed, c.Ref, c.Err, ansiReset)
@@ -109,4 +118,22 @@ func local(ctx context.Context, verb string, args []string, stdout, stderr io.Wr
 		return 1
 	}
 	return 0
+}
+
+// unmanagedWords says who manages an object the deployment does not.
+func unmanagedWords(u *sync.Unmanaged) string {
+	var parts []string
+	if u.Deployment != "" {
+		parts = append(parts, "its provenance names deployment "+u.Deployment)
+	}
+	if len(u.Managers) > 0 {
+		parts = append(parts, "field managers "+strings.Join(u.Managers, ", "))
+	}
+	if len(u.TakeOver) > 0 {
+		parts = append(parts, fmt.Sprintf("applying takes over %d field(s)", len(u.TakeOver)+u.More))
+	}
+	if len(parts) == 0 {
+		return "nobody known manages it"
+	}
+	return strings.Join(parts, "; ")
 }
