@@ -55,6 +55,13 @@ type Settings struct {
 	// ShutdownGrace is how long a stopping replica lets running commands finish.
 	ShutdownGrace time.Duration
 
+	// What comments can do (settings_comments.go). MarkerKey keys Rigel's hidden markers
+	// (RIGEL_MARKER_KEY or key marker-key of the Secret; empty: derived from the webhook
+	// secret); never shown. CommandRate is how many commands a minute one person may run in
+	// one repository (RIGEL_COMMAND_RATE, file commandRate; 0: no limit), per replica.
+	MarkerKey   string
+	CommandRate int
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -83,6 +90,7 @@ const (
 	SecretKeyWebhookSecret = "webhook-secret"
 	SecretKeyToken         = "token"
 	SecretKeyLogin         = "login"
+	// SecretKeyMarkerKey: settings_comments.go
 )
 
 func defaultSettings() *Settings {
@@ -104,6 +112,7 @@ func defaultSettings() *Settings {
 		RequireMergeable: true,
 		LeaseDuration:    DefaultLeaseDuration,
 		ShutdownGrace:    DefaultShutdownGrace,
+		CommandRate:      DefaultCommandRate,
 	}
 }
 
@@ -114,7 +123,7 @@ func defaultSettings() *Settings {
 // RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
 // RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
 // RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY,
-// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS). Then the Secret helmsman-github in
+// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS, RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

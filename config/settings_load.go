@@ -39,6 +39,8 @@ type settingsFile struct {
 	LeaseDuration    string            `json:"leaseDuration"` // Go duration: "30s"
 	ShutdownGrace    string            `json:"shutdownGrace"` // Go duration: "20s"
 	DefaultPolicy    *Policy           `json:"defaultPolicy"`
+
+	CommandRate *int `json:"commandRate"` // settings_comments.go
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -98,11 +100,15 @@ func (s *Settings) applyFile(path string) error {
 	if f.DefaultPolicy != nil {
 		s.DefaultPolicy = *f.DefaultPolicy
 	}
+	s.applyCommentsFile(&f)
 	return nil
 }
 
 func (s *Settings) applyEnv(getenv func(string) string) error {
 	if err := s.applyReplicaEnv(getenv); err != nil {
+		return err
+	}
+	if err := s.applyCommentsEnv(getenv); err != nil {
 		return err
 	}
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
@@ -223,6 +229,7 @@ func (s *Settings) applySecret(data map[string][]byte) error {
 	setStr(&s.WebhookSecret, secretString(s.WebhookSecret, data[SecretKeyWebhookSecret]))
 	setStr(&s.Token, secretString(s.Token, data[SecretKeyToken]))
 	setStr(&s.TokenLogin, secretString(s.TokenLogin, data[SecretKeyLogin]))
+	s.applyCommentsSecret(data)
 	return nil
 }
 

@@ -39,6 +39,9 @@ type redactedSettings struct {
 	LeaseDuration    string            `json:"leaseDuration"`
 	ShutdownGrace    string            `json:"shutdownGrace"`
 	DefaultPolicy    *Policy           `json:"defaultPolicy,omitempty"`
+
+	MarkerKey   string `json:"markerKey"`
+	CommandRate int    `json:"commandRate"`
 }
 
 func hide(set bool) string {
@@ -76,6 +79,9 @@ func (s Settings) redacted() redactedSettings {
 		LeaseDuration:    s.LeaseDuration.String(),
 		ShutdownGrace:    s.ShutdownGrace.String(),
 		DefaultPolicy:    nonEmptyPolicy(s.DefaultPolicy),
+
+		MarkerKey:   hide(s.MarkerKey != ""),
+		CommandRate: s.CommandRate,
 	}
 }
 
@@ -124,7 +130,9 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Int("workers", r.Workers).
 		Int("queueSize", r.QueueSize).
 		Str("applyWait", r.ApplyWait).
-		Str("logLevel", r.LogLevel)
+		Str("logLevel", r.LogLevel).
+		Str("markerKey", r.MarkerKey).
+		Int("commandRate", r.CommandRate)
 	if r.DefaultPolicy != nil {
 		e.Interface("defaultPolicy", r.DefaultPolicy)
 	}

@@ -58,6 +58,7 @@ func (s *Settings) Validate() error {
 	}
 	problems = append(problems, s.permissionProblems()...)
 	problems = append(problems, s.replicaProblems()...)
+	problems = append(problems, s.commentsProblems()...)
 	problems = append(problems, s.DefaultPolicy.Problems("the default policy (RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_REFUSED_KINDS)")...)
 	if len(problems) == 0 {
 		return nil
