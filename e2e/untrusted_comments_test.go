@@ -44,6 +44,16 @@ func editComment(t *testing.T, repo string, id int64, body string) {
 	}
 }
 
+// otherMACDigit is marker with the first digit of its MAC changed.
+func otherMACDigit(marker string) string {
+	i := strings.Index(marker, "mac=") + len("mac=")
+	d := byte('0')
+	if marker[i] == '0' {
+		d = '1'
+	}
+	return marker[:i] + string(d) + marker[i+1:]
+}
+
 // sayAs posts a comment by user and waits for want replies of the bot.
 func (c *conversation) sayAs(user, body string, want int) []testenv.Comment {
 	c.b.t.Helper()
@@ -169,11 +179,14 @@ func TestUntrustedComments(t *testing.T) {
 	t.Run("an edited marker does not verify, and nothing is applied", func(t *testing.T) {
 		otherDigest := strings.Repeat("0", 64)
 		for _, edited := range []string{
-			strings.Replace(syncReply.Body, digest, otherDigest, 1),
-			strings.Replace(syncReply.Body, commit, strings.Repeat("a", 40), 1),
-			strings.Replace(syncReply.Body, "deployment="+name, "deployment="+name+"x", 1),
+			strings.Replace(realMarker, digest, otherDigest, 1),
+			strings.Replace(realMarker, commit, strings.Repeat("a", 40), 1),
+			otherMACDigit(realMarker),
 		} {
-			editComment(t, r.full, syncReply.ID, edited)
+			if edited == realMarker || !strings.Contains(syncReply.Body, realMarker) {
+				t.Fatal("the edit changes nothing")
+			}
+			editComment(t, r.full, syncReply.ID, strings.Replace(syncReply.Body, realMarker, edited, 1))
 			mustContain(t, a.reply("/rigel apply "+name), "❌", "nothing was previewed for `"+name+"`")
 			if deploymentExists(t, ns) {
 				t.Fatal("an edited plan was applied")
