@@ -69,6 +69,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		ApplyWait: s.ApplyWait,
 		Access:    commands.AccessFrom(s),
 		Observer:  m,
+		MarkerKey: s.MarkerKeyBytes(),
+		Rate:      commands.NewRateLimiter(s.CommandRate, time.Minute),
 	}
 	seedSyncStatus(ctx, runner.Registry, m, log)
 	rep := newReplica(s, kc, runner, clients, reg, log)

@@ -37,12 +37,22 @@ var booleanFlags = map[string]bool{"all": true, "force": true}
 // shortFlags are the one-letter spellings of flags: "-n NS" is "--namespace NS".
 var shortFlags = map[string]string{"n": "namespace"}
 
-// Parse finds every command in a comment body, in order. Lines inside fenced code blocks and
-// quoted lines ("> ...") are not commands, so quoting an earlier reply runs nothing. Lines that
-// start with the prefix but cannot be parsed come back as ParseErrors in the same order.
+// MaxCommands is how many commands of one comment Rigel reads and runs; the lines after them
+// are counted, not parsed, and refused together in one reply.
+const MaxCommands = 10
+
+// Parse finds the commands in a comment body, in order: at most MaxCommands (see
+// ParseComment). Lines inside fenced code blocks and quoted lines ("> ...") are not commands,
+// so quoting an earlier reply runs nothing. Lines that start with the prefix but cannot be
+// parsed come back as ParseErrors in the same order.
 func Parse(body string) ([]Command, []error) {
-	var cmds []Command
-	var errs []error
+	cmds, errs, _ := ParseComment(body)
+	return cmds, errs
+}
+
+// ParseComment is Parse that also says how many command lines came after the first
+// MaxCommands: those are not parsed.
+func ParseComment(body string) (cmds []Command, errs []error, dropped int) {
 	inFence := false
 	for _, raw := range strings.Split(strings.ReplaceAll(body, "\r\n", "\n"), "\n") {
 		line := strings.TrimSpace(raw)
@@ -53,16 +63,23 @@ func Parse(body string) ([]Command, []error) {
 		if inFence || !hasPrefix(line) {
 			continue
 		}
+		if len(cmds) == MaxCommands {
+			dropped++
+			continue
+		}
 		cmd, err := parseLine(line)
 		if err != nil {
 			errs = append(errs, err)
-			cmds = append(cmds, Command{Line: line, Verb: "\x00error"})
+			cmds = append(cmds, Command{Line: line, Verb: errorVerb})
 			continue
 		}
 		cmds = append(cmds, cmd)
 	}
-	return cmds, errs
+	return cmds, errs, dropped
 }
+
+// errorVerb is the verb of a line that could not be parsed; its error is in Parse's errors.
+const errorVerb = "\x00error"
 
 func hasPrefix(line string) bool {
 	if len(line) < len(Prefix) || !strings.EqualFold(line[:len(Prefix)], Prefix) {

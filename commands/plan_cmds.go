@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -45,18 +44,15 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	return strings.Join(parts, "\n\n---\n\n"), nil
 }
 
-// planMarker is the hidden identity of an armed plan in a sync comment.
-var planMarker = regexp.MustCompile(`<!-- rigel:plan deployment=([a-z0-9-]+) commit=([0-9a-f]{40}) digest=([0-9a-f]{64}) -->`)
-
-// appliedMarker marks a plan as applied, so it is not applied twice.
-var appliedMarker = regexp.MustCompile(`<!-- rigel:applied deployment=([a-z0-9-]+) digest=([0-9a-f]{64}) -->`)
-
+// planMarkerFor asks for the hidden identity of an armed plan at the end of a sync comment;
+// seal signs it for the conversation (markers.go).
 func planMarkerFor(p *sync.Plan) string {
-	return fmt.Sprintf("<!-- rigel:plan deployment=%s commit=%s digest=%s -->", p.Deployment, p.Commit, p.Digest)
+	return markerPlaceholder(marker{Kind: markerPlan, Deployment: p.Deployment, Commit: p.Commit, Digest: p.Digest})
 }
 
+// appliedMarkerFor asks for the mark of a plan as applied, so it is not applied twice.
 func appliedMarkerFor(p *sync.Plan) string {
-	return fmt.Sprintf("<!-- rigel:applied deployment=%s digest=%s -->", p.Deployment, p.Digest)
+	return markerPlaceholder(marker{Kind: markerApplied, Deployment: p.Deployment, Digest: p.Digest})
 }
 
 type armed struct {
@@ -65,23 +61,26 @@ type armed struct {
 }
 
 // lastArmed finds the newest plan Rigel itself armed for a deployment in this conversation.
+// Only markers in Rigel's own comments that verify for this conversation count: a marker
+// typed by a person, edited into Rigel's comment, or copied from another conversation does
+// not, neither as a plan nor as "applied".
 func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 	comments, err := c.gh.Comments(ctx, c.req.Repo, c.req.Number)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the comments of #%d: %w", c.req.Number, err)
 	}
+	key, conv := c.r.markerKey(), c.r.conversationOf(c.req)
 	var last *armed
 	for _, cm := range comments {
 		if !strings.EqualFold(cm.Author, c.r.BotLogin) {
-			continue // anyone can type a marker; only Rigel's own count
+			continue // only Rigel's own comments hold markers
 		}
-		for _, m := range planMarker.FindAllStringSubmatch(cm.Body, -1) {
-			if m[1] == name {
-				last = &armed{Commit: m[2], Digest: m[3]}
-			}
-		}
-		for _, m := range appliedMarker.FindAllStringSubmatch(cm.Body, -1) {
-			if last != nil && m[1] == name && m[2] == last.Digest {
+		for _, m := range verifyMarkers(key, conv, cm.Body) {
+			switch {
+			case m.Deployment != name:
+			case m.Kind == markerPlan:
+				last = &armed{Commit: m.Commit, Digest: m.Digest}
+			case m.Kind == markerApplied && last != nil && m.Digest == last.Digest:
 				last.Applied = true
 			}
 		}

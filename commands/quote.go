@@ -15,8 +15,8 @@ func visible(s string) string {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
-		if hidden(r) {
+	for i, r := range s {
+		if hidden(r) && !(r == zwj && defused(s, i)) {
 			fmt.Fprintf(&b, "<U+%04X>", r)
 			continue
 		}
@@ -34,4 +34,42 @@ func hidden(r rune) bool {
 // or open another.
 func htmlCode(s string) string {
 	return "<code>" + strings.ReplaceAll(html.EscapeString(visible(s)), "|", "&#124;") + "</code>"
+}
+
+// zwj is the zero-width joiner inert puts inside "<!--" and "-->".
+const zwj = '\u200d'
+
+// commentDelims open or close an HTML comment ("--!>" closes one too, in HTML).
+var commentDelims = []string{"<!--", "-->", "--!>"}
+
+// defuser breaks each delimiter with a zero-width joiner: it reads the same, and is no longer
+// a delimiter for GitHub's markdown, for browsers, nor for Rigel's marker reader.
+var defuser = strings.NewReplacer("<!--", "<\u200d!--", "-->", "--\u200d>", "--!>", "--!\u200d>")
+
+// inert keeps text Rigel quotes back from opening or closing an HTML comment in a reply: a
+// person's text must never become one of Rigel's hidden markers, nor hide the rest of the
+// reply. One pass can leave a delimiter that overlapped another ("<!--->"), so it repeats;
+// each pass only separates characters, so it ends.
+func inert(s string) string {
+	for hasDelim(s) {
+		s = defuser.Replace(s)
+	}
+	return s
+}
+
+func hasDelim(s string) bool {
+	for _, d := range commentDelims {
+		if strings.Contains(s, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// defused says whether the zero-width joiner at s[i] is one inert put there, which visible
+// keeps (it hides nothing: the text reads as typed).
+func defused(s string, i int) bool {
+	before, after := s[:i], s[i+len(string(zwj)):]
+	return strings.HasSuffix(before, "<") && strings.HasPrefix(after, "!--") ||
+		(strings.HasSuffix(before, "--") || strings.HasSuffix(before, "--!")) && strings.HasPrefix(after, ">")
 }

@@ -15,10 +15,10 @@ import (
 // It is an HTML comment, so it is invisible where it stays.
 const blockSep = "\n<!-- rigel:block -->\n"
 
-// code quotes s as inline code: backticks become ' (they would end the span) and invisible
-// characters show as <U+XXXX>.
+// code quotes s as inline code: backticks become ' (they would end the span), invisible
+// characters show as <U+XXXX>, and HTML comment delimiters are made inert.
 func code(s string) string {
-	return "`" + strings.ReplaceAll(visible(s), "`", "'") + "`"
+	return "`" + strings.ReplaceAll(inert(visible(s)), "`", "'") + "`"
 }
 
 // fence returns a code fence longer than any run of backticks in s.
@@ -37,15 +37,15 @@ func fence(s string) string {
 
 func errorReply(line, msg, hint string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "❌ %s — %s", code(short(line)), msg)
+	fmt.Fprintf(&b, "❌ %s — %s", code(short(line)), inert(msg))
 	if hint != "" {
-		b.WriteString("\n\n" + hint)
+		b.WriteString("\n\n" + inert(hint))
 	}
 	return b.String()
 }
 
 func failureReply(line string, err error) string {
-	return fmt.Sprintf("⚠️ %s failed: %s\n\nNothing about what you typed is wrong: this is a failure on Rigel's side or of something it depends on. Run the command again; if it keeps failing, Rigel's logs have the details.", code(short(line)), err.Error())
+	return fmt.Sprintf("⚠️ %s failed: %s\n\nNothing about what you typed is wrong: this is a failure on Rigel's side or of something it depends on. Run the command again; if it keeps failing, Rigel's logs have the details.", code(short(line)), inert(err.Error()))
 }
 
 func renderHelp(verbs []verb, lead string) string {

@@ -31,6 +31,12 @@ type Runner struct {
 	// commands so the leader can report those a dying replica left unfinished (records.go).
 	// nil: neither, for tests of the runner alone; applying then fails.
 	Leases *kube.Leases
+
+	// MarkerKey signs and verifies the hidden markers of Rigel's comments (markers.go). Empty:
+	// a random key of this process (markers then do not survive a restart).
+	MarkerKey []byte
+	// Rate bounds the commands one person runs in one repository (ratelimit.go); nil: no bound.
+	Rate *RateLimiter
 }
 
 // UserError is a mistake in what someone typed: the reply says what and how to fix it, and
@@ -74,49 +80,106 @@ func (r *Runner) verbs() []verb {
 	}
 }
 
-// Handle runs every command in the request, in order, each answered by its own comment.
-// It returns an error only when replying itself failed.
+// Handle runs the commands of a request, in order, each answered by its own comment. At most
+// MaxCommands of a comment run, and only as many as the author's rate limit admits. The lines
+// Rigel cannot run (unknown verbs, unreadable lines), the commands past MaxCommands and those
+// over the rate limit are answered together in one reply, where the first such line stands
+// (or at the end); none of them gets a record. It returns an error only when replying failed.
 func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 	log := zerolog.Ctx(ctx)
-	cmds, parseErrs := Parse(req.Body)
+	cmds, parseErrs, dropped := ParseComment(req.Body)
 	if len(cmds) == 0 {
 		return nil
+	}
+	admitted, tell := r.Rate.Admit(rateKeyOf(req), len(cmds), time.Now())
+	if admitted < len(cmds) {
+		log.Warn().Int("commands", len(cmds)+dropped).Int("admitted", admitted).Int("rate_limit", r.Rate.Limit()).Bool("told", tell).
+			Msg("commands over the rate limit were dropped")
+		if admitted == 0 && !tell {
+			return nil // told once in this window already: dropped without a reply
+		}
 	}
 	if req.CommentID != 0 {
 		if err := gh.React(ctx, req.Repo, req.CommentID, "eyes"); err != nil {
 			log.Warn().Err(err).Msg("failed to react to comment")
 		}
 	}
-	var errs []error
+	lines := make([]line, len(cmds))
 	for i, cmd := range cmds {
-		var body string
-		var rec *record
-		cctx := ctx
-		if cmd.Verb == "\x00error" {
-			pe := parseErrs[0]
-			parseErrs = parseErrs[1:]
-			body = errorReply(cmd.Line, pe.Error()+".", "Type `/rigel help` for the commands.")
-			r.observeCommand(cmd.Verb, outcomeRefused)
-		} else {
-			cctx, rec = r.startRecord(ctx, req, cmd, i)
-			body = r.runOne(cctx, gh, req, cmd)
+		lines[i].cmd = cmd
+		if cmd.Verb == errorVerb {
+			lines[i].err, parseErrs = parseErrs[0], parseErrs[1:]
 		}
-		rctx, cancel := replyContext(cctx) // a command cut short still says so
-		for _, part := range splitComment(body) {
+	}
+	var bad []line // the admitted lines Rigel cannot run
+	for _, l := range lines[:admitted] {
+		if l.err != nil || r.verb(l.cmd.Verb) == nil {
+			bad = append(bad, l)
+			r.observeCommand(l.cmd.Verb, outcomeRefused)
+		}
+	}
+	refusals := r.refusals(ctx, gh, req, bad, dropped, len(cmds)-admitted, tell)
+
+	var errs []error
+	post := func(ctx context.Context, what, body string) {
+		rctx, cancel := replyContext(ctx) // a command cut short still says so
+		defer cancel()
+		for _, part := range splitComment(r.seal(req, body)) {
 			if _, err := gh.Comment(rctx, req.Repo, req.Number, part); err != nil {
-				errs = append(errs, fmt.Errorf("failed to reply to %q on %s#%d: %w", cmd.Line, req.Repo.FullName(), req.Number, err))
-				break
+				errs = append(errs, fmt.Errorf("failed to reply to %q on %s#%d: %w", short(what), req.Repo.FullName(), req.Number, err))
+				return
 			}
 		}
-		cancel()
+	}
+	for i, l := range lines[:admitted] {
+		if l.err != nil || r.verb(l.cmd.Verb) == nil {
+			if refusals != "" {
+				post(ctx, l.cmd.Line, refusals)
+				refusals = ""
+			}
+			continue
+		}
+		body, cctx, rec := r.runOne(ctx, gh, req, l.cmd, i)
+		post(cctx, l.cmd.Line, body)
 		rec.finish(ctx)
+	}
+	if refusals != "" {
+		post(ctx, "the commands of the comment", refusals)
 	}
 	return errors.Join(errs...)
 }
 
-func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command) (body string) {
+// line is a command line of a comment, or one that could not be parsed (err).
+type line struct {
+	cmd Command
+	err error
+}
+
+// rateKeyOf is whose commands a request holds, for the rate limit: a person in a repository.
+func rateKeyOf(req Request) string {
+	return strings.ToLower(req.Author) + " " + strings.ToLower(req.Repo.FullName())
+}
+
+// verb is the known verb named name ("" is help), nil when there is none.
+func (r *Runner) verb(name string) *verb {
+	if name == "" {
+		name = "help" // a bare "/rigel" answers with the help
+	}
+	for _, v := range r.verbs() {
+		if v.name == name {
+			return &v
+		}
+	}
+	return nil
+}
+
+// runOne runs a known command. Its record (a Lease) is written only once the author is
+// authorized; the returned context is the one the command ran under (its reply is posted
+// with it), rec its record to finish once the reply is posted.
+func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command, index int) (body string, cctx context.Context, rec *record) {
 	log := zerolog.Ctx(ctx).With().Str("verb", cmd.Verb).Logger()
 	outcome := outcomeError
+	cctx = ctx
 	defer func() {
 		if p := recover(); p != nil { // a bug must not leave the person without an answer
 			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("command panicked")
@@ -127,52 +190,35 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	ctx = log.WithContext(ctx)
 	ctx, seen := noteDeployments(ctx)
 	log = log.Hook(seen) // the summary lines below name the deployments; the lines inside already do
-	var v *verb
-	verbs := r.verbs()
-	name := cmd.Verb
-	if name == "" {
-		name = "help" // a bare "/rigel" answers with the help
-	}
-	for i := range verbs {
-		if verbs[i].name == name {
-			v = &verbs[i]
-		}
-	}
+	v := r.verb(cmd.Verb)
 	if v == nil {
-		outcome = outcomeRefused
-		names := make([]string, len(verbs))
-		for i, vb := range verbs {
-			names[i] = vb.name
-		}
-		if s := suggest(cmd.Verb, names); s != "" {
-			return errorReply(cmd.Line, fmt.Sprintf("%s is not a Rigel command. Did you mean `%s`?", code(short(cmd.Verb)), s),
-				fmt.Sprintf("Type %s again as %s, or `/rigel help` for all commands.", code(short(cmd.Verb)), code("/rigel "+s+restOf(cmd))))
-		}
-		return errorReply(cmd.Line, fmt.Sprintf("%s is not a Rigel command.", code(short(cmd.Verb))), "Type `/rigel help` for the commands.")
+		return failureReply(cmd.Line, fmt.Errorf("%s is not a Rigel command", code(short(cmd.Verb)))), cctx, nil
 	}
 	start := time.Now()
 	c := &call{r: r, gh: gh, req: req, cmd: cmd}
 	err := c.authorize(ctx)
 	if err == nil {
+		ctx, rec = r.startRecord(ctx, req, cmd, index)
+		cctx = ctx
 		body, err = v.run(ctx, c)
 	}
 	if stopped := stoppedReply(ctx, cmd.Line, err); err != nil && stopped != "" {
 		log.Warn().Err(err).AnErr("cause", context.Cause(ctx)).Str("outcome", "stopped").Msg("command cut short")
-		return stopped
+		return stopped, cctx, rec
 	}
 	var ue *UserError
 	switch {
 	case errors.As(err, &ue):
 		log.Info().Str("outcome", "refused").Str("reason", ue.Msg).Msg("command refused")
 		outcome = outcomeRefused
-		return errorReply(cmd.Line, ue.Msg, "")
+		return errorReply(cmd.Line, ue.Msg, ""), cctx, rec
 	case err != nil:
 		log.Error().Err(err).Str("outcome", "error").Msg("command failed")
-		return failureReply(cmd.Line, err)
+		return failureReply(cmd.Line, err), cctx, rec
 	}
 	log.Info().Str("outcome", "ok").Dur("took", time.Since(start)).Msg("command done")
 	outcome = outcomeOK
-	return body
+	return body, cctx, rec
 }
 
 func restOf(cmd Command) string {
@@ -195,12 +241,12 @@ func restOf(cmd Command) string {
 	return b.String()
 }
 
-// short keeps user text quoted in replies short.
+// short keeps user text quoted in replies short, and unable to open or close an HTML comment.
 func short(s string) string {
 	if r := []rune(s); len(r) > 60 {
-		return string(r[:60]) + "…"
+		s = string(r[:60]) + "…"
 	}
-	return s
+	return inert(s)
 }
 
 // checkFlags refuses flags a verb does not take.

@@ -75,6 +75,13 @@ type Settings struct {
 	RefuseMergeableStates []string
 	MergeableRetryWait    time.Duration
 
+	// What comments can do (settings_comments.go). MarkerKey keys Rigel's hidden markers
+	// (RIGEL_MARKER_KEY or key marker-key of the Secret; empty: derived from the webhook
+	// secret); never shown. CommandRate is how many commands a minute one person may run in
+	// one repository (RIGEL_COMMAND_RATE, file commandRate; 0: no limit), per replica.
+	MarkerKey   string
+	CommandRate int
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -103,6 +110,7 @@ const (
 	SecretKeyWebhookSecret = "webhook-secret"
 	SecretKeyToken         = "token"
 	SecretKeyLogin         = "login"
+	// SecretKeyMarkerKey: settings_comments.go
 )
 
 func defaultSettings() *Settings {
@@ -126,6 +134,7 @@ func defaultSettings() *Settings {
 		ShutdownGrace:    DefaultShutdownGrace,
 
 		RefuseMergeableStates: slices.Clone(DefaultRefuseMergeableStates),
+		CommandRate:           DefaultCommandRate,
 	}
 }
 
@@ -137,7 +146,8 @@ func defaultSettings() *Settings {
 // RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
 // RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY, RIGEL_ALLOW_FORK_PREVIEW,
 // RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
-// RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT). Then the Secret helmsman-github in
+// RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT,
+// RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

@@ -48,6 +48,8 @@ type settingsFile struct {
 
 	// Previews of pull requests from forks.
 	AllowForkPreview *bool `json:"allowForkPreview"`
+
+	CommandRate *int `json:"commandRate"` // settings_comments.go
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -112,6 +114,7 @@ func (s *Settings) applyFile(path string) error {
 		s.DefaultPolicy = *f.DefaultPolicy
 	}
 	s.applyProtectedFile(&f)
+	s.applyCommentsFile(&f)
 	return nil
 }
 
@@ -120,6 +123,9 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 		return err
 	}
 	if err := s.applyGatesEnv(getenv); err != nil {
+		return err
+	}
+	if err := s.applyCommentsEnv(getenv); err != nil {
 		return err
 	}
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
@@ -241,6 +247,7 @@ func (s *Settings) applySecret(data map[string][]byte) error {
 	setStr(&s.WebhookSecret, secretString(s.WebhookSecret, data[SecretKeyWebhookSecret]))
 	setStr(&s.Token, secretString(s.Token, data[SecretKeyToken]))
 	setStr(&s.TokenLogin, secretString(s.TokenLogin, data[SecretKeyLogin]))
+	s.applyCommentsSecret(data)
 	return nil
 }
 

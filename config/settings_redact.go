@@ -46,6 +46,9 @@ type redactedSettings struct {
 
 	// Previews of pull requests from forks.
 	AllowForkPreview bool `json:"allowForkPreview"`
+
+	MarkerKey   string `json:"markerKey"`
+	CommandRate int    `json:"commandRate"`
 }
 
 func hide(set bool) string {
@@ -88,6 +91,9 @@ func (s Settings) redacted() redactedSettings {
 		MergeableRetryWait:    s.MergeableWait().String(),
 
 		AllowForkPreview: s.AllowForkPreview,
+
+		MarkerKey:   hide(s.MarkerKey != ""),
+		CommandRate: s.CommandRate,
 	}
 }
 
@@ -136,7 +142,9 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Int("workers", r.Workers).
 		Int("queueSize", r.QueueSize).
 		Str("applyWait", r.ApplyWait).
-		Str("logLevel", r.LogLevel)
+		Str("logLevel", r.LogLevel).
+		Str("markerKey", r.MarkerKey).
+		Int("commandRate", r.CommandRate)
 	e.Bool("allowForkApply", r.AllowForkApply).Bool("allowForkPreview", r.AllowForkPreview)
 	if r.DefaultPolicy != nil {
 		e.Interface("defaultPolicy", r.DefaultPolicy)

@@ -184,6 +184,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		ApplyWait: 2 * time.Minute, LogLevel: "info", RequireApproval: true, RequireMergeable: true, AllowForkApply: false,
 		LeaseDuration: 30 * time.Second, ShutdownGrace: 20 * time.Second,
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
+		CommandRate:           DefaultCommandRate,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

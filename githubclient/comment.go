@@ -104,7 +104,9 @@ func outcomeUnknown(ctx context.Context, err error) bool {
 	return errors.As(err, &ue) && !notSent(err)
 }
 
-// replyMarker is a hidden comment no other comment carries.
+// replyMarker is a hidden comment no other comment carries. Unlike the plan markers
+// (commands/markers.go) it needs no MAC: it is a random nonce no one knows before the comment
+// exists, it is only looked for to find this very post again, and it arms or blocks nothing.
 func replyMarker() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
