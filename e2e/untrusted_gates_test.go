@@ -105,9 +105,36 @@ func TestApprovalsBoundToHead(t *testing.T) {
 			}
 		})
 	}
-	t.Run("a writer's approval of the head applies the head", func(t *testing.T) {
+	t.Run("a writer's approval of the head applies the head, once GitHub computed mergeability", func(t *testing.T) {
 		gh.AddReview(r.full, pr.number, alice, "APPROVED")
-		mustContain(t, pr.reply("/rigel apply "+name), "Rigel applied `"+name+"`", "Succeeded")
+		// GitHub is still computing when Rigel first reads the PR, and done by its next read:
+		// each read is held until the test has set what it answers.
+		gh.SetPullMergeable(r.full, pr.number, nil, "unknown")
+		path := fmt.Sprintf("/repos/%s/pulls/%d", r.full, pr.number)
+		firstWaiting, releaseFirst := gh.Hold("GET", path)
+		defer releaseFirst()
+		before, seen := len(pr.botComments()), len(gh.Requests())
+		if code := pr.post("/rigel apply " + name); code >= 300 {
+			t.Fatalf("webhook answered %d", code)
+		}
+		waitFor(t, "Rigel's first read of the PR", func() bool { return firstWaiting() == 1 })
+		nextWaiting, releaseNext := gh.Hold("GET", path)
+		defer releaseNext()
+		releaseFirst() // answered: unknown
+		waitFor(t, "Rigel's next read of the PR", func() bool { return nextWaiting() == 1 })
+		gh.SetPullMergeable(r.full, pr.number, &yes, "clean")
+		releaseNext()
+		pr.waitReplies(before + 1)
+		mustContain(t, pr.botComments()[before].Body, "Rigel applied `"+name+"`", "Succeeded")
+		reads := 0
+		for _, rq := range gh.Requests()[seen:] {
+			if rq.Method == "GET" && rq.Path == path {
+				reads++
+			}
+		}
+		if reads != 2 {
+			t.Errorf("Rigel read the PR %d times, want 2: once computing, once computed", reads)
+		}
 		if !deploymentExists(t, ns) || extraVersion(t, ns) != "head" {
 			t.Fatalf("after the apply: deployment %v, extra at %q; want the head applied", deploymentExists(t, ns), extraVersion(t, ns))
 		}
