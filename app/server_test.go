@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rigel-gitops/rigel/config"
 )
 
 // serveTest serves h with limits t on a loopback port until the test ends.
@@ -133,5 +135,21 @@ func TestHookLimiterBytes(t *testing.T) {
 	}
 	if len(l.slots) != 2 {
 		t.Fatalf("%d slots held, want 2 (a refused acquire must give its slot back)", len(l.slots))
+	}
+}
+
+// The server Rigel serves with has every timeout, and lets an API apply wait for health.
+func TestTimeoutsFor(t *testing.T) {
+	s := &config.Settings{ApplyWait: 10 * time.Minute}
+	to := timeoutsFor(s)
+	srv := newServer(http.NotFoundHandler(), to)
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 {
+		t.Fatalf("a timeout is unset: %+v", to)
+	}
+	if srv.ReadTimeout > time.Minute {
+		t.Errorf("ReadTimeout %s lets a body trickle for over a minute", srv.ReadTimeout)
+	}
+	if srv.WriteTimeout <= s.ApplyWait {
+		t.Errorf("WriteTimeout %s cuts an API apply waiting %s", srv.WriteTimeout, s.ApplyWait)
 	}
 }

@@ -259,6 +259,10 @@ func TestRedeliveryRunsOnce(t *testing.T) {
 	if got := c.botComments(); len(got) != 2 {
 		t.Fatalf("got %d replies, want 2 (the redelivery must not run again): %+v", len(got), got)
 	}
-	deliver("0b989ba4-242f-11e5-81e1-c7b6966d2516") // the same comment under a new id is a new delivery
-	c.waitReplies(3)
+	deliver("0b989ba4-242f-11e5-81e1-c7b6966d2516") // the same signed comment replayed under a new id: the same event (issue 9)
+	c.reply("/rigel help")
+	time.Sleep(300 * time.Millisecond)
+	if got := c.botComments(); len(got) != 3 {
+		t.Fatalf("got %d replies, want 3 (a replay under a new delivery id must not run again): %+v", len(got), got)
+	}
 }
