@@ -54,9 +54,10 @@ comma-separated.
   "requireApproval" "RIGEL_REQUIRE_APPROVAL"
   "requireMergeable" "RIGEL_REQUIRE_MERGEABLE"
   "allowForkApply" "RIGEL_ALLOW_FORK_APPLY"
+  "allowForkPreview" "RIGEL_ALLOW_FORK_PREVIEW"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "leaseDuration" "shutdownGrace" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "leaseDuration" "shutdownGrace" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
