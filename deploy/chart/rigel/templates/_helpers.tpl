@@ -54,11 +54,12 @@ comma-separated.
   "requireApproval" "RIGEL_REQUIRE_APPROVAL"
   "requireMergeable" "RIGEL_REQUIRE_MERGEABLE"
   "allowForkApply" "RIGEL_ALLOW_FORK_APPLY"
+  "allowForkPreview" "RIGEL_ALLOW_FORK_PREVIEW"
   "refuseMergeableStates" "RIGEL_REFUSE_MERGEABLE_STATES"
   "mergeableRetryWait" "RIGEL_MERGEABLE_RETRY_WAIT"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "refuseMergeableStates" "mergeableRetryWait" "leaseDuration" "shutdownGrace" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "refuseMergeableStates" "mergeableRetryWait" "leaseDuration" "shutdownGrace" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
