@@ -26,8 +26,8 @@ func serveTest(t *testing.T, h http.Handler, to serverTimeouts) string {
 	return l.Addr().String()
 }
 
-// slowPost sends the headers of a hook request declaring size bytes, then trickles the body
-// a byte every 100 ms until the server answers or closes. It returns the status line ("" if
+// slowPost sends the headers of a hook request (with a made-up signature, as anyone can)
+// declaring size bytes, then trickles the body a byte every 100 ms until the server answers or closes. It returns the status line ("" if
 // the connection closed without one) and how long it took.
 func slowPost(t *testing.T, addr string, size int) (string, time.Duration) {
 	t.Helper()
@@ -37,7 +37,7 @@ func slowPost(t *testing.T, addr string, size int) (string, time.Duration) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: rigel\r\nContent-Type: application/json\r\nX-GitHub-Event: issue_comment\r\nContent-Length: %d\r\n\r\n", HookPath, size)
+	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: rigel\r\nContent-Type: application/json\r\nX-GitHub-Event: issue_comment\r\nX-Hub-Signature-256: sha256=0000\r\nContent-Length: %d\r\n\r\n", HookPath, size)
 	status := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(c).ReadString('\n')
@@ -99,7 +99,14 @@ func TestHookConcurrencyCap(t *testing.T) {
 	}
 	post := func() *http.Response {
 		t.Helper()
-		resp, err := http.Post("http://"+addr+HookPath, "application/json", strings.NewReader(`{"action":"created"}`))
+		body := `{"action":"created"}`
+		req, err := http.NewRequest(http.MethodPost, "http://"+addr+HookPath, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Hub-Signature-256", sign("secret", []byte(body)))
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
