@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/rigel-gitops/rigel/config"
 )
 
@@ -78,7 +81,8 @@ func TestSlowLorisIsCutOff(t *testing.T) {
 func TestHookConcurrencyCap(t *testing.T) {
 	const n = 2
 	var inside atomic.Int64
-	lim := newHookLimiter(n, hookBytesBudget, MaxWebhookBytes)
+	reg := prometheus.NewRegistry()
+	lim := newHookLimiter(n, hookBytesBudget, MaxWebhookBytes).countRefusals(reg)
 	handled := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	count := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		inside.Add(1)
@@ -117,6 +121,11 @@ func TestHookConcurrencyCap(t *testing.T) {
 	resp := post()
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || time.Since(start) > time.Second {
 		t.Fatalf("request %d answered %d (Retry-After %q) after %s; want 503 with Retry-After at once", n+1, resp.StatusCode, resp.Header.Get("Retry-After"), time.Since(start))
+	}
+	var m dto.Metric
+	if err := lim.refused.Write(&m); err != nil || m.GetCounter().GetValue() != 1 {
+		got := m.GetCounter().GetValue()
+		t.Fatalf("rigel_webhook_busy_total = %v, want 1", got)
 	}
 	for i := 0; i < n; i++ {
 		if s := <-slow; strings.Contains(s, "202") {
