@@ -37,7 +37,8 @@ func slowPost(t *testing.T, addr string, size int) (string, time.Duration) {
 	start := time.Now()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err) // may run outside the test's goroutine
+		return "", 0
 	}
 	defer c.Close()
 	fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: rigel\r\nContent-Type: application/json\r\nX-GitHub-Event: issue_comment\r\nX-Hub-Signature-256: sha256=0000\r\nContent-Length: %d\r\n\r\n", HookPath, size)
@@ -56,7 +57,7 @@ func slowPost(t *testing.T, addr string, size int) (string, time.Duration) {
 		case <-tick.C:
 			_, _ = c.Write([]byte(" "))
 		case <-deadline:
-			t.Fatal("the server let a slow body trickle for 10 s")
+			return "still reading after 10 s", time.Since(start)
 		}
 	}
 }
@@ -71,7 +72,7 @@ func TestSlowLorisIsCutOff(t *testing.T) {
 	if took > 3*time.Second {
 		t.Fatalf("cut off after %s, want about the read timeout (700ms)", took)
 	}
-	if strings.Contains(status, "200") || reached.Load() != 0 {
+	if strings.Contains(status, "200") || strings.Contains(status, "still reading") || reached.Load() != 0 {
 		t.Fatalf("a trickled body was handled: status %q, %d reached the dispatcher", status, reached.Load())
 	}
 }
@@ -128,7 +129,7 @@ func TestHookConcurrencyCap(t *testing.T) {
 		t.Fatalf("rigel_webhook_busy_total = %v, want 1", got)
 	}
 	for i := 0; i < n; i++ {
-		if s := <-slow; strings.Contains(s, "202") {
+		if s := <-slow; strings.Contains(s, "202") || strings.Contains(s, "still reading") {
 			t.Fatalf("a slow request was handled: %q", s)
 		}
 	}
