@@ -96,7 +96,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 			return next(c)
 		}
 	})
-	hooks := newHookLimiter(maxHookRequests, hookBytesBudget, MaxWebhookBytes) // server.go
+	hooks := newHookLimiter(maxHookRequests, hookBytesBudget, MaxWebhookBytes).countRefusals(reg) // server.go
 	e.POST(HookPath, echo.WrapHandler(hooks.wrap(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret))), rep.drain.refuse)
 	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", a.ready)

@@ -16,9 +16,10 @@ import (
 const MaxWebhookBytes = 25 << 20
 
 // guardHook answers what the dispatcher cannot answer well, before it checks the signature
-// and queues the event: a body over limit bytes gets 413, and a correctly signed body that is
-// not the JSON of its event gets 400 (an unsigned one is left to the dispatcher, which
-// refuses it, so nobody without the secret makes Rigel decode JSON). Neither runs anything,
+// and queues the event: a body over limit bytes gets 413, a request without a signature header
+// gets 400 before its body is read, and a correctly signed body that is not the JSON of its
+// event gets 400 (a wrongly signed one is left to the dispatcher, which refuses it, so nobody
+// without the secret makes Rigel decode JSON). Neither runs anything,
 // and the replies never quote the body.
 func guardHook(next http.Handler, limit int64, secret string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -26,6 +27,13 @@ func guardHook(next http.Handler, limit int64, secret string) http.Handler {
 		if r.ContentLength > limit {
 			log.Warn().Int64("bytes", r.ContentLength).Msg("webhook body too large: refused")
 			http.Error(w, "Webhook payload larger than 25 MB", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if r.Header.Get(github.SHA256SignatureHeader) == "" && r.Header.Get(github.SHA1SignatureHeader) == "" {
+			// Unsigned: the dispatcher would refuse it after reading it all; nothing is read.
+			log.Warn().Msg("unsigned webhook: refused unread")
+			w.Header().Set("Connection", "close")
+			http.Error(w, "Invalid webhook headers or payload: no X-Hub-Signature-256", http.StatusBadRequest)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))

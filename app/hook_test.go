@@ -45,7 +45,8 @@ func TestGuardHook(t *testing.T) {
 		{"signed malformed JSON", "issue_comment", "application/json", []byte(`{"action":`), sign(secret, []byte(`{"action":`)), false, 400, false},
 		{"signed JSON of the wrong shape", "issue_comment", "application/json", []byte(`{"comment":"not an object"}`), sign(secret, []byte(`{"comment":"not an object"}`)), false, 400, false},
 		{"signed malformed form payload", "issue_comment", "application/x-www-form-urlencoded", []byte("payload=%7B"), sign(secret, []byte("payload=%7B")), false, 400, false},
-		{"unsigned malformed JSON is the dispatcher's to refuse", "issue_comment", "application/json", []byte(`{"action":`), "", false, 0, true},
+		{"unsigned is refused unread", "issue_comment", "application/json", good, "", false, 400, false},
+		{"wrongly signed malformed JSON is the dispatcher's to refuse", "issue_comment", "application/json", []byte(`{"action":`), sign("other", []byte(`{"action":`)), false, 0, true},
 		{"an event go-github does not know", "brand_new_event", "application/json", []byte(`{"x":1}`), sign(secret, []byte(`{"x":1}`)), false, 0, true},
 	}
 	for _, tc := range tests {

@@ -6,6 +6,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -52,6 +53,7 @@ func newServer(h http.Handler, t serverTimeouts) *http.Server {
 
 // hookLimiter caps the hook requests in flight by count and by declared body size.
 type hookLimiter struct {
+	refused  prometheus.Counter // nil: not counted
 	slots    chan struct{}
 	mu       gosync.Mutex
 	bytes    int64 // declared bytes in flight
@@ -63,6 +65,16 @@ func newHookLimiter(n int, budget, maxBytes int64) *hookLimiter {
 	return &hookLimiter{slots: make(chan struct{}, n), budget: budget, maxBytes: maxBytes}
 }
 
+// countRefusals counts the requests l refuses in rigel_webhook_busy_total on reg.
+func (l *hookLimiter) countRefusals(reg prometheus.Registerer) *hookLimiter {
+	l.refused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rigel_webhook_busy_total",
+		Help: "Webhook requests answered 503 unread because too many were being read at once (they ran nothing; redeliver them).",
+	})
+	reg.MustRegister(l.refused)
+	return l
+}
+
 // wrap answers 503 with Retry-After, without reading the body, when next already serves as
 // many hook requests (or bytes) as allowed; it never waits for room.
 func (l *hookLimiter) wrap(next http.Handler) http.Handler {
@@ -72,6 +84,9 @@ func (l *hookLimiter) wrap(next http.Handler) http.Handler {
 			weight = l.maxBytes
 		}
 		if !l.acquire(weight) {
+			if l.refused != nil {
+				l.refused.Inc()
+			}
 			zerolog.Ctx(r.Context()).Warn().Str("event", r.Header.Get("X-GitHub-Event")).Str("delivery", r.Header.Get("X-GitHub-Delivery")).
 				Int64("bytes", r.ContentLength).Msg("too many webhook requests at once: answered 503, the delivery did not run")
 			w.Header().Set("Retry-After", strconv.Itoa(int(hookBusyRetryAge.Seconds())))
