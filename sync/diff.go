@@ -384,7 +384,6 @@ func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptio
 		c.Action = ActionBlocked
 		c.Violations = it.blocked
 		c.Note = "the deployment's policy refuses this object, so it was not sent to the cluster (neither dry-run nor read): shown as in the folder"
-		c.ClusterScoped = it.clusterScoped()
 		return it.manifestDiff(c, "(not read)")
 	case it.mapping == nil && it.crd != "":
 		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
