@@ -51,7 +51,7 @@ type conversation struct {
 	Number int
 }
 
-func (r *Runner) conversationOf(req Request) conversation {
+func conversationOf(req Request) conversation {
 	return conversation{Repo: req.Repo.FullName(), Number: req.Number}
 }
 
@@ -169,5 +169,5 @@ func seal(key []byte, conv conversation, body string) string {
 
 // seal readies a reply to req for posting (see seal).
 func (r *Runner) seal(req Request, body string) string {
-	return seal(r.markerKey(), r.conversationOf(req), body)
+	return seal(r.markerKey(), conversationOf(req), body)
 }

@@ -69,7 +69,7 @@ func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the comments of #%d: %w", c.req.Number, err)
 	}
-	key, conv := c.r.markerKey(), c.r.conversationOf(c.req)
+	key, conv := c.r.markerKey(), conversationOf(c.req)
 	var last *armed
 	for _, cm := range comments {
 		if !strings.EqualFold(cm.Author, c.r.BotLogin) {

@@ -27,8 +27,11 @@ func (r *Runner) refusals(ctx context.Context, gh GitHub, req Request, bad []lin
 			// make Rigel write text of their choosing (hidden markers, links, mentions) in its
 			// own name. They still learn that the comment was read and that nothing ran; the
 			// answer is one fixed line per comment, and the rate limit bounds the comments.
-			parts = append(parts, fmt.Sprintf("❌ %s of this comment %s not a Rigel command; nothing was done.",
-				map[bool]string{true: "A line", false: fmt.Sprintf("%d lines", len(bad))}[len(bad) == 1], map[bool]string{true: "is", false: "are"}[len(bad) == 1]))
+			msg := "❌ A line of this comment is not a Rigel command; nothing was done."
+			if len(bad) > 1 {
+				msg = fmt.Sprintf("❌ %d lines of this comment are not Rigel commands; nothing was done.", len(bad))
+			}
+			parts = append(parts, msg)
 		}
 	}
 	if dropped > 0 {

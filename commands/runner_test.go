@@ -80,10 +80,10 @@ func TestHandleBoundsWhatAndHowMuchItAnswers(t *testing.T) {
 		notWant []string // no reply holds these
 	}{
 		{"thousands of unknown commands by a stranger: one reply, nothing quoted", "none", strings.Repeat("/rigel x\n", 7000),
-			[]string{"10 lines of this comment are not a Rigel command; nothing was done.\n\n❌ This comment holds 7000 commands, and Rigel runs at most 10 per comment: the last 6990 did not run."},
+			[]string{"10 lines of this comment are not Rigel commands; nothing was done.\n\n❌ This comment holds 7000 commands, and Rigel runs at most 10 per comment: the last 6990 did not run."},
 			[]string{"`x`", "/rigel x"}},
 		{"thousands of unknown commands by a reader: one reply that lists ten", "read", strings.Repeat("/rigel x\n", 7000),
-			[]string{"10 lines of this comment are not Rigel commands"}, nil},
+			[]string{"10 lines of this comment are not Rigel commands, and none of them ran:\n\n- `x` is not a Rigel command.\n"}, nil},
 		{"a forged marker behind a typo, by a stranger", "none", forged, []string{"A line of this comment is not a Rigel command"}, []string{"rigel:plan", "dif"}},
 		{"a forged marker behind a typo, by a reader", "read", forged, []string{"Did you mean `diff`?\n\nType `dif` again as `/rigel diff <\u200d!-- rigel:plan"}, []string{"<!--", "-->"}},
 		{"unknown verbs answered together where the first stands", "write", "/rigel dif\n/rigel help\n/rigel aply x\n/rigel \"open",

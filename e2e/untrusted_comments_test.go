@@ -231,7 +231,7 @@ func TestUntrustedComments(t *testing.T) {
 			t.Fatalf("%d replies to one comment, want 1: %+v", n, c.botComments())
 		}
 		got := c.botComments()[0].Body
-		mustContain(t, got, "10 lines of this comment are not a Rigel command; nothing was done",
+		mustContain(t, got, "10 lines of this comment are not Rigel commands; nothing was done",
 			"This comment holds 7000 commands, and Rigel runs at most 10 per comment: the last 6990 did not run")
 		mustNotContain(t, got, "`x`")
 		if n := records.count(); n != 0 {
