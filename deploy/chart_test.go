@@ -364,6 +364,7 @@ func TestChartCoversSettings(t *testing.T) {
 		"RIGEL_GITHUB_LOGIN":     "the Secret",
 		"RIGEL_IDENTITY":         "POD_NAME, the pod's name",
 		"RIGEL_API_TOKEN":        "the Secret rigel-api",
+		"RIGEL_MARKER_KEY":       "the Secret (marker-key)",
 	}
 	files, err := filepath.Glob("../config/*.go")
 	if err != nil {

@@ -57,9 +57,10 @@ comma-separated.
   "allowForkPreview" "RIGEL_ALLOW_FORK_PREVIEW"
   "refuseMergeableStates" "RIGEL_REFUSE_MERGEABLE_STATES"
   "mergeableRetryWait" "RIGEL_MERGEABLE_RETRY_WAIT"
+  "commandRate" "RIGEL_COMMAND_RATE"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "refuseMergeableStates" "mergeableRetryWait" "leaseDuration" "shutdownGrace" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
