@@ -114,7 +114,7 @@ func renderWorkloads(deps []config.Deployment, workloads map[string][]kube.Workl
 func renderAdded(repo string, d config.Deployment, branch, commit string, objects int) string {
 	pol := ""
 	if d.Policy != nil && len(d.Policy.Namespaces) > 0 {
-		pol = fmt.Sprintf(" Its policy lets it apply namespaced objects only in %s: `/rigel policy %s` shows it.", codeList(d.Policy.Namespaces), d.Name)
+		pol = fmt.Sprintf(" Its own policy names the namespaces %s; it only narrows the cluster admin's default policy and never opens a protected namespace: `/rigel policy %s` shows what it may apply.", codeList(d.Policy.Namespaces), d.Name)
 	}
 	return fmt.Sprintf("✅ Registered deployment %s: folder %s of %s, branch %s (%d object%s at %s).\n\nIts objects will carry `%s: %s` and `%s: %s` once applied.%s\n\n**Next:** `/rigel diff %s` shows what applying it would change.",
 		code(d.Name), code(d.Path), repo, code(branch), objects, plural(objects), code(shortSHA(commit)),

@@ -181,7 +181,7 @@ func TestPolicyFromAddDeploymentAndDefaults(t *testing.T) {
 	name := unique("poldweb")
 	t.Run("an admin sets the first policy", func(t *testing.T) {
 		got := c.replyAs(admin, "/rigel add-deployment apps/web/k8s --name "+name+" --namespaces "+ns+",team-*")
-		mustContain(t, got, "Registered deployment `"+name+"`", "namespaced objects only in `"+ns+"`, `team-*`")
+		mustContain(t, got, "Registered deployment `"+name+"`", "own policy names the namespaces `"+ns+"`, `team-*`", "never opens a protected namespace")
 		_, d := b.registry().FindDeployment(name)
 		if d == nil || d.Policy == nil || strings.Join(d.Policy.Namespaces, ",") != ns+",team-*" {
 			t.Fatalf("registry = %+v", d)
