@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -82,7 +83,7 @@ func Bounded(dep *Policy, def Policy, protected []string) Policy {
 		}
 	}
 	for _, ns := range protected {
-		if ns = strings.TrimSpace(ns); ns != "" && !namesLiterally(def.Namespaces, ns) && !contains(out.Protected, ns) {
+		if ns = strings.TrimSpace(ns); ns != "" && !namesLiterally(def.Namespaces, ns) && !slices.Contains(out.Protected, ns) {
 			out.Protected = append(out.Protected, ns)
 		}
 	}
@@ -95,7 +96,7 @@ func (p Policy) NamespaceAllowed(ns string) bool { return p.NamespaceRefusal(ns)
 // NamespaceRefusal says why the namespace ns is refused, or "" when it is allowed: it is
 // protected, or it matches none of the namespaces, or none of the default's (Within).
 func (p Policy) NamespaceRefusal(ns string) string {
-	if contains(p.Protected, ns) {
+	if slices.Contains(p.Protected, ns) {
 		return fmt.Sprintf("namespace %s is protected: only the cluster admin's default policy can allow it, by naming it literally in its namespaces (RIGEL_DEFAULT_NAMESPACES)", ns)
 	}
 	if !matchesAny(p.Namespaces, ns) {
@@ -124,15 +125,6 @@ func matchesAny(patterns []string, ns string) bool {
 func namesLiterally(list []string, ns string) bool {
 	for _, s := range list {
 		if strings.TrimSpace(s) == ns {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
 			return true
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	gosync "sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -26,37 +26,10 @@ import (
 // them), objects the policy refuses, another deployment's objects, and an apiserver message
 // written to break out of the reply's table.
 
-// upRequests records the requests a bot sends to the apiserver.
-type upRequests struct {
-	mu   gosync.Mutex
-	reqs []string
-	next http.RoundTripper
-}
-
-func (u *upRequests) RoundTrip(r *http.Request) (*http.Response, error) {
-	u.mu.Lock()
-	u.reqs = append(u.reqs, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
-	u.mu.Unlock()
-	return u.next.RoundTrip(r)
-}
-
-// touching lists the recorded requests whose path and query contain s.
-func (u *upRequests) touching(s string) []string {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	var out []string
-	for _, r := range u.reqs {
-		if strings.Contains(r, s) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // upBot is a bot whose apiserver requests are recorded and whose debug logs are kept.
 type upBot struct {
 	*bot
-	reqs *upRequests
+	reqs *testenv.RequestLog
 	logs *lockedBuffer
 }
 
@@ -67,8 +40,8 @@ func startUntrustedBot(t *testing.T, tune func(*config.Settings)) upBot {
 	if tune != nil {
 		tune(s)
 	}
-	reqs, logs := &upRequests{}, &lockedBuffer{}
-	k := wrappedKube(t, cluster, func(rt http.RoundTripper) http.RoundTripper { reqs.next = rt; return reqs })
+	reqs, logs := &testenv.RequestLog{}, &lockedBuffer{}
+	k := wrappedKube(t, cluster, func(rt http.RoundTripper) http.RoundTripper { reqs.Next = rt; return reqs })
 	b := serveBot(t, s, k, zerolog.New(io.MultiWriter(logs, newTestLog(t))).Level(zerolog.DebugLevel))
 	return upBot{bot: b, reqs: reqs, logs: logs}
 }
@@ -128,13 +101,13 @@ func TestUntrustedForkPreview(t *testing.T) {
 		if n := gitRequestsFor(pr.r.full); n != fetched {
 			t.Errorf("the refused preview fetched the repository: %d git requests", n-fetched)
 		}
-		if got := b.reqs.touching(forkNS); len(got) > 0 {
+		if got := b.reqs.Matching(forkNS); len(got) > 0 {
 			t.Errorf("the refused preview reached the cluster: %q", got)
 		}
 		// sync needs write anyway; a writer previews the fork, and the preview is real.
 		got = pr.replyAs(writer, "/rigel diff "+name)
 		mustContain(t, got, "Rigel diff of `"+name+"`", "ConfigMap/"+forkNS+"/probe")
-		if len(b.reqs.touching(forkNS)) == 0 {
+		if len(b.reqs.Matching(forkNS)) == 0 {
 			t.Error("the writer's preview sent nothing to the cluster")
 		}
 	})
@@ -223,10 +196,10 @@ func TestUntrustedPolicyRefusedNeverRead(t *testing.T) {
 		mustShowNoLive(t, "the reply", got, liveValue)
 		mustNotContain(t, got, "rigel:plan")
 	}
-	if got := b.reqs.touching("/namespaces/" + other + "/"); len(got) > 0 {
+	if got := b.reqs.Matching("/namespaces/" + other + "/"); len(got) > 0 {
 		t.Errorf("requests reached the refused namespace: %q", got)
 	}
-	if len(b.reqs.touching("/namespaces/"+ns+"/configmaps/mine")) == 0 {
+	if len(b.reqs.Matching("/namespaces/"+ns+"/configmaps/mine")) == 0 {
 		t.Error("the allowed object was not previewed")
 	}
 	mustShowNoLive(t, "the logs", string(b.logs.Bytes()), liveValue)

@@ -1,55 +1,28 @@
 package sync
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
-	gosync "sync"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 
+	"github.com/rigel-gitops/rigel/internal/testenv"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
-// requestLog records the requests an engine sends to the apiserver.
-type requestLog struct {
-	mu   gosync.Mutex
-	reqs []string // "GET /api/v1/namespaces/x/configmaps/y?…"
-	next http.RoundTripper
-}
-
-func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
-	l.mu.Lock()
-	l.reqs = append(l.reqs, r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery)
-	l.mu.Unlock()
-	return l.next.RoundTrip(r)
-}
-
-// matching returns the logged requests whose path contains s.
-func (l *requestLog) matching(s string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, r := range l.reqs {
-		if strings.Contains(r, s) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // loggedEngine is an engine on the test cluster whose requests are recorded.
-func loggedEngine(t *testing.T) (*Engine, *requestLog) {
+func loggedEngine(t *testing.T) (*Engine, *testenv.RequestLog) {
 	t.Helper()
 	cluster(t)
-	log := &requestLog{}
+	log := &testenv.RequestLog{}
 	cfg := rest.CopyConfig(theCluster.Config)
-	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { log.next = rt; return log }
+	cfg.WrapTransport = func(rt http.RoundTripper) http.RoundTripper { log.Next = rt; return log }
 	k, err := kube.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -95,16 +68,16 @@ func TestDiffRefusedObjectsNeverReachTheCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := log.matching("/namespaces/" + walled + "/"); len(got) > 0 {
+	if got := log.Matching("/namespaces/" + walled + "/"); len(got) > 0 {
 		t.Errorf("requests reached the refused namespace: %q", got)
 	}
-	if got := log.matching("/configmaps/forbidden"); len(got) > 0 {
+	if got := log.Matching("/configmaps/forbidden"); len(got) > 0 {
 		t.Errorf("requests named the refused object: %q", got)
 	}
-	for _, r := range log.matching("/namespaces/" + mixed + "/configmaps?") {
+	for _, r := range log.Matching("/namespaces/" + mixed + "/configmaps?") {
 		t.Errorf("a LIST covered the refused object: %s", r)
 	}
-	if got := log.matching("/namespaces/" + mixed + "/configmaps/ok-"); len(got) != 2*(listThreshold+1) {
+	if got := log.Matching("/namespaces/" + mixed + "/configmaps/ok-"); len(got) != 2*(listThreshold+1) {
 		t.Errorf("the allowed objects got %d requests, want a dry-run and a GET each (%d): %q", len(got), 2*(listThreshold+1), got)
 	}
 	blocked := 0
@@ -151,7 +124,7 @@ func TestDiffRefusedObjectsNeverReachTheCluster(t *testing.T) {
 	if got := live(t, ctx, Ref{Version: "v1", Kind: "ConfigMap", Namespace: mixed, Name: "forbidden"}); got.GetAnnotations()[AnnotationSourceRepo] != "" {
 		t.Error("Apply applied a refused object")
 	}
-	if got := log.matching("/namespaces/" + walled + "/"); len(got) > 0 {
+	if got := log.Matching("/namespaces/" + walled + "/"); len(got) > 0 {
 		t.Errorf("Apply reached the refused namespace: %q", got)
 	}
 }
@@ -225,21 +198,10 @@ func TestDiffUnmanagedShowsNoLiveValue(t *testing.T) {
 	}
 	// For another deployment it is unmanaged, and its provenance names this one.
 	other := mustDiff(t, e, ctx, cmOnly, Provenance{Deployment: "theirs", Path: "t"})
-	if u := other.Changes[0].Unmanaged; u == nil || u.Deployment != "mine" || u.Path != "k" || !contains(u.Managers, FieldManager) ||
-		!contains(u.TakeOver, `metadata.annotations["helmsman.dev/source-repo"]`) {
+	if u := other.Changes[0].Unmanaged; u == nil || u.Deployment != "mine" || u.Path != "k" || !slices.Contains(u.Managers, FieldManager) ||
+		!slices.Contains(u.TakeOver, `metadata.annotations["helmsman.dev/source-repo"]`) {
 		t.Errorf("another deployment's object: %+v", u)
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func boolPtr(b bool) *bool { return &b }
-
-var _ = context.Background
