@@ -109,7 +109,13 @@ func stuckWebFiles(ns string) map[string]string {
 func unstick(t *testing.T, ns string) {
 	t.Helper()
 	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:null}}}`, testenv.StuckAnnotation)
-	if _, err := kc.Typed.AppsV1().Deployments(ns).Patch(context.Background(), "web", types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+	// The apply may be recorded as applying a moment before it has created the Deployment.
+	var err error
+	waitUntil(t, 10*time.Second, "the Deployment web to exist, to unstick it", func() bool {
+		_, err = kc.Typed.AppsV1().Deployments(ns).Patch(context.Background(), "web", types.MergePatchType, []byte(patch), metav1.PatchOptions{})
+		return !apierrors.IsNotFound(err)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
 }
