@@ -134,6 +134,29 @@ func objectRef(o sync.Object, ref kube.WorkloadRef) sync.Ref {
 	return at
 }
 
+// checkSharedPolicy checks the policy of each other deployment that renders a changed file on
+// what its folder builds differently after the edit: merging the fix changes those objects too.
+func (r *Runner) checkSharedPolicy(ctx context.Context, fsys fs.FS, repo config.Repo, ref kube.WorkloadRef, p *fixProposal) error {
+	seen := map[string]bool{}
+	for _, s := range p.Shared {
+		for _, name := range s.Deployments {
+			if seen[name] {
+				continue
+			}
+			seen[name] = true
+			for _, d := range repo.Deployments {
+				if d.Name != name {
+					continue
+				}
+				if err := checkFixPolicy(ctx, fsys, d, r.policyOf(d), ref, p.Changes); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // sharedUse is a changed file that other deployments render too.
 type sharedUse struct {
 	Path        string

@@ -45,7 +45,8 @@ type FixOutcome struct {
 
 // ProposeFix proposes a fix as `/rigel fix` does: it checks the deployment's policy on the
 // workload, edits the deployment's folder on its branch (fetched from o) where the workload's
-// values come from, checks the policy on what the edited folder builds, pushes the change to a
+// values come from, checks the policy on what the edited folder builds (and the policies of
+// other deployments that render a changed file, on what they build), pushes the change to a
 // branch named after the workload and the change, and opens a pull request with gh in ghRepo,
 // unless one is open for the same change. A branch of that name that holds anything but
 // exactly this change by Rigel is left as it is and the next name is used (see pushFix). Other
@@ -101,6 +102,9 @@ func (r *Runner) ProposeFix(ctx context.Context, gh GitHub, ghRepo Repo, o Origi
 		return nil, err
 	}
 	p.Shared, p.Unknown = sharedWith(ctx, snap, repo, dep, p.Changes)
+	if err := r.checkSharedPolicy(ctx, snap, repo, ref, p); err != nil {
+		return nil, err
+	}
 	p.Head = fixBranch(ref, p.Changes)
 	out.Diff = fix.UnifiedDiff(p.Changes)
 

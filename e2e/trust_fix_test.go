@@ -175,6 +175,15 @@ func TestTrustFixNamesSharedBase(t *testing.T) {
 		t.Errorf("base:\n%s", file)
 	}
 
+	t.Run("the policy of a deployment the edit reaches is kept too", func(t *testing.T) {
+		setPolicyYAML(t, e.b, e.r, staging, "namespaces: ["+unique("elsewhere")+"]")
+		bs := branches(t, e.r)
+		got := e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set replicas=4", e.ns))
+		mustContain(t, got, "❌", "the policy of the deployment `"+staging+"` does not allow Deployment `staging-web` in namespace `"+e.ns+"`", "Nothing was pushed")
+		if len(fixPulls(e.r)) != 1 || len(branches(t, e.r)) != len(bs) {
+			t.Fatal("a fix another deployment's policy refuses pushed a branch or opened a PR")
+		}
+	})
 	t.Run("an edit inside the folder names nobody", func(t *testing.T) {
 		e := newFixEnv(t, kustomizeFiles, "overlays/prod")
 		mustContain(t, e.c.reply("/rigel add-deployment base --name "+unique("base")), "Registered deployment")
