@@ -26,10 +26,14 @@ type fixProposal struct {
 	Edits      []fix.Edit
 	Diagnosis  *fix.Diagnosis // nil for explicit `set` edits
 	Changes    []fix.Change
-	Head       string // the PR's branch: rigel/fix-<workload>-<id>
-	Author     string // who asked
-	Number     int    // the conversation
-	FromIssue  bool   // the conversation is an issue (not a pull request): the PR closes it
+	Head       string        // the PR's branch: rigel/fix-<workload>-<id>, or a later name (see Taken)
+	Commit     string        // the commit Rigel pushed to Head, or found there as exactly its change
+	Taken      []takenBranch // names passed over: branches that hold something else
+	Shared     []sharedUse   // changed files other deployments of the repo render too
+	Unknown    []string      // other deployments Rigel could not build to tell
+	Author     string        // who asked
+	Number     int           // the conversation
+	FromIssue  bool          // the conversation is an issue (not a pull request): the PR closes it
 }
 
 func runFix(ctx context.Context, c *call) (string, error) {

@@ -47,8 +47,9 @@ func renderFixUnchanged(p *fixProposal) string {
 // renderFixExisting answers a fix already proposed by an open pull request.
 func renderFixExisting(p *fixProposal, pull Pull) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ℹ️ This fix of %s is already proposed: [#%d](%s) (branch %s) holds the same change, so no new pull request was opened.", workloadName(p.Ref), pull.Number, pull.URL, code(p.Head))
+	fmt.Fprintf(&b, "ℹ️ This fix of %s is already proposed: [#%d](%s) (branch %s at %s, one commit by Rigel on %s) holds the same change, so no new pull request was opened.", workloadName(p.Ref), pull.Number, pull.URL, code(p.Head), code(shortSHA(p.Commit)), code(shortSHA(p.Base)))
 	b.WriteString(blockSep)
+	b.WriteString(fixWarnings(p))
 	b.WriteString(changeDetails(p))
 	b.WriteString(blockSep)
 	fmt.Fprintf(&b, "**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
@@ -64,6 +65,7 @@ func renderFixOpened(p *fixProposal, pull Pull) string {
 		b.WriteString(strings.TrimPrefix(s, "\n\n"))
 	}
 	b.WriteString(blockSep)
+	b.WriteString(fixWarnings(p))
 	b.WriteString(changeDetails(p))
 	b.WriteString(blockSep)
 	fmt.Fprintf(&b, "**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
@@ -126,6 +128,7 @@ func ensureNewline(s string) string {
 func renderFixPull(p *fixProposal) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Rigel proposes to fix %s, part of deployment %s (folder %s): %s.\n\n", workloadName(p.Ref), code(p.Deployment.Name), code(p.Deployment.Path), editList(p.Edits))
+	b.WriteString(fixWarnings(p))
 	if d := p.Diagnosis; d != nil {
 		b.WriteString("## Diagnosis\n\n")
 		for _, f := range d.Findings {

@@ -21,6 +21,7 @@ func sampleFix(diagnosed bool) *fixProposal {
 			After:  []byte("spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 256Mi # keep small\n")}},
 	}
 	p.Head = fixBranch(p.Ref, p.Changes)
+	p.Commit = "89abcdef0123456789abcdef0123456789abcdef"
 	if diagnosed {
 		p.Diagnosis = &fix.Diagnosis{
 			Findings: []string{"container `app` was OOMKilled in 2 of 2 pods (memory limit 128Mi)", "last restart 2m ago; 5 restarts in all"},
@@ -51,12 +52,26 @@ func TestFixRenderGolden(t *testing.T) {
 				"Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose."}})},
 		{"fix_pull_body", renderFixPull(sampleFix(true))},
 		{"fix_pull_body_set", renderFixPull(fromPR)},
+		{"fix_opened_shared", renderFixOpened(sharedFix(), pull)},
+		{"fix_pull_body_shared", renderFixPull(sharedFix())},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			golden(t, tc.name, strings.ReplaceAll(tc.got, blockSep, "\n\n"))
 		})
 	}
+}
+
+// sharedFix edits a base two other deployments render, on a branch name passed over once.
+func sharedFix() *fixProposal {
+	p := sampleFix(false)
+	p.Changes[0].Path = "apps/base/deploy.yaml"
+	first := p.Head
+	p.Head = first + "-2"
+	p.Taken = []takenBranch{{Branch: first, Why: "its tip 1234567 changes other files or other lines"}}
+	p.Shared = []sharedUse{{Path: "apps/base/deploy.yaml", Deployments: []string{"prod", "staging"}}}
+	p.Unknown = []string{"legacy"}
+	return p
 }
 
 func TestFixPullBody(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"github.com/rigel-gitops/rigel/fix"
 	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/policy"
 )
 
 // FixRequest asks for a fix of a workload that belongs to a registered deployment.
@@ -42,10 +43,15 @@ type FixOutcome struct {
 	p *fixProposal
 }
 
-// ProposeFix proposes a fix as `/rigel fix` does: it edits the deployment's folder on its
-// branch (fetched from o) where the workload's values come from, pushes the change to a branch
-// named after the workload and the change, and opens a pull request with gh in ghRepo, unless
-// one is open for the same change. Nothing is applied to the cluster.
+// ProposeFix proposes a fix as `/rigel fix` does: it checks the deployment's policy on the
+// workload, edits the deployment's folder on its branch (fetched from o) where the workload's
+// values come from, checks the policy on what the edited folder builds (and the policies of
+// other deployments that render a changed file, on what they build), pushes the change to a
+// branch named after the workload and the change, and opens a pull request with gh in ghRepo,
+// unless one is open for the same change. A branch of that name that holds anything but
+// exactly this change by Rigel is left as it is and the next name is used (see pushFix). Other
+// deployments of the repo that render a changed file are named. Nothing is applied to the
+// cluster.
 func (r *Runner) ProposeFix(ctx context.Context, gh GitHub, ghRepo Repo, o Origin, req FixRequest, h Hints) (*FixOutcome, error) {
 	ref, dep, repo := req.Ref, req.Deployment, req.Repo
 	log := zerolog.Ctx(ctx).With().Str("workload", ref.String()).Str("deployment", dep.Name).Logger()
@@ -53,6 +59,10 @@ func (r *Runner) ProposeFix(ctx context.Context, gh GitHub, ghRepo Repo, o Origi
 
 	p := &fixProposal{Ref: ref, Deployment: dep, Repo: repo.Repo, Branch: repo.Branch, Author: req.Author, Number: req.Number, FromIssue: req.FromIssue, Edits: req.Edits}
 	out := &FixOutcome{p: p}
+	pol := r.policyOf(dep)
+	if v := policy.Violations(pol, workloadRef(ref)); len(v) > 0 {
+		return nil, fixPolicyError(dep, fmt.Sprintf("%s `%s` in namespace `%s`", ref.Kind, ref.Name, ref.Namespace), v)
+	}
 	if req.Edits == nil {
 		d, err := fix.Diagnose(ctx, r.Engine.Kube, ref)
 		if err != nil {
@@ -88,33 +98,41 @@ func (r *Runner) ProposeFix(ctx context.Context, gh GitHub, ghRepo Repo, o Origi
 		out.Unchanged = true
 		return out, nil
 	}
-	p.Head = fixBranch(ref, p.Changes)
-	out.Branch, out.Diff = p.Head, fix.UnifiedDiff(p.Changes)
-
-	existing, err := gh.FindPull(ctx, ghRepo, p.Head)
-	if err != nil {
+	if err := checkFixPolicy(ctx, snap, dep, pol, ref, p.Changes); err != nil {
 		return nil, err
 	}
-	if existing != nil {
-		log.Info().Int("pull", existing.Number).Msg("fix already proposed")
-		out.Pull = existing
-		return out, nil
+	p.Shared, p.Unknown = sharedWith(ctx, snap, repo, dep, p.Changes)
+	if err := r.checkSharedPolicy(ctx, snap, repo, ref, p); err != nil {
+		return nil, err
 	}
+	p.Head = fixBranch(ref, p.Changes)
+	out.Diff = fix.UnifiedDiff(p.Changes)
+
 	files := map[string][]byte{}
 	for _, ch := range p.Changes {
 		files[ch.Path] = ch.After
 	}
-	pushed, err := r.Git.Push(ctx, gitsrc.PushRequest{
-		Repo: repo.Repo, CloneURL: o.CloneURL, Base: p.Base, Branch: p.Head, Files: files,
-		Message: fixCommitMessage(p), Author: gitsrc.Signature{Name: r.BotLogin, Email: botEmail(r.BotLogin)},
-		Token: o.Creds,
-	})
+	// The push creates the branch, or finds it holding exactly this change by Rigel, or
+	// passes over names that hold anything else: only then is an open PR of it vouched for.
+	pushed, err := r.pushFix(ctx, o, p, files)
 	switch {
 	case errors.Is(err, gitsrc.ErrNothingToCommit):
 		out.Unchanged = true
 		return out, nil
 	case err != nil:
 		return nil, err
+	}
+	out.Branch = p.Head
+	if !pushed.Pushed {
+		existing, err := gh.FindPull(ctx, ghRepo, p.Head)
+		if err != nil {
+			return nil, err
+		}
+		if existing != nil {
+			log.Info().Int("pull", existing.Number).Str("commit", p.Commit).Msg("fix already proposed")
+			out.Pull = existing
+			return out, nil
+		}
 	}
 	pull, err := gh.OpenPull(ctx, ghRepo, NewPull{Head: p.Head, Base: repo.Branch, Title: fixTitle(p), Body: renderFixPull(p)})
 	if err != nil {

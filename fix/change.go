@@ -2,6 +2,7 @@ package fix
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -61,4 +62,14 @@ func diffLines(data []byte) []string {
 	}
 	lines[len(lines)-1] += "\n\\ No newline at end of file\n"
 	return lines
+}
+
+// WithChanges is fsys with the files of changes holding their new content: the repository
+// tree after the fix, for rendering a folder (this deployment's or another's) as it would be.
+func WithChanges(fsys fs.FS, changes []Change) fs.FS {
+	files := make(map[string][]byte, len(changes))
+	for _, c := range changes {
+		files[c.Path] = c.After
+	}
+	return overlay{FS: fsys, files: files}
 }

@@ -54,6 +54,18 @@ type PushResult struct {
 // ErrNothingToCommit: the files already have the requested content in the base commit.
 var ErrNothingToCommit = errors.New("the change leaves every file as it is")
 
+// BranchTakenError: the branch is on the server and its tip is not exactly this change made
+// by Rigel, so Push left it as it is (it never overwrites a branch). Push a new branch name.
+type BranchTakenError struct {
+	Repo, Branch string
+	Tip          string // the branch's commit
+	Why          string // what differs, for people: "its tip has 2 parents", …
+}
+
+func (e *BranchTakenError) Error() string {
+	return fmt.Sprintf("branch %s of %s already exists at %s and does not hold exactly this change: %s", e.Branch, e.Repo, short(e.Tip), e.Why)
+}
+
 // PushError says which branch of which repo could not be pushed (or read before pushing).
 // Its message never contains the token; errors.Is and errors.As see the go-git cause.
 type PushError struct {
@@ -73,10 +85,11 @@ func (e *PushError) Is(target error) bool { return errors.Is(e.err, target) }
 func (e *PushError) As(target any) bool { return errors.As(e.err, target) }
 
 // Push commits req.Files on top of req.Base in the repository's cache and pushes that commit
-// to req.Branch, creating or force-updating it. When the branch already holds the same change
-// (a commit whose only parent is Base and whose tree is the new tree), it is left alone and
-// PushResult.Pushed is false, so running the same change twice pushes once. A change that
-// changes nothing is ErrNothingToCommit.
+// to req.Branch, which it only ever creates: the push is not forced, so a branch that appears
+// meanwhile makes it fail rather than be overwritten. When the branch already holds the same
+// change (see CheckTip), it is left alone and PushResult.Pushed is false, so running the same
+// change twice pushes once. A branch that holds anything else is a *BranchTakenError and is
+// left alone too. A change that changes nothing is ErrNothingToCommit.
 func (s *Source) Push(ctx context.Context, req PushRequest) (PushResult, error) {
 	dir, err := repoDir(s.cacheDir, req.Repo)
 	if err != nil {
@@ -132,21 +145,32 @@ func (s *Source) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 		return PushResult{}, perr(err)
 	}
 	if existing != nil {
-		if same, err := f.holdsChange(ctx, *existing, base.Hash, tree); err != nil {
+		why, err := f.checkExisting(ctx, *existing, base.Hash, tree, req.Author)
+		switch {
+		case err != nil:
 			return PushResult{}, perr(err)
-		} else if same {
-			log.Debug().Str("commit", existing.String()).Msg("branch already holds the change")
-			return PushResult{Commit: existing.String(), Pushed: false, Existed: true}, nil
+		case why != "":
+			log.Info().Str("commit", existing.String()).Str("why", why).Msg("branch holds something else: left alone")
+			return PushResult{}, &BranchTakenError{Repo: req.Repo, Branch: req.Branch, Tip: existing.String(), Why: why}
 		}
+		log.Debug().Str("commit", existing.String()).Msg("branch already holds the change")
+		return PushResult{Commit: existing.String(), Pushed: false, Existed: true}, nil
 	}
 
 	commit, err := writeCommit(st, base.Hash, tree, req.Message, req.Author)
 	if err != nil {
 		return PushResult{}, fmt.Errorf("failed to build the commit for %s: %w", req.Repo, err)
 	}
-	spec := gitconfig.RefSpec("+" + commit.String() + ":" + fr.Ref)
-	err = f.remote.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []gitconfig.RefSpec{spec}, Auth: f.auth, Force: true})
+	// Not forced ("+" is absent and Force false): the branch did not exist a moment ago, and
+	// if someone made it meanwhile the server (or go-git's fast-forward check) refuses.
+	spec := gitconfig.RefSpec(commit.String() + ":" + fr.Ref)
+	err = f.remote.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []gitconfig.RefSpec{spec}, Auth: f.auth})
 	if err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate) {
+		// Lost a race? Then the branch is there now, and not ours to move.
+		if now, lerr := f.remoteBranch(ctx); lerr == nil && now != nil && *now != commit {
+			log.Info().Str("commit", now.String()).Err(err).Msg("branch appeared while pushing: left alone")
+			return PushResult{}, &BranchTakenError{Repo: req.Repo, Branch: req.Branch, Tip: now.String(), Why: "someone pushed it while Rigel was pushing"}
+		}
 		return PushResult{}, perr(err)
 	}
 	// Keep the pushed commit reachable in the cache, as fetched refs are.
@@ -175,19 +199,40 @@ func (f *fetcher) remoteBranch(ctx context.Context) (*plumbing.Hash, error) {
 	return nil, nil
 }
 
-// holdsChange reports whether commit (fetched when not cached) has base as its only parent and
-// tree as its tree.
-func (f *fetcher) holdsChange(ctx context.Context, commit, base, tree plumbing.Hash) (bool, error) {
+// checkExisting says why commit (the tip of the server's branch, fetched when not cached) is
+// not exactly the change Rigel would push, or "" when it is (see CheckTip).
+func (f *fetcher) checkExisting(ctx context.Context, commit, base, tree plumbing.Hash, who Signature) (string, error) {
 	c, err := object.GetCommit(f.repo.Storer, commit)
 	if err != nil {
 		if err := f.fetch(ctx, gitconfig.RefSpec("+"+f.req.Ref+":"+trackingRef(f.req.Ref))); err != nil {
-			return false, err
+			return "", err
 		}
 		if c, err = object.GetCommit(f.repo.Storer, commit); err != nil {
-			return false, nil // moved meanwhile: not ours to keep
+			return "it moved while Rigel read it", nil // not ours to keep
 		}
 	}
-	return c.TreeHash == tree && len(c.ParentHashes) == 1 && c.ParentHashes[0] == base, nil
+	return CheckTip(c, base, tree, who), nil
+}
+
+// CheckTip says why commit c is not exactly the change Rigel makes — one commit whose only
+// parent is base, whose tree is tree (base with the change applied), authored and committed
+// by who — or returns "" when it is. The author is only a necessary condition (anyone can
+// write any name into a commit); the parent and the tree are what make the content exactly
+// Rigel's change. A commit on an older base is not accepted either: the server's copy is
+// fetched shallow, so Rigel cannot tell whether that base is in the branch's history, and
+// such a pull request would carry whatever that base holds.
+func CheckTip(c *object.Commit, base, tree plumbing.Hash, who Signature) string {
+	switch {
+	case len(c.ParentHashes) != 1:
+		return fmt.Sprintf("its tip %s has %d parents, not one", short(c.Hash.String()), len(c.ParentHashes))
+	case c.ParentHashes[0] != base:
+		return fmt.Sprintf("its tip %s is not one commit on %s (its parent is %s: other commits, or an older base)", short(c.Hash.String()), short(base.String()), short(c.ParentHashes[0].String()))
+	case c.TreeHash != tree:
+		return fmt.Sprintf("its tip %s changes other files or other lines", short(c.Hash.String()))
+	case c.Author.Name != who.Name || c.Author.Email != who.Email || c.Committer.Name != who.Name || c.Committer.Email != who.Email:
+		return fmt.Sprintf("its tip %s was not made by Rigel", short(c.Hash.String()))
+	}
+	return ""
 }
 
 // checkRepoPath refuses paths that are not plain relative paths inside the repository.

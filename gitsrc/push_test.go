@@ -81,19 +81,14 @@ func TestPushBranch(t *testing.T) {
 			t.Fatalf("second push = %+v, want the first commit %s untouched", again, res.Commit)
 		}
 	})
-	t.Run("another change force-updates the branch", func(t *testing.T) {
-		other, err := src.Push(ctx, pushRequest(repo, base, "rigel/fix-web-abc1234", map[string]string{"apps/web/deploy.yaml": "replicas: 4\n"}))
-		if err != nil {
-			t.Fatal(err)
+	t.Run("another change leaves the branch and says it is taken", func(t *testing.T) {
+		_, err := src.Push(ctx, pushRequest(repo, base, "rigel/fix-web-abc1234", map[string]string{"apps/web/deploy.yaml": "replicas: 4\n"}))
+		var taken *BranchTakenError
+		if !errors.As(err, &taken) || taken.Tip != res.Commit || taken.Branch != "rigel/fix-web-abc1234" {
+			t.Fatalf("err = %v, want a BranchTakenError at %s", err, res.Commit)
 		}
-		if !other.Pushed || !other.Existed || other.Commit == res.Commit {
-			t.Fatalf("push = %+v", other)
-		}
-		if got := serverGit(t, repo, "show", "refs/heads/rigel/fix-web-abc1234:apps/web/deploy.yaml"); got != "replicas: 4" {
-			t.Errorf("deploy.yaml = %q", got)
-		}
-		if _, err := exec.Command("git", "--git-dir", gitServer.RepoDir(repo), "cat-file", "-e", "refs/heads/rigel/fix-web-abc1234:apps/web/patches/mem.yaml").CombinedOutput(); err == nil {
-			t.Error("the new commit still holds the first change's file: it must start from the base again")
+		if got := serverGit(t, repo, "rev-parse", "refs/heads/rigel/fix-web-abc1234"); got != res.Commit {
+			t.Errorf("branch moved to %s", got)
 		}
 	})
 }

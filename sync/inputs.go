@@ -1,0 +1,131 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	gosync "sync"
+
+	"sigs.k8s.io/kustomize/kyaml/filesys"
+)
+
+// Inputs returns the files of the repository tree fsys that rendering folder reads, sorted,
+// as repository-relative paths: the manifest files of a plain folder; for a kustomization,
+// every file the kustomize build opens (its kustomizations, resources, patches, bases and
+// components, in this folder or elsewhere in the repository). It renders the folder as
+// Render does, within the same bounds and under the same hermetic checks, and fails as
+// Render fails. A change to a file outside this list cannot change the folder's render.
+func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
+	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
+	defer cancel()
+	dir, err := cleanFolder(fsys, folder)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	rec := &reads{files: map[string]bool{}}
+	if k := kustomizationIn(entries); k != "" {
+		err = kustomizeInputs(ctx, fsys, dir, rec)
+	} else {
+		_, err = renderPlain(ctx, &recordingFS{FS: fsys, rec: rec}, dir)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return rec.list(), nil
+}
+
+// kustomizeInputs builds dir as renderKustomize does, recording the files kustomize reads.
+func kustomizeInputs(ctx context.Context, fsys fs.FS, dir string, rec *reads) error {
+	mem, _, err := copyRepo(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	if err := checkHermetic(ctx, mem, dir); err != nil {
+		var he *HermeticError
+		if errors.As(err, &he) {
+			return he
+		}
+		return fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	guarded := &guardedFS{FileSystem: mem, ctx: ctx}
+	if _, err := runKustomize(ctx, &recordingKFS{FileSystem: guarded, rec: rec}, dir); err != nil {
+		if ctx.Err() != nil {
+			return stoppedError(ctx, dir)
+		}
+		return fmt.Errorf("failed to build %s with kustomize: %w", dir, err)
+	}
+	return nil
+}
+
+// reads is the set of files a render read; a build Render stopped waiting for may still add
+// to it, hence the lock.
+type reads struct {
+	mu    gosync.Mutex
+	files map[string]bool
+}
+
+func (r *reads) add(p string) {
+	p = strings.TrimPrefix(path.Clean("/"+p), "/")
+	r.mu.Lock()
+	r.files[p] = true
+	r.mu.Unlock()
+}
+
+func (r *reads) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.files))
+	for p := range r.files {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// recordingFS records the files a plain render opens.
+type recordingFS struct {
+	fs.FS
+	rec *reads
+}
+
+func (r *recordingFS) Open(name string) (fs.File, error) {
+	f, err := r.FS.Open(name)
+	if err == nil {
+		if st, serr := f.Stat(); serr == nil && st.Mode().IsRegular() {
+			r.rec.add(name)
+		}
+	}
+	return f, err
+}
+
+func (r *recordingFS) ReadDir(name string) ([]fs.DirEntry, error) { return fs.ReadDir(r.FS, name) }
+
+// recordingKFS records the files a kustomize build reads.
+type recordingKFS struct {
+	filesys.FileSystem
+	rec *reads
+}
+
+func (r *recordingKFS) ReadFile(p string) ([]byte, error) {
+	data, err := r.FileSystem.ReadFile(p)
+	if err == nil {
+		r.rec.add(p)
+	}
+	return data, err
+}
+
+func (r *recordingKFS) Open(p string) (filesys.File, error) {
+	f, err := r.FileSystem.Open(p)
+	if err == nil && !r.FileSystem.IsDir(p) {
+		r.rec.add(p)
+	}
+	return f, err
+}
