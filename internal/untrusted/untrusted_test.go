@@ -295,3 +295,19 @@ func unescaped(s, chars string) bool {
 	}
 	return false
 }
+
+func TestTableCell(t *testing.T) {
+	for name, s := range hostile {
+		for _, got := range []string{TableCell(s), TableCode(s)} {
+			if l := live(got); len(l) > 0 || liveHTML.MatchString(strings.TrimSuffix(strings.TrimPrefix(got, "<code>"), "</code>")) || strings.ContainsAny(got, "\n|[]") {
+				t.Errorf("%s: a cell of %q is %q, with %v", name, s, got, l)
+			}
+		}
+	}
+	if got := TableCode("nginx:1.27"); got != "`nginx:1.27`" {
+		t.Errorf("a plain value is not a code span: %q", got)
+	}
+	if n := utf8.RuneCountInString(TableCell(strings.Repeat("é", 100000))); n != MaxCell+1 {
+		t.Errorf("a long cell is %d characters, want %d", n, MaxCell+1)
+	}
+}
