@@ -1,6 +1,7 @@
 package untrusted
 
 import (
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -298,8 +299,21 @@ func unescaped(s, chars string) bool {
 
 func TestTableCell(t *testing.T) {
 	for name, s := range hostile {
-		for _, got := range []string{TableCell(s), TableCode(s)} {
-			if l := live(got); len(l) > 0 || liveHTML.MatchString(strings.TrimSuffix(strings.TrimPrefix(got, "<code>"), "</code>")) || strings.ContainsAny(got, "\n|[]") {
+		for i, got := range []string{TableCell(s), TableCode(s)} {
+			shown := html.UnescapeString(strings.TrimSuffix(strings.TrimPrefix(got, "<code>"), "</code>"))
+			var l []string
+			for _, x := range live(shown) {
+				if x != "comment delimiter" { // shown as text: &lt;!--
+					l = append(l, x)
+				}
+			}
+			if HasCommentDelim(got) {
+				l = append(l, "comment delimiter")
+			}
+			if i == 1 && strings.HasPrefix(got, "`") && len(l) == 1 && l[0] == "link" {
+				l = nil // a code span links nothing
+			}
+			if len(l) > 0 || liveHTML.MatchString(strings.TrimSuffix(strings.TrimPrefix(got, "<code>"), "</code>")) || strings.ContainsAny(got, "\n|[]") {
 				t.Errorf("%s: a cell of %q is %q, with %v", name, s, got, l)
 			}
 		}
