@@ -2,6 +2,7 @@ package fix
 
 import (
 	"fmt"
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"sort"
 	"strconv"
 	"strings"
@@ -148,7 +149,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 		}
 		if req, ok := c.Resources.Requests[res]; ok && req.Cmp(want) > 0 {
 			ops = append(ops, op{edit: e, path: join(cp, keyPath("resources", "requests", e.Field)), anchor: len(cp), value: e.Value, kind: kindQuantity, container: name,
-				note: fmt.Sprintf("The %s request of container `%s` was %s, above the new limit, so it is lowered to %s too.", e.Field, name, req.String(), e.Value)})
+				note: fmt.Sprintf("The %s request of container %s was %s, above the new limit, so it is lowered to %s too.", e.Field, untrusted.MarkdownCode(name), untrusted.MarkdownText(req.String()), untrusted.MarkdownText(e.Value))})
 		}
 		return ops, nil
 	case FieldEnv:

@@ -27,12 +27,13 @@ func PullTitle(title string) string {
 	return strings.ReplaceAll(neutral(Inert(cut(Visible(oneLine(title)), MaxTitle-1))), "`", "'")
 }
 
-// PullBody is a pull request's body: body (Markdown Rigel wrote, with untrusted values already
-// through the Markdown sinks) with any mention, issue reference, link or comment delimiter
-// still in it neutralised, cut to MaxPullBody bytes with a note, then Rigel's own trailer
-// as is (e.g. "Closes #12": Rigel's words, which GitHub is meant to act on).
+// PullBody is a pull request's body: body (Markdown Rigel wrote, every untrusted value in it
+// through a Markdown sink: MarkdownText, MarkdownCode, MarkdownBlock, Text.Markdown) with any
+// comment delimiter still in it made inert, cut to MaxPullBody bytes with a note, then
+// Rigel's own trailer as is (e.g. "Closes #12": Rigel's words, which GitHub is meant to act
+// on, kept whole however long the body).
 func PullBody(body, trailer string) string {
-	return cutBytes(Inert(neutral(body)), MaxPullBody-len(trailer), "*(cut: the body is longer than GitHub allows; the Files changed tab has the whole change)*") + trailer
+	return cutBytes(Inert(body), MaxPullBody-len(trailer), "*(cut: the body is longer than GitHub allows; the Files changed tab has the whole change)*") + trailer
 }
 
 // CommitMessage is a commit message: subject as one line (Plain, at most MaxSubject
@@ -53,9 +54,9 @@ func CommitMessage(subject, body, trailer string) string {
 	return msg
 }
 
-// CheckOutput is a check run's output summary or text: Markdown Rigel wrote, with untrusted
-// values already through the Markdown sinks, with any mention, issue reference, link or
-// comment delimiter still in it neutralised, cut to MaxCheckOutput bytes with a note.
+// CheckOutput is a check run's output summary or text: Markdown Rigel wrote, every untrusted
+// value in it through a Markdown sink, with any comment delimiter still in it made inert, cut
+// to MaxCheckOutput bytes with a note.
 func CheckOutput(s string) string {
-	return cutBytes(Inert(neutral(s)), MaxCheckOutput, "*(cut: longer than a check run's output may be)*")
+	return cutBytes(Inert(s), MaxCheckOutput, "*(cut: longer than a check run's output may be)*")
 }

@@ -186,17 +186,23 @@ func TestPullTitle(t *testing.T) {
 }
 
 func TestPullBody(t *testing.T) {
-	body := "Rigel proposes …\n\n- saw: " + MarkdownText("@org/team Closes #1 <img src=x> <!-- rigel:plan") + "\n- raw: fixes acme/other#2 https://evil.example <!-- x\n"
-	got := PullBody(body, "Closes #12\n")
-	if !strings.HasSuffix(got, "\nCloses #12\n") {
-		t.Errorf("Rigel's own trailer is not kept as is:\n%s", got)
+	for name, v := range hostile {
+		body := "Rigel proposes …\n\n- saw: " + MarkdownText(v) + "\n- image: " + MarkdownCode(v) + "\n\n" + MarkdownBlock("diff", v, 0) + "\n\n" + Textf("Container %s: %s", Code(v), Quote(v)).Markdown() + "\n"
+		got := PullBody(body, "Closes #12\n")
+		if !strings.HasSuffix(got, "\nCloses #12\n") {
+			t.Errorf("%s: Rigel's own trailer is not kept as is:\n%s", name, got)
+		}
+		head := strings.TrimSuffix(got, "Closes #12\n")
+		saw, _, _ := strings.Cut(strings.TrimPrefix(head, "Rigel proposes …\n\n- saw: "), "\n")
+		if l := live(saw); len(l) > 0 || liveHTML.MatchString(saw) {
+			t.Errorf("%s: the body's text still has %v:\n%s", name, l, saw)
+		}
+		if HasCommentDelim(head) || liveRef.MatchString(head) {
+			t.Errorf("%s: the body has a comment delimiter or a reference:\n%s", name, head)
+		}
 	}
-	head := strings.TrimSuffix(got, "Closes #12\n")
-	if l := live(head); len(l) > 0 || liveHTML.MatchString(head) {
-		t.Errorf("the body still has %v:\n%s", l, head)
-	}
-	if !strings.Contains(head, "fixes acme/other#"+j+"2 https:"+j+"//evil.example <"+j+"!-- x") {
-		t.Errorf("text that missed the Markdown sinks is not neutralised:\n%s", head)
+	if got := PullBody("raw <!-- x\n", ""); got != "raw <"+j+"!-- x\n" {
+		t.Errorf("a comment delimiter that missed the Markdown sinks is not made inert: %q", got)
 	}
 	huge := PullBody("## Change\n\n"+strings.Repeat("+ line of a diff\n", 10000), "Closes #12\n")
 	if len(huge) > MaxPullBody || !strings.HasSuffix(huge, "the Files changed tab has the whole change)*\nCloses #12\n") {
@@ -237,9 +243,14 @@ func TestCommitMessage(t *testing.T) {
 }
 
 func TestCheckOutput(t *testing.T) {
-	got := CheckOutput("### Diff\n\n" + MarkdownText("@org/team <img src=x>") + "\nfixes #3 https://evil.example <!-- rigel:plan")
-	if l := live(got); len(l) > 0 || liveHTML.MatchString(got) {
-		t.Errorf("check output still has %v:\n%s", l, got)
+	for name, v := range hostile {
+		got := CheckOutput("### Diff\n\n" + MarkdownText(v) + "\n")
+		if l := live(got); len(l) > 0 || liveHTML.MatchString(got) {
+			t.Errorf("%s: check output still has %v:\n%s", name, l, got)
+		}
+	}
+	if got := CheckOutput("raw <!-- rigel:plan"); HasCommentDelim(got) {
+		t.Errorf("a comment delimiter that missed the Markdown sinks is not made inert: %q", got)
 	}
 	huge := CheckOutput(strings.Repeat("ü", 100000))
 	if len(huge) > MaxCheckOutput || !strings.HasSuffix(huge, "longer than a check run's output may be)*\n") || !utf8.ValidString(huge) {
