@@ -2,7 +2,6 @@ package fix
 
 import (
 	"fmt"
-	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
