@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 )
 
 // Fields an Edit can change.
@@ -51,7 +53,18 @@ type UserError struct{ Msg string }
 
 func (e *UserError) Error() string { return e.Msg }
 
+// userErrorf formats a UserError. Its string arguments are what someone typed and stand in
+// code spans of format ("`%s`"): they go in as untrusted.MarkdownCodeText; errors as
+// untrusted.MarkdownText.
 func userErrorf(format string, args ...any) *UserError {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = untrusted.MarkdownCodeText(v)
+		case error:
+			args[i] = untrusted.MarkdownText(v.Error())
+		}
+	}
 	return &UserError{Msg: fmt.Sprintf(format, args...)}
 }
 
@@ -62,7 +75,7 @@ const setUsage = "use `image=nginx:1.27`, `memory=512Mi`, `cpu=500m`, `replicas=
 // refuses the same field given twice; errors are *UserError.
 func ParseSet(args []string) ([]Edit, error) {
 	if len(args) == 0 {
-		return nil, userErrorf("nothing to set: %s", setUsage)
+		return nil, userErrorf("nothing to set: " + setUsage)
 	}
 	var out []Edit
 	seen := map[string]bool{}
@@ -86,7 +99,7 @@ var probeKinds = []string{"liveness", "readiness", "startup"}
 func parseOne(arg string) (Edit, error) {
 	name, value, ok := strings.Cut(arg, "=")
 	if !ok || name == "" {
-		return Edit{}, userErrorf("`%s` is not a field=value pair: %s", arg, setUsage)
+		return Edit{}, userErrorf("`%s` is not a field=value pair: "+setUsage, arg)
 	}
 	var e Edit
 	lower := strings.ToLower(name)
@@ -98,7 +111,7 @@ func parseOne(arg string) (Edit, error) {
 	case strings.HasPrefix(lower, "probe.") && strings.HasSuffix(lower, ".port"):
 		e = Edit{Field: FieldProbe, Key: strings.TrimSuffix(strings.TrimPrefix(lower, "probe."), ".port"), Value: value}
 	default:
-		return Edit{}, userErrorf("Rigel cannot set `%s`: %s", name, setUsage)
+		return Edit{}, userErrorf("Rigel cannot set `%s`: "+setUsage, name)
 	}
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
@@ -150,7 +163,7 @@ func (e Edit) Validate() error {
 			return userErrorf("`probe.%s.port=%s`: give a port number or the name of a declared port", e.Key, e.Value)
 		}
 	default:
-		return userErrorf("Rigel cannot set `%s`: %s", e.Field, setUsage)
+		return userErrorf("Rigel cannot set `%s`: "+setUsage, e.Field)
 	}
 	return nil
 }

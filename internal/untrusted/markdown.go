@@ -30,8 +30,12 @@ func MarkdownText(s string) string {
 // and issue references broken (a closing keyword may be read anywhere); mentions and links
 // mean nothing in code, so an image digest "@sha256:…" or a URL stays as typed. At most
 // MaxText characters. Not for table cells (TableCode).
-func MarkdownCode(s string) string {
-	return "`" + strings.ReplaceAll(neutralRefs(Inert(Visible(cut(s, MaxText)))), "`", "'") + "`"
+func MarkdownCode(s string) string { return "`" + MarkdownCodeText(s) + "`" }
+
+// MarkdownCodeText is what MarkdownCode puts between the backticks, for a code span whose
+// backticks are Rigel's (a format like "`env.%s`").
+func MarkdownCodeText(s string) string {
+	return strings.ReplaceAll(neutralRefs(Inert(Visible(cut(s, MaxText)))), "`", "'")
 }
 
 // MarkdownBlock is s as a fenced code block in language lang ("" for none, else letters and
