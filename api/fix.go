@@ -91,7 +91,9 @@ func (s *server) proposeFix(c echo.Context) error {
 		res.Edits = append(res.Edits, e.String())
 	}
 	if out.Diagnosis != nil {
-		res.Findings = out.Diagnosis.Findings
+		for _, f := range out.Diagnosis.Findings {
+			res.Findings = append(res.Findings, f.Plain()) // neutralised plain text, as in a commit message
+		}
 	}
 	status := http.StatusOK
 	switch {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/fix"
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
@@ -186,42 +187,38 @@ func editList(edits []fix.Edit) string {
 	return strings.Join(parts, ", ")
 }
 
-// fixTitle is the PR's title and the commit's subject.
-func fixTitle(p *fixProposal) string {
+// fixSubject is the fix in Rigel's words, with the values as typed or found: the PR's title
+// and the commit's subject go through their sinks (untrusted.PullTitle, CommitMessage).
+func fixSubject(p *fixProposal) string {
 	parts := make([]string, len(p.Edits))
 	for i, e := range p.Edits {
 		parts[i] = e.String()
 	}
-	t := fmt.Sprintf("Fix %s %s in %s: %s", strings.ToLower(p.Ref.Kind), p.Ref.Name, p.Ref.Namespace, strings.Join(parts, ", "))
-	if r := []rune(t); len(r) > 200 {
-		t = string(r[:199]) + "…"
-	}
-	return t
+	return fmt.Sprintf("Fix %s %s in %s: %s", strings.ToLower(p.Ref.Kind), p.Ref.Name, p.Ref.Namespace, strings.Join(parts, ", "))
 }
 
+// fixTitle is the PR's title.
+func fixTitle(p *fixProposal) string { return untrusted.PullTitle(fixSubject(p)) }
+
+// fixCommitMessage is the fix commit's message (untrusted.CommitMessage): the subject, what
+// Rigel saw in plain text, and Rigel's own trailer naming who asked and where.
 func fixCommitMessage(p *fixProposal) string {
 	var b strings.Builder
-	b.WriteString(fixTitle(p) + "\n\n")
 	if d := p.Diagnosis; d != nil {
 		for _, f := range d.Findings {
-			b.WriteString("- " + plainText(f) + "\n")
+			b.WriteString("- " + f.Plain() + "\n")
 		}
 		if d.Rule != "" {
-			b.WriteString("\nRule: " + plainText(d.Rule) + "\n")
+			b.WriteString("\nRule: " + d.Rule + "\n")
 		}
-		b.WriteString("\n")
 	}
 	where := "issue"
 	if !p.FromIssue {
 		where = "pull request"
 	}
+	dep, folder := untrusted.Plain(p.Deployment.Name), untrusted.Plain(p.Deployment.Path)
 	if p.Number == 0 {
-		fmt.Fprintf(&b, "Proposed by Rigel through its HTTP API (deployment %s, folder %s).\n", p.Deployment.Name, p.Deployment.Path)
-		return b.String()
+		return untrusted.CommitMessage(fixSubject(p), b.String(), fmt.Sprintf("Proposed by Rigel through its HTTP API (deployment %s, folder %s).", dep, folder))
 	}
-	fmt.Fprintf(&b, "Proposed by Rigel for @%s in %s %s#%d (deployment %s, folder %s).\n", p.Author, where, p.Repo, p.Number, p.Deployment.Name, p.Deployment.Path)
-	return b.String()
+	return untrusted.CommitMessage(fixSubject(p), b.String(), fmt.Sprintf("Proposed by Rigel for %s in %s %s#%d (deployment %s, folder %s).", p.Author, where, p.Repo, p.Number, dep, folder))
 }
-
-// plainText drops markdown backticks for a commit message.
-func plainText(s string) string { return strings.ReplaceAll(s, "`", "") }

@@ -3,15 +3,18 @@ package commands
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/rigel-gitops/rigel/fix"
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
-// maxPullDiff bounds the diff in a pull request's body (GitHub allows 65536 characters); the
-// PR's "Files changed" tab always has all of it.
-const maxPullDiff = 50000
+// maxPullDiff bounds the diff in a pull request's body (GitHub allows 65536 characters), and
+// maxReplyDiff in a reply; the PR's "Files changed" tab always has all of it.
+const (
+	maxPullDiff  = 50000
+	maxReplyDiff = 50000
+)
 
 const setForms = "`/rigel fix %s set memory=512Mi` (also `image=nginx:1.27`, `cpu=500m`, `replicas=3`, `env.LOG_LEVEL=debug`; `--container NAME` when there are several)"
 
@@ -29,7 +32,7 @@ func renderNoFix(ref kube.WorkloadRef, d *fix.Diagnosis) string {
 	} else {
 		b.WriteString("**What Rigel saw:**\n")
 		for _, f := range d.Findings {
-			b.WriteString("\n- " + f)
+			b.WriteString("\n- " + f.Markdown())
 		}
 	}
 	b.WriteString(blockSep)
@@ -80,7 +83,7 @@ func seenBlock(d *fix.Diagnosis) string {
 	var b strings.Builder
 	b.WriteString("\n\n**What Rigel saw:**\n\n")
 	for _, f := range d.Findings {
-		b.WriteString("- " + f + "\n")
+		b.WriteString("- " + f.Markdown() + "\n")
 	}
 	if d.Rule != "" {
 		b.WriteString("\n**Rule:** " + d.Rule + "\n")
@@ -97,9 +100,7 @@ func changeSummary(p *fixProposal) string {
 }
 
 func changeDetails(p *fixProposal) string {
-	diff := fix.UnifiedDiff(p.Changes)
-	f := fence(diff)
-	return changeNotes(p) + fmt.Sprintf("<details><summary>The change: %s</summary>\n\n%sdiff\n%s%s\n</details>", changeSummary(p), f, ensureNewline(diff), f)
+	return changeNotes(p) + fmt.Sprintf("<details><summary>The change: %s</summary>\n\n%s\n</details>", changeSummary(p), untrusted.MarkdownBlock("diff", fix.UnifiedDiff(p.Changes), maxReplyDiff))
 }
 
 // changeNotes lists what people should know beyond the diff (a request lowered to the new
@@ -117,14 +118,9 @@ func changeNotes(p *fixProposal) string {
 	return b.String() + "\n"
 }
 
-func ensureNewline(s string) string {
-	if s == "" || strings.HasSuffix(s, "\n") {
-		return s
-	}
-	return s + "\n"
-}
-
-// renderFixPull is the body of the fix's pull request.
+// renderFixPull is the body of the fix's pull request (untrusted.PullBody): what Rigel saw,
+// with the cluster's text through the Markdown sinks, the change, and Rigel's own trailer
+// ("Closes #N", who asked), added after the body is bounded.
 func renderFixPull(p *fixProposal) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Rigel proposes to fix %s, part of deployment %s (folder %s): %s.\n\n", workloadName(p.Ref), code(p.Deployment.Name), code(p.Deployment.Path), editList(p.Edits))
@@ -132,7 +128,7 @@ func renderFixPull(p *fixProposal) string {
 	if d := p.Diagnosis; d != nil {
 		b.WriteString("## Diagnosis\n\n")
 		for _, f := range d.Findings {
-			b.WriteString("- " + f + "\n")
+			b.WriteString("- " + f.Markdown() + "\n")
 		}
 		if d.Rule != "" {
 			b.WriteString("\n**Rule:** " + d.Rule + "\n")
@@ -143,26 +139,19 @@ func renderFixPull(p *fixProposal) string {
 	} else {
 		fmt.Fprintf(&b, "## Requested\n\n%s by @%s.\n\n", code("/rigel fix "+typed(p.Ref)+" set "+setArgs(p.Edits)), p.Author)
 	}
-	diff := fix.UnifiedDiff(p.Changes)
-	if utf8.RuneCountInString(diff) > maxPullDiff {
-		diff = string([]rune(diff)[:maxPullDiff])
-		diff = diff[:strings.LastIndex(diff, "\n")+1] + "… (cut: the Files changed tab has all of it)\n"
-	}
-	f := fence(diff)
-	fmt.Fprintf(&b, "## Change\n\n%s.\n\n%s%sdiff\n%s%s\n\n", changeSummary(p), changeNotes(p), f, ensureNewline(diff), f)
+	fmt.Fprintf(&b, "## Change\n\n%s.\n\n%s%s\n\n", changeSummary(p), changeNotes(p), untrusted.MarkdownBlock("diff", fix.UnifiedDiff(p.Changes), maxPullDiff))
 	b.WriteString("## Next\n\nNothing was applied to the cluster. Review and merge this pull request, then ")
 	fmt.Fprintf(&b, "`/rigel sync %s` previews the change and `/rigel apply %s` applies it.\n\n", p.Deployment.Name, p.Deployment.Name)
+	var trailer string
 	switch {
 	case p.Number == 0:
-		b.WriteString("<sub>Opened by Rigel through its HTTP API.</sub>\n")
-		return b.String()
+		trailer = "<sub>Opened by Rigel through its HTTP API.</sub>\n"
 	case p.FromIssue:
-		fmt.Fprintf(&b, "Closes #%d\n\n", p.Number)
+		trailer = fmt.Sprintf("Closes #%d\n\n<sub>Opened by Rigel for @%s.</sub>\n", p.Number, p.Author)
 	default:
-		fmt.Fprintf(&b, "Asked for in #%d.\n\n", p.Number)
+		trailer = fmt.Sprintf("Asked for in #%d.\n\n<sub>Opened by Rigel for @%s.</sub>\n", p.Number, p.Author)
 	}
-	fmt.Fprintf(&b, "<sub>Opened by Rigel for @%s.</sub>\n", p.Author)
-	return b.String()
+	return untrusted.PullBody(b.String(), trailer)
 }
 
 // setArgs is the edits as typed after `set`.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/fix"
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
@@ -24,7 +25,7 @@ func sampleFix(diagnosed bool) *fixProposal {
 	p.Commit = "89abcdef0123456789abcdef0123456789abcdef"
 	if diagnosed {
 		p.Diagnosis = &fix.Diagnosis{
-			Findings: []string{"container `app` was OOMKilled in 2 of 2 pods (memory limit 128Mi)", "last restart 2m ago; 5 restarts in all"},
+			Findings: []untrusted.Text{untrusted.Own("container `app` was OOMKilled in 2 of 2 pods (memory limit 128Mi)"), untrusted.Own("last restart 2m ago; 5 restarts in all")},
 			Edits:    p.Edits,
 			Rule:     "OOMKilled with a memory limit: double the limit (128Mi → 256Mi).",
 		}
@@ -48,8 +49,8 @@ func TestFixRenderGolden(t *testing.T) {
 		{"fix_existing", renderFixExisting(sampleFix(true), pull)},
 		{"fix_unchanged", renderFixUnchanged(sampleFix(false))},
 		{"fix_nothing", renderNoFix(kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}, &fix.Diagnosis{
-			Findings: []string{"Deployment `web` in namespace `shop` has 2 pods, 2 ready (it asks for 2).", "Container `app` restarted 1 time (exit code 1, reason Error).",
-				"Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose."}})},
+			Findings: []untrusted.Text{untrusted.Own("Deployment `web` in namespace `shop` has 2 pods, 2 ready (it asks for 2)."), untrusted.Own("Container `app` restarted 1 time (exit code 1, reason Error)."),
+				untrusted.Own("Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose.")}})},
 		{"fix_pull_body", renderFixPull(sampleFix(true))},
 		{"fix_pull_body_set", renderFixPull(fromPR)},
 		{"fix_opened_shared", renderFixOpened(sharedFix(), pull)},

@@ -32,9 +32,10 @@ func TestCell(t *testing.T) {
 		{"backslash before a pipe", `x\|<b>`, "x&#92;&#124;&lt;b&gt;"},
 		{"newlines", "line one\nline two\r\n\tthree", "line one line two three"},
 		{"ampersand", "a & b", "a &amp; b"},
-		{"a mention and a link", "@org/team [x](http://e)", "&#64;org/team &#91;x&#93;(http://e)"},
+		{"a mention and a link", "@org/team [x](http://e)", "&#64;\u200dorg/team &#91;x&#93;(http:\u200d//e)"},
 		{"an HTML comment", "<!-- rigel:plan -->", "&lt;!-- rigel:plan --&gt;"},
 		{"invisible characters", "a\u202eb", "a&lt;U+202E&gt;b"},
+		{"a closing keyword", "Closes #1, fixes acme/x#2", "Closes #\u200d1, fixes acme/x#\u200d2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +58,7 @@ func TestCellCode(t *testing.T) {
 		{"<img src=x>", "<code>&lt;img src=x&gt;</code>"},
 		{"a`b", "<code>a&#96;b</code>"},
 		{"", "<code></code>"},
+		{"fixes #1", "<code>fixes #\u200d1</code>"},
 	}
 	for _, tc := range tests {
 		if got := cellCode(tc.in); got != tc.want {

@@ -19,7 +19,7 @@ func TestQuoting(t *testing.T) {
 		{"non-ASCII letters are letters", code("dіff ｒｉｇｅｌ"), "`dіff ｒｉｇｅｌ`"},
 		{"HTML in <code>", htmlCode("</code><img src=x>"), "<code>&lt;/code&gt;&lt;img src=x&gt;</code>"},
 		{"a table cell in <code>", htmlCode("a|b"), "<code>a&#124;b</code>"},
-		{"markdown text", mdText("see [x](http://e) `y` <b>|"), "see \\[x\\](http://e) 'y' &lt;b&gt;\\|"},
+		{"markdown text", mdText("see [x](http://e) `y` <b>|"), "see \\[x\\](http:\u200d//e) 'y' &lt;b&gt;\\|"},
 		{"an HTML comment in code", code("<!-- rigel:plan x -->"), "`<\u200d!-- rigel:plan x --\u200d>`"},
 		{"an HTML comment in markdown text", mdText("<!-- rigel:plan x -->"), "&lt;!-- rigel:plan x --&gt;"},
 		{"an HTML comment in <code>", htmlCode("<!-- x -->"), "<code>&lt;!-- x --&gt;</code>"},

@@ -15,26 +15,6 @@ import (
 // It is an HTML comment, so it is invisible where it stays.
 const blockSep = "\n<!-- rigel:block -->\n"
 
-// code quotes s as inline code: backticks become ' (they would end the span), invisible
-// characters show as <U+XXXX>, and HTML comment delimiters are made inert.
-func code(s string) string {
-	return "`" + strings.ReplaceAll(inert(visible(s)), "`", "'") + "`"
-}
-
-// fence returns a code fence longer than any run of backticks in s.
-func fence(s string) string {
-	longest, run := 0, 0
-	for _, r := range s {
-		if r == '`' {
-			run++
-			longest = max(longest, run)
-		} else {
-			run = 0
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
-}
-
 func errorReply(line, msg, hint string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "❌ %s — %s", code(short(line)), inert(msg))

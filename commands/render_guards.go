@@ -142,11 +142,3 @@ func reconcilerRefusal(p *sync.Plan, h Hints) error {
 	fmt.Fprintf(&b, "\nIf Rigel should take them over, stop the other tool from managing them, then %s: it applies exactly the last preview.", h.Force(p.Deployment))
 	return &UserError{Msg: b.String()}
 }
-
-// mdText keeps text from the cluster, the registry or a repository from being read as code,
-// HTML, a table cell break or a link.
-func mdText(s string) string {
-	s = visible(s)
-	r := strings.NewReplacer("`", "'", "<", "&lt;", ">", "&gt;", "|", "\\|", "[", "\\[", "]", "\\]")
-	return r.Replace(s)
-}

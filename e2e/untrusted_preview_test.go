@@ -325,7 +325,7 @@ func TestUntrustedApplyTableEscapesMessages(t *testing.T) {
 	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
 	mustContain(t, c.reply("/rigel sync "+name), "rigel:plan")
 	got := c.reply("/rigel apply " + name)
-	mustContain(t, got, "Failed", "&lt;img src=x onerror=alert(1)&gt; &#124; injected &#124; cell &#96;tick&#96; &#91;link&#93;(http://127.0.0.1:1/) &#64;someone")
+	mustContain(t, got, "Failed", "&lt;img src=x onerror=alert(1)&gt; &#124; injected &#124; cell &#96;tick&#96; &#91;link&#93;(http:\u200d//127.0.0.1:1/) &#64;\u200dsomeone")
 	mustNotContain(t, got, "<img", "`tick`", "[link]", "@someone")
 	var row string
 	for _, l := range strings.Split(got, "\n") {

@@ -12,7 +12,7 @@ import (
 type Change struct {
 	Path          string // relative to the repository root, slash-separated
 	Before, After []byte
-	Notes         []string // what people should know beyond the diff ("the request was lowered to the new limit")
+	Notes         []string // what people should know beyond the diff ("the request was lowered to the new limit"), Markdown: values through package untrusted
 }
 
 // PlaceError says an edit cannot be placed in the folder: Msg is for people and says why.

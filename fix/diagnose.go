@@ -11,14 +11,18 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
 // Diagnosis is what Rigel saw on a workload and the edits it proposes.
 type Diagnosis struct {
-	Findings []string // plain sentences: "Container `app` was OOMKilled in 2 of 3 pods (5 restarts) with a memory limit of 128Mi."
-	Edits    []Edit   // empty when nothing is recognised
-	Rule     string   // the stated rule behind the edits, "" when none
+	// Findings are sentences of Rigel's with the cluster's names and messages kept apart
+	// (untrusted.Text), written to a reply, a pull request or a commit through its sink:
+	// "Container `app` was OOMKilled in 2 of 3 pods (5 restarts) with a memory limit of 128Mi."
+	Findings []untrusted.Text
+	Edits    []Edit // empty when nothing is recognised
+	Rule     string // the stated rule behind the edits, "" when none
 }
 
 // Rules Rigel states for the edits it proposes.
@@ -49,7 +53,7 @@ type diagnosis struct {
 }
 
 func (g *diagnosis) say(format string, args ...any) {
-	g.d.Findings = append(g.d.Findings, fmt.Sprintf(format, args...))
+	g.d.Findings = append(g.d.Findings, untrusted.Textf(format, args...))
 }
 
 func (g *diagnosis) propose(e Edit, rule string) {
@@ -89,8 +93,8 @@ func diagnose(st *kube.WorkloadState) *Diagnosis {
 	return &g.d
 }
 
-func (g *diagnosis) name() string {
-	return fmt.Sprintf("%s `%s` in namespace `%s`", g.st.Ref.Kind, g.st.Ref.Name, g.st.Ref.Namespace)
+func (g *diagnosis) name() untrusted.Text {
+	return untrusted.Textf("%s %s in namespace %s", g.st.Ref.Kind, untrusted.Code(g.st.Ref.Name), untrusted.Code(g.st.Ref.Namespace))
 }
 
 func (g *diagnosis) summary() {
@@ -171,7 +175,7 @@ func (g *diagnosis) oomKilled(c corev1.Container) {
 		return
 	}
 	g.recognised = true
-	seen := fmt.Sprintf("Container `%s` was OOMKilled (killed for running out of memory) in %d of %s (%s in all)", c.Name, pods, plural(len(g.st.Pods), "pod"), plural(int(restarts), "restart"))
+	seen := untrusted.Textf("Container %s was OOMKilled (killed for running out of memory) in %d of %s (%s in all)", untrusted.Code(c.Name), pods, plural(len(g.st.Pods), "pod"), plural(int(restarts), "restart"))
 	limit, ok := c.Resources.Limits[corev1.ResourceMemory]
 	if !ok || limit.IsZero() {
 		g.say("%s, and it has no memory limit: the node ran out of memory, which a limit in the manifest does not fix.", seen)
@@ -210,15 +214,15 @@ func (g *diagnosis) imagePull(c corev1.Container) {
 		return
 	}
 	g.recognised = true
-	seen := fmt.Sprintf("Container `%s` cannot pull image `%s`", c.Name, c.Image)
+	seen := untrusted.Textf("Container %s cannot pull image %s", untrusted.Code(c.Name), untrusted.Code(c.Image))
 	switch {
 	case pods > 0:
-		seen += fmt.Sprintf(": %d of %s wait with %s", pods, plural(len(g.st.Pods), "pod"), reason)
+		seen = untrusted.Textf("%s: %d of %s wait with %s", seen, pods, plural(len(g.st.Pods), "pod"), untrusted.Quote(reason))
 		if message != "" {
-			seen += " (" + clip(message) + ")"
+			seen = untrusted.Textf("%s (%s)", seen, untrusted.Quote(message))
 		}
 	default:
-		seen += fmt.Sprintf(": %s about pulling it (%s)", plural(int(n), "event"), clip(last.Message))
+		seen = untrusted.Textf("%s: %s about pulling it (%s)", seen, plural(int(n), "event"), untrusted.Quote(last.Message))
 	}
 	r, stale := g.lastRan(c.Name, c.Image)
 	if r == nil {
@@ -228,9 +232,9 @@ func (g *diagnosis) imagePull(c corev1.Container) {
 	what := map[bool]string{true: "ReplicaSet", false: "ControllerRevision"}[g.st.Ref.Kind == "Deployment"]
 	img := r.Images[c.Name]
 	if stale {
-		g.say("%s. No earlier revision has ready pods now; the newest earlier one, %s `%s` (revision %d), ran `%s`: Rigel proposes going back to it.", seen, what, r.Name, r.Number, img)
+		g.say("%s. No earlier revision has ready pods now; the newest earlier one, %s %s (revision %d), ran %s: Rigel proposes going back to it.", seen, what, untrusted.Code(r.Name), r.Number, untrusted.Code(img))
 	} else {
-		g.say("%s. The last image that ran is `%s` (%s `%s`, revision %d, %s ready): Rigel proposes going back to it.", seen, img, what, r.Name, r.Number, plural(int(r.Ready), "pod"))
+		g.say("%s. The last image that ran is %s (%s %s, revision %d, %s ready): Rigel proposes going back to it.", seen, untrusted.Code(img), what, untrusted.Code(r.Name), r.Number, plural(int(r.Ready), "pod"))
 	}
 	g.propose(Edit{Field: FieldImage, Value: img, Container: c.Name}, RulePull)
 }
@@ -281,18 +285,18 @@ func (g *diagnosis) probePort(c corev1.Container, kind string) {
 	declared := declaredPorts(c)
 	if n == 0 {
 		// Declaring ports is informational: a probe on an undeclared port may work.
-		g.say("The %s probe of container `%s` targets port %s, which the container does not declare (%s), but Rigel saw no failures of it.", kind, c.Name, port.String(), declared)
+		g.say("The %s probe of container %s targets port %s, which the container does not declare (%s), but Rigel saw no failures of it.", kind, untrusted.Code(c.Name), untrusted.Quote(port.String()), declared)
 		return
 	}
 	g.recognised = true
-	seen := fmt.Sprintf("The %s probe of container `%s` failed %s on port %s (%s), which the container does not declare (%s)",
-		kind, c.Name, plural(int(n), "time"), port.String(), clip(last.Message), declared)
+	seen := untrusted.Textf("The %s probe of container %s failed %s on port %s (%s), which the container does not declare (%s)",
+		kind, untrusted.Code(c.Name), plural(int(n), "time"), untrusted.Quote(port.String()), untrusted.Quote(last.Message), declared)
 	to := pickPort(c, port, p.GRPC != nil)
 	if to == "" {
 		g.say("%s. Rigel cannot tell which declared port the probe should use, so it has no fix to propose.", seen)
 		return
 	}
-	g.say("%s: Rigel proposes port %s.", seen, to)
+	g.say("%s: Rigel proposes port %s.", seen, untrusted.Quote(to))
 	g.propose(Edit{Field: FieldProbe, Key: kind, Value: to, Container: c.Name}, RuleProbe)
 }
 
@@ -305,19 +309,22 @@ func declares(c corev1.Container, port intstr.IntOrString) bool {
 	return false
 }
 
-func declaredPorts(c corev1.Container) string {
+func declaredPorts(c corev1.Container) untrusted.Text {
 	if len(c.Ports) == 0 {
-		return "it declares none"
+		return untrusted.Own("it declares none")
 	}
-	var out []string
-	for _, p := range c.Ports {
-		s := strconv.Itoa(int(p.ContainerPort))
-		if p.Name != "" {
-			s += " (" + p.Name + ")"
+	out := untrusted.Own("it declares ")
+	for i, p := range c.Ports {
+		sep := ", "
+		if i == 0 {
+			sep = ""
 		}
-		out = append(out, s)
+		out = untrusted.Textf("%s%s%d", out, sep, p.ContainerPort)
+		if p.Name != "" {
+			out = untrusted.Textf("%s (%s)", out, untrusted.Quote(p.Name))
+		}
 	}
-	return "it declares " + strings.Join(out, ", ")
+	return out
 }
 
 // pickPort chooses the declared port a probe should use: the only one; else the one whose
@@ -364,11 +371,11 @@ func pickPort(c corev1.Container, port intstr.IntOrString, grpc bool) string {
 // observations say what is wrong when nothing is recognised: containers that are not running
 // and the workload's warning events.
 func (g *diagnosis) observations() {
-	type key struct{ container, state string }
+	type key struct{ container, state, reason string }
 	type seen struct {
 		pods     int
 		restarts int32
-		message  string
+		message  *untrusted.Text
 	}
 	states := map[key]*seen{}
 	var order []key
@@ -378,16 +385,20 @@ func (g *diagnosis) observations() {
 			var msg string
 			switch {
 			case cs.State.Waiting != nil:
-				k, msg = key{cs.Name, "waiting with " + cs.State.Waiting.Reason}, cs.State.Waiting.Message
+				k, msg = key{cs.Name, "waiting with", cs.State.Waiting.Reason}, cs.State.Waiting.Message
 			case cs.State.Terminated != nil:
-				k, msg = key{cs.Name, "terminated with " + cs.State.Terminated.Reason}, cs.State.Terminated.Message
+				k, msg = key{cs.Name, "terminated with", cs.State.Terminated.Reason}, cs.State.Terminated.Message
 			case !cs.Ready:
-				k = key{cs.Name, "running but not ready"}
+				k = key{cs.Name, "running but not ready", ""}
 			default:
 				continue
 			}
-			if t := cs.LastTerminationState.Terminated; t != nil && msg == "" {
-				msg = fmt.Sprintf("last exit: %s, code %d", t.Reason, t.ExitCode)
+			var m *untrusted.Text
+			switch t := cs.LastTerminationState.Terminated; {
+			case msg != "":
+				m = ptr(untrusted.Textf("%s", untrusted.Quote(msg)))
+			case t != nil:
+				m = ptr(untrusted.Textf("last exit: %s, code %d", untrusted.Quote(t.Reason), t.ExitCode))
 			}
 			if states[k] == nil {
 				states[k] = &seen{}
@@ -396,16 +407,20 @@ func (g *diagnosis) observations() {
 			s := states[k]
 			s.pods++
 			s.restarts += cs.RestartCount
-			if msg != "" {
-				s.message = msg
+			if m != nil {
+				s.message = m
 			}
 		}
 	}
 	for _, k := range order {
 		s := states[k]
-		line := fmt.Sprintf("Container `%s` is %s in %d of %s (%s in all)", k.container, k.state, s.pods, plural(len(g.st.Pods), "pod"), plural(int(s.restarts), "restart"))
-		if s.message != "" {
-			line += ": " + clip(s.message)
+		state := untrusted.Own(k.state)
+		if k.reason != "" {
+			state = untrusted.Textf("%s %s", k.state, untrusted.Quote(k.reason))
+		}
+		line := untrusted.Textf("Container %s is %s in %d of %s (%s in all)", untrusted.Code(k.container), state, s.pods, plural(len(g.st.Pods), "pod"), plural(int(s.restarts), "restart"))
+		if s.message != nil {
+			line = untrusted.Textf("%s: %s", line, *s.message)
 		}
 		g.say("%s.", line)
 	}
@@ -433,18 +448,11 @@ func (g *diagnosis) observations() {
 		warns = warns[:5]
 	}
 	for _, w := range warns {
-		g.say("Warning event %s, seen %s: %s", w.reason, plural(int(w.n), "time"), clip(w.message))
+		g.say("Warning event %s, seen %s: %s", untrusted.Quote(w.reason), plural(int(w.n), "time"), untrusted.Quote(w.message))
 	}
 	if len(order) == 0 && len(warns) == 0 {
 		g.say("Its containers are running and ready, and it has no warning events.")
 	}
 }
 
-// clip shortens a message from the cluster to one line of at most 200 characters.
-func clip(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > 200 {
-		return string(r[:199]) + "…"
-	}
-	return s
-}
+func ptr[T any](v T) *T { return &v }

@@ -154,7 +154,11 @@ func limits(memory string) corev1.ResourceRequirements {
 // checkDiagnosis compares edits and rule exactly and wants each of findings in some finding.
 func checkDiagnosis(t *testing.T, d *Diagnosis, edits []Edit, rule string, findings ...string) {
 	t.Helper()
-	all := strings.Join(d.Findings, "\n")
+	var lines []string
+	for _, f := range d.Findings {
+		lines = append(lines, f.Markdown())
+	}
+	all := strings.Join(lines, "\n")
 	if !reflect.DeepEqual(d.Edits, edits) && !(len(d.Edits) == 0 && len(edits) == 0) {
 		t.Errorf("edits %+v, want %+v\nfindings:\n%s", d.Edits, edits, all)
 	}
@@ -272,7 +276,7 @@ func TestDiagnoseProbePort(t *testing.T) {
 	checkDiagnosis(t, w.diagnose("Deployment", "web"),
 		[]Edit{{Field: "probe", Key: "liveness", Value: "8080", Container: "app"}, {Field: "probe", Key: "readiness", Value: "healthz", Container: "api"}},
 		RuleProbe,
-		"The liveness probe of container `app` failed 12 times on port 8081 (Liveness probe failed: Get \"http://10.0.0.7:8081/healthz\": dial tcp 10.0.0.7:8081: connect: connection refused), which the container does not declare (it declares 8080 (http)): Rigel proposes port 8080.",
+		"The liveness probe of container `app` failed 12 times on port 8081 (Liveness probe failed: Get \"http:\u200d//10.0.0.7:8081/healthz\": dial tcp 10.0.0.7:8081: connect: connection refused), which the container does not declare (it declares 8080 (http)): Rigel proposes port 8080.",
 		// declared ports are informational: no failures, no change
 		"The readiness probe of container `app` targets port 9999, which the container does not declare (it declares 8080 (http)), but Rigel saw no failures of it.",
 		"The readiness probe of container `api` failed 5 times on port health",

@@ -8,6 +8,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 )
 
 // Fields an Edit can change.
@@ -55,6 +57,20 @@ func userErrorf(format string, args ...any) *UserError {
 	return &UserError{Msg: fmt.Sprintf(format, args...)}
 }
 
+// typedErrorf is userErrorf for what someone typed: its string arguments stand in code spans
+// of format ("`%s`") and go in as untrusted.MarkdownCodeText; errors as untrusted.MarkdownText.
+func typedErrorf(format string, args ...any) *UserError {
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			args[i] = untrusted.MarkdownCodeText(v)
+		case error:
+			args[i] = untrusted.MarkdownText(v.Error())
+		}
+	}
+	return userErrorf(format, args...)
+}
+
 const setUsage = "use `image=nginx:1.27`, `memory=512Mi`, `cpu=500m`, `replicas=3` or `env.NAME=value`"
 
 // ParseSet turns the arguments of `set` ("image=nginx:1.27", "env.LOG_LEVEL=debug", …) into
@@ -62,7 +78,7 @@ const setUsage = "use `image=nginx:1.27`, `memory=512Mi`, `cpu=500m`, `replicas=
 // refuses the same field given twice; errors are *UserError.
 func ParseSet(args []string) ([]Edit, error) {
 	if len(args) == 0 {
-		return nil, userErrorf("nothing to set: %s", setUsage)
+		return nil, typedErrorf("nothing to set: " + setUsage)
 	}
 	var out []Edit
 	seen := map[string]bool{}
@@ -73,7 +89,7 @@ func ParseSet(args []string) ([]Edit, error) {
 		}
 		id := e.Field + "." + e.Key
 		if seen[id] {
-			return nil, userErrorf("`%s` is set twice: give each field once", strings.SplitN(arg, "=", 2)[0])
+			return nil, typedErrorf("`%s` is set twice: give each field once", strings.SplitN(arg, "=", 2)[0])
 		}
 		seen[id] = true
 		out = append(out, e)
@@ -86,7 +102,7 @@ var probeKinds = []string{"liveness", "readiness", "startup"}
 func parseOne(arg string) (Edit, error) {
 	name, value, ok := strings.Cut(arg, "=")
 	if !ok || name == "" {
-		return Edit{}, userErrorf("`%s` is not a field=value pair: %s", arg, setUsage)
+		return Edit{}, typedErrorf("`%s` is not a field=value pair: "+setUsage, arg)
 	}
 	var e Edit
 	lower := strings.ToLower(name)
@@ -98,7 +114,7 @@ func parseOne(arg string) (Edit, error) {
 	case strings.HasPrefix(lower, "probe.") && strings.HasSuffix(lower, ".port"):
 		e = Edit{Field: FieldProbe, Key: strings.TrimSuffix(strings.TrimPrefix(lower, "probe."), ".port"), Value: value}
 	default:
-		return Edit{}, userErrorf("Rigel cannot set `%s`: %s", name, setUsage)
+		return Edit{}, typedErrorf("Rigel cannot set `%s`: "+setUsage, name)
 	}
 	if err := e.Validate(); err != nil {
 		return Edit{}, err
@@ -111,28 +127,28 @@ func (e Edit) Validate() error {
 	switch e.Field {
 	case FieldImage:
 		if err := ValidateImage(e.Value); err != nil {
-			return userErrorf("`image=%s`: %v", e.Value, err)
+			return typedErrorf("`image=%s`: %v", e.Value, err)
 		}
 	case FieldMemory, FieldCPU:
 		q, err := resource.ParseQuantity(e.Value)
 		if err != nil {
 			example := map[string]string{FieldMemory: "512Mi", FieldCPU: "500m"}[e.Field]
-			return userErrorf("`%s=%s` is not a quantity: write it like `%s=%s`", e.Field, e.Value, e.Field, example)
+			return typedErrorf("`%s=%s` is not a quantity: write it like `%s=%s`", e.Field, e.Value, e.Field, example)
 		}
 		if q.Sign() <= 0 {
-			return userErrorf("`%s=%s`: a limit must be more than zero", e.Field, e.Value)
+			return typedErrorf("`%s=%s`: a limit must be more than zero", e.Field, e.Value)
 		}
 	case FieldReplicas:
 		n, err := strconv.ParseInt(e.Value, 10, 32)
 		if err != nil || n < 0 {
-			return userErrorf("`replicas=%s`: give a whole number, 0 or more, like `replicas=3`", e.Value)
+			return typedErrorf("`replicas=%s`: give a whole number, 0 or more, like `replicas=3`", e.Value)
 		}
 	case FieldEnv:
 		if msgs := validation.IsEnvVarName(e.Key); len(msgs) > 0 || e.Key == "" {
-			return userErrorf("`env.%s`: not a valid environment variable name (use letters, digits, `_`, `-` and `.`, not starting with a digit), like `env.LOG_LEVEL=debug`", e.Key)
+			return typedErrorf("`env.%s`: not a valid environment variable name (use letters, digits, `_`, `-` and `.`, not starting with a digit), like `env.LOG_LEVEL=debug`", e.Key)
 		}
 		if strings.ContainsAny(e.Value, "\n\r") {
-			return userErrorf("`env.%s`: the value has a line break; give a one-line value", e.Key)
+			return typedErrorf("`env.%s`: the value has a line break; give a one-line value", e.Key)
 		}
 	case FieldProbe:
 		known := false
@@ -140,17 +156,17 @@ func (e Edit) Validate() error {
 			known = known || e.Key == k
 		}
 		if !known {
-			return userErrorf("`probe.%s.port`: the probe is one of liveness, readiness and startup", e.Key)
+			return typedErrorf("`probe.%s.port`: the probe is one of liveness, readiness and startup", e.Key)
 		}
 		if n, err := strconv.Atoi(e.Value); err == nil {
 			if msgs := validation.IsValidPortNum(n); len(msgs) > 0 {
-				return userErrorf("`probe.%s.port=%s`: a port number is between 1 and 65535", e.Key, e.Value)
+				return typedErrorf("`probe.%s.port=%s`: a port number is between 1 and 65535", e.Key, e.Value)
 			}
 		} else if msgs := validation.IsValidPortName(e.Value); len(msgs) > 0 {
-			return userErrorf("`probe.%s.port=%s`: give a port number or the name of a declared port", e.Key, e.Value)
+			return typedErrorf("`probe.%s.port=%s`: give a port number or the name of a declared port", e.Key, e.Value)
 		}
 	default:
-		return userErrorf("Rigel cannot set `%s`: %s", e.Field, setUsage)
+		return typedErrorf("Rigel cannot set `%s`: "+setUsage, e.Field)
 	}
 	return nil
 }

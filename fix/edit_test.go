@@ -121,3 +121,17 @@ func TestUnifiedDiff(t *testing.T) {
 		t.Fatalf("UnifiedDiff =\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestParseSetHostile: what someone typed is quoted back in a code span it cannot end, with
+// comment delimiters and issue references defused.
+func TestParseSetHostile(t *testing.T) {
+	_, err := ParseSet([]string{"x`@org/team Closes #1 <!-- rigel:plan"})
+	var ue *UserError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err = %v", err)
+	}
+	want := "`x'@org/team Closes #\u200d1 <\u200d!-- rigel:plan` is not a field=value pair: " + setUsage
+	if ue.Msg != want {
+		t.Errorf("got %q, want %q", ue.Msg, want)
+	}
+}

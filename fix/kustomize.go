@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 	rsync "github.com/rigel-gitops/rigel/sync"
 )
@@ -58,7 +59,7 @@ func (fd *finder) file(p string) (*yfile, error) {
 	}
 	f, err := parseYFile(p, data)
 	if err != nil {
-		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot read %s to edit it (it reads YAML and one JSON value per file): %v", p, err), Err: err}
+		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot read %s to edit it (it reads YAML and one JSON value per file): %s", p, untrusted.MarkdownText(err.Error())), Err: err}
 	}
 	fd.files[p] = f
 	return f, nil

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/kustomize/api/pkg/util"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 	rsync "github.com/rigel-gitops/rigel/sync"
 )
@@ -32,7 +33,7 @@ import (
 func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change, error) {
 	before, err := rsync.Render(context.Background(), fsys, folder)
 	if err != nil {
-		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %v", folder, workloadTitle(w), err), Err: err}
+		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %s", folder, workloadTitle(w), untrusted.MarkdownText(err.Error())), Err: err}
 	}
 	obj, source := findRendered(before, w)
 	if obj == nil {

@@ -13,6 +13,7 @@ import (
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 	rsync "github.com/rigel-gitops/rigel/sync"
 )
@@ -22,7 +23,7 @@ import (
 func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef, want *typed, ops []op, edited map[string][]byte) error {
 	after, err := rsync.Render(context.Background(), overlay{FS: fsys, files: edited}, folder)
 	if err != nil {
-		return &PlaceError{Msg: fmt.Sprintf("after the edit, folder `%s` no longer builds, so Rigel leaves it alone: %v", folder, err), Err: err}
+		return &PlaceError{Msg: fmt.Sprintf("after the edit, folder `%s` no longer builds, so Rigel leaves it alone: %s", folder, untrusted.MarkdownText(err.Error())), Err: err}
 	}
 	obj, _ := findRendered(after, w)
 	if obj == nil {
@@ -52,7 +53,7 @@ func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef
 			continue
 		}
 		if !reflect.DeepEqual(b.Object, a.Object) {
-			return placeErrorf("editing the files for %s would also change %s `%s`, so Rigel leaves it alone; change it by hand", editList(ops), a.GetKind(), a.GetName())
+			return placeErrorf("editing the files for %s would also change %s %s, so Rigel leaves it alone; change it by hand", editList(ops), untrusted.MarkdownText(a.GetKind()), untrusted.MarkdownCode(a.GetName()))
 		}
 	}
 	return nil

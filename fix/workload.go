@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
@@ -86,7 +87,7 @@ func resolveContainer(w kube.WorkloadRef, t *typed, e Edit) (string, error) {
 		return "", nil
 	case e.Container != "":
 		if t.container(e.Container) == nil {
-			return "", userErrorf("%s has no container `%s`: its containers are %s", workloadTitle(w), e.Container, quoteList(names))
+			return "", userErrorf("%s has no container %s: its containers are %s", workloadTitle(w), untrusted.MarkdownCode(e.Container), quoteList(names))
 		}
 		return e.Container, nil
 	case len(names) == 1:
@@ -97,12 +98,12 @@ func resolveContainer(w kube.WorkloadRef, t *typed, e Edit) (string, error) {
 	return "", userErrorf("%s has %d containers (%s): say which one with `--container NAME`", workloadTitle(w), len(names), quoteList(names))
 }
 
-func workloadTitle(w kube.WorkloadRef) string { return fmt.Sprintf("%s `%s`", w.Kind, w.Name) }
+func workloadTitle(w kube.WorkloadRef) string { return w.Kind + " " + untrusted.MarkdownCode(w.Name) }
 
 func quoteList(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = "`" + n + "`"
+		q[i] = untrusted.MarkdownCode(n)
 	}
 	return strings.Join(q, ", ")
 }
@@ -148,7 +149,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 		}
 		if req, ok := c.Resources.Requests[res]; ok && req.Cmp(want) > 0 {
 			ops = append(ops, op{edit: e, path: join(cp, keyPath("resources", "requests", e.Field)), anchor: len(cp), value: e.Value, kind: kindQuantity, container: name,
-				note: fmt.Sprintf("The %s request of container `%s` was %s, above the new limit, so it is lowered to %s too.", e.Field, name, req.String(), e.Value)})
+				note: fmt.Sprintf("The %s request of container %s was %s, above the new limit, so it is lowered to %s too.", e.Field, untrusted.MarkdownCode(name), untrusted.MarkdownText(req.String()), untrusted.MarkdownText(e.Value))})
 		}
 		return ops, nil
 	case FieldEnv:
@@ -157,7 +158,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 				continue
 			}
 			if v.ValueFrom != nil {
-				return nil, placeErrorf("`%s` of container `%s` comes from `valueFrom` (a ConfigMap, Secret or field); Rigel sets only plain values: change its source instead", e.Key, name)
+				return nil, placeErrorf("%s of container %s comes from `valueFrom` (a ConfigMap, Secret or field); Rigel sets only plain values: change its source instead", untrusted.MarkdownCode(e.Key), untrusted.MarkdownCode(name))
 			}
 			if v.Value == e.Value {
 				return nil, nil
@@ -167,7 +168,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 	case FieldProbe:
 		p := probeOf(c, e.Key)
 		if p == nil {
-			return nil, userErrorf("container `%s` of %s has no %s probe", name, workloadTitle(w), e.Key)
+			return nil, userErrorf("container %s of %s has no %s probe", untrusted.MarkdownCode(name), workloadTitle(w), untrusted.MarkdownText(e.Key))
 		}
 		handler, port := "", intstr.IntOrString{}
 		switch {
@@ -178,10 +179,10 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 		case p.GRPC != nil:
 			handler, port = "grpc", intstr.FromInt32(p.GRPC.Port)
 			if _, err := strconv.Atoi(e.Value); err != nil {
-				return nil, userErrorf("the %s probe of container `%s` is a gRPC probe, which takes a port number, not `%s`", e.Key, name, e.Value)
+				return nil, userErrorf("the %s probe of container %s is a gRPC probe, which takes a port number, not %s", untrusted.MarkdownText(e.Key), untrusted.MarkdownCode(name), untrusted.MarkdownCode(e.Value))
 			}
 		default:
-			return nil, userErrorf("the %s probe of container `%s` runs a command and has no port", e.Key, name)
+			return nil, userErrorf("the %s probe of container %s runs a command and has no port", untrusted.MarkdownText(e.Key), untrusted.MarkdownCode(name))
 		}
 		if port.String() == e.Value {
 			return nil, nil
@@ -192,7 +193,7 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 		}
 		return []op{{edit: e, path: join(cp, keyPath(e.Key+"Probe", handler, "port")), anchor: len(cp), value: e.Value, kind: k, container: name}}, nil
 	}
-	return nil, userErrorf("Rigel cannot set `%s`", e.Field)
+	return nil, userErrorf("Rigel cannot set %s", untrusted.MarkdownCode(e.Field))
 }
 
 func probeOf(c *corev1.Container, kind string) *corev1.Probe {

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 )
 
 // step is one element of a path into a YAML document: a mapping key, or the item of a sequence
@@ -284,7 +286,7 @@ func (f *yfile) replaceScalar(n, key *yaml.Node, value string, k valueKind, flow
 	}
 	start, end, err := f.scalarRange(n, flow)
 	if err != nil {
-		return nil, placeErrorf("cannot set %s in %s: %v (Rigel edits only one-line values; edit it by hand)", pathString(path), f.where(n), err)
+		return nil, placeErrorf("cannot set %s in %s: %s (Rigel edits only one-line values; edit it by hand)", pathString(path), f.where(n), untrusted.MarkdownText(err.Error()))
 	}
 	return f.apply(splice{start, end, f.render(value, k, n.Style, flow)}), nil
 }

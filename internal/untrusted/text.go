@@ -1,0 +1,135 @@
+package untrusted
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// kind says how a part of a Text is rendered.
+type kind int
+
+const (
+	own   kind = iota // Rigel's words: as written
+	code              // an untrusted name or value: code in Markdown, quoted in plain text
+	quote             // untrusted prose (an event or termination message): text
+)
+
+// Value is an untrusted string for Textf: Code or Quote.
+type Value struct {
+	s    string
+	kind kind
+}
+
+// Code is an untrusted name or value (a container, an image, a port) for Textf: a code span
+// in Markdown, in backticks in plain text.
+func Code(s string) Value { return Value{s: s, kind: code} }
+
+// Quote is untrusted prose (an event message, a termination message) for Textf: escaped
+// Markdown text, or plain text, one line of at most MaxQuote characters.
+func Quote(s string) Value { return Value{s: s, kind: quote} }
+
+// MaxQuote bounds one Quote.
+const MaxQuote = 200
+
+type part struct {
+	s    string
+	kind kind
+}
+
+// Text is a sentence of Rigel's own words with untrusted values in it, kept apart until it is
+// written to a sink (Markdown, Plain).
+type Text struct{ parts []part }
+
+// sentinel marks where a Value or Text argument stands in Textf's output; Rigel's own words
+// never hold a NUL (Textf drops NULs from its other arguments).
+const sentinel = "\x00"
+
+// Textf formats Rigel's own words like fmt.Sprintf; Value arguments (Code, Quote) and Text
+// arguments go in as they are, to be escaped for the sink the Text is written to. Values and
+// Texts take the verb %s (or %v); other arguments are Rigel's own and are formatted as usual.
+func Textf(format string, args ...any) Text {
+	var keep []any
+	fargs := make([]any, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case Value, Text:
+			fargs[i] = marker(len(keep))
+			keep = append(keep, v)
+		case string:
+			fargs[i] = strings.ReplaceAll(v, sentinel, "")
+		default:
+			fargs[i] = a
+		}
+	}
+	out := fmt.Sprintf(strings.ReplaceAll(format, sentinel, ""), fargs...)
+	var t Text
+	for i, piece := range strings.Split(out, sentinel) {
+		if i%2 == 0 {
+			t.parts = append(t.parts, part{s: piece})
+			continue
+		}
+		n, err := strconv.Atoi(piece)
+		if err != nil || n < 0 || n >= len(keep) {
+			t.parts = append(t.parts, part{s: piece}) // not ours: cannot happen, Textf drops NULs
+			continue
+		}
+		switch v := keep[n].(type) {
+		case Value:
+			t.parts = append(t.parts, part{s: v.s, kind: v.kind})
+		case Text:
+			t.parts = append(t.parts, v.parts...)
+		}
+	}
+	return t
+}
+
+// marker is a Textf placeholder; Stringer so %v and %s both print it.
+type marker int
+
+func (m marker) String() string { return sentinel + strconv.Itoa(int(m)) + sentinel }
+
+// Markdown is t for a Markdown sink: Rigel's words as written, Code values as MarkdownCode,
+// Quote values as MarkdownText (at most MaxQuote characters).
+func (t Text) Markdown() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch p.kind {
+		case own:
+			b.WriteString(p.s)
+		case code:
+			b.WriteString(MarkdownCode(p.s))
+		case quote:
+			b.WriteString(MarkdownText(cut(oneLine(p.s), MaxQuote)))
+		}
+	}
+	return b.String()
+}
+
+// Plain is t for a plain-text sink (a commit message, a JSON field): Rigel's words as
+// written, Code values in backticks and Quote values (at most MaxQuote characters) through
+// Plain.
+func (t Text) Plain() string {
+	var b strings.Builder
+	for _, p := range t.parts {
+		switch p.kind {
+		case own:
+			b.WriteString(p.s)
+		case code:
+			b.WriteString("`" + Plain(p.s) + "`")
+		case quote:
+			b.WriteString(Plain(cut(oneLine(p.s), MaxQuote)))
+		}
+	}
+	return b.String()
+}
+
+// String is t as plain text (Plain).
+func (t Text) String() string { return t.Plain() }
+
+// MarshalJSON writes t as its plain text.
+func (t Text) MarshalJSON() ([]byte, error) { return json.Marshal(t.Plain()) }
+
+// Own is Rigel's own words as a Text, for places that take a Text.
+func Own(s string) Text { return Text{parts: []part{{s: strings.ReplaceAll(s, sentinel, "")}}} }
