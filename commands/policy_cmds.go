@@ -144,7 +144,7 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 	escFrom := "built in; only the default can open it (`RIGEL_DEFAULT_ALLOW_ESCALATION`)"
 	switch {
 	case eff.EscalationAllowed():
-		esc, escFrom = "open", "the default (`RIGEL_DEFAULT_ALLOW_ESCALATION`)"
+		esc, escFrom = "open: what it refuses (ClusterRoleBindings, bindings of Rigel's roles, tokens, webhooks, …) passes, up to Rigel's own RBAC", "the default (`RIGEL_DEFAULT_ALLOW_ESCALATION`)"
 	case def.EscalationAllowed():
 		escFrom = "the deployment takes back the default's `allowEscalation: true`"
 	}

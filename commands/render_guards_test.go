@@ -50,6 +50,7 @@ func TestRenderGuardsGolden(t *testing.T) {
 		{"policy", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"shop", "shop-*"}, RefusedKinds: []string{"Secret"}}},
 			config.Policy{ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}, config.ProtectedWith("rigel", nil), "rigel")},
 		{"policy_none", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, config.Policy{}, config.ProtectedWith("rigel", nil), "rigel")},
+		{"policy_opened", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, openPolicy, config.ProtectedWith("rigel", nil), "rigel")},
 		{"policy_intersected", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"*"}, ClusterScoped: boolp(true)}},
 			config.Policy{Namespaces: []string{"team-a-*", "kube-system"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true)}, config.ProtectedWith("rigel", nil), "rigel")},
 	}
