@@ -91,7 +91,8 @@ func TestPolicy(t *testing.T) {
 		got := c.reply("/rigel diff " + name)
 		mustContain(t, got, "4 to create")
 		mustNotContain(t, got, "policy")
-		mustContain(t, c.reply("/rigel policy "+name), "has no policy", "kubectl -n "+b.namespace+" edit configmap helmsman-git-sources")
+		mustContain(t, c.reply("/rigel policy "+name), "| `clusterScoped` | allowed | the default (`RIGEL_DEFAULT_CLUSTER_SCOPED`) |",
+			"| escalation guard | open", "kubectl -n "+b.namespace+" edit configmap helmsman-git-sources")
 	})
 
 	// Armed before the admin sets the policy: apply must still refuse.
