@@ -38,8 +38,9 @@ const (
 	groupAdmission = "admissionregistration.k8s.io"
 )
 
-// escalations returns why the object of c escalates past Rigel ("" reasons: it does not),
-// unless pol opens the guard.
+// escalations returns the guard's violations of c: why its object would escalate past Rigel
+// (none when it would not, or when pol opens the guard). A change without its object (link,
+// takeover) is judged by its kind alone.
 func escalations(pol config.Policy, c sync.Change) []sync.Violation {
 	if pol.EscalationAllowed() {
 		return nil
