@@ -75,7 +75,7 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 	}
 	var b strings.Builder
 	if own.Empty() && def.Empty() {
-		fmt.Fprintf(&b, "%s has no policy of its own and the default sets none: it may apply any object that Rigel's own RBAC allows, except in the protected namespaces below.\n\n", code(d.Name))
+		fmt.Fprintf(&b, "%s has no policy of its own and the default sets none: it may apply namespaced objects that Rigel's own RBAC allows, except in the protected namespaces below; no cluster-scoped object, and nothing the escalation guard refuses.\n\n", code(d.Name))
 	}
 	fmt.Fprintf(&b, "**Policy of %s** (folder %s): what it may apply. Its own policy is intersected with the cluster admin's default: it can only narrow it.\n\n| rule | value | set by |\n|---|---|---|\n", code(d.Name), code(d.Path))
 	from := func(deployment, dflt bool, env string) string {
@@ -120,8 +120,11 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 		cs = "not allowed"
 	}
 	csFrom := from(own.ClusterScoped != nil, def.ClusterScoped != nil, "RIGEL_DEFAULT_CLUSTER_SCOPED")
-	if own.ClusterScoped != nil && def.ClusterScoped != nil {
+	switch {
+	case own.ClusterScoped != nil && def.ClusterScoped != nil:
 		csFrom = "the deployment and the default (`RIGEL_DEFAULT_CLUSTER_SCOPED`): allowed only if both allow"
+	case def.ClusterScoped == nil:
+		csFrom = "unset in the default (`RIGEL_DEFAULT_CLUSTER_SCOPED`), which refuses; only the default can allow it"
 	}
 	fmt.Fprintf(&b, "| `clusterScoped` | %s | %s |\n", cs, csFrom)
 	nso := "follow `clusterScoped`"
@@ -136,13 +139,22 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 	if len(eff.RefusedKinds) > 0 {
 		kinds = cellCodeList(eff.RefusedKinds)
 	}
-	fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
+	fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
+	esc := "on: refuses ClusterRoleBindings, bindings of " + cellCodeList(eff.RigelRoles()) + ", `cluster-admin` or `system:` roles, roles granting `*`, `escalate`, `bind`, `impersonate`, `serviceaccounts/token` or `nodes/proxy`, ServiceAccount token Secrets, admission webhooks and policies, APIServices, hostPath PersistentVolumes"
+	escFrom := "built in; only the default can open it (`RIGEL_DEFAULT_ALLOW_ESCALATION`)"
+	switch {
+	case eff.EscalationAllowed():
+		esc, escFrom = "open: what it refuses (ClusterRoleBindings, bindings of Rigel's roles, tokens, webhooks, …) passes, up to Rigel's own RBAC", "the default (`RIGEL_DEFAULT_ALLOW_ESCALATION`)"
+	case def.EscalationAllowed():
+		escFrom = "the deployment takes back the default's `allowEscalation: true`"
+	}
+	fmt.Fprintf(&b, "| escalation guard | %s | %s |\n\n", esc, escFrom)
 	for _, p := range append(own.Problems("the policy"), def.Problems("the default policy")...) {
 		fmt.Fprintf(&b, "⚠️ %s: it matches nothing but itself.\n\n", mdText(p))
 	}
 	fmt.Fprintf(&b, "No command changes a policy: it guards against what commenters may do. A cluster admin sets it as the `policy` of the deployment in ConfigMap `%s` (namespace `%s`), key `repos.yaml`, e.g. `kubectl -n %s edit configmap %s`:\n\n", config.SourcesConfigMap, ns, ns, config.SourcesConfigMap)
 	fmt.Fprintf(&b, "```yaml\n    - name: %s\n      path: %s\n      policy:\n%s```\n\n", d.Name, d.Path, examplePolicy(own))
-	b.WriteString("The default policy and the protected namespaces are Rigel's settings (`RIGEL_DEFAULT_*`, `RIGEL_PROTECTED_NAMESPACES`); a deployment's policy cannot widen them.\n\n")
+	b.WriteString("The default policy and the protected namespaces are Rigel's settings (`RIGEL_DEFAULT_*`, `RIGEL_PROTECTED_NAMESPACES`); a deployment's policy cannot widen them: cluster-scoped objects and what the escalation guard refuses stay refused until a cluster admin opens them there.\n\n")
 	fmt.Fprintf(&b, "**Next:** `/rigel diff %s` shows which objects the policy refuses.", d.Name)
 	return b.String()
 }

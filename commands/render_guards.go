@@ -119,7 +119,7 @@ func policyRefusal(p *sync.Plan, ns string, h Hints) error {
 		}
 		fmt.Fprintf(&b, "- %s: %s\n", code(ch.Ref.String()), strings.Join(msgs, "; "))
 	}
-	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then %s. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`): %s shows it and how. %s does not override a policy.",
+	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then %s. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`), or Rigel's default policy where a refusal names a `RIGEL_DEFAULT_*` setting: %s shows it and how. %s does not override a policy.",
 		h.Preview(p.Deployment), config.SourcesConfigMap, ns, h.Policy(p.Deployment), h.ForceWord)
 	return &UserError{Msg: b.String()}
 }

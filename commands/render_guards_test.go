@@ -11,6 +11,10 @@ import (
 
 func boolp(b bool) *bool { return &b }
 
+// openPolicy lets through what guardedPlan holds but kube-system: cluster-scoped objects and
+// what the escalation guard refuses, opened as a cluster admin would in the default policy.
+var openPolicy = config.Policy{ClusterScoped: boolp(true), AllowEscalation: boolp(true)}
+
 // guardedPlan is samplePlan with a ClusterRoleBinding, a ConfigMap in kube-system, and an
 // unchanged ConfigMap that Argo CD manages.
 func guardedPlan(pol config.Policy) *preview {
@@ -39,13 +43,14 @@ func TestRenderGuardsGolden(t *testing.T) {
 	reconciledOnly.Plan.Changes[1].ManagedBy = &sync.Reconciler{Tool: "Argo CD", Owner: "Application shop", Evidence: "annotation argocd.argoproj.io/tracking-id"}
 	tests := []struct{ name, got string }{
 		{"sync_against_policy", renderPlan("acme/web", guardedPlan(strict), true)},
-		{"diff_reconciled", renderPlan("acme/web", guardedPlan(config.Policy{}), false)},
+		{"diff_reconciled", renderPlan("acme/web", guardedPlan(openPolicy), false)},
 		{"sync_reconciled", renderPlan("acme/web", reconciledOnly, true)},
 		{"apply_against_policy", errorReply("/rigel apply web", policyRefusal(guardedPlan(strict).Plan, "rigel", commentHints).Error(), "")},
-		{"apply_reconciled", errorReply("/rigel apply web", reconcilerRefusal(guardedPlan(config.Policy{}).Plan, commentHints).Error(), "")},
+		{"apply_reconciled", errorReply("/rigel apply web", reconcilerRefusal(guardedPlan(openPolicy).Plan, commentHints).Error(), "")},
 		{"policy", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"shop", "shop-*"}, RefusedKinds: []string{"Secret"}}},
 			config.Policy{ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}}, config.ProtectedWith("rigel", nil), "rigel")},
 		{"policy_none", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, config.Policy{}, config.ProtectedWith("rigel", nil), "rigel")},
+		{"policy_opened", renderPolicy(config.Deployment{Name: "api", Path: "apps/api/k8s"}, openPolicy, config.ProtectedWith("rigel", nil), "rigel")},
 		{"policy_intersected", renderPolicy(config.Deployment{Name: "web", Path: "apps/web/k8s", Policy: &config.Policy{Namespaces: []string{"*"}, ClusterScoped: boolp(true)}},
 			config.Policy{Namespaces: []string{"team-a-*", "kube-system"}, ClusterScoped: boolp(false), NamespaceObjects: boolp(true)}, config.ProtectedWith("rigel", nil), "rigel")},
 	}
@@ -70,7 +75,7 @@ func TestGuardedPlanArming(t *testing.T) {
 		mustHave(t, got, "2 against the deployment's policy", "1 managed by Argo CD, 1 by Flux", "/rigel policy web", "Nothing is armed")
 	})
 	t.Run("a plan with reconciled objects is armed and says --force", func(t *testing.T) {
-		got := renderPlan("acme/web", guardedPlan(config.Policy{}), true)
+		got := renderPlan("acme/web", guardedPlan(openPolicy), true)
 		if !planMarker.MatchString(got) {
 			t.Fatal("no plan marker")
 		}
@@ -81,11 +86,11 @@ func TestGuardedPlanArming(t *testing.T) {
 		if err := r.guardApply(guardedPlan(strict).Plan, true, commentHints); err == nil || !strings.Contains(err.Error(), "--force` does not override a policy") {
 			t.Fatalf("guardApply = %v, want the policy refusal", err)
 		}
-		err := r.guardApply(guardedPlan(config.Policy{}).Plan, false, commentHints)
+		err := r.guardApply(guardedPlan(openPolicy).Plan, false, commentHints)
 		if err == nil || !strings.Contains(err.Error(), "`/rigel apply web --force`") || !strings.Contains(err.Error(), "`ConfigMap/shop/web`: Argo CD Application `shop`") {
 			t.Fatalf("guardApply = %v, want the reconciler refusal naming object and tool", err)
 		}
-		if err := r.guardApply(guardedPlan(config.Policy{}).Plan, true, commentHints); err != nil {
+		if err := r.guardApply(guardedPlan(openPolicy).Plan, true, commentHints); err != nil {
 			t.Fatalf("a forced apply of reconciled objects was refused: %v", err)
 		}
 	})

@@ -207,8 +207,6 @@ func unmanagedSummary(p *sync.Plan) string {
 }
 
 // refuseByPolicy is the DiffOptions.Refuse of a policy.
-func refuseByPolicy(pol config.Policy) func(sync.Ref, bool) []sync.Violation {
-	return func(ref sync.Ref, clusterScoped bool) []sync.Violation {
-		return policy.Violations(pol, sync.Change{Ref: ref, ClusterScoped: clusterScoped})
-	}
+func refuseByPolicy(pol config.Policy) func(sync.Change) []sync.Violation {
+	return func(c sync.Change) []sync.Violation { return policy.Violations(pol, c) }
 }

@@ -15,8 +15,11 @@ import (
 //     there, and a repository admin may set its namespaces once, with add-deployment.
 //   - The effective policy is the intersection: an object's namespace must be allowed by the
 //     deployment's namespaces AND the default's (an empty list limits nothing from that
-//     side); cluster-scoped objects pass only if neither forbids them; refused kinds add up;
+//     side); cluster-scoped objects pass only if the default allows them (clusterScoped:
+//     true; unset is false) and the deployment does not forbid them; refused kinds add up;
 //     Namespace objects follow clusterScoped unless the default grants namespaceObjects.
+//   - The escalation guard (policy.RuleEscalation) is on unless the default sets
+//     allowEscalation: true, and a deployment's own allowEscalation: false takes it back.
 //   - Protected namespaces (Rigel's own, which holds its Secret, and kube-system,
 //     kube-public, kube-node-lease by default) are refused whatever the patterns say, unless
 //     the default policy names them literally (a pattern such as "*" or "kube-*" does not).
@@ -25,14 +28,35 @@ import (
 // DefaultProtectedNamespaces are refused unless the default policy names them literally.
 var DefaultProtectedNamespaces = []string{"kube-system", "kube-public", "kube-node-lease"}
 
+// DefaultRigelClusterRoles are the ClusterRoles the installation gives Rigel (deploy/): a
+// binding of one is escalation whatever RigelClusterRoles adds.
+var DefaultRigelClusterRoles = []string{"rigel-deployer", "rigel-reader"}
+
 // Empty reports whether p limits nothing.
 func (p Policy) Empty() bool {
 	return len(p.Namespaces) == 0 && p.ClusterScoped == nil && len(p.RefusedKinds) == 0 &&
-		p.NamespaceObjects == nil && len(p.Within) == 0 && len(p.Protected) == 0
+		p.NamespaceObjects == nil && len(p.Within) == 0 && len(p.Protected) == 0 &&
+		p.AllowEscalation == nil && len(p.RigelClusterRoles) == 0
 }
 
-// ClusterScopedAllowed reports whether the policy lets cluster-scoped objects through.
-func (p Policy) ClusterScopedAllowed() bool { return p.ClusterScoped == nil || *p.ClusterScoped }
+// ClusterScopedAllowed reports whether the policy lets cluster-scoped objects through: only
+// when it says so (unset is false).
+func (p Policy) ClusterScopedAllowed() bool { return p.ClusterScoped != nil && *p.ClusterScoped }
+
+// EscalationAllowed reports whether the escalation guard is open (unset is closed).
+func (p Policy) EscalationAllowed() bool { return p.AllowEscalation != nil && *p.AllowEscalation }
+
+// RigelRoles are the ClusterRoles a binding of which is escalation: DefaultRigelClusterRoles
+// and RigelClusterRoles.
+func (p Policy) RigelRoles() []string {
+	out := slices.Clone(DefaultRigelClusterRoles)
+	for _, r := range p.RigelClusterRoles {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
 
 // NamespaceObjectsAllowed reports whether Namespace objects pass when cluster-scoped objects
 // do not (their names are still checked against the namespaces).
@@ -50,9 +74,11 @@ func EffectivePolicy(dep *Policy, def Policy) Policy {
 // Bounded is the intersection of a deployment's own policy (nil: none) with the default def:
 // namespaces must match both lists (kept apart: Namespaces are the deployment's, or the
 // default's when it has none, Within the default's when both have some); clusterScoped holds
-// only if neither forbids it; refused kinds add up; namespaceObjects only if the default
-// grants it and the deployment does not take it back. Every namespace in protected that def
-// does not name literally is refused.
+// only if the default allows it (unset: refused) and the deployment does not forbid it;
+// refused kinds and Rigel's ClusterRoles add up; namespaceObjects and allowEscalation only if
+// the default grants them and the deployment does not take them back. Every namespace in
+// protected that def does not name literally is refused. The result always sets
+// ClusterScoped and AllowEscalation.
 func Bounded(dep *Policy, def Policy, protected []string) Policy {
 	own := Policy{}
 	if dep != nil {
@@ -68,14 +94,17 @@ func Bounded(dep *Policy, def Policy, protected []string) Policy {
 	default:
 		out.Namespaces = append([]string(nil), def.Namespaces...)
 	}
-	switch {
-	case (own.ClusterScoped != nil && !*own.ClusterScoped) || (def.ClusterScoped != nil && !*def.ClusterScoped):
-		out.ClusterScoped = boolPtr(false)
-	case own.ClusterScoped != nil || def.ClusterScoped != nil:
-		out.ClusterScoped = boolPtr(true)
-	}
+	// Unset on the default is false: a deployment's own true cannot open what the cluster
+	// admin did not.
+	out.ClusterScoped = boolPtr(def.ClusterScopedAllowed() && (own.ClusterScoped == nil || *own.ClusterScoped))
 	if def.NamespaceObjectsAllowed() {
 		out.NamespaceObjects = boolPtr(own.NamespaceObjects == nil || *own.NamespaceObjects)
+	}
+	out.AllowEscalation = boolPtr(def.EscalationAllowed() && (own.AllowEscalation == nil || *own.AllowEscalation))
+	for _, r := range append(slices.Clone(def.RigelClusterRoles), own.RigelClusterRoles...) {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(out.RigelClusterRoles, r) {
+			out.RigelClusterRoles = append(out.RigelClusterRoles, r)
+		}
 	}
 	for _, k := range own.RefusedKinds {
 		if !containsFold(out.RefusedKinds, k) {
@@ -159,6 +188,11 @@ func (p Policy) Problems(where string) []string {
 	for _, k := range p.RefusedKinds {
 		if t := strings.TrimSpace(k); t == "" || strings.ContainsAny(t, " /,") {
 			out = append(out, fmt.Sprintf("%s refuses the kind %q, which is not a kind like ClusterRoleBinding or ClusterRoleBinding.rbac.authorization.k8s.io", where, k))
+		}
+	}
+	for _, r := range p.RigelClusterRoles {
+		if t := strings.TrimSpace(r); t == "" || strings.ContainsAny(t, " /,*") {
+			out = append(out, fmt.Sprintf("%s names the ClusterRole %q among Rigel's, which is not a ClusterRole name", where, r))
 		}
 	}
 	return out

@@ -22,30 +22,40 @@ func TestEffectivePolicy(t *testing.T) {
 		def  Policy
 		want Policy
 	}{
-		{"nothing anywhere", nil, Policy{}, Policy{Protected: prot}},
-		{"only the default", nil, def, Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}, Protected: prot}},
+		{"nothing anywhere", nil, Policy{}, Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
+		{"only the default", nil, def, Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}, AllowEscalation: boolp(false), Protected: prot}},
 		{"namespaces on both sides are both kept; the deployment cannot allow cluster-scoped objects the default refuses", &Policy{Namespaces: []string{"shop"}, ClusterScoped: boolp(true)}, def,
-			Policy{Namespaces: []string{"shop"}, Within: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}, Protected: prot}},
+			Policy{Namespaces: []string{"shop"}, Within: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding"}, AllowEscalation: boolp(false), Protected: prot}},
 		{"only the deployment's namespaces", &Policy{Namespaces: []string{"*"}}, Policy{},
-			Policy{Namespaces: []string{"*"}, Protected: prot}},
+			Policy{ClusterScoped: boolp(false), Namespaces: []string{"*"}, AllowEscalation: boolp(false), Protected: prot}},
 		{"the deployment narrows clusterScoped", &Policy{ClusterScoped: boolp(false)}, Policy{ClusterScoped: boolp(true)},
-			Policy{ClusterScoped: boolp(false), Protected: prot}},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
+		{"clusterScoped unset on the default refuses, whatever the deployment says", &Policy{ClusterScoped: boolp(true)}, Policy{},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
+		{"allowEscalation only from the default", &Policy{AllowEscalation: boolp(true)}, Policy{},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
+		{"allowEscalation opened by the default", nil, Policy{AllowEscalation: boolp(true)},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(true), Protected: prot}},
+		{"allowEscalation taken back by the deployment", &Policy{AllowEscalation: boolp(false)}, Policy{AllowEscalation: boolp(true)},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
+		{"Rigel's ClusterRoles add up", &Policy{RigelClusterRoles: []string{"b", "a"}}, Policy{RigelClusterRoles: []string{"a"}},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), RigelClusterRoles: []string{"a", "b"}, Protected: prot}},
 		{"both allow clusterScoped", &Policy{ClusterScoped: boolp(true)}, Policy{ClusterScoped: boolp(true)},
-			Policy{ClusterScoped: boolp(true), Protected: prot}},
+			Policy{ClusterScoped: boolp(true), AllowEscalation: boolp(false), Protected: prot}},
 		{"refused kinds add up, without repeats", &Policy{RefusedKinds: []string{"clusterrolebinding", "Secret"}}, def,
-			Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding", "Secret"}, Protected: prot}},
+			Policy{Namespaces: []string{"apps-*"}, ClusterScoped: boolp(false), RefusedKinds: []string{"ClusterRoleBinding", "Secret"}, AllowEscalation: boolp(false), Protected: prot}},
 		{"the default names kube-system literally: it is no longer protected", nil, Policy{Namespaces: []string{"kube-system", "apps-*"}},
-			Policy{Namespaces: []string{"kube-system", "apps-*"}, Protected: []string{"kube-public", "kube-node-lease"}}},
+			Policy{ClusterScoped: boolp(false), Namespaces: []string{"kube-system", "apps-*"}, AllowEscalation: boolp(false), Protected: []string{"kube-public", "kube-node-lease"}}},
 		{"a pattern in the default opens no protected namespace", nil, Policy{Namespaces: []string{"*", "kube-*"}},
-			Policy{Namespaces: []string{"*", "kube-*"}, Protected: prot}},
+			Policy{ClusterScoped: boolp(false), Namespaces: []string{"*", "kube-*"}, AllowEscalation: boolp(false), Protected: prot}},
 		{"the deployment naming kube-system opens nothing", &Policy{Namespaces: []string{"kube-system"}}, Policy{},
-			Policy{Namespaces: []string{"kube-system"}, Protected: prot}},
+			Policy{ClusterScoped: boolp(false), Namespaces: []string{"kube-system"}, AllowEscalation: boolp(false), Protected: prot}},
 		{"namespaceObjects only from the default", &Policy{NamespaceObjects: boolp(true)}, Policy{},
-			Policy{Protected: prot}},
+			Policy{ClusterScoped: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
 		{"namespaceObjects granted by the default", nil, Policy{NamespaceObjects: boolp(true)},
-			Policy{NamespaceObjects: boolp(true), Protected: prot}},
+			Policy{ClusterScoped: boolp(false), NamespaceObjects: boolp(true), AllowEscalation: boolp(false), Protected: prot}},
 		{"namespaceObjects taken back by the deployment", &Policy{NamespaceObjects: boolp(false)}, Policy{NamespaceObjects: boolp(true)},
-			Policy{NamespaceObjects: boolp(false), Protected: prot}},
+			Policy{ClusterScoped: boolp(false), NamespaceObjects: boolp(false), AllowEscalation: boolp(false), Protected: prot}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,12 +114,13 @@ func TestBoundedNamespaces(t *testing.T) {
 	}
 }
 
-// Every combination of clusterScoped on both sides: allowed only if neither forbids it.
+// Every combination of clusterScoped on both sides: allowed only if the default allows it
+// (unset is false) and the deployment does not forbid it.
 func TestBoundedClusterScoped(t *testing.T) {
 	vals := []*bool{nil, boolp(false), boolp(true)}
 	for _, d := range vals {
 		for _, f := range vals {
-			want := (d == nil || *d) && (f == nil || *f)
+			want := (d == nil || *d) && (f != nil && *f)
 			got := Bounded(&Policy{ClusterScoped: d}, Policy{ClusterScoped: f}, nil).ClusterScopedAllowed()
 			if got != want {
 				t.Errorf("deployment %v, default %v: allowed %v, want %v", fmtBool(d), fmtBool(f), got, want)
@@ -142,11 +153,17 @@ func TestPolicyRules(t *testing.T) {
 			t.Errorf("RefusesKind(%q, %q) = %q, want %q", tc.group, tc.kind, got, tc.want)
 		}
 	}
-	if (Policy{}).NamespaceAllowed("anything") != true || !(Policy{}).ClusterScopedAllowed() || !(Policy{}).Empty() {
+	if (Policy{}).NamespaceAllowed("anything") != true || !(Policy{}).Empty() {
 		t.Error("an empty policy limits something")
 	}
-	if probs := (Policy{Namespaces: []string{"[bad"}, RefusedKinds: []string{"a kind"}}).Problems("the policy of web"); len(probs) != 2 {
-		t.Errorf("Problems = %q, want two", probs)
+	if (Policy{}).ClusterScopedAllowed() || (Policy{}).EscalationAllowed() {
+		t.Error("an unset clusterScoped or allowEscalation allows")
+	}
+	if got := (Policy{RigelClusterRoles: []string{"deployer-x", "rigel-reader"}}).RigelRoles(); strings.Join(got, ",") != "rigel-deployer,rigel-reader,deployer-x" {
+		t.Errorf("RigelRoles = %v", got)
+	}
+	if probs := (Policy{Namespaces: []string{"[bad"}, RefusedKinds: []string{"a kind"}, RigelClusterRoles: []string{"rigel-*"}}).Problems("the policy of web"); len(probs) != 3 {
+		t.Errorf("Problems = %q, want three", probs)
 	}
 }
 

@@ -228,6 +228,9 @@ func (s *Settings) applyPolicyEnv(getenv func(string) string) error {
 		}
 		s.DefaultPolicy.ClusterScoped = &b
 	}
+	if err := s.applyEscalationEnv(getenv); err != nil {
+		return err
+	}
 	return s.applyProtectedEnv(getenv)
 }
 

@@ -42,7 +42,8 @@ type Policy struct {
 	// in; shell-style patterns like "team-*" match. Empty: any namespace.
 	Namespaces []string `json:"namespaces,omitempty"`
 	// ClusterScoped says whether the deployment may hold cluster-scoped objects (ClusterRoles,
-	// CRDs, Namespaces not allowed by Namespaces, ...). Absent: allowed.
+	// CRDs, Namespaces not allowed by Namespaces, ...). Absent: refused, unless the default
+	// policy sets true (and then a deployment's own false takes it back).
 	ClusterScoped *bool `json:"clusterScoped,omitempty"`
 	// RefusedKinds are kinds the deployment may not hold: "ClusterRoleBinding", or with the
 	// group, "ClusterRoleBinding.rbac.authorization.k8s.io". Case does not matter.
@@ -51,6 +52,16 @@ type Policy struct {
 	// allows) even when ClusterScoped is false. Only the default policy can grant it; a
 	// deployment's own false takes it away. Absent: Namespaces follow ClusterScoped.
 	NamespaceObjects *bool `json:"namespaceObjects,omitempty"`
+
+	// The escalation guard (issue 18, policy.RuleEscalation): objects that would let someone
+	// act past what Rigel's reviewed applies allow (bindings of Rigel's own ClusterRoles,
+	// roles with *, escalate, bind, impersonate or serviceaccounts/token, ServiceAccount
+	// token Secrets, admission webhooks and policies) are refused unless AllowEscalation is
+	// true. Only the default policy can set it true; a deployment's own false takes it back.
+	AllowEscalation *bool `json:"allowEscalation,omitempty"`
+	// RigelClusterRoles are the ClusterRoles Rigel's ServiceAccount holds: a binding of one
+	// is escalation. The default's and the deployment's add up, over DefaultRigelClusterRoles.
+	RigelClusterRoles []string `json:"rigelClusterRoles,omitempty"`
 
 	// Set only on the policy EffectivePolicy returns, never stored:
 	// Within are the default policy's namespaces: an object's namespace must match them too.

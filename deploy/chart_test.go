@@ -207,7 +207,7 @@ func TestChartHelmMetadata(t *testing.T) {
 // restricted Pod Security Standard of the namespace the chart creates.
 func TestChartInstalls(t *testing.T) {
 	ns := "rigel-chart"
-	vals := map[string]any{"rbac": map[string]any{"deployerName": "rigel-chart-deployer"}}
+	vals := map[string]any{"rbac": map[string]any{"deployerName": "rigel-chart-deployer", "readerName": "rigel-chart-reader"}}
 	objects := func() []*unstructured.Unstructured { return renderChart(t, ns, vals) }
 	checkClusterWideInstall(t, objects, ns, "deploy/chart/rigel", "deploy-chart-target")
 	checkPodSecurity(t, objects(), ns)
@@ -219,9 +219,9 @@ func TestChartNamespacedInstalls(t *testing.T) {
 	ns := "rigel-chart-ns"
 	targets := []string{"chart-team-a", "chart-team-b"}
 	objs := renderChart(t, ns, map[string]any{"rbac": map[string]any{
-		"scope": "namespaced", "namespaces": []any{targets[0], targets[1]}, "deployerName": "rigel-chart-ns-deployer",
+		"scope": "namespaced", "namespaces": []any{targets[0], targets[1]}, "deployerName": "rigel-chart-ns-deployer", "readerName": "rigel-chart-ns-reader",
 	}})
-	if has(objs, "ClusterRoleBinding", "", "rigel-chart-ns-deployer") {
+	if has(objs, "ClusterRoleBinding", "", "rigel-chart-ns-deployer") || has(objs, "ClusterRoleBinding", "", "rigel-chart-ns-reader") {
 		t.Fatal("the namespaced scope renders a ClusterRoleBinding")
 	}
 	checkNamespacedInstall(t, objs, ns, "deploy/chart/rigel", targets, "deploy-chart-other")
@@ -406,7 +406,7 @@ func TestChartCoversSettings(t *testing.T) {
 		case k == "logLevel":
 			all[k] = "warn"
 		case k == "defaultPolicy":
-			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}, "namespaceObjects": true}
+			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}, "namespaceObjects": true, "allowEscalation": true}
 		case k == "protectedNamespaces":
 			all[k] = []any{"kube-system", "ops"}
 		case k == "refuseMergeableStates":

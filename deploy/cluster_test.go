@@ -204,6 +204,9 @@ func checkClusterWideInstall(t *testing.T, objects func() []*unstructured.Unstru
 			t.Errorf("delete a ConfigMap: %v", err)
 		}
 	})
+	t.Run("reads and writes what it needs, and no token, shell or escalation", func(t *testing.T) {
+		checkRights(t, rigel, other)
+	})
 }
 
 // checkLease creates, reads and takes over a Lease in Rigel's namespace ns as kc.

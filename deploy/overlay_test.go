@@ -17,10 +17,12 @@ import (
 func TestNamespacedOverlay(t *testing.T) {
 	admin := adminKube(t)
 	// Rigel never deletes, so moving from the base to the overlay leaves the base's
-	// ClusterRoleBinding behind: remove it, as docs/install.md says.
-	err := admin.Typed.RbacV1().ClusterRoleBindings().Delete(ctxT(t), "rigel-deployer", metav1.DeleteOptions{})
-	if err != nil && !apierrors.IsNotFound(err) {
-		t.Fatal(err)
+	// ClusterRoleBindings behind: remove them, as docs/install.md says.
+	for _, name := range []string{"rigel-deployer", "rigel-reader"} {
+		err := admin.Typed.RbacV1().ClusterRoleBindings().Delete(ctxT(t), name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
 	}
 	checkNamespacedInstall(t, render(t, overlayDir), rigelNS, "deploy/"+overlayDir, []string{"team-a", "team-b"}, "deploy-overlay-other")
 }
@@ -48,6 +50,9 @@ func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns,
 			apply(t, rigel, []*unstructured.Unstructured{probeConfigMap(n, "probe-engine")}, "probe")
 		})
 	}
+	t.Run("reads and writes what it needs there, and no token, shell or escalation", func(t *testing.T) {
+		checkRights(t, rigel, targets[0])
+	})
 	t.Run("is forbidden elsewhere", func(t *testing.T) {
 		eventually(t, "apply ConfigMap in "+third, func() error {
 			return wantForbidden(ssa(ctxT(t), rigel, probeConfigMap(third, "probe")))

@@ -35,6 +35,7 @@ func ids(objs []*unstructured.Unstructured) []string {
 func TestRenderedObjects(t *testing.T) {
 	common := []string{
 		"ClusterRole//rigel-deployer",
+		"ClusterRole//rigel-reader",
 		"ConfigMap/rigel/helmsman-git-sources",
 		"Deployment/rigel/rigel",
 		"Namespace//rigel",
@@ -47,8 +48,8 @@ func TestRenderedObjects(t *testing.T) {
 		dir  string
 		want []string
 	}{
-		{".", append([]string{"ClusterRoleBinding//rigel-deployer"}, common...)},
-		{overlayDir, append([]string{"RoleBinding/team-a/rigel-deployer", "RoleBinding/team-b/rigel-deployer"}, common...)},
+		{".", append([]string{"ClusterRoleBinding//rigel-deployer", "ClusterRoleBinding//rigel-reader"}, common...)},
+		{overlayDir, append([]string{"RoleBinding/team-a/rigel-deployer", "RoleBinding/team-b/rigel-deployer", "RoleBinding/team-a/rigel-reader", "RoleBinding/team-b/rigel-reader"}, common...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {

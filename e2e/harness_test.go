@@ -99,6 +99,9 @@ func startBotWith(t *testing.T, tune func(*config.Settings)) *bot {
 	return serveBot(t, s, kc, zerolog.New(newTestLog(t)).Level(zerolog.InfoLevel))
 }
 
+// clusterScopedOpen is the default policy's clusterScoped of the test bots (botSettings).
+var clusterScopedOpen = true
+
 // botSettings are the settings of a bot with a namespace of its own on c, talking to the fake
 // GitHub.
 func botSettings(t *testing.T, c *testenv.Cluster) *config.Settings {
@@ -107,10 +110,15 @@ func botSettings(t *testing.T, c *testenv.Cluster) *config.Settings {
 	if err := c.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
 	}
+	clusterScoped := clusterScopedOpen
 	return &config.Settings{
 		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 20 * time.Second, RequireApproval: true, RequireMergeable: true, // the defaults of LoadSettings
+		// The test folders hold their Namespace objects: opened as a cluster admin would, since
+		// Rigel refuses cluster-scoped objects unless the default policy allows them (issue 18;
+		// trust_defaults_test.go runs with the shipped default instead).
+		DefaultPolicy: config.Policy{ClusterScoped: &clusterScoped},
 	}
 }
 

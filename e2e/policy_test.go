@@ -70,7 +70,12 @@ func configMapExists(t *testing.T, ns, name string) bool {
 }
 
 func TestPolicy(t *testing.T) {
-	b := startBot(t)
+	yes := true
+	// The cluster admin opened cluster-scoped objects and the escalation guard (which refuses
+	// any ClusterRoleBinding): the deployment's own policy is what narrows here.
+	b := startBotWith(t, func(s *config.Settings) {
+		s.DefaultPolicy = config.Policy{ClusterScoped: &yes, AllowEscalation: &yes}
+	})
 	ns, other, crb := unique("pol"), unique("polother"), unique("pol-crb")
 	if err := cluster.CreateNamespace(other); err != nil {
 		t.Fatal(err)
@@ -86,7 +91,8 @@ func TestPolicy(t *testing.T) {
 		got := c.reply("/rigel diff " + name)
 		mustContain(t, got, "4 to create")
 		mustNotContain(t, got, "policy")
-		mustContain(t, c.reply("/rigel policy "+name), "has no policy", "kubectl -n "+b.namespace+" edit configmap helmsman-git-sources")
+		mustContain(t, c.reply("/rigel policy "+name), "| `clusterScoped` | allowed | the default (`RIGEL_DEFAULT_CLUSTER_SCOPED`) |",
+			"| escalation guard | open", "kubectl -n "+b.namespace+" edit configmap helmsman-git-sources")
 	})
 
 	// Armed before the admin sets the policy: apply must still refuse.
@@ -98,7 +104,7 @@ func TestPolicy(t *testing.T) {
 		mustContain(t, got, "❌", "the policy of `"+name+"` refuses 3 objects", "Nothing was applied",
 			"`ConfigMap/"+other+"/sneaky`: namespace "+other+" is not allowed (namespaces: "+ns+")",
 			"`ClusterRoleBinding/"+crb+"`: kind ClusterRoleBinding.rbac.authorization.k8s.io is refused",
-			"cluster-scoped objects are not allowed (clusterScoped: false)",
+			"cluster-scoped objects are not allowed (clusterScoped is false",
 			"ConfigMap `helmsman-git-sources` (namespace `"+b.namespace+"`)", "/rigel policy "+name, "`--force` does not override a policy")
 		if configMapExists(t, ns, "web") || configMapExists(t, other, "sneaky") {
 			t.Fatal("a refused apply created objects")
@@ -159,7 +165,8 @@ func TestPolicy(t *testing.T) {
 
 func TestPolicyFromAddDeploymentAndDefaults(t *testing.T) {
 	b := startBotWith(t, func(s *config.Settings) {
-		s.DefaultPolicy = config.Policy{RefusedKinds: []string{"ClusterRoleBinding"}}
+		yes := true // cluster-scoped objects and the escalation guard opened: the refused kinds speak
+		s.DefaultPolicy = config.Policy{RefusedKinds: []string{"ClusterRoleBinding"}, ClusterScoped: &yes, AllowEscalation: &yes}
 	})
 	ns, other, crb := unique("pold"), unique("poldother"), unique("pold-crb")
 	r := newRepo(t, policyFiles(ns, other, crb))

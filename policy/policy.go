@@ -12,6 +12,7 @@ const (
 	RuleNamespaces    = "namespaces"
 	RuleClusterScoped = "clusterScoped"
 	RuleRefusedKinds  = "refusedKinds"
+	// RuleEscalation: escalation.go.
 )
 
 // Check records on each change of plan the rules of pol it breaks (replacing what was
@@ -35,6 +36,7 @@ func Violations(pol config.Policy, c sync.Change) []sync.Violation {
 	if e := pol.RefusesKind(r.Group, r.Kind); e != "" {
 		out = append(out, sync.Violation{Rule: RuleRefusedKinds, Msg: fmt.Sprintf("kind %s is refused (refusedKinds: %s)", kindName(r), e)})
 	}
+	out = append(out, escalations(pol, c)...)
 	isNamespace := r.Group == "" && r.Kind == "Namespace"
 	switch {
 	case isNamespace:
@@ -44,11 +46,11 @@ func Violations(pol config.Policy, c sync.Change) []sync.Violation {
 			out = append(out, sync.Violation{Rule: RuleNamespaces, Msg: why})
 		}
 		if !pol.ClusterScopedAllowed() && !pol.NamespaceObjectsAllowed() {
-			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: "Namespace is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped: false); the cluster admin's default policy can allow Namespace objects with namespaceObjects: true"})
+			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: "Namespace is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped is false unless the cluster admin's default policy sets it true, RIGEL_DEFAULT_CLUSTER_SCOPED=true); the default policy can also allow Namespace objects alone with namespaceObjects: true (RIGEL_DEFAULT_NAMESPACE_OBJECTS=true)"})
 		}
 	case c.ClusterScoped:
 		if !pol.ClusterScopedAllowed() {
-			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: fmt.Sprintf("%s is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped: false)", kindName(r))})
+			out = append(out, sync.Violation{Rule: RuleClusterScoped, Msg: fmt.Sprintf("%s is cluster-scoped, and cluster-scoped objects are not allowed (clusterScoped is false unless the cluster admin's default policy sets it true, RIGEL_DEFAULT_CLUSTER_SCOPED=true)", kindName(r))})
 		}
 	case r.Namespace != "":
 		if why := pol.NamespaceRefusal(r.Namespace); why != "" {

@@ -77,12 +77,13 @@ func (it *item) clusterScoped() bool {
 // DiffOptions tune DiffWith. The zero value sends every object to the cluster and shows live
 // values only of the objects the deployment manages.
 type DiffOptions struct {
-	// Refuse returns the rules of the deployment's policy an object breaks (nil: none);
-	// clusterScoped says whether its kind is known to be cluster-scoped (from discovery, or
-	// from a CRD of the plan). Refused objects are never sent to the cluster: no dry-run, no
-	// GET, and no LIST of their resource in their namespace. Their change is ActionBlocked
-	// and shows the manifest alone.
-	Refuse func(ref Ref, clusterScoped bool) []Violation
+	// Refuse returns the rules of the deployment's policy an object breaks (nil: none); it
+	// gets the object's change before the diff (NewChange: its Ref, its Desired object, and
+	// ClusterScoped when its kind is known to be cluster-scoped, from discovery or from a CRD
+	// of the plan). Refused objects are never sent to the cluster: no dry-run, no GET, and
+	// no LIST of their resource in their namespace. Their change is ActionBlocked and shows
+	// the manifest alone.
+	Refuse func(c Change) []Violation
 	// LiveOfUnmanaged also shows the live values of existing objects the deployment does not
 	// manage. Only for a caller whose user reads the cluster with their own credentials (the
 	// local CLI); never for a preview others read.
@@ -109,7 +110,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	}
 	if opts.Refuse != nil {
 		for _, it := range items {
-			it.blocked = opts.Refuse(it.ref, it.clusterScoped())
+			it.blocked = opts.Refuse(NewChange(it.ref, it.clusterScoped(), it.desired))
 		}
 	}
 	if err := e.fetch(ctx, items); err != nil {

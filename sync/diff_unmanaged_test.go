@@ -30,8 +30,9 @@ func loggedEngine(t *testing.T) (*Engine, *testenv.RequestLog) {
 	return &Engine{Kube: k}, log
 }
 
-func refuseNamespaceOrName(ns, name string) func(Ref, bool) []Violation {
-	return func(r Ref, _ bool) []Violation {
+func refuseNamespaceOrName(ns, name string) func(Change) []Violation {
+	return func(c Change) []Violation {
+		r := c.Ref
 		if r.Namespace == ns || r.Name == name {
 			return []Violation{{Rule: "namespaces", Msg: "refused by the test"}}
 		}

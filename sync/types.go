@@ -81,6 +81,12 @@ type Change struct {
 	liveShown bool // DiffOptions.LiveOfUnmanaged: messages about it need not be hidden
 }
 
+// NewChange is the change of the object desired (nil when unknown) with ref, as a policy
+// sees it before the diff (DiffOptions.Refuse).
+func NewChange(ref Ref, clusterScoped bool, desired *unstructured.Unstructured) Change {
+	return Change{Ref: ref, ClusterScoped: clusterScoped, desired: desired}
+}
+
 // Desired is the object as it will be sent (provenance stamped).
 func (c *Change) Desired() *unstructured.Unstructured { return c.desired }
 

@@ -68,9 +68,13 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(cache)
+	no, yes := false, true
 	s := &config.Settings{Namespace: namespace, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: secret, CacheDir: cache, DiffConcurrency: 32, Workers: 4, QueueSize: 100, ApplyWait: 30 * time.Second,
-		RequireApproval: true, RequireMergeable: true} // as LoadSettings defaults them
+		RequireApproval: true, RequireMergeable: true, // as LoadSettings defaults them
+		// The shipped default (no cluster-scoped objects), opened only for the demo folder's
+		// Namespace object, as a cluster admin would: RIGEL_DEFAULT_NAMESPACE_OBJECTS=true.
+		DefaultPolicy: config.Policy{ClusterScoped: &no, NamespaceObjects: &yes}}
 	logFile, err := os.CreateTemp("", "rigel-demo-*.log")
 	if err != nil {
 		return err

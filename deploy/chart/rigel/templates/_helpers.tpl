@@ -99,9 +99,15 @@ comma-separated.
 - name: RIGEL_DEFAULT_NAMESPACE_OBJECTS
   value: {{ toString .namespaceObjects | quote }}
 {{- end }}
+{{- if hasKey . "allowEscalation" }}
+- name: RIGEL_DEFAULT_ALLOW_ESCALATION
+  value: {{ toString .allowEscalation | quote }}
+{{- end }}
 {{- end }}
 {{- with $settings.protectedNamespaces }}
 - name: RIGEL_PROTECTED_NAMESPACES
   value: {{ join "," . | quote }}
 {{- end }}
+- name: RIGEL_OWN_CLUSTER_ROLES
+  value: {{ printf "%s,%s" .Values.rbac.deployerName .Values.rbac.readerName | quote }}
 {{- end }}
