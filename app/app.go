@@ -87,7 +87,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
 	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep, timeouts: timeoutsFor(s)}
-	e := newEcho(log)                                                                             // the hook's listener: nothing else (listeners.go)
+	// The hook's listener serves nothing else (listeners.go).
+	e := newEcho(log)
 	hooks := newHookLimiter(maxHookRequests, hookBytesBudget, MaxWebhookBytes).countRefusals(reg) // server.go
 	e.POST(HookPath, echo.WrapHandler(hooks.wrap(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret))), rep.drain.refuse)
 	e.GET("/healthz", healthz)
