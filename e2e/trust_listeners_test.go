@@ -100,7 +100,7 @@ func TestTrustForgedLeaseMakesNoPost(t *testing.T) {
 		t.Helper()
 		l := &coordv1.Lease{
 			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: leader.namespace, Labels: map[string]string{"rigel.dev/lease": "command"}, Annotations: annotations},
-			Spec: coordv1.LeaseSpec{HolderIdentity: ptrTo("rigel-dead-replica"), LeaseDurationSeconds: ptrTo(int32(1)), AcquireTime: &lapsed, RenewTime: &lapsed},
+			Spec:       coordv1.LeaseSpec{HolderIdentity: ptrTo("rigel-dead-replica"), LeaseDurationSeconds: ptrTo(int32(1)), AcquireTime: &lapsed, RenewTime: &lapsed},
 		}
 		if _, err := kc.Typed.CoordinationV1().Leases(leader.namespace).Create(context.Background(), l, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
