@@ -146,7 +146,11 @@ func (r *Runner) RegisterRepo(ctx context.Context, entry config.Repo) (bool, con
 		created = s.PutRepo(entry)
 		return nil
 	})
-	if err != nil {
+	var invalid *config.InvalidEntry
+	switch {
+	case errors.As(err, &invalid): // the repo's entry in the ConfigMap is invalid: an admin fixes it there
+		return false, config.Repo{}, invalidEntriesError([]*config.InvalidEntry{invalid})
+	case err != nil:
 		return false, config.Repo{}, fmt.Errorf("failed to register %s: %w", entry.Repo, err)
 	}
 	return created, *src.FindRepo(entry.Repo), nil
