@@ -2,9 +2,7 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"time"
 
@@ -33,7 +31,8 @@ const deliveriesRemembered = 10000
 
 // App is a running Rigel.
 type App struct {
-	Echo     *echo.Echo
+	Hook     *echo.Echo // the webhook and /healthz: the only thing to expose (listeners.go)
+	Internal *echo.Echo // the HTTP API, /metrics, /readyz and /healthz: for the cluster only
 	Runner   *commands.Runner
 	BotLogin string
 	kube     *kube.Client
@@ -88,21 +87,17 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
 	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep, timeouts: timeoutsFor(s)}
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			c.SetRequest(c.Request().WithContext(log.WithContext(c.Request().Context())))
-			return next(c)
-		}
-	})
+	// The hook's listener serves nothing else (listeners.go).
+	e := newEcho(log)
 	hooks := newHookLimiter(maxHookRequests, hookBytesBudget, MaxWebhookBytes).countRefusals(reg) // server.go
 	e.POST(HookPath, echo.WrapHandler(hooks.wrap(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret))), rep.drain.refuse)
-	e.GET("/healthz", func(c echo.Context) error { return c.String(http.StatusOK, "ok\n") })
-	e.GET("/readyz", a.ready)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	api.Mount(e, api.Deps{Runner: runner, GitHub: clients, Settings: s, Kube: kc.Typed, BotLogin: login})
-	a.Echo = e
+	e.GET("/healthz", healthz)
+	in := newEcho(log) // the internal listener
+	in.GET("/healthz", healthz)
+	in.GET("/readyz", a.ready)
+	in.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	api.Mount(in, api.Deps{Runner: runner, GitHub: clients, Settings: s, Kube: kc.Typed, BotLogin: login})
+	a.Hook, a.Internal = e, in
 	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
 	return a, nil
 }
@@ -115,27 +110,6 @@ func (a *App) ready(c echo.Context) error {
 		return c.String(http.StatusServiceUnavailable, "cluster not reachable\n")
 	}
 	return c.String(http.StatusOK, "ok\n")
-}
-
-// Serve serves HTTP on the listener until ctx ends, then shuts down gracefully.
-func (a *App) Serve(ctx context.Context, l net.Listener) error {
-	srv := newServer(a.Echo, a.timeouts)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	stopLeading := a.replica.lead()
-	defer stopLeading() // after the drain, so the leadership is given back last
-	select {
-	case err := <-errc:
-		return fmt.Errorf("failed to serve HTTP: %w", err)
-	case <-ctx.Done():
-	}
-	a.replica.drain.shutdown(a.log)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("failed to shut down HTTP: %w", err)
-	}
-	return nil
 }
 
 // seedSyncStatus sets each registered deployment's sync status metrics from the registry, so

@@ -60,11 +60,14 @@ func (r *Runner) AddDeployment(ctx context.Context, o Origin, entry config.Repo,
 	})
 	var taken *config.NameTakenError
 	var pathTaken *config.PathTakenError
+	var invalid *config.InvalidEntry
 	switch {
 	case errors.As(err, &taken):
 		return nil, userErrorf("the name `%s` is already taken by a deployment of %s (names are unique across all repos). Choose another: %s.", name, taken.Repo, h.Named(folder, name+"-2"))
 	case errors.As(err, &pathTaken):
 		return nil, userErrorf("`%s` is already registered as `%s`. %s shows the deployments of this repo.", folder, pathTaken.Name, h.Deployments)
+	case errors.As(err, &invalid): // the name, or the repo, of an invalid registry entry
+		return nil, invalidEntriesError([]*config.InvalidEntry{invalid})
 	case err != nil:
 		return nil, fmt.Errorf("failed to register %s: %w", name, err)
 	}
@@ -143,7 +146,11 @@ func (r *Runner) RegisterRepo(ctx context.Context, entry config.Repo) (bool, con
 		created = s.PutRepo(entry)
 		return nil
 	})
-	if err != nil {
+	var invalid *config.InvalidEntry
+	switch {
+	case errors.As(err, &invalid): // the repo's entry in the ConfigMap is invalid: an admin fixes it there
+		return false, config.Repo{}, invalidEntriesError([]*config.InvalidEntry{invalid})
+	case err != nil:
 		return false, config.Repo{}, fmt.Errorf("failed to register %s: %w", entry.Repo, err)
 	}
 	return created, *src.FindRepo(entry.Repo), nil

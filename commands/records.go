@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ var errRecordLost = errors.New("Rigel lost the record of this running command (t
 type record struct {
 	held   *kube.Held
 	cancel context.CancelCauseFunc
+	key    []byte            // signs the record (records_mac.go)
+	fields map[string]string // the annotations written, signed again with each phase
 }
 
 type recordKey struct{}
@@ -42,13 +45,16 @@ func (r *Runner) startRecord(ctx context.Context, req Request, cmd Command, inde
 	}
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%s\x00%d\x00%d\x00%d", r.Leases.Identity, req.DeliveryID, req.Repo.FullName(), req.Number, index, time.Now().UnixNano())))
 	name := "rigel-cmd-" + hex.EncodeToString(sum[:10])
-	held, err := r.Leases.Acquire(ctx, name, map[string]string{leaseKindLabel: "command"}, r.annotations((&call{req: req, cmd: cmd}).holder()))
+	key := recordKeyFor(r.markerKey())
+	fields := r.annotations((&call{req: req, cmd: cmd}).holder())
+	signRecord(key, name, fields)
+	held, err := r.Leases.Acquire(ctx, name, map[string]string{leaseKindLabel: "command"}, maps.Clone(fields))
 	if err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to record the running command; it runs unrecorded")
 		return ctx, nil
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
-	rec := &record{held: held, cancel: cancel}
+	rec := &record{held: held, cancel: cancel, key: key, fields: fields}
 	go func() {
 		select {
 		case <-held.Lost():
@@ -72,13 +78,16 @@ func (rec *record) finish(ctx context.Context) {
 	}
 }
 
-// notePhase adds what the command is doing now to its record, for the report if its replica dies.
+// notePhase adds what the command is doing now to its record, for the report if its replica
+// dies, and signs the record again. Only the command's own goroutine calls it.
 func notePhase(ctx context.Context, annotations map[string]string) {
 	rec, _ := ctx.Value(recordKey{}).(*record)
 	if rec == nil {
 		return
 	}
-	if err := rec.held.Annotate(annotations); err != nil {
+	maps.Copy(rec.fields, annotations)
+	signRecord(rec.key, rec.held.Info().Name, rec.fields)
+	if err := rec.held.Annotate(maps.Clone(rec.fields)); err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to note the command's phase in its record")
 	}
 }

@@ -31,7 +31,7 @@ func runList(ctx context.Context, c *call) (string, error) {
 			zerolog.Ctx(ctx).Warn().Err(lookupErr).Msg("failed to look up linked workloads")
 		}
 	}
-	return renderList(c.req.Repo.FullName(), repo, workloads, lookupErr), nil
+	return renderList(c.req.Repo.FullName(), repo, workloads, lookupErr) + invalidEntriesNote(src, c.req.Repo.FullName()), nil
 }
 
 func runAddDeployment(ctx context.Context, c *call) (string, error) {

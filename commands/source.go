@@ -53,6 +53,8 @@ func (c *call) deployments(ctx context.Context) (*config.Repo, []config.Deployme
 	verb := c.cmd.Verb
 	if len(c.cmd.Args) == 0 {
 		switch {
+		case (repo == nil || len(repo.Deployments) == 0) && len(src.InvalidEntries(c.req.Repo.FullName())) > 0:
+			return nil, nil, invalidEntriesError(src.InvalidEntries(c.req.Repo.FullName()))
 		case repo == nil || len(repo.Deployments) == 0:
 			return nil, nil, userErrorf("%s has no deployments yet. Register a folder first: `/rigel add-deployment PATH` (or `/rigel add-deployment` to see the folders that hold manifests).", c.req.Repo.FullName())
 		case all || len(repo.Deployments) == 1:
@@ -68,6 +70,8 @@ func (c *call) deployments(ctx context.Context) (*config.Repo, []config.Deployme
 	for _, name := range c.cmd.Args {
 		owner, dep := src.FindDeployment(name)
 		switch {
+		case dep == nil && src.InvalidDeployment(name) != nil:
+			return nil, nil, invalidEntriesError([]*config.InvalidEntry{src.InvalidDeployment(name)})
 		case dep == nil:
 			return nil, nil, userErrorf("there is no deployment named %s.%s", code(short(name)), knownNames(repo))
 		case owner.Repo != c.req.Repo.FullName():

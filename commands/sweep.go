@@ -20,6 +20,9 @@ type Sweeper struct {
 	Leases   *kube.Leases
 	Registry *config.Registry
 	GitHub   func(installation int64) (GitHub, error)
+	// MarkerKey is Runner.MarkerKey: a record is reported only when its MAC verifies under
+	// the key derived from it (records_mac.go). nil: the key of a Runner without one.
+	MarkerKey []byte
 }
 
 // errNewerSync stops the registry update when a later apply was recorded.
@@ -35,11 +38,15 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	var errs []error
 	n := 0
 	now := time.Now()
+	key := recordKeyFor((&Runner{MarkerKey: s.MarkerKey}).markerKey())
 	for _, l := range list {
 		if !l.Expired(now) {
 			continue
 		}
 		ri, rerr := readRecord(l)
+		if verr := verifyRecord(key, l); verr != nil {
+			rerr = verr // never post for a record Rigel did not write
+		}
 		held, err := s.Leases.TakeOver(ctx, l, map[string]string{annLastSeen: ri.LastSeen.UTC().Format(time.RFC3339)})
 		var he *kube.HeldError
 		switch {
@@ -50,8 +57,8 @@ func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 			continue
 		}
 		rlog := log.With().Str("record", l.Name).Str("replica", ri.Replica).Str("repo", ri.Repo.FullName()).Int("issue", ri.Number).Str("delivery", ri.Delivery).Logger()
-		if rerr != nil { // not one Rigel could have written: nothing to tell anyone
-			rlog.Warn().Err(rerr).Msg("deleting a broken command record")
+		if rerr != nil { // not one Rigel wrote (or could have): nothing to tell anyone
+			rlog.Warn().Err(rerr).Msg("deleting a command record that is broken or does not verify; its conversation is not told")
 			_ = held.Release(ctx)
 			continue
 		}

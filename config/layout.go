@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,7 @@ func decodeData(ctx context.Context, data map[string]string) (s *Sources, legacy
 			if err != nil {
 				return nil, false, err
 			}
+			validateEntries(ctx, s)
 			return s, true, nil
 		}
 		version = strconv.Itoa(SchemaVersion) // repos.yaml written by hand without a version, or nothing at all
@@ -47,21 +49,28 @@ func decodeData(ctx context.Context, data map[string]string) (s *Sources, legacy
 			s.Repos = []Repo{}
 		}
 	}
+	validateEntries(ctx, s) // registry_validate.go
 	return s, false, nil
 }
 
 // encodeData returns a copy of old (may be nil) holding s in the version 2 layout, without
 // the legacy key. Other keys are kept.
 func encodeData(old map[string]string, s *Sources) (map[string]string, error) {
-	repos := s.Repos
-	if repos == nil {
-		repos = []Repo{}
-	}
-	for i := range repos {
-		if repos[i].Deployments == nil {
-			repos[i].Deployments = []Deployment{}
+	for i := range s.Repos {
+		if s.Repos[i].Deployments == nil {
+			s.Repos[i].Deployments = []Deployment{}
 		}
 	}
+	repos := make([]Repo, len(s.Repos))
+	for i, r := range s.Repos { // restoreInvalid adds to the copies, not to s
+		r.Deployments = slices.Clone(r.Deployments)
+		repos[i] = r
+	}
+	repos, err := restoreInvalid(repos, s) // the invalid entries, as they were read
+	if err != nil {
+		return nil, err
+	}
+	sortSources(&Sources{Repos: repos})
 	raw, err := yaml.Marshal(repos)
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode %s: %w", keyRepos, err)

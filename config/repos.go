@@ -36,11 +36,15 @@ func (s *Sources) PutRepo(repo Repo) (created bool) {
 // RemoveRepo unregisters the repo named fullName (case insensitive) with all its
 // deployments and returns it; *RepoNotFoundError when there is none.
 func (s *Sources) RemoveRepo(fullName string) (Repo, error) {
+	removed := s.removeInvalid(func(e *InvalidEntry) bool { return !strings.EqualFold(e.Repo, fullName) }) // with it, on purpose
 	for i, r := range s.Repos {
 		if strings.EqualFold(r.Repo, fullName) {
 			s.Repos = append(s.Repos[:i], s.Repos[i+1:]...)
 			return r, nil
 		}
+	}
+	if len(removed) > 0 {
+		return removed[0].raw, nil
 	}
 	return Repo{}, &RepoNotFoundError{Repo: fullName}
 }

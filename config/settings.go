@@ -82,6 +82,11 @@ type Settings struct {
 	MarkerKey   string
 	CommandRate int
 
+	// The internal listener (settings_listeners.go, issue 18): InternalListenAddr serves the
+	// HTTP API, /metrics, /readyz and /healthz (RIGEL_INTERNAL_LISTEN, file internalListenAddr;
+	// default :9090); ListenAddr serves only the webhook and /healthz.
+	InternalListenAddr string
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -135,6 +140,8 @@ func defaultSettings() *Settings {
 
 		RefuseMergeableStates: slices.Clone(DefaultRefuseMergeableStates),
 		CommandRate:           DefaultCommandRate,
+
+		InternalListenAddr: DefaultInternalListenAddr,
 	}
 }
 
@@ -147,7 +154,7 @@ func defaultSettings() *Settings {
 // RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY, RIGEL_ALLOW_FORK_PREVIEW,
 // RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
 // RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT,
-// RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE). Then the Secret helmsman-github in
+// RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE, RIGEL_INTERNAL_LISTEN). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

@@ -50,6 +50,8 @@ type settingsFile struct {
 	AllowForkPreview *bool `json:"allowForkPreview"`
 
 	CommandRate *int `json:"commandRate"` // settings_comments.go
+
+	InternalListenAddr string `json:"internalListenAddr"` // settings_listeners.go
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -115,6 +117,7 @@ func (s *Settings) applyFile(path string) error {
 	}
 	s.applyProtectedFile(&f)
 	s.applyCommentsFile(&f)
+	s.applyListenersFile(&f)
 	return nil
 }
 
@@ -128,6 +131,7 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 	if err := s.applyCommentsEnv(getenv); err != nil {
 		return err
 	}
+	s.applyListenersEnv(getenv)
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
 	setStr(&s.ListenAddr, getenv("RIGEL_LISTEN"))
 	setStr(&s.GitHubAPIURL, getenv("RIGEL_GITHUB_API_URL"))

@@ -49,6 +49,8 @@ type redactedSettings struct {
 
 	MarkerKey   string `json:"markerKey"`
 	CommandRate int    `json:"commandRate"`
+
+	InternalListenAddr string `json:"internalListenAddr"`
 }
 
 func hide(set bool) string {
@@ -94,6 +96,8 @@ func (s Settings) redacted() redactedSettings {
 
 		MarkerKey:   hide(s.MarkerKey != ""),
 		CommandRate: s.CommandRate,
+
+		InternalListenAddr: s.InternalListenAddr,
 	}
 }
 
@@ -146,6 +150,7 @@ func (s Settings) MarshalZerologObject(e *zerolog.Event) {
 		Str("markerKey", r.MarkerKey).
 		Int("commandRate", r.CommandRate)
 	e.Bool("allowForkApply", r.AllowForkApply).Bool("allowForkPreview", r.AllowForkPreview)
+	e.Str("internalListenAddr", r.InternalListenAddr)
 	if r.DefaultPolicy != nil {
 		e.Interface("defaultPolicy", r.DefaultPolicy)
 	}

@@ -185,6 +185,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		LeaseDuration: 30 * time.Second, ShutdownGrace: 20 * time.Second,
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
+		InternalListenAddr:    ":9090",
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

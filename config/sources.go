@@ -87,6 +87,9 @@ func (s *Sources) RemoveDeployment(name string) error {
 			return nil
 		}
 	}
+	if removed := s.removeInvalid(func(e *InvalidEntry) bool { return e.Deployment != name }); len(removed) > 0 {
+		return nil // an invalid entry, removed on purpose
+	}
 	return &NotFoundError{Name: name}
 }
 

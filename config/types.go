@@ -15,6 +15,9 @@ const SchemaVersion = 2
 type Sources struct {
 	Version int    `json:"version"`
 	Repos   []Repo `json:"repos"`
+	// Invalid are the entries read from the ConfigMap that are not valid: left out of Repos,
+	// written back as they were (registry_validate.go).
+	Invalid []InvalidEntry `json:"-"`
 }
 
 // Repo is one registered repository.

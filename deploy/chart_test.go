@@ -314,6 +314,9 @@ apiToken: {create: true, token: 0123456789abcdef0123}
 	if got != want {
 		t.Errorf("settings loaded from the chart:\n got %s\nwant %s", got, want)
 	}
+	if s.InternalListenAddr != ":9090" {
+		t.Errorf("internal listen address from the chart %q, want :9090 (the Service rigel-internal's target)", s.InternalListenAddr)
+	}
 	if string(s.PrivateKey) != key || s.WebhookSecret != "hush" {
 		t.Error("the credentials from the chart's Secret did not reach the settings")
 	}
@@ -354,6 +357,7 @@ func TestChartCoversSettings(t *testing.T) {
 		"RIGEL_CONFIG":           "the settings are environment variables",
 		"RIGEL_NAMESPACE":        "the pod's namespace",
 		"RIGEL_LISTEN":           "the probes and the Service use 8080",
+		"RIGEL_INTERNAL_LISTEN":  "the readiness probe and the Service rigel-internal use 9090",
 		"RIGEL_CACHE_DIR":        "the emptyDir at /tmp",
 		"RIGEL_KUBECONFIG":       "in-cluster",
 		"RIGEL_APP_ID":           "the Secret",

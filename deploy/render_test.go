@@ -39,9 +39,11 @@ func TestRenderedObjects(t *testing.T) {
 		"ConfigMap/rigel/helmsman-git-sources",
 		"Deployment/rigel/rigel",
 		"Namespace//rigel",
+		"NetworkPolicy/rigel/rigel",
 		"Role/rigel/rigel",
 		"RoleBinding/rigel/rigel",
 		"Service/rigel/rigel",
+		"Service/rigel/rigel-internal",
 		"ServiceAccount/rigel/rigel",
 	}
 	tests := []struct {
@@ -75,6 +77,10 @@ func TestDeploymentSecurity(t *testing.T) {
 			var svc corev1.Service
 			convert(t, find(t, objs, "Service", rigelNS, "rigel"), &svc)
 			checkService(t, &svc, &d)
+			var internal corev1.Service
+			convert(t, find(t, objs, "Service", rigelNS, "rigel-internal"), &internal)
+			checkInternalService(t, &internal, &d)
+			checkNetworkPolicy(t, objs, &d)
 		})
 	}
 }
@@ -144,6 +150,9 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 	if l, ok := env["RIGEL_LISTEN"]; ok && l.Value != ":8080" {
 		t.Errorf("RIGEL_LISTEN = %q, but the probes and the Service use 8080", l.Value)
 	}
+	if l := env["RIGEL_INTERNAL_LISTEN"]; l.Value != ":9090" {
+		t.Errorf("RIGEL_INTERNAL_LISTEN = %q, but the readiness probe and the Service rigel-internal use 9090", l.Value)
+	}
 	// The cache must be on a writable volume, an emptyDir: the root file system is read-only.
 	var tmpVolume string
 	for _, m := range c.VolumeMounts {
@@ -165,7 +174,8 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 		name  string
 		probe *corev1.Probe
 		path  string
-	}{{"liveness", c.LivenessProbe, "/healthz"}, {"readiness", c.ReadinessProbe, "/readyz"}} {
+		port  int32
+	}{{"liveness", c.LivenessProbe, "/healthz", 8080}, {"readiness", c.ReadinessProbe, "/readyz", 9090}} {
 		if p.probe == nil || p.probe.HTTPGet == nil {
 			t.Errorf("%s probe is not an HTTP GET", p.name)
 			continue
@@ -173,8 +183,8 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 		if p.probe.HTTPGet.Path != p.path {
 			t.Errorf("%s probe path = %q, want %s", p.name, p.probe.HTTPGet.Path, p.path)
 		}
-		if port := containerPort(c, p.probe.HTTPGet.Port); port != 8080 {
-			t.Errorf("%s probe port %s is container port %d, want 8080", p.name, p.probe.HTTPGet.Port.String(), port)
+		if port := containerPort(c, p.probe.HTTPGet.Port); port != p.port {
+			t.Errorf("%s probe port %s is container port %d, want %d", p.name, p.probe.HTTPGet.Port.String(), port, p.port)
 		}
 	}
 

@@ -45,7 +45,7 @@ func (b *bot) call(token, method, path string, body any) apiResp {
 	default:
 		rd = bytes.NewReader(mustJSON(b.t, v))
 	}
-	req, err := http.NewRequest(method, b.url+path, rd)
+	req, err := http.NewRequest(method, b.internal+path, rd)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestAPIAuth(t *testing.T) {
 			{"token of another length", "Bearer " + apiToken + "x", `error="invalid_token"`},
 		} {
 			t.Run(ep.method+" "+ep.path+" "+tc.name, func(t *testing.T) {
-				req, _ := http.NewRequest(ep.method, b.url+ep.path, bytes.NewReader(mustJSON(t, body)))
+				req, _ := http.NewRequest(ep.method, b.internal+ep.path, bytes.NewReader(mustJSON(t, body)))
 				if tc.header != "" {
 					req.Header.Set("Authorization", tc.header)
 				}

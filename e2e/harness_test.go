@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -78,7 +77,8 @@ func unique(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1
 // bot is one running Rigel with its own namespace (so its registry is its own).
 type bot struct {
 	t         *testing.T
-	url       string
+	url       string // the webhook's listener (the only one exposed)
+	internal  string // the HTTP API, /metrics and /readyz
 	namespace string
 	app       *app.App
 	stop      func() // stops it and waits (also done when the test ends)
@@ -112,7 +112,7 @@ func botSettings(t *testing.T, c *testenv.Cluster) *config.Settings {
 	}
 	clusterScoped := clusterScopedOpen
 	return &config.Settings{
-		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 20 * time.Second, RequireApproval: true, RequireMergeable: true, // the defaults of LoadSettings
 		// The test folders hold their Namespace objects: opened as a cluster admin would, since
@@ -142,15 +142,15 @@ func serveBot(t *testing.T, s *config.Settings, k *kube.Client, log zerolog.Logg
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, in, err := app.Listen("127.0.0.1:0", "127.0.0.1:0") // loopback whatever s says
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { _ = a.Serve(ctx, l); close(done) }()
+	go func() { _ = a.Serve(ctx, l, in); close(done) }()
 	stop := func() { cancel(); <-done }
 	t.Cleanup(stop)
-	return &bot{t: t, url: "http://" + l.Addr().String(), namespace: s.Namespace, app: a, stop: stop}
+	return &bot{t: t, url: "http://" + l.Addr().String(), internal: "http://" + in.Addr().String(), namespace: s.Namespace, app: a, stop: stop}
 }
 
 // repo is a test repository known to the git server and the fake GitHub.

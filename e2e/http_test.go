@@ -17,7 +17,7 @@ import (
 )
 
 func TestRefusesToStartWithoutWebhookSecret(t *testing.T) {
-	s := &config.Settings{Namespace: "default", GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+	s := &config.Settings{Namespace: "default", GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		CacheDir: t.TempDir(), DiffConcurrency: 4, Workers: 1, QueueSize: 1}
 	_, err := app.New(context.Background(), s, kc, zerolog.Nop())
 	if err == nil || !strings.Contains(err.Error(), "webhook secret") {
@@ -39,10 +39,16 @@ func TestHTTPEndpoints(t *testing.T) {
 		body   []byte
 		want   int
 		text   string
+		inside bool // on the internal listener, not the hook's
 	}{
 		{name: "healthz", method: "GET", path: "/healthz", want: 200, text: "ok"},
-		{name: "readyz", method: "GET", path: "/readyz", want: 200, text: "ok"},
-		{name: "metrics", method: "GET", path: "/metrics", want: 200, text: "go_goroutines"},
+		{name: "healthz inside", method: "GET", path: "/healthz", want: 200, text: "ok", inside: true},
+		{name: "readyz", method: "GET", path: "/readyz", want: 200, text: "ok", inside: true},
+		{name: "metrics", method: "GET", path: "/metrics", want: 200, text: "go_goroutines", inside: true},
+		{name: "no readyz on the hook's port", method: "GET", path: "/readyz", want: 404},
+		{name: "no metrics on the hook's port", method: "GET", path: "/metrics", want: 404},
+		{name: "no API on the hook's port", method: "GET", path: "/api/git/sources", want: 404},
+		{name: "no hook on the internal port", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d0", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign(webhookSecret, []byte(`{"zen":"hi"}`))}, body: []byte(`{"zen":"hi"}`), want: 404, inside: true},
 		{name: "unsigned webhook", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "d1", "Content-Type": "application/json"}, body: body, want: 400},
 		{name: "wrong signature", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "d2", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign("not-the-secret", body)}, body: body, want: 400},
 		{name: "signature of another body", method: "POST", path: app.HookPath, header: map[string]string{"X-GitHub-Event": "issue_comment", "X-GitHub-Delivery": "d3", "Content-Type": "application/json", "X-Hub-Signature-256": testenv.Sign(webhookSecret, []byte("{}"))}, body: body, want: 400},
@@ -52,7 +58,11 @@ func TestHTTPEndpoints(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			req, err := http.NewRequest(tc.method, b.url+tc.path, bytes.NewReader(tc.body))
+			base := b.url
+			if tc.inside {
+				base = b.internal
+			}
+			req, err := http.NewRequest(tc.method, base+tc.path, bytes.NewReader(tc.body))
 			if err != nil {
 				t.Fatal(err)
 			}

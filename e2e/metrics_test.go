@@ -52,7 +52,7 @@ func TestMetricsAndLogs(t *testing.T) {
 	mustContain(t, c.reply("/rigel diff "+name), "0 to create, 0 to change")
 	end := time.Now().Add(time.Second)
 
-	mfs := scrape(t, b.url)
+	mfs := scrape(t, b.internal)
 	t.Run("commands by verb and outcome", func(t *testing.T) {
 		want := map[[2]string]float64{
 			{"help", "ok"}: 1, {"unknown", "refused"}: 1, {"sync", "refused"}: 1, {"add-deployment", "ok"}: 1,

@@ -75,7 +75,7 @@ func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)
 	t.Cleanup(front.Close)
 	clusterScoped := clusterScopedOpen
 	s := &config.Settings{
-		Namespace: ns, GitHubAPIURL: front.URL + strings.TrimPrefix(gh.URL(), gh.WebURL()), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0",
+		Namespace: ns, GitHubAPIURL: front.URL + strings.TrimPrefix(gh.URL(), gh.WebURL()), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0",
 		AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM, WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 60 * time.Second, RequireApproval: true, RequireMergeable: true,
 		Identity: identity, LeaseDuration: 2 * time.Second, ShutdownGrace: 20 * time.Second,
@@ -243,13 +243,13 @@ func TestReplicasElectOneLeader(t *testing.T) {
 		if r == leader {
 			want = "rigel_leader 1"
 		}
-		mustContain(t, httpGet(t, r.url+"/metrics"), want)
-		mustContain(t, httpGet(t, r.url+"/readyz"), "ok")
+		mustContain(t, httpGet(t, r.internal+"/metrics"), want)
+		mustContain(t, httpGet(t, r.internal+"/readyz"), "ok")
 	}
 
 	leader.stop()
 	waitUntil(t, 10*time.Second, follower.identity+" did not take over when "+leader.identity+" stopped", follower.app.Leader)
-	mustContain(t, httpGet(t, follower.url+"/metrics"), "rigel_leader 1")
+	mustContain(t, httpGet(t, follower.internal+"/metrics"), "rigel_leader 1")
 }
 
 func httpGet(t *testing.T, u string) string {

@@ -24,7 +24,7 @@ import (
 // dedupeCount is the bot's rigel_webhook_dedupe_total for outcome, read from /metrics.
 func dedupeCount(t *testing.T, b *bot, outcome string) int {
 	t.Helper()
-	resp, err := http.Get(b.url + "/metrics")
+	resp, err := http.Get(b.internal + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -104,6 +104,10 @@ func load(c *testenv.Cluster, bot, work string) error {
 	if err != nil {
 		return err
 	}
+	internalPort, err := freeLoopbackPort() // the HTTP API and metrics: unused here, but on loopback
+	if err != nil {
+		return err
+	}
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
 	logPath := filepath.Join(work, "bot-load.log")
 	logf, err := os.Create(logPath)
@@ -113,7 +117,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 	defer logf.Close()
 	cmd := exec.Command(bot, "serve")
 	cmd.Env = append(os.Environ(),
-		"RIGEL_NAMESPACE="+ns, "RIGEL_LISTEN=127.0.0.1:"+strconv.Itoa(port), "RIGEL_KUBECONFIG="+c.Kubeconfig,
+		"RIGEL_NAMESPACE="+ns, "RIGEL_LISTEN=127.0.0.1:"+strconv.Itoa(port), "RIGEL_INTERNAL_LISTEN=127.0.0.1:"+strconv.Itoa(internalPort), "RIGEL_KUBECONFIG="+c.Kubeconfig,
 		"RIGEL_GITHUB_API_URL="+gh.URL(), "RIGEL_GITHUB_WEB_URL="+gh.WebURL(),
 		"RIGEL_APP_ID="+strconv.FormatInt(gh.AppID, 10), "RIGEL_PRIVATE_KEY="+string(gh.PrivateKeyPEM), "RIGEL_WEBHOOK_SECRET="+loadSecret,
 		"RIGEL_CACHE_DIR="+filepath.Join(work, "cache"), "RIGEL_LOG_LEVEL=warn",

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"syscall"
@@ -71,12 +70,12 @@ func serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", s.ListenAddr)
+	hook, internal, err := app.Listen(s.ListenAddr, s.InternalListenAddr)
 	if err != nil {
-		return fmt.Errorf("failed to listen on %s: %w", s.ListenAddr, err)
+		return err
 	}
-	log.Info().Str("addr", l.Addr().String()).Msg("serving")
-	if err := a.Serve(ctx, l); err != nil && !errors.Is(err, context.Canceled) {
+	log.Info().Str("addr", hook.Addr().String()).Str("internalAddr", internal.Addr().String()).Msg("serving: the webhook on addr, the HTTP API and metrics on internalAddr")
+	if err := a.Serve(ctx, hook, internal); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
 	return nil

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"time"
 
@@ -69,7 +68,7 @@ func run() error {
 	}
 	defer os.RemoveAll(cache)
 	no, yes := false, true
-	s := &config.Settings{Namespace: namespace, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+	s := &config.Settings{Namespace: namespace, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: secret, CacheDir: cache, DiffConcurrency: 32, Workers: 4, QueueSize: 100, ApplyWait: 30 * time.Second,
 		RequireApproval: true, RequireMergeable: true, // as LoadSettings defaults them
 		// The shipped default (no cluster-scoped objects), opened only for the demo folder's
@@ -86,11 +85,11 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, internal, err := app.Listen(s.ListenAddr, s.InternalListenAddr)
 	if err != nil {
 		return err
 	}
-	go func() { _ = a.Serve(ctx, l) }()
+	go func() { _ = a.Serve(ctx, l, internal) }()
 	hook := "http://" + l.Addr().String() + app.HookPath
 	fmt.Printf("Rigel listens on %s, acting as %s; its log: %s\n", hook, a.BotLogin, logFile.Name())
 
