@@ -50,6 +50,8 @@ type settingsFile struct {
 	AllowForkPreview *bool `json:"allowForkPreview"`
 
 	CommandRate *int `json:"commandRate"` // settings_comments.go
+
+	GitURL string `json:"gitURL"` // settings_creds.go
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -115,6 +117,7 @@ func (s *Settings) applyFile(path string) error {
 	}
 	s.applyProtectedFile(&f)
 	s.applyCommentsFile(&f)
+	setStr(&s.GitURL, f.GitURL)
 	return nil
 }
 
@@ -128,6 +131,7 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 	if err := s.applyCommentsEnv(getenv); err != nil {
 		return err
 	}
+	setStr(&s.GitURL, getenv("RIGEL_GIT_URL"))
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
 	setStr(&s.ListenAddr, getenv("RIGEL_LISTEN"))
 	setStr(&s.GitHubAPIURL, getenv("RIGEL_GITHUB_API_URL"))
@@ -248,7 +252,7 @@ func (s *Settings) applySecret(data map[string][]byte) error {
 	setStr(&s.Token, secretString(s.Token, data[SecretKeyToken]))
 	setStr(&s.TokenLogin, secretString(s.TokenLogin, data[SecretKeyLogin]))
 	s.applyCommentsSecret(data)
-	return nil
+	return s.applyRepoSecrets(data)
 }
 
 // secretString returns the Secret's value (without trailing newline) when cur is empty.
