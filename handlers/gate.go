@@ -29,7 +29,9 @@ type RefusedError struct {
 	Repo, Why string
 }
 
-func (e *RefusedError) Error() string { return fmt.Sprintf("refused a delivery for %s: %s", e.Repo, e.Why) }
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("refused a delivery for %s: %s", e.Repo, e.Why)
+}
 
 // Admit returns nil when Rigel may act on repo as the delivery describes it, a *RefusedError
 // when it may not, or another error when it cannot tell now (GitHub or the cluster
