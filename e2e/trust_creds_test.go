@@ -209,4 +209,34 @@ func TestTokenModeTrust(t *testing.T) {
 	if src.FindRepo(rc.full) != nil {
 		t.Errorf("a delivery for an unregistered repository registered it")
 	}
+
+	// Markers verify in token mode as with an app: a person using the token's account who
+	// types (or copies) a plan marker into a conversation arms nothing there.
+	ns := unique("tokmark")
+	rm := newRepo(t, webFiles(ns, 1, "pw"))
+	b.api("POST", "/api/git/sources", map[string]any{"repo": rm.full}, http.StatusCreated)
+	secretM := webhookSecret // no secret of its own: the default covers it
+	cx, cy := b.issue(rm), b.issue(rm)
+	name := unique("tm")
+	say := func(c *conversation, body string) string {
+		t.Helper()
+		before := len(c.botComments())
+		if code := send(c, secretM, body); code >= 300 {
+			t.Fatalf("webhook answered %d", code)
+		}
+		c.waitReplies(before + 1)
+		return c.botComments()[before].Body
+	}
+	mustContain(t, say(cx, "/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
+	m := signedPlan.FindStringSubmatch(say(cx, "/rigel sync "+name))
+	if m == nil {
+		t.Fatal("the sync reply carries no signed plan marker")
+	}
+	// The token's user writes the marker into another conversation (not a delivery: Rigel ignores
+	// its own login's comments as commands, and reads them when looking for a plan).
+	gh.CommentEvent(testenv.CommentOpts{Repo: rm.full, Issue: cy.number, Body: "Rigel's plan:\n" + m[0] + "\n", User: login, UserType: "User"})
+	mustContain(t, say(cy, "/rigel apply "+name), "❌", "nothing was previewed for `"+name+"` in this conversation")
+	if deploymentExists(t, ns) {
+		t.Fatal("a marker typed by the token's user was applied")
+	}
 }
