@@ -120,7 +120,7 @@ func (h Host) problem(cloneURL string) string {
 		return "it is not an http(s) URL"
 	}
 	if u.User != nil {
-		return "it carries credentials (Rigel authenticates with its own GitHub identity)"
+		return "it must not hold credentials (Rigel authenticates with its own GitHub identity)"
 	}
 	got, why := hostOf(u)
 	switch {

@@ -37,7 +37,7 @@ func TestGateAdmit(t *testing.T) {
 	}{
 		{"as GitHub says", repo("web", "https://github.com/acme/web.git", 7), "", nil},
 		{"a clone URL elsewhere", repo("web", "https://evil.example/acme/web.git", 7), "not at https://github.com", nil},
-		{"a clone URL with credentials", repo("web", "https://x:y@github.com/acme/web.git", 7), "carries credentials", nil},
+		{"a clone URL with credentials", repo("web", "https://x:y@github.com/acme/web.git", 7), "must not hold credentials", nil},
 		{"another installation", repo("web", "https://github.com/acme/web.git", 8), "names installation 8", nil},
 		{"no installation", repo("web", "https://github.com/acme/web.git", 0), "names installation 0", nil},
 		{"not installed", repo("other", "https://github.com/acme/other.git", 7), "not installed on acme/other", nil},
