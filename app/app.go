@@ -65,7 +65,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	if err != nil {
 		return nil, err
 	}
-	if w := s.GitHostWarning(); w != "" {
+	for _, w := range s.CredsWarnings() {
 		log.Warn().Str("git_host", gitHost.String()).Msg(w)
 	}
 	registry := config.NewRegistry(kc.Typed, s.Namespace)

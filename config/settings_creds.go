@@ -96,3 +96,20 @@ func (s *Settings) credsProblems() []string {
 	}
 	return problems
 }
+
+// CredsWarnings are what to log at start about where credentials go: a git host over plain
+// http, per-repository webhook secrets an app does not use, and token mode with one secret
+// for every repository.
+func (s *Settings) CredsWarnings() []string {
+	var out []string
+	if w := s.GitHostWarning(); w != "" {
+		out = append(out, w)
+	}
+	switch {
+	case s.UsesApp() && len(s.RepoWebhookSecrets) > 0:
+		out = append(out, fmt.Sprintf("the keys %sOWNER.NAME of Secret %s are ignored: a GitHub App signs every delivery with its one webhook secret", SecretKeyRepoWebhookSecretPrefix, CredentialSecret))
+	case !s.UsesApp() && len(s.RepoWebhookSecrets) == 0:
+		out = append(out, fmt.Sprintf("token mode with one webhook secret for every repository: whoever sets up one repository's webhook can sign deliveries for all the others. Give each repository its own (key %sOWNER.NAME of Secret %s)", SecretKeyRepoWebhookSecretPrefix, CredentialSecret))
+	}
+	return out
+}

@@ -90,6 +90,9 @@ func TestCredsSettings(t *testing.T) {
 			if w := s.GitHostWarning(); (w != "") != tt.wantWarning {
 				t.Errorf("GitHostWarning = %q, want a warning: %v", w, tt.wantWarning)
 			}
+			if w := s.CredsWarnings(); strings.Contains(strings.Join(w, " "), "token mode with one webhook secret") != (len(s.RepoWebhookSecrets) == 0) {
+				t.Errorf("CredsWarnings = %q: token mode without per-repository secrets must be warned about, and only then", w)
+			}
 		})
 	}
 }
