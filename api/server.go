@@ -26,6 +26,9 @@ type GitHub interface {
 	// LookupRepo returns a repository as the registry would store it; found is false when
 	// GitHub does not show it to Rigel.
 	LookupRepo(ctx context.Context, fullName string) (repo config.Repo, found bool, err error)
+	// InstallationOf returns the installation of the app on a repository, looked up on
+	// GitHub (0 with a token); *githubclient.NotInstalledError when there is none.
+	InstallationOf(ctx context.Context, fullName string) (int64, error)
 	// VerifyToken returns the login of a personal access token GitHub accepts.
 	VerifyToken(ctx context.Context, token string) (string, error)
 	// VerifyApp returns the bot login of the app GitHub authenticates with this id and key.

@@ -50,6 +50,12 @@ func (s *server) addRepo(c echo.Context) error {
 		return err
 	}
 	entry := config.Repo{Repo: req.Repo, Branch: req.Branch, CloneURL: req.CloneURL, InstallationID: req.InstallationID}
+	if err := s.checkCloneURL(entry, http.StatusBadRequest); err != nil {
+		return err
+	}
+	if err := s.checkInstallation(ctx, &entry, true); err != nil {
+		return err
+	}
 	if entry.Branch == "" || entry.CloneURL == "" || (entry.InstallationID == 0 && s.Settings.UsesApp()) {
 		gh, err := s.lookup(ctx, req.Repo)
 		if err != nil {
@@ -57,6 +63,9 @@ func (s *server) addRepo(c echo.Context) error {
 		}
 		entry.Repo = gh.Repo // as GitHub spells it
 		fill(&entry, gh)
+		if err := s.checkCloneURL(entry, http.StatusBadGateway); err != nil {
+			return err
+		}
 	}
 	created, stored, err := s.Runner.RegisterRepo(ctx, entry)
 	if err != nil {
@@ -229,6 +238,12 @@ func (s *server) repo(ctx context.Context, name string) (config.Repo, error) {
 	if r := src.FindRepo(name); r != nil {
 		entry := *r
 		entry.Deployments = nil
+		if err := s.checkCloneURL(entry, http.StatusConflict); err != nil {
+			return config.Repo{}, err
+		}
+		if err := s.checkInstallation(ctx, &entry, false); err != nil {
+			return config.Repo{}, err
+		}
 		if entry.CloneURL != "" && (entry.InstallationID != 0 || !s.Settings.UsesApp()) {
 			return entry, nil
 		}

@@ -60,9 +60,18 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	if err != nil {
 		return nil, fmt.Errorf("failed to learn who Rigel is on GitHub: %w", err)
 	}
+	gitHost, err := s.GitHost() // the one host credentials go to (issue 18)
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range s.CredsWarnings() {
+		log.Warn().Str("git_host", gitHost.String()).Msg(w)
+	}
+	registry := config.NewRegistry(kc.Typed, s.Namespace)
+	registry.SetGitHost(gitHost)
 	runner := &commands.Runner{
-		Registry:  config.NewRegistry(kc.Typed, s.Namespace),
-		Git:       gitsrc.New(s.CacheDir),
+		Registry:  registry,
+		Git:       gitsrc.New(s.CacheDir, gitHost),
 		Engine:    &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency},
 		BotLogin:  login,
 		ApplyWait: s.ApplyWait,
@@ -75,10 +84,11 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	rep := newReplica(s, kc, runner, clients, reg, log)
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
 	rep.seen = store
-	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: seen}
+	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: seen, Gate: newGate(s, gitHost, clients, registry)}
+	keys := newHookKeys(s) // hook_keys.go
 	dispatcher := githubapp.NewEventDispatcher(
 		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
-		s.WebhookSecret,
+		keys.dispatcherSecret(),
 		githubapp.WithScheduler(rep.drain.scheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
 			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
 				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
@@ -90,7 +100,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	// The hook's listener serves nothing else (listeners.go).
 	e := newEcho(log)
 	hooks := newHookLimiter(maxHookRequests, hookBytesBudget, MaxWebhookBytes).countRefusals(reg) // server.go
-	e.POST(HookPath, echo.WrapHandler(hooks.wrap(guardHook(dispatcher, MaxWebhookBytes, s.WebhookSecret))), rep.drain.refuse)
+	e.POST(HookPath, echo.WrapHandler(hooks.wrap(guardDelivery(dispatcher, MaxWebhookBytes, keys))), rep.drain.refuse)
 	e.GET("/healthz", healthz)
 	in := newEcho(log) // the internal listener
 	in.GET("/healthz", healthz)

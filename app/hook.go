@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/config"
 )
 
 // MaxWebhookBytes is the largest delivery Rigel reads: GitHub caps webhook payloads at 25 MB.
@@ -22,6 +24,11 @@ const MaxWebhookBytes = 25 << 20
 // without the secret makes Rigel decode JSON). Neither runs anything,
 // and the replies never quote the body.
 func guardHook(next http.Handler, limit int64, secret string) http.Handler {
+	return guardDelivery(next, limit, &hookKeys{s: &config.Settings{WebhookSecret: secret}})
+}
+
+// guardDelivery is guardHook with the secret of each delivery chosen by keys (hook_keys.go).
+func guardDelivery(next http.Handler, limit int64, keys *hookKeys) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log := zerolog.Ctx(r.Context()).With().Str("event", r.Header.Get("X-GitHub-Event")).Str("delivery", r.Header.Get("X-GitHub-Delivery")).Logger()
 		if r.ContentLength > limit {
@@ -47,13 +54,15 @@ func guardHook(next http.Handler, limit int64, secret string) http.Handler {
 			http.Error(w, "Webhook payload larger than 25 MB", http.StatusRequestEntityTooLarge)
 			return
 		}
-		if github.ValidateSignature(r.Header.Get(github.SHA256SignatureHeader), body, []byte(secret)) == nil {
+		ok := verified(r, body, keys.secretFor(r.Header.Get("Content-Type"), body)) // hook_keys.go
+		if ok {
 			if msg := checkPayload(r.Header.Get("Content-Type"), r.Header.Get("X-GitHub-Event"), body); msg != "" {
 				log.Warn().Str("problem", msg).Msg("malformed webhook payload: refused")
 				http.Error(w, msg, http.StatusBadRequest)
 				return
 			}
 		}
+		keys.forward(r, body, ok)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		r.ContentLength = int64(len(body))
 		next.ServeHTTP(w, r)

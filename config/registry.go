@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/gitsrc"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +25,8 @@ type Registry struct {
 	backoff   wait.Backoff // also bounds the attempts after write conflicts (Steps)
 
 	transientBudget time.Duration
+
+	gitHost gitsrc.Host // clone URLs are checked against it when read (registry_creds.go); zero: not checked
 }
 
 // updateBackoff is long enough for dozens of writers racing on one ConfigMap: jittered
@@ -48,6 +52,7 @@ func (r *Registry) Load(ctx context.Context) (*Sources, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to load registry from ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
 	}
+	r.reportCloneURLs(ctx, s)
 	return s, nil
 }
 

@@ -87,6 +87,14 @@ type Settings struct {
 	// default :9090); ListenAddr serves only the webhook and /healthz.
 	InternalListenAddr string
 
+	// Where credentials go, and token mode's webhook secrets (issue 18; settings_creds.go).
+	// GitURL is the git host clone URLs must be on, and the only host Rigel sends its
+	// credentials to (RIGEL_GIT_URL, file gitURL; empty: the scheme and host of GitHubWebURL).
+	// RepoWebhookSecrets maps "owner/name" (lower case) to the webhook secret of that
+	// repository, from the keys webhook-secret.OWNER.NAME of the Secret; used in token mode.
+	GitURL             string
+	RepoWebhookSecrets map[string]string
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
@@ -154,7 +162,7 @@ func defaultSettings() *Settings {
 // RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY, RIGEL_ALLOW_FORK_PREVIEW,
 // RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
 // RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT,
-// RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE, RIGEL_INTERNAL_LISTEN). Then the Secret helmsman-github in
+// RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE, RIGEL_INTERNAL_LISTEN, RIGEL_GIT_URL). Then the Secret helmsman-github in
 // Namespace fills the credentials still empty. secrets nil means no cluster; a missing
 // Secret is fine, and an unreachable one is logged and reported by Validate only when
 // credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:

@@ -52,6 +52,7 @@ type settingsFile struct {
 	CommandRate *int `json:"commandRate"` // settings_comments.go
 
 	InternalListenAddr string `json:"internalListenAddr"` // settings_listeners.go
+	GitURL             string `json:"gitURL"`             // settings_creds.go
 }
 
 func (s *Settings) applyFile(path string) error {
@@ -118,6 +119,7 @@ func (s *Settings) applyFile(path string) error {
 	s.applyProtectedFile(&f)
 	s.applyCommentsFile(&f)
 	s.applyListenersFile(&f)
+	setStr(&s.GitURL, f.GitURL)
 	return nil
 }
 
@@ -132,6 +134,7 @@ func (s *Settings) applyEnv(getenv func(string) string) error {
 		return err
 	}
 	s.applyListenersEnv(getenv)
+	setStr(&s.GitURL, getenv("RIGEL_GIT_URL"))
 	setStr(&s.Namespace, getenv("RIGEL_NAMESPACE"))
 	setStr(&s.ListenAddr, getenv("RIGEL_LISTEN"))
 	setStr(&s.GitHubAPIURL, getenv("RIGEL_GITHUB_API_URL"))
@@ -255,7 +258,7 @@ func (s *Settings) applySecret(data map[string][]byte) error {
 	setStr(&s.Token, secretString(s.Token, data[SecretKeyToken]))
 	setStr(&s.TokenLogin, secretString(s.TokenLogin, data[SecretKeyLogin]))
 	s.applyCommentsSecret(data)
-	return nil
+	return s.applyRepoSecrets(data)
 }
 
 // secretString returns the Secret's value (without trailing newline) when cur is empty.

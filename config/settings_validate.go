@@ -61,6 +61,7 @@ func (s *Settings) Validate() error {
 	problems = append(problems, s.gateProblems()...)
 	problems = append(problems, s.commentsProblems()...)
 	problems = append(problems, s.listenersProblems()...)
+	problems = append(problems, s.credsProblems()...)
 	problems = append(problems, s.DefaultPolicy.Problems("the default policy (RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_REFUSED_KINDS)")...)
 	problems = append(problems, s.protectedProblems()...)
 	if len(problems) == 0 {

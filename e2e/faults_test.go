@@ -166,7 +166,6 @@ func TestGitHubFailuresAreRetried(t *testing.T) {
 // TestGitServerDown: while the git server cannot be reached, diff and apply say so (without
 // the token) and change nothing; once it is back, the armed apply goes through.
 func TestGitServerDown(t *testing.T) {
-	b := startBot(t)
 	ns := unique("gitdown")
 	full := unique("acme/gitdown")
 	if _, err := git.CreateRepo(full, "main", webFiles(ns, 1, "pw")); err != nil {
@@ -177,6 +176,7 @@ func TestGitServerDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer proxy.Stop()
+	b := startBotWith(t, func(s *config.Settings) { s.GitURL = "http://" + proxy.Addr() }) // the proxy is the git host
 	cloneURL := "http://" + proxy.Addr() + "/" + full + ".git"
 	gh.AddRepo(full, "main", cloneURL)
 	c := b.issue(repo{full: full, branch: "main"})

@@ -112,7 +112,7 @@ func botSettings(t *testing.T, c *testenv.Cluster) *config.Settings {
 	}
 	clusterScoped := clusterScopedOpen
 	return &config.Settings{
-		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+		Namespace: ns, GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), GitURL: git.URL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 20 * time.Second, RequireApproval: true, RequireMergeable: true, // the defaults of LoadSettings
 		// The test folders hold their Namespace objects: opened as a cluster admin would, since

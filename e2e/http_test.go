@@ -17,7 +17,7 @@ import (
 )
 
 func TestRefusesToStartWithoutWebhookSecret(t *testing.T) {
-	s := &config.Settings{Namespace: "default", GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
+	s := &config.Settings{Namespace: "default", GitHubAPIURL: gh.URL(), GitHubWebURL: gh.WebURL(), GitURL: git.URL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0", AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM,
 		CacheDir: t.TempDir(), DiffConcurrency: 4, Workers: 1, QueueSize: 1}
 	_, err := app.New(context.Background(), s, kc, zerolog.Nop())
 	if err == nil || !strings.Contains(err.Error(), "webhook secret") {

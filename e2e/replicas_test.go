@@ -75,7 +75,7 @@ func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)
 	t.Cleanup(front.Close)
 	clusterScoped := clusterScopedOpen
 	s := &config.Settings{
-		Namespace: ns, GitHubAPIURL: front.URL + strings.TrimPrefix(gh.URL(), gh.WebURL()), GitHubWebURL: gh.WebURL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0",
+		Namespace: ns, GitHubAPIURL: front.URL + strings.TrimPrefix(gh.URL(), gh.WebURL()), GitHubWebURL: gh.WebURL(), GitURL: git.URL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0",
 		AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM, WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 60 * time.Second, RequireApproval: true, RequireMergeable: true,
 		Identity: identity, LeaseDuration: 2 * time.Second, ShutdownGrace: 20 * time.Second,

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"net/http"
 	"testing"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -14,11 +15,13 @@ func TestPersonalAccessToken(t *testing.T) {
 	git.AllowToken(token)
 	b := startBotWith(t, func(s *config.Settings) {
 		s.AppID, s.PrivateKey, s.Token, s.TokenLogin = 0, nil, token, login
+		s.APIToken = apiToken // in token mode only registered repositories are acted on
 	})
 	if b.app.BotLogin != login {
 		t.Fatalf("bot login = %q, want %q", b.app.BotLogin, login)
 	}
 	r := newRepo(t, webFiles(unique("pat"), 1, "pw"))
+	b.api("POST", "/api/git/sources", map[string]any{"repo": r.full}, http.StatusCreated)
 	c := b.issue(r)
 	name := unique("pat")
 	got := c.reply("/rigel add-deployment apps/web/k8s --name " + name)

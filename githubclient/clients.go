@@ -33,6 +33,8 @@ type Clients struct {
 	creator githubapp.ClientCreator
 	mu      gosync.Mutex
 	tokens  map[int64]*ghinstallation.Transport
+
+	installs installationCache // the installation of each repository, looked up (installation_lookup.go)
 }
 
 // New builds Clients from credentials.

@@ -9,7 +9,10 @@
 // fetch in parallel.
 //
 // Credentials are passed as HTTP basic auth, never in the URL, and errors never contain
-// the token.
+// the token. A Source talks to one git host only (Host, host.go: the scheme, host and port
+// Rigel is configured for): a clone URL elsewhere is a *HostError before any request is made
+// or any credential asked for, so no caller can send a token to a host a registry entry or a
+// payload names.
 //
 // A Snapshot reads files straight from the git object store (no checkout). Symbolic links
 // are listed with fs.ModeSymlink but never followed: opening one fails with ErrSymlink.

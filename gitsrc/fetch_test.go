@@ -18,7 +18,7 @@ import (
 
 func TestFetchFirstAndIncremental(t *testing.T) {
 	repo, first := newRepo(t, map[string]string{"apps/web/k8s/a.yaml": "a: 1\n", "README.md": "hi\n"})
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 
 	snap := mustFetch(t, src, request(repo, "refs/heads/main", ""))
 	if snap.Commit != first {
@@ -64,7 +64,7 @@ func TestFetchHistoryInOneCache(t *testing.T) {
 	v2 := mustCommit(t, repo, "main", map[string]string{"k8s/a.yaml": "v2\n"}, "v2")
 	v3 := mustCommit(t, repo, "main", map[string]string{"k8s/a.yaml": "v3\n"}, "v3")
 	cache := t.TempDir()
-	src := New(cache)
+	src := New(cache, gitHost)
 	steps := []struct {
 		desc   string
 		before func()
@@ -130,7 +130,7 @@ func TestFetchPullRequestRef(t *testing.T) {
 	if err := gitServer.SetRef(repo, "refs/pull/7/head", pr); err != nil {
 		t.Fatal(err)
 	}
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	mustFetch(t, src, request(repo, "refs/heads/main", ""))
 	snap := mustFetch(t, src, request(repo, "refs/pull/7/head", ""))
 	if snap.Commit != pr || readFile(t, snap, "k8s/a.yaml") != "feature\n" {
@@ -161,7 +161,7 @@ func TestFetchExactCommit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			src := New(t.TempDir()) // empty cache each time
+			src := New(t.TempDir(), gitHost) // empty cache each time
 			snap := mustFetch(t, src, request(repo, tt.ref, tt.commit))
 			if snap.Commit != tt.commit || readFile(t, snap, "k8s/a.yaml") != tt.want {
 				t.Fatalf("snapshot %s: %q, want %s %q", snap.Commit, readFile(t, snap, "k8s/a.yaml"), tt.commit, tt.want)
@@ -172,7 +172,7 @@ func TestFetchExactCommit(t *testing.T) {
 
 func TestFetchCachedCommitNeedsNoNetwork(t *testing.T) {
 	repo, first := newRepo(t, map[string]string{"k8s/a.yaml": "v1\n"})
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	mustFetch(t, src, request(repo, "refs/heads/main", ""))
 	mustCommit(t, repo, "main", map[string]string{"k8s/a.yaml": "v2\n"}, "v2")
 
@@ -195,7 +195,7 @@ func TestFetchMissingCommit(t *testing.T) {
 	gone := "abc1234" + strings.Repeat("0", 33)
 	for _, ref := range []string{"refs/heads/main", ""} {
 		t.Run("ref="+ref, func(t *testing.T) {
-			_, err := New(t.TempDir()).Fetch(ctxFor(t), request(repo, ref, gone))
+			_, err := New(t.TempDir(), gitHost).Fetch(ctxFor(t), request(repo, ref, gone))
 			want := "commit abc1234 is not in " + repo + " any more (force-pushed?)"
 			var missing *CommitMissingError
 			if err == nil || err.Error() != want || !errors.As(err, &missing) {
@@ -264,7 +264,7 @@ func TestFetchErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			_, err := New(t.TempDir()).Fetch(ctxFor(t), tt.req)
+			_, err := New(t.TempDir(), gitHost).Fetch(ctxFor(t), tt.req)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want %q", err, tt.want)
 			}
@@ -284,7 +284,7 @@ func TestFetchConcurrentSameRepo(t *testing.T) {
 	repo, _ := newRepo(t, map[string]string{"k8s/a.yaml": "v1\n"})
 	head := mustCommit(t, repo, "main", map[string]string{"k8s/b.yaml": "b\n"}, "b")
 	other, otherHead := newRepo(t, map[string]string{"k8s/x.yaml": "x\n"})
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	const n = 8
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*n)
@@ -324,7 +324,7 @@ func TestFetchConcurrentSameRepo(t *testing.T) {
 
 func TestFetchWaitRespectsContext(t *testing.T) {
 	repo, _ := newRepo(t, map[string]string{"k8s/a.yaml": "v1\n"})
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	dir, _ := repoDir(src.cacheDir, repo)
 	unlock, err := src.lock(context.Background(), dir) // another fetch holds the repo
 	if err != nil {
@@ -341,7 +341,7 @@ func TestFetchWaitRespectsContext(t *testing.T) {
 
 func TestFetchRecreatesBrokenCache(t *testing.T) {
 	repo, sha := newRepo(t, map[string]string{"k8s/a.yaml": "v1\n"})
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	dir, err := repoDir(src.cacheDir, repo)
 	if err != nil {
 		t.Fatal(err)

@@ -13,7 +13,10 @@ import (
 
 const testToken = "ghs_TESTTOKEN0123456789abcdef"
 
-var gitServer *testenv.GitServer
+var (
+	gitServer *testenv.GitServer
+	gitHost   Host // the git server's, the only host Sources of the tests talk to
+)
 
 func TestMain(m *testing.M) {
 	gs, err := testenv.StartGitServer()
@@ -23,6 +26,10 @@ func TestMain(m *testing.M) {
 	}
 	gs.AllowToken(testToken)
 	gitServer = gs
+	if gitHost, err = ParseHost(gs.URL()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	gs.Stop()
 	os.Exit(code)

@@ -96,7 +96,11 @@ func (s *Source) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 		return PushResult{}, err
 	}
 	fr := FetchRequest{Repo: req.Repo, CloneURL: req.CloneURL, Ref: "refs/heads/" + req.Branch, Commit: req.Base, Token: req.Token}
-	if err := checkRequest(&fr); err != nil {
+	if err := s.checkRequest(&fr); err != nil {
+		var he *HostError
+		if errors.As(err, &he) {
+			return PushResult{}, err
+		}
 		return PushResult{}, errors.New(strings.Replace(err.Error(), "failed to fetch", "failed to push to", 1))
 	}
 	if req.Base == "" || strings.HasPrefix(req.Branch, "refs/") {

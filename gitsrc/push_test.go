@@ -36,7 +36,7 @@ func pushRequest(repo, base, branch string, files map[string]string) PushRequest
 func TestPushBranch(t *testing.T) {
 	repo, _ := newRepo(t, map[string]string{"apps/web/deploy.yaml": "replicas: 1\n", "apps/web/svc.yaml": "port: 80\n", "README.md": "hi\n", "run.sh": "#!/bin/sh\n"})
 	base := mustCommit(t, repo, "main", map[string]string{"apps/web/deploy.yaml": "replicas: 2\n"}, "second")
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	ctx := context.Background()
 	mustFetch(t, src, request(repo, "refs/heads/main", "")) // shallow: the first commit is not in the cache
 
@@ -73,7 +73,7 @@ func TestPushBranch(t *testing.T) {
 	}
 
 	t.Run("same change again leaves the branch", func(t *testing.T) {
-		again, err := pushAfterFetch(t, New(t.TempDir()), repo, pushRequest(repo, base, "rigel/fix-web-abc1234", files))
+		again, err := pushAfterFetch(t, New(t.TempDir(), gitHost), repo, pushRequest(repo, base, "rigel/fix-web-abc1234", files))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func pushAfterFetch(t *testing.T, s *Source, repo string, req PushRequest) (Push
 
 func TestPushRefusals(t *testing.T) {
 	repo, base := newRepo(t, map[string]string{"k8s/deploy.yaml": "replicas: 1\n", "k8s/link": "x"})
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	ctx := context.Background()
 	mustFetch(t, src, request(repo, "refs/heads/main", ""))
 	branches := func() string { return serverGit(t, repo, "for-each-ref", "--format=%(refname)", "refs/heads/") }

@@ -86,7 +86,7 @@ func TestPushTrustsOnlyItsOwnTip(t *testing.T) {
 			repo, base := newRepo(t, map[string]string{"k8s/deploy.yaml": "replicas: 1\n"})
 			const branch = "rigel/fix-web-1234567"
 			tip := tt.squat(t, repo, base, branch)
-			src := New(t.TempDir())
+			src := New(t.TempDir(), gitHost)
 			req := pushRequest(repo, base, branch, change)
 			res, err := pushAfterFetch(t, src, repo, req)
 			var taken *BranchTakenError
@@ -119,7 +119,7 @@ func TestPushTrustsOnlyItsOwnTip(t *testing.T) {
 func TestCheckTipNeedsParentTreeAndAuthor(t *testing.T) {
 	repo, base := newRepo(t, map[string]string{"a.yaml": "a: 1\n"})
 	own := craftCommit(t, repo, base, "x", map[string]string{"a.yaml": "a: 2\n"}, "rigel[bot]", "rigel[bot]@users.noreply.github.com")
-	src := New(t.TempDir())
+	src := New(t.TempDir(), gitHost)
 	mustFetch(t, src, request(repo, "refs/heads/x", ""))
 	dir, _ := repoDir(src.cacheDir, repo)
 	f, err := openFetcher(context.Background(), dir, request(repo, "refs/heads/x", ""))

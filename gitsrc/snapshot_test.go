@@ -29,7 +29,7 @@ func snapshotRepo(t *testing.T) (string, *Snapshot) {
 	if _, err := gitServer.CommitSymlink(repo, "main", "apps/web/k8s/link.yaml", "../../../secrets/key.yaml"); err != nil {
 		t.Fatal(err)
 	}
-	return repo, mustFetch(t, New(t.TempDir()), request(repo, "refs/heads/main", ""))
+	return repo, mustFetch(t, New(t.TempDir(), gitHost), request(repo, "refs/heads/main", ""))
 }
 
 func TestSnapshotWalk(t *testing.T) {
@@ -160,7 +160,7 @@ func TestSnapshotOps(t *testing.T) {
 // snapshot without symlinks.
 func TestSnapshotFSContract(t *testing.T) {
 	repo, _ := newRepo(t, snapshotFiles)
-	snap := mustFetch(t, New(t.TempDir()), request(repo, "refs/heads/main", ""))
+	snap := mustFetch(t, New(t.TempDir(), gitHost), request(repo, "refs/heads/main", ""))
 	var names []string
 	for n := range snapshotFiles {
 		names = append(names, n)
@@ -187,7 +187,7 @@ func TestSnapshotSubmodule(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("fast-import: %v: %s", err, out)
 	}
-	snap := mustFetch(t, New(t.TempDir()), request(repo, "refs/heads/main", ""))
+	snap := mustFetch(t, New(t.TempDir(), gitHost), request(repo, "refs/heads/main", ""))
 	fi, err := snap.Stat("vendor/lib")
 	if err != nil || !fi.IsDir() {
 		t.Fatalf("submodule stat: %v %v", fi, err)

@@ -16,15 +16,22 @@ import (
 // Source fetches commits into a cache of bare repositories. It is safe for concurrent use.
 type Source struct {
 	cacheDir string
+	host     Host // the only host fetches and pushes go to (host.go)
 
 	mu    sync.Mutex
 	locks map[string]chan struct{} // per repo dir: a 1-slot semaphore
 }
 
-// New returns a Source caching repositories under cacheDir (created when missing).
-func New(cacheDir string) *Source {
-	return &Source{cacheDir: cacheDir, locks: map[string]chan struct{}{}}
+// New returns a Source caching repositories under cacheDir (created when missing) that
+// fetches from and pushes to host only: a request for a clone URL elsewhere fails with a
+// *HostError before anything is sent or a credential is asked for. A zero host refuses every
+// clone URL.
+func New(cacheDir string, host Host) *Source {
+	return &Source{cacheDir: cacheDir, host: host, locks: map[string]chan struct{}{}}
 }
+
+// Host is the git host the Source talks to.
+func (s *Source) Host() Host { return s.host }
 
 // FetchRequest says what to fetch.
 type FetchRequest struct {
@@ -47,7 +54,7 @@ func (s *Source) Fetch(ctx context.Context, req FetchRequest) (*Snapshot, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRequest(&req); err != nil {
+	if err := s.checkRequest(&req); err != nil {
 		return nil, err
 	}
 	unlock, err := s.lock(ctx, dir)
@@ -77,8 +84,9 @@ func (s *Source) Fetch(ctx context.Context, req FetchRequest) (*Snapshot, error)
 	return openSnapshot(dir, sha)
 }
 
-// checkRequest validates req and normalizes its Ref.
-func checkRequest(req *FetchRequest) error {
+// checkRequest validates req and normalizes its Ref. A clone URL off the Source's host is a
+// *HostError: refused outright, not fetched anonymously.
+func (s *Source) checkRequest(req *FetchRequest) error {
 	if req.CloneURL == "" {
 		return fmt.Errorf("failed to fetch %s: no clone URL", req.Repo)
 	}
@@ -88,6 +96,9 @@ func checkRequest(req *FetchRequest) error {
 	}
 	if u.User != nil {
 		return fmt.Errorf("failed to fetch %s: clone URL must not carry credentials", req.Repo) // the URL is not quoted on purpose
+	}
+	if err := s.host.Check(req.Repo, req.CloneURL); err != nil {
+		return err
 	}
 	if req.Commit != "" {
 		req.Commit = strings.ToLower(req.Commit)

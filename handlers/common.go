@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -22,6 +23,7 @@ type Deps struct {
 	Clients  Clients
 	BotLogin string
 	Seen     *Deliveries // events already handled (by EventKey); nil: no deduplication
+	Gate     *Gate       // checks the repository a delivery names before anything runs (gate.go); nil: none
 }
 
 // isBot says whether a comment's author is a bot (Rigel itself included): bots never command Rigel.
@@ -52,6 +54,14 @@ func (d *Deps) run(ctx context.Context, key string, req commands.Request) error 
 	if req.Repo.Owner == "" || req.Repo.Name == "" || req.Number == 0 {
 		log.Warn().Msg("event without repository or issue: ignored")
 		return nil
+	}
+	if err := d.Gate.Admit(ctx, &req.Repo); err != nil {
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			log.Warn().Err(err).Msg("delivery refused: nothing runs")
+			return nil
+		}
+		return fmt.Errorf("failed to check delivery %s: %w", req.DeliveryID, err)
 	}
 	if !d.Seen.Claim(ctx, key) {
 		log.Info().Str("event_key", key).Msg("event already handled: ignored")

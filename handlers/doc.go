@@ -1,4 +1,6 @@
 // Package handlers turns GitHub webhook events into commands.Requests: one file per event.
 // Each handler decodes the payload, drops what is not for Rigel (edits, deletions, bots and
-// Rigel's own comments, text without a command) and hands the rest to the commands.Runner.
+// Rigel's own comments, text without a command) and hands the rest to the commands.Runner,
+// once the Gate (gate.go) has checked what the payload says of its repository: its clone URL
+// on the git host, its installation as GitHub names it, and in token mode its registration.
 package handlers
