@@ -28,7 +28,8 @@ func TestQuoting(t *testing.T) {
 		{"quoted twice", code(short("/rigel dif <!-- x -->")), "`/rigel dif <\u200d!-- x --\u200d>`"},
 		{"a joiner typed elsewhere still shows", code("a\u200db"), "`a<U+200D>b`"},
 		{"an error reply", errorReply("/rigel x <!--", "bad <!-- here", "then -->"), "❌ `/rigel x <\u200d!--` — bad <\u200d!-- here\n\nthen --\u200d>"},
-		{"a failure reply", failureReply("/rigel x", errors.New("the cluster said <!-- rigel:applied -->")), "⚠️ `/rigel x` failed: the cluster said <\u200d!-- rigel:applied --\u200d>" + failureTail},
+		{"a failure reply", failureReply("/rigel x", errors.New("the cluster said <!-- rigel:applied -->")), "⚠️ `/rigel x` failed: the cluster said &lt;!-- rigel:applied --&gt;" + failureTail},
+		{"a failure reply with a mention and a link", failureReply("/rigel x", errors.New("denied by @acme/admins, see https://evil.example/x")), "⚠️ `/rigel x` failed: denied by @\u200dacme/admins, see https:\u200d//evil.example/x" + failureTail},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

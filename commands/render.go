@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
@@ -25,7 +26,7 @@ func errorReply(line, msg, hint string) string {
 }
 
 func failureReply(line string, err error) string {
-	return fmt.Sprintf("⚠️ %s failed: %s\n\nNothing about what you typed is wrong: this is a failure on Rigel's side or of something it depends on. Run the command again; if it keeps failing, Rigel's logs have the details.", code(short(line)), inert(err.Error()))
+	return fmt.Sprintf("⚠️ %s failed: %s\n\nNothing about what you typed is wrong: this is a failure on Rigel's side or of something it depends on. Run the command again; if it keeps failing, Rigel's logs have the details.", code(short(line)), untrusted.MarkdownText(err.Error()))
 }
 
 func renderHelp(verbs []verb, lead string) string {

@@ -86,7 +86,8 @@ func (s *Sweeper) report(ctx context.Context, ri recordInfo) error {
 	if err != nil {
 		return err
 	}
-	_, err = gh.Comment(ctx, ri.Repo, ri.Number, unfinishedReply(ri, recorded))
+	// Sealed like every reply: no text in it can open an HTML comment or carry a marker.
+	_, err = gh.Comment(ctx, ri.Repo, ri.Number, seal(s.MarkerKey, conversation{Repo: ri.Repo.FullName(), Number: ri.Number}, unfinishedReply(ri, recorded)))
 	return err
 }
 
@@ -128,7 +129,7 @@ func unfinishedReply(ri recordInfo, recorded string) string {
 		if recorded != "" {
 			b.WriteString(" " + recorded)
 		}
-		fmt.Fprintf(&b, " `/rigel diff %s` shows where the cluster stands.", ri.Deployment)
+		fmt.Fprintf(&b, " %s shows where the cluster stands.", code("/rigel diff "+ri.Deployment))
 	}
 	return b.String()
 }

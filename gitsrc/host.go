@@ -106,6 +106,9 @@ func (h Host) Secure() bool {
 func (h Host) Check(repo, cloneURL string) error {
 	why := h.problem(cloneURL)
 	if why == "" {
+		why = pathProblem(repo, cloneURL)
+	}
+	if why == "" {
 		return nil
 	}
 	return &HostError{Repo: repo, CloneURL: cloneURL, Allowed: h, Why: why}
@@ -128,6 +131,25 @@ func (h Host) problem(cloneURL string) string {
 		return "its host is not accepted (" + why + ")"
 	case got != h:
 		return "it points at " + got.String() + ", not at " + h.String()
+	}
+	return ""
+}
+
+// pathProblem says what is wrong when cloneURL does not name repo ("owner/name", with or
+// without ".git", in any case): the installation's token reaches every repository of the
+// installation, so a clone URL of another one would fetch (and push) that repository under
+// repo's name. An empty repo is not checked.
+func pathProblem(repo, cloneURL string) string {
+	if repo == "" {
+		return ""
+	}
+	u, err := url.Parse(cloneURL)
+	if err != nil {
+		return "it is not an http(s) URL"
+	}
+	p := strings.TrimPrefix(strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), ".git"), "/")
+	if !strings.EqualFold(p, repo) || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Sprintf("its path names %q, not the repository %s (a clone URL is SERVER/%s.git)", p, repo, repo)
 	}
 	return ""
 }

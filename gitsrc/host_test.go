@@ -61,6 +61,12 @@ func TestHostCheck(t *testing.T) {
 		{v6, "https://[0:0:0:0:0:0:0:1]:8443/acme/web.git", false},
 		{v6, "https://[::1%25eth0]:8443/acme/web.git", false}, // a zone
 		{Host{}, "https://github.com/acme/web.git", false},    // no host configured
+		{github, "https://github.com/ACME/Web.git", true},     // names are case-insensitive
+		{github, "https://github.com/acme/web/", true},
+		{github, "https://github.com/acme/other.git", false},   // another repository of the installation
+		{github, "https://github.com/acme/web/x.git", false},   // a path below it
+		{github, "https://github.com/acme/web.git?x=1", false}, // a query
+		{github, "https://github.com/acme/../acme/web.git", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.host.String()+" "+tt.cloneURL, func(t *testing.T) {
