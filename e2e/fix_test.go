@@ -561,6 +561,33 @@ func TestFixDiagnosesOOMKilled(t *testing.T) {
 	noPullViolations(t)
 }
 
+// imagePullRevisions makes the Deployment controller's ReplicaSets of d: revision 1 ran the good
+// image (2 ready), revision 2 (now) runs bad and cannot start.
+func imagePullRevisions(t *testing.T, ctx context.Context, ns string, d *appsv1.Deployment, good, bad string) {
+	t.Helper()
+	for i, rev := range []struct {
+		image string
+		ready int32
+	}{{good, 2}, {bad, 0}} {
+		rc := diagContainer(rev.image, 8080)
+		n := rev.ready
+		rs, err := kc.Typed.AppsV1().ReplicaSets(ns).Create(ctx, &appsv1.ReplicaSet{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-rev%d", i+1), Namespace: ns, Labels: map[string]string{"app": "web"},
+				Annotations:     map[string]string{"deployment.kubernetes.io/revision": fmt.Sprint(i + 1)},
+				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr(true)}}},
+			Spec: appsv1.ReplicaSetSpec{Replicas: &n, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{Containers: []corev1.Container{rc}}}},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.Status = appsv1.ReplicaSetStatus{Replicas: n, ReadyReplicas: n, AvailableReplicas: n, ObservedGeneration: rs.Generation}
+		if _, err := kc.Typed.AppsV1().ReplicaSets(ns).UpdateStatus(ctx, rs, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // TestFixDiagnosesImagePull: a rollout to an image that cannot be pulled is answered with a PR
 // back to the image that ran before.
 func TestFixDiagnosesImagePull(t *testing.T) {
@@ -570,27 +597,7 @@ func TestFixDiagnosesImagePull(t *testing.T) {
 	ctx := context.Background()
 	// The Deployment controller's ReplicaSets: revision 1 ran the good image, revision 2 (now)
 	// cannot start.
-	for i, rev := range []struct {
-		image string
-		ready int32
-	}{{good, 2}, {bad, 0}} {
-		rc := diagContainer(rev.image, 8080)
-		one := int32(rev.ready)
-		rs, err := kc.Typed.AppsV1().ReplicaSets(e.ns).Create(ctx, &appsv1.ReplicaSet{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-rev%d", i+1), Namespace: e.ns, Labels: map[string]string{"app": "web"},
-				Annotations:     map[string]string{"deployment.kubernetes.io/revision": fmt.Sprint(i + 1)},
-				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr(true)}}},
-			Spec: appsv1.ReplicaSetSpec{Replicas: &one, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
-				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{Containers: []corev1.Container{rc}}}},
-		}, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs.Status = appsv1.ReplicaSetStatus{Replicas: rev.ready, ReadyReplicas: rev.ready, AvailableReplicas: rev.ready, ObservedGeneration: rs.Generation}
-		if _, err := kc.Typed.AppsV1().ReplicaSets(e.ns).UpdateStatus(ctx, rs, metav1.UpdateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	imagePullRevisions(t, ctx, e.ns, d, good, bad)
 	runPods(t, e.ns, "web-old", diagContainer(good, 8080), 2, func(int) corev1.ContainerStatus { return testenv.ContainerRunning("web", good) })
 	pods := runPods(t, e.ns, "web-new", c, 1, func(int) corev1.ContainerStatus {
 		return testenv.ContainerWaiting("web", bad, "ImagePullBackOff", `Back-off pulling image "`+bad+`"`)

@@ -8,9 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
@@ -77,27 +75,7 @@ func TestEscapeDiagnosisText(t *testing.T) {
 	c := diagContainer(bad, 8080)
 	e, d := diagEnv(t, fmt.Sprintf("%q", bad), "8080", c)
 	ctx := context.Background()
-	for i, rev := range []struct {
-		image string
-		ready int32
-	}{{good, 2}, {bad, 0}} {
-		rc := diagContainer(rev.image, 8080)
-		n := rev.ready
-		rs, err := kc.Typed.AppsV1().ReplicaSets(e.ns).Create(ctx, &appsv1.ReplicaSet{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("web-rev%d", i+1), Namespace: e.ns, Labels: map[string]string{"app": "web"},
-				Annotations:     map[string]string{"deployment.kubernetes.io/revision": fmt.Sprint(i + 1)},
-				OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: d.Name, UID: d.UID, Controller: ptr(true)}}},
-			Spec: appsv1.ReplicaSetSpec{Replicas: &n, Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
-				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "web"}}, Spec: corev1.PodSpec{Containers: []corev1.Container{rc}}}},
-		}, metav1.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rs.Status = appsv1.ReplicaSetStatus{Replicas: n, ReadyReplicas: n, AvailableReplicas: n, ObservedGeneration: rs.Generation}
-		if _, err := kc.Typed.AppsV1().ReplicaSets(e.ns).UpdateStatus(ctx, rs, metav1.UpdateOptions{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+	imagePullRevisions(t, ctx, e.ns, d, good, bad)
 	runPods(t, e.ns, "web-old", diagContainer(good, 8080), 2, func(int) corev1.ContainerStatus { return testenv.ContainerRunning("web", good) })
 	pods := runPods(t, e.ns, "web-new", c, 1, func(int) corev1.ContainerStatus {
 		return testenv.ContainerWaiting("web", bad, "ImagePullBackOff", "\u202eBack-off pulling image: "+escHostile)

@@ -4,10 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/rigel-gitops/rigel/internal/testenv"
@@ -30,27 +27,10 @@ func predictedFixBranch(ns, path, after string) string {
 // name), and points branch at it on the git server, as a writer's git push does.
 func pushByHand(t *testing.T, r repo, parent, branch string, files map[string]string, name, email string) string {
 	t.Helper()
-	dir := git.RepoDir(r.full)
-	index := filepath.Join(t.TempDir(), "index")
-	run := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"--git-dir", dir}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_INDEX_FILE="+index,
-			"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email, "GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
+	commit, err := git.CommitByHand(r.full, parent, branch, files, name, email)
+	if err != nil {
+		t.Fatal(err)
 	}
-	run("", "read-tree", parent)
-	for p, c := range files {
-		blob := run(c, "hash-object", "-w", "--stdin")
-		run("", "update-index", "--add", "--cacheinfo", "100644,"+blob+","+p)
-	}
-	commit := run("", "commit-tree", run("", "write-tree"), "-p", parent, "-m", "Fix web")
-	run("", "update-ref", "refs/heads/"+branch, commit)
 	return commit
 }
 

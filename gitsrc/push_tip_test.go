@@ -3,9 +3,6 @@ package gitsrc
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,37 +10,13 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
-// craftCommit makes a commit on the server by hand, as a person with push access could: parent
-// with files written (a "" content deletes the file), authored and committed by name <email>,
-// and points branch at it. It returns the commit.
+// craftCommit makes a commit on the server by hand (testenv.GitServer.CommitByHand).
 func craftCommit(t *testing.T, repo, parent, branch string, files map[string]string, name, email string) string {
 	t.Helper()
-	dir := gitServer.RepoDir(repo)
-	index := filepath.Join(t.TempDir(), "index")
-	run := func(stdin string, args ...string) string {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"--git-dir", dir}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_INDEX_FILE="+index,
-			"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email, "GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email)
-		cmd.Stdin = strings.NewReader(stdin)
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("git %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(string(out))
+	commit, err := gitServer.CommitByHand(repo, parent, branch, files, name, email)
+	if err != nil {
+		t.Fatal(err)
 	}
-	run("", "read-tree", parent)
-	for p, c := range files {
-		if c == "" {
-			run("0 0000000000000000000000000000000000000000\t"+p+"\n", "update-index", "--index-info")
-			continue
-		}
-		blob := run(c, "hash-object", "-w", "--stdin")
-		run("", "update-index", "--add", "--cacheinfo", "100644,"+blob+","+p)
-	}
-	tree := run("", "write-tree")
-	commit := run("", "commit-tree", tree, "-p", parent, "-m", "by hand")
-	run("", "update-ref", "refs/heads/"+branch, commit)
 	return commit
 }
 

@@ -22,13 +22,9 @@ import (
 func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
 	defer cancel()
-	dir, err := cleanFolder(fsys, folder)
+	dir, entries, err := openFolder(fsys, folder)
 	if err != nil {
 		return nil, err
-	}
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	rec := &reads{files: map[string]bool{}}
 	if k := kustomizationIn(entries); k != "" {

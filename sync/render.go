@@ -49,13 +49,9 @@ var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Ku
 func Render(ctx context.Context, fsys fs.FS, folder string) ([]Object, error) {
 	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
 	defer cancel()
-	dir, err := cleanFolder(fsys, folder)
+	dir, entries, err := openFolder(fsys, folder)
 	if err != nil {
 		return nil, err
-	}
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	var objs []Object
 	if k := kustomizationIn(entries); k != "" {
@@ -83,6 +79,19 @@ func stoppedError(ctx context.Context, dir string) error {
 		return fmt.Errorf("failed to render %s: the build did not finish in time and was stopped (one render may take at most %v): simplify the kustomization or split the folder into several deployments: %w", dir, MaxRenderTime, err)
 	}
 	return fmt.Errorf("failed to render %s: stopped before it finished: %w", dir, err)
+}
+
+// openFolder validates a deployment folder (cleanFolder) and reads its entries.
+func openFolder(fsys fs.FS, folder string) (string, []fs.DirEntry, error) {
+	dir, err := cleanFolder(fsys, folder)
+	if err != nil {
+		return "", nil, err
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	return dir, entries, nil
 }
 
 // cleanFolder validates a repository-relative folder and returns its clean form ("." for the
