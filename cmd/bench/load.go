@@ -33,6 +33,7 @@ const (
 	loadSettle        = 2 * time.Minute
 	loadRepo          = "acme/load"
 	loadSecret        = "bench-webhook-secret"
+	loadGitURL        = "http://127.0.0.1:1" // the git host of the load repo (RIGEL_GIT_URL): `/rigel help` fetches nothing
 )
 
 type delivery struct {
@@ -92,7 +93,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 		return err
 	}
 	defer gh.Stop()
-	gh.AddRepo(loadRepo, "main", "http://127.0.0.1:1/acme/load.git")
+	gh.AddRepo(loadRepo, "main", loadGitURL+"/acme/load.git")
 	for i := 1; i <= loadConversations; i++ {
 		gh.AddIssue(loadRepo, i, fmt.Sprintf("Load %d", i))
 	}
@@ -126,6 +127,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 		// commenter's 1,000 commands with silence: this test measures the hook, the queue
 		// and the workers, so it is off here.
 		"RIGEL_COMMAND_RATE=0",
+		"RIGEL_GIT_URL="+loadGitURL,
 	)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
