@@ -117,6 +117,8 @@ func (r *Runner) RemoveDeployment(ctx context.Context, name, fromRepo string, h 
 	_, err := r.Registry.Update(ctx, func(s *config.Sources) error {
 		owner, dep := s.FindDeployment(name)
 		switch {
+		case dep == nil && s.InvalidDeployment(name) != nil: // a cluster admin's to fix or remove
+			return invalidEntriesError([]*config.InvalidEntry{s.InvalidDeployment(name)})
 		case dep == nil && fromRepo == "":
 			return notFoundf("there is no deployment named %s. %s shows them all.", code(short(name)), h.Deployments)
 		case dep == nil:

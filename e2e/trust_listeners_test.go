@@ -209,6 +209,15 @@ func TestTrustRegistryBadEntries(t *testing.T) {
 			t.Errorf("the registry changed:\n%s\nwas:\n%s", after, before)
 		}
 	})
+	t.Run("removing a bad entry answers what is wrong and keeps it", func(t *testing.T) {
+		before := stored()
+		got := c.reply("/rigel remove-deployment " + bad)
+		mustContain(t, got, "❌", bad, "invalid", `path "../x"`, config.SourcesConfigMap, "Nothing was done")
+		mustNotContain(t, got, "Removed deployment", "no deployment named")
+		if after := stored(); after != before {
+			t.Errorf("the registry changed:\n%s\nwas:\n%s", after, before)
+		}
+	})
 }
 
 func ptrTo[T any](v T) *T { return &v }
