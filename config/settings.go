@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -127,30 +125,13 @@ const (
 )
 
 func defaultSettings() *Settings {
-	ns := "rigel"
-	if b, err := os.ReadFile(serviceAccountNamespaceFile); err == nil && strings.TrimSpace(string(b)) != "" {
-		ns = strings.TrimSpace(string(b))
+	s := &Settings{}
+	for _, r := range settingsTable() {
+		if r.setDefault != nil {
+			r.setDefault(s)
+		}
 	}
-	return &Settings{
-		Namespace:        ns,
-		ListenAddr:       ":8080",
-		GitHubAPIURL:     "https://api.github.com/",
-		CacheDir:         filepath.Join(os.TempDir(), "rigel-cache"),
-		DiffConcurrency:  32,
-		Workers:          4,
-		QueueSize:        100,
-		ApplyWait:        2 * time.Minute,
-		LogLevel:         "info",
-		RequireApproval:  true,
-		RequireMergeable: true,
-		LeaseDuration:    DefaultLeaseDuration,
-		ShutdownGrace:    DefaultShutdownGrace,
-
-		RefuseMergeableStates: slices.Clone(DefaultRefuseMergeableStates),
-		CommandRate:           DefaultCommandRate,
-
-		InternalListenAddr: DefaultInternalListenAddr,
-	}
+	return s
 }
 
 // LoadSettings builds the settings from, in increasing precedence: defaults, the YAML file
@@ -171,13 +152,14 @@ func LoadSettings(ctx context.Context, getenv func(string) string, secrets Secre
 	if getenv == nil {
 		getenv = os.Getenv
 	}
+	table := settingsTable()
 	s := defaultSettings()
 	if path := getenv("RIGEL_CONFIG"); path != "" {
-		if err := s.applyFile(path); err != nil {
+		if err := s.applyFile(path, table); err != nil {
 			return nil, err
 		}
 	}
-	if err := s.applyEnv(getenv); err != nil {
+	if err := s.applyEnv(getenv, table); err != nil {
 		return nil, err
 	}
 	if secrets != nil {

@@ -4,8 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // Settings that bound what comments can do: the key of Rigel's hidden markers and the rate
@@ -46,31 +44,6 @@ func (s *Settings) MarkerKeyBytes() []byte {
 	h := hmac.New(sha256.New, secret)
 	h.Write([]byte(markerKeyLabel))
 	return h.Sum(nil)
-}
-
-// applyCommentsFile reads commandRate from the config file.
-func (s *Settings) applyCommentsFile(f *settingsFile) {
-	if f.CommandRate != nil {
-		s.CommandRate = *f.CommandRate
-	}
-}
-
-// applyCommentsEnv reads RIGEL_MARKER_KEY and RIGEL_COMMAND_RATE.
-func (s *Settings) applyCommentsEnv(getenv func(string) string) error {
-	setStr(&s.MarkerKey, strings.TrimRight(getenv("RIGEL_MARKER_KEY"), "\r\n"))
-	if v := getenv("RIGEL_COMMAND_RATE"); v != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("RIGEL_COMMAND_RATE %q is not a number (commands a minute per person; 0: no limit)", v)
-		}
-		s.CommandRate = n
-	}
-	return nil
-}
-
-// applyCommentsSecret takes the marker key from the Secret when it is still unset.
-func (s *Settings) applyCommentsSecret(data map[string][]byte) {
-	setStr(&s.MarkerKey, secretString(s.MarkerKey, data[SecretKeyMarkerKey]))
 }
 
 // commentsProblems checks the marker key and the command rate; it never quotes the key.

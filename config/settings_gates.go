@@ -60,37 +60,6 @@ func normalizeStates(in []string) []string {
 	return out
 }
 
-// applyGatesFile reads refuseMergeableStates (a list; [] refuses none) and mergeableRetryWait.
-func (s *Settings) applyGatesFile(path string, f *settingsFile) error {
-	if f.RefuseMergeableStates != nil {
-		s.RefuseMergeableStates = normalizeStates(f.RefuseMergeableStates)
-	}
-	if f.MergeableRetryWait != "" {
-		d, err := time.ParseDuration(f.MergeableRetryWait)
-		if err != nil {
-			return fmt.Errorf("config file %s: mergeableRetryWait: %w", path, err)
-		}
-		s.MergeableRetryWait = d
-	}
-	return nil
-}
-
-// applyGatesEnv reads RIGEL_REFUSE_MERGEABLE_STATES (comma-separated; "none" refuses none) and
-// RIGEL_MERGEABLE_RETRY_WAIT.
-func (s *Settings) applyGatesEnv(getenv func(string) string) error {
-	if v := getenv("RIGEL_REFUSE_MERGEABLE_STATES"); strings.TrimSpace(v) != "" {
-		s.RefuseMergeableStates = parseMergeableStates(v)
-	}
-	if v := getenv("RIGEL_MERGEABLE_RETRY_WAIT"); v != "" {
-		d, err := time.ParseDuration(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("RIGEL_MERGEABLE_RETRY_WAIT %q is not a duration like 1s", v)
-		}
-		s.MergeableRetryWait = d
-	}
-	return nil
-}
-
 // gateProblems checks the gate settings.
 func (s *Settings) gateProblems() []string {
 	var problems []string

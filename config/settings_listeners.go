@@ -12,16 +12,6 @@ import (
 // DefaultInternalListenAddr is where the HTTP API and the metrics are served by default.
 const DefaultInternalListenAddr = ":9090"
 
-// applyListenersFile reads internalListenAddr from the config file.
-func (s *Settings) applyListenersFile(f *settingsFile) {
-	setStr(&s.InternalListenAddr, f.InternalListenAddr)
-}
-
-// applyListenersEnv reads RIGEL_INTERNAL_LISTEN.
-func (s *Settings) applyListenersEnv(getenv func(string) string) {
-	setStr(&s.InternalListenAddr, getenv("RIGEL_INTERNAL_LISTEN"))
-}
-
 // listenersProblems checks that the two listeners are set and differ: the API on the hook's
 // port would expose it with the hook.
 func (s *Settings) listenersProblems() []string {

@@ -2,33 +2,8 @@ package config
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 )
-
-// applyProtectedFile reads protectedNamespaces from the config file.
-func (s *Settings) applyProtectedFile(f *settingsFile) {
-	if list := trimmedList(f.ProtectedNamespaces); len(list) > 0 {
-		s.ProtectedNamespaces = list
-	}
-}
-
-// applyProtectedEnv reads RIGEL_PROTECTED_NAMESPACES (comma-separated; it replaces the
-// default list, and an empty value keeps it) and RIGEL_DEFAULT_NAMESPACE_OBJECTS (true or
-// false: the default policy's namespaceObjects).
-func (s *Settings) applyProtectedEnv(getenv func(string) string) error {
-	if v := splitList(getenv("RIGEL_PROTECTED_NAMESPACES")); len(v) > 0 {
-		s.ProtectedNamespaces = v
-	}
-	if v := getenv("RIGEL_DEFAULT_NAMESPACE_OBJECTS"); v != "" {
-		b, err := strconv.ParseBool(strings.TrimSpace(v))
-		if err != nil {
-			return fmt.Errorf("RIGEL_DEFAULT_NAMESPACE_OBJECTS %q is not true or false", v)
-		}
-		s.DefaultPolicy.NamespaceObjects = &b
-	}
-	return nil
-}
 
 // Protected is every namespace refused to deployments unless the default policy names it
 // literally: Rigel's own, then ProtectedNamespaces (DefaultProtectedNamespaces when empty).

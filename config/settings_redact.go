@@ -1,56 +1,28 @@
 package config
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 )
 
 const redacted = "[redacted]"
 
-// redactedSettings is Settings as it may be shown: credentials replaced by "[redacted]"
-// when set and "" when not.
-type redactedSettings struct {
-	Namespace       string `json:"namespace"`
-	ListenAddr      string `json:"listenAddr"`
-	GitHubAPIURL    string `json:"githubAPIURL"`
-	GitHubWebURL    string `json:"githubWebURL"`
-	AppID           int64  `json:"appID"`
-	PrivateKey      string `json:"privateKey"`
-	WebhookSecret   string `json:"webhookSecret"`
-	Token           string `json:"token"`
-	TokenLogin      string `json:"tokenLogin"`
-	APIToken        string `json:"apiToken"`
-	Kubeconfig      string `json:"kubeconfig"`
-	CacheDir        string `json:"cacheDir"`
-	DiffConcurrency int    `json:"diffConcurrency"`
-	Workers         int    `json:"workers"`
-	QueueSize       int    `json:"queueSize"`
-	ApplyWait       string `json:"applyWait"`
-	LogLevel        string `json:"logLevel"`
+// Settings are shown (String, fmt, JSON, zerolog) through the table of settings
+// (settings_table.go): the rows with a name to be shown under, secrets replaced by
+// "[redacted]" when set and "" when not.
 
-	Permissions      map[string]string `json:"permissions,omitempty"`
-	RequireApproval  bool              `json:"requireApproval"`
-	RequireMergeable bool              `json:"requireMergeable"`
-	AllowForkApply   bool              `json:"allowForkApply"`
-	Identity         string            `json:"identity"`
-	LeaseDuration    string            `json:"leaseDuration"`
-	ShutdownGrace    string            `json:"shutdownGrace"`
-	DefaultPolicy    *Policy           `json:"defaultPolicy,omitempty"`
-
-	// The pull request gate (settings_gates.go).
-	RefuseMergeableStates []string `json:"refuseMergeableStates"`
-	MergeableRetryWait    string   `json:"mergeableRetryWait"`
-
-	// Previews of pull requests from forks.
-	AllowForkPreview bool `json:"allowForkPreview"`
-
-	MarkerKey   string `json:"markerKey"`
-	CommandRate int    `json:"commandRate"`
-
-	InternalListenAddr string `json:"internalListenAddr"`
+// shownSetting is one setting as it may be shown.
+type shownSetting struct {
+	name     string // JSON and log name
+	field    string // Go field name (String)
+	inString bool
+	value    any // string, int, int64, bool, time.Duration, []string, map[string]string, *Policy
 }
 
 func hide(set bool) string {
@@ -60,53 +32,63 @@ func hide(set bool) string {
 	return ""
 }
 
-func (s Settings) redacted() redactedSettings {
-	return redactedSettings{
-		Namespace:       s.Namespace,
-		ListenAddr:      s.ListenAddr,
-		GitHubAPIURL:    s.GitHubAPIURL,
-		GitHubWebURL:    s.GitHubWebURL,
-		AppID:           s.AppID,
-		PrivateKey:      hide(len(s.PrivateKey) > 0),
-		WebhookSecret:   hide(s.WebhookSecret != ""),
-		Token:           hide(s.Token != ""),
-		TokenLogin:      s.TokenLogin,
-		APIToken:        hide(s.APIToken != ""),
-		Kubeconfig:      s.Kubeconfig,
-		CacheDir:        s.CacheDir,
-		DiffConcurrency: s.DiffConcurrency,
-		Workers:         s.Workers,
-		QueueSize:       s.QueueSize,
-		ApplyWait:       s.ApplyWait.String(),
-		LogLevel:        s.LogLevel,
-
-		Permissions:      s.Permissions,
-		RequireApproval:  s.RequireApproval,
-		RequireMergeable: s.RequireMergeable,
-		AllowForkApply:   s.AllowForkApply,
-		Identity:         s.Identity,
-		LeaseDuration:    s.LeaseDuration.String(),
-		ShutdownGrace:    s.ShutdownGrace.String(),
-		DefaultPolicy:    nonEmptyPolicy(s.DefaultPolicy),
-
-		RefuseMergeableStates: s.RefusedMergeableStates(),
-		MergeableRetryWait:    s.MergeableWait().String(),
-
-		AllowForkPreview: s.AllowForkPreview,
-
-		MarkerKey:   hide(s.MarkerKey != ""),
-		CommandRate: s.CommandRate,
-
-		InternalListenAddr: s.InternalListenAddr,
+// isSet says whether a secret's value is set.
+func isSet(v any) bool {
+	switch v := v.(type) {
+	case string:
+		return v != ""
+	case []byte:
+		return len(v) > 0
+	case nil:
+		return false
 	}
+	panic(fmt.Sprintf("config: a secret setting of type %T", v))
+}
+
+// shown lists the settings shown, in the table's order, with secrets redacted; omitted ones
+// (a nil value) left out.
+func (s Settings) shown() []shownSetting {
+	var out []shownSetting
+	for _, r := range settingsTable() {
+		if r.show == "" || r.value == nil {
+			continue
+		}
+		v := r.value(&s)
+		if r.redact {
+			v = hide(isSet(v))
+		}
+		if v == nil {
+			continue
+		}
+		out = append(out, shownSetting{name: r.show, field: r.field, inString: r.inString, value: v})
+	}
+	return out
 }
 
 // String shows the settings with credentials redacted.
 func (s Settings) String() string {
-	r := s.redacted()
-	return fmt.Sprintf("Settings{Namespace:%q ListenAddr:%q GitHubAPIURL:%q GitHubWebURL:%q AppID:%d PrivateKey:%q WebhookSecret:%q Token:%q TokenLogin:%q Kubeconfig:%q CacheDir:%q DiffConcurrency:%d Workers:%d QueueSize:%d ApplyWait:%s LogLevel:%q}",
-		r.Namespace, r.ListenAddr, r.GitHubAPIURL, r.GitHubWebURL, r.AppID, r.PrivateKey, r.WebhookSecret, r.Token, r.TokenLogin,
-		r.Kubeconfig, r.CacheDir, r.DiffConcurrency, r.Workers, r.QueueSize, r.ApplyWait, r.LogLevel)
+	var b strings.Builder
+	b.WriteString("Settings{")
+	first := true
+	for _, v := range s.shown() {
+		if !v.inString {
+			continue
+		}
+		if !first {
+			b.WriteByte(' ')
+		}
+		first = false
+		switch x := v.value.(type) {
+		case string:
+			fmt.Fprintf(&b, "%s:%q", v.field, x)
+		case time.Duration:
+			fmt.Fprintf(&b, "%s:%s", v.field, x)
+		default:
+			fmt.Fprintf(&b, "%s:%v", v.field, x)
+		}
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 // GoString makes %#v redact too.
@@ -121,37 +103,54 @@ func (s Settings) Format(f fmt.State, verb rune) {
 	_, _ = io.WriteString(f, s.String())
 }
 
-// MarshalJSON encodes the settings with credentials redacted.
+// MarshalJSON encodes the settings with credentials redacted; durations as Go durations
+// ("2m0s").
 func (s Settings) MarshalJSON() ([]byte, error) {
-	return json.Marshal(s.redacted())
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, v := range s.shown() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		name, err := json.Marshal(v.name)
+		if err != nil {
+			return nil, err
+		}
+		val := v.value
+		if d, ok := val.(time.Duration); ok {
+			val = d.String()
+		}
+		js, err := json.Marshal(val)
+		if err != nil {
+			return nil, fmt.Errorf("setting %s: %w", v.name, err)
+		}
+		b.Write(name)
+		b.WriteByte(':')
+		b.Write(js)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 // MarshalZerologObject logs the settings with credentials redacted:
 // log.Info().Object("settings", s).
 func (s Settings) MarshalZerologObject(e *zerolog.Event) {
-	r := s.redacted()
-	e.Str("namespace", r.Namespace).
-		Str("listenAddr", r.ListenAddr).
-		Str("githubAPIURL", r.GitHubAPIURL).
-		Str("githubWebURL", r.GitHubWebURL).
-		Int64("appID", r.AppID).
-		Str("privateKey", r.PrivateKey).
-		Str("webhookSecret", r.WebhookSecret).
-		Str("token", r.Token).
-		Str("tokenLogin", r.TokenLogin).
-		Str("apiToken", r.APIToken).
-		Str("kubeconfig", r.Kubeconfig).
-		Str("cacheDir", r.CacheDir).
-		Int("diffConcurrency", r.DiffConcurrency).
-		Int("workers", r.Workers).
-		Int("queueSize", r.QueueSize).
-		Str("applyWait", r.ApplyWait).
-		Str("logLevel", r.LogLevel).
-		Str("markerKey", r.MarkerKey).
-		Int("commandRate", r.CommandRate)
-	e.Bool("allowForkApply", r.AllowForkApply).Bool("allowForkPreview", r.AllowForkPreview)
-	e.Str("internalListenAddr", r.InternalListenAddr)
-	if r.DefaultPolicy != nil {
-		e.Interface("defaultPolicy", r.DefaultPolicy)
+	for _, v := range s.shown() {
+		switch x := v.value.(type) {
+		case string:
+			e.Str(v.name, x)
+		case int:
+			e.Int(v.name, x)
+		case int64:
+			e.Int64(v.name, x)
+		case bool:
+			e.Bool(v.name, x)
+		case time.Duration:
+			e.Str(v.name, x.String())
+		case []string:
+			e.Strs(v.name, x)
+		default:
+			e.Interface(v.name, x)
+		}
 	}
 }
