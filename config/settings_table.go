@@ -25,6 +25,7 @@ type setting struct {
 	redact    bool     // a secret: shown only as "[redacted]" when set, "" when not
 	show      string   // the name it is shown under in JSON and logs; "" when not shown
 	inString  bool     // shown by Settings.String (under field)
+	kind      string   // how its values are read: string, int, bool, duration, list, …
 	doc       string   // one line of documentation
 
 	setDefault func(s *Settings)
@@ -124,14 +125,14 @@ func settingsTable() []setting {
 		str("GitURL", "RIGEL_GIT_URL", "gitURL", func(s *Settings) *string { return &s.GitURL }).
 			hidden().docs("the git host clone URLs must be on; empty: that of the web URL"),
 		{
-			field: "RepoWebhookSecrets", secretKey: SecretKeyRepoWebhookSecretPrefix + "OWNER.NAME", redact: true,
+			field: "RepoWebhookSecrets", secretKey: SecretKeyRepoWebhookSecretPrefix + "OWNER.NAME", redact: true, kind: "map",
 			doc:        "token mode: the webhook secret of each repository",
 			fromSecret: (*Settings).applyRepoSecrets,
 		},
 	}
 }
 
-// podPtr etc.: builders of the common rows.
+// Builders of the rows.
 
 func (r setting) def(f func(s *Settings)) setting { r.setDefault = f; return r }
 func (r setting) inStr() setting                  { r.inString = true; return r }
@@ -197,6 +198,7 @@ func row[T any](field, env, key string, p func(*Settings) *T) typed[T] {
 // str: a string; an empty value (environment or file) leaves it.
 func str(field, env, key string, p func(*Settings) *string) typed[string] {
 	r := row(field, env, key, p)
+	r.kind = "string"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv(env); v != "" {
 			*p(s) = v
@@ -215,6 +217,7 @@ func str(field, env, key string, p func(*Settings) *string) typed[string] {
 // num: an int; 0 in the file leaves it.
 func num(field, env, key string, p func(*Settings) *int) typed[int] {
 	r := row(field, env, key, p)
+	r.kind = "int"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv(env); v != "" {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -237,6 +240,7 @@ func num(field, env, key string, p func(*Settings) *int) typed[int] {
 // boolean: true or false; either in the file sets it.
 func boolean(field, env, key string, p func(*Settings) *bool) typed[bool] {
 	r := row(field, env, key, p)
+	r.kind = "bool"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv(env); v != "" {
 			b, err := parseBool(env, v)
@@ -259,6 +263,7 @@ func boolean(field, env, key string, p func(*Settings) *bool) typed[bool] {
 // dur: a Go duration ("2m"); like is an example for the error.
 func dur(field, env, key, like string, p func(*Settings) *time.Duration) typed[time.Duration] {
 	r := row(field, env, key, p)
+	r.kind = "duration"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv(env); v != "" {
 			d, err := time.ParseDuration(strings.TrimSpace(v))
@@ -294,7 +299,7 @@ func parseBool(env, v string) (bool, error) {
 // policyList: a comma-separated list of the default policy, from the environment only (the
 // file sets the whole defaultPolicy).
 func policyList(field, env string, p func(*Policy) *[]string) setting {
-	return setting{field: field, env: []string{env}, fromEnv: func(s *Settings, getenv func(string) string) error {
+	return setting{field: field, env: []string{env}, kind: "list", fromEnv: func(s *Settings, getenv func(string) string) error {
 		if v := splitList(getenv(env)); len(v) > 0 {
 			*p(&s.DefaultPolicy) = v
 		}
@@ -304,7 +309,7 @@ func policyList(field, env string, p func(*Policy) *[]string) setting {
 
 // policyFlag: true or false of the default policy, from the environment only.
 func policyFlag(field, env string, p func(*Policy) **bool) setting {
-	return setting{field: field, env: []string{env}, fromEnv: func(s *Settings, getenv func(string) string) error {
+	return setting{field: field, env: []string{env}, kind: "bool", fromEnv: func(s *Settings, getenv func(string) string) error {
 		if v := getenv(env); v != "" {
 			b, err := parseBool(env, v)
 			if err != nil {
@@ -326,6 +331,7 @@ func podNamespace() string {
 func appIDSetting() setting {
 	p := func(s *Settings) *int64 { return &s.AppID }
 	r := row("AppID", "RIGEL_APP_ID", "appID", p).inStr()
+	r.kind = "int"
 	r.secretKey = SecretKeyAppID
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv("RIGEL_APP_ID"); v != "" {
@@ -361,7 +367,7 @@ func privateKeySetting() setting {
 	return setting{
 		field: "PrivateKey", env: []string{"RIGEL_PRIVATE_KEY", "RIGEL_PRIVATE_KEY_FILE"},
 		keys: []string{"privateKey", "privateKeyFile"}, secretKey: SecretKeyPrivateKey,
-		redact: true, show: "privateKey", inString: true,
+		redact: true, show: "privateKey", inString: true, kind: "pem",
 		doc:   "the GitHub App's private key (PEM), or the file holding it",
 		value: func(s *Settings) any { return s.PrivateKey },
 		fromEnv: func(s *Settings, getenv func(string) string) error {
@@ -417,6 +423,7 @@ func privateKeySetting() setting {
 func permissionsSetting() setting {
 	p := func(s *Settings) *map[string]string { return &s.Permissions }
 	r := row("Permissions", "RIGEL_PERMISSIONS", "permissions", p)
+	r.kind = "permissions"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv("RIGEL_PERMISSIONS"); v != "" {
 			perms, err := parsePermissions("RIGEL_PERMISSIONS", v)
@@ -448,6 +455,7 @@ func permissionsSetting() setting {
 func identitySetting() setting {
 	r := row("Identity", "RIGEL_IDENTITY", "identity", func(s *Settings) *string { return &s.Identity })
 	r.env = append(r.env, "POD_NAME")
+	r.kind = "string"
 	// An identity still unset is the pod's name (POD_NAME, from the downward API); when that
 	// is unset too, ReplicaIdentity makes one up at start.
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
@@ -470,6 +478,7 @@ func identitySetting() setting {
 
 func defaultPolicySetting() setting {
 	r := row("DefaultPolicy", "", "defaultPolicy", func(s *Settings) *Policy { return &s.DefaultPolicy })
+	r.kind = "policy"
 	r.fromFile = fileValue("defaultPolicy", func(s *Settings, _ string, v *Policy) error {
 		if v != nil {
 			s.DefaultPolicy = *v
@@ -487,6 +496,7 @@ func defaultPolicySetting() setting {
 
 func protectedSetting() setting {
 	r := row("ProtectedNamespaces", "RIGEL_PROTECTED_NAMESPACES", "protectedNamespaces", func(s *Settings) *[]string { return &s.ProtectedNamespaces })
+	r.kind = "list"
 	// The environment replaces the default list, and an empty value keeps it.
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := splitList(getenv("RIGEL_PROTECTED_NAMESPACES")); len(v) > 0 {
@@ -505,6 +515,7 @@ func protectedSetting() setting {
 
 func refuseStatesSetting() setting {
 	r := row("RefuseMergeableStates", "RIGEL_REFUSE_MERGEABLE_STATES", "refuseMergeableStates", func(s *Settings) *[]string { return &s.RefuseMergeableStates })
+	r.kind = "states"
 	r = r.def(func(s *Settings) { s.RefuseMergeableStates = slices.Clone(DefaultRefuseMergeableStates) })
 	// Comma-separated; "none" refuses none. In the file a list; [] refuses none.
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
@@ -526,6 +537,7 @@ func refuseStatesSetting() setting {
 func markerKeySetting() setting {
 	r := row("MarkerKey", "RIGEL_MARKER_KEY", "", func(s *Settings) *string { return &s.MarkerKey }).
 		fromSecretKey(SecretKeyMarkerKey).redacted()
+	r.kind = "string"
 	r.show = "markerKey"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := strings.TrimRight(getenv("RIGEL_MARKER_KEY"), "\r\n"); v != "" {
@@ -538,6 +550,7 @@ func markerKeySetting() setting {
 
 func commandRateSetting() setting {
 	r := row("CommandRate", "RIGEL_COMMAND_RATE", "commandRate", func(s *Settings) *int { return &s.CommandRate }).defVal(DefaultCommandRate)
+	r.kind = "int"
 	r.fromEnv = func(s *Settings, getenv func(string) string) error {
 		if v := getenv("RIGEL_COMMAND_RATE"); v != "" {
 			n, err := strconv.Atoi(strings.TrimSpace(v))
@@ -556,4 +569,14 @@ func commandRateSetting() setting {
 		return nil
 	})
 	return r.docs("commands a minute one person may run in one repository, per replica; 0: no limit")
+}
+
+// EnvVariables are the environment variables the settings are read from (besides
+// RIGEL_CONFIG, the file's path), in the table's order.
+func EnvVariables() []string {
+	var out []string
+	for _, r := range settingsTable() {
+		out = append(out, r.env...)
+	}
+	return out
 }
