@@ -135,19 +135,12 @@ func defaultSettings() *Settings {
 }
 
 // LoadSettings builds the settings from, in increasing precedence: defaults, the YAML file
-// named by RIGEL_CONFIG, and the environment (RIGEL_NAMESPACE, RIGEL_LISTEN,
-// RIGEL_GITHUB_API_URL, RIGEL_GITHUB_WEB_URL, RIGEL_APP_ID, RIGEL_PRIVATE_KEY or
-// RIGEL_PRIVATE_KEY_FILE, RIGEL_WEBHOOK_SECRET, RIGEL_GITHUB_TOKEN, RIGEL_GITHUB_LOGIN,
-// RIGEL_KUBECONFIG, RIGEL_CACHE_DIR, RIGEL_DIFF_CONCURRENCY, RIGEL_WORKERS,
-// RIGEL_QUEUE_SIZE, RIGEL_APPLY_WAIT, RIGEL_LOG_LEVEL, RIGEL_PERMISSIONS,
-// RIGEL_REQUIRE_APPROVAL, RIGEL_REQUIRE_MERGEABLE, RIGEL_ALLOW_FORK_APPLY, RIGEL_ALLOW_FORK_PREVIEW,
-// RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_CLUSTER_SCOPED, RIGEL_DEFAULT_REFUSED_KINDS,
-// RIGEL_REFUSE_MERGEABLE_STATES, RIGEL_MERGEABLE_RETRY_WAIT,
-// RIGEL_MARKER_KEY, RIGEL_COMMAND_RATE, RIGEL_INTERNAL_LISTEN, RIGEL_GIT_URL). Then the Secret helmsman-github in
-// Namespace fills the credentials still empty. secrets nil means no cluster; a missing
-// Secret is fine, and an unreachable one is logged and reported by Validate only when
-// credentials are missing. getenv nil means os.Getenv. LoadSettings does not validate:
-// call Validate.
+// named by RIGEL_CONFIG, and the environment — each setting's default, file key and variables
+// are its row of the table (settings_table.go; EnvVariables lists the variables). Then the
+// Secret helmsman-github in Namespace fills the credentials still empty. secrets nil means no
+// cluster; a missing Secret is fine, and an unreachable one is logged and reported by Validate
+// only when credentials are missing. getenv nil means os.Getenv. LoadSettings does not
+// validate: call Validate.
 func LoadSettings(ctx context.Context, getenv func(string) string, secrets SecretGetter) (*Settings, error) {
 	if getenv == nil {
 		getenv = os.Getenv
