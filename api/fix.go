@@ -70,8 +70,8 @@ func (s *server) proposeFix(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("failed to read the registry: %w", err)
 	}
-	name := w.Annotations[sync.AnnotationSourceRepo]
-	owner, dep := src.FindDeployment(name)
+	link := commands.LinkOf(src, w)
+	name, owner, dep := link.Name, link.Owner, link.Deployment
 	if dep == nil {
 		return fail(http.StatusBadRequest, "%s %q in namespace %q is not linked to a registered deployment (its %s annotation is %q), so Rigel does not know which folder holds its manifest. Nothing was changed. Link it in a conversation of the deployment's repo: `/rigel link %s/%s -n %s DEPLOYMENT`.",
 			ref.Kind, ref.Name, ref.Namespace, sync.AnnotationSourceRepo, name, strings.ToLower(ref.Kind), ref.Name, ref.Namespace)

@@ -75,10 +75,7 @@ func (s *server) sync(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, planOut(entry, plan))
 	}
-	if req.Force {
-		ctx = commands.WithForce(ctx)
-	}
-	done, err := s.Runner.ApplyPreviewed(ctx, o, *dep, entry.Branch, req.Commit, req.Digest, hints)
+	done, err := s.Runner.ApplyPreviewed(ctx, o, *dep, entry.Branch, commands.ApplyRequest{Commit: req.Commit, Digest: req.Digest, Force: req.Force}, hints)
 	if err != nil {
 		return err
 	}

@@ -124,13 +124,14 @@ func (c *call) fixEdits() (edits []fix.Edit, explicit bool, err error) {
 // fixTarget is the registered deployment a workload is linked to; the reply says how to link
 // it when it is not, and where to run the fix when it belongs to another repo.
 func (c *call) fixTarget(src *config.Sources, ref kube.WorkloadRef, w *kube.Workload) (*config.Repo, config.Deployment, error) {
-	name := w.Annotations[sync.AnnotationSourceRepo]
+	link := LinkOf(src, w)
+	name := link.Name
 	this := src.FindRepo(c.req.Repo.FullName())
 	if name == "" {
 		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` is not linked to a deployment (it has no `%s` annotation), so Rigel does not know which folder holds its manifest. Nothing was changed. %s",
 			ref.Kind, ref.Name, ref.Namespace, sync.AnnotationSourceRepo, linkHint(ref, this, c.cmd.Line))
 	}
-	owner, dep := src.FindDeployment(name)
+	owner, dep := link.Owner, link.Deployment
 	switch {
 	case dep == nil:
 		return nil, config.Deployment{}, userErrorf("%s `%s` in namespace `%s` is linked to the deployment `%s`, which is not registered (removed?). Nothing was changed. %s",

@@ -94,18 +94,19 @@ func runLink(ctx context.Context, c *call) (string, error) {
 		if err != nil {
 			return err
 		}
-		cur, linked := w.Annotations[sync.AnnotationSourceRepo]
-		if linked && cur == dep.Name && w.Annotations[sync.AnnotationSourcePath] == dep.Path {
+		link := LinkOf(src, w)
+		cur, linked := link.Name, link.Linked
+		if linked && cur == dep.Name && link.Path == dep.Path {
 			unchanged = true
 			return nil
 		}
 		if linked && cur != dep.Name {
-			if other := ownerRepo(src, cur); other != "" && other != c.req.Repo.FullName() {
+			if other := link.OwnerRepo(); other != "" && other != c.req.Repo.FullName() {
 				return userErrorf("%s `%s` in namespace `%s` is linked to the deployment `%s` of %s. Only a conversation of that repo can unlink it: `/rigel unlink %s` there.", ref.Kind, ref.Name, ref.Namespace, cur, other, typed(ref))
 			}
 			if !force {
 				return userErrorf("%s `%s` in namespace `%s` is already linked to the deployment `%s` (folder `%s`). Nothing was changed. To link it to `%s` instead: `/rigel link %s %s --force`.",
-					ref.Kind, ref.Name, ref.Namespace, cur, w.Annotations[sync.AnnotationSourcePath], dep.Name, typed(ref), dep.Name)
+					ref.Kind, ref.Name, ref.Namespace, cur, link.Path, dep.Name, typed(ref), dep.Name)
 			}
 			before = cur
 		}
@@ -149,8 +150,9 @@ func runUnlink(ctx context.Context, c *call) (string, error) {
 		if !linked {
 			return nil
 		}
-		was = w.Annotations[sync.AnnotationSourceRepo]
-		if other := ownerRepo(src, was); other != "" && other != c.req.Repo.FullName() {
+		link := LinkOf(src, w)
+		was = link.Name
+		if other := link.OwnerRepo(); other != "" && other != c.req.Repo.FullName() {
 			return userErrorf("%s `%s` in namespace `%s` is linked to the deployment `%s` of %s. Only a conversation of that repo can unlink it.", ref.Kind, ref.Name, ref.Namespace, was, other)
 		}
 		return c.r.Engine.Kube.Annotate(ctx, ref, w.ResourceVersion, nil, sync.AnnotationSourceRepo, sync.AnnotationSourcePath)

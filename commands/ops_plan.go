@@ -81,24 +81,33 @@ type Applied struct {
 	pv *preview
 }
 
-// ApplyPreviewed applies dep at commit of branch of o exactly as previewed: only when the
-// branch still points at commit (any commit when empty) and a fresh diff has the previewed
+// ApplyRequest is what an apply needs besides the deployment: the preview it applies and its
+// options. It travels as a value from the way in (comment, HTTP API) down to guardApply.
+type ApplyRequest struct {
+	Commit string // the previewed commit; empty for the tip of the branch
+	Digest string // the previewed plan's digest: a fresh plan must have it
+	Force  bool   // also take over objects another reconciler (Argo CD, Flux) manages; never overrides a policy
+}
+
+// ApplyPreviewed applies dep at req.Commit of branch of o exactly as previewed: only when the
+// branch still points at req.Commit (any commit when empty) and a fresh diff has the previewed
 // digest; else it applies nothing and returns a *StaleError. Applies of one deployment never
 // run at once.
-func (r *Runner) ApplyPreviewed(ctx context.Context, o Origin, dep config.Deployment, branch, commit, digest string, h Hints) (*Applied, error) {
+func (r *Runner) ApplyPreviewed(ctx context.Context, o Origin, dep config.Deployment, branch string, req ApplyRequest, h Hints) (*Applied, error) {
 	ctx, release, err := r.LockDeployment(ctx, dep.Name, Holder{Command: "apply " + dep.Name + " (HTTP API)"})
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return r.applyPinned(ctx, o, dep, branchTarget(branch), commit, digest, h)
+	return r.applyPinned(ctx, o, dep, branchTarget(branch), req, h)
 }
 
-// applyPinned applies the plan of dep at commit (the tip of now when empty) if now still points
-// at it and the fresh plan's digest is digest, waits for health and records the sync. The
-// caller holds the deployment's lock.
-func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deployment, now target, commit, digest string, h Hints) (*Applied, error) {
+// applyPinned applies the plan of dep at req.Commit (the tip of now when empty) if now still
+// points at it and the fresh plan's digest is req.Digest, waits for health and records the
+// sync. The caller holds the deployment's lock.
+func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deployment, now target, req ApplyRequest, h Hints) (*Applied, error) {
 	log := zerolog.Ctx(ctx)
+	commit, digest := req.Commit, req.Digest
 	if now.Commit == "" { // a branch: learn where it points now
 		snap, err := r.fetchAt(ctx, o, now)
 		if err != nil {
@@ -130,7 +139,7 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 		log.Info().Str("armed", digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
 		return nil, staleErrorf("the cluster or the folder changed since the preview of `%s` at `%s`, so that preview no longer shows what would happen. Nothing was applied. Run %s to preview again.", dep.Name, shortSHA(commit), h.Preview(dep.Name))
 	}
-	if err := r.guardApply(p.Plan, forced(ctx), h); err != nil {
+	if err := r.guardApply(p.Plan, req.Force, h); err != nil {
 		return nil, err
 	}
 	start := time.Now()

@@ -92,9 +92,7 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	if err := c.checkFlags("all", "force"); err != nil {
 		return "", err
 	}
-	if _, force := c.cmd.Flag("force"); force {
-		ctx = WithForce(ctx)
-	}
+	_, force := c.cmd.Flag("force")
 	repo, deps, err := c.deployments(ctx)
 	if err != nil {
 		return "", err
@@ -104,7 +102,7 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	var parts []string
 	var errs []error
 	for _, dep := range deps {
-		part, err := c.applyOne(withDeployment(ctx, dep.Name), repo, dep)
+		part, err := c.applyOne(withDeployment(ctx, dep.Name), repo, dep, force)
 		if err != nil {
 			errs = append(errs, err)
 			part = partReply("/rigel apply "+dep.Name, err)
@@ -143,7 +141,7 @@ func partReply(line string, err error) string {
 	return failureReply(line, err)
 }
 
-func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment) (string, error) {
+func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force bool) (string, error) {
 	ctx, release, err := c.r.LockDeployment(ctx, dep.Name, c.holder())
 	if err != nil {
 		return "", err
@@ -164,7 +162,7 @@ func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deplo
 	if err != nil {
 		return "", err
 	}
-	done, err := c.r.applyPinned(ctx, c.origin(), dep, now, a.Commit, a.Digest, commentHints)
+	done, err := c.r.applyPinned(ctx, c.origin(), dep, now, ApplyRequest{Commit: a.Commit, Digest: a.Digest, Force: force}, commentHints)
 	if err != nil {
 		return "", err
 	}

@@ -191,19 +191,6 @@ func examplePolicy(own config.Policy) string {
 		quoted(ns), cs, quoted(kinds))
 }
 
-type forceKey struct{}
-
-// WithForce marks an apply as forced: it takes over objects another reconciler (Argo CD,
-// Flux) manages. It never overrides a policy.
-func WithForce(ctx context.Context) context.Context {
-	return context.WithValue(ctx, forceKey{}, true)
-}
-
-func forced(ctx context.Context) bool {
-	f, _ := ctx.Value(forceKey{}).(bool)
-	return f
-}
-
 // initialPolicy reads `add-deployment --namespaces a,b`: the first policy of a new deployment.
 // Only a repository admin may set it (nil, nil without the flag).
 func (c *call) initialPolicy(ctx context.Context) (*config.Policy, error) {

@@ -229,18 +229,40 @@ type applyGate struct {
 }
 
 func (g *applyGate) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodPatch && strings.HasPrefix(req.Header.Get("Content-Type"), "application/apply-patch") && req.URL.Query().Get("dryRun") == "" {
+	gated := req.Method == http.MethodPatch && strings.HasPrefix(req.Header.Get("Content-Type"), "application/apply-patch") && req.URL.Query().Get("dryRun") == ""
+	if gated {
 		if g.started.Add(1) > int64(g.after) {
 			g.heldOnce.Do(func() { close(g.held) })
 			<-g.open
 		}
-		defer g.completed.Add(1)
 	}
 	resp, err := g.next.RoundTrip(req)
 	if err != nil && strings.Contains(req.URL.Path, "/configmaps/"+config.SourcesConfigMap) {
 		g.registryFailures.Add(1)
 	}
+	if gated {
+		// An apply is complete once its response body is read and closed, not when its headers
+		// arrive: stopping the apiserver in between would fail it with "unexpected EOF".
+		if err != nil || resp == nil || resp.Body == nil {
+			g.completed.Add(1)
+		} else {
+			resp.Body = &countingBody{ReadCloser: resp.Body, done: &g.completed}
+		}
+	}
 	return resp, err
+}
+
+// countingBody counts a response as complete when it is closed.
+type countingBody struct {
+	io.ReadCloser
+	done *atomic.Int64
+	once gosync.Once
+}
+
+func (b *countingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() { b.done.Add(1) })
+	return err
 }
 
 // startBotOn starts a bot on another cluster, whose requests go through wrap.

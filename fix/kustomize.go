@@ -18,12 +18,9 @@ import (
 	rsync "github.com/rigel-gitops/rigel/sync"
 )
 
-// kustomizationNames are the file names kustomize looks for, in its order.
-var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
-
 // kustomizationIn returns the path of the kustomization file in dir, or "".
 func kustomizationIn(fsys fs.FS, dir string) string {
-	for _, n := range kustomizationNames {
+	for _, n := range rsync.KustomizationNames() {
 		p := path.Join(dir, n)
 		if st, err := fs.Stat(fsys, p); err == nil && st.Mode().IsRegular() {
 			return p

@@ -3,6 +3,7 @@ package kube
 import (
 	"fmt"
 	"os"
+	gosync "sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -10,6 +11,7 @@ import (
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
@@ -21,6 +23,9 @@ type Client struct {
 	Dynamic dynamic.Interface
 	Typed   kubernetes.Interface
 	mapper  *restmapper.DeferredDiscoveryRESTMapper
+
+	rawMu gosync.Mutex
+	raw   *rest.RESTClient // built by Raw on first use, then shared by every caller of this Client
 }
 
 // LoadConfig returns the in-cluster config when running in a pod, else the kubeconfig at path
@@ -97,3 +102,29 @@ func (c *Client) Resource(m *meta.RESTMapping, ns string) dynamic.ResourceInterf
 
 // ResetMapper forgets cached discovery, e.g. after CRDs were applied.
 func (c *Client) ResetMapper() { c.mapper.Reset() }
+
+// Raw returns the raw JSON REST client of this Client, built on first use and then reused: each
+// Client has its own (two clusters, or two apiservers of a test, never share one). It has no
+// client-side rate limiter: callers bound the requests in flight. Its HTTP transport is the one
+// client-go caches for the config, so connections are shared with the other clients.
+func (c *Client) Raw() (*rest.RESTClient, error) {
+	c.rawMu.Lock()
+	defer c.rawMu.Unlock()
+	if c.raw != nil {
+		return c.raw, nil
+	}
+	cfg := rest.CopyConfig(c.Config)
+	cfg.GroupVersion = &schema.GroupVersion{}
+	cfg.APIPath = "/"
+	cfg.ContentType = "application/json"
+	cfg.AcceptContentTypes = "application/json"
+	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
+	cfg.QPS = -1
+	cfg.RateLimiter = nil
+	rc, err := rest.RESTClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("failed to build REST client: %w", err)
+	}
+	c.raw = rc
+	return rc, nil
+}

@@ -33,7 +33,13 @@ const (
 var maxRenderedBytes int64 = MaxRenderedBytes
 
 // kustomizationNames are the file names kustomize looks for, in its order.
-var kustomizationNames = []string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+var kustomizationNames = [...]string{"kustomization.yaml", "kustomization.yml", "Kustomization"}
+
+// KustomizationNames returns the file names kustomize looks for in a folder, in its order: the
+// one list of them in Rigel (rendering, hermetic checks, fixes). Each call returns a new slice.
+func KustomizationNames() []string {
+	return append([]string(nil), kustomizationNames[:]...)
+}
 
 // Render returns the objects of a deployment folder of a repository tree. fsys is the tree
 // at one commit (slash-separated paths relative to the repository root) and folder is

@@ -5,45 +5,22 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	gosync "sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 )
 
 // The hot path talks to the apiserver with a raw REST client rather than the dynamic client:
 // a response is decoded once into a map (the dynamic client parses each body three times),
 // and an apply whose response is not needed is not decoded at all. The HTTP transport is the
-// one client-go caches for the config, so connections are shared with the other clients.
+// one client-go caches for the config, so connections are shared with the other clients. Each
+// kube.Client builds its REST client once (kube.Client.Raw).
 
-// restClients caches one REST client per kube.Client config.
-var restClients gosync.Map // *rest.Config → *rest.RESTClient
-
-func (e *Engine) restClient() (*rest.RESTClient, error) {
-	if rc, ok := restClients.Load(e.Kube.Config); ok {
-		return rc.(*rest.RESTClient), nil
-	}
-	cfg := rest.CopyConfig(e.Kube.Config)
-	cfg.GroupVersion = &schema.GroupVersion{}
-	cfg.APIPath = "/"
-	cfg.ContentType = "application/json"
-	cfg.AcceptContentTypes = "application/json"
-	cfg.NegotiatedSerializer = scheme.Codecs.WithoutConversion()
-	cfg.QPS = -1 // no client-side rate limiter: Concurrency bounds the requests in flight
-	cfg.RateLimiter = nil
-	rc, err := rest.RESTClientFor(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("failed to build REST client: %w", err)
-	}
-	actual, _ := restClients.LoadOrStore(e.Kube.Config, rc)
-	return actual.(*rest.RESTClient), nil
-}
+func (e *Engine) restClient() (*rest.RESTClient, error) { return e.Kube.Raw() }
 
 // resourcePath is the URL path of a resource, or of one object of it when name is set.
 func resourcePath(m *meta.RESTMapping, ns, name string) string {
