@@ -14,7 +14,7 @@ import (
 )
 
 // GitHub's own OpenAPI description of the REST operations Rigel may use, every $ref resolved
-// (copied unchanged from /work/shared/github; @octokit/openapi 23.0.2, MIT).
+// (copied unchanged from ../shared/github; @octokit/openapi 23.0.2, MIT).
 //
 //go:embed testdata/rest-api-subset.json
 var restAPISubset []byte
