@@ -42,13 +42,21 @@ func fileIn(r repo, rev, path string) bool {
 	return exec.Command("git", "--git-dir", git.RepoDir(r.full), "cat-file", "-e", rev+":"+path).Run() == nil
 }
 
-func TestTrustFixSquattedBranch(t *testing.T) {
-	e := newFixEnv(t, plainFiles, "apps/web/k8s")
+// replicasFix is a plain web deployment whose fix (3 replicas) is predictable: the folder's
+// environment, the edited file, its content after the fix, the branch Rigel will name and
+// main's tip, as a writer who wants to squat that branch can compute them.
+func replicasFix(t *testing.T) (e *fixEnv, path, want, branch, mainSHA string) {
+	t.Helper()
+	e = newFixEnv(t, plainFiles, "apps/web/k8s")
 	fixCreateDeployment(t, e.ns, "web", e.dep, "apps/web/k8s")
-	const path = "apps/web/k8s/deploy.yaml"
-	want := replace(t, fixDeployYAML(e.ns), "replicas: 2 # enough for now", "replicas: 3 # enough for now")
-	squatted := predictedFixBranch(e.ns, path, want)
-	mainSHA, _ := git.Head(e.r.full, "main")
+	path = "apps/web/k8s/deploy.yaml"
+	want = replace(t, fixDeployYAML(e.ns), "replicas: 2 # enough for now", "replicas: 3 # enough for now")
+	mainSHA, _ = git.Head(e.r.full, "main")
+	return e, path, want, predictedFixBranch(e.ns, path, want), mainSHA
+}
+
+func TestTrustFixSquattedBranch(t *testing.T) {
+	e, path, want, squatted, mainSHA := replicasFix(t)
 
 	// A writer pushes the predictable branch first: Rigel's exact edit plus a workflow, in
 	// Rigel's name, and opens a pull request of it.
@@ -91,12 +99,7 @@ func TestTrustFixSquattedBranch(t *testing.T) {
 // TestTrustFixKeepsPeoplesCommits: a fix branch someone built on (no pull request) is not
 // overwritten; the fix goes to a new branch.
 func TestTrustFixKeepsPeoplesCommits(t *testing.T) {
-	e := newFixEnv(t, plainFiles, "apps/web/k8s")
-	fixCreateDeployment(t, e.ns, "web", e.dep, "apps/web/k8s")
-	const path = "apps/web/k8s/deploy.yaml"
-	want := replace(t, fixDeployYAML(e.ns), "replicas: 2 # enough for now", "replicas: 3 # enough for now")
-	branch := predictedFixBranch(e.ns, path, want)
-	mainSHA, _ := git.Head(e.r.full, "main")
+	e, path, want, branch, mainSHA := replicasFix(t)
 	// Rigel's exact commit, then alice's work on top of it.
 	name, email := botSig()
 	own := pushByHand(t, e.r, mainSHA, branch, map[string]string{path: want}, name, email)
