@@ -58,7 +58,7 @@ func (s *server) proposeFix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := s.Runner.Engine.Kube.GetWorkload(ctx, ref)
+	w, err := s.Runner.Workloads.GetWorkload(ctx, ref)
 	var nf *kube.NotFoundError
 	if errors.As(err, &nf) {
 		return fail(http.StatusNotFound, "there is no %s %q in namespace %q. Check the kind, the name and the namespace.", ref.Kind, ref.Name, ref.Namespace)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"net/http"
 	"strings"
 	"time"
@@ -22,7 +23,7 @@ const Prefix = "/api/git"
 // GitHub is what the API needs from GitHub (githubclient.Clients implements it).
 type GitHub interface {
 	// ForInstallation returns the GitHub of an installation (0 with a token).
-	ForInstallation(id int64) (commands.GitHub, error)
+	ForInstallation(id int64) (ops.Forge, error)
 	// LookupRepo returns a repository as the registry would store it; found is false when
 	// GitHub does not show it to Rigel.
 	LookupRepo(ctx context.Context, fullName string) (repo config.Repo, found bool, err error)

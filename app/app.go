@@ -20,6 +20,7 @@ import (
 	"github.com/rigel-gitops/rigel/handlers"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/metrics"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -69,22 +70,27 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	}
 	registry := config.NewRegistry(kc.Typed, s.Namespace)
 	registry.SetGitHost(gitHost)
-	runner := &commands.Runner{
+	service := &ops.Service{
 		Registry:  registry,
-		Git:       gitsrc.New(s.CacheDir, gitHost),
-		Engine:    &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency},
-		BotLogin:  login,
+		Source:    gitsrc.New(s.CacheDir, gitHost),
+		Planner:   &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency},
+		Workloads: kc,
 		ApplyWait: s.ApplyWait,
-		Access:    commands.AccessFrom(s),
+		Access:    ops.AccessFrom(s),
 		Observer:  m,
+	}
+	runner := &commands.Runner{
+		Service:   service,
+		BotLogin:  login,
+		Metrics:   m,
 		MarkerKey: s.MarkerKeyBytes(),
 		Rate:      commands.NewRateLimiter(s.CommandRate, time.Minute),
 	}
-	seedSyncStatus(ctx, runner.Registry, m, log)
+	seedSyncStatus(ctx, registry, m, log)
 	rep := newReplica(s, kc, runner, clients, reg, log)
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
 	rep.seen = store
-	deps := handlers.Deps{Runner: runner, Clients: clients, BotLogin: login, Seen: seen, Gate: newGate(s, gitHost, clients, registry)}
+	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: newGate(s, gitHost, clients, registry)}
 	keys := newHookKeys(s) // hook_keys.go
 	dispatcher := githubapp.NewEventDispatcher(
 		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
@@ -106,7 +112,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	in.GET("/healthz", healthz)
 	in.GET("/readyz", a.ready)
 	in.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	api.Mount(in, api.Deps{Runner: runner, GitHub: clients, Settings: s, Kube: kc.Typed, BotLogin: login})
+	api.Mount(in, api.Deps{Runner: runner, GitHub: forges{clients}, Settings: s, Kube: kc.Typed, BotLogin: login})
 	a.Hook, a.Internal = e, in
 	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
 	return a, nil

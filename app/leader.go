@@ -43,7 +43,7 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 	return &replica{
 		leases:  leases,
 		drain:   newDrain(s.ShutdownGrace),
-		sweeper: &commands.Sweeper{Leases: leases, Registry: runner.Registry, GitHub: clients.ForInstallation, MarkerKey: runner.MarkerKey},
+		sweeper: &commands.Sweeper{Leases: leases, Registry: runner.Registry, GitHub: forges{clients}.ForInstallation, MarkerKey: runner.MarkerKey},
 		gauge:   metrics.NewLeaderGauge(reg),
 		log:     log.With().Str("replica", leases.Identity).Logger(),
 	}

@@ -55,7 +55,7 @@ func (r *Runner) pushFix(ctx context.Context, o Origin, p *fixProposal, files ma
 	first := p.Head
 	for i := 0; i < fixBranchTries; i++ {
 		name := fixBranchName(first, i)
-		res, err := r.Git.Push(ctx, gitsrc.PushRequest{
+		res, err := r.Source.Push(ctx, gitsrc.PushRequest{
 			Repo: p.Repo, CloneURL: o.CloneURL, Base: p.Base, Branch: name, Files: files,
 			Message: fixCommitMessage(p), Author: r.fixSignature(),
 			Token: o.Creds,
@@ -148,7 +148,7 @@ func (r *Runner) checkSharedPolicy(ctx context.Context, fsys fs.FS, repo config.
 				if d.Name != name {
 					continue
 				}
-				if err := checkFixPolicy(ctx, fsys, d, r.policyOf(d), ref, p.Changes); err != nil {
+				if err := checkFixPolicy(ctx, fsys, d, r.PolicyOf(d), ref, p.Changes); err != nil {
 					return err
 				}
 			}
@@ -208,7 +208,7 @@ func fixWarnings(p *fixProposal) string {
 			verb = "use"
 		}
 		fmt.Fprintf(&b, "⚠️ This edit changes %s, which %s %s %s too: merging it changes %s as well.\n\n",
-			code(s.Path), pluralWord(len(names), "deployment", "deployments"), andList(names), verb, pluralWord(len(names), "that deployment", "those deployments"))
+			code(s.Path), pluralOf(len(names), "deployment", "deployments"), andList(names), verb, pluralOf(len(names), "that deployment", "those deployments"))
 	}
 	if len(p.Unknown) > 0 {
 		names := make([]string, len(p.Unknown))
@@ -216,19 +216,12 @@ func fixWarnings(p *fixProposal) string {
 			names[i] = code(d)
 		}
 		fmt.Fprintf(&b, "⚠️ Rigel could not build %s %s of this repo to tell whether %s this edit's files; check before merging.\n\n",
-			pluralWord(len(names), "deployment", "deployments"), andList(names), pluralWord(len(names), "it reads", "they read"))
+			pluralOf(len(names), "deployment", "deployments"), andList(names), pluralOf(len(names), "it reads", "they read"))
 	}
 	for _, t := range p.Taken {
 		fmt.Fprintf(&b, "ℹ️ Branch %s already exists and does not hold exactly this change (%s), so Rigel left it as it is and used %s.\n\n", code(t.Branch), t.Why, code(p.Head))
 	}
 	return b.String()
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // andList is "a", "a and b", "a, b and c".

@@ -42,7 +42,7 @@ func typed(ref kube.WorkloadRef) string {
 }
 
 func (c *call) getWorkload(ctx context.Context, ref kube.WorkloadRef) (*kube.Workload, error) {
-	w, err := c.r.Engine.Kube.GetWorkload(ctx, ref)
+	w, err := c.r.Workloads.GetWorkload(ctx, ref)
 	var nf *kube.NotFoundError
 	if errors.As(err, &nf) {
 		return nil, userErrorf("there is no %s `%s` in namespace `%s`. Check the kind, the name and the namespace (`-n NAMESPACE`, default `default`).", ref.Kind, ref.Name, ref.Namespace)
@@ -82,7 +82,7 @@ func runLink(ctx context.Context, c *call) (string, error) {
 		return "", userErrorf("the deployment `%s` belongs to %s: link workloads to it from a conversation of that repo.", name, owner.Repo)
 	}
 	dep := *found
-	if v := policy.Violations(c.r.policyOf(dep), sync.Change{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name}}); len(v) > 0 {
+	if v := policy.Violations(c.r.PolicyOf(dep), sync.Change{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name}}); len(v) > 0 {
 		return "", userErrorf("the policy of the deployment `%s` does not allow %s `%s` in namespace `%s`: %s. Nothing was changed. `/rigel policy %s` shows the policy and how cluster admins change it.",
 			dep.Name, ref.Kind, ref.Name, ref.Namespace, v[0].Msg, dep.Name)
 	}
@@ -110,7 +110,7 @@ func runLink(ctx context.Context, c *call) (string, error) {
 			}
 			before = cur
 		}
-		return c.r.Engine.Kube.Annotate(ctx, ref, w.ResourceVersion, map[string]string{sync.AnnotationSourceRepo: dep.Name, sync.AnnotationSourcePath: dep.Path})
+		return c.r.Workloads.Annotate(ctx, ref, w.ResourceVersion, map[string]string{sync.AnnotationSourceRepo: dep.Name, sync.AnnotationSourcePath: dep.Path})
 	})
 	if err != nil {
 		return "", linkError(ref, err)
@@ -155,7 +155,7 @@ func runUnlink(ctx context.Context, c *call) (string, error) {
 		if other := link.OwnerRepo(); other != "" && other != c.req.Repo.FullName() {
 			return userErrorf("%s `%s` in namespace `%s` is linked to the deployment `%s` of %s. Only a conversation of that repo can unlink it.", ref.Kind, ref.Name, ref.Namespace, was, other)
 		}
-		return c.r.Engine.Kube.Annotate(ctx, ref, w.ResourceVersion, nil, sync.AnnotationSourceRepo, sync.AnnotationSourcePath)
+		return c.r.Workloads.Annotate(ctx, ref, w.ResourceVersion, nil, sync.AnnotationSourceRepo, sync.AnnotationSourcePath)
 	})
 	if err != nil {
 		return "", linkError(ref, err)

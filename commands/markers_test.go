@@ -2,6 +2,7 @@ package commands
 
 import (
 	"context"
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 	"testing"
 )
@@ -97,7 +98,7 @@ func (g *conversationGitHub) Comments(context.Context, Repo, int) ([]IssueCommen
 }
 
 func TestLastArmed(t *testing.T) {
-	r := &Runner{BotLogin: "rigel[bot]", MarkerKey: testKey}
+	r := &Runner{Service: &ops.Service{}, BotLogin: "rigel[bot]", MarkerKey: testKey}
 	req := Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7}
 	sign := func(m marker) string { return "reply\n" + signMarker(testKey, testConv, m) }
 	applied := marker{Kind: markerApplied, Deployment: "web", Digest: testDigest}

@@ -8,18 +8,11 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// Observer learns what commands do, for metrics (metrics.Metrics implements it). A Runner
-// without one observes nothing.
-type Observer interface {
+// CommandCounter learns how each command ended, for metrics (metrics.Metrics implements it).
+type CommandCounter interface {
 	// CommandDone is called once per command: verb is a known verb or "unknown"; outcome is
 	// "ok", "refused" (the reply says what to fix, nothing changed) or "error".
 	CommandDone(verb, outcome string)
-	// Diffed is called after diffing a deployment against the cluster.
-	Diffed(deployment string, took time.Duration)
-	// Applied is called after applying a deployment, with the status recorded for it.
-	Applied(deployment string, took time.Duration, status string, finished time.Time)
-	// Forgot is called when a deployment was removed.
-	Forgot(deployment string)
 }
 
 // Outcomes of a command, as told to the Observer.
@@ -32,7 +25,7 @@ const (
 // observeCommand tells the observer a command ended; unknown verbs share one label value so
 // what people mistype cannot grow the metric without bound.
 func (r *Runner) observeCommand(verb, outcome string) {
-	if r.Observer == nil {
+	if r.Metrics == nil {
 		return
 	}
 	if verb == "" {
@@ -45,7 +38,7 @@ func (r *Runner) observeCommand(verb, outcome string) {
 	if !known {
 		verb = "unknown"
 	}
-	r.Observer.CommandDone(verb, outcome)
+	r.Metrics.CommandDone(verb, outcome)
 }
 
 func (r *Runner) observeDiff(deployment string, start time.Time) {

@@ -59,12 +59,12 @@ func (r *Runner) ProposeFix(ctx context.Context, gh GitHub, ghRepo Repo, o Origi
 
 	p := &fixProposal{Ref: ref, Deployment: dep, Repo: repo.Repo, Branch: repo.Branch, Author: req.Author, Number: req.Number, FromIssue: req.FromIssue, Edits: req.Edits}
 	out := &FixOutcome{p: p}
-	pol := r.policyOf(dep)
+	pol := r.PolicyOf(dep)
 	if v := policy.Violations(pol, workloadRef(ref)); len(v) > 0 {
 		return nil, fixPolicyError(dep, fmt.Sprintf("%s `%s` in namespace `%s`", ref.Kind, ref.Name, ref.Namespace), v)
 	}
 	if req.Edits == nil {
-		d, err := fix.Diagnose(ctx, r.Engine.Kube, ref)
+		d, err := fix.Diagnose(ctx, r.Workloads, ref)
 		if err != nil {
 			return nil, fmt.Errorf("failed to diagnose %s %s in namespace %s: %w", ref.Kind, ref.Name, ref.Namespace, err)
 		}

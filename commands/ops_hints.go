@@ -1,32 +1,9 @@
 package commands
 
-import "fmt"
+import "github.com/rigel-gitops/rigel/words"
 
-// Hints word the next step a refusal suggests in the language of where the request came
-// from: a comment (/rigel …) or an HTTP request (package api). The operations shared by the
-// commands and the HTTP API (ops_*.go) take them, so both refuse by the same rules and each
-// says how to go on in its own terms.
-type Hints struct {
-	Folders     string                           // how to list the folders of a repo that hold manifests
-	Deployments string                           // how to list the registered deployments
-	Add         string                           // how to register a deployment
-	Named       func(folder, name string) string // how to register folder as name
-	Preview     func(name string) string         // how to preview a deployment (again)
-	Policy      func(name string) string         // how to see a deployment's policy
-	Force       func(name string) string         // how to apply the last preview, taking over other reconcilers' objects
-	ForceWord   string                           // the word that forces an apply
-}
+// Hints word a refusal's next step for the way a request came in (words/hints.go).
+type Hints = words.Hints
 
 // commentHints are the hints of slash commands.
-var commentHints = Hints{
-	Folders:     "`/rigel add-deployment` without a path",
-	Deployments: "`/rigel list`",
-	Add:         "`/rigel add-deployment PATH`",
-	Named: func(folder, name string) string {
-		return fmt.Sprintf("`/rigel add-deployment %s --name %s`", folder, name)
-	},
-	Preview:   func(name string) string { return fmt.Sprintf("`/rigel sync %s`", name) },
-	Policy:    func(name string) string { return fmt.Sprintf("`/rigel policy %s`", name) },
-	Force:     func(name string) string { return fmt.Sprintf("run `/rigel apply %s --force`", name) },
-	ForceWord: "`--force`",
-}
+var commentHints = words.Comment

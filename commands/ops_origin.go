@@ -35,7 +35,7 @@ func refTarget(ref string) target {
 
 // fetchAt brings the commit of a target (or the exact commit asked for) of o into the cache.
 func (r *Runner) fetchAt(ctx context.Context, o Origin, t target) (*gitsrc.Snapshot, error) {
-	snap, err := r.Git.Fetch(ctx, gitsrc.FetchRequest{
+	snap, err := r.Source.Fetch(ctx, gitsrc.FetchRequest{
 		Repo:     o.Repo,
 		CloneURL: o.CloneURL,
 		Ref:      t.Ref,

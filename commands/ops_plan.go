@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/policy"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -33,14 +34,14 @@ func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t ta
 	start := time.Now()
 	// The policy is checked on the rendered objects before anything reaches the apiserver:
 	// what it refuses is neither dry-run nor read.
-	plan, err := r.Engine.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
-		sync.DiffOptions{Refuse: refuseByPolicy(r.policyOf(dep))})
+	plan, err := r.Planner.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
+		sync.DiffOptions{Refuse: refuseByPolicy(r.PolicyOf(dep))})
 	r.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortSHA(snap.Commit), err)
 	}
 	plan.Deployment, plan.Path, plan.Commit = dep.Name, dep.Path, snap.Commit
-	r.checkPolicy(dep, plan)
+	policy.Check(r.PolicyOf(dep), plan)
 	if err := r.markOwners(ctx, plan); err != nil {
 		return nil, err
 	}
@@ -144,7 +145,7 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 	}
 	start := time.Now()
 	noteApplying(ctx, dep.Name, commit)
-	res, err := r.Engine.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: r.ApplyWait})
+	res, err := r.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: r.ApplyWait})
 	if stopped := r.interruptedApply(ctx, dep.Name, commit, res, err); stopped != nil {
 		return nil, stopped
 	}

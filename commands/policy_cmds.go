@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/policy"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -16,27 +15,6 @@ import (
 // /rigel policy only shows it; /rigel add-deployment --namespaces sets the first policy of a
 // new deployment, for repository admins only; nothing else writes one, and removing a
 // deployment that has one needs admin too (re-adding it would drop the policy).
-
-// policyOf is the policy that limits dep: its own intersected with the settings' default,
-// with the protected namespaces (Rigel's own among them) refused unless the default names them.
-func (r *Runner) policyOf(dep config.Deployment) config.Policy {
-	return config.Bounded(dep.Policy, r.Access.DefaultPolicy, r.protected())
-}
-
-// protected is every namespace no deployment may use unless the default policy names it.
-func (r *Runner) protected() []string {
-	ns := ""
-	if r.Registry != nil {
-		ns = r.Registry.Namespace()
-	}
-	return config.ProtectedWith(ns, r.Access.Protected)
-}
-
-// checkPolicy records on plan the violations of dep's policy. Every preview and every apply
-// runs it on the fresh plan.
-func (r *Runner) checkPolicy(dep config.Deployment, plan *sync.Plan) {
-	policy.Check(r.policyOf(dep), plan)
-}
 
 // guardApply refuses to apply a plan that breaks the policy, or (without force) that takes
 // objects from another reconciler.
@@ -60,7 +38,7 @@ func runPolicy(ctx context.Context, c *call) (string, error) {
 	}
 	parts := make([]string, len(deps))
 	for i, d := range deps {
-		parts[i] = renderPolicy(d, c.r.Access.DefaultPolicy, c.r.protected(), c.r.Registry.Namespace())
+		parts[i] = renderPolicy(d, c.r.Access.DefaultPolicy, c.r.Protected(), c.r.Registry.Namespace())
 	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
 }

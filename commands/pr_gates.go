@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -13,35 +12,9 @@ import (
 	"github.com/rigel-gitops/rigel/config"
 )
 
-// MergeableGate says which of GitHub's mergeable_state values refuse an apply in a pull
-// request (when Access.RequireMergeable is on) and how long to wait for GitHub to compute it.
-type MergeableGate struct {
-	Refuse    []string      // nil: config.DefaultRefuseMergeableStates; empty: none
-	RetryWait time.Duration // the first wait before reading the PR again; doubles; 0: config.DefaultMergeableRetryWait
-}
-
 // mergeableRereads is how many times a PR whose mergeability GitHub is still computing is read
 // again before the gate refuses it as unknown (waits of 1, 2 and 4 RetryWait).
 const mergeableRereads = 3
-
-// MergeableGateFrom takes the mergeable gate of the settings.
-func MergeableGateFrom(s *config.Settings) MergeableGate {
-	return MergeableGate{Refuse: s.RefusedMergeableStates(), RetryWait: s.MergeableWait()}
-}
-
-func (g MergeableGate) refuses(state string) bool {
-	if g.Refuse == nil {
-		return slices.Contains(config.DefaultRefuseMergeableStates, state)
-	}
-	return slices.Contains(g.Refuse, state)
-}
-
-func (g MergeableGate) wait() time.Duration {
-	if g.RetryWait <= 0 {
-		return config.DefaultMergeableRetryWait
-	}
-	return g.RetryWait
-}
 
 // gatedHead is head for /rigel apply of a plan armed at commit. In a pull request it reads
 // the PR, refuses it unless every gate holds for commit (checkPullGates), and returns the
@@ -80,7 +53,7 @@ func (c *call) checkPullGates(ctx context.Context, branch, commit string) (PullH
 	if !strings.EqualFold(pr.SHA, commit) {
 		return pr, nil // stale: the caller says so and asks for a new preview
 	}
-	if a.RequireMergeable && a.Mergeable.refuses("unknown") && computing(pr) {
+	if a.RequireMergeable && a.Mergeable.Refuses("unknown") && computing(pr) {
 		if pr, err = c.awaitMergeable(ctx, pr); err != nil {
 			return PullHead{}, err
 		}
@@ -100,7 +73,7 @@ func (c *call) checkPullGates(ctx context.Context, branch, commit string) (PullH
 		missing = append(missing, m...)
 	}
 	if a.RequireMergeable {
-		if st := mergeableState(pr); a.Mergeable.refuses(st) {
+		if st := mergeableState(pr); a.Mergeable.Refuses(st) {
 			missing = append(missing, mergeableRefusal(st, pr, a.Mergeable.Refuse == nil))
 		}
 	}
@@ -163,7 +136,7 @@ func mergeableState(pr PullHead) string {
 // awaitMergeable reads a pull request again, up to mergeableRereads times with a doubling
 // wait, while GitHub is still computing whether it merges. It returns the last read.
 func (c *call) awaitMergeable(ctx context.Context, pr PullHead) (PullHead, error) {
-	wait := c.r.Access.Mergeable.wait()
+	wait := c.r.Access.Mergeable.Wait()
 	for i := 0; i < mergeableRereads && computing(pr); i++ {
 		zerolog.Ctx(ctx).Debug().Dur("wait", wait).Int("reread", i+1).Msg("mergeability not computed yet")
 		t := time.NewTimer(wait)

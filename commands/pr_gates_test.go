@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"github.com/rigel-gitops/rigel/ops"
 	"reflect"
 	"strings"
 	"testing"
@@ -16,14 +17,14 @@ func TestLatestDecisions(t *testing.T) {
 		want    []decision
 	}{
 		{"none", nil, nil},
-		{"one approval", []Review{{"alice", "APPROVED", "aa"}}, []decision{{"alice", "APPROVED", "aa"}}},
-		{"approval after changes requested", []Review{{"alice", "CHANGES_REQUESTED", "aa"}, {"alice", "APPROVED", "bb"}}, []decision{{"alice", "APPROVED", "bb"}}},
-		{"changes requested after approval", []Review{{"alice", "APPROVED", "aa"}, {"alice", "CHANGES_REQUESTED", "aa"}}, []decision{{"alice", "CHANGES_REQUESTED", "aa"}}},
-		{"a comment does not undo an approval", []Review{{"alice", "APPROVED", "aa"}, {"alice", "COMMENTED", "bb"}}, []decision{{"alice", "APPROVED", "aa"}}},
-		{"a dismissal clears it", []Review{{"bob", "CHANGES_REQUESTED", "aa"}, {"bob", "DISMISSED", "aa"}}, nil},
-		{"logins and commits compare without case", []Review{{"bob", "CHANGES_REQUESTED", "AA"}, {"Alice", "approved", "BB"}}, []decision{{"alice", "APPROVED", "bb"}, {"bob", "CHANGES_REQUESTED", "aa"}}},
-		{"pending and comments decide nothing", []Review{{"carol", "PENDING", "aa"}, {"dave", "COMMENTED", "aa"}}, nil},
-		{"a deleted account decides nothing", []Review{{"", "APPROVED", "aa"}, {"", "CHANGES_REQUESTED", "aa"}}, nil},
+		{"one approval", []Review{{User: "alice", State: "APPROVED", CommitID: "aa"}}, []decision{{"alice", "APPROVED", "aa"}}},
+		{"approval after changes requested", []Review{{User: "alice", State: "CHANGES_REQUESTED", CommitID: "aa"}, {User: "alice", State: "APPROVED", CommitID: "bb"}}, []decision{{"alice", "APPROVED", "bb"}}},
+		{"changes requested after approval", []Review{{User: "alice", State: "APPROVED", CommitID: "aa"}, {User: "alice", State: "CHANGES_REQUESTED", CommitID: "aa"}}, []decision{{"alice", "CHANGES_REQUESTED", "aa"}}},
+		{"a comment does not undo an approval", []Review{{User: "alice", State: "APPROVED", CommitID: "aa"}, {User: "alice", State: "COMMENTED", CommitID: "bb"}}, []decision{{"alice", "APPROVED", "aa"}}},
+		{"a dismissal clears it", []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: "aa"}, {User: "bob", State: "DISMISSED", CommitID: "aa"}}, nil},
+		{"logins and commits compare without case", []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: "AA"}, {User: "Alice", State: "approved", CommitID: "BB"}}, []decision{{"alice", "APPROVED", "bb"}, {"bob", "CHANGES_REQUESTED", "aa"}}},
+		{"pending and comments decide nothing", []Review{{User: "carol", State: "PENDING", CommitID: "aa"}, {User: "dave", State: "COMMENTED", CommitID: "aa"}}, nil},
+		{"a deleted account decides nothing", []Review{{User: "", State: "APPROVED", CommitID: "aa"}, {User: "", State: "CHANGES_REQUESTED", CommitID: "aa"}}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,7 +89,7 @@ func TestPullGates(t *testing.T) {
 	state := func(mergeable *bool, st string) PullHead {
 		return open(func(p *PullHead) { p.Mergeable, p.MergeableState = mergeable, st })
 	}
-	approved := []Review{{"alice", "APPROVED", gateHead}}
+	approved := []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}}
 	tests := []struct {
 		name    string
 		access  func(*Access)
@@ -101,30 +102,30 @@ func TestPullGates(t *testing.T) {
 	}{
 		{name: "approved at the head by a writer", pulls: []PullHead{open(nil)}, reviews: approved},
 		{name: "approved by a maintainer, a comment after", pulls: []PullHead{open(nil)}, roles: map[string]string{"alice": "maintain"},
-			reviews: []Review{{"alice", "APPROVED", gateHead}, {"alice", "COMMENTED", gateHead}}},
+			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "alice", State: "COMMENTED", CommitID: gateHead}}},
 		{name: "no review", pulls: []PullHead{open(nil)},
 			want: []string{"PR #7 is not ready to apply; nothing was applied", "nobody with `write` access has approved its head `def5678`: ask a reviewer to approve the PR", "Then run `/rigel apply` again."}},
-		{name: "approval of an older commit", pulls: []PullHead{open(nil)}, reviews: []Review{{"alice", "APPROVED", gateOld}},
+		{name: "approval of an older commit", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateOld}},
 			want: []string{"nobody with `write` access has approved its head `def5678`", "@alice approved `abc1234`, not the head `def5678`: ask for a new review"}},
-		{name: "approval of a commit GitHub forgot", pulls: []PullHead{open(nil)}, reviews: []Review{{"alice", "APPROVED", ""}},
+		{name: "approval of a commit GitHub forgot", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "alice", State: "APPROVED", CommitID: ""}},
 			want: []string{"@alice approved an earlier commit, not the head `def5678`: ask for a new review"}},
-		{name: "approval by a reader", pulls: []PullHead{open(nil)}, reviews: []Review{{"eve", "APPROVED", gateHead}}, roles: map[string]string{"eve": "read"},
+		{name: "approval by a reader", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "eve", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"eve": "read"},
 			want: []string{"nobody with `write` access has approved", "@eve approved but has only `read`: an approval counts only from someone with `write` or higher"}},
-		{name: "approval by a triager", pulls: []PullHead{open(nil)}, reviews: []Review{{"tom", "APPROVED", gateHead}}, roles: map[string]string{"tom": "triage"},
+		{name: "approval by a triager", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "tom", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"tom": "triage"},
 			want: []string{"@tom approved but has only `triage`"}},
-		{name: "approval by an app", pulls: []PullHead{open(nil)}, reviews: []Review{{"helper[bot]", "APPROVED", gateHead}},
+		{name: "approval by an app", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "helper[bot]", State: "APPROVED", CommitID: gateHead}},
 			want: []string{"@helper[bot] approved but has only `none`"}},
 		{name: "later changes requested by a writer", pulls: []PullHead{open(nil)},
-			reviews: []Review{{"alice", "APPROVED", gateHead}, {"bob", "APPROVED", gateHead}, {"bob", "CHANGES_REQUESTED", gateHead}},
+			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: gateHead}},
 			want:    []string{"changes are requested by @bob: address them and ask for a new review (or have the review dismissed)"}, notWant: []string{"nobody with"}},
 		{name: "changes requested by a reader are ignored", pulls: []PullHead{open(nil)}, roles: map[string]string{"eve": "read"},
-			reviews: []Review{{"alice", "APPROVED", gateHead}, {"eve", "CHANGES_REQUESTED", gateHead}}},
+			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "eve", State: "CHANGES_REQUESTED", CommitID: gateHead}}},
 		{name: "changes requested on an older commit still block", pulls: []PullHead{open(nil)},
-			reviews: []Review{{"bob", "CHANGES_REQUESTED", gateOld}, {"alice", "APPROVED", gateHead}}, want: []string{"changes are requested by @bob"}},
+			reviews: []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: gateOld}, {User: "alice", State: "APPROVED", CommitID: gateHead}}, want: []string{"changes are requested by @bob"}},
 		{name: "a dismissed change request blocks no more", pulls: []PullHead{open(nil)},
-			reviews: []Review{{"bob", "CHANGES_REQUESTED", gateHead}, {"alice", "APPROVED", gateHead}, {"bob", "DISMISSED", gateHead}}},
+			reviews: []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: gateHead}, {User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "DISMISSED", CommitID: gateHead}}},
 		{name: "a dismissed approval counts no more", pulls: []PullHead{open(nil)},
-			reviews: []Review{{"alice", "APPROVED", gateHead}, {"alice", "DISMISSED", gateHead}}, want: []string{"nobody with `write` access has approved"}},
+			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "alice", State: "DISMISSED", CommitID: gateHead}}, want: []string{"nobody with `write` access has approved"}},
 		{name: "closed", pulls: []PullHead{open(func(p *PullHead) { p.State = "closed" })}, reviews: approved,
 			want: []string{"PR #7 is closed, and Rigel applies a pull request only while it is open. Nothing was applied. Reopen it, then run `/rigel apply` again."}},
 		{name: "merged", pulls: []PullHead{open(func(p *PullHead) { p.State, p.Merged, p.Mergeable, p.MergeableState = "closed", true, nil, "unknown" })}, reviews: approved,
@@ -158,7 +159,7 @@ func TestPullGates(t *testing.T) {
 		{name: "mergeability not required", access: func(a *Access) { a.RequireMergeable = false }, pulls: []PullHead{state(&no, "dirty"), state(nil, "unknown")}, reviews: approved, reads: 1},
 		{name: "approval not required", access: func(a *Access) { a.RequireApproval = false }, pulls: []PullHead{open(nil)}},
 		{name: "every missing requirement at once", pulls: []PullHead{state(&yes, "blocked")},
-			reviews: []Review{{"alice", "APPROVED", gateOld}, {"bob", "CHANGES_REQUESTED", gateHead}, {"eve", "APPROVED", gateHead}}, roles: map[string]string{"eve": "read"},
+			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateOld}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: gateHead}, {User: "eve", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"eve": "read"},
 			want: []string{"changes are requested by @bob", "nobody with `write` access", "@alice approved `abc1234`", "@eve approved but has only `read`", "mergeable_state `blocked`"}},
 	}
 	for _, tc := range tests {
@@ -168,7 +169,7 @@ func TestPullGates(t *testing.T) {
 				tc.access(&a)
 			}
 			g := &gateGitHub{pulls: tc.pulls, reviews: tc.reviews, roles: tc.roles}
-			c := &call{r: &Runner{Access: a}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+			c := &call{r: &Runner{Service: &ops.Service{Access: a}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
 			got, err := c.gatedHead(context.Background(), "main", gateHead)
 			if tc.want == nil {
 				if err != nil {
@@ -204,8 +205,8 @@ func TestPullGates(t *testing.T) {
 func TestPullGatesText(t *testing.T) {
 	yes := true
 	pr := PullHead{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", BaseRef: "main", Mergeable: &yes, MergeableState: "behind"}
-	g := &gateGitHub{pulls: []PullHead{pr}, reviews: []Review{{"alice", "APPROVED", gateOld}, {"eve", "APPROVED", gateHead}}, roles: map[string]string{"eve": "read"}}
-	c := &call{r: &Runner{Access: Access{RequireApproval: true, RequireMergeable: true}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+	g := &gateGitHub{pulls: []PullHead{pr}, reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateOld}, {User: "eve", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"eve": "read"}}
+	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireApproval: true, RequireMergeable: true}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
 	_, err := c.gatedHead(context.Background(), "main", gateHead)
 	want := "PR #7 is not ready to apply; nothing was applied:\n\n" +
 		"- nobody with `write` access has approved its head `def5678`: ask a reviewer to approve the PR\n" +
@@ -221,8 +222,8 @@ func TestPullGatesText(t *testing.T) {
 func TestPullGatesAsksEachTime(t *testing.T) {
 	yes := true
 	g := &gateGitHub{pulls: []PullHead{{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", Mergeable: &yes, MergeableState: "clean"}},
-		reviews: []Review{{"alice", "APPROVED", gateHead}, {"bob", "COMMENTED", gateHead}, {"carol", "CHANGES_REQUESTED", gateHead}, {"carol", "DISMISSED", gateHead}, {"ci[bot]", "APPROVED", gateHead}}}
-	c := &call{r: &Runner{Access: Access{RequireApproval: true, RequireMergeable: true}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+		reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "COMMENTED", CommitID: gateHead}, {User: "carol", State: "CHANGES_REQUESTED", CommitID: gateHead}, {User: "carol", State: "DISMISSED", CommitID: gateHead}, {User: "ci[bot]", State: "APPROVED", CommitID: gateHead}}}
+	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireApproval: true, RequireMergeable: true}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
 	for i := 0; i < 2; i++ {
 		if _, err := c.gatedHead(context.Background(), "main", gateHead); err != nil {
 			t.Fatal(err)
@@ -247,7 +248,7 @@ func TestPullGatesAsksEachTime(t *testing.T) {
 func TestPullGatesStaleHead(t *testing.T) {
 	yes := true
 	g := &gateGitHub{pulls: []PullHead{{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", Mergeable: &yes, MergeableState: "clean"}}}
-	c := &call{r: &Runner{Access: Access{RequireApproval: true, RequireMergeable: true}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireApproval: true, RequireMergeable: true}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
 	// The plan was armed at an older commit: the head goes back for applyPinned to refuse as
 	// stale (a new preview comes first), and the reviews are not judged against the wrong commit.
 	got, err := c.gatedHead(context.Background(), "main", gateOld)
@@ -262,7 +263,7 @@ func TestPullGatesStaleHead(t *testing.T) {
 
 func TestPullGatesWaitHonoursContext(t *testing.T) {
 	g := &gateGitHub{pulls: []PullHead{{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", MergeableState: "unknown"}}}
-	c := &call{r: &Runner{Access: Access{RequireMergeable: true, Mergeable: MergeableGate{RetryWait: time.Hour}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireMergeable: true, Mergeable: MergeableGate{RetryWait: time.Hour}}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -276,7 +277,7 @@ func TestAccessRequired(t *testing.T) {
 	a := Access{Permissions: map[string]string{"apply": "maintain", "help": "none"}}
 	for verb, want := range map[string]string{"apply": "maintain", "help": "none", "sync": "write", "list": "read", "diff": "read", "remove-deployment": "write", "future-verb": "write"} {
 		t.Run(verb, func(t *testing.T) {
-			if got := a.required(verb); got != want {
+			if got := a.Required(verb); got != want {
 				t.Fatalf("required(%s) = %q, want %q", verb, got, want)
 			}
 		})

@@ -2,6 +2,7 @@ package commands
 
 import (
 	"github.com/rigel-gitops/rigel/internal/untrusted"
+	"github.com/rigel-gitops/rigel/words"
 )
 
 // The escaping of text from the cluster, a repository or a comment lives in package untrusted,
@@ -28,3 +29,15 @@ func mdText(s string) string { return untrusted.MarkdownText(s) }
 
 // fence returns a code fence longer than any run of backticks in s (untrusted.Fence).
 func fence(s string) string { return untrusted.Fence(s) }
+
+// short keeps user text quoted in replies short, and unable to open or close an HTML comment.
+func short(s string) string { return words.Short(s) }
+
+// shortSHA is the 7-character form of a commit.
+func shortSHA(sha string) string { return words.ShortSHA(sha) }
+
+// plural is "s" unless n is 1.
+func plural(n int) string { return words.Plural(n) }
+
+// pluralOf is one when n is 1, else many.
+func pluralOf(n int, one, many string) string { return words.PluralOf(n, one, many) }

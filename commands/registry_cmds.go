@@ -26,7 +26,7 @@ func runList(ctx context.Context, c *call) (string, error) {
 	var workloads map[string][]kube.WorkloadRef
 	var lookupErr error
 	if repo != nil && len(repo.Deployments) > 0 {
-		workloads, lookupErr = c.r.Engine.Kube.FindWorkloads(ctx, sync.AnnotationSourceRepo)
+		workloads, lookupErr = c.r.Workloads.FindWorkloads(ctx, sync.AnnotationSourceRepo)
 		if lookupErr != nil { // the deployments are still worth showing
 			zerolog.Ctx(ctx).Warn().Err(lookupErr).Msg("failed to look up linked workloads")
 		}
@@ -85,11 +85,4 @@ func runRemoveDeployment(ctx context.Context, c *call) (string, error) {
 		return "", err
 	}
 	return renderRemoved(removed), nil
-}
-
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }

@@ -41,10 +41,3 @@ func quotedEntry(e *config.InvalidEntry) string {
 	f := fence(text)
 	return f + "text\n" + text + "\n" + f
 }
-
-func pluralOf(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}

@@ -134,13 +134,6 @@ func renderFolders(repo, label, commit string, folders []string, registered map[
 	return b.String()
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 var actionIcon = map[sync.Action]string{
 	sync.ActionCreate: "🆕 create", sync.ActionUpdate: "✏️ change", sync.ActionUnchanged: "unchanged", sync.ActionError: "⛔ refused",
 	sync.ActionBlocked: "🚫 not sent",

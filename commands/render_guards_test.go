@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 	"testing"
 
@@ -82,7 +83,7 @@ func TestGuardedPlanArming(t *testing.T) {
 		mustHave(t, got, "/rigel apply web --force", "Argo CD Application `shop`")
 	})
 	t.Run("apply refuses by policy first, even with force", func(t *testing.T) {
-		r := &Runner{Registry: config.NewRegistry(nil, "rigel")}
+		r := &Runner{Service: &ops.Service{Registry: config.NewRegistry(nil, "rigel")}}
 		if err := r.guardApply(guardedPlan(strict).Plan, true, commentHints); err == nil || !strings.Contains(err.Error(), "--force` does not override a policy") {
 			t.Fatalf("guardApply = %v, want the policy refusal", err)
 		}

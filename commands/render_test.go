@@ -3,6 +3,7 @@ package commands
 import (
 	"errors"
 	"flag"
+	"github.com/rigel-gitops/rigel/ops"
 	"os"
 	"path/filepath"
 	"testing"
@@ -63,7 +64,7 @@ func TestRenderGolden(t *testing.T) {
 		{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: sync.ActionCreate, Health: "Current"},
 		{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}, Action: sync.ActionUpdate, Health: "InProgress", Message: "Available: 1/3"},
 	}}
-	verbs := (&Runner{}).verbs()
+	verbs := (&Runner{Service: &ops.Service{}}).verbs()
 	tests := []struct{ name, got string }{
 		{"diff", renderPlan("acme/web", samplePlan(), false)},
 		{"sync", renderPlan("acme/web", samplePlan(), true)},

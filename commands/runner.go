@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -11,21 +12,15 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/kube"
-	"github.com/rigel-gitops/rigel/sync"
 )
 
 // Runner runs the commands of a request and replies in the conversation.
 type Runner struct {
-	Registry  *config.Registry
-	Git       *gitsrc.Source
-	Engine    *sync.Engine
-	BotLogin  string        // the login Rigel comments as; only its plan markers are trusted
-	ApplyWait time.Duration // how long apply waits for health
-	Access    Access        // who may run what, and when a PR may be applied
-	Observer  Observer      // told what commands do, for metrics; nil: nothing is observed
+	*ops.Service // what the commands do; the runner parses, authorizes, runs and replies
+
+	BotLogin string         // the login Rigel comments as; only its plan markers are trusted
+	Metrics  CommandCounter // told how each command ended, for metrics; nil: nothing is counted
 
 	// Leases lock each deployment's applies across replicas (lock.go) and record running
 	// commands so the leader can report those a dying replica left unfinished (records.go).
@@ -239,14 +234,6 @@ func restOf(cmd Command) string {
 		}
 	}
 	return b.String()
-}
-
-// short keeps user text quoted in replies short, and unable to open or close an HTML comment.
-func short(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		s = string(r[:60]) + "…"
-	}
-	return inert(s)
 }
 
 // checkFlags refuses flags a verb does not take.

@@ -2,12 +2,13 @@ package commands
 
 import (
 	"fmt"
+	"github.com/rigel-gitops/rigel/githubclient"
 	"strings"
 	"unicode/utf8"
 )
 
 // MaxComment is GitHub's limit on a comment body, in characters.
-const MaxComment = 65536
+const MaxComment = githubclient.MaxComment
 
 // room leaves space for the "part i of n" line and closing markup.
 const room = 400

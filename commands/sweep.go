@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 // even so, of several sweepers only one takes a record over, so each conversation is told once.
 type Sweeper struct {
 	Leases   *kube.Leases
-	Registry *config.Registry
+	Registry ops.Registry
 	GitHub   func(installation int64) (GitHub, error)
 	// MarkerKey is Runner.MarkerKey: a record is reported only when its MAC verifies under
 	// the key derived from it (records_mac.go). nil: the key of a Runner without one.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 	"testing"
 
@@ -47,7 +48,7 @@ func TestRenderUnmanaged(t *testing.T) {
 			if tc.kind == "Secret" {
 				pv.Plan.Changes[len(pv.Plan.Changes)-1].Secret = &sync.SecretKeys{}
 			}
-			if err := (&Runner{}).markOwners(context.Background(), &sync.Plan{}); err != nil {
+			if err := (&Runner{Service: &ops.Service{}}).markOwners(context.Background(), &sync.Plan{}); err != nil {
 				t.Fatal(err)
 			}
 			got := renderPlan("acme/web", pv, true)
@@ -134,7 +135,7 @@ func TestCheckForkPreview(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			gh := &forkGitHub{head: tc.head, base: "acme/web", role: tc.role}
-			c := &call{r: &Runner{Access: Access{AllowForkPreview: tc.open}}, gh: gh,
+			c := &call{r: &Runner{Service: &ops.Service{Access: Access{AllowForkPreview: tc.open}}}, gh: gh,
 				req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: tc.isPR, Author: "someone"}, cmd: Command{Verb: "diff"}}
 			err := c.checkForkPreview(context.Background())
 			if (err != nil) != tc.refused {

@@ -36,12 +36,17 @@ const (
 // saw and proposes edits for what it recognises: OOMKilled containers (RuleOOM), images that
 // cannot be pulled (RulePull) and failing probes on undeclared ports (RuleProbe). A missing
 // workload is a *kube.NotFoundError.
-func Diagnose(ctx context.Context, kc *kube.Client, w kube.WorkloadRef) (*Diagnosis, error) {
+func Diagnose(ctx context.Context, kc StateReader, w kube.WorkloadRef) (*Diagnosis, error) {
 	st, err := kc.WorkloadState(ctx, w)
 	if err != nil {
 		return nil, err
 	}
 	return diagnose(st), nil
+}
+
+// StateReader reads a workload with its pods, events and revisions (kube.Client).
+type StateReader interface {
+	WorkloadState(ctx context.Context, ref kube.WorkloadRef) (*kube.WorkloadState, error)
 }
 
 // diagnosis collects findings and edits.

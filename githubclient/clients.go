@@ -10,8 +10,6 @@ import (
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v62/github"
 	"github.com/palantir/go-githubapp/githubapp"
-
-	"github.com/rigel-gitops/rigel/commands"
 )
 
 // Credentials say how Rigel authenticates to GitHub: as an app, or with a token.
@@ -92,14 +90,14 @@ func (c *Clients) Login(ctx context.Context) (string, error) {
 }
 
 // ForInstallation returns the GitHub of one installation.
-func (c *Clients) ForInstallation(id int64) (commands.GitHub, error) {
+func (c *Clients) ForInstallation(id int64) (*Installation, error) {
 	if c.creator == nil {
 		client, err := github.NewClient(&http.Client{Transport: c.transport()}).WithAuthToken(c.creds.Token).WithEnterpriseURLs(c.apiURL(), c.apiURL())
 		if err != nil {
 			return nil, fmt.Errorf("failed to build the GitHub client for %s: %w", c.apiURL(), err)
 		}
 		login, token := c.creds.TokenLogin, c.creds.Token
-		return &installation{client: client, creds: func(context.Context) (string, string, error) { return login, token, nil }}, nil
+		return &Installation{client: client, creds: func(context.Context) (string, string, error) { return login, token, nil }}, nil
 	}
 	if id == 0 {
 		return nil, fmt.Errorf("failed to act on the event: it names no app installation")
@@ -112,7 +110,7 @@ func (c *Clients) ForInstallation(id int64) (commands.GitHub, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &installation{client: client, creds: func(ctx context.Context) (string, string, error) {
+	return &Installation{client: client, creds: func(ctx context.Context) (string, string, error) {
 		tok, err := tr.Token(ctx)
 		if err != nil {
 			return "", "", fmt.Errorf("failed to get a token for installation %d: %w", id, err)

@@ -12,8 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v62/github"
-
-	"github.com/rigel-gitops/rigel/commands"
 )
 
 // commentAttempts bounds how often commentOnce posts one comment.
@@ -28,10 +26,10 @@ var commentRetryDelay = time.Second
 // Retry does not resend it. commentOnce ends the body with a hidden, random marker instead;
 // after such a failure it lists the issue's recent comments, and reposts only when none
 // carries the marker. A body too long to carry the marker is posted once.
-func (i *installation) commentOnce(ctx context.Context, repo commands.Repo, number int, body string) (int64, error) {
+func (i *Installation) commentOnce(ctx context.Context, repo Repo, number int, body string) (int64, error) {
 	marker := replyMarker()
 	attempts := commentAttempts
-	if utf8.RuneCountInString(body)+1+len(marker) <= commands.MaxComment {
+	if utf8.RuneCountInString(body)+1+len(marker) <= MaxComment {
 		body += "\n" + marker
 	} else {
 		attempts = 1
@@ -67,7 +65,7 @@ func (i *installation) commentOnce(ctx context.Context, repo commands.Repo, numb
 }
 
 // findMarked returns the id of the comment of the issue that carries marker, 0 when none does.
-func (i *installation) findMarked(ctx context.Context, repo commands.Repo, number int, marker string, since time.Time) (int64, error) {
+func (i *Installation) findMarked(ctx context.Context, repo Repo, number int, marker string, since time.Time) (int64, error) {
 	opts := &github.IssueListCommentsOptions{Since: &since, ListOptions: github.ListOptions{PerPage: 100}}
 	for {
 		page, resp, err := i.client.Issues.ListComments(ctx, repo.Owner, repo.Name, number, opts)

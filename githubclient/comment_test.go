@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
 // fakeGitHub starts the fake GitHub with one repository and issue, and short retry delays.
-func fakeGitHub(t *testing.T) (*testenv.GitHub, commands.Repo) {
+func fakeGitHub(t *testing.T) (*testenv.GitHub, Repo) {
 	t.Helper()
 	gh, err := testenv.StartGitHub(nil)
 	if err != nil {
@@ -30,7 +29,7 @@ func fakeGitHub(t *testing.T) (*testenv.GitHub, commands.Repo) {
 			t.Errorf("requests the real GitHub would reject:\n%s", strings.Join(v, "\n"))
 		}
 	})
-	return gh, commands.Repo{Owner: "acme", Name: "web", Installation: gh.InstallationID}
+	return gh, Repo{Owner: "acme", Name: "web", Installation: gh.InstallationID}
 }
 
 func appClients(t *testing.T, gh *testenv.GitHub) *Clients {

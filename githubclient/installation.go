@@ -5,18 +5,16 @@ import (
 	"fmt"
 
 	"github.com/google/go-github/v62/github"
-
-	"github.com/rigel-gitops/rigel/commands"
 )
 
-// installation implements commands.GitHub with one installation's client.
-type installation struct {
+// Installation implements ops.Forge with one installation's client.
+type Installation struct {
 	client *github.Client
 	creds  func(context.Context) (string, string, error)
 }
 
 // Comment posts body once, even when GitHub fails after creating it (see commentOnce).
-func (i *installation) Comment(ctx context.Context, repo commands.Repo, number int, body string) (int64, error) {
+func (i *Installation) Comment(ctx context.Context, repo Repo, number int, body string) (int64, error) {
 	id, err := i.commentOnce(ctx, repo, number, body)
 	if err != nil {
 		return 0, fmt.Errorf("failed to comment on %s#%d: %w", repo.FullName(), number, err)
@@ -24,19 +22,19 @@ func (i *installation) Comment(ctx context.Context, repo commands.Repo, number i
 	return id, nil
 }
 
-func (i *installation) React(ctx context.Context, repo commands.Repo, commentID int64, content string) error {
+func (i *Installation) React(ctx context.Context, repo Repo, commentID int64, content string) error {
 	if _, _, err := i.client.Reactions.CreateIssueCommentReaction(ctx, repo.Owner, repo.Name, commentID, content); err != nil {
 		return fmt.Errorf("failed to react to comment %d in %s: %w", commentID, repo.FullName(), err)
 	}
 	return nil
 }
 
-func (i *installation) PullHead(ctx context.Context, repo commands.Repo, number int) (commands.PullHead, error) {
+func (i *Installation) PullHead(ctx context.Context, repo Repo, number int) (PullHead, error) {
 	pr, _, err := i.client.PullRequests.Get(ctx, repo.Owner, repo.Name, number)
 	if err != nil {
-		return commands.PullHead{}, fmt.Errorf("failed to read PR %s#%d: %w", repo.FullName(), number, err)
+		return PullHead{}, fmt.Errorf("failed to read PR %s#%d: %w", repo.FullName(), number, err)
 	}
-	return commands.PullHead{
+	return PullHead{
 		SHA: pr.GetHead().GetSHA(), Ref: pr.GetHead().GetRef(),
 		State: pr.GetState(), Merged: pr.GetMerged(), Draft: pr.GetDraft(),
 		HeadRepo: pr.GetHead().GetRepo().GetFullName(), BaseRepo: pr.GetBase().GetRepo().GetFullName(), BaseRef: pr.GetBase().GetRef(),
@@ -44,8 +42,8 @@ func (i *installation) PullHead(ctx context.Context, repo commands.Repo, number 
 	}, nil
 }
 
-func (i *installation) Reviews(ctx context.Context, repo commands.Repo, number int) ([]commands.Review, error) {
-	var out []commands.Review
+func (i *Installation) Reviews(ctx context.Context, repo Repo, number int) ([]Review, error) {
+	var out []Review
 	opts := &github.ListOptions{PerPage: 100}
 	for {
 		page, resp, err := i.client.PullRequests.ListReviews(ctx, repo.Owner, repo.Name, number, opts)
@@ -53,7 +51,7 @@ func (i *installation) Reviews(ctx context.Context, repo commands.Repo, number i
 			return nil, fmt.Errorf("failed to list the reviews of %s#%d: %w", repo.FullName(), number, err)
 		}
 		for _, r := range page {
-			out = append(out, commands.Review{User: r.GetUser().GetLogin(), State: r.GetState(), CommitID: r.GetCommitID()})
+			out = append(out, Review{User: r.GetUser().GetLogin(), State: r.GetState(), CommitID: r.GetCommitID()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil
@@ -62,8 +60,8 @@ func (i *installation) Reviews(ctx context.Context, repo commands.Repo, number i
 	}
 }
 
-func (i *installation) Comments(ctx context.Context, repo commands.Repo, number int) ([]commands.IssueComment, error) {
-	var out []commands.IssueComment
+func (i *Installation) Comments(ctx context.Context, repo Repo, number int) ([]IssueComment, error) {
+	var out []IssueComment
 	opts := &github.IssueListCommentsOptions{ListOptions: github.ListOptions{PerPage: 100}}
 	for {
 		page, resp, err := i.client.Issues.ListComments(ctx, repo.Owner, repo.Name, number, opts)
@@ -71,7 +69,7 @@ func (i *installation) Comments(ctx context.Context, repo commands.Repo, number 
 			return nil, fmt.Errorf("failed to list the comments of %s#%d: %w", repo.FullName(), number, err)
 		}
 		for _, c := range page {
-			out = append(out, commands.IssueComment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()})
+			out = append(out, IssueComment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil
@@ -80,6 +78,6 @@ func (i *installation) Comments(ctx context.Context, repo commands.Repo, number 
 	}
 }
 
-func (i *installation) GitCredentials(ctx context.Context) (string, string, error) {
+func (i *Installation) GitCredentials(ctx context.Context) (string, string, error) {
 	return i.creds(ctx)
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-github/v62/github"
 
-	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
 )
 
@@ -19,7 +18,7 @@ var roleFlags = []struct{ flag, role string }{
 // Permission reads user's role on repo (GET /repos/{owner}/{repo}/collaborators/{username}/permission).
 // The legacy permission field knows only admin, write, read and none, so the role comes from
 // role_name, else (for custom roles) from the strongest permission flag.
-func (i *installation) Permission(ctx context.Context, repo commands.Repo, user string) (string, error) {
+func (i *Installation) Permission(ctx context.Context, repo Repo, user string) (string, error) {
 	p, _, err := i.client.Repositories.GetPermissionLevel(ctx, repo.Owner, repo.Name, user)
 	if err != nil {
 		return "", fmt.Errorf("failed to read the permission of %s on %s: %w", user, repo.FullName(), err)

@@ -8,13 +8,11 @@ import (
 	"strings"
 
 	"github.com/google/go-github/v62/github"
-
-	"github.com/rigel-gitops/rigel/commands"
 )
 
 // FindPull lists the open pull requests whose head is owner:branch (GitHub filters on the
 // head's owner and branch) and returns the first, nil when there is none.
-func (i *installation) FindPull(ctx context.Context, repo commands.Repo, branch string) (*commands.Pull, error) {
+func (i *Installation) FindPull(ctx context.Context, repo Repo, branch string) (*Pull, error) {
 	pulls, _, err := i.client.PullRequests.List(ctx, repo.Owner, repo.Name, &github.PullRequestListOptions{
 		State: "open", Head: repo.Owner + ":" + branch, ListOptions: github.ListOptions{PerPage: 10},
 	})
@@ -33,7 +31,7 @@ func (i *installation) FindPull(ctx context.Context, repo commands.Repo, branch 
 
 // OpenPull opens a pull request from p.Head into p.Base. When GitHub answers that one is
 // already open for that head (someone opened it meanwhile), it returns that one.
-func (i *installation) OpenPull(ctx context.Context, repo commands.Repo, p commands.NewPull) (commands.Pull, error) {
+func (i *Installation) OpenPull(ctx context.Context, repo Repo, p NewPull) (Pull, error) {
 	pr, _, err := i.client.PullRequests.Create(ctx, repo.Owner, repo.Name, &github.NewPullRequest{
 		Title: github.String(p.Title), Head: github.String(p.Head), Base: github.String(p.Base), Body: github.String(p.Body),
 	})
@@ -45,11 +43,11 @@ func (i *installation) OpenPull(ctx context.Context, repo commands.Repo, p comma
 			return *found, nil
 		}
 	}
-	return commands.Pull{}, fmt.Errorf("failed to open a pull request from %s into %s in %s: %w", p.Head, p.Base, repo.FullName(), err)
+	return Pull{}, fmt.Errorf("failed to open a pull request from %s into %s in %s: %w", p.Head, p.Base, repo.FullName(), err)
 }
 
-func pullOf(p *github.PullRequest) commands.Pull {
-	return commands.Pull{Number: p.GetNumber(), URL: p.GetHTMLURL(), Head: p.GetHead().GetRef(), Base: p.GetBase().GetRef()}
+func pullOf(p *github.PullRequest) Pull {
+	return Pull{Number: p.GetNumber(), URL: p.GetHTMLURL(), Head: p.GetHead().GetRef(), Base: p.GetBase().GetRef()}
 }
 
 // alreadyExists recognizes GitHub's 422 "A pull request already exists for owner:branch."

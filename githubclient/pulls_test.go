@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
@@ -51,12 +50,12 @@ func TestPulls(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			repo := commands.Repo{Owner: "acme", Name: strings.TrimPrefix(full, "acme/"), DefaultBranch: "main", CloneURL: gs.CloneURL(full), Installation: gh.InstallationID}
+			repo := Repo{Owner: "acme", Name: strings.TrimPrefix(full, "acme/"), DefaultBranch: "main", CloneURL: gs.CloneURL(full), Installation: gh.InstallationID}
 
 			if p, err := g.FindPull(ctx, repo, "rigel/fix-a-1234567"); err != nil || p != nil {
 				t.Fatalf("before: FindPull = %+v, %v; want none", p, err)
 			}
-			np := commands.NewPull{Head: "rigel/fix-a-1234567", Base: "main", Title: "Fix a", Body: "Closes #1"}
+			np := NewPull{Head: "rigel/fix-a-1234567", Base: "main", Title: "Fix a", Body: "Closes #1"}
 			opened, err := g.OpenPull(ctx, repo, np)
 			if err != nil {
 				t.Fatal(err)
@@ -112,9 +111,9 @@ func TestPullHeadAndReviews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	repo := commands.Repo{Owner: "acme", Name: "gates", DefaultBranch: "main", Installation: gh.InstallationID}
+	repo := Repo{Owner: "acme", Name: "gates", DefaultBranch: "main", Installation: gh.InstallationID}
 
-	read := func() commands.PullHead {
+	read := func() PullHead {
 		t.Helper()
 		pr, err := g.PullHead(ctx, repo, 4)
 		if err != nil {
@@ -146,7 +145,7 @@ func TestPullHeadAndReviews(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []commands.Review{{User: "alice", State: "APPROVED", CommitID: old}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: head}, {User: "carol", State: "APPROVED"}}
+	want := []Review{{User: "alice", State: "APPROVED", CommitID: old}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: head}, {User: "carol", State: "APPROVED"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("reviews = %+v, want %+v", got, want)
 	}

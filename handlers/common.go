@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 
 	"github.com/google/go-github/v62/github"
@@ -14,7 +15,7 @@ import (
 
 // Clients gives the GitHub of an installation.
 type Clients interface {
-	ForInstallation(id int64) (commands.GitHub, error)
+	ForInstallation(id int64) (ops.Forge, error)
 }
 
 // Deps is what every handler needs.

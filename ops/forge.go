@@ -1,0 +1,41 @@
+package ops
+
+import (
+	"context"
+
+	"github.com/rigel-gitops/rigel/githubclient"
+)
+
+// The values of GitHub that operations read and write, named here so adapters need only ops.
+type (
+	Repo         = githubclient.Repo
+	PullHead     = githubclient.PullHead
+	Review       = githubclient.Review
+	IssueComment = githubclient.IssueComment
+	Pull         = githubclient.Pull
+	NewPull      = githubclient.NewPull
+)
+
+// Forge is what operations need from GitHub, for one installation (githubclient implements it).
+type Forge interface {
+	// Comment posts a comment and returns its id.
+	Comment(ctx context.Context, repo Repo, number int, body string) (int64, error)
+	// React adds a reaction ("eyes", "+1", "confused", ...) to a comment.
+	React(ctx context.Context, repo Repo, commentID int64, content string) error
+	// PullHead returns a pull request's current head.
+	PullHead(ctx context.Context, repo Repo, number int) (PullHead, error)
+	// Reviews lists a pull request's reviews, oldest first.
+	Reviews(ctx context.Context, repo Repo, number int) ([]Review, error)
+	// Permission returns user's role on repo: none, read, triage, write, maintain or admin.
+	// It is asked for every command: roles change.
+	Permission(ctx context.Context, repo Repo, user string) (string, error)
+	// Comments lists a conversation's comments, oldest first.
+	Comments(ctx context.Context, repo Repo, number int) ([]IssueComment, error)
+	// FindPull returns the open pull request whose head is branch of repo itself, nil when none is.
+	FindPull(ctx context.Context, repo Repo, branch string) (*Pull, error)
+	// OpenPull opens a pull request. When one is already open for the same head and base, it
+	// returns that one.
+	OpenPull(ctx context.Context, repo Repo, p NewPull) (Pull, error)
+	// GitCredentials returns the user name and password for cloning the installation's repos.
+	GitCredentials(ctx context.Context) (string, string, error)
+}

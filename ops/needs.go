@@ -1,0 +1,73 @@
+package ops
+
+import (
+	"context"
+	"time"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// What the service needs from the world, as small interfaces it owns. The wiring (package app)
+// plugs in the real ones; tests plug in fakes.
+
+// Registry is the registry of repositories and deployments (config.Registry).
+type Registry interface {
+	// Load reads the registry.
+	Load(ctx context.Context) (*config.Sources, error)
+	// Update changes the registry with mutate, retried on conflicts; a mutate error aborts.
+	Update(ctx context.Context, mutate func(*config.Sources) error) (*config.Sources, error)
+	// Namespace is where the registry (and Rigel) lives.
+	Namespace() string
+}
+
+// Source brings commits of repositories and pushes branches (gitsrc.Source).
+type Source interface {
+	Fetch(ctx context.Context, req gitsrc.FetchRequest) (*gitsrc.Snapshot, error)
+	Push(ctx context.Context, req gitsrc.PushRequest) (gitsrc.PushResult, error)
+	// Host is the one git host Rigel sends credentials to.
+	Host() gitsrc.Host
+}
+
+// Planner diffs rendered objects with the cluster and applies a plan (sync.Engine).
+type Planner interface {
+	DiffWith(ctx context.Context, objs []sync.Object, prov sync.Provenance, opts sync.DiffOptions) (*sync.Plan, error)
+	Apply(ctx context.Context, plan *sync.Plan, opts sync.ApplyOptions) (*sync.Result, error)
+}
+
+// Workloads reads and marks the cluster's workloads (kube.Client).
+type Workloads interface {
+	GetWorkload(ctx context.Context, ref kube.WorkloadRef) (*kube.Workload, error)
+	// Annotate sets and removes annotations of a workload at resourceVersion.
+	Annotate(ctx context.Context, ref kube.WorkloadRef, resourceVersion string, set map[string]string, remove ...string) error
+	// FindWorkloads lists the workloads carrying annotation key, by its value.
+	FindWorkloads(ctx context.Context, key string) (map[string][]kube.WorkloadRef, error)
+	// WorkloadState reads a workload with its pods, events and revisions, for a diagnosis.
+	WorkloadState(ctx context.Context, ref kube.WorkloadRef) (*kube.WorkloadState, error)
+}
+
+// Observer learns what operations do, for metrics (metrics.Metrics implements it).
+type Observer interface {
+	// Diffed is called after diffing a deployment against the cluster.
+	Diffed(deployment string, took time.Duration)
+	// Applied is called after applying a deployment, with the status recorded for it.
+	Applied(deployment string, took time.Duration, status string, finished time.Time)
+	// Forgot is called when a deployment was removed.
+	Forgot(deployment string)
+}
+
+// Locker holds the Leases that coordinate replicas (replica.Leases).
+type Locker interface {
+	// LockDeployment takes the apply lock of a deployment for h, so that two applies of it never
+	// interleave on any replica. When another holds it, it fails with a *Held. The returned
+	// context ends when the lock is lost; release gives it back.
+	LockDeployment(ctx context.Context, deployment string, h Holder) (_ context.Context, release func(), _ error)
+}
+
+// Recorder is the record of a running command (package replica): told what the command does
+// now, for the report should its replica die.
+type Recorder interface {
+	NoteApplying(ctx context.Context, deployment, commit string)
+}

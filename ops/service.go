@@ -1,0 +1,61 @@
+package ops
+
+import (
+	"time"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/policy"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// Service is what Rigel can do. The adapters (commands, api, and the event adapter) hold one
+// and call its operations; the wiring (package app) builds it.
+type Service struct {
+	Registry  Registry
+	Source    Source
+	Planner   Planner
+	Workloads Workloads
+	Locker    Locker        // locks a deployment's applies across replicas; nil: applying fails
+	Access    Access        // who may run what, and when a PR may be applied
+	ApplyWait time.Duration // how long an apply waits for health
+	Observer  Observer      // nil: nothing is observed
+}
+
+// PolicyOf is the policy that limits dep: its own intersected with the settings' default,
+// with the protected namespaces (Rigel's own among them) refused unless the default names them.
+func (s *Service) PolicyOf(dep config.Deployment) config.Policy {
+	return config.Bounded(dep.Policy, s.Access.DefaultPolicy, s.Protected())
+}
+
+// Protected is every namespace no deployment may use unless the default policy names it.
+func (s *Service) Protected() []string {
+	ns := ""
+	if s.Registry != nil {
+		ns = s.Registry.Namespace()
+	}
+	return config.ProtectedWith(ns, s.Access.Protected)
+}
+
+// checkPolicy records on plan the violations of dep's policy. Every preview and every apply
+// runs it on the fresh plan.
+func (s *Service) checkPolicy(dep config.Deployment, plan *sync.Plan) {
+	policy.Check(s.PolicyOf(dep), plan)
+}
+
+func (s *Service) observeDiff(deployment string, start time.Time) {
+	if s.Observer != nil {
+		s.Observer.Diffed(deployment, time.Since(start))
+	}
+}
+
+func (s *Service) observeApply(deployment string, start time.Time, status string, finished time.Time) {
+	if s.Observer != nil {
+		s.Observer.Applied(deployment, time.Since(start), status, finished)
+	}
+}
+
+func (s *Service) observeRemoved(deployment string) {
+	if s.Observer != nil {
+		s.Observer.Forgot(deployment)
+	}
+}
