@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 	"net/http"
 	"strings"
 	"time"
@@ -145,16 +146,16 @@ func (s *server) writeError(c echo.Context, err error) {
 	var he *echo.HTTPError
 	var stale *commands.StaleError
 	var missing *commands.NotFoundError
-	var ue *commands.UserError
+	refusal, refused := words.Refusal(err, hints)
 	switch {
 	case errors.As(err, &ae):
 		status, msg = ae.status, ae.msg
 	case errors.As(err, &stale):
-		status = http.StatusConflict
+		status, msg = http.StatusConflict, refusal
 	case errors.As(err, &missing):
-		status = http.StatusNotFound
-	case errors.As(err, &ue):
-		status = http.StatusBadRequest
+		status, msg = http.StatusNotFound, refusal
+	case refused:
+		status, msg = http.StatusBadRequest, refusal
 	case errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed):
 		path := c.Request().URL.Path
 		if allowed := s.methods(strings.TrimPrefix(path, Prefix)); len(allowed) > 0 {

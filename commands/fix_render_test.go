@@ -2,6 +2,7 @@ package commands
 
 import (
 	"errors"
+	"github.com/rigel-gitops/rigel/fault"
 	"strings"
 	"testing"
 
@@ -142,7 +143,7 @@ func TestFixEdits(t *testing.T) {
 			c := &call{cmd: cmds[0]}
 			edits, explicit, err := c.fixEdits()
 			if tc.wantErr != "" {
-				var ue *UserError
+				var ue *fault.Invalid
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &ue) {
 					t.Fatalf("err = %v, want a UserError with %q", err, tc.wantErr)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -169,11 +170,10 @@ func runUnlink(ctx context.Context, c *call) (string, error) {
 }
 
 func linkError(ref kube.WorkloadRef, err error) error {
-	var ue *UserError
 	var nf *kube.NotFoundError
 	switch {
-	case errors.As(err, &ue):
-		return ue
+	case ops.IsRefusal(err):
+		return err
 	case errors.As(err, &nf):
 		return userErrorf("%s `%s` in namespace `%s` was deleted meanwhile. Nothing was changed.", ref.Kind, ref.Name, ref.Namespace)
 	case apierrors.IsConflict(err):

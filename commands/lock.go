@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
 	"strconv"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
 // Rigel's Leases (in its namespace) say who holds them for what, so a refusal or a late
@@ -41,15 +43,8 @@ var ErrShuttingDown = errors.New("Rigel is shutting down")
 // errLockLost is the cause an apply is stopped with when its lock could not be kept.
 var errLockLost = errors.New("Rigel lost its lock on the deployment (the cluster did not answer for too long, or the lock was taken over)")
 
-// Holder says who runs something that holds one of Rigel's Leases: a conversation's command,
-// or a caller of the HTTP API.
-type Holder struct {
-	Repo         string // owner/name of the conversation; "" outside one
-	Number       int    // its issue or PR number
-	Installation int64  // the GitHub App installation that answers in it
-	Command      string // what runs: "/rigel apply web", "POST /api/v1/…"
-	Delivery     string // the webhook delivery it came in, if any
-}
+// Holder says who holds one of Rigel's Leases (package replica).
+type Holder = ops.Holder
 
 // holder is the conversation and command of a call.
 func (c *call) holder() Holder {
@@ -69,7 +64,7 @@ func (r *Runner) annotations(h Holder) map[string]string {
 
 // LockDeployment takes the deployment's apply lock for h, so that two applies of it never
 // interleave, whichever replica runs them. When another apply holds it, it fails with a
-// *UserError that names that apply's conversation, age and replica. The returned context ends
+// *fault.Invalid that names that apply's conversation, age and replica. The returned context ends
 // when the lock is lost (errLockLost is its cause); release gives the lock back.
 func (r *Runner) LockDeployment(ctx context.Context, name string, h Holder) (_ context.Context, release func(), _ error) {
 	if r.Leases == nil {
@@ -79,7 +74,7 @@ func (r *Runner) LockDeployment(ctx context.Context, name string, h Holder) (_ c
 	var he *kube.HeldError
 	if errors.As(err, &he) {
 		zerolog.Ctx(ctx).Info().Str("holder", he.Lease.Holder).Msg("deployment locked by another apply")
-		return nil, nil, &UserError{Msg: heldMessage(name, he.Lease, time.Now())}
+		return nil, nil, &fault.Invalid{Msg: heldMessage(name, he.Lease, time.Now())}
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("failed to lock %s against other applies: %w", name, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -78,7 +79,7 @@ func (r *Runner) ProposeFix(ctx context.Context, gh GitHub, ghRepo Repo, o Origi
 	}
 	out.Edits = p.Edits
 
-	snap, err := r.fetchAt(ctx, o, branchTarget(repo.Branch))
+	snap, err := r.Fetch(ctx, o, ops.BranchTarget(repo.Branch))
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,9 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -23,7 +26,7 @@ type preview struct {
 
 // plan renders and diffs one deployment of o at a target (or at an exact commit).
 func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t target, h Hints) (*preview, error) {
-	snap, err := r.fetchAt(ctx, o, t)
+	snap, err := r.Fetch(ctx, o, t)
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +54,7 @@ func (r *Runner) plan(ctx context.Context, o Origin, dep config.Deployment, t ta
 // Preview renders dep at the tip of branch of o and diffs it with the cluster. The plan's
 // Commit and Digest are what ApplyPreviewed needs to apply exactly it.
 func (r *Runner) Preview(ctx context.Context, o Origin, dep config.Deployment, branch string, h Hints) (*sync.Plan, error) {
-	p, err := r.plan(ctx, o, dep, branchTarget(branch), h)
+	p, err := r.plan(ctx, o, dep, ops.BranchTarget(branch), h)
 	if err != nil {
 		return nil, err
 	}
@@ -60,16 +63,16 @@ func (r *Runner) Preview(ctx context.Context, o Origin, dep config.Deployment, b
 
 // StaleError refuses an apply: what was previewed is no longer what applying would do (the
 // branch moved on, or the folder or the cluster changed). Nothing was applied. It unwraps to
-// the *UserError that says so.
-type StaleError struct{ err *UserError }
+// the *fault.Invalid that says so.
+type StaleError struct{ err *fault.Invalid }
 
 func (e *StaleError) Error() string { return e.err.Msg }
 
-// Unwrap is the refusal as a *UserError.
+// Unwrap is the refusal as a *fault.Invalid.
 func (e *StaleError) Unwrap() error { return e.err }
 
 func staleErrorf(format string, args ...any) error {
-	return &StaleError{err: &UserError{Msg: fmt.Sprintf(format, args...)}}
+	return &StaleError{err: &fault.Invalid{Msg: fmt.Sprintf(format, args...)}}
 }
 
 // Applied is the outcome of applying a previewed plan.
@@ -100,7 +103,7 @@ func (r *Runner) ApplyPreviewed(ctx context.Context, o Origin, dep config.Deploy
 		return nil, err
 	}
 	defer release()
-	return r.applyPinned(ctx, o, dep, branchTarget(branch), req, h)
+	return r.applyPinned(ctx, o, dep, ops.BranchTarget(branch), req, h)
 }
 
 // applyPinned applies the plan of dep at req.Commit (the tip of now when empty) if now still
@@ -110,7 +113,7 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 	log := zerolog.Ctx(ctx)
 	commit, digest := req.Commit, req.Digest
 	if now.Commit == "" { // a branch: learn where it points now
-		snap, err := r.fetchAt(ctx, o, now)
+		snap, err := r.Fetch(ctx, o, now)
 		if err != nil {
 			return nil, err
 		}
@@ -120,9 +123,9 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 		commit = now.Commit
 	}
 	if now.Commit != commit {
-		return nil, staleErrorf("the preview of `%s` was for `%s`, but %s is now `%s`. Nothing was applied. Run %s to preview the new commit.", dep.Name, shortSHA(commit), now.Label, shortSHA(now.Commit), h.Preview(dep.Name))
+		return nil, staleErrorf("the preview of `%s` was for `%s`, but %s is now `%s`. Nothing was applied. Run %s to preview the new commit.", dep.Name, shortSHA(commit), words.Label(now), shortSHA(now.Commit), h.Preview(dep.Name))
 	}
-	p, err := r.plan(ctx, o, dep, target{Ref: now.Ref, Commit: commit, Label: now.Label}, h)
+	p, err := r.plan(ctx, o, dep, now.At(commit), h)
 	if err != nil {
 		return nil, err
 	}

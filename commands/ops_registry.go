@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"github.com/rigel-gitops/rigel/fault"
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 	"path"
 	"strings"
 
@@ -13,7 +15,7 @@ import (
 )
 
 // The registry operations: shared by the commands and the HTTP API, so both follow the same
-// rules. Refusals are *UserError worded with the caller's Hints; nothing is changed by them.
+// rules. Refusals are *fault.Invalid worded with the caller's Hints; nothing is changed by them.
 
 // Added is a deployment just registered.
 type Added struct {
@@ -42,8 +44,8 @@ func (r *Runner) AddDeployment(ctx context.Context, o Origin, entry config.Repo,
 	if err := config.ValidateName(name); err != nil {
 		return nil, userErrorf("%s cannot be a deployment name: %s. Choose another, e.g. %s.", code(short(name)), mdText(err.Error()), h.Named(folder, config.SanitizeName(name)))
 	}
-	t := branchTarget(entry.Branch)
-	snap, err := r.fetchAt(ctx, o, t)
+	t := ops.BranchTarget(entry.Branch)
+	snap, err := r.Fetch(ctx, o, t)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +54,7 @@ func (r *Runner) AddDeployment(ctx context.Context, o Origin, entry config.Repo,
 		return nil, renderError(folder, t, snap.Commit, err, h)
 	}
 	if len(objs) == 0 {
-		return nil, userErrorf("`%s` on %s holds no manifests (no `*.yaml`, `*.yml` or `*.json` with `apiVersion` and `kind`, and no `kustomization.yaml`). %s lists the folders that do.", folder, t.Label, h.Folders)
+		return nil, userErrorf("`%s` on %s holds no manifests (no `*.yaml`, `*.yml` or `*.json` with `apiVersion` and `kind`, and no `kustomization.yaml`). %s lists the folders that do.", folder, words.Label(t), h.Folders)
 	}
 	dep := config.Deployment{Name: name, Path: folder}
 	_, err = r.Registry.Update(ctx, func(s *config.Sources) error {
@@ -85,11 +87,11 @@ type Folders struct {
 // ManifestFolders lists the folders of o's repo that hold manifests at ref ("main",
 // "refs/heads/main", "refs/tags/v1"), as `/rigel add-deployment` without a path does.
 func (r *Runner) ManifestFolders(ctx context.Context, o Origin, ref string) (*Folders, error) {
-	return r.folders(ctx, o, refTarget(ref))
+	return r.folders(ctx, o, ops.RefTarget(ref))
 }
 
 func (r *Runner) folders(ctx context.Context, o Origin, t target) (*Folders, error) {
-	snap, err := r.fetchAt(ctx, o, t)
+	snap, err := r.Fetch(ctx, o, t)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +109,7 @@ func (r *Runner) folders(ctx context.Context, o Origin, t target) (*Folders, err
 			registered[d.Path] = d.Name
 		}
 	}
-	return &Folders{Label: t.Label, Commit: snap.Commit, Folders: folders, Registered: registered}, nil
+	return &Folders{Label: words.Label(t), Commit: snap.Commit, Folders: folders, Registered: registered}, nil
 }
 
 // RemoveDeployment forgets the deployment called name; nothing in the cluster changes. With
@@ -141,7 +143,7 @@ func (r *Runner) RemoveDeployment(ctx context.Context, name, fromRepo string, h 
 // was new and returns it as stored.
 func (r *Runner) RegisterRepo(ctx context.Context, entry config.Repo) (bool, config.Repo, error) {
 	if err := config.ValidateRepo(entry); err != nil {
-		return false, config.Repo{}, &UserError{Msg: err.Error()}
+		return false, config.Repo{}, &fault.Invalid{Msg: err.Error()}
 	}
 	var created bool
 	src, err := r.Registry.Update(ctx, func(s *config.Sources) error {
@@ -178,10 +180,9 @@ func (r *Runner) RemoveRepo(ctx context.Context, fullName string, h Hints) (conf
 	return removed, nil
 }
 
-// refusalOr returns a refusal (*UserError) as it is, and wraps any other error with what failed.
+// refusalOr returns a refusal (*fault.Invalid) as it is, and wraps any other error with what failed.
 func refusalOr(err error, failed string) error {
-	var ue *UserError
-	if errors.As(err, &ue) {
+	if ops.IsRefusal(err) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", failed, err)
@@ -204,19 +205,10 @@ func cleanFolder(p string) (string, error) {
 	return clean, nil
 }
 
-// renderError turns a rendering failure into a refusal: what is wrong, where, how to fix it.
-func renderError(folder string, t target, commit string, err error, h Hints) error {
-	var pe *sync.ParseError
-	var pathErr *sync.PathError
-	switch {
-	case errors.As(err, &pe):
-		return userErrorf("a manifest in `%s` does not parse (%s, `%s`): **%s** line %d: %s. Fix the file and push, then run the command again.", folder, t.Label, shortSHA(commit), code(pe.File), pe.Line, mdText(pe.Msg))
-	case errors.As(err, &pathErr):
-		return userErrorf("%s on %s (`%s`): %s. %s lists the folders that hold manifests.", code(pathErr.Path), t.Label, shortSHA(commit), mdText(strings.TrimSuffix(pathErr.Reason, ".")), h.Folders)
-	case errors.Is(err, fs.ErrNotExist):
-		return userErrorf("there is no folder `%s` on %s (`%s`). %s lists the folders that hold manifests.", folder, t.Label, shortSHA(commit), h.Folders)
-	}
-	return userErrorf("`%s` on %s (`%s`) cannot be rendered: %s", folder, t.Label, shortSHA(commit), mdText(err.Error()))
+// renderError refuses a folder that does not render (words says what is wrong, where, and
+// how to fix it).
+func renderError(folder string, t target, commit string, err error, _ Hints) error {
+	return &ops.RenderFailed{Folder: folder, At: t, Commit: commit, Err: err}
 }
 
 // knownNamesWith names the deployments of repo, for a refusal about an unknown one.

@@ -2,8 +2,8 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -123,20 +123,19 @@ func joinRefusals(deps []config.Deployment, errs []error) error {
 	}
 	msgs := make([]string, len(errs))
 	for i, err := range errs {
-		var ue *UserError
-		if !errors.As(err, &ue) {
+		msg, ok := refusal(err)
+		if !ok {
 			return err
 		}
-		msgs[i] = fmt.Sprintf("- %s: %s", code(deps[i].Name), ue.Msg)
+		msgs[i] = fmt.Sprintf("- %s: %s", code(deps[i].Name), msg)
 	}
-	return &UserError{Msg: "nothing was applied:\n\n" + strings.Join(msgs, "\n")}
+	return &fault.Invalid{Msg: "nothing was applied:\n\n" + strings.Join(msgs, "\n")}
 }
 
 // partReply is the reply of one deployment's part of a command that failed or was refused.
 func partReply(line string, err error) string {
-	var ue *UserError
-	if errors.As(err, &ue) {
-		return errorReply(line, ue.Msg, "")
+	if msg, ok := refusal(err); ok {
+		return errorReply(line, msg, "")
 	}
 	return failureReply(line, err)
 }

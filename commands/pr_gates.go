@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 	"sort"
 	"strings"
 	"time"
@@ -22,13 +23,13 @@ const mergeableRereads = 3
 // that let the apply through are approvals of exactly the commit applied.
 func (c *call) gatedHead(ctx context.Context, branch, commit string) (target, error) {
 	if !c.req.IsPR {
-		return branchTarget(branch), nil
+		return ops.BranchTarget(branch), nil
 	}
 	pr, err := c.checkPullGates(ctx, branch, commit)
 	if err != nil {
 		return target{}, err
 	}
-	return target{Ref: fmt.Sprintf("refs/pull/%d/head", c.req.Number), Commit: pr.SHA, Label: fmt.Sprintf("PR #%d head", c.req.Number)}, nil
+	return ops.PullTarget(c.req.Number, pr.SHA), nil
 }
 
 // checkPullGates refuses to apply commit from a pull request that is closed, merged or a

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/ops"
 	"reflect"
 	"strings"
@@ -175,11 +176,11 @@ func TestPullGates(t *testing.T) {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
-				if want := (target{Ref: "refs/pull/7/head", Commit: gateHead, Label: "PR #7 head"}); got != want {
+				if want := ops.PullTarget(7, gateHead); got != want {
 					t.Fatalf("target = %+v, want %+v", got, want)
 				}
 			} else {
-				var ue *UserError
+				var ue *fault.Invalid
 				if !errors.As(err, &ue) {
 					t.Fatalf("err = %v, want a refusal", err)
 				}
@@ -238,7 +239,7 @@ func TestPullGatesAsksEachTime(t *testing.T) {
 	t.Run("a failed permission check is a failure, not a pass", func(t *testing.T) {
 		g.permErr = errors.New("boom")
 		_, err := c.gatedHead(context.Background(), "main", gateHead)
-		var ue *UserError
+		var ue *fault.Invalid
 		if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "failed to check the permission of reviewer @alice") {
 			t.Fatalf("err = %v", err)
 		}
@@ -256,7 +257,7 @@ func TestPullGatesStaleHead(t *testing.T) {
 		t.Fatalf("gatedHead = %+v, %v; reviews read %d times", got, err, g.reviewed)
 	}
 	c.req.IsPR = false
-	if got, err := c.gatedHead(context.Background(), "main", gateOld); err != nil || got != branchTarget("main") || g.reads != 1 {
+	if got, err := c.gatedHead(context.Background(), "main", gateOld); err != nil || got != ops.BranchTarget("main") || g.reads != 1 {
 		t.Fatalf("outside a PR: %+v, %v (PR read %d times)", got, err, g.reads)
 	}
 }

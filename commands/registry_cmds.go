@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 
 	"github.com/rs/zerolog"
 
@@ -42,7 +43,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 		return "", userErrorf("`add-deployment` takes one folder, and %d were given. Register them one at a time.", len(c.cmd.Args))
 	}
 	if len(c.cmd.Args) == 0 { // deployments follow the branch, whatever conversation registers them
-		return c.listFolders(ctx, branchTarget(c.req.Repo.DefaultBranch))
+		return c.listFolders(ctx, ops.BranchTarget(c.req.Repo.DefaultBranch))
 	}
 	pol, err := c.initialPolicy(ctx)
 	if err != nil {

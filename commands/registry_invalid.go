@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -16,7 +17,7 @@ func invalidEntriesError(entries []*config.InvalidEntry) error {
 	for _, e := range entries {
 		b.WriteString("\n\n" + quotedEntry(e))
 	}
-	return &UserError{Msg: b.String()}
+	return &fault.Invalid{Msg: b.String()}
 }
 
 // invalidEntriesNote lists the invalid entries of repo for `/rigel list` ("" when none).

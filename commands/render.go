@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"github.com/rigel-gitops/rigel/words"
 	"sort"
 	"strings"
 	"time"
@@ -159,7 +160,7 @@ func renderPlan(repo string, pv *preview, arm bool) string {
 	var blocks []string
 	var head strings.Builder
 	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+guardSummary(p)+unmanagedSummary(p))
-	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, pv.Target.Label, p.Commit)
+	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, words.Label(pv.Target), p.Commit)
 	blocks = append(blocks, head.String())
 	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
@@ -262,7 +263,7 @@ func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) 
 	var blocks []string
 	blocks = append(blocks, fmt.Sprintf("%s **Rigel applied %s at %s: %s.** %d created, %d changed, %d unchanged, %d failed.\n\nFolder %s of %s, %s, commit `%s`; took %s.",
 		icon, code(p.Deployment), code(shortSHA(p.Commit)), res.Status, counts[sync.ActionCreate], counts[sync.ActionUpdate], counts[sync.ActionUnchanged], counts[sync.ActionError],
-		code(p.Path), repo, pv.Target.Label, p.Commit, res.Finished.Sub(res.Started).Round(time.Millisecond)))
+		code(p.Path), repo, words.Label(pv.Target), p.Commit, res.Finished.Sub(res.Started).Round(time.Millisecond)))
 	objs := append([]sync.ObjectResult(nil), res.Objects...)
 	sort.SliceStable(objs, func(i, j int) bool { return rank(objs[i]) < rank(objs[j]) })
 	var t strings.Builder

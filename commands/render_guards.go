@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
 	"html"
 	"sort"
 	"strings"
@@ -121,7 +122,7 @@ func policyRefusal(p *sync.Plan, ns string, h Hints) error {
 	}
 	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then %s. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`), or Rigel's default policy where a refusal names a `RIGEL_DEFAULT_*` setting: %s shows it and how. %s does not override a policy.",
 		h.Preview(p.Deployment), config.SourcesConfigMap, ns, h.Policy(p.Deployment), h.ForceWord)
-	return &UserError{Msg: b.String()}
+	return &fault.Invalid{Msg: b.String()}
 }
 
 // reconcilerRefusal refuses to apply, without --force, a plan some of whose objects another
@@ -140,5 +141,5 @@ func reconcilerRefusal(p *sync.Plan, h Hints) error {
 		fmt.Fprintf(&b, "- %s: %s (%s)\n", code(ch.Ref.String()), reconcilerName(ch.ManagedBy), code(ch.ManagedBy.Evidence))
 	}
 	fmt.Fprintf(&b, "\nIf Rigel should take them over, stop the other tool from managing them, then %s: it applies exactly the last preview.", h.Force(p.Deployment))
-	return &UserError{Msg: b.String()}
+	return &fault.Invalid{Msg: b.String()}
 }

@@ -36,7 +36,7 @@ func golden(t *testing.T, name, got string) {
 const commit = "0123456789abcdef0123456789abcdef01234567"
 
 func samplePlan() *preview {
-	return &preview{Target: target{Label: "PR #7 head"}, Plan: &sync.Plan{
+	return &preview{Target: ops.PullTarget(7, ""), Plan: &sync.Plan{
 		Deployment: "web", Path: "apps/web/k8s", Commit: commit, Digest: "d1d2d3d4d5d6d7d8d9d0e1e2e3e4e5e6e7e8e9e0f1f2f3f4f5f6f7f8f9f0a1a2",
 		Changes: []sync.Change{
 			{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: sync.ActionCreate, Source: "apps/web/k8s/ns.yaml",

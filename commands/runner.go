@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -34,14 +36,19 @@ type Runner struct {
 	Rate *RateLimiter
 }
 
-// UserError is a mistake in what someone typed: the reply says what and how to fix it, and
-// nothing is changed.
-type UserError struct{ Msg string }
-
-func (e *UserError) Error() string { return e.Msg }
-
+// userErrorf refuses a command: the reply says what was wrong and how to fix it (Markdown),
+// and nothing was changed.
 func userErrorf(format string, args ...any) error {
-	return &UserError{Msg: fmt.Sprintf(format, args...)}
+	return &fault.Invalid{Msg: fmt.Sprintf(format, args...)}
+}
+
+// refusal is err worded for a reply when it refuses the command (words.Refusal, with the
+// hints of slash commands); ok is false for a failure.
+func refusal(err error) (msg string, ok bool) {
+	if err == nil {
+		return "", false
+	}
+	return words.Refusal(err, commentHints)
 }
 
 // call is one command being run.
@@ -50,6 +57,12 @@ type call struct {
 	gh  GitHub
 	req Request
 	cmd Command
+	rec ops.Recorder // the command's record (package replica); nil: unrecorded
+}
+
+// opsCall is who runs the command, and where, as the service takes it.
+func (c *call) opsCall() ops.Call {
+	return ops.Call{Repo: c.req.Repo, Number: c.req.Number, IsPR: c.req.IsPR, Author: c.req.Author, Forge: c.gh, Holder: c.holder(), Record: c.rec}
 }
 
 type verb struct {
@@ -201,12 +214,12 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 		log.Warn().Err(err).AnErr("cause", context.Cause(ctx)).Str("outcome", "stopped").Msg("command cut short")
 		return stopped, cctx, rec
 	}
-	var ue *UserError
-	switch {
-	case errors.As(err, &ue):
-		log.Info().Str("outcome", "refused").Str("reason", ue.Msg).Msg("command refused")
+	if msg, ok := refusal(err); ok {
+		log.Info().Str("outcome", "refused").Str("reason", msg).Msg("command refused")
 		outcome = outcomeRefused
-		return errorReply(cmd.Line, ue.Msg, ""), cctx, rec
+		return errorReply(cmd.Line, msg, ""), cctx, rec
+	}
+	switch {
 	case err != nil:
 		log.Error().Err(err).Str("outcome", "error").Msg("command failed")
 		return failureReply(cmd.Line, err), cctx, rec

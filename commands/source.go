@@ -3,17 +3,11 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/rigel-gitops/rigel/ops"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/gitsrc"
 )
-
-// target is a commit to work on and how to name it for people.
-type target struct {
-	Ref    string // git ref fetched: refs/heads/main or refs/pull/7/head
-	Commit string // exact commit, when known before fetching
-	Label  string // "PR #7 head" or "branch main"
-}
 
 // head is what a command works on: in a pull request its head, elsewhere the repo's branch.
 func (c *call) head(ctx context.Context, branch string) (target, error) {
@@ -22,14 +16,14 @@ func (c *call) head(ctx context.Context, branch string) (target, error) {
 		if err != nil {
 			return target{}, fmt.Errorf("failed to read the head of PR #%d: %w", c.req.Number, err)
 		}
-		return target{Ref: fmt.Sprintf("refs/pull/%d/head", c.req.Number), Commit: ph.SHA, Label: fmt.Sprintf("PR #%d head", c.req.Number)}, nil
+		return ops.PullTarget(c.req.Number, ph.SHA), nil
 	}
-	return branchTarget(branch), nil
+	return ops.BranchTarget(branch), nil
 }
 
 // fetch brings the commit of a target (or the exact commit asked for) into the cache.
 func (c *call) fetch(ctx context.Context, t target) (*gitsrc.Snapshot, error) {
-	return c.r.fetchAt(ctx, c.origin(), t)
+	return c.r.Fetch(ctx, c.origin(), t)
 }
 
 // repoEntry is this conversation's repo as the registry stores it.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"github.com/rigel-gitops/rigel/fault"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -53,12 +54,12 @@ func takenFrom(p *sync.Plan) []sync.Change {
 }
 
 // TakeoverError refuses to apply a plan that would take objects from another deployment that
-// is still registered. Nothing was applied. It unwraps to the *UserError that says so.
-type TakeoverError struct{ err *UserError }
+// is still registered. Nothing was applied. It unwraps to the *fault.Invalid that says so.
+type TakeoverError struct{ err *fault.Invalid }
 
 func (e *TakeoverError) Error() string { return e.err.Msg }
 
-// Unwrap is the refusal as a *UserError.
+// Unwrap is the refusal as a *fault.Invalid.
 func (e *TakeoverError) Unwrap() error { return e.err }
 
 // takeoverRefusal refuses a plan some of whose objects belong to another registered
@@ -80,7 +81,7 @@ func takeoverRefusal(p *sync.Plan, h Hints) error {
 		fmt.Fprintf(&b, "- %s: deployment %s of %s (folder %s)\n", code(ch.Ref.String()), code(u.Deployment), code(u.OwnerRepo), code(u.Path))
 	}
 	fmt.Fprintf(&b, "\n%s %s does not override this.", moveSteps(taken[0]), h.ForceWord)
-	return &TakeoverError{err: &UserError{Msg: b.String()}}
+	return &TakeoverError{err: &fault.Invalid{Msg: b.String()}}
 }
 
 // moveSteps says how to move the object of ch from the deployment that holds it.

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 	"testing"
@@ -87,9 +88,9 @@ func TestTakeoverRefusal(t *testing.T) {
 	pv := unmanagedPlan(&sync.Unmanaged{Deployment: "api", Path: "apps/api", OwnerRepo: "acme/api"}, "ConfigMap")
 	err := takeoverRefusal(pv.Plan, commentHints)
 	var te *TakeoverError
-	var ue *UserError
+	var ue *fault.Invalid
 	if !errors.As(err, &te) || !errors.As(err, &ue) {
-		t.Fatalf("err = %T %v, want a *TakeoverError that is a *UserError", err, err)
+		t.Fatalf("err = %T %v, want a *TakeoverError that is a *fault.Invalid", err, err)
 	}
 	mustHave(t, ue.Msg, "1 object of `web`", "belongs to another deployment", "Nothing was applied", "`ConfigMap/kube-system/cluster-config`: deployment `api` of `acme/api` (folder `apps/api`)",
 		"kubectl annotate configmap cluster-config -n kube-system", "`/rigel remove-deployment api`", "`--force` does not override this")
@@ -144,9 +145,9 @@ func TestCheckForkPreview(t *testing.T) {
 			if !tc.refused {
 				return
 			}
-			var ue *UserError
+			var ue *fault.Invalid
 			if !errors.As(err, &ue) {
-				t.Fatalf("err = %T, want *UserError", err)
+				t.Fatalf("err = %T, want *fault.Invalid", err)
 			}
 			mustHave(t, ue.Msg, "PR #7 comes from", "only for people with `write` on acme/web", "@someone has the `"+tc.role+"` role",
 				"Nothing was fetched, rendered or sent to the cluster", "comment `/rigel diff` here", "RIGEL_ALLOW_FORK_PREVIEW=true")
