@@ -1,8 +1,8 @@
 package api
 
 import (
-	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -87,7 +87,7 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 	switch {
 	case len(p.Violating()) > 0:
 		out.Note = "This plan breaks the deployment's policy (see the violations of its changes): it cannot be applied. Change the folder, or ask a cluster admin to change the policy."
-	case takesFromDeployment(p):
+	case len(ops.TakenFrom(p)) > 0:
 		out.Note = "Objects of this plan belong to another registered deployment (see unmanaged.ownerRepo): it cannot be applied. Remove their helmsman.dev/source-repo and helmsman.dev/source-path annotations (a cluster admin, or /rigel unlink for workloads, in that deployment's repository), or take them out of the folder."
 	case len(p.Reconciled()) > 0:
 		out.Apply = &syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}
@@ -118,17 +118,6 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 	return out
 }
 
-// takesFromDeployment reports whether applying p would take objects from another registered
-// deployment (apply refuses it).
-func takesFromDeployment(p *sync.Plan) bool {
-	for _, c := range p.Changes {
-		if c.Unmanaged != nil && c.Unmanaged.OwnerRepo != "" {
-			return true
-		}
-	}
-	return false
-}
-
 // outcomeJSON is what applying did to one object.
 type outcomeJSON struct {
 	objectJSON
@@ -149,7 +138,7 @@ type appliedJSON struct {
 	Warning    string          `json:"warning,omitempty"` // the apply happened but was not recorded
 }
 
-func appliedOut(entry config.Repo, a *commands.Applied) appliedJSON {
+func appliedOut(entry config.Repo, a *ops.Applied) appliedJSON {
 	out := appliedJSON{Repo: entry.Repo, Deployment: a.Plan.Deployment, Path: a.Plan.Path, Commit: a.Plan.Commit, Digest: a.Plan.Digest,
 		Status: a.Result.Status, Objects: []outcomeJSON{}, LastSync: a.LastSync}
 	for _, o := range a.Result.Objects {

@@ -144,7 +144,7 @@ func (s *server) writeError(c echo.Context, err error) {
 	status, msg := http.StatusInternalServerError, err.Error()
 	var ae *apiError
 	var he *echo.HTTPError
-	var stale *commands.StaleError
+	var stale *ops.Stale
 	var missing *commands.NotFoundError
 	refusal, refused := words.Refusal(err, hints)
 	switch {

@@ -9,7 +9,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
 const exampleSync = `{"repo": "acme/shop", "deployment": "web"}`
@@ -63,22 +64,36 @@ func (s *server) sync(c echo.Context) error {
 	case req.Repo != "" && !strings.EqualFold(owner.Repo, req.Repo):
 		return fail(http.StatusBadRequest, "the deployment %q belongs to %s, not %s. Leave repo out, or give %s.", req.Deployment, owner.Repo, req.Repo, owner.Repo)
 	}
-	entry, o, _, err := s.reach(ctx, owner.Repo)
+	entry, _, gh, err := s.reach(ctx, owner.Repo)
 	if err != nil {
 		return err
 	}
 	ctx = zerolog.Ctx(ctx).With().Str("repo", entry.Repo).Str("deployment", dep.Name).Logger().WithContext(ctx)
+	call := apiCall(entry, gh, "apply "+dep.Name+" (HTTP API)")
+	at := ops.BranchTarget(entry.Branch)
 	if !req.Apply {
-		plan, err := s.Runner.Preview(ctx, o, *dep, entry.Branch, hints)
+		p, err := s.Runner.Service.Preview(ctx, call, *dep, ops.PreviewRequest{At: at})
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, planOut(entry, plan))
+		return c.JSON(http.StatusOK, planOut(entry, p.Plan))
 	}
-	done, err := s.Runner.ApplyPreviewed(ctx, o, *dep, entry.Branch, commands.ApplyRequest{Commit: req.Commit, Digest: req.Digest, Force: req.Force}, hints)
+	done, err := s.Runner.Service.Apply(ctx, call, *dep, ops.ApplyRequest{
+		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest}, At: at, Force: req.Force})
 	if err != nil {
 		return err
 	}
 	zerolog.Ctx(ctx).Info().Str("commit", done.LastSync.Commit).Str("status", done.Result.Status).Msg("applied through the api")
 	return c.JSON(http.StatusOK, appliedOut(entry, done))
+}
+
+// apiCall is a caller of the HTTP API working on the repository of entry, with its
+// installation's GitHub; command names it on the Leases it holds.
+func apiCall(entry config.Repo, gh ops.Forge, command string) ops.Call {
+	owner, name, _ := strings.Cut(entry.Repo, "/")
+	return ops.Call{
+		Repo:   ops.Repo{Owner: owner, Name: name, DefaultBranch: entry.Branch, CloneURL: entry.CloneURL, Installation: entry.InstallationID},
+		Forge:  gh,
+		Holder: ops.Holder{Command: command},
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/replica"
 )
 
 // Rigel's Leases (in its namespace) say who holds them for what, so a refusal or a late
@@ -38,10 +39,10 @@ func deployLockName(deployment string) string { return "rigel-deploy-" + deploym
 
 // ErrShuttingDown is the cause a stopping Rigel cancels running commands with: they reply
 // that they were cut short.
-var ErrShuttingDown = errors.New("Rigel is shutting down")
+var ErrShuttingDown = replica.ErrShuttingDown
 
 // errLockLost is the cause an apply is stopped with when its lock could not be kept.
-var errLockLost = errors.New("Rigel lost its lock on the deployment (the cluster did not answer for too long, or the lock was taken over)")
+var errLockLost = replica.ErrLockLost
 
 // Holder says who holds one of Rigel's Leases (package replica).
 type Holder = ops.Holder

@@ -98,6 +98,7 @@ func (g *conversationGitHub) Comments(context.Context, Repo, int) ([]IssueCommen
 }
 
 func TestLastArmed(t *testing.T) {
+	testID := ops.PlanID{Deployment: "web", Commit: testCommit, Digest: testDigest}
 	r := &Runner{Service: &ops.Service{}, BotLogin: "rigel[bot]", MarkerKey: testKey}
 	req := Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7}
 	sign := func(m marker) string { return "reply\n" + signMarker(testKey, testConv, m) }
@@ -110,13 +111,13 @@ func TestLastArmed(t *testing.T) {
 		want     *armed
 	}{
 		{"nothing", nil, nil},
-		{"Rigel's plan", []IssueComment{bot(sign(testPlan))}, &armed{Commit: testCommit, Digest: testDigest}},
-		{"the newest plan counts", []IssueComment{bot(sign(older)), bot(sign(testPlan))}, &armed{Commit: testCommit, Digest: testDigest}},
-		{"applied", []IssueComment{bot(sign(testPlan)), bot(sign(applied))}, &armed{Commit: testCommit, Digest: testDigest, Applied: true}},
+		{"Rigel's plan", []IssueComment{bot(sign(testPlan))}, &armed{Plan: testID}},
+		{"the newest plan counts", []IssueComment{bot(sign(older)), bot(sign(testPlan))}, &armed{Plan: testID}},
+		{"applied", []IssueComment{bot(sign(testPlan)), bot(sign(applied))}, &armed{Plan: testID, Applied: true}},
 		{"a signed marker in a person's comment", []IssueComment{{Author: "mallory", Body: sign(testPlan)}}, nil},
 		{"an edited marker in Rigel's comment", []IssueComment{bot(strings.Replace(sign(testPlan), testDigest, strings.Repeat("e", 64), 1))}, nil},
 		{"a forged applied marker does not block the plan", []IssueComment{bot(sign(testPlan)),
-			bot("<!-- rigel:applied deployment=web digest=" + testDigest + " mac=" + strings.Repeat("0", 32) + " -->")}, &armed{Commit: testCommit, Digest: testDigest}},
+			bot("<!-- rigel:applied deployment=web digest=" + testDigest + " mac=" + strings.Repeat("0", 32) + " -->")}, &armed{Plan: testID}},
 		{"a marker of another conversation", []IssueComment{bot(signMarker(testKey, conversation{Repo: "acme/web", Number: 8}, testPlan))}, nil},
 		{"another deployment's plan", []IssueComment{bot(sign(marker{Kind: markerPlan, Deployment: "api", Commit: testCommit, Digest: testDigest}))}, nil},
 	}

@@ -2,18 +2,19 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"github.com/rigel-gitops/rigel/fault"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fault"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-// plan renders and diffs one deployment at a target (or at an exact commit).
-func (c *call) plan(ctx context.Context, dep config.Deployment, t target) (*preview, error) {
-	return c.r.plan(ctx, c.origin(), dep, t, commentHints)
-}
+// The comment adapter of previewing and applying (ops/preview.go, ops/apply.go): the
+// deployments a command names, the plan a conversation armed (its markers), one ops call per
+// deployment, and the reply.
 
 func runDiff(ctx context.Context, c *call) (string, error) { return c.previewAll(ctx, false) }
 func runSync(ctx context.Context, c *call) (string, error) { return c.previewAll(ctx, true) }
@@ -26,16 +27,14 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := c.checkForkPreview(ctx); err != nil { // before anything is fetched
-		return "", err
-	}
 	t, err := c.head(ctx, repo.Branch)
 	if err != nil {
 		return "", err
 	}
 	var parts []string
 	for _, dep := range deps {
-		p, err := c.plan(withDeployment(ctx, dep.Name), dep, t)
+		// In a PR from a fork, Preview refuses before anything is fetched.
+		p, err := c.r.Service.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb})
 		if err != nil {
 			return "", err
 		}
@@ -55,9 +54,10 @@ func appliedMarkerFor(p *sync.Plan) string {
 	return markerPlaceholder(marker{Kind: markerApplied, Deployment: p.Deployment, Digest: p.Digest})
 }
 
+// armed is the plan a conversation armed last for a deployment.
 type armed struct {
-	Commit, Digest string
-	Applied        bool
+	Plan    ops.PlanID
+	Applied bool // Rigel marked it applied
 }
 
 // lastArmed finds the newest plan Rigel itself armed for a deployment in this conversation.
@@ -79,8 +79,8 @@ func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 			switch {
 			case m.Deployment != name:
 			case m.Kind == markerPlan:
-				last = &armed{Commit: m.Commit, Digest: m.Digest}
-			case m.Kind == markerApplied && last != nil && m.Digest == last.Digest:
+				last = &armed{Plan: ops.PlanID{Deployment: m.Deployment, Commit: m.Commit, Digest: m.Digest}}
+			case m.Kind == markerApplied && last != nil && m.Digest == last.Plan.Digest:
 				last.Applied = true
 			}
 		}
@@ -140,30 +140,63 @@ func partReply(line string, err error) string {
 	return failureReply(line, err)
 }
 
+// applyOne applies the plan this conversation armed for dep, once the deployment is locked
+// (ops.Apply finds it then, with armedPlan).
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force bool) (string, error) {
-	ctx, release, err := c.r.LockDeployment(ctx, dep.Name, c.holder())
+	call := c.opsCall()
+	if call.Record == nil {
+		call.Record = ctxRecord{} // transitional: the record travels in ctx until runOne sets c.rec
+	}
+	done, err := c.r.Service.Apply(ctx, call, dep, ops.ApplyRequest{
+		Find:  func(ctx context.Context) (ops.PlanID, error) { return c.armedPlan(ctx, dep.Name) },
+		At:    ops.BranchTarget(repo.Branch),
+		Force: force,
+	})
+	var in *ops.Interrupted
+	if errors.As(err, &in) {
+		return "", &stoppedError{Cause: in.Cause, Detail: interruptedDetail(in)}
+	}
 	if err != nil {
 		return "", err
 	}
-	defer release()
+	return renderApplied(c.req.Repo.FullName(), done), nil
+}
 
-	a, err := c.lastArmed(ctx, dep.Name)
+// armedPlan is the plan this conversation armed for name, refused when there is none or it
+// was applied already.
+func (c *call) armedPlan(ctx context.Context, name string) (ops.PlanID, error) {
+	a, err := c.lastArmed(ctx, name)
 	if err != nil {
-		return "", err
+		return ops.PlanID{}, err
 	}
 	if a == nil {
-		return "", userErrorf("nothing was previewed for `%s` in this conversation, so there is nothing to apply. Run `/rigel sync %s` to preview it and arm the apply.", dep.Name, dep.Name)
+		return ops.PlanID{}, userErrorf("nothing was previewed for `%s` in this conversation, so there is nothing to apply. Run `/rigel sync %s` to preview it and arm the apply.", name, name)
 	}
 	if a.Applied {
-		return "", userErrorf("the last preview of `%s` (`%s`) was already applied. Run `/rigel sync %s` to preview again.", dep.Name, shortSHA(a.Commit), dep.Name)
+		return ops.PlanID{}, userErrorf("the last preview of `%s` (`%s`) was already applied. Run `/rigel sync %s` to preview again.", name, shortSHA(a.Plan.Commit), name)
 	}
-	now, err := c.gatedHead(ctx, repo.Branch, a.Commit) // in a PR: its gates, for the armed commit
-	if err != nil {
-		return "", err
+	return a.Plan, nil
+}
+
+// interruptedDetail says what is known of an apply cut short, for the reply (stoppedReply).
+func interruptedDetail(in *ops.Interrupted) string {
+	dep, commit := in.Deployment, in.Commit
+	detail := fmt.Sprintf("It was applying %s at %s, so some objects may have changed and others not.", code(dep), code(shortSHA(commit)))
+	if in.Result != nil {
+		detail = fmt.Sprintf("It had applied %s at %s (%s) and was waiting for it to become healthy.", code(dep), code(shortSHA(commit)), ops.ResultMessage(in.Result))
 	}
-	done, err := c.r.applyPinned(ctx, c.origin(), dep, now, ApplyRequest{Commit: a.Commit, Digest: a.Digest, Force: force}, commentHints)
-	if err != nil {
-		return "", err
+	if in.RecordErr != nil {
+		detail += fmt.Sprintf(" Rigel could not record that in %s: %v.", config.SourcesConfigMap, in.RecordErr)
+	} else {
+		detail += fmt.Sprintf(" The registry records this sync as %s.", in.Recorded)
 	}
-	return renderApplied(c.req.Repo.FullName(), done.pv, done.Result, done.RecordErr), nil
+	return detail + fmt.Sprintf(" `/rigel diff %s` shows where the cluster stands.", dep)
+}
+
+// ctxRecord notes an apply in the command's record carried by ctx (records.go). Transitional:
+// once runOne puts the record in call.rec, opsCall passes it and this goes.
+type ctxRecord struct{}
+
+func (ctxRecord) NoteApplying(ctx context.Context, deployment, commit string) {
+	noteApplying(ctx, deployment, commit)
 }

@@ -8,25 +8,12 @@ import (
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/sync"
 )
 
 // Who sets a policy (see config/policy.go): cluster admins, in the registry ConfigMap.
 // /rigel policy only shows it; /rigel add-deployment --namespaces sets the first policy of a
 // new deployment, for repository admins only; nothing else writes one, and removing a
 // deployment that has one needs admin too (re-adding it would drop the policy).
-
-// guardApply refuses to apply a plan that breaks the policy, or (without force) that takes
-// objects from another reconciler.
-func (r *Runner) guardApply(plan *sync.Plan, force bool, h Hints) error {
-	if len(plan.Violating()) > 0 {
-		return policyRefusal(plan, r.Registry.Namespace(), h)
-	}
-	if !force && len(plan.Reconciled()) > 0 {
-		return reconcilerRefusal(plan, h)
-	}
-	return nil
-}
 
 func runPolicy(ctx context.Context, c *call) (string, error) {
 	if err := c.checkFlags("all"); err != nil {

@@ -77,7 +77,7 @@ func TestApplyTableCellsEscaped(t *testing.T) {
 	} {
 		pv := samplePlan()
 		res := applyResult(msg)
-		body := renderApplied("acme/web", pv, res, nil)
+		body := renderApplied("acme/web", appliedOf(pv, res, nil))
 		var row string
 		for _, l := range strings.Split(body, "\n") {
 			if strings.Contains(l, "Deployment/shop/web") && strings.HasPrefix(l, "|") {

@@ -13,9 +13,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/kube"
-	"github.com/rigel-gitops/rigel/sync"
+	"github.com/rigel-gitops/rigel/replica"
 )
 
 // A running command is recorded in a Lease (rigel-cmd-…, label rigel.dev/lease=command) that
@@ -25,7 +24,7 @@ import (
 
 // errRecordLost is the cause a command is stopped with when its record could not be kept:
 // the leader may already have told the conversation that it did not finish.
-var errRecordLost = errors.New("Rigel lost the record of this running command (the cluster did not answer for too long, or the record was taken over)")
+var errRecordLost = replica.ErrRecordLost
 
 // record is one running command's Lease; a nil *record records nothing.
 type record struct {
@@ -106,57 +105,6 @@ type stoppedError struct {
 
 func (e *stoppedError) Error() string { return e.Cause.Error() }
 func (e *stoppedError) Unwrap() error { return e.Cause }
-
-// interruptedApply is called when an apply returned and its context had ended: Rigel is
-// shutting down, or lost its lock or record. It records the interrupted sync in the registry
-// and says what is known. It returns nil when the apply was not interrupted.
-func (r *Runner) interruptedApply(ctx context.Context, dep string, commit string, res *sync.Result, applyErr error) error {
-	if ctx.Err() == nil {
-		return nil
-	}
-	cause := context.Cause(ctx)
-	last := config.LastSync{Commit: commit, Time: time.Now().UTC().Truncate(time.Second), Status: sync.StatusFailed,
-		Message: fmt.Sprintf("interrupted while applying (%s): some objects may not have been applied", shortCause(cause))}
-	detail := fmt.Sprintf("It was applying %s at %s, so some objects may have changed and others not.", code(dep), code(shortSHA(commit)))
-	if applyErr == nil && res != nil {
-		last.Status = res.Status
-		last.Message = resultMessage(res) + fmt.Sprintf("; interrupted while waiting for health (%s)", shortCause(cause))
-		detail = fmt.Sprintf("It had applied %s at %s (%s) and was waiting for it to become healthy.", code(dep), code(shortSHA(commit)), resultMessage(res))
-	}
-	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer done()
-	if _, err := r.Registry.Update(rctx, func(s *config.Sources) error { return s.SetLastSync(dep, last) }); err != nil {
-		zerolog.Ctx(ctx).Error().Err(err).Msg("failed to record the interrupted sync")
-		detail += fmt.Sprintf(" Rigel could not record that in %s: %v.", config.SourcesConfigMap, err)
-	} else {
-		detail += fmt.Sprintf(" The registry records this sync as %s.", last.Status)
-		r.observeApply(dep, res0(res, last.Time), last.Status, last.Time)
-	}
-	detail += fmt.Sprintf(" `/rigel diff %s` shows where the cluster stands.", dep)
-	return &stoppedError{Cause: cause, Detail: detail}
-}
-
-// res0 is when the apply started, for the duration metric (now when unknown).
-func res0(res *sync.Result, now time.Time) time.Time {
-	if res != nil && !res.Started.IsZero() {
-		return res.Started
-	}
-	return now
-}
-
-func shortCause(err error) string {
-	switch {
-	case errors.Is(err, ErrShuttingDown):
-		return "Rigel was shutting down"
-	case errors.Is(err, errLockLost):
-		return "the deployment's lock was lost"
-	case errors.Is(err, errRecordLost):
-		return "the command's record was lost"
-	case err != nil:
-		return err.Error()
-	}
-	return "stopped"
-}
 
 // stoppedReply answers a command that was cut short (by ctx, or by the context of an apply
 // inside it, which err then carries), or "" when it was not.

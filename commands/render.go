@@ -10,6 +10,7 @@ import (
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -150,7 +151,7 @@ func summaryCounts(p *sync.Plan) string {
 }
 
 // renderPlan is the diff (or sync) comment of one deployment.
-func renderPlan(repo string, pv *preview, arm bool) string {
+func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	p := pv.Plan
 	create, update, _, failed := p.Counts()
 	verbWord := "diff"
@@ -183,8 +184,8 @@ func renderPlan(repo string, pv *preview, arm bool) string {
 		}
 	case len(p.Violating()) > 0:
 		tail.WriteString(guard) // nothing is armed against the policy
-	case len(takenFrom(p)) > 0: // nor to take objects from another deployment
-		n := len(takenFrom(p))
+	case len(ops.TakenFrom(p)) > 0: // nor to take objects from another deployment
+		n := len(ops.TakenFrom(p))
 		fmt.Fprintf(&tail, "**Next:** %d object%s of this preview belong%s to another registered deployment, and `/rigel apply` does not take them: see how to move %s above, or take %s out of the folder and push.",
 			n, plural(n), map[bool]string{true: "s", false: ""}[n == 1], map[bool]string{true: "it", false: "them"}[n == 1], map[bool]string{true: "it", false: "them"}[n == 1])
 		if arm {
@@ -253,8 +254,8 @@ func renderChange(ch sync.Change) string {
 }
 
 // renderApplied is the reply to an apply: the outcome per object.
-func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) string {
-	p := pv.Plan
+func renderApplied(repo string, a *ops.Applied) string {
+	p, res, recordErr := a.Plan, a.Result, a.RecordErr
 	counts := map[sync.Action]int{}
 	for _, o := range res.Objects {
 		counts[o.Action]++
@@ -263,7 +264,7 @@ func renderApplied(repo string, pv *preview, res *sync.Result, recordErr error) 
 	var blocks []string
 	blocks = append(blocks, fmt.Sprintf("%s **Rigel applied %s at %s: %s.** %d created, %d changed, %d unchanged, %d failed.\n\nFolder %s of %s, %s, commit `%s`; took %s.",
 		icon, code(p.Deployment), code(shortSHA(p.Commit)), res.Status, counts[sync.ActionCreate], counts[sync.ActionUpdate], counts[sync.ActionUnchanged], counts[sync.ActionError],
-		code(p.Path), repo, words.Label(pv.Target), p.Commit, res.Finished.Sub(res.Started).Round(time.Millisecond)))
+		code(p.Path), repo, words.Label(a.Target), p.Commit, res.Finished.Sub(res.Started).Round(time.Millisecond)))
 	objs := append([]sync.ObjectResult(nil), res.Objects...)
 	sort.SliceStable(objs, func(i, j int) bool { return rank(objs[i]) < rank(objs[j]) })
 	var t strings.Builder

@@ -2,20 +2,16 @@ package commands
 
 import (
 	"fmt"
-	"github.com/rigel-gitops/rigel/fault"
 	"html"
 	"sort"
 	"strings"
 
-	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
+	"github.com/rigel-gitops/rigel/words"
 )
 
-// What a plan shows and apply enforces besides the diff: objects the deployment's policy
-// refuses (never applied) and objects another reconciler manages (applied only with --force).
-
-// maxListed bounds the objects a refusal lists one by one.
-const maxListed = 20
+// What a plan shows besides the diff: objects the deployment's policy refuses (never applied)
+// and objects another reconciler manages (applied only with --force); ops/apply.go enforces it.
 
 // guardSummary is what the summary line of a plan adds: ", 2 against the policy, 1 managed
 // by Argo CD" ("" when nothing is).
@@ -70,18 +66,9 @@ func guardNotes(ch sync.Change) string {
 		fmt.Fprintf(&b, "> 🚫 **Against the deployment's policy** (`%s`): %s.\n\n", v.Rule, mdText(v.Msg))
 	}
 	if r := ch.ManagedBy; r != nil {
-		fmt.Fprintf(&b, "> ⚠️ **Managed by %s** (%s): applying it from Rigel too would make the two fight over it, so `/rigel apply` refuses this plan unless given `--force`.\n\n", reconcilerName(r), code(r.Evidence))
+		fmt.Fprintf(&b, "> ⚠️ **Managed by %s** (%s): applying it from Rigel too would make the two fight over it, so `/rigel apply` refuses this plan unless given `--force`.\n\n", words.ReconcilerName(r), code(r.Evidence))
 	}
 	return b.String()
-}
-
-// reconcilerName is "Argo CD Application `shop`" or "Flux".
-func reconcilerName(r *sync.Reconciler) string {
-	if r.Owner == "" {
-		return r.Tool
-	}
-	kind, name, _ := strings.Cut(r.Owner, " ")
-	return r.Tool + " " + kind + " " + code(name)
 }
 
 // guardNext is the next step of a plan that has violations or reconciled objects ("" when it
@@ -101,45 +88,4 @@ func guardNext(p *sync.Plan, arm bool) string {
 			len(rc), plural(len(rc)), map[bool]string{true: "is", false: "are"}[one], reconcilerCounts(rc), p.Deployment, map[bool]string{true: "it", false: "them"}[one], p.Deployment, map[bool]string{true: "it", false: "them"}[one])
 	}
 	return ""
-}
-
-// policyRefusal refuses to apply a plan some of whose objects break the deployment's policy.
-// ns is where the registry ConfigMap lives.
-func policyRefusal(p *sync.Plan, ns string, h Hints) error {
-	v := p.Violating()
-	var b strings.Builder
-	fmt.Fprintf(&b, "the policy of %s refuses %d object%s of commit `%s`. Nothing was applied.\n\n", code(p.Deployment), len(v), plural(len(v)), shortSHA(p.Commit))
-	for i, ch := range v {
-		if i == maxListed {
-			fmt.Fprintf(&b, "- … and %d more\n", len(v)-maxListed)
-			break
-		}
-		msgs := make([]string, len(ch.Violations))
-		for j, x := range ch.Violations {
-			msgs[j] = mdText(x.Msg)
-		}
-		fmt.Fprintf(&b, "- %s: %s\n", code(ch.Ref.String()), strings.Join(msgs, "; "))
-	}
-	fmt.Fprintf(&b, "\nTake these objects out of the folder and push, then %s. Or ask a cluster admin to change the deployment's `policy` in ConfigMap `%s` (namespace `%s`), or Rigel's default policy where a refusal names a `RIGEL_DEFAULT_*` setting: %s shows it and how. %s does not override a policy.",
-		h.Preview(p.Deployment), config.SourcesConfigMap, ns, h.Policy(p.Deployment), h.ForceWord)
-	return &fault.Invalid{Msg: b.String()}
-}
-
-// reconcilerRefusal refuses to apply, without --force, a plan some of whose objects another
-// reconciler manages.
-func reconcilerRefusal(p *sync.Plan, h Hints) error {
-	rc := p.Reconciled()
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d object%s of %s %s managed by another reconciler, and applying %s from Rigel too would make the two fight over %s. Nothing was applied.\n\n",
-		len(rc), plural(len(rc)), code(p.Deployment), map[bool]string{true: "is", false: "are"}[len(rc) == 1],
-		map[bool]string{true: "it", false: "them"}[len(rc) == 1], map[bool]string{true: "it", false: "them"}[len(rc) == 1])
-	for i, ch := range rc {
-		if i == maxListed {
-			fmt.Fprintf(&b, "- … and %d more\n", len(rc)-maxListed)
-			break
-		}
-		fmt.Fprintf(&b, "- %s: %s (%s)\n", code(ch.Ref.String()), reconcilerName(ch.ManagedBy), code(ch.ManagedBy.Evidence))
-	}
-	fmt.Fprintf(&b, "\nIf Rigel should take them over, stop the other tool from managing them, then %s: it applies exactly the last preview.", h.Force(p.Deployment))
-	return &fault.Invalid{Msg: b.String()}
 }

@@ -35,8 +35,13 @@ func golden(t *testing.T, name, got string) {
 
 const commit = "0123456789abcdef0123456789abcdef01234567"
 
-func samplePlan() *preview {
-	return &preview{Target: ops.PullTarget(7, ""), Plan: &sync.Plan{
+// appliedOf is the outcome of applying pv with res; recordErr: recording it failed.
+func appliedOf(pv *ops.Preview, res *sync.Result, recordErr error) *ops.Applied {
+	return &ops.Applied{Plan: pv.Plan, Target: pv.Target, Result: res, RecordErr: recordErr}
+}
+
+func samplePlan() *ops.Preview {
+	return &ops.Preview{Target: ops.PullTarget(7, ""), Plan: &sync.Plan{
 		Deployment: "web", Path: "apps/web/k8s", Commit: commit, Digest: "d1d2d3d4d5d6d7d8d9d0e1e2e3e4e5e6e7e8e9e0f1f2f3f4f5f6f7f8f9f0a1a2",
 		Changes: []sync.Change{
 			{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: sync.ActionCreate, Source: "apps/web/k8s/ns.yaml",
@@ -69,8 +74,8 @@ func TestRenderGolden(t *testing.T) {
 		{"diff", renderPlan("acme/web", samplePlan(), false)},
 		{"sync", renderPlan("acme/web", samplePlan(), true)},
 		{"sync_refused", renderPlan("acme/web", failed, true)},
-		{"apply_unhealthy", renderApplied("acme/web", samplePlan(), res, nil)},
-		{"apply_unrecorded", renderApplied("acme/web", samplePlan(), &sync.Result{Status: "Succeeded", Started: when, Finished: when}, errors.New("failed to record the sync in helmsman-git-sources: conflict"))},
+		{"apply_unhealthy", renderApplied("acme/web", appliedOf(samplePlan(), res, nil))},
+		{"apply_unrecorded", renderApplied("acme/web", appliedOf(samplePlan(), &sync.Result{Status: "Succeeded", Started: when, Finished: when}, errors.New("failed to record the sync in helmsman-git-sources: conflict")))},
 		{"list", renderList("acme/web", repo, map[string][]kube.WorkloadRef{"web": {
 			{Kind: "Deployment", Namespace: "shop", Name: "web"}, {Kind: "StatefulSet", Namespace: "shop", Name: "db"},
 		}, "other": {{Kind: "DaemonSet", Namespace: "ops", Name: "agent"}}}, nil)},

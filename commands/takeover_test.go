@@ -1,9 +1,6 @@
 package commands
 
 import (
-	"context"
-	"errors"
-	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/ops"
 	"strings"
 	"testing"
@@ -11,7 +8,7 @@ import (
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-func unmanagedPlan(u *sync.Unmanaged, kind string) *preview {
+func unmanagedPlan(u *sync.Unmanaged, kind string) *ops.Preview {
 	pv := samplePlan()
 	pv.Plan.Changes = append(pv.Plan.Changes, sync.Change{
 		Ref: sync.Ref{Version: "v1", Kind: kind, Namespace: "kube-system", Name: "cluster-config"}, Action: sync.ActionUpdate, Source: "apps/web/k8s/x.yaml",
@@ -49,9 +46,6 @@ func TestRenderUnmanaged(t *testing.T) {
 			if tc.kind == "Secret" {
 				pv.Plan.Changes[len(pv.Plan.Changes)-1].Secret = &sync.SecretKeys{}
 			}
-			if err := (&Runner{Service: &ops.Service{}}).markOwners(context.Background(), &sync.Plan{}); err != nil {
-				t.Fatal(err)
-			}
 			got := renderPlan("acme/web", pv, true)
 			mustHave(t, got, tc.want...)
 			for _, n := range tc.not {
@@ -82,75 +76,11 @@ func TestRenderBlocked(t *testing.T) {
 }
 
 func TestTakeoverRefusal(t *testing.T) {
-	if err := takeoverRefusal(unmanagedPlan(&sync.Unmanaged{Deployment: "old"}, "ConfigMap").Plan, commentHints); err != nil {
-		t.Fatalf("an unregistered deployment's object is refused: %v", err)
-	}
 	pv := unmanagedPlan(&sync.Unmanaged{Deployment: "api", Path: "apps/api", OwnerRepo: "acme/api"}, "ConfigMap")
-	err := takeoverRefusal(pv.Plan, commentHints)
-	var te *TakeoverError
-	var ue *fault.Invalid
-	if !errors.As(err, &te) || !errors.As(err, &ue) {
-		t.Fatalf("err = %T %v, want a *TakeoverError that is a *fault.Invalid", err, err)
-	}
-	mustHave(t, ue.Msg, "1 object of `web`", "belongs to another deployment", "Nothing was applied", "`ConfigMap/kube-system/cluster-config`: deployment `api` of `acme/api` (folder `apps/api`)",
+	msg := refused(t, &ops.Takeover{Plan: pv.Plan})
+	mustHave(t, msg, "1 object of `web`", "belongs to another deployment", "Nothing was applied", "`ConfigMap/kube-system/cluster-config`: deployment `api` of `acme/api` (folder `apps/api`)",
 		"kubectl annotate configmap cluster-config -n kube-system", "`/rigel remove-deployment api`", "`--force` does not override this")
 	wl := &sync.Plan{Deployment: "web", Changes: []sync.Change{{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"},
 		Unmanaged: &sync.Unmanaged{Deployment: "api", OwnerRepo: "acme/api"}}}}
-	mustHave(t, takeoverRefusal(wl, commentHints).Error(), "`/rigel unlink deployment/web -n shop` in a conversation of `acme/api`", "kubectl annotate deployment.apps web -n shop")
-}
-
-// forkGitHub answers for a pull request from a fork, and counts what it was asked.
-type forkGitHub struct {
-	recorder
-	head, base, role string
-	asked            []string
-}
-
-func (f *forkGitHub) PullHead(context.Context, Repo, int) (PullHead, error) {
-	f.asked = append(f.asked, "pull")
-	return PullHead{SHA: "abc", HeadRepo: f.head, BaseRepo: f.base}, nil
-}
-
-func (f *forkGitHub) Permission(context.Context, Repo, string) (string, error) {
-	f.asked = append(f.asked, "permission")
-	return f.role, nil
-}
-
-func TestCheckForkPreview(t *testing.T) {
-	tests := []struct {
-		name       string
-		head, role string
-		isPR, open bool
-		refused    bool
-	}{
-		{"not a pull request", "mallory/web", "read", false, false, false},
-		{"same repository", "acme/web", "read", true, false, false},
-		{"same repository, other case", "ACME/web", "none", true, false, false},
-		{"fork, read", "mallory/web", "read", true, false, true},
-		{"fork, triage", "mallory/web", "triage", true, false, true},
-		{"deleted fork, read", "", "read", true, false, true},
-		{"fork, write", "mallory/web", "write", true, false, false},
-		{"fork, admin", "mallory/web", "admin", true, false, false},
-		{"fork, read, previews opened", "mallory/web", "read", true, true, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			gh := &forkGitHub{head: tc.head, base: "acme/web", role: tc.role}
-			c := &call{r: &Runner{Service: &ops.Service{Access: Access{AllowForkPreview: tc.open}}}, gh: gh,
-				req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: tc.isPR, Author: "someone"}, cmd: Command{Verb: "diff"}}
-			err := c.checkForkPreview(context.Background())
-			if (err != nil) != tc.refused {
-				t.Fatalf("err = %v, refused want %v", err, tc.refused)
-			}
-			if !tc.refused {
-				return
-			}
-			var ue *fault.Invalid
-			if !errors.As(err, &ue) {
-				t.Fatalf("err = %T, want *fault.Invalid", err)
-			}
-			mustHave(t, ue.Msg, "PR #7 comes from", "only for people with `write` on acme/web", "@someone has the `"+tc.role+"` role",
-				"Nothing was fetched, rendered or sent to the cluster", "comment `/rigel diff` here", "RIGEL_ALLOW_FORK_PREVIEW=true")
-		})
-	}
+	mustHave(t, refused(t, &ops.Takeover{Plan: wl}), "`/rigel unlink deployment/web -n shop` in a conversation of `acme/api`", "kubectl annotate deployment.apps web -n shop")
 }

@@ -1,10 +1,8 @@
-package commands
+package ops
 
 import (
 	"context"
 	"errors"
-	"github.com/rigel-gitops/rigel/fault"
-	"github.com/rigel-gitops/rigel/ops"
 	"reflect"
 	"strings"
 	"testing"
@@ -36,9 +34,9 @@ func TestLatestDecisions(t *testing.T) {
 	}
 }
 
-// gateGitHub is the part of GitHub the PR gate uses; any other call panics (nil GitHub).
+// gateGitHub is the part of GitHub the PR gate uses; any other call panics (nil Forge).
 type gateGitHub struct {
-	GitHub
+	Forge
 	pulls    []PullHead // successive reads of the PR; the last one repeats
 	reviews  []Review
 	roles    map[string]string // login → role; missing: write
@@ -90,6 +88,11 @@ func TestPullGates(t *testing.T) {
 	state := func(mergeable *bool, st string) PullHead {
 		return open(func(p *PullHead) { p.Mergeable, p.MergeableState = mergeable, st })
 	}
+	notReady := func(m ...Requirement) error { return &NotReady{Pull: 7, Missing: m} }
+	unapproved := Requirement{Kind: Unapproved, Head: gateHead}
+	merge := func(st string, byDefault bool) Requirement {
+		return Requirement{Kind: MergeableState, State: st, Base: "main", Head: gateHead, ByDefault: byDefault}
+	}
 	approved := []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}}
 	tests := []struct {
 		name    string
@@ -97,71 +100,70 @@ func TestPullGates(t *testing.T) {
 		pulls   []PullHead
 		reviews []Review
 		roles   map[string]string
-		want    []string // in the refusal; nil: the gate lets it through
-		notWant []string
-		reads   int // reads of the PR, when it matters
+		want    error // the refusal; nil: the gate lets it through
+		reads   int   // reads of the PR, when it matters
 	}{
 		{name: "approved at the head by a writer", pulls: []PullHead{open(nil)}, reviews: approved},
 		{name: "approved by a maintainer, a comment after", pulls: []PullHead{open(nil)}, roles: map[string]string{"alice": "maintain"},
 			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "alice", State: "COMMENTED", CommitID: gateHead}}},
-		{name: "no review", pulls: []PullHead{open(nil)},
-			want: []string{"PR #7 is not ready to apply; nothing was applied", "nobody with `write` access has approved its head `def5678`: ask a reviewer to approve the PR", "Then run `/rigel apply` again."}},
+		{name: "no review", pulls: []PullHead{open(nil)}, want: notReady(unapproved)},
 		{name: "approval of an older commit", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateOld}},
-			want: []string{"nobody with `write` access has approved its head `def5678`", "@alice approved `abc1234`, not the head `def5678`: ask for a new review"}},
+			want: notReady(unapproved, Requirement{Kind: ApprovalOfOtherCommit, Users: []string{"@alice"}, Commit: gateOld, Head: gateHead})},
 		{name: "approval of a commit GitHub forgot", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "alice", State: "APPROVED", CommitID: ""}},
-			want: []string{"@alice approved an earlier commit, not the head `def5678`: ask for a new review"}},
+			want: notReady(unapproved, Requirement{Kind: ApprovalOfOtherCommit, Users: []string{"@alice"}, Head: gateHead})},
 		{name: "approval by a reader", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "eve", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"eve": "read"},
-			want: []string{"nobody with `write` access has approved", "@eve approved but has only `read`: an approval counts only from someone with `write` or higher"}},
+			want: notReady(unapproved, Requirement{Kind: ApprovalByNonWriter, Users: []string{"@eve"}, Role: "read", Head: gateHead})},
 		{name: "approval by a triager", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "tom", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"tom": "triage"},
-			want: []string{"@tom approved but has only `triage`"}},
+			want: notReady(unapproved, Requirement{Kind: ApprovalByNonWriter, Users: []string{"@tom"}, Role: "triage", Head: gateHead})},
 		{name: "approval by an app", pulls: []PullHead{open(nil)}, reviews: []Review{{User: "helper[bot]", State: "APPROVED", CommitID: gateHead}},
-			want: []string{"@helper[bot] approved but has only `none`"}},
+			want: notReady(unapproved, Requirement{Kind: ApprovalByNonWriter, Users: []string{"@helper[bot]"}, Role: "none", Head: gateHead})},
 		{name: "later changes requested by a writer", pulls: []PullHead{open(nil)},
 			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: gateHead}},
-			want:    []string{"changes are requested by @bob: address them and ask for a new review (or have the review dismissed)"}, notWant: []string{"nobody with"}},
+			want:    notReady(Requirement{Kind: ChangesRequested, Users: []string{"@bob"}, Head: gateHead})},
 		{name: "changes requested by a reader are ignored", pulls: []PullHead{open(nil)}, roles: map[string]string{"eve": "read"},
 			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "eve", State: "CHANGES_REQUESTED", CommitID: gateHead}}},
 		{name: "changes requested on an older commit still block", pulls: []PullHead{open(nil)},
-			reviews: []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: gateOld}, {User: "alice", State: "APPROVED", CommitID: gateHead}}, want: []string{"changes are requested by @bob"}},
+			reviews: []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: gateOld}, {User: "alice", State: "APPROVED", CommitID: gateHead}},
+			want:    notReady(Requirement{Kind: ChangesRequested, Users: []string{"@bob"}, Head: gateHead})},
 		{name: "a dismissed change request blocks no more", pulls: []PullHead{open(nil)},
 			reviews: []Review{{User: "bob", State: "CHANGES_REQUESTED", CommitID: gateHead}, {User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "DISMISSED", CommitID: gateHead}}},
 		{name: "a dismissed approval counts no more", pulls: []PullHead{open(nil)},
-			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "alice", State: "DISMISSED", CommitID: gateHead}}, want: []string{"nobody with `write` access has approved"}},
+			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "alice", State: "DISMISSED", CommitID: gateHead}}, want: notReady(unapproved)},
 		{name: "closed", pulls: []PullHead{open(func(p *PullHead) { p.State = "closed" })}, reviews: approved,
-			want: []string{"PR #7 is closed, and Rigel applies a pull request only while it is open. Nothing was applied. Reopen it, then run `/rigel apply` again."}},
+			want: &PullNotOpen{Pull: 7, Repo: "acme/web", Branch: "main", State: PullClosed}},
 		{name: "merged", pulls: []PullHead{open(func(p *PullHead) { p.State, p.Merged, p.Mergeable, p.MergeableState = "closed", true, nil, "unknown" })}, reviews: approved,
-			want: []string{"PR #7 was merged", "Nothing was applied", "run `/rigel sync` in an issue of acme/web: it previews the branch `main` and arms `/rigel apply` there"}, reads: 1},
+			want: &PullNotOpen{Pull: 7, Repo: "acme/web", Branch: "main", State: PullMerged}, reads: 1},
 		{name: "draft", pulls: []PullHead{open(func(p *PullHead) { p.Draft, p.MergeableState = true, "draft" })}, reviews: approved,
-			want: []string{"PR #7 is a draft, and Rigel does not apply drafts. Nothing was applied. Mark it ready for review (and have it approved), then run `/rigel apply` again."}},
+			want: &PullNotOpen{Pull: 7, Repo: "acme/web", Branch: "main", State: PullDraft}},
 		{name: "fork", pulls: []PullHead{open(func(p *PullHead) { p.HeadRepo = "mallory/web" })}, reviews: approved,
-			want: []string{"comes from the fork `mallory/web`", "RIGEL_ALLOW_FORK_APPLY"}},
+			want: &ForkApply{Pull: 7, Repo: "acme/web", HeadRepo: "mallory/web"}},
+		{name: "deleted fork", pulls: []PullHead{open(func(p *PullHead) { p.HeadRepo = "" })}, reviews: approved,
+			want: &ForkApply{Pull: 7, Repo: "acme/web"}},
 		{name: "fork allowed", access: func(a *Access) { a.AllowForkApply = true }, pulls: []PullHead{open(func(p *PullHead) { p.HeadRepo = "mallory/web" })}, reviews: approved},
-		{name: "dirty", pulls: []PullHead{state(&no, "dirty")}, reviews: approved,
-			want: []string{"it has merge conflicts with `main` (mergeable_state `dirty`): resolve them", "run `/rigel sync` again"}, notWant: []string{"nobody with"}},
-		{name: "blocked", pulls: []PullHead{state(&yes, "blocked")}, reviews: approved,
-			want: []string{"the branch protection of `main` is not met (mergeable_state `blocked`): it still lacks required approving reviews or required status checks"}},
-		{name: "behind", pulls: []PullHead{state(&yes, "behind")}, reviews: approved,
-			want: []string{"it is behind `main`", "(mergeable_state `behind`): update the branch", "`/rigel sync` again"}},
-		{name: "unknown after every read", pulls: []PullHead{state(nil, "unknown")}, reviews: approved,
-			want: []string{"GitHub has not computed whether it can be merged (mergeable_state `unknown`, still after 3 more reads): try `/rigel apply` again in a minute"}, reads: 4},
+		{name: "dirty", pulls: []PullHead{state(&no, "dirty")}, reviews: approved, want: notReady(merge("dirty", true))},
+		{name: "blocked", pulls: []PullHead{state(&yes, "blocked")}, reviews: approved, want: notReady(merge("blocked", true))},
+		{name: "behind", pulls: []PullHead{state(&yes, "behind")}, reviews: approved, want: notReady(merge("behind", true))},
+		{name: "unknown after every read", pulls: []PullHead{state(nil, "unknown")}, reviews: approved, want: notReady(merge("unknown", true)), reads: 1 + MergeableRereads},
 		{name: "unknown, then clean after a read", pulls: []PullHead{state(nil, "unknown"), state(&yes, "clean")}, reviews: approved, reads: 2},
 		{name: "unknown, then dirty after two reads", pulls: []PullHead{state(nil, "unknown"), state(nil, "unknown"), state(&no, "dirty")}, reviews: approved,
-			want: []string{"mergeable_state `dirty`"}, reads: 3},
+			want: notReady(merge("dirty", true)), reads: 3},
 		{name: "unknown, then closed meanwhile", pulls: []PullHead{state(nil, "unknown"), open(func(p *PullHead) { p.State = "closed" })}, reviews: approved,
-			want: []string{"PR #7 is closed"}, reads: 2},
+			want: &PullNotOpen{Pull: 7, Repo: "acme/web", Branch: "main", State: PullClosed}, reads: 2},
 		{name: "unstable passes by default", pulls: []PullHead{state(&yes, "unstable")}, reviews: approved},
 		{name: "has_hooks passes by default", pulls: []PullHead{state(&yes, "has_hooks")}, reviews: approved},
 		{name: "unstable refused when listed", access: func(a *Access) { a.Mergeable.Refuse = []string{"unstable"} }, pulls: []PullHead{state(&yes, "unstable")}, reviews: approved,
-			want: []string{"some of its status checks fail (mergeable_state `unstable`): make them pass"}},
+			want: notReady(merge("unstable", false))},
 		{name: "clean refused when listed", access: func(a *Access) { a.Mergeable.Refuse = []string{"clean"} }, pulls: []PullHead{open(nil)}, reviews: approved,
-			want: []string{"its mergeable_state is `clean`, which this Rigel refuses (`RIGEL_REFUSE_MERGEABLE_STATES`)"}},
+			want: notReady(merge("clean", false))},
 		{name: "an empty list refuses none, and does not wait", access: func(a *Access) { a.Mergeable.Refuse = []string{} }, pulls: []PullHead{state(nil, "unknown")}, reviews: approved, reads: 1},
 		{name: "unknown not listed: no wait", access: func(a *Access) { a.Mergeable.Refuse = []string{"dirty"} }, pulls: []PullHead{state(nil, "unknown")}, reviews: approved, reads: 1},
 		{name: "mergeability not required", access: func(a *Access) { a.RequireMergeable = false }, pulls: []PullHead{state(&no, "dirty"), state(nil, "unknown")}, reviews: approved, reads: 1},
 		{name: "approval not required", access: func(a *Access) { a.RequireApproval = false }, pulls: []PullHead{open(nil)}},
-		{name: "every missing requirement at once", pulls: []PullHead{state(&yes, "blocked")},
+		{name: "every missing requirement at once, in order", pulls: []PullHead{state(&yes, "blocked")},
 			reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateOld}, {User: "bob", State: "CHANGES_REQUESTED", CommitID: gateHead}, {User: "eve", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"eve": "read"},
-			want: []string{"changes are requested by @bob", "nobody with `write` access", "@alice approved `abc1234`", "@eve approved but has only `read`", "mergeable_state `blocked`"}},
+			want: notReady(Requirement{Kind: ChangesRequested, Users: []string{"@bob"}, Head: gateHead}, unapproved,
+				Requirement{Kind: ApprovalOfOtherCommit, Users: []string{"@alice"}, Commit: gateOld, Head: gateHead},
+				Requirement{Kind: ApprovalByNonWriter, Users: []string{"@eve"}, Role: "read", Head: gateHead}, merge("blocked", true))},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -170,29 +172,18 @@ func TestPullGates(t *testing.T) {
 				tc.access(&a)
 			}
 			g := &gateGitHub{pulls: tc.pulls, reviews: tc.reviews, roles: tc.roles}
-			c := &call{r: &Runner{Service: &ops.Service{Access: a}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
-			got, err := c.gatedHead(context.Background(), "main", gateHead)
+			s := &Service{Access: a}
+			got, err := s.gatedHead(context.Background(), gateCall(g), "main", gateHead)
 			if tc.want == nil {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
 				}
-				if want := ops.PullTarget(7, gateHead); got != want {
+				if want := PullTarget(7, gateHead); got != want {
 					t.Fatalf("target = %+v, want %+v", got, want)
 				}
 			} else {
-				var ue *fault.Invalid
-				if !errors.As(err, &ue) {
-					t.Fatalf("err = %v, want a refusal", err)
-				}
-				for _, w := range tc.want {
-					if !strings.Contains(ue.Msg, w) {
-						t.Errorf("the refusal lacks %q:\n%s", w, ue.Msg)
-					}
-				}
-				for _, w := range tc.notWant {
-					if strings.Contains(ue.Msg, w) {
-						t.Errorf("the refusal has %q:\n%s", w, ue.Msg)
-					}
+				if !IsRefusal(err) || !reflect.DeepEqual(err, tc.want) {
+					t.Fatalf("err = %#v\nwant %#v", err, tc.want)
 				}
 			}
 			if tc.reads != 0 && g.reads != tc.reads {
@@ -202,31 +193,18 @@ func TestPullGates(t *testing.T) {
 	}
 }
 
-// TestPullGatesText pins two refusals whole: what was wrong, who, and the next step.
-func TestPullGatesText(t *testing.T) {
-	yes := true
-	pr := PullHead{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", BaseRef: "main", Mergeable: &yes, MergeableState: "behind"}
-	g := &gateGitHub{pulls: []PullHead{pr}, reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateOld}, {User: "eve", State: "APPROVED", CommitID: gateHead}}, roles: map[string]string{"eve": "read"}}
-	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireApproval: true, RequireMergeable: true}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
-	_, err := c.gatedHead(context.Background(), "main", gateHead)
-	want := "PR #7 is not ready to apply; nothing was applied:\n\n" +
-		"- nobody with `write` access has approved its head `def5678`: ask a reviewer to approve the PR\n" +
-		"- @alice approved `abc1234`, not the head `def5678`: ask for a new review\n" +
-		"- @eve approved but has only `read`: an approval counts only from someone with `write` or higher\n" +
-		"- it is behind `main`, and the branch protection wants branches up to date (mergeable_state `behind`): update the branch (**Update branch** on the PR, or merge `main` into it), push, and run `/rigel sync` again\n\n" +
-		"Then run `/rigel apply` again."
-	if err == nil || err.Error() != want {
-		t.Fatalf("refusal:\n%v\nwant:\n%s", err, want)
-	}
+// gateCall is a comment in PR #7 of acme/web.
+func gateCall(g Forge) Call {
+	return Call{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true, Author: "someone", Forge: g}
 }
 
 func TestPullGatesAsksEachTime(t *testing.T) {
 	yes := true
 	g := &gateGitHub{pulls: []PullHead{{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", Mergeable: &yes, MergeableState: "clean"}},
 		reviews: []Review{{User: "alice", State: "APPROVED", CommitID: gateHead}, {User: "bob", State: "COMMENTED", CommitID: gateHead}, {User: "carol", State: "CHANGES_REQUESTED", CommitID: gateHead}, {User: "carol", State: "DISMISSED", CommitID: gateHead}, {User: "ci[bot]", State: "APPROVED", CommitID: gateHead}}}
-	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireApproval: true, RequireMergeable: true}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+	s := &Service{Access: Access{RequireApproval: true, RequireMergeable: true}}
 	for i := 0; i < 2; i++ {
-		if _, err := c.gatedHead(context.Background(), "main", gateHead); err != nil {
+		if _, err := s.gatedHead(context.Background(), gateCall(g), "main", gateHead); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,9 +216,8 @@ func TestPullGatesAsksEachTime(t *testing.T) {
 
 	t.Run("a failed permission check is a failure, not a pass", func(t *testing.T) {
 		g.permErr = errors.New("boom")
-		_, err := c.gatedHead(context.Background(), "main", gateHead)
-		var ue *fault.Invalid
-		if err == nil || errors.As(err, &ue) || !strings.Contains(err.Error(), "failed to check the permission of reviewer @alice") {
+		_, err := s.gatedHead(context.Background(), gateCall(g), "main", gateHead)
+		if err == nil || IsRefusal(err) || !strings.Contains(err.Error(), "failed to check the permission of reviewer @alice") {
 			t.Fatalf("err = %v", err)
 		}
 	})
@@ -249,26 +226,27 @@ func TestPullGatesAsksEachTime(t *testing.T) {
 func TestPullGatesStaleHead(t *testing.T) {
 	yes := true
 	g := &gateGitHub{pulls: []PullHead{{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", Mergeable: &yes, MergeableState: "clean"}}}
-	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireApproval: true, RequireMergeable: true}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+	s := &Service{Access: Access{RequireApproval: true, RequireMergeable: true}}
 	// The plan was armed at an older commit: the head goes back for applyPinned to refuse as
 	// stale (a new preview comes first), and the reviews are not judged against the wrong commit.
-	got, err := c.gatedHead(context.Background(), "main", gateOld)
+	got, err := s.gatedHead(context.Background(), gateCall(g), "main", gateOld)
 	if err != nil || got.Commit != gateHead || g.reviewed != 0 {
 		t.Fatalf("gatedHead = %+v, %v; reviews read %d times", got, err, g.reviewed)
 	}
-	c.req.IsPR = false
-	if got, err := c.gatedHead(context.Background(), "main", gateOld); err != nil || got != ops.BranchTarget("main") || g.reads != 1 {
+	notPR := gateCall(g)
+	notPR.IsPR = false
+	if got, err := s.gatedHead(context.Background(), notPR, "main", gateOld); err != nil || got != BranchTarget("main") || g.reads != 1 {
 		t.Fatalf("outside a PR: %+v, %v (PR read %d times)", got, err, g.reads)
 	}
 }
 
 func TestPullGatesWaitHonoursContext(t *testing.T) {
 	g := &gateGitHub{pulls: []PullHead{{SHA: gateHead, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web", MergeableState: "unknown"}}}
-	c := &call{r: &Runner{Service: &ops.Service{Access: Access{RequireMergeable: true, Mergeable: MergeableGate{RetryWait: time.Hour}}}}, gh: g, req: Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}}
+	s := &Service{Access: Access{RequireMergeable: true, Mergeable: MergeableGate{RetryWait: time.Hour}}}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	_, err := c.gatedHead(ctx, "main", gateHead)
+	_, err := s.gatedHead(ctx, gateCall(g), "main", gateHead)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
 		t.Fatalf("err = %v after %s", err, time.Since(start))
 	}
