@@ -6,7 +6,6 @@ import (
 	"github.com/rigel-gitops/rigel/ops"
 
 	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/gitsrc"
 )
 
 // head is what a command works on: in a pull request its head, elsewhere the repo's branch.
@@ -19,11 +18,6 @@ func (c *call) head(ctx context.Context, branch string) (target, error) {
 		return ops.PullTarget(c.req.Number, ph.SHA), nil
 	}
 	return ops.BranchTarget(branch), nil
-}
-
-// fetch brings the commit of a target (or the exact commit asked for) into the cache.
-func (c *call) fetch(ctx context.Context, t target) (*gitsrc.Snapshot, error) {
-	return c.r.Fetch(ctx, c.origin(), t)
 }
 
 // repoEntry is this conversation's repo as the registry stores it.
