@@ -53,6 +53,7 @@ func (s *server) sync(c echo.Context) error {
 	} else if req.Digest != "" || req.Commit != "" || req.Force {
 		return fail(http.StatusBadRequest, "digest, commit and force are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
 	}
+	// TODO(issue 10, area C): resolve the deployment through ops (ops/deployments.go), not the registry.
 	src, err := s.Runner.Registry.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("failed to read the registry: %w", err)

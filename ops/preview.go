@@ -18,7 +18,9 @@ type Preview struct {
 }
 
 // ID is the identity an apply of this preview gives.
-func (p *Preview) ID() PlanID { return IDOf(p.Plan) }
+func (p *Preview) ID() PlanID {
+	return PlanID{Deployment: p.Plan.Deployment, Commit: p.Plan.Commit, Digest: p.Plan.Digest}
+}
 
 // PlanID identifies a previewed plan: the deployment, the commit rendered and the digest of
 // the plan. An apply applies only a fresh plan with this identity. A comment's hidden marker
@@ -27,11 +29,6 @@ type PlanID struct {
 	Deployment string
 	Commit     string // "": the tip of the target when applied
 	Digest     string
-}
-
-// IDOf is the identity of a plan.
-func IDOf(p *sync.Plan) PlanID {
-	return PlanID{Deployment: p.Deployment, Commit: p.Commit, Digest: p.Digest}
 }
 
 // PreviewRequest is what to preview besides the deployment.
