@@ -71,8 +71,9 @@ func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
 	return nil
 }
 
-// RemoveDeployment unregisters the deployment called name (a *fault.NotFound of KindDeployment when
-// there is none) and drops its repo when that was the repo's last deployment.
+// RemoveDeployment unregisters the deployment called name (a *fault.NotFound of
+// KindDeployment when there is none) and drops its repo when that was the repo's last
+// deployment.
 func (s *Sources) RemoveDeployment(name string) error {
 	for i := range s.Repos {
 		r := &s.Repos[i]

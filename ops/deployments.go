@@ -57,6 +57,20 @@ func (s *Service) Deployments(ctx context.Context, repo string, p Pick) (*config
 	return entry, deps, nil
 }
 
+// Deployment is the deployment called name and the repository it belongs to, whichever
+// repository asks (the HTTP API); a *NotFound of KindDeployment when none has the name.
+func (s *Service) Deployment(ctx context.Context, name string) (config.Repo, config.Deployment, error) {
+	src, err := s.load(ctx)
+	if err != nil {
+		return config.Repo{}, config.Deployment{}, err
+	}
+	owner, dep := src.FindDeployment(name)
+	if dep == nil {
+		return config.Repo{}, config.Deployment{}, deploymentNotFound(name, "", src)
+	}
+	return *owner, *dep, nil
+}
+
 // load reads the registry.
 func (s *Service) load(ctx context.Context) (*config.Sources, error) {
 	src, err := s.Registry.Load(ctx)

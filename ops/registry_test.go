@@ -112,6 +112,10 @@ func TestRegistryRefusals(t *testing.T) {
 		{"pick: several, none named", pick("acme/web", Pick{Verb: "sync"}), &Ambiguous{Repo: "acme/web", Deployments: []string{"api", "web"}, Verb: "sync"}},
 		{"pick: an unknown name", pick("acme/web", Pick{Names: []string{"web", "nosuch"}, Verb: "diff"}), &NotFound{Kind: KindDeployment, Name: "nosuch", Repo: "acme/web", Known: []string{"api", "web"}}},
 		{"pick: another repo's deployment", pick("acme/web", Pick{Names: []string{"other"}, Verb: "apply"}), &OtherRepo{Deployment: "other", Repo: "acme/other", Verb: "apply"}},
+		{"find: an unknown name", func(ctx context.Context, s *Service) error {
+			_, _, err := s.Deployment(ctx, "nosuch")
+			return err
+		}, &NotFound{Kind: KindDeployment, Name: "nosuch"}},
 		{"pick: an invalid entry's deployment", pick("acme/web", Pick{Names: []string{"lost"}, Verb: "diff"}), &InvalidEntries{Entries: []*config.InvalidEntry{{Repo: "acme/bad"}}}},
 	}
 	for _, tc := range tests {
@@ -287,6 +291,14 @@ func TestDeployments(t *testing.T) {
 		if !slices.Equal(got, tc.want) || repo == nil || !strings.EqualFold(repo.Repo, tc.repo) {
 			t.Errorf("%s %+v = %v of %v, want %v", tc.repo, tc.pick, got, repo, tc.want)
 		}
+	}
+}
+
+func TestDeployment(t *testing.T) {
+	s, _, _ := registryService(t, testRegistry, testFiles)
+	repo, dep, err := s.Deployment(context.Background(), "other")
+	if err != nil || repo.Repo != "acme/other" || dep.Name != "other" || dep.Path != "deploy" {
+		t.Fatalf("Deployment(other) = %+v, %+v, %v", repo, dep, err)
 	}
 }
 
