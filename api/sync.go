@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/ops"
 )
 
@@ -53,15 +53,12 @@ func (s *server) sync(c echo.Context) error {
 	} else if req.Digest != "" || req.Commit != "" || req.Force {
 		return fail(http.StatusBadRequest, "digest, commit and force are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
 	}
-	// TODO(issue 10, area C): resolve the deployment through ops (ops/deployments.go), not the registry.
-	src, err := s.Runner.Registry.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("failed to read the registry: %w", err)
-	}
-	owner, dep := src.FindDeployment(req.Deployment)
+	owner, dep, err := s.Runner.Service.Deployment(ctx, req.Deployment)
 	switch {
-	case dep == nil:
+	case fault.IsNotFound(err, ops.KindDeployment):
 		return fail(http.StatusNotFound, "there is no deployment named %q. `GET /api/git/sources` lists them; `POST /api/git/sources/deployment` registers one.", req.Deployment)
+	case err != nil:
+		return err
 	case req.Repo != "" && !strings.EqualFold(owner.Repo, req.Repo):
 		return fail(http.StatusBadRequest, "the deployment %q belongs to %s, not %s. Leave repo out, or give %s.", req.Deployment, owner.Repo, req.Repo, owner.Repo)
 	}
@@ -73,13 +70,13 @@ func (s *server) sync(c echo.Context) error {
 	call := apiCall(entry, gh, "apply "+dep.Name+" (HTTP API)")
 	at := ops.BranchTarget(entry.Branch)
 	if !req.Apply {
-		p, err := s.Runner.Service.Preview(ctx, call, *dep, ops.PreviewRequest{At: at})
+		p, err := s.Runner.Service.Preview(ctx, call, dep, ops.PreviewRequest{At: at})
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, planOut(entry, p.Plan))
 	}
-	done, err := s.Runner.Service.Apply(ctx, call, *dep, ops.ApplyRequest{
+	done, err := s.Runner.Service.Apply(ctx, call, dep, ops.ApplyRequest{
 		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest}, At: at, Force: req.Force})
 	if err != nil {
 		return err

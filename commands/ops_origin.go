@@ -11,6 +11,4 @@ type (
 )
 
 // origin is the conversation's repo, cloned with the installation's credentials.
-func (c *call) origin() Origin {
-	return Origin{Repo: c.req.Repo.FullName(), CloneURL: c.req.Repo.CloneURL, Creds: c.gh.GitCredentials}
-}
+func (c *call) origin() Origin { return c.opsCall().Origin() }

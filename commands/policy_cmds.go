@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fault"
 )
 
 // Who sets a policy (see config/policy.go): cluster admins, in the registry ConfigMap.
@@ -203,7 +204,7 @@ func (r *Runner) setPolicy(ctx context.Context, name string, p *config.Policy) e
 	_, err := r.Registry.Update(ctx, func(s *config.Sources) error {
 		_, d := s.FindDeployment(name)
 		if d == nil {
-			return &config.NotFoundError{Name: name}
+			return &fault.NotFound{Kind: config.KindDeployment, Name: name}
 		}
 		d.Policy = p
 		return nil

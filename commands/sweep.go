@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
@@ -100,7 +101,7 @@ func (s *Sweeper) recordInterrupted(ctx context.Context, ri recordInfo) string {
 	_, err := s.Registry.Update(ctx, func(src *config.Sources) error {
 		_, d := src.FindDeployment(ri.Deployment)
 		if d == nil {
-			return &config.NotFoundError{Name: ri.Deployment}
+			return &fault.NotFound{Kind: config.KindDeployment, Name: ri.Deployment}
 		}
 		if d.LastSync != nil && !d.LastSync.Time.Before(last.Time) {
 			return errNewerSync
@@ -108,11 +109,10 @@ func (s *Sweeper) recordInterrupted(ctx context.Context, ri recordInfo) string {
 		d.LastSync = &last
 		return nil
 	})
-	var nf *config.NotFoundError
 	switch {
 	case err == nil:
 		return "The registry now records that sync as Failed."
-	case errors.Is(err, errNewerSync), errors.As(err, &nf):
+	case errors.Is(err, errNewerSync), fault.IsNotFound(err, config.KindDeployment):
 		return ""
 	}
 	zerolog.Ctx(ctx).Error().Err(err).Msg("failed to record the interrupted sync")

@@ -11,8 +11,8 @@ import (
 
 // Fakes and fixtures of the plan tests (preview, apply).
 
-// cm is a ConfigMap manifest named name in namespace ns.
-func cm(name, ns string) string {
+// cmIn is a ConfigMap manifest named name in namespace ns.
+func cmIn(name, ns string) string {
 	return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: " + name + ", namespace: " + ns + "}\n"
 }
 
@@ -32,7 +32,7 @@ func newPlanEnv(t *testing.T, files map[string]string) *planEnv {
 	svc, src, pl, lk := newTestService(t)
 	e := &planEnv{svc: svc, src: src, pl: pl, lk: lk, dep: config.Deployment{Name: "web", Path: "app"}}
 	if files == nil {
-		files = map[string]string{"app/cm.yaml": cm("a", "shop")}
+		files = map[string]string{"app/cm.yaml": cmIn("a", "shop")}
 	}
 	e.main = src.commit("refs/heads/main", files)
 	e.register(t, "acme/web", e.dep)

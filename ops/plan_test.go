@@ -26,7 +26,7 @@ func TestApply(t *testing.T) {
 	}
 	// prEnv previews web at the head of PR 7 and returns the call of an apply there.
 	prEnv := func(t *testing.T, e *planEnv, forge func(head string) *fakeForge, req *ApplyRequest) Call {
-		head := e.src.commit("refs/pull/7/head", map[string]string{"app/cm.yaml": cm("a", "shop"), "app/b.yaml": cm("b", "shop")})
+		head := e.src.commit("refs/pull/7/head", map[string]string{"app/cm.yaml": cmIn("a", "shop"), "app/b.yaml": cmIn("b", "shop")})
 		f := forge(head)
 		call := e.call(f, pr, true)
 		p, err := e.svc.Preview(context.Background(), call, e.dep, PreviewRequest{At: PullTarget(pr, head), Verb: "sync"})
@@ -75,7 +75,7 @@ func TestApply(t *testing.T) {
 			return nil
 		}},
 		{name: "the branch moved on", arrange: func(t *testing.T, e *planEnv, req *ApplyRequest) *Call {
-			e.src.commit("refs/heads/main", map[string]string{"app/cm.yaml": cm("a", "shop"), "app/new.yaml": cm("n", "shop")})
+			e.src.commit("refs/heads/main", map[string]string{"app/cm.yaml": cmIn("a", "shop"), "app/new.yaml": cmIn("n", "shop")})
 			return nil
 		}, check: func(t *testing.T, e *planEnv, err error) {
 			var s *Stale
@@ -93,7 +93,7 @@ func TestApply(t *testing.T) {
 			}
 		}},
 		{name: "the policy refuses, even forced and stale", arrange: func(t *testing.T, e *planEnv, req *ApplyRequest) *Call {
-			e.src.commit("refs/heads/main", map[string]string{"app/cm.yaml": cm("a", "kube-system")})
+			e.src.commit("refs/heads/main", map[string]string{"app/cm.yaml": cmIn("a", "kube-system")})
 			req.Plan.Commit, req.Force = "", true
 			return nil
 		}, check: func(t *testing.T, e *planEnv, err error) {
@@ -167,7 +167,7 @@ func TestApply(t *testing.T) {
 		}, want: &ForkApply{Pull: pr, Repo: "acme/web", HeadRepo: "mallory/web"}},
 		{name: "a PR pushed to since the preview", access: Access{RequireApproval: true}, arrange: func(t *testing.T, e *planEnv, req *ApplyRequest) *Call {
 			c := prEnv(t, e, approved, req)
-			moved := e.src.commit("refs/pull/7/head", map[string]string{"app/cm.yaml": cm("a", "shop")})
+			moved := e.src.commit("refs/pull/7/head", map[string]string{"app/cm.yaml": cmIn("a", "shop")})
 			f := c.Forge.(*fakeForge)
 			f.heads[pr] = PullHead{SHA: moved, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web"}
 			return &c
@@ -309,7 +309,7 @@ func TestPreview(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newPlanEnv(t, map[string]string{"app/cm.yaml": cm("a", "shop"), "app/sys.yaml": cm("s", "kube-system"), "app/old.yaml": cm("o", "shop")})
+			e := newPlanEnv(t, map[string]string{"app/cm.yaml": cmIn("a", "shop"), "app/sys.yaml": cmIn("s", "kube-system"), "app/old.yaml": cmIn("o", "shop")})
 			e.register(t, "acme/api", config.Deployment{Name: "api", Path: "api"})
 			e.pl.changes = map[string]func(*sync.Change){
 				"o": func(c *sync.Change) { c.Unmanaged = &sync.Unmanaged{Deployment: "api"} },

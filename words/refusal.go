@@ -14,6 +14,16 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	var (
 		invalid *fault.Invalid
 		render  *ops.RenderFailed
+		// registry (area C): words/registry.go
+		notFound    *ops.NotFound
+		badFolder   *ops.BadFolder
+		badName     *ops.BadName
+		noManifests *ops.NoManifests
+		taken       *ops.Taken
+		entries     *ops.InvalidEntries
+		noDeps      *ops.NoDeployments
+		ambiguous   *ops.Ambiguous
+		otherRepo   *ops.OtherRepo
 
 		// plan: preview and apply
 		stale       *ops.Stale
@@ -28,6 +38,26 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	switch {
 	case errors.As(err, &render):
 		return renderFailed(render, h), true
+	// registry (area C): words/registry.go
+	case errors.As(err, &notFound) && registryKind(notFound.Kind):
+		return sayNotFound(notFound, h), true
+	case errors.As(err, &badFolder):
+		return sayBadFolder(badFolder), true
+	case errors.As(err, &badName):
+		return sayBadName(badName, h), true
+	case errors.As(err, &noManifests):
+		return sayNoManifests(noManifests, h), true
+	case errors.As(err, &taken):
+		return sayTaken(taken, h), true
+	case errors.As(err, &entries):
+		return sayInvalidEntries(entries), true
+	case errors.As(err, &noDeps):
+		return sayNoDeployments(noDeps), true
+	case errors.As(err, &ambiguous):
+		return sayAmbiguous(ambiguous), true
+	case errors.As(err, &otherRepo):
+		return sayOtherRepo(otherRepo), true
+	// end of registry
 	// plan: preview and apply (words/plan.go)
 	case errors.As(err, &stale):
 		return sayStale(stale, h), true
