@@ -212,6 +212,14 @@ func TestProposeFix(t *testing.T) {
 			t.Fatalf("outcome %+v, %v; pushes %d", out, err, len(w.src.pushes))
 		}
 	})
+	t.Run("a diagnosis that finds nothing to fix", func(t *testing.T) {
+		w := newFixWorld(t, linkedTo("web", "overlays/prod"), nil)
+		w.wl.states = map[kube.WorkloadRef]*kube.WorkloadState{shopWeb: {Ref: shopWeb}}
+		out, err := w.svc.ProposeFix(ctx, w.call(), FixRequest{Workload: shopWeb})
+		if err != nil || out.NoFix == nil || out.NoFix != out.Diagnosis || len(out.NoFix.Edits) != 0 || len(out.NoFix.Findings) == 0 || len(w.src.pushes) != 0 || len(w.src.fetches) != 0 {
+			t.Fatalf("outcome %+v, %v; pushes %d, fetches %d", out, err, len(w.src.pushes), len(w.src.fetches))
+		}
+	})
 	t.Run("outside a conversation, the deployment's repository is reached", func(t *testing.T) {
 		w := newFixWorld(t, linkedTo("shop", "shop"), nil)
 		w.src.commit("refs/heads/main", map[string]string{"shop/deploy.yaml": fixFiles["base/deploy.yaml"]})
