@@ -24,6 +24,15 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		noDeps      *ops.NoDeployments
 		ambiguous   *ops.Ambiguous
 		otherRepo   *ops.OtherRepo
+		// D. link, unlink, fix, policy, authorization (words/link.go, fix.go, access.go)
+		forbid    *ops.Forbidden
+		foreign   *ops.ForeignDeployment
+		elsewhere *ops.LinkedElsewhere
+		already   *ops.AlreadyLinked
+		gone      *ops.Deleted
+		pol       *ops.PolicyRefuses
+		place     *ops.CannotPlace
+		branches  *ops.BranchesTaken
 	)
 	switch {
 	case errors.As(err, &render):
@@ -48,6 +57,25 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	case errors.As(err, &otherRepo):
 		return sayOtherRepo(otherRepo), true
 	// end of registry
+	// D. link, unlink, fix, policy, authorization
+	case errors.As(err, &notFound) && isWorkload(notFound):
+		return workloadNotFound(notFound), true
+	case errors.As(err, &forbid):
+		return forbidden(forbid), true
+	case errors.As(err, &foreign):
+		return foreignDeployment(foreign), true
+	case errors.As(err, &elsewhere) && elsewhere.Verb != "fix": // a fix's: FixRefusal, with the command line
+		return linkedElsewhere(elsewhere), true
+	case errors.As(err, &already):
+		return alreadyLinked(already), true
+	case errors.As(err, &gone):
+		return deleted(gone), true
+	case errors.As(err, &pol):
+		return policyRefuses(pol), true
+	case errors.As(err, &place):
+		return cannotPlace(place, h), true
+	case errors.As(err, &branches):
+		return branchesTaken(branches), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):
