@@ -92,7 +92,7 @@ func MoveSteps(ch sync.Change) string {
 	u := ch.Unmanaged
 	steps := fmt.Sprintf("To move %s to this deployment: take it out of the folder of %s (in %s), then have its provenance removed — a cluster admin runs %s",
 		Code(ch.Ref.String()), Code(u.Deployment), Code(u.OwnerRepo), Code(kubectlUnannotate(ch.Ref)))
-	if isWorkload(ch.Ref) {
+	if isWorkloadRef(ch.Ref) {
 		steps += fmt.Sprintf(", or anyone with the role for it runs %s in a conversation of %s", Code(fmt.Sprintf("/rigel unlink %s/%s -n %s", strings.ToLower(ch.Ref.Kind), ch.Ref.Name, ch.Ref.Namespace)), Code(u.OwnerRepo))
 	}
 	steps += fmt.Sprintf(" (or, when %s is gone for good, `/rigel remove-deployment %s` there); then preview again.", Code(u.Deployment), u.Deployment)
@@ -112,7 +112,7 @@ func kubectlUnannotate(r sync.Ref) string {
 	return fmt.Sprintf("kubectl annotate %s %s%s %s- %s-", res, r.Name, ns, sync.AnnotationSourceRepo, sync.AnnotationSourcePath)
 }
 
-func isWorkload(r sync.Ref) bool {
+func isWorkloadRef(r sync.Ref) bool {
 	return r.Group == "apps" && (r.Kind == "Deployment" || r.Kind == "StatefulSet" || r.Kind == "DaemonSet")
 }
 

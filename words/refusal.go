@@ -27,13 +27,23 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 
 		// plan: preview and apply
 		stale       *ops.Stale
-		pol         *ops.Policy
+		planPolicy  *ops.Policy
 		takeover    *ops.Takeover
 		reconciler  *ops.Reconciler
 		notOpen     *ops.PullNotOpen
 		forkApply   *ops.ForkApply
 		notReady    *ops.NotReady
 		forkPreview *ops.ForkPreview
+
+		// D. link, unlink, fix, policy, authorization (words/link.go, fix.go, access.go)
+		forbid    *ops.Forbidden
+		foreign   *ops.ForeignDeployment
+		elsewhere *ops.LinkedElsewhere
+		already   *ops.AlreadyLinked
+		gone      *ops.Deleted
+		pol       *ops.PolicyRefuses
+		place     *ops.CannotPlace
+		branches  *ops.BranchesTaken
 	)
 	switch {
 	case errors.As(err, &render):
@@ -61,8 +71,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	// plan: preview and apply (words/plan.go)
 	case errors.As(err, &stale):
 		return sayStale(stale, h), true
-	case errors.As(err, &pol):
-		return sayPolicy(pol, h), true
+	case errors.As(err, &planPolicy):
+		return sayPolicy(planPolicy, h), true
 	case errors.As(err, &takeover):
 		return sayTakeover(takeover, h), true
 	case errors.As(err, &reconciler):
@@ -75,6 +85,25 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return sayNotReady(notReady), true
 	case errors.As(err, &forkPreview):
 		return sayForkPreview(forkPreview), true
+	// D. link, unlink, fix, policy, authorization
+	case errors.As(err, &notFound) && isWorkload(notFound):
+		return workloadNotFound(notFound), true
+	case errors.As(err, &forbid):
+		return forbidden(forbid), true
+	case errors.As(err, &foreign):
+		return foreignDeployment(foreign), true
+	case errors.As(err, &elsewhere) && elsewhere.Verb != "fix": // a fix's: FixRefusal, with the command line
+		return linkedElsewhere(elsewhere), true
+	case errors.As(err, &already):
+		return alreadyLinked(already), true
+	case errors.As(err, &gone):
+		return deleted(gone), true
+	case errors.As(err, &pol):
+		return policyRefuses(pol), true
+	case errors.As(err, &place):
+		return cannotPlace(place, h), true
+	case errors.As(err, &branches):
+		return branchesTaken(branches), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):
