@@ -98,18 +98,18 @@ type ApplyRequest struct {
 // digest; else it applies nothing and returns a *StaleError. Applies of one deployment never
 // run at once.
 func (r *Runner) ApplyPreviewed(ctx context.Context, o Origin, dep config.Deployment, branch string, req ApplyRequest, h Hints) (*Applied, error) {
-	ctx, release, err := r.LockDeployment(ctx, dep.Name, Holder{Command: "apply " + dep.Name + " (HTTP API)"})
+	ctx, release, err := r.lockDeployment(ctx, dep.Name, Holder{Command: "apply " + dep.Name + " (HTTP API)"})
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return r.applyPinned(ctx, o, dep, ops.BranchTarget(branch), req, h)
+	return r.applyPinned(ctx, nil, o, dep, ops.BranchTarget(branch), req, h)
 }
 
 // applyPinned applies the plan of dep at req.Commit (the tip of now when empty) if now still
 // points at it and the fresh plan's digest is req.Digest, waits for health and records the
-// sync. The caller holds the deployment's lock.
-func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deployment, now target, req ApplyRequest, h Hints) (*Applied, error) {
+// sync. The caller holds the deployment's lock; rec (nil: none) is told when objects are sent.
+func (r *Runner) applyPinned(ctx context.Context, rec ops.Recorder, o Origin, dep config.Deployment, now target, req ApplyRequest, h Hints) (*Applied, error) {
 	log := zerolog.Ctx(ctx)
 	commit, digest := req.Commit, req.Digest
 	if now.Commit == "" { // a branch: learn where it points now
@@ -147,7 +147,9 @@ func (r *Runner) applyPinned(ctx context.Context, o Origin, dep config.Deploymen
 		return nil, err
 	}
 	start := time.Now()
-	noteApplying(ctx, dep.Name, commit)
+	if rec != nil {
+		rec.NoteApplying(ctx, dep.Name, commit)
+	}
 	res, err := r.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: r.ApplyWait})
 	if stopped := r.interruptedApply(ctx, dep.Name, commit, res, err); stopped != nil {
 		return nil, stopped

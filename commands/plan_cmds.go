@@ -141,7 +141,7 @@ func partReply(line string, err error) string {
 }
 
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force bool) (string, error) {
-	ctx, release, err := c.r.LockDeployment(ctx, dep.Name, c.holder())
+	ctx, release, err := c.r.lockDeployment(ctx, dep.Name, c.holder())
 	if err != nil {
 		return "", err
 	}
@@ -161,7 +161,7 @@ func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deplo
 	if err != nil {
 		return "", err
 	}
-	done, err := c.r.applyPinned(ctx, c.origin(), dep, now, ApplyRequest{Commit: a.Commit, Digest: a.Digest, Force: force}, commentHints)
+	done, err := c.r.applyPinned(ctx, c.rec, c.origin(), dep, now, ApplyRequest{Commit: a.Commit, Digest: a.Digest, Force: force}, commentHints)
 	if err != nil {
 		return "", err
 	}

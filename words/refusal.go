@@ -14,10 +14,14 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	var (
 		invalid *fault.Invalid
 		render  *ops.RenderFailed
+		locked  *ops.Held // replica
 	)
 	switch {
 	case errors.As(err, &render):
 		return renderFailed(render, h), true
+	// replica: coordination of replicas (words/held.go)
+	case errors.As(err, &locked):
+		return held(locked, h), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):
