@@ -16,7 +16,14 @@ import (
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/metrics"
+	"github.com/rigel-gitops/rigel/ops"
 	coord "github.com/rigel-gitops/rigel/replica"
+)
+
+// The replica's Leases are the service's Locker, and its records the calls' Recorders.
+var (
+	_ ops.Locker   = (*coord.Leases)(nil)
+	_ ops.Recorder = (*coord.Record)(nil)
 )
 
 // LeaderLease is the Lease the replicas elect their leader with.
