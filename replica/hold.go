@@ -42,14 +42,14 @@ func (k Kind) releaseFailed() string {
 	return "failed to release a lease; it expires by itself"
 }
 
-// ReleaseWait bounds how long giving a Lease back may take, even after the command's context
+// releaseWait bounds how long giving a Lease back may take, even after the command's context
 // ended.
-const ReleaseWait = 5 * time.Second
+const releaseWait = 5 * time.Second
 
 // Hold takes the Lease name for this replica, labelled kind and carrying annotations, and
 // renews it until release. The returned context ends when the Lease is lost, with the cause
 // of kind (ErrLockLost, ErrRecordLost). release ends the context and gives the Lease back
-// (within ReleaseWait); call it once. A Lease another holds fails with *kube.HeldError.
+// (within releaseWait); call it once. A Lease another holds fails with *kube.HeldError.
 func (l *Leases) Hold(ctx context.Context, name string, kind Kind, annotations map[string]string) (_ context.Context, release func(), _ error) {
 	h, err := l.hold(ctx, name, kind, annotations)
 	if err != nil {
@@ -90,7 +90,7 @@ func (l *Leases) hold(ctx context.Context, name string, kind Kind, annotations m
 // logger (the Lease then expires by itself).
 func (h *holding) release(ctx context.Context) {
 	h.cancel(nil)
-	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), ReleaseWait)
+	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), releaseWait)
 	defer done()
 	if err := h.held.Release(rctx); err != nil {
 		zerolog.Ctx(ctx).Warn().Err(err).Msg(h.kind.releaseFailed())

@@ -23,9 +23,6 @@ func New(k *kube.Leases, markerKey []byte) *Leases {
 	return &Leases{kube: k, key: recordKeyFor(markerKey)}
 }
 
-// Identity is the name this replica holds Leases with.
-func (l *Leases) Identity() string { return l.kube.Identity }
-
 // What a Lease of Rigel says (its label and annotations), so that a refusal or a late report
 // can name the conversation.
 const (
