@@ -16,9 +16,8 @@
 //
 // # Same rules as the commands
 //
-// Every operation is one of package commands' shared operations (Runner.AddDeployment,
-// RemoveDeployment, RegisterRepo, RemoveRepo, ManifestFolders, Preview, ApplyPreviewed,
-// ProposeFix): a folder
+// Every operation is one of the service's (package ops: Register, Forget, RegisterRepo,
+// RemoveRepo, Folders, Preview, ApplyPreviewed, ProposeFix), shared with the commands: a folder
 // must stay inside its repo and hold manifests, names are derived and unique the same way, and
 // an apply applies exactly the previewed plan, identified by its commit and digest, or nothing
 // (409). Nothing in the cluster is ever deleted. Refusals are {"error": "…"} saying what was

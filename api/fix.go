@@ -2,7 +2,6 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -10,10 +9,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/fix"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
+	"github.com/rigel-gitops/rigel/words"
 )
 
 const exampleFix = `{"kind": "Deployment", "name": "web", "namespace": "shop", "set": {"memory": "512Mi"}, "container": "web"}`
@@ -58,35 +59,13 @@ func (s *server) proposeFix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := s.Runner.Workloads.GetWorkload(ctx, ref)
-	var nf *kube.NotFoundError
-	if errors.As(err, &nf) {
-		return fail(http.StatusNotFound, "there is no %s %q in namespace %q. Check the kind, the name and the namespace.", ref.Kind, ref.Name, ref.Namespace)
-	}
+	out, err := s.Runner.ProposeFix(ctx, ops.Call{Holder: ops.Holder{Command: "propose-fix (HTTP API)"}},
+		ops.FixRequest{Workload: ref, Edits: edits, Bot: s.BotLogin, PullBody: words.FixPull, Reach: s.reach})
 	if err != nil {
-		return err
+		return fixRefusal(ref, err)
 	}
-	src, err := s.Runner.Registry.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("failed to read the registry: %w", err)
-	}
-	link := commands.LinkOf(src, w)
-	name, owner, dep := link.Name, link.Owner, link.Deployment
-	if dep == nil {
-		return fail(http.StatusBadRequest, "%s %q in namespace %q is not linked to a registered deployment (its %s annotation is %q), so Rigel does not know which folder holds its manifest. Nothing was changed. Link it in a conversation of the deployment's repo: `/rigel link %s/%s -n %s DEPLOYMENT`.",
-			ref.Kind, ref.Name, ref.Namespace, sync.AnnotationSourceRepo, name, strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
-	}
-	entry, o, gh, err := s.reach(ctx, owner.Repo)
-	if err != nil {
-		return err
-	}
-	ghOwner, ghName, _ := strings.Cut(entry.Repo, "/")
-	ghRepo := commands.Repo{Owner: ghOwner, Name: ghName, DefaultBranch: entry.Branch, CloneURL: entry.CloneURL, Installation: entry.InstallationID}
-	out, err := s.Runner.ProposeFix(ctx, gh, ghRepo, o, commands.FixRequest{Ref: ref, Edits: edits, Repo: entry, Deployment: *dep}, hints)
-	if err != nil {
-		return err
-	}
-	res := fixJSON{Workload: objectJSON{APIVersion: "apps/v1", Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name}, Repo: entry.Repo, Deployment: dep.Name, Diff: out.Diff}
+	p := out.Proposal
+	res := fixJSON{Workload: objectJSON{APIVersion: "apps/v1", Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name}, Repo: p.Repo, Deployment: p.Deployment.Name, Diff: out.Diff}
 	for _, e := range out.Edits {
 		res.Edits = append(res.Edits, e.String())
 	}
@@ -108,6 +87,20 @@ func (s *server) proposeFix(c echo.Context) error {
 		}
 	}
 	return c.JSON(status, res)
+}
+
+// fixRefusal words in the API's terms the refusals of a fix that name the workload: it does
+// not exist (404), or is not linked to a registered deployment; others pass unchanged.
+func fixRefusal(ref kube.WorkloadRef, err error) error {
+	var nl *ops.NotLinked
+	switch {
+	case fault.IsNotFound(err, ref.Kind):
+		return fail(http.StatusNotFound, "there is no %s %q in namespace %q. Check the kind, the name and the namespace.", ref.Kind, ref.Name, ref.Namespace)
+	case errors.As(err, &nl):
+		return fail(http.StatusBadRequest, "%s %q in namespace %q is not linked to a registered deployment (its %s annotation is %q), so Rigel does not know which folder holds its manifest. Nothing was changed. Link it in a conversation of the deployment's repo: `/rigel link %s/%s -n %s DEPLOYMENT`.",
+			ref.Kind, ref.Name, ref.Namespace, sync.AnnotationSourceRepo, nl.Name, strings.ToLower(ref.Kind), ref.Name, ref.Namespace)
+	}
+	return err
 }
 
 // fixArgs checks the workload and the edits of a fix request; edits is nil when Rigel is to
@@ -143,7 +136,7 @@ func fixArgs(req fixRequest) (kube.WorkloadRef, []fix.Edit, error) {
 	}
 	sort.Strings(pairs)
 	edits, err := fix.ParseSet(pairs)
-	var fe *fix.UserError
+	var fe *fault.Invalid
 	switch {
 	case errors.As(err, &fe):
 		return ref, nil, fail(http.StatusBadRequest, "%s.", strings.TrimSuffix(fe.Msg, "."))

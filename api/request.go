@@ -11,7 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/words"
 )
 
 // maxBody bounds request bodies: the largest is a GitHub App private key, a few KiB.
@@ -67,7 +67,7 @@ func required(field, value, example string) error {
 }
 
 // hints word the refusals of the shared operations in the API's terms.
-var hints = commands.Hints{
+var hints = words.Hints{
 	Folders:     "`GET /api/git/repo-tree?repo=OWNER/NAME`",
 	Deployments: "`GET /api/git/sources`",
 	Add:         "`POST /api/git/sources/deployment`",

@@ -135,8 +135,36 @@ type errorBody struct {
 	Error string `json:"error"`
 }
 
-// writeError answers err as {"error": "…"}: refusals with their status (a stale plan or a
-// conflict 409, a name nothing has 404, other bad input 400), anything else 500.
+// refusalStatus is the HTTP status of each kind of refusal, first match first; any other
+// refusal is bad input (400).
+var refusalStatus = []struct {
+	is     func(error) bool
+	status int
+}{
+	{is[*commands.StaleError], http.StatusConflict}, // the preview is not what would be applied now (TODO at merge: ops.Stale of area B)
+	{is[*ops.NotFound], http.StatusNotFound},        // a deployment, repository (or workload) nothing has
+	// TODO at merge: the refusals of areas A, B and D that are not bad input (a held lock…), if any changes status.
+}
+
+// is says whether err is (or wraps) a T.
+func is[T error](err error) bool {
+	var t T
+	return errors.As(err, &t)
+}
+
+// statusOf is the HTTP status of a refusal.
+func statusOf(err error) int {
+	for _, r := range refusalStatus {
+		if r.is(err) {
+			return r.status
+		}
+	}
+	return http.StatusBadRequest
+}
+
+// writeError answers err as {"error": "…"}: the API's own refusals with their status, the
+// service's with the status refusalStatus gives them (a stale plan 409, a name nothing has
+// 404, other bad input 400), anything else 500.
 func (s *server) writeError(c echo.Context, err error) {
 	if c.Response().Committed {
 		return
@@ -144,18 +172,12 @@ func (s *server) writeError(c echo.Context, err error) {
 	status, msg := http.StatusInternalServerError, err.Error()
 	var ae *apiError
 	var he *echo.HTTPError
-	var stale *commands.StaleError
-	var missing *commands.NotFoundError
 	refusal, refused := words.Refusal(err, hints)
 	switch {
 	case errors.As(err, &ae):
 		status, msg = ae.status, ae.msg
-	case errors.As(err, &stale):
-		status, msg = http.StatusConflict, refusal
-	case errors.As(err, &missing):
-		status, msg = http.StatusNotFound, refusal
 	case refused:
-		status, msg = http.StatusBadRequest, refusal
+		status, msg = statusOf(err), refusal
 	case errors.As(err, &he) && (he.Code == http.StatusNotFound || he.Code == http.StatusMethodNotAllowed):
 		path := c.Request().URL.Path
 		if allowed := s.methods(strings.TrimPrefix(path, Prefix)); len(allowed) > 0 {

@@ -12,8 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
 const (
@@ -24,9 +24,9 @@ const (
 
 // GET /api/git/sources: the registry as stored.
 func (s *server) listSources(c echo.Context) error {
-	src, err := s.Runner.Registry.Load(c.Request().Context())
+	src, err := s.Runner.Sources(c.Request().Context())
 	if err != nil {
-		return fmt.Errorf("failed to read the registry: %w", err)
+		return err
 	}
 	return c.JSON(http.StatusOK, src)
 }
@@ -99,7 +99,7 @@ func (s *server) removeRepo(c echo.Context) error {
 	if err := checkRepoName(req.Repo); err != nil {
 		return err
 	}
-	removed, err := s.Runner.RemoveRepo(ctx, req.Repo, hints)
+	removed, err := s.Runner.RemoveRepo(ctx, req.Repo)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (s *server) addDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	added, err := s.Runner.AddDeployment(ctx, o, entry, req.Path, req.Name, hints)
+	added, err := s.Runner.Register(ctx, o, entry, req.Path, req.Name)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *server) removeDeployment(c echo.Context) error {
 	if err := required("name", req.Name, exampleRemove); err != nil {
 		return err
 	}
-	removed, err := s.Runner.RemoveDeployment(ctx, req.Name, "", hints)
+	removed, err := s.Runner.Forget(ctx, req.Name, "")
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *server) repoTree(c echo.Context) error {
 	if plumbing.ReferenceName(full).Validate() != nil {
 		return fail(http.StatusBadRequest, "%q is not a git ref: give a branch (`main`) or a full ref (`refs/tags/v1.2.0`).", ref)
 	}
-	f, err := s.Runner.ManifestFolders(ctx, o, full)
+	f, err := s.Runner.Folders(ctx, o, ops.RefTarget(full))
 	if errors.Is(err, git.NoMatchingRefSpecError{}) {
 		return fail(http.StatusNotFound, "%s has no %s. Give an existing branch (`&ref=main`) or full ref (`&ref=refs/tags/v1.2.0`), or leave ref out for the branch %s.", entry.Repo, full, entry.Branch)
 	}
@@ -231,11 +231,11 @@ func (s *server) repo(ctx context.Context, name string) (config.Repo, error) {
 	if err := checkRepoName(name); err != nil {
 		return config.Repo{}, err
 	}
-	src, err := s.Runner.Registry.Load(ctx)
+	r, err := s.Runner.Registered(ctx, name)
 	if err != nil {
-		return config.Repo{}, fmt.Errorf("failed to read the registry: %w", err)
+		return config.Repo{}, err
 	}
-	if r := src.FindRepo(name); r != nil {
+	if r != nil {
 		entry := *r
 		entry.Deployments = nil
 		if err := s.checkCloneURL(entry, http.StatusConflict); err != nil {
@@ -287,14 +287,14 @@ func fill(entry *config.Repo, gh config.Repo) {
 
 // reach is what Rigel needs to work on a repository: its entry (see repo), how to clone it
 // (with its installation's token, or Rigel's token) and its GitHub.
-func (s *server) reach(ctx context.Context, name string) (config.Repo, commands.Origin, commands.GitHub, error) {
+func (s *server) reach(ctx context.Context, name string) (config.Repo, ops.Origin, ops.Forge, error) {
 	entry, err := s.repo(ctx, name)
 	if err != nil {
-		return config.Repo{}, commands.Origin{}, nil, err
+		return config.Repo{}, ops.Origin{}, nil, err
 	}
 	gh, err := s.GitHub.ForInstallation(entry.InstallationID)
 	if err != nil {
-		return config.Repo{}, commands.Origin{}, nil, fmt.Errorf("failed to reach %s on GitHub: %w", entry.Repo, err)
+		return config.Repo{}, ops.Origin{}, nil, fmt.Errorf("failed to reach %s on GitHub: %w", entry.Repo, err)
 	}
-	return entry, commands.Origin{Repo: entry.Repo, CloneURL: entry.CloneURL, Creds: gh.GitCredentials}, gh, nil
+	return entry, ops.Origin{Repo: entry.Repo, CloneURL: entry.CloneURL, Creds: gh.GitCredentials}, gh, nil
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/rigel-gitops/rigel/fix"
 	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 )
 
 // fixHostile is what a workload owner or a commenter can make Rigel write about a fix.
@@ -23,7 +25,7 @@ var (
 	fences         = regexp.MustCompile("(?s)````*[a-z]*\n.*?\n````*")
 )
 
-func hostileFix(fromIssue bool) *fixProposal {
+func hostileFix(fromIssue bool) *ops.FixProposal {
 	p := sampleFix(false)
 	p.FromIssue = fromIssue
 	p.Edits = []fix.Edit{{Field: fix.FieldEnv, Key: "NOTE", Value: fixHostile, Container: "app"}, {Field: fix.FieldImage, Value: "nginx:1.25 " + fixHostile, Container: "app"}}
@@ -52,7 +54,7 @@ func TestFixSinksHostile(t *testing.T) {
 	pull := Pull{Number: 901, URL: "https://github.com/acme/web/pull/901", Head: "rigel/fix-web-1234567", Base: "main"}
 	p := hostileFix(true)
 	sealed := seal([]byte("k"), conversation{Repo: "acme/web", Number: 12}, renderFixOpened(p, pull))
-	title, body, msg := fixTitle(p), renderFixPull(p), fixCommitMessage(p)
+	title, body, msg := p.Title(), words.FixPull(p), p.CommitMessage()
 
 	own := strings.NewReplacer("[#901](https://github.com/acme/web/pull/901)", "", "#901", "", "Closes #12", "", "Opened by Rigel for @octocat", "", "acme/web#12", "",
 		"<details><summary>", "", "</summary>", "", "</details>", "", "<sub>", "", "</sub>", "")
@@ -96,7 +98,7 @@ func TestFixSinksHostile(t *testing.T) {
 		t.Errorf("the commit message does not show the event message neutralised:\n%s", msg)
 	}
 	// In a pull request, Rigel closes nothing; through the API it names nobody.
-	if b := renderFixPull(hostileFix(false)); strings.Contains(own.Replace(b), "Closes #1") || !strings.Contains(b, "Asked for in #12.") {
+	if b := words.FixPull(hostileFix(false)); strings.Contains(own.Replace(b), "Closes #1") || !strings.Contains(b, "Asked for in #12.") {
 		t.Errorf("a fix asked for in a PR:\n%s", b)
 	}
 }

@@ -10,10 +10,12 @@ import (
 	"github.com/rigel-gitops/rigel/fix"
 	"github.com/rigel-gitops/rigel/internal/untrusted"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 )
 
-func sampleFix(diagnosed bool) *fixProposal {
-	p := &fixProposal{
+func sampleFix(diagnosed bool) *ops.FixProposal {
+	p := &ops.FixProposal{
 		Ref:        kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"},
 		Deployment: config.Deployment{Name: "web", Path: "apps/web/k8s"},
 		Repo:       "acme/web", Branch: "main", Base: commit, Author: "octocat", Number: 12, FromIssue: true,
@@ -22,7 +24,7 @@ func sampleFix(diagnosed bool) *fixProposal {
 			Before: []byte("spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 128Mi # keep small\n"),
 			After:  []byte("spec:\n  template:\n    spec:\n      containers:\n        - name: app\n          resources:\n            limits:\n              memory: 256Mi # keep small\n")}},
 	}
-	p.Head = fixBranch(p.Ref, p.Changes)
+	p.Head = "rigel/fix-web-eba4bff" // the branch ops names this change (ops TestFixBranch)
 	p.Commit = "89abcdef0123456789abcdef0123456789abcdef"
 	if diagnosed {
 		p.Diagnosis = &fix.Diagnosis{
@@ -43,7 +45,7 @@ func TestFixRenderGolden(t *testing.T) {
 	fromPR.Changes = []fix.Change{{Path: "apps/web/k8s/deploy.yaml",
 		Before: []byte("      containers:\n        - name: app\n          image: nginx:1.25\n          env:\n            - name: LOG_LEVEL\n              value: info\n"),
 		After:  []byte("      containers:\n        - name: app\n          image: nginx:1.27\n          env:\n            - name: LOG_LEVEL\n              value: debug\n")}}
-	fromPR.Head = fixBranch(fromPR.Ref, fromPR.Changes)
+	fromPR.Head = "rigel/fix-web-7ed6847"
 	tests := []struct{ name, got string }{
 		{"fix_opened", renderFixOpened(sampleFix(true), pull)},
 		{"fix_opened_set", renderFixOpened(sampleFix(false), pull)},
@@ -52,10 +54,10 @@ func TestFixRenderGolden(t *testing.T) {
 		{"fix_nothing", renderNoFix(kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}, &fix.Diagnosis{
 			Findings: []untrusted.Text{untrusted.Own("Deployment `web` in namespace `shop` has 2 pods, 2 ready (it asks for 2)."), untrusted.Own("Container `app` restarted 1 time (exit code 1, reason Error)."),
 				untrusted.Own("Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose.")}})},
-		{"fix_pull_body", renderFixPull(sampleFix(true))},
-		{"fix_pull_body_set", renderFixPull(fromPR)},
+		{"fix_pull_body", words.FixPull(sampleFix(true))},
+		{"fix_pull_body_set", words.FixPull(fromPR)},
 		{"fix_opened_shared", renderFixOpened(sharedFix(), pull)},
-		{"fix_pull_body_shared", renderFixPull(sharedFix())},
+		{"fix_pull_body_shared", words.FixPull(sharedFix())},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,19 +67,19 @@ func TestFixRenderGolden(t *testing.T) {
 }
 
 // sharedFix edits a base two other deployments render, on a branch name passed over once.
-func sharedFix() *fixProposal {
+func sharedFix() *ops.FixProposal {
 	p := sampleFix(false)
 	p.Changes[0].Path = "apps/base/deploy.yaml"
 	first := p.Head
 	p.Head = first + "-2"
-	p.Taken = []takenBranch{{Branch: first, Why: "its tip 1234567 changes other files or other lines"}}
-	p.Shared = []sharedUse{{Path: "apps/base/deploy.yaml", Deployments: []string{"prod", "staging"}}}
+	p.Taken = []ops.TakenBranch{{Branch: first, Why: "its tip 1234567 changes other files or other lines"}}
+	p.Shared = []ops.SharedUse{{Path: "apps/base/deploy.yaml", Deployments: []string{"prod", "staging"}}}
 	p.Unknown = []string{"legacy"}
 	return p
 }
 
 func TestFixPullBody(t *testing.T) {
-	body := renderFixPull(sampleFix(true))
+	body := words.FixPull(sampleFix(true))
 	for _, want := range []string{"## Diagnosis", "OOMKilled in 2 of 2 pods", "**Rule:** OOMKilled", "```diff\n--- a/apps/web/k8s/deploy.yaml\n+++ b/apps/web/k8s/deploy.yaml\n", "-              memory: 128Mi # keep small\n+              memory: 256Mi # keep small\n", "Closes #12", "- The memory request of container `app` was 200Mi"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
@@ -85,34 +87,13 @@ func TestFixPullBody(t *testing.T) {
 	}
 	fromPR := sampleFix(true)
 	fromPR.FromIssue = false
-	if b := renderFixPull(fromPR); strings.Contains(b, "Closes") || !strings.Contains(b, "Asked for in #12") {
+	if b := words.FixPull(fromPR); strings.Contains(b, "Closes") || !strings.Contains(b, "Asked for in #12") {
 		t.Errorf("a fix asked for in a PR closes nothing:\n%s", b)
 	}
 	big := sampleFix(false)
 	big.Changes[0].After = []byte(strings.Repeat("x: y\n", 30000))
-	if b := renderFixPull(big); len([]rune(b)) > MaxComment || !strings.Contains(b, "… (cut") {
+	if b := words.FixPull(big); len([]rune(b)) > MaxComment || !strings.Contains(b, "… (cut") {
 		t.Errorf("a huge diff is not cut: %d characters", len([]rune(b)))
-	}
-}
-
-func TestFixBranch(t *testing.T) {
-	ref := kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}
-	a := []fix.Change{{Path: "k8s/deploy.yaml", Before: []byte("a"), After: []byte("b")}}
-	same := []fix.Change{{Path: "k8s/deploy.yaml", Before: []byte("other before"), After: []byte("b")}}
-	other := []fix.Change{{Path: "k8s/deploy.yaml", Before: []byte("a"), After: []byte("c")}}
-	otherPath := []fix.Change{{Path: "k8s/web.yaml", Before: []byte("a"), After: []byte("b")}}
-	name := fixBranch(ref, a)
-	if !strings.HasPrefix(name, "rigel/fix-web-") || len(name) != len("rigel/fix-web-")+7 {
-		t.Fatalf("branch %q", name)
-	}
-	if fixBranch(ref, same) != name {
-		t.Error("the same resulting content must give the same branch")
-	}
-	if fixBranch(ref, other) == name || fixBranch(ref, otherPath) == name {
-		t.Error("another change must give another branch")
-	}
-	if fixBranch(kube.WorkloadRef{Kind: "StatefulSet", Namespace: "shop", Name: "web"}, a) == name {
-		t.Error("another workload must give another branch")
 	}
 }
 
@@ -160,22 +141,5 @@ func TestFixEdits(t *testing.T) {
 				t.Fatalf("edits = %q (explicit %v), want %q", got, explicit, tc.want)
 			}
 		})
-	}
-}
-
-func TestLinkHint(t *testing.T) {
-	ref := kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}
-	line := "/rigel fix deploy/web -n shop"
-	if h := linkHint(ref, nil, line); !strings.Contains(h, "`/rigel add-deployment PATH`") || !strings.Contains(h, "`/rigel link deployment/web -n shop DEPLOYMENT`") {
-		t.Errorf("no deployments: %s", h)
-	}
-	one := &config.Repo{Deployments: []config.Deployment{{Name: "front", Path: "apps/front"}}}
-	if h := linkHint(ref, one, line); !strings.Contains(h, "If its manifest is in folder `apps/front`, link it to this repo's deployment `front`: `/rigel link deployment/web -n shop front`") ||
-		!strings.Contains(h, "`/rigel add-deployment PATH`") || !strings.Contains(h, "Then run `/rigel fix deploy/web -n shop` again") {
-		t.Errorf("one deployment: %s", h)
-	}
-	two := &config.Repo{Deployments: []config.Deployment{{Name: "front"}, {Name: "api"}}}
-	if h := linkHint(ref, two, line); !strings.Contains(h, "(`front`, `api`)") || !strings.Contains(h, "`/rigel link deployment/web -n shop front`") {
-		t.Errorf("two deployments: %s", h)
 	}
 }

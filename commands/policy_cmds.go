@@ -8,13 +8,12 @@ import (
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-// Who sets a policy (see config/policy.go): cluster admins, in the registry ConfigMap.
-// /rigel policy only shows it; /rigel add-deployment --namespaces sets the first policy of a
-// new deployment, for repository admins only; nothing else writes one, and removing a
-// deployment that has one needs admin too (re-adding it would drop the policy).
+// Who sets a policy: see ops/policy.go. /rigel policy shows it; /rigel add-deployment
+// --namespaces sets the first policy of a new deployment, for repository admins only.
 
 // guardApply refuses to apply a plan that breaks the policy, or (without force) that takes
 // objects from another reconciler.
@@ -38,7 +37,8 @@ func runPolicy(ctx context.Context, c *call) (string, error) {
 	}
 	parts := make([]string, len(deps))
 	for i, d := range deps {
-		parts[i] = renderPolicy(d, c.r.Access.DefaultPolicy, c.r.Protected(), c.r.Registry.Namespace())
+		v := c.r.Policy(d)
+		parts[i] = renderPolicy(v.Deployment, v.Default, v.Protected, v.Namespace)
 	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
 }
@@ -191,51 +191,20 @@ func (c *call) initialPolicy(ctx context.Context) (*config.Policy, error) {
 	if len(list) == 0 {
 		return nil, userErrorf("`--namespaces` needs at least one namespace, e.g. `--namespaces shop,shop-*`. Nothing was registered.")
 	}
-	if err := c.requireAdmin(ctx, "`--namespaces` sets the deployment's policy, which"); err != nil {
+	if err := c.r.RequireAdmin(ctx, c.opsCall(), ops.GuardSetPolicy, ""); err != nil {
 		return nil, err
 	}
 	return &config.Policy{Namespaces: list}, nil
 }
 
-// requireAdmin refuses unless the commenter is an admin of the repository; what says what
-// needs it ("removing `web`, which has a policy,").
-func (c *call) requireAdmin(ctx context.Context, what string) error {
-	have, err := c.gh.Permission(ctx, c.req.Repo, c.req.Author)
-	if err != nil {
-		return fmt.Errorf("failed to check the permission of @%s on %s: %w", c.req.Author, c.req.Repo.FullName(), err)
-	}
-	if config.LevelRank(have) >= config.LevelRank("admin") {
-		return nil
-	}
-	return userErrorf("%s only an admin of %s may do, and @%s has the `%s` role. Nothing was done. A cluster admin can also edit the policy in ConfigMap `%s` (namespace `%s`).",
-		what, c.req.Repo.FullName(), c.req.Author, have, config.SourcesConfigMap, c.r.Registry.Namespace())
-}
-
-// setPolicy stores the policy of the deployment called name.
+// setPolicy stores the policy of the deployment called name (ops.SetPolicy).
 func (r *Runner) setPolicy(ctx context.Context, name string, p *config.Policy) error {
-	_, err := r.Registry.Update(ctx, func(s *config.Sources) error {
-		_, d := s.FindDeployment(name)
-		if d == nil {
-			return &config.NotFoundError{Name: name}
-		}
-		d.Policy = p
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("failed to store the policy of %s: %w", name, err)
-	}
-	return nil
+	return r.SetPolicy(ctx, name, p)
 }
 
 // guardRemove refuses to remove a deployment that has a policy unless the commenter is a
-// repository admin: removing it and adding the folder again would drop the policy.
+// repository admin (ops.GuardRemove): removing it and adding the folder again would drop the
+// policy.
 func (c *call) guardRemove(ctx context.Context, name string) error {
-	src, err := c.r.Registry.Load(ctx)
-	if err != nil {
-		return fmt.Errorf("failed to read the registry: %w", err)
-	}
-	if _, d := src.FindDeployment(name); d == nil || d.Policy == nil || d.Policy.Empty() {
-		return nil
-	}
-	return c.requireAdmin(ctx, fmt.Sprintf("removing %s, which has a policy (adding it again would drop the policy), is something", code(name)))
+	return c.r.GuardRemove(ctx, c.opsCall(), name)
 }

@@ -3,13 +3,14 @@ package commands
 import (
 	"context"
 	"fmt"
+
 	"github.com/rigel-gitops/rigel/ops"
-
-	"github.com/rs/zerolog"
-
-	"github.com/rigel-gitops/rigel/kube"
-	"github.com/rigel-gitops/rigel/sync"
+	"github.com/rigel-gitops/rigel/words"
 )
+
+// The registry's commands: each parses its line, calls one operation of the service
+// (ops/register.go, ops/list.go) and renders its result (registry_render.go); refusals are
+// worded by package words.
 
 func runHelp(_ context.Context, c *call) (string, error) {
 	return renderHelp(c.r.verbs(), ""), nil
@@ -19,20 +20,11 @@ func runList(ctx context.Context, c *call) (string, error) {
 	if err := c.checkFlags(); err != nil {
 		return "", err
 	}
-	src, err := c.r.Registry.Load(ctx)
+	l, err := c.r.List(ctx, c.req.Repo.FullName())
 	if err != nil {
-		return "", fmt.Errorf("failed to read the registry: %w", err)
+		return "", err
 	}
-	repo := src.FindRepo(c.req.Repo.FullName())
-	var workloads map[string][]kube.WorkloadRef
-	var lookupErr error
-	if repo != nil && len(repo.Deployments) > 0 {
-		workloads, lookupErr = c.r.Workloads.FindWorkloads(ctx, sync.AnnotationSourceRepo)
-		if lookupErr != nil { // the deployments are still worth showing
-			zerolog.Ctx(ctx).Warn().Err(lookupErr).Msg("failed to look up linked workloads")
-		}
-	}
-	return renderList(c.req.Repo.FullName(), repo, workloads, lookupErr) + invalidEntriesNote(src, c.req.Repo.FullName()), nil
+	return renderList(l.Repo, l.Entry, l.Workloads, l.WorkloadsErr) + invalidEntriesNote(l.Invalid, l.Repo), nil
 }
 
 func runAddDeployment(ctx context.Context, c *call) (string, error) {
@@ -50,7 +42,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 		return "", err
 	}
 	name, _ := c.cmd.Flag("name")
-	added, err := c.r.AddDeployment(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name, commentHints)
+	added, err := c.r.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name)
 	if err != nil {
 		return "", err
 	}
@@ -64,11 +56,11 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 }
 
 func (c *call) listFolders(ctx context.Context, t target) (string, error) {
-	f, err := c.r.folders(ctx, c.origin(), t)
+	f, err := c.r.Folders(ctx, c.origin(), t)
 	if err != nil {
 		return "", err
 	}
-	return renderFolders(c.req.Repo.FullName(), f.Label, f.Commit, f.Folders, f.Registered), nil
+	return renderFolders(c.req.Repo.FullName(), words.Label(f.At), f.Commit, f.Folders, f.Registered), nil
 }
 
 func runRemoveDeployment(ctx context.Context, c *call) (string, error) {
@@ -81,9 +73,15 @@ func runRemoveDeployment(ctx context.Context, c *call) (string, error) {
 	if err := c.guardRemove(ctx, c.cmd.Args[0]); err != nil {
 		return "", err
 	}
-	removed, err := c.r.RemoveDeployment(ctx, c.cmd.Args[0], c.req.Repo.FullName(), commentHints)
+	removed, err := c.r.Forget(ctx, c.cmd.Args[0], c.req.Repo.FullName())
 	if err != nil {
 		return "", err
 	}
 	return renderRemoved(removed), nil
+}
+
+// renderError refuses a folder that does not render (words says what is wrong, where, and
+// how to fix it). ops_plan.go uses it until it moves into ops.
+func renderError(folder string, t target, commit string, err error, _ Hints) error {
+	return &ops.RenderFailed{Folder: folder, At: t, Commit: commit, Err: err}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/gitsrc"
@@ -36,44 +37,15 @@ func (c *call) repoEntry() config.Repo {
 	}
 }
 
-// deployments resolves the deployments a command names: NAME…, --all, or the only one.
+// deployments resolves the deployments a command names: NAME…, --all, or the only one
+// (ops.Deployments).
 func (c *call) deployments(ctx context.Context) (*config.Repo, []config.Deployment, error) {
-	src, err := c.r.Registry.Load(ctx)
-	if err != nil {
-		return nil, nil, fmt.Errorf("failed to read the registry: %w", err)
-	}
-	repo := src.FindRepo(c.req.Repo.FullName())
 	_, all := c.cmd.Flag("all")
-	verb := c.cmd.Verb
-	if len(c.cmd.Args) == 0 {
-		switch {
-		case (repo == nil || len(repo.Deployments) == 0) && len(src.InvalidEntries(c.req.Repo.FullName())) > 0:
-			return nil, nil, invalidEntriesError(src.InvalidEntries(c.req.Repo.FullName()))
-		case repo == nil || len(repo.Deployments) == 0:
-			return nil, nil, userErrorf("%s has no deployments yet. Register a folder first: `/rigel add-deployment PATH` (or `/rigel add-deployment` to see the folders that hold manifests).", c.req.Repo.FullName())
-		case all || len(repo.Deployments) == 1:
-			return repo, repo.Deployments, nil
-		default:
-			return nil, nil, userErrorf("%s has %d deployments: say which, e.g. `/rigel %s %s`, or `/rigel %s --all`.", c.req.Repo.FullName(), len(repo.Deployments), verb, repo.Deployments[0].Name, verb)
-		}
-	}
-	if all {
+	if all && len(c.cmd.Args) > 0 {
 		return nil, nil, userErrorf("give deployment names or `--all`, not both.")
 	}
-	var deps []config.Deployment
-	for _, name := range c.cmd.Args {
-		owner, dep := src.FindDeployment(name)
-		switch {
-		case dep == nil && src.InvalidDeployment(name) != nil:
-			return nil, nil, invalidEntriesError([]*config.InvalidEntry{src.InvalidDeployment(name)})
-		case dep == nil:
-			return nil, nil, userErrorf("there is no deployment named %s.%s", code(short(name)), knownNames(repo))
-		case owner.Repo != c.req.Repo.FullName():
-			return nil, nil, userErrorf("the deployment `%s` belongs to %s: run `/rigel %s %s` in a conversation of that repo.", name, owner.Repo, verb, name)
-		}
-		deps = append(deps, *dep)
-	}
-	return repo, deps, nil
+	return c.r.Deployments(ctx, c.req.Repo.FullName(), ops.Pick{Names: c.cmd.Args, All: all, Verb: c.cmd.Verb})
 }
 
-func knownNames(repo *config.Repo) string { return knownNamesWith(repo, commentHints) }
+// knownNames names the deployments of repo, for a refusal about an unknown one.
+func knownNames(repo *config.Repo) string { return words.KnownNames(repo, commentHints) }

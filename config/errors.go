@@ -1,6 +1,10 @@
 package config
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/rigel-gitops/rigel/fault"
+)
 
 // NameTakenError: a deployment name is already registered (names are unique across repos).
 type NameTakenError struct {
@@ -23,13 +27,15 @@ func (e *PathTakenError) Error() string {
 	return fmt.Sprintf("%s of %s is already registered as deployment %q", e.Path, e.Repo, e.Name)
 }
 
-// NotFoundError: no deployment has this name.
-type NotFoundError struct {
-	Name string
-}
+// The registry's "not found" is fault.NotFound (one type for every floor), of these kinds.
+const (
+	KindDeployment = "deployment" // no deployment has the name
+	KindRepository = "repository" // no repo of the name is registered
+)
 
-func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no deployment named %q", e.Name)
+// deploymentNotFound says no deployment is called name.
+func deploymentNotFound(name string) error {
+	return &fault.NotFound{Kind: KindDeployment, Name: name}
 }
 
 // InvalidNameError: a deployment name is not a DNS-1123 label.

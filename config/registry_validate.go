@@ -16,7 +16,7 @@ import (
 // like one given through a command. A bad entry does not break the others: it is left out of
 // the registry Rigel works with (Sources.Repos), kept in Sources.Invalid with what is wrong,
 // logged, and written back exactly as read on the next update, never dropped and never
-// changed; a command that names it is answered with its problems (commands/source.go). An
+// changed; a command that names it is answered with its problems (ops/deployments.go). An
 // update that would register a valid entry under the name of an invalid one is refused, so
 // fixing an entry stays a cluster admin's edit of the ConfigMap.
 

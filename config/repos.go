@@ -7,16 +7,9 @@ import (
 	"strings"
 
 	"github.com/go-git/go-git/v5/plumbing"
+
+	"github.com/rigel-gitops/rigel/fault"
 )
-
-// RepoNotFoundError: no repo of this name is registered.
-type RepoNotFoundError struct {
-	Repo string
-}
-
-func (e *RepoNotFoundError) Error() string {
-	return fmt.Sprintf("no registered repo %s", e.Repo)
-}
 
 // PutRepo registers repo (repo.Deployments is ignored) without deployments, or updates the
 // branch, clone URL and installation of the repo already registered under that name (case
@@ -34,7 +27,7 @@ func (s *Sources) PutRepo(repo Repo) (created bool) {
 }
 
 // RemoveRepo unregisters the repo named fullName (case insensitive) with all its
-// deployments and returns it; *RepoNotFoundError when there is none.
+// deployments and returns it; a *fault.NotFound of KindRepository when there is none.
 func (s *Sources) RemoveRepo(fullName string) (Repo, error) {
 	removed := s.removeInvalid(func(e *InvalidEntry) bool { return !strings.EqualFold(e.Repo, fullName) }) // with it, on purpose
 	for i, r := range s.Repos {
@@ -46,7 +39,7 @@ func (s *Sources) RemoveRepo(fullName string) (Repo, error) {
 	if len(removed) > 0 {
 		return removed[0].raw, nil
 	}
-	return Repo{}, &RepoNotFoundError{Repo: fullName}
+	return Repo{}, &fault.NotFound{Kind: KindRepository, Name: fullName}
 }
 
 var (

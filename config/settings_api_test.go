@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/fault"
 )
 
 func TestAPITokenSetting(t *testing.T) {
@@ -120,7 +123,8 @@ func TestPutAndRemoveRepo(t *testing.T) {
 	if err != nil || removed.Repo != "acme/shop" || len(removed.Deployments) != 1 || s.FindRepo("acme/shop") != nil {
 		t.Fatalf("RemoveRepo = %+v, %v", removed, err)
 	}
-	if _, err := s.RemoveRepo("acme/shop"); err == nil {
-		t.Fatal("removing a repo twice succeeded")
+	var nf *fault.NotFound
+	if _, err := s.RemoveRepo("acme/shop"); !errors.As(err, &nf) || nf.Kind != KindRepository || nf.Name != "acme/shop" {
+		t.Fatalf("removing a repo twice: err = %v, want a fault.NotFound of a repository", err)
 	}
 }

@@ -71,8 +71,9 @@ func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
 	return nil
 }
 
-// RemoveDeployment unregisters the deployment called name (*NotFoundError when there is
-// none) and drops its repo when that was the repo's last deployment.
+// RemoveDeployment unregisters the deployment called name (a *fault.NotFound of
+// KindDeployment when there is none) and drops its repo when that was the repo's last
+// deployment.
 func (s *Sources) RemoveDeployment(name string) error {
 	for i := range s.Repos {
 		r := &s.Repos[i]
@@ -90,15 +91,15 @@ func (s *Sources) RemoveDeployment(name string) error {
 	if removed := s.removeInvalid(func(e *InvalidEntry) bool { return e.Deployment != name }); len(removed) > 0 {
 		return nil // an invalid entry, removed on purpose
 	}
-	return &NotFoundError{Name: name}
+	return deploymentNotFound(name)
 }
 
-// SetLastSync records the last apply of the deployment called name (*NotFoundError when
-// there is none).
+// SetLastSync records the last apply of the deployment called name (a *fault.NotFound of
+// KindDeployment when there is none).
 func (s *Sources) SetLastSync(name string, ls LastSync) error {
 	_, d := s.FindDeployment(name)
 	if d == nil {
-		return &NotFoundError{Name: name}
+		return deploymentNotFound(name)
 	}
 	d.LastSync = &ls
 	return nil

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/rigel-gitops/rigel/fault"
 )
 
 func twoRepos(t *testing.T) *Sources {
@@ -127,8 +129,7 @@ func TestRemoveDeployment(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := twoRepos(t)
 			err := s.RemoveDeployment(tt.name)
-			var nf *NotFoundError
-			if tt.notFound != errors.As(err, &nf) {
+			if tt.notFound != fault.IsNotFound(err, KindDeployment) {
 				t.Fatalf("err = %v, notFound want %v", err, tt.notFound)
 			}
 			if !tt.notFound && err != nil {
@@ -161,9 +162,9 @@ func TestSetLastSync(t *testing.T) {
 	if _, other := s.FindDeployment("web"); other.LastSync != nil {
 		t.Fatal("another deployment got the last sync")
 	}
-	var nf *NotFoundError
-	if err := s.SetLastSync("nope", ls); !errors.As(err, &nf) || nf.Name != "nope" {
-		t.Fatalf("err = %v, want NotFoundError", err)
+	var nf *fault.NotFound
+	if err := s.SetLastSync("nope", ls); !errors.As(err, &nf) || nf.Kind != KindDeployment || nf.Name != "nope" {
+		t.Fatalf("err = %v, want a fault.NotFound of a deployment", err)
 	}
 }
 

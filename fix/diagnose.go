@@ -35,7 +35,7 @@ const (
 // Diagnose reads the workload, its pods, their events and its rollout history, says what it
 // saw and proposes edits for what it recognises: OOMKilled containers (RuleOOM), images that
 // cannot be pulled (RulePull) and failing probes on undeclared ports (RuleProbe). A missing
-// workload is a *kube.NotFoundError.
+// workload is a *fault.NotFound.
 func Diagnose(ctx context.Context, kc StateReader, w kube.WorkloadRef) (*Diagnosis, error) {
 	st, err := kc.WorkloadState(ctx, w)
 	if err != nil {

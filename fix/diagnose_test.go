@@ -2,7 +2,6 @@ package fix
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -18,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 	"github.com/rigel-gitops/rigel/kube"
 )
@@ -310,9 +310,8 @@ func TestDiagnoseNothingRecognised(t *testing.T) {
 	})
 	t.Run("missing", func(t *testing.T) {
 		_, err := Diagnose(w.ctx, w.kc, kube.WorkloadRef{Kind: "Deployment", Namespace: w.ns, Name: "absent"})
-		var nf *kube.NotFoundError
-		if !errors.As(err, &nf) {
-			t.Fatalf("err = %v, want a kube.NotFoundError", err)
+		if !fault.IsNotFound(err, "Deployment") {
+			t.Fatalf("err = %v, want a fault.NotFound", err)
 		}
 	})
 }

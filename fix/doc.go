@@ -11,7 +11,7 @@
 // their comments, key order, indentation, quoting and line endings. UnifiedDiff renders the
 // changes for people.
 //
-// Errors for people: a *UserError is a mistake in what was asked (a bad value, no such
+// Errors for people: a *fault.Invalid is a mistake in what was asked (a bad value, no such
 // container, several containers and no --container); a *PlaceError says why an edit cannot be
 // placed in the folder (the workload is not there, the value comes from an inline or JSON 6902
 // patch, a generator or a remote base, or the build would not change as asked). Neither changes

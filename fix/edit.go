@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/internal/untrusted"
 )
 
@@ -48,18 +49,15 @@ func (e Edit) String() string {
 	return s
 }
 
-// UserError is a mistake in what someone asked for; Msg says what was wrong and how to fix it.
-type UserError struct{ Msg string }
-
-func (e *UserError) Error() string { return e.Msg }
-
-func userErrorf(format string, args ...any) *UserError {
-	return &UserError{Msg: fmt.Sprintf(format, args...)}
+// userErrorf is a mistake in what someone asked for (a *fault.Invalid): the message says what
+// was wrong and how to fix it.
+func userErrorf(format string, args ...any) *fault.Invalid {
+	return &fault.Invalid{Msg: fmt.Sprintf(format, args...)}
 }
 
 // typedErrorf is userErrorf for what someone typed: its string arguments stand in code spans
 // of format ("`%s`") and go in as untrusted.MarkdownCodeText; errors as untrusted.MarkdownText.
-func typedErrorf(format string, args ...any) *UserError {
+func typedErrorf(format string, args ...any) *fault.Invalid {
 	for i, a := range args {
 		switch v := a.(type) {
 		case string:
@@ -75,7 +73,7 @@ const setUsage = "use `image=nginx:1.27`, `memory=512Mi`, `cpu=500m`, `replicas=
 
 // ParseSet turns the arguments of `set` ("image=nginx:1.27", "env.LOG_LEVEL=debug", …) into
 // Edits with no Container (the caller sets it from --container). It validates every value and
-// refuses the same field given twice; errors are *UserError.
+// refuses the same field given twice; errors are *fault.Invalid.
 func ParseSet(args []string) ([]Edit, error) {
 	if len(args) == 0 {
 		return nil, typedErrorf("nothing to set: " + setUsage)
@@ -122,7 +120,7 @@ func parseOne(arg string) (Edit, error) {
 	return e, nil
 }
 
-// Validate checks an edit's value; errors are *UserError.
+// Validate checks an edit's value; errors are *fault.Invalid.
 func (e Edit) Validate() error {
 	switch e.Field {
 	case FieldImage:

@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rigel-gitops/rigel/fault"
 )
 
 func TestParseSet(t *testing.T) {
@@ -12,7 +14,7 @@ func TestParseSet(t *testing.T) {
 		name    string
 		args    []string
 		want    []Edit
-		wantErr string // part of the *UserError message
+		wantErr string // part of the *fault.Invalid message
 	}{
 		{"image", []string{"image=nginx:1.27"}, []Edit{{Field: "image", Value: "nginx:1.27"}}, ""},
 		{"image with registry port and digest", []string{"image=registry.example.com:5000/team/web@sha256:" + strings.Repeat("ab", 32)},
@@ -46,9 +48,9 @@ func TestParseSet(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseSet(tc.args)
 			if tc.wantErr != "" {
-				var ue *UserError
+				var ue *fault.Invalid
 				if !errors.As(err, &ue) || !strings.Contains(ue.Msg, tc.wantErr) {
-					t.Fatalf("ParseSet(%q) error = %v, want a UserError containing %q", tc.args, err, tc.wantErr)
+					t.Fatalf("ParseSet(%q) error = %v, want a fault.Invalid containing %q", tc.args, err, tc.wantErr)
 				}
 				return
 			}
@@ -126,7 +128,7 @@ func TestUnifiedDiff(t *testing.T) {
 // comment delimiters and issue references defused.
 func TestParseSetHostile(t *testing.T) {
 	_, err := ParseSet([]string{"x`@org/team Closes #1 <!-- rigel:plan"})
-	var ue *UserError
+	var ue *fault.Invalid
 	if !errors.As(err, &ue) {
 		t.Fatalf("err = %v", err)
 	}

@@ -23,7 +23,7 @@ import (
 // by path. Edits that change nothing yield no Change; Plan returns an empty slice when nothing
 // changes. A workload that is not in the folder, or an edit that cannot be placed, is a
 // *PlaceError; a bad value, or an edit naming no container when the workload has several, is
-// a *UserError.
+// a *fault.Invalid.
 //
 // In a plain folder the edit lands in the document that defines the workload. In a
 // kustomization it lands where the value comes from: the images: or replicas: entry, or the

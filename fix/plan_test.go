@@ -12,6 +12,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/kube"
 )
 
@@ -60,7 +61,7 @@ func runPlanCase(t *testing.T, tc planCase) {
 	changes, err := Plan(fsys, tc.folder, tc.w, tc.edits)
 	if tc.wantErr != "" {
 		var pe *PlaceError
-		var ue *UserError
+		var ue *fault.Invalid
 		switch {
 		case err == nil:
 			t.Fatalf("Plan: no error, want %s error containing %q; diff:\n%s", tc.errType, tc.wantErr, UnifiedDiff(changes))

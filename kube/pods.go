@@ -40,7 +40,7 @@ type Revision struct {
 const revisionAnnotation = "deployment.kubernetes.io/revision"
 
 // WorkloadState reads a workload, the pods its selector matches, their events and its
-// history. A missing workload is a *NotFoundError.
+// history. A missing workload is a *fault.NotFound.
 func (c *Client) WorkloadState(ctx context.Context, ref WorkloadRef) (*WorkloadState, error) {
 	st := &WorkloadState{Ref: ref}
 	var sel *metav1.LabelSelector
@@ -71,7 +71,7 @@ func (c *Client) WorkloadState(ctx context.Context, ref WorkloadRef) (*WorkloadS
 	}
 	switch {
 	case apierrors.IsNotFound(err):
-		return nil, &NotFoundError{Ref: ref}
+		return nil, notFound(ref)
 	case err != nil:
 		return nil, fmt.Errorf("failed to read %s: %w", ref, err)
 	}

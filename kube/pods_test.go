@@ -12,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
@@ -219,9 +220,9 @@ func TestWorkloadStateControllerRevisions(t *testing.T) {
 
 func TestWorkloadStateMissing(t *testing.T) {
 	ctx := testCtx(t)
-	var nf *NotFoundError
-	if _, err := testClient.WorkloadState(ctx, WorkloadRef{Kind: "Deployment", Namespace: "default", Name: "absent"}); !errors.As(err, &nf) {
-		t.Fatalf("err = %v, want NotFoundError", err)
+	var nf *fault.NotFound
+	if _, err := testClient.WorkloadState(ctx, WorkloadRef{Kind: "Deployment", Namespace: "default", Name: "absent"}); !errors.As(err, &nf) || nf.Kind != "Deployment" || nf.Name != "absent" || nf.Namespace != "default" {
+		t.Fatalf("err = %v, want a fault.NotFound of Deployment absent in default", err)
 	}
 	if _, err := testClient.WorkloadState(ctx, WorkloadRef{Kind: "Job", Namespace: "default", Name: "x"}); err == nil {
 		t.Fatal("a Job: no error")

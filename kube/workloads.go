@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/metadata"
+
+	"github.com/rigel-gitops/rigel/fault"
 )
 
 // WorkloadKinds are the kinds of workload that can be linked to a deployment, in the order
@@ -52,10 +54,10 @@ type Workload struct {
 	ResourceVersion string
 }
 
-// NotFoundError says a workload does not exist.
-type NotFoundError struct{ Ref WorkloadRef }
-
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s does not exist", e.Ref) }
+// notFound says a workload does not exist: a *fault.NotFound of its kind.
+func notFound(ref WorkloadRef) error {
+	return &fault.NotFound{Kind: ref.Kind, Name: ref.Name, Namespace: ref.Namespace}
+}
 
 func (c *Client) metadata() (metadata.Interface, error) {
 	m, err := metadata.NewForConfig(c.Config)
@@ -73,7 +75,7 @@ func resourceOf(kind string) (schema.GroupVersionResource, error) {
 	return gvr, nil
 }
 
-// GetWorkload reads a workload's metadata. A missing workload is a *NotFoundError.
+// GetWorkload reads a workload's metadata. A missing workload is a *fault.NotFound.
 func (c *Client) GetWorkload(ctx context.Context, ref WorkloadRef) (*Workload, error) {
 	gvr, err := resourceOf(ref.Kind)
 	if err != nil {
@@ -85,7 +87,7 @@ func (c *Client) GetWorkload(ctx context.Context, ref WorkloadRef) (*Workload, e
 	}
 	obj, err := m.Resource(gvr).Namespace(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		return nil, &NotFoundError{Ref: ref}
+		return nil, notFound(ref)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read %s: %w", ref, err)
@@ -120,7 +122,7 @@ func (c *Client) Annotate(ctx context.Context, ref WorkloadRef, resourceVersion 
 	_, err = c.Dynamic.Resource(gvr).Namespace(ref.Namespace).Patch(ctx, ref.Name, types.MergePatchType, patch, metav1.PatchOptions{FieldManager: "rigel-link"})
 	switch {
 	case apierrors.IsNotFound(err):
-		return &NotFoundError{Ref: ref}
+		return notFound(ref)
 	case err != nil:
 		return fmt.Errorf("failed to annotate %s: %w", ref, err)
 	}

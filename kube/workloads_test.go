@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
@@ -180,12 +181,12 @@ func TestAnnotateChangesOnlyAnnotations(t *testing.T) {
 func TestMissingWorkload(t *testing.T) {
 	ctx := testCtx(t)
 	ref := WorkloadRef{Kind: "StatefulSet", Namespace: "default", Name: "nothing-here"}
-	var nf *NotFoundError
-	if _, err := testClient.GetWorkload(ctx, ref); !errors.As(err, &nf) || nf.Ref != ref {
-		t.Fatalf("GetWorkload: err = %v, want NotFoundError", err)
+	var nf *fault.NotFound
+	if _, err := testClient.GetWorkload(ctx, ref); !errors.As(err, &nf) || (WorkloadRef{Kind: nf.Kind, Namespace: nf.Namespace, Name: nf.Name}) != ref {
+		t.Fatalf("GetWorkload: err = %v, want a fault.NotFound of %s", err, ref)
 	}
-	if err := testClient.Annotate(ctx, ref, "", map[string]string{"a": "b"}); !errors.As(err, &nf) {
-		t.Fatalf("Annotate: err = %v, want NotFoundError", err)
+	if err := testClient.Annotate(ctx, ref, "", map[string]string{"a": "b"}); !fault.IsNotFound(err, ref.Kind) {
+		t.Fatalf("Annotate: err = %v, want a fault.NotFound", err)
 	}
 	if _, err := testClient.GetWorkload(ctx, WorkloadRef{Kind: "Pod", Namespace: "default", Name: "x"}); err == nil {
 		t.Fatal("GetWorkload of a Pod: no error")

@@ -14,12 +14,71 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	var (
 		invalid *fault.Invalid
 		render  *ops.RenderFailed
-		locked  *ops.Held // replica
+		// registry (area C): words/registry.go
+		notFound    *ops.NotFound
+		badFolder   *ops.BadFolder
+		badName     *ops.BadName
+		noManifests *ops.NoManifests
+		taken       *ops.Taken
+		entries     *ops.InvalidEntries
+		noDeps      *ops.NoDeployments
+		ambiguous   *ops.Ambiguous
+		otherRepo   *ops.OtherRepo
+		// D. link, unlink, fix, policy, authorization (words/link.go, fix.go, access.go)
+		forbid    *ops.Forbidden
+		foreign   *ops.ForeignDeployment
+		elsewhere *ops.LinkedElsewhere
+		already   *ops.AlreadyLinked
+		gone      *ops.Deleted
+		pol       *ops.PolicyRefuses
+		place     *ops.CannotPlace
+		branches  *ops.BranchesTaken
+		// replica (area A): words/held.go
+		locked *ops.Held
 	)
 	switch {
 	case errors.As(err, &render):
 		return renderFailed(render, h), true
-	// replica: coordination of replicas (words/held.go)
+	// registry (area C): words/registry.go
+	case errors.As(err, &notFound) && registryKind(notFound.Kind):
+		return sayNotFound(notFound, h), true
+	case errors.As(err, &badFolder):
+		return sayBadFolder(badFolder), true
+	case errors.As(err, &badName):
+		return sayBadName(badName, h), true
+	case errors.As(err, &noManifests):
+		return sayNoManifests(noManifests, h), true
+	case errors.As(err, &taken):
+		return sayTaken(taken, h), true
+	case errors.As(err, &entries):
+		return sayInvalidEntries(entries), true
+	case errors.As(err, &noDeps):
+		return sayNoDeployments(noDeps), true
+	case errors.As(err, &ambiguous):
+		return sayAmbiguous(ambiguous), true
+	case errors.As(err, &otherRepo):
+		return sayOtherRepo(otherRepo), true
+	// end of registry
+	// D. link, unlink, fix, policy, authorization
+	case errors.As(err, &notFound) && isWorkload(notFound):
+		return workloadNotFound(notFound), true
+	case errors.As(err, &forbid):
+		return forbidden(forbid), true
+	case errors.As(err, &foreign):
+		return foreignDeployment(foreign), true
+	case errors.As(err, &elsewhere) && elsewhere.Verb != "fix": // a fix's: FixRefusal, with the command line
+		return linkedElsewhere(elsewhere), true
+	case errors.As(err, &already):
+		return alreadyLinked(already), true
+	case errors.As(err, &gone):
+		return deleted(gone), true
+	case errors.As(err, &pol):
+		return policyRefuses(pol), true
+	case errors.As(err, &place):
+		return cannotPlace(place, h), true
+	case errors.As(err, &branches):
+		return branchesTaken(branches), true
+	// replica (area A): words/held.go
 	case errors.As(err, &locked):
 		return held(locked, h), true
 	case errors.As(err, &invalid):
