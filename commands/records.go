@@ -63,8 +63,8 @@ func res0(res *sync.Result, now time.Time) time.Time {
 	return now
 }
 
-// shortCause says why an apply was stopped, for the registry (replica.CauseText).
-func shortCause(err error) string { return replica.CauseText(err) }
+// shortCause says why an apply was stopped, for the registry (replica.CauseWords).
+func shortCause(err error) string { return replica.CauseWords(err) }
 
 // stoppedReply answers a command that was cut short (by ctx, or by the context of an apply
 // inside it, which err then carries), or "" when it was not.

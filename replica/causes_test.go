@@ -22,8 +22,8 @@ func TestCauses(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := CauseText(tc.cause); got != tc.text {
-				t.Errorf("CauseText = %q, want %q", got, tc.text)
+			if got := CauseWords(tc.cause); got != tc.text {
+				t.Errorf("CauseWords = %q, want %q", got, tc.text)
 			}
 			if got := Lost(tc.cause); got != tc.lost {
 				t.Errorf("Lost = %v, want %v", got, tc.lost)

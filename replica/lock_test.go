@@ -125,7 +125,7 @@ func TestLockLostEndsTheApply(t *testing.T) {
 	}
 	defer release()
 	deleteLease(t, c, DeployLockName("web"))
-	if cause := ended(t, ctx); !errors.Is(cause, ErrLockLost) || CauseText(cause) != "the deployment's lock was lost" {
+	if cause := ended(t, ctx); !errors.Is(cause, ErrLockLost) || CauseWords(cause) != "the deployment's lock was lost" {
 		t.Fatalf("the apply ended with %v, want ErrLockLost", cause)
 	}
 }
