@@ -24,6 +24,7 @@ func TestStatusOf(t *testing.T) {
 		{"a bad folder", &ops.BadFolder{Folder: "/etc", Why: ops.FolderAbsolute}, http.StatusBadRequest},
 		{"invalid entries", &ops.InvalidEntries{}, http.StatusBadRequest},
 		{"bad input", &ops.Invalid{Msg: "no"}, http.StatusBadRequest},
+		{"a deployment another apply holds (as when it was a fault.Invalid)", &ops.Held{Deployment: "web"}, http.StatusBadRequest},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -86,7 +86,6 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		MarkerKey: s.MarkerKeyBytes(),
 		Rate:      commands.NewRateLimiter(s.CommandRate, time.Minute),
 	}
-	service.Locker = runner // transitional (issue 10): the runner locks with its Leases until replica.Leases does
 	seedSyncStatus(ctx, registry, m, log)
 	rep := newReplica(s, kc, runner, clients, reg, log)
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)

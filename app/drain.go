@@ -11,7 +11,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/commands"
+	coord "github.com/rigel-gitops/rigel/replica"
 )
 
 // CutShortWait is how long, after the grace period, the commands cut short get to post their
@@ -21,7 +21,7 @@ const CutShortWait = 5 * time.Second
 // drain stops Rigel without losing a delivery it accepted: once shutdown starts, the hook
 // answers 503 (GitHub may deliver again, to another replica); deliveries already accepted
 // (queued or running) get the grace period to finish; then their contexts end with
-// commands.ErrShuttingDown, and each command still running replies that it was cut short.
+// replica.ErrShuttingDown, and each command still running replies that it was cut short.
 type drain struct {
 	grace time.Duration
 
@@ -140,7 +140,7 @@ func (d *drain) shutdown(log zerolog.Logger) {
 	pending = d.pending
 	d.mu.Unlock()
 	log.Warn().Int("pending", pending).Msg("the grace period is over: cutting running commands short")
-	d.stopWork(commands.ErrShuttingDown)
+	d.stopWork(coord.ErrShuttingDown)
 	select {
 	case <-d.idle:
 	case <-time.After(CutShortWait):

@@ -12,7 +12,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/commands"
+	coord "github.com/rigel-gitops/rigel/replica"
 )
 
 // blocking is a handler that runs until released or until its context ends, and says which.
@@ -48,7 +48,7 @@ func TestDrain(t *testing.T) {
 		maxTook   time.Duration
 	}{
 		{"a command that finishes in time is not cut short", 5 * time.Second, true, nil, 2 * time.Second},
-		{"a command still running after the grace period is cut short", 300 * time.Millisecond, false, commands.ErrShuttingDown, 300*time.Millisecond + CutShortWait},
+		{"a command still running after the grace period is cut short", 300 * time.Millisecond, false, coord.ErrShuttingDown, 300*time.Millisecond + CutShortWait},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -16,6 +16,14 @@ import (
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/metrics"
+	"github.com/rigel-gitops/rigel/ops"
+	coord "github.com/rigel-gitops/rigel/replica"
+)
+
+// The replica's Leases are the service's Locker, and its records the calls' Recorders.
+var (
+	_ ops.Locker   = (*coord.Leases)(nil)
+	_ ops.Recorder = (*coord.Record)(nil)
 )
 
 // LeaderLease is the Lease the replicas elect their leader with.
@@ -26,7 +34,7 @@ const LeaderLease = "rigel-leader"
 type replica struct {
 	leases  *kube.Leases
 	drain   *drain
-	sweeper *commands.Sweeper
+	sweeper *coord.Sweeper
 	gauge   prometheus.Gauge
 	log     zerolog.Logger
 
@@ -36,14 +44,16 @@ type replica struct {
 	lastSeenSweep time.Time  // only the leader's goroutine touches it
 }
 
-// newReplica sets up this replica and gives the runner its Leases.
+// newReplica sets up this replica: its Leases lock the service's deployments and record the
+// runner's commands, and its sweeper reports unfinished commands in their conversations.
 func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, clients *githubclient.Clients, reg prometheus.Registerer, log zerolog.Logger) *replica {
 	leases := &kube.Leases{Client: kc.Typed, Namespace: s.Namespace, Identity: s.ReplicaIdentity(), Duration: s.ReplicaLeaseDuration()}
-	runner.Leases = leases
+	shared := coord.New(leases, runner.MarkerKey)
+	runner.Leases, runner.Locker = shared, shared
 	return &replica{
 		leases:  leases,
 		drain:   newDrain(s.ShutdownGrace),
-		sweeper: &commands.Sweeper{Leases: leases, Registry: runner.Registry, GitHub: forges{clients}.ForInstallation, MarkerKey: runner.MarkerKey},
+		sweeper: &coord.Sweeper{Leases: shared, Registry: runner.Registry, Report: runner.ReportUnfinished(forges{clients}.ForInstallation)},
 		gauge:   metrics.NewLeaderGauge(reg),
 		log:     log.With().Str("replica", leases.Identity).Logger(),
 	}

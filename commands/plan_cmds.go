@@ -143,11 +143,7 @@ func partReply(line string, err error) string {
 // applyOne applies the plan this conversation armed for dep, once the deployment is locked
 // (ops.Apply finds it then, with armedPlan).
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force bool) (string, error) {
-	call := c.opsCall()
-	if call.Record == nil {
-		call.Record = ctxRecord{} // transitional: the record travels in ctx until runOne sets c.rec
-	}
-	done, err := c.r.Service.Apply(ctx, call, dep, ops.ApplyRequest{
+	done, err := c.r.Service.Apply(ctx, c.opsCall(), dep, ops.ApplyRequest{
 		Find:  func(ctx context.Context) (ops.PlanID, error) { return c.armedPlan(ctx, dep.Name) },
 		At:    ops.BranchTarget(repo.Branch),
 		Force: force,
@@ -191,12 +187,4 @@ func interruptedDetail(in *ops.Interrupted) string {
 		detail += fmt.Sprintf(" The registry records this sync as %s.", in.Recorded)
 	}
 	return detail + fmt.Sprintf(" `/rigel diff %s` shows where the cluster stands.", dep)
-}
-
-// ctxRecord notes an apply in the command's record carried by ctx (records.go). Transitional:
-// once runOne puts the record in call.rec, opsCall passes it and this goes.
-type ctxRecord struct{}
-
-func (ctxRecord) NoteApplying(ctx context.Context, deployment, commit string) {
-	noteApplying(ctx, deployment, commit)
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/replica"
 )
 
 // Runner runs the commands of a request and replies in the conversation.
@@ -24,10 +24,10 @@ type Runner struct {
 	BotLogin string         // the login Rigel comments as; only its plan markers are trusted
 	Metrics  CommandCounter // told how each command ended, for metrics; nil: nothing is counted
 
-	// Leases lock each deployment's applies across replicas (lock.go) and record running
-	// commands so the leader can report those a dying replica left unfinished (records.go).
-	// nil: neither, for tests of the runner alone; applying then fails.
-	Leases *kube.Leases
+	// Leases record running commands so the leader can report those a dying replica left
+	// unfinished (replica.Leases.StartRecord; the same Leases lock deployments as the
+	// service's Locker). nil: commands run unrecorded, for tests of the runner alone.
+	Leases *replica.Leases
 
 	// MarkerKey signs and verifies the hidden markers of Rigel's comments (markers.go). Empty:
 	// a random key of this process (markers then do not survive a restart).
@@ -149,7 +149,7 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 		}
 		body, cctx, rec := r.runOne(ctx, gh, req, l.cmd, i)
 		post(cctx, l.cmd.Line, body)
-		rec.finish(ctx)
+		rec.Finish(ctx)
 	}
 	if refusals != "" {
 		post(ctx, "the commands of the comment", refusals)
@@ -184,7 +184,7 @@ func (r *Runner) verb(name string) *verb {
 // runOne runs a known command. Its record (a Lease) is written only once the author is
 // authorized; the returned context is the one the command ran under (its reply is posted
 // with it), rec its record to finish once the reply is posted.
-func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command, index int) (body string, cctx context.Context, rec *record) {
+func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command, index int) (body string, cctx context.Context, rec *replica.Record) {
 	log := zerolog.Ctx(ctx).With().Str("verb", cmd.Verb).Logger()
 	outcome := outcomeError
 	cctx = ctx
@@ -206,7 +206,10 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	c := &call{r: r, gh: gh, req: req, cmd: cmd}
 	err := c.authorize(ctx)
 	if err == nil {
-		ctx, rec = r.startRecord(ctx, req, cmd, index)
+		ctx, rec = r.Leases.StartRecord(ctx, c.holder(), index)
+		if rec != nil {
+			c.rec = rec
+		}
 		cctx = ctx
 		body, err = v.run(ctx, c)
 	}

@@ -31,3 +31,9 @@ func CauseWords(err error) string {
 	}
 	return "stopped"
 }
+
+// Lost reports whether cause is the loss of one of a command's Leases (its deployment's lock
+// or its record).
+func Lost(cause error) bool {
+	return errors.Is(cause, ErrLockLost) || errors.Is(cause, ErrRecordLost)
+}

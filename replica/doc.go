@@ -1,6 +1,8 @@
 // Package replica coordinates Rigel's replicas through Leases in its namespace: a
-// deployment's apply lock, the record of each running command, the sweeper that reports the
-// commands a dead replica left unfinished, leader work, and the drain on shutdown. Every
-// Lease is held through one block (Leases.Hold). It imports only kube (and fault); the service
-// (package ops) and the wiring use it.
+// deployment's apply lock (lock.go), the record of each running command (record.go, signed by
+// record_mac.go), the sweeper that finds the commands a dead replica left unfinished
+// (sweep.go), and the causes a command is stopped with (causes.go). Every Lease is held
+// through one block (Leases.Hold, hold.go). It imports only kube, config and fault; the
+// service (package ops), the adapters and the wiring (package app) use it. Leader election
+// and the drain on shutdown are wired in package app.
 package replica

@@ -3,6 +3,8 @@ package replica
 import (
 	"fmt"
 	"time"
+
+	"github.com/rigel-gitops/rigel/kube"
 )
 
 // Holder says who runs something that holds one of Rigel's Leases: a conversation's command,
@@ -16,13 +18,16 @@ type Holder struct {
 }
 
 // Held refuses to lock a deployment another apply holds: it names that apply. Nothing was done.
+// Its fields are read from the lock's Lease: whoever can write Leases in Rigel's namespace
+// wrote them, so quote them where they are shown.
 type Held struct {
 	Deployment string
-	Command    string    // what holds it ("" when its Lease does not say)
-	Repo       string    // the conversation it runs for ("" when none)
-	Number     string    // its issue or PR number
-	Replica    string    // the replica that holds it
-	Since      time.Time // when it was taken
+	Command    string        // what holds it ("" when its Lease does not say)
+	Repo       string        // the conversation it runs for ("" when none)
+	Number     string        // its issue or PR number ("" when none)
+	Replica    string        // the replica that holds it
+	Since      time.Time     // when it was taken
+	Age        time.Duration // how long it had been held when the lock was refused
 }
 
 func (e *Held) Error() string {
@@ -31,3 +36,10 @@ func (e *Held) Error() string {
 
 // Refused marks Held as a refusal (ops.Refusal).
 func (e *Held) Refused() {}
+
+// heldOf is the refusal to lock deployment, whose Lease l another holds, at now.
+func heldOf(deployment string, l kube.LeaseInfo, now time.Time) *Held {
+	a := l.Annotations
+	return &Held{Deployment: deployment, Command: a[annCommand], Repo: a[annRepo], Number: a[annIssue],
+		Replica: l.Holder, Since: l.Acquired, Age: now.Sub(l.Acquired)}
+}

@@ -44,6 +44,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		pol       *ops.PolicyRefuses
 		place     *ops.CannotPlace
 		branches  *ops.BranchesTaken
+		// replica (area A): words/held.go
+		locked *ops.Held
 	)
 	switch {
 	case errors.As(err, &render):
@@ -104,6 +106,9 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return cannotPlace(place, h), true
 	case errors.As(err, &branches):
 		return branchesTaken(branches), true
+	// replica (area A): words/held.go
+	case errors.As(err, &locked):
+		return held(locked, h), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):

@@ -1,7 +1,8 @@
-package commands
+package replica
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,10 +14,11 @@ import (
 // A command's record (rigel-cmd-* Lease) makes the leader post into the conversation it names
 // when its replica dies (sweep.go). Whoever can create Leases in Rigel's namespace could write
 // one naming any conversation, so a record carries a MAC (annotation rigel.dev/mac) over its
-// name and every field the leader acts on, keyed like the markers (Runner.MarkerKey) under a
-// label of its own: HMAC-SHA256(marker key, "rigel lease v1"). The sweeper ignores, logs and
-// deletes a record that does not verify; it never posts for one. A record's last-seen time,
-// set by the leader that takes it over, is not covered: it only dates the report.
+// name and every field the leader acts on, keyed like the markers of Rigel's comments (the
+// marker key New is given) under a label of its own: HMAC-SHA256(marker key, "rigel lease
+// v1"). The sweeper ignores, logs and deletes a record that does not verify; it never reports
+// one. A record's last-seen time, set by the leader that takes it over, is not covered: it
+// only dates the report.
 
 // annMAC is the annotation that carries a record's MAC.
 const annMAC = "rigel.dev/mac"
@@ -30,6 +32,16 @@ var recordMACFields = []string{annRepo, annIssue, annInstallation, annCommand, a
 // errRecordUnverified is a record whose MAC is missing or wrong: not one Rigel wrote (or
 // written with another key, or edited since).
 var errRecordUnverified = errors.New("its MAC does not verify: Rigel did not write it as it is (forged, edited, or signed with another marker key)")
+
+// fallbackKey stands for the marker key of a Rigel without one (tests; app always has one):
+// random, so its records are unforgeable but do not outlive the process.
+var fallbackKey = func() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(fmt.Sprintf("no randomness for the record key: %v", err)) // crypto/rand does not fail on Linux
+	}
+	return b
+}()
 
 // recordKeyFor is the key of records derived from the marker key.
 func recordKeyFor(markerKey []byte) []byte {

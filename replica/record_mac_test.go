@@ -1,4 +1,4 @@
-package commands
+package replica
 
 import (
 	"errors"
@@ -30,7 +30,7 @@ func TestRecordMAC(t *testing.T) {
 		{"as Rigel wrote it", signed("rigel-cmd-1", genuine), true},
 		{"with its phase, signed again", signed("rigel-cmd-1", func() map[string]string {
 			a := maps.Clone(genuine)
-			a[annPhase], a[annDeployment], a[annCommit] = phaseApplying, "web", commit
+			a[annPhase], a[annDeployment], a[annCommit] = PhaseApplying, "web", "0123456789abcdef0123456789abcdef01234567"
 			return a
 		}()), true},
 		{"a leader's last-seen added", edit(signed("rigel-cmd-1", genuine), annLastSeen, "2026-11-30T04:00:00Z"), true},
@@ -72,5 +72,26 @@ func TestRecordKeyIsItsOwn(t *testing.T) {
 	mk := []byte("marker key of this installation")
 	if string(recordKeyFor(mk)) == string(mk) || string(recordKeyFor(mk)) == string(recordKeyFor([]byte("other"))) {
 		t.Fatal("the record key is the marker key, or does not depend on it")
+	}
+}
+
+// TestRecordKeyOfNew: New derives the record key from the marker key it is given, and a
+// Rigel without one signs with a key of its process, never with an empty key.
+func TestRecordKeyOfNew(t *testing.T) {
+	mk := []byte("marker key of this installation")
+	tests := []struct {
+		name      string
+		markerKey []byte
+		want      []byte
+	}{
+		{"the installation's marker key", mk, recordKeyFor(mk)},
+		{"no marker key", nil, recordKeyFor(fallbackKey)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := New(nil, tc.markerKey).key; string(got) != string(tc.want) || string(got) == string(recordKeyFor(nil)) {
+				t.Fatalf("the record key = %x, want %x", got, tc.want)
+			}
+		})
 	}
 }
