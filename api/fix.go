@@ -59,7 +59,7 @@ func (s *server) proposeFix(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.Runner.ProposeFix(ctx, ops.Call{Holder: ops.Holder{Command: "propose-fix (HTTP API)"}},
+	out, err := s.Ops.ProposeFix(ctx, ops.Call{Holder: ops.Holder{Command: "propose-fix (HTTP API)"}},
 		ops.FixRequest{Workload: ref, Edits: edits, Bot: s.BotLogin, PullBody: words.FixPull, Reach: s.reach})
 	if err != nil {
 		return fixRefusal(ref, err)

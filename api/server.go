@@ -14,7 +14,6 @@ import (
 	"github.com/rs/zerolog"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
 )
 
@@ -39,7 +38,7 @@ type GitHub interface {
 
 // Deps is what the API works with.
 type Deps struct {
-	Runner   *commands.Runner
+	Ops      *ops.Service
 	GitHub   GitHub
 	Settings *config.Settings     // as Rigel runs: namespace, GitHub identity, RIGEL_API_TOKEN
 	Kube     kubernetes.Interface // for the Secrets rigel-api and helmsman-github

@@ -24,7 +24,7 @@ const (
 
 // GET /api/git/sources: the registry as stored.
 func (s *server) listSources(c echo.Context) error {
-	src, err := s.Runner.Sources(c.Request().Context())
+	src, err := s.Ops.Sources(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func (s *server) addRepo(c echo.Context) error {
 			return err
 		}
 	}
-	created, stored, err := s.Runner.RegisterRepo(ctx, entry)
+	created, stored, err := s.Ops.RegisterRepo(ctx, entry)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func (s *server) removeRepo(c echo.Context) error {
 	if err := checkRepoName(req.Repo); err != nil {
 		return err
 	}
-	removed, err := s.Runner.RemoveRepo(ctx, req.Repo)
+	removed, err := s.Ops.RemoveRepo(ctx, req.Repo)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (s *server) addDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	added, err := s.Runner.Register(ctx, o, entry, req.Path, req.Name)
+	added, err := s.Ops.Register(ctx, o, entry, req.Path, req.Name)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (s *server) removeDeployment(c echo.Context) error {
 	if err := required("name", req.Name, exampleRemove); err != nil {
 		return err
 	}
-	removed, err := s.Runner.Forget(ctx, req.Name, "")
+	removed, err := s.Ops.Forget(ctx, req.Name, "")
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func (s *server) repoTree(c echo.Context) error {
 	if plumbing.ReferenceName(full).Validate() != nil {
 		return fail(http.StatusBadRequest, "%q is not a git ref: give a branch (`main`) or a full ref (`refs/tags/v1.2.0`).", ref)
 	}
-	f, err := s.Runner.Folders(ctx, o, ops.RefTarget(full))
+	f, err := s.Ops.Folders(ctx, o, ops.RefTarget(full))
 	if errors.Is(err, git.NoMatchingRefSpecError{}) {
 		return fail(http.StatusNotFound, "%s has no %s. Give an existing branch (`&ref=main`) or full ref (`&ref=refs/tags/v1.2.0`), or leave ref out for the branch %s.", entry.Repo, full, entry.Branch)
 	}
@@ -231,7 +231,7 @@ func (s *server) repo(ctx context.Context, name string) (config.Repo, error) {
 	if err := checkRepoName(name); err != nil {
 		return config.Repo{}, err
 	}
-	r, err := s.Runner.Registered(ctx, name)
+	r, err := s.Ops.Registered(ctx, name)
 	if err != nil {
 		return config.Repo{}, err
 	}

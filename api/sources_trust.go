@@ -16,7 +16,7 @@ func (s *server) checkCloneURL(entry config.Repo, status int) error {
 	if entry.CloneURL == "" {
 		return nil // GitHub's answer is checked when used
 	}
-	if err := s.Runner.CheckCloneURL(entry.Repo, entry.CloneURL); err != nil {
+	if err := s.Ops.CheckCloneURL(entry.Repo, entry.CloneURL); err != nil {
 		return fail(status, "%v. Nothing was sent to it.", err)
 	}
 	return nil

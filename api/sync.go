@@ -53,7 +53,7 @@ func (s *server) sync(c echo.Context) error {
 	} else if req.Digest != "" || req.Commit != "" || req.Force {
 		return fail(http.StatusBadRequest, "digest, commit and force are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
 	}
-	owner, dep, err := s.Runner.Service.Deployment(ctx, req.Deployment)
+	owner, dep, err := s.Ops.Deployment(ctx, req.Deployment)
 	switch {
 	case fault.IsNotFound(err, ops.KindDeployment):
 		return fail(http.StatusNotFound, "there is no deployment named %q. `GET /api/git/sources` lists them; `POST /api/git/sources/deployment` registers one.", req.Deployment)
@@ -70,13 +70,13 @@ func (s *server) sync(c echo.Context) error {
 	call := apiCall(entry, gh, "apply "+dep.Name+" (HTTP API)")
 	at := ops.BranchTarget(entry.Branch)
 	if !req.Apply {
-		p, err := s.Runner.Service.Preview(ctx, call, dep, ops.PreviewRequest{At: at})
+		p, err := s.Ops.Preview(ctx, call, dep, ops.PreviewRequest{At: at})
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, planOut(entry, p.Plan))
 	}
-	done, err := s.Runner.Service.Apply(ctx, call, dep, ops.ApplyRequest{
+	done, err := s.Ops.Apply(ctx, call, dep, ops.ApplyRequest{
 		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest}, At: at, Force: req.Force})
 	if err != nil {
 		return err

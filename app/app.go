@@ -80,7 +80,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Observer:  m,
 	}
 	runner := &commands.Runner{
-		Service:   service,
+		Ops:       service,
 		BotLogin:  login,
 		Metrics:   m,
 		MarkerKey: s.MarkerKeyBytes(),
@@ -112,7 +112,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	in.GET("/healthz", healthz)
 	in.GET("/readyz", a.ready)
 	in.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	api.Mount(in, api.Deps{Runner: runner, GitHub: forges{clients}, Settings: s, Kube: kc.Typed, BotLogin: login})
+	api.Mount(in, api.Deps{Ops: service, GitHub: forges{clients}, Settings: s, Kube: kc.Typed, BotLogin: login})
 	a.Hook, a.Internal = e, in
 	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
 	return a, nil

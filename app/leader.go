@@ -49,11 +49,11 @@ type replica struct {
 func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, clients *githubclient.Clients, reg prometheus.Registerer, log zerolog.Logger) *replica {
 	leases := &kube.Leases{Client: kc.Typed, Namespace: s.Namespace, Identity: s.ReplicaIdentity(), Duration: s.ReplicaLeaseDuration()}
 	shared := coord.New(leases, runner.MarkerKey)
-	runner.Leases, runner.Locker = shared, shared
+	runner.Leases, runner.Ops.Locker = shared, shared
 	return &replica{
 		leases:  leases,
 		drain:   newDrain(s.ShutdownGrace),
-		sweeper: &coord.Sweeper{Leases: shared, Registry: runner.Registry, Report: runner.ReportUnfinished(forges{clients}.ForInstallation)},
+		sweeper: &coord.Sweeper{Leases: shared, Registry: runner.Ops.Registry, Report: runner.ReportUnfinished(forges{clients}.ForInstallation)},
 		gauge:   metrics.NewLeaderGauge(reg),
 		log:     log.With().Str("replica", leases.Identity).Logger(),
 	}

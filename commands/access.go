@@ -19,5 +19,5 @@ func (c *call) authorize(ctx context.Context) error {
 	if verb == "" {
 		verb = "help" // a bare "/rigel" answers with the help
 	}
-	return c.r.Authorize(ctx, c.opsCall(), verb)
+	return c.r.Ops.Authorize(ctx, c.opsCall(), verb)
 }

@@ -32,7 +32,7 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	if explicit {
 		req.Edits = edits
 	}
-	out, err := c.r.ProposeFix(ctx, c.opsCall(), req)
+	out, err := c.r.Ops.ProposeFix(ctx, c.opsCall(), req)
 	if msg, ok := words.FixRefusal(err, c.cmd.Line); ok {
 		return "", userErrorf("%s", msg)
 	}

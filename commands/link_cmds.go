@@ -54,7 +54,7 @@ func runLink(ctx context.Context, c *call) (string, error) {
 		return "", err
 	}
 	_, force := c.cmd.Flag("force")
-	out, err := c.r.Link(ctx, c.opsCall(), ops.LinkRequest{Workload: ref, Deployment: c.cmd.Args[1], Force: force})
+	out, err := c.r.Ops.Link(ctx, c.opsCall(), ops.LinkRequest{Workload: ref, Deployment: c.cmd.Args[1], Force: force})
 	if err != nil {
 		return "", err
 	}
@@ -76,7 +76,7 @@ func runUnlink(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := c.r.Unlink(ctx, c.opsCall(), ref)
+	out, err := c.r.Ops.Unlink(ctx, c.opsCall(), ref)
 	if err != nil {
 		return "", err
 	}

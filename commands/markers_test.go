@@ -99,7 +99,7 @@ func (g *conversationGitHub) Comments(context.Context, Repo, int) ([]IssueCommen
 
 func TestLastArmed(t *testing.T) {
 	testID := ops.PlanID{Deployment: "web", Commit: testCommit, Digest: testDigest}
-	r := &Runner{Service: &ops.Service{}, BotLogin: "rigel[bot]", MarkerKey: testKey}
+	r := &Runner{Ops: &ops.Service{}, BotLogin: "rigel[bot]", MarkerKey: testKey}
 	req := Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7}
 	sign := func(m marker) string { return "reply\n" + signMarker(testKey, testConv, m) }
 	applied := marker{Kind: markerApplied, Deployment: "web", Digest: testDigest}

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	gosync "sync"
-	"time"
 
 	"github.com/rs/zerolog"
 )
@@ -39,24 +38,6 @@ func (r *Runner) observeCommand(verb, outcome string) {
 		verb = "unknown"
 	}
 	r.Metrics.CommandDone(verb, outcome)
-}
-
-func (r *Runner) observeDiff(deployment string, start time.Time) {
-	if r.Observer != nil {
-		r.Observer.Diffed(deployment, time.Since(start))
-	}
-}
-
-func (r *Runner) observeApply(deployment string, start time.Time, status string, finished time.Time) {
-	if r.Observer != nil {
-		r.Observer.Applied(deployment, time.Since(start), status, finished)
-	}
-}
-
-func (r *Runner) observeRemoved(deployment string) {
-	if r.Observer != nil {
-		r.Observer.Forgot(deployment)
-	}
 }
 
 // withDeployment names the deployment on every log line of what ctx runs, and on the

@@ -34,7 +34,7 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	var parts []string
 	for _, dep := range deps {
 		// In a PR from a fork, Preview refuses before anything is fetched.
-		p, err := c.r.Service.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb})
+		p, err := c.r.Ops.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb})
 		if err != nil {
 			return "", err
 		}
@@ -143,7 +143,7 @@ func partReply(line string, err error) string {
 // applyOne applies the plan this conversation armed for dep, once the deployment is locked
 // (ops.Apply finds it then, with armedPlan).
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force bool) (string, error) {
-	done, err := c.r.Service.Apply(ctx, c.opsCall(), dep, ops.ApplyRequest{
+	done, err := c.r.Ops.Apply(ctx, c.opsCall(), dep, ops.ApplyRequest{
 		Find:  func(ctx context.Context) (ops.PlanID, error) { return c.armedPlan(ctx, dep.Name) },
 		At:    ops.BranchTarget(repo.Branch),
 		Force: force,

@@ -24,7 +24,7 @@ func runPolicy(ctx context.Context, c *call) (string, error) {
 	}
 	parts := make([]string, len(deps))
 	for i, d := range deps {
-		v := c.r.Policy(d)
+		v := c.r.Ops.Policy(d)
 		parts[i] = renderPolicy(v.Deployment, v.Default, v.Protected, v.Namespace)
 	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
@@ -178,7 +178,7 @@ func (c *call) initialPolicy(ctx context.Context) (*config.Policy, error) {
 	if len(list) == 0 {
 		return nil, userErrorf("`--namespaces` needs at least one namespace, e.g. `--namespaces shop,shop-*`. Nothing was registered.")
 	}
-	if err := c.r.RequireAdmin(ctx, c.opsCall(), ops.GuardSetPolicy, ""); err != nil {
+	if err := c.r.Ops.RequireAdmin(ctx, c.opsCall(), ops.GuardSetPolicy, ""); err != nil {
 		return nil, err
 	}
 	return &config.Policy{Namespaces: list}, nil
@@ -186,12 +186,12 @@ func (c *call) initialPolicy(ctx context.Context) (*config.Policy, error) {
 
 // setPolicy stores the policy of the deployment called name (ops.SetPolicy).
 func (r *Runner) setPolicy(ctx context.Context, name string, p *config.Policy) error {
-	return r.SetPolicy(ctx, name, p)
+	return r.Ops.SetPolicy(ctx, name, p)
 }
 
 // guardRemove refuses to remove a deployment that has a policy unless the commenter is a
 // repository admin (ops.GuardRemove): removing it and adding the folder again would drop the
 // policy.
 func (c *call) guardRemove(ctx context.Context, name string) error {
-	return c.r.GuardRemove(ctx, c.opsCall(), name)
+	return c.r.Ops.GuardRemove(ctx, c.opsCall(), name)
 }

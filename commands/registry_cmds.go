@@ -20,7 +20,7 @@ func runList(ctx context.Context, c *call) (string, error) {
 	if err := c.checkFlags(); err != nil {
 		return "", err
 	}
-	l, err := c.r.List(ctx, c.req.Repo.FullName())
+	l, err := c.r.Ops.List(ctx, c.req.Repo.FullName())
 	if err != nil {
 		return "", err
 	}
@@ -42,7 +42,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 		return "", err
 	}
 	name, _ := c.cmd.Flag("name")
-	added, err := c.r.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name)
+	added, err := c.r.Ops.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name)
 	if err != nil {
 		return "", err
 	}
@@ -56,7 +56,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 }
 
 func (c *call) listFolders(ctx context.Context, t target) (string, error) {
-	f, err := c.r.Folders(ctx, c.origin(), t)
+	f, err := c.r.Ops.Folders(ctx, c.origin(), t)
 	if err != nil {
 		return "", err
 	}
@@ -73,7 +73,7 @@ func runRemoveDeployment(ctx context.Context, c *call) (string, error) {
 	if err := c.guardRemove(ctx, c.cmd.Args[0]); err != nil {
 		return "", err
 	}
-	removed, err := c.r.Forget(ctx, c.cmd.Args[0], c.req.Repo.FullName())
+	removed, err := c.r.Ops.Forget(ctx, c.cmd.Args[0], c.req.Repo.FullName())
 	if err != nil {
 		return "", err
 	}

@@ -69,7 +69,7 @@ func TestRenderGolden(t *testing.T) {
 		{Ref: sync.Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: sync.ActionCreate, Health: "Current"},
 		{Ref: sync.Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: "shop", Name: "web"}, Action: sync.ActionUpdate, Health: "InProgress", Message: "Available: 1/3"},
 	}}
-	verbs := (&Runner{Service: &ops.Service{}}).verbs()
+	verbs := (&Runner{Ops: &ops.Service{}}).verbs()
 	tests := []struct{ name, got string }{
 		{"diff", renderPlan("acme/web", samplePlan(), false)},
 		{"sync", renderPlan("acme/web", samplePlan(), true)},

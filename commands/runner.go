@@ -19,7 +19,7 @@ import (
 
 // Runner runs the commands of a request and replies in the conversation.
 type Runner struct {
-	*ops.Service // what the commands do; the runner parses, authorizes, runs and replies
+	Ops *ops.Service // what the commands do; the runner parses, authorizes, runs and replies
 
 	BotLogin string         // the login Rigel comments as; only its plan markers are trusted
 	Metrics  CommandCounter // told how each command ended, for metrics; nil: nothing is counted

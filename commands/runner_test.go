@@ -52,7 +52,7 @@ func TestHandleAnswersEveryCommand(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
-			err := (&Runner{Service: &ops.Service{}}).Handle(context.Background(), rec, Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 1, CommentID: 9, Body: tc.body})
+			err := (&Runner{Ops: &ops.Service{}}).Handle(context.Background(), rec, Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 1, CommentID: 9, Body: tc.body})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestHandleBoundsWhatAndHowMuchItAnswers(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{perm: tc.perm}
-			err := (&Runner{Service: &ops.Service{}}).Handle(context.Background(), rec, Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 1, CommentID: 9, Author: "mallory", Body: tc.body})
+			err := (&Runner{Ops: &ops.Service{}}).Handle(context.Background(), rec, Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 1, CommentID: 9, Author: "mallory", Body: tc.body})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -130,7 +130,7 @@ func repeat(s string, n int) []string {
 }
 
 func TestHandleRateLimit(t *testing.T) {
-	r := &Runner{Service: &ops.Service{}, Rate: NewRateLimiter(2, time.Minute)}
+	r := &Runner{Ops: &ops.Service{}, Rate: NewRateLimiter(2, time.Minute)}
 	rec := &recorder{}
 	req := Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 1, CommentID: 9, Author: "mallory", Body: "/rigel help"}
 	for range 5 {

@@ -38,7 +38,7 @@ func (c *call) deployments(ctx context.Context) (*config.Repo, []config.Deployme
 	if all && len(c.cmd.Args) > 0 {
 		return nil, nil, userErrorf("give deployment names or `--all`, not both.")
 	}
-	return c.r.Deployments(ctx, c.req.Repo.FullName(), ops.Pick{Names: c.cmd.Args, All: all, Verb: c.cmd.Verb})
+	return c.r.Ops.Deployments(ctx, c.req.Repo.FullName(), ops.Pick{Names: c.cmd.Args, All: all, Verb: c.cmd.Verb})
 }
 
 // knownNames names the deployments of repo, for a refusal about an unknown one.
