@@ -1,27 +1,20 @@
 package api
 
 import (
-	"bytes"
-	"context"
+	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/rs/zerolog"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
-// The account endpoints show and change which GitHub identity Rigel acts as. They never
-// answer or log a private key, a token or the webhook secret: only which keys are set.
+// The account endpoints show and change which GitHub identity Rigel acts as, with the
+// service's account operations (ops/account.go). They never answer or log a private key, a
+// token or the webhook secret: only which keys are set.
 
 const (
 	exampleToken = `{"token": "ghp_…", "login": "rigel-ops"}`
@@ -53,51 +46,30 @@ type accountJSON struct {
 
 // GET /api/git/account.
 func (s *server) getAccount(c echo.Context) error {
-	data, exists, err := s.readCredentials(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	return s.answerAccount(c, data, exists, "")
+	acc, err := s.Ops.Account(c.Request().Context())
+	return s.answerAccount(c, acc, err, "")
 }
 
-// answerAccount answers the account with data in the Secret; note comes first in its note.
-func (s *server) answerAccount(c echo.Context, data map[string][]byte, exists bool, note string) error {
-	out, err := s.account(data, exists)
+// answerAccount answers the account, or the refusal err; note comes first in its note.
+func (s *server) answerAccount(c echo.Context, acc *ops.Account, err error, note string) error {
 	if err != nil {
-		return err
+		return accountRefusal(err)
 	}
-	out.Note = strings.TrimSpace(note + " " + out.Note)
-	return c.JSON(http.StatusOK, out)
-}
-
-// account describes the running identity and the Secret's.
-func (s *server) account(data map[string][]byte, exists bool) (accountJSON, error) {
-	run := s.Settings
 	out := accountJSON{
-		identityJSON: identityJSON{Mode: run.CredentialMode(), AppID: run.AppID, Login: s.BotLogin, APIURL: run.GitHubAPIURL},
-		Secret:       secretJSON{Name: config.CredentialSecret, Exists: exists, Keys: []string{}},
+		identityJSON: identityJSON(acc.Running),
+		Secret: secretJSON{Name: acc.Secret, Exists: acc.Exists, Keys: acc.Keys,
+			identityJSON: identityJSON{Mode: acc.Stored.Mode, AppID: acc.Stored.AppID, Login: acc.Stored.Login}},
+		RestartRequired: acc.RestartRequired,
 	}
-	for k, v := range data {
-		if len(v) > 0 {
-			out.Secret.Keys = append(out.Secret.Keys, k)
-		}
+	if out.Secret.Keys == nil {
+		out.Secret.Keys = []string{}
 	}
-	sort.Strings(out.Secret.Keys)
-	if !exists {
-		return out, nil
+	if acc.RestartRequired {
+		note += " " + fmt.Sprintf("Rigel reads %s at start: restart it to act with what the Secret holds, e.g. `kubectl -n %s rollout restart deployment/rigel`. Credentials set with RIGEL_* variables or the config file take precedence over the Secret.",
+			acc.Secret, acc.Namespace)
 	}
-	sc, err := config.SecretCredentials(run.Namespace, data)
-	if err != nil {
-		return out, fail(http.StatusConflict, "the Secret %s is broken: %v. Fix it with POST /api/git/account or kubectl.", config.CredentialSecret, err)
-	}
-	out.Secret.Mode, out.Secret.AppID, out.Secret.Login = sc.CredentialMode(), sc.AppID, sc.TokenLogin
-	out.RestartRequired = sc.CredentialMode() != run.CredentialMode() || sc.AppID != run.AppID || !bytes.Equal(sc.PrivateKey, run.PrivateKey) ||
-		sc.Token != run.Token || sc.TokenLogin != run.TokenLogin
-	if out.RestartRequired {
-		out.Note = fmt.Sprintf("Rigel reads %s at start: restart it to act with what the Secret holds, e.g. `kubectl -n %s rollout restart deployment/rigel`. Credentials set with RIGEL_* variables or the config file take precedence over the Secret.",
-			config.CredentialSecret, run.Namespace)
-	}
-	return out, nil
+	out.Note = strings.TrimSpace(note)
+	return c.JSON(http.StatusOK, out)
 }
 
 type accountRequest struct {
@@ -106,11 +78,6 @@ type accountRequest struct {
 	AppID      int64  `json:"appID"`
 	PrivateKey string `json:"privateKey"`
 }
-
-var (
-	loginPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-	tokenPattern = regexp.MustCompile(`^[\x21-\x7e]{1,255}$`) // printable ASCII, no spaces
-)
 
 // POST /api/git/account: store a personal access token and its login, or a GitHub App's id and
 // private key, in the Secret, once GitHub accepts them.
@@ -122,166 +89,75 @@ func (s *server) setAccount(c echo.Context) error {
 	}
 	token := req.Token != "" || req.Login != ""
 	app := req.AppID != 0 || req.PrivateKey != ""
-	var set map[string][]byte
+	var acc *ops.Account
 	var err error
 	switch {
 	case token && app:
 		return fail(http.StatusBadRequest, "give either a token (and its login) or an app id and private key, not both. For example %s or %s", exampleToken, exampleApp)
 	case token:
-		set, err = s.checkToken(ctx, req)
+		acc, err = s.Ops.SetToken(ctx, req.Token, req.Login)
 	case app:
-		set, err = s.checkApp(ctx, req)
+		acc, err = s.Ops.SetApp(ctx, req.AppID, []byte(req.PrivateKey))
 	default:
 		return fail(http.StatusBadRequest, "give the credentials Rigel should act with: %s or %s", exampleToken, exampleApp)
 	}
-	if err != nil {
-		return err
-	}
-	data, exists, err := s.writeCredentials(ctx, func(data map[string][]byte) error {
-		if token {
-			if sc, err := config.SecretCredentials(s.Settings.Namespace, data); err == nil && sc.CredentialMode() == config.ModeApp {
-				return fail(http.StatusConflict, "the Secret %[1]s holds a GitHub App's id and private key, and an app takes precedence over a token: the token would not be used. Nothing was changed. To act as %[2]s instead, remove the app's keys first: `kubectl -n %[3]s patch secret %[1]s --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/%[4]s\"},{\"op\":\"remove\",\"path\":\"/data/%[5]s\"}]'`.",
-					config.CredentialSecret, string(set[config.SecretKeyLogin]), s.Settings.Namespace, config.SecretKeyAppID, config.SecretKeyPrivateKey)
-			}
-		}
-		for k, v := range set {
-			data[k] = v
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	zerolog.Ctx(ctx).Info().Bool("token", token).Str("login", string(set[config.SecretKeyLogin])).Int64("appID", req.AppID).Msg("github credentials stored")
-	return s.answerAccount(c, data, exists, "")
-}
-
-// checkToken checks a token with GitHub and returns the keys to set.
-func (s *server) checkToken(ctx context.Context, req accountRequest) (map[string][]byte, error) {
-	if !tokenPattern.MatchString(req.Token) {
-		return nil, fail(http.StatusBadRequest, "the token is missing or is not a GitHub token (printable characters without spaces, at most 255). For example %s", exampleToken)
-	}
-	if req.Login != "" && !loginPattern.MatchString(req.Login) {
-		return nil, fail(http.StatusBadRequest, "%q is not a GitHub login. Give the login of the token's user, or leave login out: GitHub says it.", req.Login)
-	}
-	login, err := s.GitHub.VerifyToken(ctx, req.Token)
-	if err != nil {
-		return nil, fail(http.StatusBadRequest, "%v. Nothing was changed. Check the token (is it expired or revoked?).", err)
-	}
-	if req.Login != "" && !strings.EqualFold(login, req.Login) {
-		return nil, fail(http.StatusBadRequest, "the token belongs to %s, not %s. Nothing was changed. Give login %q, or leave login out.", login, req.Login, login)
-	}
-	return map[string][]byte{config.SecretKeyToken: []byte(req.Token), config.SecretKeyLogin: []byte(login)}, nil
-}
-
-// checkApp checks an app's id and key with GitHub and returns the keys to set.
-func (s *server) checkApp(ctx context.Context, req accountRequest) (map[string][]byte, error) {
-	if req.AppID <= 0 {
-		return nil, fail(http.StatusBadRequest, "the app id is missing or not positive: give the App ID of the app's settings page. For example %s", exampleApp)
-	}
-	key := []byte(req.PrivateKey)
-	if err := config.CheckPrivateKey(key); err != nil {
-		return nil, fail(http.StatusBadRequest, "the private key %v. Nothing was changed.", err)
-	}
-	if _, err := s.GitHub.VerifyApp(ctx, req.AppID, key); err != nil {
-		return nil, fail(http.StatusBadRequest, "%v. Nothing was changed. Check the app id and that the key is one of that app's.", err)
-	}
-	return map[string][]byte{config.SecretKeyAppID: []byte(strconv.FormatInt(req.AppID, 10)), config.SecretKeyPrivateKey: key}, nil
+	return s.answerAccount(c, acc, err, "")
 }
 
 // DELETE /api/git/account: remove the token and its login from the Secret, so Rigel acts as
 // the app after its next start.
 func (s *server) deleteAccount(c echo.Context) error {
-	ctx := c.Request().Context()
-	data, exists, err := s.readCredentials(ctx)
-	if err != nil {
-		return err
+	acc, removed, err := s.Ops.DeleteToken(c.Request().Context())
+	note := ""
+	if !removed {
+		note = "The Secret holds no token: nothing was changed."
 	}
-	if !hasToken(data) {
-		return s.answerAccount(c, data, exists, "The Secret holds no token: nothing was changed.")
-	}
-	data, exists, err = s.writeCredentials(ctx, func(data map[string][]byte) error {
-		rest := map[string][]byte{}
-		for k, v := range data {
-			if k != config.SecretKeyToken && k != config.SecretKeyLogin {
-				rest[k] = v
-			}
-		}
-		if sc, err := config.SecretCredentials(s.Settings.Namespace, rest); err != nil || sc.CredentialMode() != config.ModeApp {
-			return fail(http.StatusConflict, "the Secret %s holds no GitHub App credentials: without the token Rigel would have no GitHub identity and would not start. Nothing was changed. Store an app first: POST /api/git/account with %s.", config.CredentialSecret, exampleApp)
-		}
-		delete(data, config.SecretKeyToken)
-		delete(data, config.SecretKeyLogin)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	zerolog.Ctx(ctx).Info().Msg("github token removed")
-	return s.answerAccount(c, data, exists, "")
+	return s.answerAccount(c, acc, err, note)
 }
 
-func hasToken(data map[string][]byte) bool {
-	return len(data[config.SecretKeyToken]) > 0 || len(data[config.SecretKeyLogin]) > 0
-}
-
-// readCredentials reads the Secret's data; exists is false when there is no Secret.
-func (s *server) readCredentials(ctx context.Context) (data map[string][]byte, exists bool, err error) {
-	sec, err := s.Kube.CoreV1().Secrets(s.Settings.Namespace).Get(ctx, config.CredentialSecret, metav1.GetOptions{})
+// accountRefusal words the refusals of the account operations in the API's terms, with their
+// status; other errors pass as they are.
+func accountRefusal(err error) error {
+	var (
+		bad      *ops.BadCredentials
+		unused   *ops.TokenUnused
+		last     *ops.LastIdentity
+		broken   *ops.CredentialsBroken
+		readOnly *ops.CredentialsReadOnly
+	)
 	switch {
-	case apierrors.IsNotFound(err):
-		return map[string][]byte{}, false, nil
-	case err != nil:
-		return nil, false, fmt.Errorf("failed to read the Secret %s/%s: %w", s.Settings.Namespace, config.CredentialSecret, err)
+	case errors.As(err, &bad):
+		return fail(http.StatusBadRequest, "%s", badCredentials(bad))
+	case errors.As(err, &unused):
+		return fail(http.StatusConflict, "the Secret %[1]s holds a GitHub App's id and private key, and an app takes precedence over a token: the token would not be used. Nothing was changed. To act as %[2]s instead, remove the app's keys first: `kubectl -n %[3]s patch secret %[1]s --type=json -p '[{\"op\":\"remove\",\"path\":\"/data/%[4]s\"},{\"op\":\"remove\",\"path\":\"/data/%[5]s\"}]'`.",
+			unused.Secret, unused.Login, unused.Namespace, config.SecretKeyAppID, config.SecretKeyPrivateKey)
+	case errors.As(err, &last):
+		return fail(http.StatusConflict, "the Secret %s holds no GitHub App credentials: without the token Rigel would have no GitHub identity and would not start. Nothing was changed. Store an app first: POST /api/git/account with %s.", last.Secret, exampleApp)
+	case errors.As(err, &broken):
+		return fail(http.StatusConflict, "the Secret %s is broken: %v. Fix it with POST /api/git/account or kubectl.", broken.Secret, broken.Cause)
+	case errors.As(err, &readOnly):
+		return fail(http.StatusForbidden, "Rigel may not write the Secret %s/%s: its Role needs `update` on it (deploy/base/rbac-namespace.yaml); it cannot create it, so create it first (docs/install.md).", readOnly.Namespace, readOnly.Secret)
 	}
-	if sec.Data == nil {
-		sec.Data = map[string][]byte{}
-	}
-	return sec.Data, true, nil
+	return err
 }
 
-// writeCredentials changes the Secret's data with change and writes it back with its
-// resourceVersion (again on a conflict), creating the Secret when there is none. An error of
-// change aborts with nothing written. It returns the data as written.
-func (s *server) writeCredentials(ctx context.Context, change func(map[string][]byte) error) (map[string][]byte, bool, error) {
-	secrets := s.Kube.CoreV1().Secrets(s.Settings.Namespace)
-	var out map[string][]byte
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		sec, err := secrets.Get(ctx, config.CredentialSecret, metav1.GetOptions{})
-		missing := apierrors.IsNotFound(err)
-		if err != nil && !missing {
-			return fmt.Errorf("failed to read the Secret %s/%s: %w", s.Settings.Namespace, config.CredentialSecret, err)
-		}
-		if missing {
-			sec = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: config.CredentialSecret, Namespace: s.Settings.Namespace}, Type: corev1.SecretTypeOpaque}
-		}
-		data := map[string][]byte{}
-		for k, v := range sec.Data {
-			data[k] = v
-		}
-		if err := change(data); err != nil {
-			return err
-		}
-		sec.Data = data
-		if missing {
-			_, err = secrets.Create(ctx, sec, metav1.CreateOptions{FieldManager: "rigel"})
-		} else {
-			_, err = secrets.Update(ctx, sec, metav1.UpdateOptions{FieldManager: "rigel"})
-		}
-		if apierrors.IsForbidden(err) {
-			return fail(http.StatusForbidden, "Rigel may not write the Secret %s/%s: its Role needs `update` on it (deploy/base/rbac-namespace.yaml); it cannot create it, so create it first (docs/install.md).", s.Settings.Namespace, config.CredentialSecret)
-		}
-		if err != nil {
-			return err // a conflict is retried
-		}
-		out = data
-		return nil
-	})
-	if err != nil {
-		if _, ok := err.(*apiError); ok {
-			return nil, false, err
-		}
-		return nil, false, fmt.Errorf("failed to write the Secret %s/%s: %w", s.Settings.Namespace, config.CredentialSecret, err)
+// badCredentials words credentials GitHub or Rigel does not accept.
+func badCredentials(e *ops.BadCredentials) string {
+	switch e.Why {
+	case ops.TokenMalformed:
+		return "the token is missing or is not a GitHub token (printable characters without spaces, at most 255). For example " + exampleToken
+	case ops.LoginMalformed:
+		return fmt.Sprintf("%q is not a GitHub login. Give the login of the token's user, or leave login out: GitHub says it.", e.Login)
+	case ops.TokenRefused:
+		return fmt.Sprintf("%v. Nothing was changed. Check the token (is it expired or revoked?).", e.Cause)
+	case ops.TokenOfOther:
+		return fmt.Sprintf("the token belongs to %s, not %s. Nothing was changed. Give login %q, or leave login out.", e.Owner, e.Login, e.Owner)
+	case ops.AppIDMissing:
+		return "the app id is missing or not positive: give the App ID of the app's settings page. For example " + exampleApp
+	case ops.KeyMalformed:
+		return fmt.Sprintf("the private key %v. Nothing was changed.", e.Cause)
+	case ops.AppRefused:
+		return fmt.Sprintf("%v. Nothing was changed. Check the app id and that the key is one of that app's.", e.Cause)
 	}
-	return out, true, nil
+	return e.Error()
 }

@@ -11,9 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/rigel-gitops/rigel/config"
 )
@@ -25,7 +22,7 @@ const tokenTTL = 10 * time.Second
 // again after tokenTTL so a rotated or new token counts without a restart.
 type tokenSource struct {
 	fixed     string
-	kube      kubernetes.Interface
+	secret    SecretReader // the Secret rigel-api; nil: none
 	namespace string
 
 	mu   gosync.Mutex
@@ -34,8 +31,8 @@ type tokenSource struct {
 	err  error    // why there is no token: *apiError (the API is off) or a read failure
 }
 
-func newTokenSource(fixed string, kube kubernetes.Interface, namespace string) *tokenSource {
-	return &tokenSource{fixed: fixed, kube: kube, namespace: namespace}
+func newTokenSource(fixed string, secret SecretReader, namespace string) *tokenSource {
+	return &tokenSource{fixed: fixed, secret: secret, namespace: namespace}
 }
 
 // current returns the SHA-256 of the API token, or why there is none.
@@ -63,17 +60,17 @@ func (t *tokenSource) fromSecret(ctx context.Context) ([32]byte, error) {
 		return [32]byte{}, fail(http.StatusForbidden, "the HTTP API is off: %s. Turn it on with a token in the key %s of the Secret %s in namespace %s (docs/install.md), e.g. `kubectl -n %s create secret generic %s --from-literal=%s=$(openssl rand -hex 32)`, or set RIGEL_API_TOKEN.",
 			why, config.SecretKeyAPIToken, config.APISecret, t.namespace, t.namespace, config.APISecret, config.SecretKeyAPIToken)
 	}
-	if t.kube == nil {
+	if t.secret == nil {
 		return off("no token is configured")
 	}
-	sec, err := t.kube.CoreV1().Secrets(t.namespace).Get(ctx, config.APISecret, metav1.GetOptions{})
+	data, exists, err := t.secret.Get(ctx)
 	switch {
-	case apierrors.IsNotFound(err):
-		return off("no token is configured (there is no Secret " + config.APISecret + ")")
 	case err != nil:
 		return [32]byte{}, fail(http.StatusServiceUnavailable, "Rigel could not read its API token from the Secret %s/%s: %v. Try again; if it persists, check that Rigel's Role lets it get that Secret.", t.namespace, config.APISecret, err)
+	case !exists:
+		return off("no token is configured (there is no Secret " + config.APISecret + ")")
 	}
-	tok := strings.TrimSpace(string(sec.Data[config.SecretKeyAPIToken]))
+	tok := strings.TrimSpace(string(data[config.SecretKeyAPIToken]))
 	switch {
 	case tok == "":
 		return off(fmt.Sprintf("the Secret %s has no key %s", config.APISecret, config.SecretKeyAPIToken))

@@ -12,7 +12,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/rs/zerolog"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/rigel-gitops/rigel/config"
 )
@@ -30,19 +29,23 @@ type GitHub interface {
 	// InstallationOf returns the installation of the app on a repository, looked up on
 	// GitHub (0 with a token); *githubclient.NotInstalledError when there is none.
 	InstallationOf(ctx context.Context, fullName string) (int64, error)
-	// VerifyToken returns the login of a personal access token GitHub accepts.
-	VerifyToken(ctx context.Context, token string) (string, error)
-	// VerifyApp returns the bot login of the app GitHub authenticates with this id and key.
-	VerifyApp(ctx context.Context, appID int64, key []byte) (string, error)
+}
+
+// SecretReader reads the data of a Secret; exists is false when there is none
+// (config.SecretStore).
+type SecretReader interface {
+	Get(ctx context.Context) (data map[string][]byte, exists bool, err error)
 }
 
 // Deps is what the API works with.
 type Deps struct {
 	Ops      *ops.Service
 	GitHub   GitHub
-	Settings *config.Settings     // as Rigel runs: namespace, GitHub identity, RIGEL_API_TOKEN
-	Kube     kubernetes.Interface // for the Secrets rigel-api and helmsman-github
-	BotLogin string               // who Rigel acts as on GitHub
+	Settings *config.Settings // as Rigel runs: namespace, RIGEL_API_TOKEN
+	// APISecret is the Secret rigel-api, where the API token is when RIGEL_API_TOKEN is not
+	// set (config.APITokenStore); nil: no token but RIGEL_API_TOKEN.
+	APISecret SecretReader
+	BotLogin  string // who Rigel acts as on GitHub
 }
 
 type server struct {
@@ -52,7 +55,7 @@ type server struct {
 
 // Mount serves the API under Prefix on e. Its answers, errors included, are JSON.
 func Mount(e *echo.Echo, d Deps) {
-	s := &server{Deps: d, token: newTokenSource(d.Settings.APIToken, d.Kube, d.Settings.Namespace)}
+	s := &server{Deps: d, token: newTokenSource(d.Settings.APIToken, d.APISecret, d.Settings.Namespace)}
 	prev := e.HTTPErrorHandler
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if p := c.Request().URL.Path; p == Prefix || strings.HasPrefix(p, Prefix+"/") {

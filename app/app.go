@@ -78,6 +78,12 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		ApplyWait: s.ApplyWait,
 		Access:    ops.AccessFrom(s),
 		Observer:  m,
+		// the GitHub credentials (ops/account.go) and the gate of deliveries (ops/admit.go)
+		Credentials: config.CredentialsStore(kc.Typed, s.Namespace),
+		Verifier:    clients,
+		Running:     s,
+		BotLogin:    login,
+		Admission:   admission(s, gitHost, clients),
 	}
 	runner := &commands.Runner{
 		Ops:       service,
@@ -90,7 +96,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	rep := newReplica(s, kc, runner, clients, reg, log)
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
 	rep.seen = store
-	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: newGate(s, gitHost, clients, registry)}
+	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service}
 	keys := newHookKeys(s) // hook_keys.go
 	dispatcher := githubapp.NewEventDispatcher(
 		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}},
@@ -112,7 +118,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	in.GET("/healthz", healthz)
 	in.GET("/readyz", a.ready)
 	in.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	api.Mount(in, api.Deps{Ops: service, GitHub: forges{clients}, Settings: s, Kube: kc.Typed, BotLogin: login})
+	api.Mount(in, api.Deps{Ops: service, GitHub: forges{clients}, Settings: s, APISecret: config.APITokenStore(kc.Typed, s.Namespace), BotLogin: login})
 	a.Hook, a.Internal = e, in
 	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
 	return a, nil

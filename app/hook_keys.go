@@ -15,7 +15,7 @@ import (
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/gitsrc"
-	"github.com/rigel-gitops/rigel/handlers"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
 // hookKeys says which secret a delivery must be signed with. A GitHub App signs every
@@ -107,15 +107,15 @@ func payloadOf(contentType string, body []byte) []byte {
 	return body
 }
 
-// newGate is what handlers check of a delivery's repository before anything runs: its clone
-// URL on the git host; for an app, the installation GitHub names for it; with a token, that
-// the repository is registered.
-func newGate(s *config.Settings, host gitsrc.Host, clients *githubclient.Clients, registry *config.Registry) *handlers.Gate {
-	g := &handlers.Gate{Host: host}
+// admission is what the service checks of a delivery's repository before anything runs
+// (ops/admit.go): its clone URL on the git host; for an app, the installation GitHub names for
+// it; with a token, that the repository is registered.
+func admission(s *config.Settings, host gitsrc.Host, clients *githubclient.Clients) *ops.Admission {
+	a := &ops.Admission{Host: host}
 	if s.UsesApp() {
-		g.Installation = clients.InstallationOf
+		a.Installation = clients.InstallationOf
 	} else {
-		g.Registry = registry
+		a.RegisteredOnly = true
 	}
-	return g
+	return a
 }

@@ -24,7 +24,7 @@ type Deps struct {
 	Clients  Clients
 	BotLogin string
 	Seen     *Deliveries // events already handled (by EventKey); nil: no deduplication
-	Gate     *Gate       // checks the repository a delivery names before anything runs (gate.go); nil: none
+	Gate     Gate        // checks the repository a delivery names before anything runs (gate.go); nil: none
 }
 
 // isBot says whether a comment's author is a bot (Rigel itself included): bots never command Rigel.
@@ -56,8 +56,8 @@ func (d *Deps) run(ctx context.Context, key string, req commands.Request) error 
 		log.Warn().Msg("event without repository or issue: ignored")
 		return nil
 	}
-	if err := d.Gate.Admit(ctx, &req.Repo); err != nil {
-		var refused *RefusedError
+	if err := d.admit(ctx, req.Repo); err != nil {
+		var refused *ops.NotAdmitted
 		if errors.As(err, &refused) {
 			log.Warn().Err(err).Msg("delivery refused: nothing runs")
 			return nil
@@ -76,6 +76,14 @@ func (d *Deps) run(ctx context.Context, key string, req commands.Request) error 
 		return fmt.Errorf("failed to handle delivery %s: %w", req.DeliveryID, err)
 	}
 	return nil
+}
+
+// admit asks the gate, if any, whether Rigel may act on repo.
+func (d *Deps) admit(ctx context.Context, repo ops.Repo) error {
+	if d.Gate == nil {
+		return nil
+	}
+	return d.Gate.Admit(ctx, repo)
 }
 
 // mentionsRigel is a cheap filter before any parsing.

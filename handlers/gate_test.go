@@ -1,75 +1,73 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"testing"
 
+	"github.com/rs/zerolog"
+
 	"github.com/rigel-gitops/rigel/commands"
-	"github.com/rigel-gitops/rigel/githubclient"
-	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
-func TestGateAdmit(t *testing.T) {
-	host, err := gitsrc.ParseHost("https://github.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+// gateFunc is a Gate of a func.
+type gateFunc func(ctx context.Context, repo ops.Repo) error
+
+func (f gateFunc) Admit(ctx context.Context, repo ops.Repo) error { return f(ctx, repo) }
+
+// clientsReached is the Clients of a delivery the gate let through: it stops it there.
+type clientsReached struct{ asked []int64 }
+
+var errReached = errors.New("the delivery got past the gate")
+
+func (c *clientsReached) ForInstallation(id int64) (ops.Forge, error) {
+	c.asked = append(c.asked, id)
+	return nil, errReached
+}
+
+// TestRunAsksTheGate: a delivery the gate refuses runs nothing and is logged; one it cannot
+// tell about fails (GitHub will redeliver); one it admits goes on; without a gate every one does.
+func TestRunAsksTheGate(t *testing.T) {
+	repo := commands.Repo{Owner: "acme", Name: "web", CloneURL: "https://github.com/acme/web.git", Installation: 7}
 	down := errors.New("GitHub is down")
-	installs := func(ctx context.Context, full string) (int64, error) {
-		switch full {
-		case "acme/web":
-			return 7, nil
-		case "acme/down":
-			return 0, down
-		}
-		return 0, &githubclient.NotInstalledError{Repo: full}
-	}
-	repo := func(name, cloneURL string, inst int64) commands.Repo {
-		return commands.Repo{Owner: "acme", Name: name, CloneURL: cloneURL, Installation: inst}
-	}
 	tests := []struct {
 		desc    string
-		repo    commands.Repo
-		refused string // "" admitted
-		other   error
+		gate    Gate
+		wantErr error // nil: nil
+		reached bool
+		logged  string
 	}{
-		{"as GitHub says", repo("web", "https://github.com/acme/web.git", 7), "", nil},
-		{"a clone URL elsewhere", repo("web", "https://evil.example/acme/web.git", 7), "not at https://github.com", nil},
-		{"a clone URL with credentials", repo("web", "https://x:y@github.com/acme/web.git", 7), "must not hold credentials", nil},
-		{"another installation", repo("web", "https://github.com/acme/web.git", 8), "names installation 8", nil},
-		{"no installation", repo("web", "https://github.com/acme/web.git", 0), "names installation 0", nil},
-		{"not installed", repo("other", "https://github.com/acme/other.git", 7), "not installed on acme/other", nil},
-		{"GitHub down: not a refusal, an error", repo("down", "https://github.com/acme/down.git", 7), "", down},
+		{"refused", gateFunc(func(context.Context, ops.Repo) error {
+			return &ops.NotAdmitted{Repo: repo, Why: ops.AdmitOtherInstallation, Named: 7, Installed: 8}
+		}), nil, false, "delivery refused: nothing runs"},
+		{"cannot tell", gateFunc(func(context.Context, ops.Repo) error { return down }), down, false, ""},
+		{"admitted", gateFunc(func(_ context.Context, r ops.Repo) error {
+			if r != repo {
+				t.Errorf("the gate was asked about %+v, want %+v", r, repo)
+			}
+			return nil
+		}), errReached, true, ""},
+		{"no gate", nil, errReached, true, ""},
 	}
-	g := &Gate{Host: host, Installation: installs}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			r := tt.repo
-			err := g.Admit(context.Background(), &r)
-			var refused *RefusedError
-			switch {
-			case tt.other != nil:
-				if !errors.Is(err, tt.other) || errors.As(err, &refused) {
-					t.Fatalf("Admit = %v, want %v and no refusal", err, tt.other)
-				}
-			case tt.refused == "":
-				if err != nil {
-					t.Fatalf("Admit = %v, want admitted", err)
-				}
-			default:
-				if !errors.As(err, &refused) || !strings.Contains(err.Error(), tt.refused) {
-					t.Fatalf("Admit = %v, want a refusal saying %q", err, tt.refused)
-				}
-				if strings.Contains(err.Error(), "x:y@") {
-					t.Fatalf("the refusal quotes credentials: %v", err)
-				}
+			var logs bytes.Buffer
+			ctx := zerolog.New(&logs).WithContext(context.Background())
+			clients := &clientsReached{}
+			d := &Deps{Clients: clients, Gate: tt.gate}
+			err := d.run(ctx, "key", commands.Request{DeliveryID: "d1", Repo: repo, Number: 3, Author: "octocat"})
+			if tt.wantErr == nil && err != nil || tt.wantErr != nil && !errors.Is(err, tt.wantErr) {
+				t.Fatalf("run = %v, want %v", err, tt.wantErr)
+			}
+			if got := len(clients.asked) > 0; got != tt.reached {
+				t.Fatalf("past the gate = %v, want %v", got, tt.reached)
+			}
+			if tt.logged != "" && (!strings.Contains(logs.String(), tt.logged) || !strings.Contains(logs.String(), "refused a delivery for acme/web")) {
+				t.Fatalf("logs = %s, want %q with the refusal", logs.String(), tt.logged)
 			}
 		})
-	}
-	var none *Gate
-	if err := none.Admit(context.Background(), &commands.Repo{}); err != nil {
-		t.Fatalf("a nil Gate admits everything, got %v", err)
 	}
 }

@@ -71,3 +71,23 @@ type Locker interface {
 type Recorder interface {
 	NoteApplying(ctx context.Context, deployment, commit string)
 }
+
+// Credentials is the Secret helmsman-github that holds Rigel's GitHub credentials
+// (config.SecretStore). The service hands its data to no one: it answers key names only.
+type Credentials interface {
+	// Get reads the Secret's data; exists is false when there is no Secret. A failure is the
+	// cluster's error, which the service wraps.
+	Get(ctx context.Context) (data map[string][]byte, exists bool, err error)
+	// Update changes the data with change and writes it back, retried on conflicts, creating
+	// the Secret when there is none. A change error aborts with nothing written and is
+	// returned as it is; a write the cluster forbids is a *config.SecretForbiddenError.
+	Update(ctx context.Context, change func(map[string][]byte) error) (map[string][]byte, error)
+}
+
+// Verifier checks credentials with GitHub before they are stored (githubclient.Clients).
+type Verifier interface {
+	// VerifyToken returns the login of a personal access token GitHub accepts.
+	VerifyToken(ctx context.Context, token string) (string, error)
+	// VerifyApp returns the bot login of the app GitHub authenticates with this id and key.
+	VerifyApp(ctx context.Context, appID int64, key []byte) (string, error)
+}

@@ -19,6 +19,13 @@ type Service struct {
 	Access    Access        // who may run what, and when a PR may be applied
 	ApplyWait time.Duration // how long an apply waits for health
 	Observer  Observer      // nil: nothing is observed
+
+	// The GitHub credentials (account.go) and the gate of deliveries (admit.go).
+	Credentials Credentials      // the Secret helmsman-github; nil: the account operations fail
+	Verifier    Verifier         // checks credentials with GitHub before they are stored
+	Running     *config.Settings // the credentials Rigel runs with, and its namespace
+	BotLogin    string           // who Rigel acts as on GitHub now
+	Admission   *Admission       // what a delivery must be to run; nil: every delivery runs
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,
