@@ -62,7 +62,7 @@ type Linked struct {
 // Link marks a workload as part of a deployment of the call's repository: its annotations
 // helmsman.dev/source-repo and -path name the deployment and its folder. Only these
 // annotations change (nothing is rolled out). It refuses a deployment that does not exist
-// (*NotFound) or is another repository's (*ForeignDeployment), a workload the deployment's
+// (*NotFound) or is another repository's (*OtherRepo), a workload the deployment's
 // policy does not allow (*PolicyRefuses) or that does not exist (*NotFound), one linked to a
 // deployment of another repository (*LinkedElsewhere) or, without Force, to another of this
 // one (*AlreadyLinked), and one deleted meanwhile (*Deleted).
@@ -77,7 +77,7 @@ func (s *Service) Link(ctx context.Context, call Call, req LinkRequest) (*Linked
 	case found == nil:
 		return nil, &NotFound{Kind: "deployment", Name: name, Repo: here, Known: deploymentNames(src.FindRepo(here))}
 	case owner.Repo != here:
-		return nil, &ForeignDeployment{Deployment: name, Repo: owner.Repo}
+		return nil, &OtherRepo{Deployment: name, Repo: owner.Repo, Verb: "link"}
 	}
 	dep := *found
 	if v := policy.Violations(s.PolicyOf(dep), workloadChange(ref)); len(v) > 0 {

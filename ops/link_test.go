@@ -91,7 +91,7 @@ func TestLinkRefusals(t *testing.T) {
 		{"a deployment nobody registered", map[string]string{}, LinkRequest{Workload: web, Deployment: "nosuch"}, nil,
 			&NotFound{Kind: "deployment", Name: "nosuch", Repo: "acme/web", Known: []string{"api", "web"}}},
 		{"another repository's deployment", map[string]string{}, LinkRequest{Workload: web, Deployment: "shop"}, nil,
-			&ForeignDeployment{Deployment: "shop", Repo: "acme/other"}},
+			&OtherRepo{Deployment: "shop", Repo: "acme/other", Verb: "link"}},
 		{"a namespace the policy does not allow", map[string]string{}, LinkRequest{Workload: elsewhere, Deployment: "web"}, nil,
 			&PolicyRefuses{Deployment: "web", Verb: "link", Kind: "Deployment", Name: "web", Namespace: "prod", Msg: "namespace prod is not allowed (namespaces: shop)"}},
 		{"no such workload", nil, LinkRequest{Workload: web, Deployment: "web"}, nil,

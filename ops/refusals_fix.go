@@ -49,20 +49,6 @@ func (e *Forbidden) Error() string {
 // Refused marks Forbidden as a refusal.
 func (e *Forbidden) Refused() {}
 
-// ForeignDeployment refuses to link a workload to a deployment another repository registered:
-// only a conversation of that repository may. Nothing was changed.
-type ForeignDeployment struct {
-	Deployment string
-	Repo       string // the repository the deployment belongs to
-}
-
-func (e *ForeignDeployment) Error() string {
-	return fmt.Sprintf("the deployment %s belongs to %s", e.Deployment, e.Repo)
-}
-
-// Refused marks ForeignDeployment as a refusal.
-func (e *ForeignDeployment) Refused() {}
-
 // LinkedElsewhere refuses to link, unlink or fix a workload linked to a deployment of another
 // repository: only a conversation of that repository may. Nothing was changed.
 type LinkedElsewhere struct {

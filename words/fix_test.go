@@ -33,7 +33,7 @@ func TestFixLinkAccessWords(t *testing.T) {
 			"there is no deployment named `n'o`. This repo has: `api`, `web`. `/rigel list` shows them."},
 		{"no deployment at all", &ops.NotFound{Kind: "deployment", Name: "web", Repo: "acme/web", Known: []string{}},
 			"there is no deployment named `web`. This repo has none yet: `/rigel add-deployment PATH` registers one."},
-		{"another repository's deployment", &ops.ForeignDeployment{Deployment: "shop", Repo: "acme/other"},
+		{"another repository's deployment", &ops.OtherRepo{Deployment: "shop", Repo: "acme/other", Verb: "link"},
 			"the deployment `shop` belongs to acme/other: link workloads to it from a conversation of that repo."},
 		{"linked elsewhere (link)", &ops.LinkedElsewhere{Workload: web, Deployment: "shop", Repo: "acme/other", Verb: "link"},
 			"Deployment `web` in namespace `shop` is linked to the deployment `shop` of acme/other. Only a conversation of that repo can unlink it: `/rigel unlink deployment/web -n shop` there."},

@@ -37,7 +37,6 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 
 		// D. link, unlink, fix, policy, authorization (words/link.go, fix.go, access.go)
 		forbid    *ops.Forbidden
-		foreign   *ops.ForeignDeployment
 		elsewhere *ops.LinkedElsewhere
 		already   *ops.AlreadyLinked
 		gone      *ops.Deleted
@@ -92,8 +91,6 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return workloadNotFound(notFound), true
 	case errors.As(err, &forbid):
 		return forbidden(forbid), true
-	case errors.As(err, &foreign):
-		return foreignDeployment(foreign), true
 	case errors.As(err, &elsewhere) && elsewhere.Verb != "fix": // a fix's: FixRefusal, with the command line
 		return linkedElsewhere(elsewhere), true
 	case errors.As(err, &already):
