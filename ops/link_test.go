@@ -93,7 +93,7 @@ func TestLinkRefusals(t *testing.T) {
 		{"another repository's deployment", map[string]string{}, LinkRequest{Workload: web, Deployment: "shop"}, nil,
 			&OtherRepo{Deployment: "shop", Repo: "acme/other", Verb: "link"}},
 		{"a namespace the policy does not allow", map[string]string{}, LinkRequest{Workload: elsewhere, Deployment: "web"}, nil,
-			&PolicyRefuses{Deployment: "web", Verb: "link", Kind: "Deployment", Name: "web", Namespace: "prod", Msg: "namespace prod is not allowed (namespaces: shop)"}},
+			&Policy{Object: &PolicyObject{Deployment: "web", Verb: "link", Kind: "Deployment", Name: "web", Namespace: "prod", Msg: "namespace prod is not allowed (namespaces: shop)"}}},
 		{"no such workload", nil, LinkRequest{Workload: web, Deployment: "web"}, nil,
 			&NotFound{Kind: "Deployment", Name: "web", Namespace: "shop"}},
 		{"linked to another repository's deployment", linkedTo("shop", "shop"), LinkRequest{Workload: web, Deployment: "web", Force: true}, nil,

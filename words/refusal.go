@@ -40,7 +40,6 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		elsewhere *ops.LinkedElsewhere
 		already   *ops.AlreadyLinked
 		gone      *ops.Deleted
-		pol       *ops.PolicyRefuses
 		place     *ops.CannotPlace
 		branches  *ops.BranchesTaken
 		// replica (area A): words/held.go
@@ -72,6 +71,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	// plan: preview and apply (words/plan.go)
 	case errors.As(err, &stale):
 		return sayStale(stale, h), true
+	case errors.As(err, &planPolicy) && planPolicy.Object != nil: // a link's or a fix's (D)
+		return policyRefuses(planPolicy.Object), true
 	case errors.As(err, &planPolicy):
 		return sayPolicy(planPolicy, h), true
 	case errors.As(err, &takeover):
@@ -97,8 +98,6 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return alreadyLinked(already), true
 	case errors.As(err, &gone):
 		return deleted(gone), true
-	case errors.As(err, &pol):
-		return policyRefuses(pol), true
 	case errors.As(err, &place):
 		return cannotPlace(place, h), true
 	case errors.As(err, &branches):
