@@ -60,7 +60,7 @@ type FixOutcome struct {
 //
 // It refuses a workload that does not exist (*NotFound) or names no registered deployment
 // (*NotLinked), one of another repository's deployment (*LinkedElsewhere), what the policy
-// does not allow (*PolicyRefuses), edits that cannot be placed (*CannotPlace) or are wrong for
+// does not allow (*Policy), edits that cannot be placed (*CannotPlace) or are wrong for
 // the workload (*Invalid), and a fix whose every branch name is taken (*BranchesTaken).
 func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*FixOutcome, error) {
 	ref := req.Workload
@@ -84,7 +84,7 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	out := &FixOutcome{Proposal: p}
 	pol := s.PolicyOf(dep)
 	if v := policy.Violations(pol, workloadChange(ref)); len(v) > 0 {
-		return nil, &PolicyRefuses{Deployment: dep.Name, Verb: "fix", Kind: ref.Kind, Name: ref.Name, Namespace: ref.Namespace, Msg: v[0].Msg}
+		return nil, &Policy{Object: &PolicyObject{Deployment: dep.Name, Verb: "fix", Kind: ref.Kind, Name: ref.Name, Namespace: ref.Namespace, Msg: v[0].Msg}}
 	}
 	if req.Edits == nil {
 		d, err := fix.Diagnose(ctx, s.Workloads, ref)

@@ -69,13 +69,16 @@ func edits(t *testing.T, set ...string) []fix.Edit {
 func factsOf(t *testing.T, r Refusal) Refusal {
 	t.Helper()
 	switch e := r.(type) {
-	case *PolicyRefuses:
-		c := *e
+	case *Policy:
+		if e.Object == nil {
+			return e
+		}
+		c := *e.Object
 		if c.Msg == "" {
-			t.Errorf("%#v says no rule", e)
+			t.Errorf("%#v says no rule", e.Object)
 		}
 		c.Msg = ""
-		return &c
+		return &Policy{Object: &c}
 	case *CannotPlace:
 		c := *e
 		if c.Msg == "" {
@@ -107,11 +110,11 @@ func TestProposeFixRefusals(t *testing.T) {
 		{name: "another repository's", ann: linkedTo("shop", "shop"), edits: []string{"replicas=3"},
 			want: &LinkedElsewhere{Workload: shopWeb, Deployment: "shop", Repo: "acme/other", Verb: "fix"}},
 		{name: "a workload the policy does not allow", ann: linkedTo("web", "overlays/prod"), policies: map[string]*config.Policy{"web": elsewhere}, edits: []string{"replicas=3"},
-			want: &PolicyRefuses{Deployment: "web", Verb: "fix", Kind: "Deployment", Name: "web", Namespace: "shop"}},
+			want: &Policy{Object: &PolicyObject{Deployment: "web", Verb: "fix", Kind: "Deployment", Name: "web", Namespace: "shop"}}},
 		{name: "a folder without the workload", ann: linkedTo("cm", "cm"), edits: []string{"replicas=3"},
 			want: &CannotPlace{Edits: edits(t, "replicas=3"), Deployment: config.Deployment{Name: "cm", Path: "cm"}, Branch: "main"}},
 		{name: "what another deployment builds of the edit, against its policy", ann: linkedTo("web", "overlays/prod"), policies: map[string]*config.Policy{"staging": elsewhere}, edits: []string{"replicas=3"},
-			want: &PolicyRefuses{Deployment: "staging", Verb: "fix", Kind: "Deployment", Name: "staging-web", Namespace: "shop", Built: true}},
+			want: &Policy{Object: &PolicyObject{Deployment: "staging", Verb: "fix", Kind: "Deployment", Name: "staging-web", Namespace: "shop", Built: true}}},
 		{name: "every branch name taken", ann: linkedTo("web", "overlays/prod"), edits: []string{"replicas=3"}, taken: true},
 	}
 	for _, tc := range tests {

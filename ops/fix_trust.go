@@ -74,7 +74,7 @@ func (s *Service) pushFix(ctx context.Context, o Origin, p *FixProposal, files m
 }
 
 // checkFixPolicy checks pol on every object the edited folder builds differently than before
-// (the workload; fix.Plan refuses edits that change anything else): a *PolicyRefuses names
+// (the workload; fix.Plan refuses edits that change anything else): a *Policy names
 // the first it does not allow.
 func checkFixPolicy(ctx context.Context, fsys fs.FS, dep config.Deployment, pol config.Policy, ref kube.WorkloadRef, changes []fix.Change) error {
 	before, err := sync.Render(ctx, fsys, dep.Path)
@@ -97,7 +97,7 @@ func checkFixPolicy(ctx context.Context, fsys fs.FS, dep config.Deployment, pol 
 		_, workload := kube.WorkloadKind(at.Kind)
 		c := sync.Change{Ref: at, ClusterScoped: at.Namespace == "" && !workload}
 		if v := policy.Violations(pol, c); len(v) > 0 {
-			return &PolicyRefuses{Deployment: dep.Name, Verb: "fix", Kind: at.Kind, Name: at.Name, Namespace: at.Namespace, Built: true, Msg: v[0].Msg}
+			return &Policy{Object: &PolicyObject{Deployment: dep.Name, Verb: "fix", Kind: at.Kind, Name: at.Name, Namespace: at.Namespace, Built: true, Msg: v[0].Msg}}
 		}
 	}
 	return nil

@@ -25,12 +25,12 @@ func TestCheckFixPolicyOnWhatTheEditBuilds(t *testing.T) {
 	tests := []struct {
 		name    string
 		changes []fix.Change
-		refused *PolicyRefuses // nil: allowed
+		refused *Policy // nil: allowed
 	}{
 		{"the workload, without a namespace, is in the workload's", []fix.Change{{Path: "k8s/deploy.yaml", After: []byte(strings.ReplaceAll(deploy, "%s", "2"))}}, nil},
 		{"an unchanged object against the policy does not count", nil, nil},
 		{"a changed object in another namespace is refused", []fix.Change{{Path: "k8s/cm.yaml", After: []byte(strings.ReplaceAll(cm, "%s", "b"))}},
-			&PolicyRefuses{Deployment: "web", Verb: "fix", Kind: "ConfigMap", Name: "c", Namespace: "other", Built: true}},
+			&Policy{Object: &PolicyObject{Deployment: "web", Verb: "fix", Kind: "ConfigMap", Name: "c", Namespace: "other", Built: true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -41,13 +41,13 @@ func TestCheckFixPolicyOnWhatTheEditBuilds(t *testing.T) {
 	t.Run("other policies refuse the workload itself", func(t *testing.T) {
 		err := checkFixPolicy(context.Background(), repo, dep, config.Policy{Namespaces: []string{"elsewhere"}}, ref,
 			[]fix.Change{{Path: "k8s/deploy.yaml", After: []byte(strings.ReplaceAll(deploy, "%s", "2"))}})
-		checkPolicyRefuses(t, err, &PolicyRefuses{Deployment: "web", Verb: "fix", Kind: "Deployment", Name: "web", Namespace: "shop", Built: true})
+		checkPolicyRefuses(t, err, &Policy{Object: &PolicyObject{Deployment: "web", Verb: "fix", Kind: "Deployment", Name: "web", Namespace: "shop", Built: true}})
 	})
 }
 
 // checkPolicyRefuses fails unless err is want (nil: no error), its Msg aside (which must say
 // something).
-func checkPolicyRefuses(t *testing.T, err error, want *PolicyRefuses) {
+func checkPolicyRefuses(t *testing.T, err error, want *Policy) {
 	t.Helper()
 	if want == nil {
 		if err != nil {
@@ -55,14 +55,14 @@ func checkPolicyRefuses(t *testing.T, err error, want *PolicyRefuses) {
 		}
 		return
 	}
-	var got *PolicyRefuses
-	if !errors.As(err, &got) || got.Msg == "" {
-		t.Fatalf("err = %v, want a *PolicyRefuses", err)
+	var got *Policy
+	if !errors.As(err, &got) || got.Object == nil || got.Object.Msg == "" {
+		t.Fatalf("err = %v, want a *Policy of one object", err)
 	}
-	g := *got
+	g := *got.Object
 	g.Msg = ""
-	if g != *want {
-		t.Fatalf("refusal %+v, want %+v", g, *want)
+	if g != *want.Object {
+		t.Fatalf("refusal %+v, want %+v", g, *want.Object)
 	}
 }
 

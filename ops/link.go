@@ -62,8 +62,8 @@ type Linked struct {
 // Link marks a workload as part of a deployment of the call's repository: its annotations
 // helmsman.dev/source-repo and -path name the deployment and its folder. Only these
 // annotations change (nothing is rolled out). It refuses a deployment that does not exist
-// (*NotFound) or is another repository's (*ForeignDeployment), a workload the deployment's
-// policy does not allow (*PolicyRefuses) or that does not exist (*NotFound), one linked to a
+// (*NotFound) or is another repository's (*OtherRepo), a workload the deployment's
+// policy does not allow (*Policy) or that does not exist (*NotFound), one linked to a
 // deployment of another repository (*LinkedElsewhere) or, without Force, to another of this
 // one (*AlreadyLinked), and one deleted meanwhile (*Deleted).
 func (s *Service) Link(ctx context.Context, call Call, req LinkRequest) (*Linked, error) {
@@ -77,11 +77,11 @@ func (s *Service) Link(ctx context.Context, call Call, req LinkRequest) (*Linked
 	case found == nil:
 		return nil, &NotFound{Kind: "deployment", Name: name, Repo: here, Known: deploymentNames(src.FindRepo(here))}
 	case owner.Repo != here:
-		return nil, &ForeignDeployment{Deployment: name, Repo: owner.Repo}
+		return nil, &OtherRepo{Deployment: name, Repo: owner.Repo, Verb: "link"}
 	}
 	dep := *found
 	if v := policy.Violations(s.PolicyOf(dep), workloadChange(ref)); len(v) > 0 {
-		return nil, &PolicyRefuses{Deployment: dep.Name, Verb: "link", Kind: ref.Kind, Name: ref.Name, Namespace: ref.Namespace, Msg: v[0].Msg}
+		return nil, &Policy{Object: &PolicyObject{Deployment: dep.Name, Verb: "link", Kind: ref.Kind, Name: ref.Name, Namespace: ref.Namespace, Msg: v[0].Msg}}
 	}
 	out := &Linked{Workload: ref, Deployment: dep}
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {

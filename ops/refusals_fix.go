@@ -49,20 +49,6 @@ func (e *Forbidden) Error() string {
 // Refused marks Forbidden as a refusal.
 func (e *Forbidden) Refused() {}
 
-// ForeignDeployment refuses to link a workload to a deployment another repository registered:
-// only a conversation of that repository may. Nothing was changed.
-type ForeignDeployment struct {
-	Deployment string
-	Repo       string // the repository the deployment belongs to
-}
-
-func (e *ForeignDeployment) Error() string {
-	return fmt.Sprintf("the deployment %s belongs to %s", e.Deployment, e.Repo)
-}
-
-// Refused marks ForeignDeployment as a refusal.
-func (e *ForeignDeployment) Refused() {}
-
 // LinkedElsewhere refuses to link, unlink or fix a workload linked to a deployment of another
 // repository: only a conversation of that repository may. Nothing was changed.
 type LinkedElsewhere struct {
@@ -120,25 +106,6 @@ func (e *NotLinked) Error() string {
 
 // Refused marks NotLinked as a refusal.
 func (e *NotLinked) Refused() {}
-
-// PolicyRefuses refuses to link or fix a workload, or a fix that builds an object, the
-// deployment's policy does not allow. Nothing was changed (nothing pushed, no pull request).
-type PolicyRefuses struct {
-	Deployment string
-	Verb       string // "link" or "fix"
-	Kind       string
-	Name       string
-	Namespace  string
-	Built      bool   // the object as the fixed folder builds it (not the workload as it is)
-	Msg        string // the rule it breaks (policy.Violation's Msg)
-}
-
-func (e *PolicyRefuses) Error() string {
-	return fmt.Sprintf("the policy of the deployment %s does not allow %s %s in namespace %s: %s", e.Deployment, e.Kind, e.Name, e.Namespace, e.Msg)
-}
-
-// Refused marks PolicyRefuses as a refusal.
-func (e *PolicyRefuses) Refused() {}
 
 // CannotPlace refuses a fix Rigel cannot place in the deployment's folder (fix.PlaceError).
 // Nothing was changed.

@@ -41,14 +41,30 @@ func (e *Stale) Error() string {
 // Refused marks Stale as a refusal.
 func (e *Stale) Refused() {}
 
-// Policy refuses to apply a plan some of whose objects break the deployment's policy (Plan's
-// Violating changes). Forcing does not override it. Nothing was applied.
+// Policy refuses what a deployment's policy does not allow: for an apply, the objects of Plan
+// that break it (Plan's Violating changes; forcing does not override it; nothing was applied);
+// for a link or a fix, the one Object (nothing was changed, pushed or opened).
 type Policy struct {
-	Plan      *sync.Plan
-	Namespace string // where the registry ConfigMap (which keeps the policy) lives
+	Plan      *sync.Plan    // an apply's fresh plan
+	Namespace string        // where the registry ConfigMap (which keeps the policy) lives
+	Object    *PolicyObject // a link or a fix
+}
+
+// PolicyObject is what a link or a fix would touch that the policy refuses, and why.
+type PolicyObject struct {
+	Deployment string
+	Verb       string // "link" or "fix"
+	Kind       string
+	Name       string
+	Namespace  string
+	Built      bool   // the object as the fixed folder builds it (not the workload as it is)
+	Msg        string // the rule it breaks (policy.Violation's Msg)
 }
 
 func (e *Policy) Error() string {
+	if o := e.Object; o != nil {
+		return fmt.Sprintf("the policy of the deployment %s does not allow %s %s in namespace %s: %s", o.Deployment, o.Kind, o.Name, o.Namespace, o.Msg)
+	}
 	return fmt.Sprintf("the policy of %s refuses %d objects of %s: nothing was applied", e.Plan.Deployment, len(e.Plan.Violating()), shortCommit(e.Plan.Commit))
 }
 

@@ -151,7 +151,7 @@ const Forgetting = "forget"
 type OtherRepo struct {
 	Deployment string
 	Repo       string // the repository it belongs to
-	Verb       string // what the request was to do with it: Pick.Verb, or Forgetting
+	Verb       string // what the request was to do with it: Pick.Verb, "link", or Forgetting
 }
 
 func (e *OtherRepo) Error() string {

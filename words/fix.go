@@ -21,7 +21,7 @@ import (
 const maxPullDiff = 50000
 
 // policyRefuses says what a deployment's policy does not allow of a link or a fix.
-func policyRefuses(e *ops.PolicyRefuses) string {
+func policyRefuses(e *ops.PolicyObject) string {
 	if e.Verb == "link" {
 		return fmt.Sprintf("the policy of the deployment `%s` does not allow %s `%s` in namespace `%s`: %s. Nothing was changed. `/rigel policy %s` shows the policy and how cluster admins change it.",
 			e.Deployment, e.Kind, e.Name, e.Namespace, e.Msg, e.Deployment)

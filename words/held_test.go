@@ -24,6 +24,10 @@ func TestHeld(t *testing.T) {
 			[]string{"`/rigel apply web` started 3 h ago"}},
 		{"a command that would break out of its code span", ops.Held{Deployment: "web", Command: "x` **bold** `", Replica: "r", Age: time.Second},
 			[]string{"`x' **bold** '` started"}},
+		{"a Lease whose repository is Markdown", ops.Held{Deployment: "web", Command: "/rigel apply", Repo: "[click](https://evil.test)", Number: "1", Replica: "r", Age: time.Second},
+			[]string{"from `[click](https://evil.test)#", "1` started"}},
+		{"a Lease whose issue number is a mention", ops.Held{Deployment: "web", Command: "/rigel apply", Repo: "acme/shop", Number: "1 @everyone", Replica: "r", Age: time.Second},
+			[]string{"from `acme/shop#", "1 @everyone` started"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

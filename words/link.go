@@ -33,10 +33,6 @@ func isWorkload(e *ops.NotFound) bool {
 	return ok && kind == e.Kind
 }
 
-func foreignDeployment(e *ops.ForeignDeployment) string {
-	return fmt.Sprintf("the deployment `%s` belongs to %s: link workloads to it from a conversation of that repo.", e.Deployment, e.Repo)
-}
-
 // linkedElsewhere words a link or unlink refused because the workload is another repo's; a
 // fix says it with the command to run there (FixRefusal).
 func linkedElsewhere(e *ops.LinkedElsewhere) string {

@@ -37,11 +37,9 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 
 		// D. link, unlink, fix, policy, authorization (words/link.go, fix.go, access.go)
 		forbid    *ops.Forbidden
-		foreign   *ops.ForeignDeployment
 		elsewhere *ops.LinkedElsewhere
 		already   *ops.AlreadyLinked
 		gone      *ops.Deleted
-		pol       *ops.PolicyRefuses
 		place     *ops.CannotPlace
 		branches  *ops.BranchesTaken
 		// replica (area A): words/held.go
@@ -73,6 +71,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	// plan: preview and apply (words/plan.go)
 	case errors.As(err, &stale):
 		return sayStale(stale, h), true
+	case errors.As(err, &planPolicy) && planPolicy.Object != nil: // a link's or a fix's (D)
+		return policyRefuses(planPolicy.Object), true
 	case errors.As(err, &planPolicy):
 		return sayPolicy(planPolicy, h), true
 	case errors.As(err, &takeover):
@@ -92,16 +92,12 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return workloadNotFound(notFound), true
 	case errors.As(err, &forbid):
 		return forbidden(forbid), true
-	case errors.As(err, &foreign):
-		return foreignDeployment(foreign), true
 	case errors.As(err, &elsewhere) && elsewhere.Verb != "fix": // a fix's: FixRefusal, with the command line
 		return linkedElsewhere(elsewhere), true
 	case errors.As(err, &already):
 		return alreadyLinked(already), true
 	case errors.As(err, &gone):
 		return deleted(gone), true
-	case errors.As(err, &pol):
-		return policyRefuses(pol), true
 	case errors.As(err, &place):
 		return cannotPlace(place, h), true
 	case errors.As(err, &branches):

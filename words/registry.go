@@ -114,8 +114,11 @@ func sayAmbiguous(e *ops.Ambiguous) string {
 }
 
 func sayOtherRepo(e *ops.OtherRepo) string {
-	if e.Verb == ops.Forgetting {
+	switch e.Verb {
+	case ops.Forgetting:
 		return fmt.Sprintf("the deployment `%s` belongs to %s: remove it from a conversation of that repo.", e.Deployment, e.Repo)
+	case "link":
+		return fmt.Sprintf("the deployment `%s` belongs to %s: link workloads to it from a conversation of that repo.", e.Deployment, e.Repo)
 	}
 	return fmt.Sprintf("the deployment `%s` belongs to %s: run `/rigel %s %s` in a conversation of that repo.", e.Deployment, e.Repo, e.Verb, e.Deployment)
 }
