@@ -48,6 +48,9 @@ var (
 // Account reads what the Secret holds and compares it with what Rigel runs with. A Secret
 // whose keys cannot be read as credentials is a *CredentialsBroken.
 func (s *Service) Account(ctx context.Context) (*Account, error) {
+	if err := s.accountReady(); err != nil {
+		return nil, err
+	}
 	data, exists, err := s.readCredentials(ctx)
 	if err != nil {
 		return nil, err
@@ -59,6 +62,9 @@ func (s *Service) Account(ctx context.Context) (*Account, error) {
 // login "" is the one GitHub says. It refuses with *BadCredentials (the token or login
 // malformed, the token refused or another's) and *TokenUnused (the Secret holds an app).
 func (s *Service) SetToken(ctx context.Context, token, login string) (*Account, error) {
+	if err := s.accountReady(); err != nil {
+		return nil, err
+	}
 	if !tokenPattern.MatchString(token) {
 		return nil, &BadCredentials{Why: TokenMalformed}
 	}
@@ -80,6 +86,9 @@ func (s *Service) SetToken(ctx context.Context, token, login string) (*Account, 
 // them. It refuses with *BadCredentials (no app id, a key that is not an RSA key in PEM, or
 // one GitHub does not take for the app).
 func (s *Service) SetApp(ctx context.Context, appID int64, key []byte) (*Account, error) {
+	if err := s.accountReady(); err != nil {
+		return nil, err
+	}
 	if appID <= 0 {
 		return nil, &BadCredentials{Why: AppIDMissing}
 	}
@@ -118,6 +127,9 @@ func (s *Service) store(ctx context.Context, set map[string][]byte, token bool, 
 // after its next start. removed is false when the Secret holds no token (nothing changed). It
 // refuses with *LastIdentity when the Secret holds no app to act as instead.
 func (s *Service) DeleteToken(ctx context.Context) (_ *Account, removed bool, _ error) {
+	if err := s.accountReady(); err != nil {
+		return nil, false, err
+	}
 	data, exists, err := s.readCredentials(ctx)
 	if err != nil {
 		return nil, false, err
@@ -147,6 +159,17 @@ func (s *Service) DeleteToken(ctx context.Context) (_ *Account, removed bool, _ 
 	zerolog.Ctx(ctx).Info().Msg("github token removed")
 	acc, err := s.account(data, true)
 	return acc, true, err
+}
+
+// errNoAccountStore: the wiring gave the service no Secret store or no GitHub to verify with.
+var errNoAccountStore = errors.New("Rigel has no store for its GitHub credentials, or no GitHub to check them with")
+
+// accountReady fails when the account operations lack what they work with.
+func (s *Service) accountReady() error {
+	if s.Credentials == nil || s.Verifier == nil {
+		return errNoAccountStore
+	}
+	return nil
 }
 
 // readCredentials reads the Secret's data; exists is false when there is no Secret.

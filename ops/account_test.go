@@ -203,3 +203,20 @@ func clearCause(r Refusal) {
 		e.Cause = nil
 	}
 }
+
+// TestAccountWithoutStore: a service wired without a Secret store or GitHub fails the
+// account operations (a failure, not a refusal) instead of crashing.
+func TestAccountWithoutStore(t *testing.T) {
+	svc, _, _, _ := newTestService(t)
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"Account":     func() error { _, err := svc.Account(ctx); return err },
+		"SetToken":    func() error { _, err := svc.SetToken(ctx, "ghp_x", ""); return err },
+		"SetApp":      func() error { _, err := svc.SetApp(ctx, 1, nil); return err },
+		"DeleteToken": func() error { _, _, err := svc.DeleteToken(ctx); return err },
+	} {
+		if err := call(); !errors.Is(err, errNoAccountStore) || IsRefusal(err) {
+			t.Errorf("%s = %v, want errNoAccountStore", name, err)
+		}
+	}
+}
