@@ -76,9 +76,11 @@ build() {
 }
 
 build etcd etcd go.etcd.io/etcd/server/v3
-build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver "$(kubeversion apiserver)"
+ldflags="$(kubeversion apiserver)" # an assignment, so that set -e stops on a failure
+build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver "$ldflags"
 # The oldest Kubernetes line upstream still supports, for the version-skew run
 # (make test-skew; internal/testenv starts it when RIGEL_TESTBED_APISERVER names it).
-build kube-apiserver-1.35 apiserver-1.35 k8s.io/kubernetes/cmd/kube-apiserver "$(kubeversion apiserver-1.35)"
+ldflags="$(kubeversion apiserver-1.35)"
+build kube-apiserver-1.35 apiserver-1.35 k8s.io/kubernetes/cmd/kube-apiserver "$ldflags"
 
 echo "testbed: binaries ready in $bin"
