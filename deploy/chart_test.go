@@ -435,7 +435,8 @@ func TestChartCoversSettings(t *testing.T) {
 }
 
 // TestChartRefusesBadValues checks that wrong values stop the install with a message saying
-// what to fix, before anything is applied.
+// what to fix, before anything is applied. Helm (3.22) names a field that breaks
+// values.schema.json by its JSON pointer (/rbac/scope).
 func TestChartRefusesBadValues(t *testing.T) {
 	tests := []struct {
 		name string
@@ -443,10 +444,10 @@ func TestChartRefusesBadValues(t *testing.T) {
 		want string
 	}{
 		{"unknown setting", `settings: {wokers: 3}`, "wokers"},
-		{"unknown scope", `rbac: {scope: everywhere}`, "rbac.scope"},
+		{"unknown scope", `rbac: {scope: everywhere}`, "/rbac/scope"},
 		{"namespaced without namespaces", `rbac: {scope: namespaced}`, "rbac.namespaces is empty"},
-		{"bad namespace name", `rbac: {scope: namespaced, namespaces: [Team_A]}`, "rbac.namespaces.0"},
-		{"bad log level", `settings: {logLevel: loud}`, "settings.logLevel"},
+		{"bad namespace name", `rbac: {scope: namespaced, namespaces: [Team_A]}`, "/rbac/namespaces/0"},
+		{"bad log level", `settings: {logLevel: loud}`, "/settings/logLevel"},
 		{"Secret without webhook secret", `secret: {create: true, appID: "1", privateKey: PEM}`, "secret.webhookSecret is empty"},
 		{"Secret without credentials", `secret: {create: true, webhookSecret: hush}`, "secret.appID and secret.privateKey"},
 		{"no tag", `image: {tag: ""}`, "image.tag is empty"},
