@@ -9,6 +9,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
 )
@@ -41,7 +42,7 @@ func checkNetworkPolicy(t *testing.T, objs []*unstructured.Unstructured, d *apps
 	var np networkingv1.NetworkPolicy
 	convert(t, find(t, objs, "NetworkPolicy", d.Namespace, "rigel"), &np)
 	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
-	if err != nil || sel.Empty() || !sel.Matches(labelSet(d.Spec.Template.Labels)) {
+	if err != nil || sel.Empty() || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
 		t.Errorf("NetworkPolicy podSelector %v does not select Rigel's pods %v", np.Spec.PodSelector, d.Spec.Template.Labels)
 	}
 	if !slices.Equal(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress}) {
@@ -73,11 +74,6 @@ func checkNetworkPolicy(t *testing.T, objs []*unstructured.Unstructured, d *apps
 		t.Errorf("second peer of the internal port %+v, want the namespace monitoring", mon)
 	}
 }
-
-type labelSet map[string]string
-
-func (l labelSet) Has(k string) bool   { _, ok := l[k]; return ok }
-func (l labelSet) Get(k string) string { return l[k] }
 
 func keys[V any](m map[int32]V) []int32 {
 	var out []int32

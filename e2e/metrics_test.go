@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/rs/zerolog"
 
 	dto "github.com/prometheus/client_model/go"
@@ -283,7 +284,9 @@ func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("/metrics answered %d", resp.StatusCode)
 	}
-	var p expfmt.TextParser
+	// Legacy names (letters, digits, _ and :), so every Prometheus can scrape Rigel's. In
+	// prometheus/common v0.70 the zero TextParser has no validation scheme and panics.
+	p := expfmt.NewTextParser(model.LegacyValidation)
 	mfs, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
 		t.Fatalf("/metrics is not the Prometheus text format: %v", err)

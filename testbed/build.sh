@@ -27,9 +27,26 @@ if ! flock -n 9; then
 	flock 9
 fi
 
-# build NAME MODULE_DIR PACKAGE
+# kubeversion MODULE_DIR: the -ldflags that stamp kube-apiserver with the Kubernetes
+# version its wrapper module requires, as the Kubernetes release build does; without
+# them /version says v0.0.0-master and a test cannot tell which line it runs against.
+# The flags follow from go.mod alone, so the go.mod stamp still covers them.
+kubeversion() {
+	local v
+	v="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1\./ {print $2; exit}' "$here/$1/go.mod")"
+	if [[ -z "$v" ]]; then
+		echo "testbed: $1/go.mod requires no k8s.io/kubernetes version" >&2
+		return 1
+	fi
+	local minor="${v#v1.}"
+	minor="${minor%%.*}"
+	local pkg=k8s.io/component-base/version
+	echo "-X $pkg.gitVersion=$v -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+}
+
+# build NAME MODULE_DIR PACKAGE [LDFLAGS]
 build() {
-	local name="$1" dir="$here/$2" pkg="$3"
+	local name="$1" dir="$here/$2" pkg="$3" ldflags="${4:-}"
 	local out="$bin/$name" stamp="$bin/.$name.stamp"
 	local want
 	want="$(sha256sum "$dir/go.mod" | cut -d' ' -f1)"
@@ -51,7 +68,7 @@ build() {
 	local start=$SECONDS
 	(
 		cd "$dir"
-		GONOSUMDB='k8s.io/*' GOFLAGS=-mod=mod go build -o "$out.tmp" "$pkg"
+		GONOSUMDB='k8s.io/*' GOFLAGS=-mod=mod go build -ldflags="$ldflags" -o "$out.tmp" "$pkg"
 	)
 	mv -f "$out.tmp" "$out"
 	echo "$want" >"$stamp"
@@ -59,6 +76,11 @@ build() {
 }
 
 build etcd etcd go.etcd.io/etcd/server/v3
-build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver
+ldflags="$(kubeversion apiserver)" # an assignment, so that set -e stops on a failure
+build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver "$ldflags"
+# The oldest Kubernetes line upstream still supports, for the version-skew run
+# (make test-skew; internal/testenv starts it when RIGEL_TESTBED_APISERVER names it).
+ldflags="$(kubeversion apiserver-1.35)"
+build kube-apiserver-1.35 apiserver-1.35 k8s.io/kubernetes/cmd/kube-apiserver "$ldflags"
 
 echo "testbed: binaries ready in $bin"

@@ -63,6 +63,23 @@ func isRigelGoMod(data []byte) bool {
 	return false
 }
 
+// apiserverName is the kube-apiserver binary the cluster runs: $RIGEL_TESTBED_APISERVER
+// (for the version-skew run: kube-apiserver-1.35, the oldest line upstream supports), else
+// kube-apiserver (the line Rigel builds against). Each name is built by testbed/build.sh
+// from the wrapper module testbed/<name without "kube-">; any other name is refused, so the
+// variable cannot point the tests at a binary outside the testbed.
+func apiserverName() (name, module string, err error) {
+	name = os.Getenv("RIGEL_TESTBED_APISERVER")
+	if name == "" {
+		name = "kube-apiserver"
+	}
+	module, ok := strings.CutPrefix(name, "kube-")
+	if !ok || !strings.HasPrefix(module, "apiserver") || strings.ContainsAny(module, `/\`) || strings.Contains(module, "..") {
+		return "", "", fmt.Errorf("RIGEL_TESTBED_APISERVER=%q: want kube-apiserver or kube-apiserver-<line> (a binary testbed/build.sh builds)", name)
+	}
+	return name, module, nil
+}
+
 var buildMu sync.Mutex
 
 // findBinaries returns the etcd and kube-apiserver binaries, running testbed/build.sh first
@@ -74,9 +91,18 @@ func findBinaries() (binaries, error) {
 	if err != nil {
 		return binaries{}, err
 	}
+	apiName, apiModule, err := apiserverName()
+	if err != nil {
+		return binaries{}, err
+	}
 	bin := filepath.Join(dir, "bin")
-	b := binaries{Etcd: filepath.Join(bin, "etcd"), APIServer: filepath.Join(bin, "kube-apiserver")}
+	b := binaries{Etcd: filepath.Join(bin, "etcd"), APIServer: filepath.Join(bin, apiName)}
 	root, rootErr := RepoRoot()
+	if rootErr == nil {
+		if _, err := os.Stat(filepath.Join(root, "testbed", apiModule, "go.mod")); err != nil {
+			return binaries{}, fmt.Errorf("RIGEL_TESTBED_APISERVER=%q: no wrapper module testbed/%s: %w", apiName, apiModule, err)
+		}
+	}
 	fresh := func(name, path, module string) bool {
 		if st, err := os.Stat(path); err != nil || st.Mode()&0o111 == 0 {
 			return false
@@ -95,7 +121,7 @@ func findBinaries() (binaries, error) {
 		sum := sha256.Sum256(mod)
 		return strings.TrimSpace(string(stamp)) == hex.EncodeToString(sum[:])
 	}
-	if fresh("etcd", b.Etcd, "etcd") && fresh("kube-apiserver", b.APIServer, "apiserver") {
+	if fresh("etcd", b.Etcd, "etcd") && fresh(apiName, b.APIServer, apiModule) {
 		return b, nil
 	}
 	if rootErr != nil {

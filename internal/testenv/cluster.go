@@ -221,6 +221,9 @@ func (c *Cluster) runAPIServer(bin string, port int) error {
 		"--etcd-servers=" + c.etcdURL,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
+		// No endpoint reconciler: 1.37 refuses a loopback advertise address with one, and no
+		// pod here reaches the apiserver through the kubernetes Service.
+		"--endpoint-reconciler-type=none",
 		"--secure-port=" + strconv.Itoa(port),
 		"--tls-cert-file=" + filepath.Join(c.dir, "serving.crt"),
 		"--tls-private-key-file=" + filepath.Join(c.dir, "serving.key"),

@@ -2,9 +2,12 @@ package testenv
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +40,21 @@ func TestCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	t.Run("serves the Kubernetes version of its wrapper module", func(t *testing.T) {
+		want, err := wantAPIServerVersion()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := cs.Discovery().ServerVersion()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.GitVersion != want {
+			t.Fatalf("kube-apiserver /version says %s, its wrapper module requires k8s.io/kubernetes %s", got.GitVersion, want)
+		}
+		t.Logf("kube-apiserver %s", got.GitVersion)
+	})
 
 	t.Run("create namespace and configmap", func(t *testing.T) {
 		if err := c.CreateNamespace("cluster-test"); err != nil {
@@ -136,3 +154,56 @@ func TestCluster(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// wantAPIServerVersion is the k8s.io/kubernetes version the wrapper module of the apiserver
+// this run starts (RIGEL_TESTBED_APISERVER) requires: what its /version must say.
+func wantAPIServerVersion() (string, error) {
+	_, module, err := apiserverName()
+	if err != nil {
+		return "", err
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	data, err := os.ReadFile(filepath.Join(root, "testbed", module, "go.mod"))
+	if err != nil {
+		return "", err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "k8s.io/kubernetes" && strings.HasPrefix(f[1], "v1.") {
+			return f[1], nil
+		}
+	}
+	return "", fmt.Errorf("testbed/%s/go.mod requires no k8s.io/kubernetes version", module)
+}
+
+func TestAPIServerName(t *testing.T) {
+	for _, tc := range []struct {
+		env, name, module string
+		bad               bool
+	}{
+		{env: "", name: "kube-apiserver", module: "apiserver"},
+		{env: "kube-apiserver", name: "kube-apiserver", module: "apiserver"},
+		{env: "kube-apiserver-1.35", name: "kube-apiserver-1.35", module: "apiserver-1.35"},
+		{env: "etcd", bad: true},
+		{env: "/usr/bin/kube-apiserver", bad: true},
+		{env: "kube-apiserver/../../x", bad: true},
+		{env: "kube-apiserver-..", bad: true},
+	} {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv("RIGEL_TESTBED_APISERVER", tc.env)
+			name, module, err := apiserverName()
+			if tc.bad {
+				if err == nil || !strings.Contains(err.Error(), "RIGEL_TESTBED_APISERVER") {
+					t.Fatalf("apiserverName() = %q, %q, %v; want an error naming RIGEL_TESTBED_APISERVER", name, module, err)
+				}
+				return
+			}
+			if err != nil || name != tc.name || module != tc.module {
+				t.Fatalf("apiserverName() = %q, %q, %v; want %q, %q", name, module, err, tc.name, tc.module)
+			}
+		})
+	}
+}

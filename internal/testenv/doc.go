@@ -2,7 +2,9 @@
 //
 //   - StartCluster: a real etcd + kube-apiserver on loopback (binaries built by
 //     testbed/build.sh into $RIGEL_TESTBED_DIR or ~/.cache/rigel-testbed/bin), with an
-//     admin token, RBAC, and a kubeconfig file. No controllers run.
+//     admin token, RBAC, and a kubeconfig file. No controllers run. The apiserver is
+//     kube-apiserver of the Kubernetes line Rigel builds against, or the one
+//     $RIGEL_TESTBED_APISERVER names (kube-apiserver-1.35 for the version-skew run).
 //   - StartGitServer: the real git http-backend over smart HTTP with token auth.
 //   - StartGitHub: a fake GitHub serving the real REST API's paths and JSON shapes under
 //     /api/v3, validating every request against GitHub's own OpenAPI description
