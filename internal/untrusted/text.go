@@ -93,33 +93,28 @@ func (m marker) String() string { return sentinel + strconv.Itoa(int(m)) + senti
 // Markdown is t for a Markdown sink: Rigel's words as written, Code values as MarkdownCode,
 // Quote values as MarkdownText (at most MaxQuote characters).
 func (t Text) Markdown() string {
-	var b strings.Builder
-	for _, p := range t.parts {
-		switch p.kind {
-		case own:
-			b.WriteString(p.s)
-		case code:
-			b.WriteString(MarkdownCode(p.s))
-		case quote:
-			b.WriteString(MarkdownText(cut(oneLine(p.s), MaxQuote)))
-		}
-	}
-	return b.String()
+	return t.render(MarkdownCode, func(q string) string { return MarkdownText(cut(oneLine(q), MaxQuote)) })
 }
 
 // Plain is t for a plain-text sink (a commit message, a JSON field): Rigel's words as
 // written, Code values in backticks and Quote values (at most MaxQuote characters) through
 // Plain.
 func (t Text) Plain() string {
+	return t.render(func(c string) string { return "`" + Plain(c) + "`" }, func(q string) string { return Plain(cut(oneLine(q), MaxQuote)) })
+}
+
+// render writes Rigel's own words as they are, and Code and Quote values through the sink's
+// escapers.
+func (t Text) render(codeOf, quoteOf func(string) string) string {
 	var b strings.Builder
 	for _, p := range t.parts {
 		switch p.kind {
 		case own:
 			b.WriteString(p.s)
 		case code:
-			b.WriteString("`" + Plain(p.s) + "`")
+			b.WriteString(codeOf(p.s))
 		case quote:
-			b.WriteString(Plain(cut(oneLine(p.s), MaxQuote)))
+			b.WriteString(quoteOf(p.s))
 		}
 	}
 	return b.String()
