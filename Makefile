@@ -27,8 +27,16 @@ SKEW_TESTS := TestCoreLoop|TestKustomizeFolder|TestStalePlanIsRefused|TestRemove
 
 all: build
 
+# The version and revision stamped into the binary (package internal/buildinfo, served as
+# rigel_build_info): the release tag checked out, and the commit. Left empty (no tag, no git),
+# the binary reports what the Go toolchain recorded (its pseudo-version and vcs.revision).
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --exact-match 2>/dev/null)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -X github.com/rigel-gitops/rigel/internal/buildinfo.version=$(VERSION) \
+	-X github.com/rigel-gitops/rigel/internal/buildinfo.revision=$(REVISION)
+
 build:
-	$(GO) build -o bin/bot ./cmd/bot
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/bot ./cmd/bot
 
 # tools: what the tests need besides Go, from the machine's package registry when missing.
 tools:

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
@@ -48,7 +49,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		return nil, err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m := metrics.New(reg)
 	clients, err := githubclient.New(githubclient.Credentials{
 		APIURL: s.GitHubAPIURL, AppID: s.AppID, PrivateKey: s.PrivateKey, Token: s.Token, TokenLogin: s.TokenLogin,

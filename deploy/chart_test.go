@@ -348,7 +348,7 @@ func checkDeploymentHardening(t *testing.T, d *appsv1.Deployment) {
 	d = d.DeepCopy()
 	one := int32(1)
 	d.Spec.Replicas = &one
-	d.Spec.Template.Spec.Containers[0].Image = "ghcr.io/rigel-gitops/rigel:latest"
+	d.Spec.Template.Spec.Containers[0].Image = releaseImage(t)
 	checkDeployment(t, d)
 }
 
@@ -450,7 +450,6 @@ func TestChartRefusesBadValues(t *testing.T) {
 		{"bad log level", `settings: {logLevel: loud}`, "/settings/logLevel"},
 		{"Secret without webhook secret", `secret: {create: true, appID: "1", privateKey: PEM}`, "secret.webhookSecret is empty"},
 		{"Secret without credentials", `secret: {create: true, webhookSecret: hush}`, "secret.appID and secret.privateKey"},
-		{"no tag", `image: {tag: ""}`, "image.tag is empty"},
 		{"short API token", `apiToken: {create: true, token: short}`, "apiToken.token must be at least 16 characters"},
 	}
 	for _, tt := range tests {

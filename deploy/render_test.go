@@ -98,8 +98,8 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 		t.Fatalf("%d containers, want 1", len(pod.Containers))
 	}
 	c := pod.Containers[0]
-	if c.Image != "ghcr.io/rigel-gitops/rigel:latest" {
-		t.Errorf("image = %q", c.Image)
+	if want := releaseImage(t); c.Image != want {
+		t.Errorf("image = %q, want %q (the chart's appVersion)", c.Image, want)
 	}
 	psc, sc := pod.SecurityContext, c.SecurityContext
 	if psc == nil || sc == nil {

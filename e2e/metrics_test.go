@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	gosync "sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/buildinfo"
 )
 
 // TestMetricsAndLogs runs commands through the real hook, then scrapes /metrics over HTTP and
@@ -118,6 +120,21 @@ func TestMetricsAndLogs(t *testing.T) {
 		// 8 replies and 8 reactions were created; every command read the commenter's role.
 		if codes["201"] < 8 || codes["200"] < 8 {
 			t.Errorf("GitHub requests by code = %v, want at least 8 created (201) and 8 read (200)", codes)
+		}
+	})
+	t.Run("build info", func(t *testing.T) {
+		// The binary under test is not stamped: its version and revision are what
+		// internal/buildinfo reads of it, and the Go version the one running it.
+		i := buildinfo.Read()
+		labels := map[string]string{"version": i.Version, "revision": i.Revision, "goversion": runtime.Version()}
+		if m := find(mfs, "rigel_build_info", labels); m == nil || m.GetGauge().GetValue() != 1 {
+			t.Errorf("rigel_build_info%v = %v, want 1; served: %v", labels, m.GetGauge().GetValue(), mfs["rigel_build_info"].GetMetric())
+		}
+		// The runtime's and the process's collectors are served too (package collectors).
+		for _, metric := range []string{"go_goroutines", "go_memstats_alloc_bytes", "process_start_time_seconds"} {
+			if mfs[metric] == nil {
+				t.Errorf("/metrics serves no %s", metric)
+			}
 		}
 	})
 

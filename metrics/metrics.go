@@ -3,6 +3,8 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	gometrics "github.com/rcrowley/go-metrics"
+
+	"github.com/rigel-gitops/rigel/internal/buildinfo"
 )
 
 // Outcomes of a command, the values of the outcome label of rigel_commands_total.
@@ -31,7 +33,8 @@ type Metrics struct {
 // durationBuckets spans a small diff (tens of milliseconds) to an apply that waits minutes for health.
 var durationBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300}
 
-// New creates Rigel's metrics and registers them on reg.
+// New creates Rigel's metrics and registers them on reg, rigel_build_info with this binary's
+// version (package internal/buildinfo).
 func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -65,7 +68,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	for _, r := range []string{reasonQueueFull, reasonInvalid, reasonError} {
 		m.rejected.WithLabelValues(r) // present at 0 from the start, so rate() and alerts work at once
 	}
-	reg.MustRegister(m.commands, m.diffDuration, m.applyDuration, m.syncStatus, m.lastSync, m.rejected, m.ghRequests, m.ghRemaining,
+	reg.MustRegister(buildInfo(buildinfo.Read()), m.commands, m.diffDuration, m.applyDuration, m.syncStatus, m.lastSync, m.rejected, m.ghRequests, m.ghRemaining,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rigel_queue_depth", Help: "Webhook deliveries accepted and waiting for a worker.",
 		}, func() float64 { return m.schedulerGauge(queueLengthKey) }),

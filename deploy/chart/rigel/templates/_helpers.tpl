@@ -23,7 +23,7 @@ app.kubernetes.io/name: rigel
 {{- if .Values.image.digest -}}
 {{ .Values.image.repository }}@{{ .Values.image.digest }}
 {{- else -}}
-{{ .Values.image.repository }}:{{ required "image.tag is empty: set a tag or image.digest" .Values.image.tag }}
+{{ .Values.image.repository }}:{{ required "image.tag is empty and the chart has no appVersion: set a tag or image.digest" (.Values.image.tag | default .Chart.AppVersion) }}
 {{- end }}
 {{- end }}
 
