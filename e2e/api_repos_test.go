@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
 // reposEntry is the entry of GET /api/git/repos for full, failing when it is not listed once.
@@ -81,6 +83,25 @@ func seedGhost(t *testing.T, b *bot, ghost string) {
 	}
 }
 
+// waitAsked waits until the fake GitHub has recorded a request since the first before that
+// matches: it records a request once its answer is written, so the record can trail the
+// answer the bot already acted on.
+func waitAsked(t *testing.T, before int, what string, match func(testenv.Request) bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, q := range gh.Requests()[before:] {
+			if match(q) {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GitHub was not asked %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestAPIRepos: GET /api/git/repos lists the repositories the app's installation can see
 // (GET /app/installations, then /installation/repositories page by page on the fake GitHub),
 // each saying whether it is registered and its deployments, and the registered ones GitHub
@@ -95,18 +116,12 @@ func TestAPIRepos(t *testing.T) {
 		b.api("POST", "/api/git/sources/deployment", map[string]any{"repo": r.full, "path": "apps/web/k8s", "name": dep}, http.StatusCreated)
 		before := len(gh.Requests())
 		checkRepos(t, b, r.full, other.full, dep, ghost, gh.InstallationID)
-		var installs, lists int
-		for _, q := range gh.Requests()[before:] {
-			switch {
-			case strings.HasSuffix(q.Path, "/app/installations") && q.Login == "app":
-				installs++
-			case strings.HasSuffix(q.Path, "/installation/repositories"):
-				lists++
-			}
-		}
-		if installs == 0 || lists == 0 {
-			t.Fatalf("GitHub was asked for installations %d times and their repositories %d times; want both", installs, lists)
-		}
+		waitAsked(t, before, "GET /app/installations as the app", func(q testenv.Request) bool {
+			return strings.HasSuffix(q.Path, "/app/installations") && q.Login == "app"
+		})
+		waitAsked(t, before, "GET /installation/repositories", func(q testenv.Request) bool {
+			return strings.HasSuffix(q.Path, "/installation/repositories") && q.Status == http.StatusOK
+		})
 	})
 	t.Run("token", func(t *testing.T) {
 		const token, login = "ghp_e2eApiReposToken0123456789", "rigel-repos-ops"
@@ -124,14 +139,8 @@ func TestAPIRepos(t *testing.T) {
 		b.api("POST", "/api/git/sources/deployment", map[string]any{"repo": r.full, "path": "apps/web/k8s", "name": dep}, http.StatusCreated)
 		before := len(gh.Requests())
 		checkRepos(t, b, r.full, other.full, dep, ghost, 0)
-		lists := 0
-		for _, q := range gh.Requests()[before:] {
-			if strings.HasSuffix(q.Path, "/user/repos") && q.Login == login {
-				lists++
-			}
-		}
-		if lists == 0 {
-			t.Fatal("GitHub's GET /user/repos was not asked with the token")
-		}
+		waitAsked(t, before, "GET /user/repos with the token", func(q testenv.Request) bool {
+			return strings.HasSuffix(q.Path, "/user/repos") && q.Login == login && q.Status == http.StatusOK
+		})
 	})
 }
