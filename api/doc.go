@@ -7,6 +7,7 @@
 //	DELETE /api/git/sources             forget a repo and its deployments {repo}
 //	POST   /api/git/sources/deployment  register a folder as a deployment {repo, path, name?}
 //	DELETE /api/git/sources/deployment  forget a deployment {name}
+//	GET    /api/git/repos               the repos the app or token can see, whether each is registered, its deployments
 //	GET    /api/git/repo-tree           the folders of a repo that hold manifests ?repo=owner/name[&ref=…]
 //	POST   /api/git/sync                preview {repo?, deployment}; apply {…, apply: true, digest, commit?}
 //	POST   /api/git/propose-fix         a pull request fixing a workload's manifest {kind, name, namespace, set?, container?}
@@ -17,7 +18,7 @@
 // # Same rules as the commands
 //
 // Every operation is one of the service's (package ops: Register, Forget, RegisterRepo,
-// RemoveRepo, Folders, Preview, ApplyPreviewed, ProposeFix), shared with the commands: a folder
+// RemoveRepo, Folders, Repos, Preview, ApplyPreviewed, ProposeFix), shared with the commands: a folder
 // must stay inside its repo and hold manifests, names are derived and unique the same way, and
 // an apply applies exactly the previewed plan, identified by its commit and digest, or nothing
 // (409). Nothing in the cluster is ever deleted. Refusals are {"error": "…"} saying what was

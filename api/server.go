@@ -82,6 +82,7 @@ func (s *server) routes() []route {
 		{http.MethodDelete, "/sources", s.removeRepo},
 		{http.MethodPost, "/sources/deployment", s.addDeployment},
 		{http.MethodDelete, "/sources/deployment", s.removeDeployment},
+		{http.MethodGet, "/repos", s.listRepos},
 		{http.MethodGet, "/repo-tree", s.repoTree},
 		{http.MethodPost, "/sync", s.sync},
 		{http.MethodPost, "/propose-fix", s.proposeFix},

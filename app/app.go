@@ -85,6 +85,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Running:     s,
 		BotLogin:    login,
 		Admission:   admission(s, gitHost, clients),
+		// the repositories GitHub shows Rigel (ops/repos.go)
+		GitHubRepos: clients,
 	}
 	runner := &commands.Runner{
 		Ops:       service,

@@ -103,6 +103,7 @@ var apiEndpoints = []struct{ method, path string }{
 	{"DELETE", "/api/git/sources"},
 	{"POST", "/api/git/sources/deployment"},
 	{"DELETE", "/api/git/sources/deployment"},
+	{"GET", "/api/git/repos"},
 	{"GET", "/api/git/repo-tree?repo=acme/web1"},
 	{"POST", "/api/git/sync"},
 	{"POST", "/api/git/propose-fix"},

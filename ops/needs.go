@@ -91,3 +91,10 @@ type Verifier interface {
 	// VerifyApp returns the bot login of the app GitHub authenticates with this id and key.
 	VerifyApp(ctx context.Context, appID int64, key []byte) (string, error)
 }
+
+// RepoLister lists the repositories GitHub shows Rigel: those of the app's installations, or
+// the token's (githubclient.Clients).
+type RepoLister interface {
+	// VisibleRepos lists at most limit of them; truncated says GitHub shows more.
+	VisibleRepos(ctx context.Context, limit int) (repos []VisibleRepo, truncated bool, err error)
+}

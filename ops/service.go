@@ -26,6 +26,10 @@ type Service struct {
 	Running     *config.Settings // the credentials Rigel runs with, and its namespace
 	BotLogin    string           // who Rigel acts as on GitHub now
 	Admission   *Admission       // what a delivery must be to run; nil: every delivery runs
+
+	// The repositories GitHub shows Rigel (repos.go).
+	GitHubRepos RepoLister // nil: Repos fails
+	RepoLimit   int        // the most repositories Repos lists; 0: MaxRepos
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,
