@@ -538,7 +538,7 @@ func TestGitHubValidation(t *testing.T) {
 		{"unknown path", "GET", "repos/acme/web/frobnicate", ``, 404, "no such path"},
 		{"wrong method", "PUT", "repos/acme/web/issues/3/comments", `{"body":"x"}`, 404, "method PUT"},
 		{"bad per_page", "GET", "repos/acme/web/issues/3/comments?per_page=lots", ``, 422, "per_page"},
-		{"not implemented", "GET", "user/repos", ``, 501, "not implemented"},
+		{"not implemented", "GET", "repos/acme/web/branches/main", ``, 501, "not implemented"},
 		{"reaction enum", "POST", "repos/acme/web/issues/3/reactions", `{"content":"party"}`, 422, "is not one of"},
 		{"outside /api/v3", "GET", "../../repos/acme/web", ``, 404, "not under /api/v3"},
 	} {
