@@ -13,8 +13,7 @@ func init() {
 // sees (in the fake, every repository), paginated. As on GitHub, an installation token is
 // refused.
 func (gh *GitHub) listUserRepos(c *call) {
-	if c.who.Inst || c.who.App {
-		gh.errorJSON(c.w, http.StatusForbidden, "Resource not accessible by integration")
+	if gh.refuseIntegration(c) {
 		return
 	}
 	gh.mu.Lock()
