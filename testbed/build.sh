@@ -9,6 +9,10 @@
 #
 # Usage: testbed/build.sh [--force]
 set -euo pipefail
+# The apiserver and etcd are test tools, never shipped: built with the machine's own Go (the
+# Makefile's GOTOOLCHAIN=go1.27.3 is for Rigel itself), as they always were; their stamps name
+# only their go.mod.
+export GOTOOLCHAIN="${RIGEL_TESTBED_GOTOOLCHAIN:-local}"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="${RIGEL_TESTBED_DIR:-$HOME/.cache/rigel-testbed}"
