@@ -358,14 +358,30 @@ func (gh *GitHub) takeFailure(method, path string) *failRule {
 	return nil
 }
 
+// statusWriter notes a response's status and calls record once, before the first byte of the
+// answer leaves: a client that has read its answer always finds its request in Requests.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	record func(status int)
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
+	s.recordOnce()
 	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	s.recordOnce()
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusWriter) recordOnce() {
+	if s.record != nil {
+		s.record(s.status)
+		s.record = nil
+	}
 }
 
 // call is one request being served.
@@ -379,16 +395,16 @@ type call struct {
 }
 
 func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, apiPrefix)
 	rec := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body}
-	defer func() {
-		rec.Status = sw.status
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, record: func(status int) {
+		rec.Status = status
 		gh.mu.Lock()
 		gh.requests = append(gh.requests, rec)
 		gh.mu.Unlock()
-	}()
+	}}
+	defer sw.recordOnce() // an answer without a body or header
 	where := r.Method + " " + path
 	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
 		gh.violation(where, "not under "+apiPrefix)
