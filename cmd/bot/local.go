@@ -70,6 +70,7 @@ Exit codes:
 // newLocal is `rigel diff` or `rigel apply` (verb).
 func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &localOptions{verb: verb, kube: genericclioptions.NewConfigFlags(false)}
+	o.kube.CacheDir = nil // no --cache-dir: rigel keeps no discovery cache
 	h := localHelp[verb]
 	cmd := &cobra.Command{
 		Use:     verb + " PATH",
@@ -93,6 +94,7 @@ func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
 	f.StringVar(&o.color, "color", "auto", "colour the diff: "+strings.Join(colorModes, ", ")+" (auto: when stdout is a terminal and NO_COLOR is unset)")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
-	o.kube.AddFlags(f)
+	addKubeFlags(f, o.kube)
+	cmd.SetUsageTemplate(localUsage)
 	return cmd
 }

@@ -28,6 +28,14 @@ whose 1 means changes). See docs/cli.md for every exit code.`,
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
 	root.AddCommand(newServe(), newVersion(streams), newLocal("diff", streams), newLocal("apply", streams))
+	// cobra's completion command; runnable, so that an unknown shell is a usage error (its
+	// NoArgs) rather than its help.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+		}
+	}
 	return root
 }
 
