@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
@@ -27,6 +29,8 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 		failed = applyError
 	}
 	fail := func(err error) error { return exitWith(failed, err) }
+	// client-go's own log lines (klog) would repeat on stderr what the error says.
+	klog.SetLogger(logr.Discard())
 	color, err := wantColor(o.color, streams.Out, os.Getenv)
 	if err != nil {
 		return fail(err)
