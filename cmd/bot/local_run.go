@@ -36,6 +36,13 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 		return fail(err)
 	}
 	dir, err := filepath.Abs(path)
+	if err == nil {
+		dir, err = filepath.EvalSymlinks(dir)
+	}
+	if err != nil {
+		return fail(fmt.Errorf("failed to read the folder %s: %w", path, err))
+	}
+	root, folder, checkout, err := localRoot(dir)
 	if err != nil {
 		return fail(err)
 	}
@@ -60,12 +67,16 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if err != nil {
 		return fail(err)
 	}
-	objs, err := sync.Render(ctx, os.DirFS(filepath.Dir(dir)), filepath.Base(dir))
+	objs, err := sync.Render(ctx, os.DirFS(root), folder)
+	var hermetic *sync.HermeticError
+	if errors.As(err, &hermetic) && !checkout {
+		err = fmt.Errorf("%w (%s is in no git checkout: rigel reads the files under its parent folder %s only; run it on a folder of a checkout)", err, path, root)
+	}
 	if err != nil {
 		return fail(err)
 	}
 	engine := &sync.Engine{Kube: kc, Concurrency: o.concurrency}
-	plan, err := engine.DiffWith(ctx, objs, sync.Provenance{Deployment: name, Path: filepath.Base(dir)},
+	plan, err := engine.DiffWith(ctx, objs, sync.Provenance{Deployment: name, Path: folder},
 		sync.DiffOptions{LiveOfUnmanaged: true, Namespace: ns, EnforceNamespace: enforce})
 	if err != nil {
 		return fail(err)
