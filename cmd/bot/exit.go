@@ -9,9 +9,9 @@ import (
 // cobra returns (an unknown command or flag, a wrong number of arguments) is a usage error.
 const (
 	exitOK = 0
-	// exitUsage: an unknown command or flag, or wrong arguments (cobra's error path); also
+	// exitFailed: an unknown command or flag, or wrong arguments (cobra's error path); also
 	// a command that failed (serve, version).
-	exitUsage = 1
+	exitFailed = 1
 
 	// rigel diff, as kubectl diff.
 	diffNoChanges = 0
@@ -47,7 +47,7 @@ func usageExit(path string) int {
 	if path == "rigel diff" {
 		return diffError
 	}
-	return exitUsage
+	return exitFailed
 }
 
 // asExit returns the *exitError in err's chain.

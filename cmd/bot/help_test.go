@@ -65,20 +65,20 @@ func TestUsageErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"frobnicate"}, exitUsage, []string{`Error: unknown command "frobnicate" for "rigel"`, "Run 'rigel --help' for usage."}},
-		{[]string{"dif"}, exitUsage, []string{`unknown command "dif" for "rigel"`, "Did you mean this?\n\tdiff", "Run 'rigel --help' for usage."}},
-		{[]string{"--bogus"}, exitUsage, []string{"Error: unknown flag: --bogus", "Run 'rigel --help' for usage."}},
-		{[]string{"apply", "--bogus", "dir"}, exitUsage, []string{"Error: unknown flag: --bogus", "Run 'rigel apply --help' for usage."}},
-		{[]string{"apply"}, exitUsage, []string{"Error: rigel apply needs the folder to apply: rigel apply PATH [flags]", "Run 'rigel apply --help' for usage."}},
-		{[]string{"apply", "a", "b"}, exitUsage, []string{`Error: rigel apply takes one folder, got 2: ["a" "b"]`}},
-		{[]string{"apply", "dir", "--wait", "soon"}, exitUsage, []string{`invalid argument "soon" for "--wait" flag`, "Run 'rigel apply --help' for usage."}},
+		{[]string{"frobnicate"}, exitFailed, []string{`Error: unknown command "frobnicate" for "rigel"`, "Run 'rigel --help' for usage."}},
+		{[]string{"dif"}, exitFailed, []string{`unknown command "dif" for "rigel"`, "Did you mean this?\n\tdiff", "Run 'rigel --help' for usage."}},
+		{[]string{"--bogus"}, exitFailed, []string{"Error: unknown flag: --bogus", "Run 'rigel --help' for usage."}},
+		{[]string{"apply", "--bogus", "dir"}, exitFailed, []string{"Error: unknown flag: --bogus", "Run 'rigel apply --help' for usage."}},
+		{[]string{"apply"}, exitFailed, []string{"Error: rigel apply needs the folder to apply: rigel apply PATH [flags]", "Run 'rigel apply --help' for usage."}},
+		{[]string{"apply", "a", "b"}, exitFailed, []string{`Error: rigel apply takes one folder, got 2: ["a" "b"]`}},
+		{[]string{"apply", "dir", "--wait", "soon"}, exitFailed, []string{`invalid argument "soon" for "--wait" flag`, "Run 'rigel apply --help' for usage."}},
 		{[]string{"diff", "--bogus", "dir"}, diffError, []string{"Error: unknown flag: --bogus", "Run 'rigel diff --help' for usage."}},
 		{[]string{"diff", "dir", "--wait", "1s"}, diffError, []string{"Error: unknown flag: --wait"}},
 		{[]string{"diff"}, diffError, []string{"Error: rigel diff needs the folder to diff", "Run 'rigel diff --help' for usage."}},
-		{[]string{"version", "extra"}, exitUsage, []string{`Error: unknown command "extra" for "rigel version"`}},
-		{[]string{"version", "-o", "yaml"}, exitUsage, []string{"Error: --output=yaml: want json, or nothing for text", "Run 'rigel version --help' for usage."}},
-		{[]string{"serve", "--listen", ":8080"}, exitUsage, []string{"Error: unknown flag: --listen", "Run 'rigel serve --help' for usage."}},
-		{[]string{"completion", "tcsh"}, exitUsage, []string{`Error: unknown command "tcsh" for "rigel completion"`}},
+		{[]string{"version", "extra"}, exitFailed, []string{`Error: unknown command "extra" for "rigel version"`}},
+		{[]string{"version", "-o", "yaml"}, exitFailed, []string{"Error: --output=yaml: want json, or nothing for text", "Run 'rigel version --help' for usage."}},
+		{[]string{"serve", "--listen", ":8080"}, exitFailed, []string{"Error: unknown flag: --listen", "Run 'rigel serve --help' for usage."}},
+		{[]string{"completion", "tcsh"}, exitFailed, []string{`Error: unknown command "tcsh" for "rigel completion"`}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(append([]string{"rigel"}, tt.args...), " "), func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestUsageErrors(t *testing.T) {
 // TestServeFails: rigel serve that cannot start (no settings at all) says why and exits 1.
 func TestServeFails(t *testing.T) {
 	code, out, errOut := runBinary(t, nil, "serve")
-	if code != exitUsage || out != "" || !strings.HasPrefix(errOut, "Error: ") {
+	if code != exitFailed || out != "" || !strings.HasPrefix(errOut, "Error: ") {
 		t.Fatalf("exit %d, stdout %q, stderr %q: want 1, nothing, and the error", code, out, errOut)
 	}
 }

@@ -18,8 +18,8 @@ import (
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-// ErrChart refuses a folder holding a Helm chart: Rigel does not render charts yet.
-var ErrChart = errors.New("holds a Helm chart (Chart.yaml): Rigel does not render charts yet (they come with issue 13); render it with `helm template` into a folder and diff or apply that folder")
+// errChart refuses a folder holding a Helm chart: Rigel does not render charts yet.
+var errChart = errors.New("holds a Helm chart (Chart.yaml): Rigel does not render charts yet (they come with issue 13); render it with `helm template` into a folder and diff or apply that folder")
 
 // run previews (diff) or previews and applies (apply) the folder path, and ends with the
 // verb's exit code (exit.go).
@@ -47,13 +47,15 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 		return fail(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil {
-		return fail(fmt.Errorf("%s %w", path, ErrChart))
+		return fail(fmt.Errorf("%s %w", path, errChart))
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return fail(err)
 	}
 	name := o.name
 	if name == "" {
-		name = sync.DeploymentName(filepath.ToSlash(dir))
+		if name = sync.DeploymentName(filepath.ToSlash(dir)); name == "" {
+			return fail(fmt.Errorf("%s names no deployment (its folders have generic names such as k8s): pass --name", path))
+		}
 	}
 	ns, enforce, err := o.kube.ToRawKubeConfigLoader().Namespace()
 	if err != nil {

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
@@ -119,4 +121,31 @@ func readFile(t *testing.T, dir, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestNameFlag: --name is the deployment name stamped in helmsman.dev/source-repo; without
+// it, the folder's name.
+func TestNameFlag(t *testing.T) {
+	ns := "local-name"
+	dir, write := newFolder(t, ns)
+	write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: "+ns+"\n")
+	cs := kubernetes.NewForConfigOrDie(cluster.Config)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "web"},
+		{[]string{"--name", "shop"}, "shop"},
+	} {
+		if code, errOut := runLocal(t, "apply", dir, tt.args, io.Discard); code != applyHealthy {
+			t.Fatalf("apply %q: exit %d: %s", tt.args, code, errOut)
+		}
+		cm, err := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), "a", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cm.Annotations["helmsman.dev/source-repo"]; got != tt.want {
+			t.Errorf("apply %q: source-repo %q, want %q", tt.args, got, tt.want)
+		}
+	}
 }

@@ -28,7 +28,7 @@ Exit codes: 0 after a clean shutdown (SIGTERM, interrupt), 1 when it cannot star
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := serve(cmd.Context()); err != nil {
-				return exitWith(exitUsage, err)
+				return exitWith(exitFailed, err)
 			}
 			return nil
 		},

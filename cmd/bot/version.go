@@ -35,7 +35,7 @@ The same values as the rigel_build_info metric.`,
 			case "json":
 				b, err := json.MarshalIndent(versionJSON{info.Version, info.Revision, info.GoVersion}, "", "  ")
 				if err != nil {
-					return exitWith(exitUsage, err)
+					return exitWith(exitFailed, err)
 				}
 				fmt.Fprintf(streams.Out, "%s\n", b)
 			default:
