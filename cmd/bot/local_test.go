@@ -135,7 +135,7 @@ func TestNameFlag(t *testing.T) {
 		want string
 	}{
 		{nil, "web"},
-		{[]string{"--name", "shop"}, "shop"},
+		{[]string{"--name", "shop", "--concurrency", "4", "-q"}, "shop"}, // -q and --concurrency as make bench passes them
 	} {
 		if code, errOut := runLocal(t, "apply", dir, tt.args, io.Discard); code != applyHealthy {
 			t.Fatalf("apply %q: exit %d: %s", tt.args, code, errOut)
