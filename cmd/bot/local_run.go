@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
 	"k8s.io/klog/v2"
 
 	"github.com/rigel-gitops/rigel/kube"
@@ -65,6 +66,10 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if err != nil {
 		return fail(fmt.Errorf("failed to load the kubeconfig: %w", err))
 	}
+	// The apiserver's warnings on stderr, as kubectl prints them (klog, which would log
+	// them, is silenced above). Only those of typed and dynamic requests: client-go's DoRaw,
+	// which sync's dry-runs and applies use, does not hand warnings to the handler.
+	cfg.WarningHandler = rest.NewWarningWriter(streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
 	kc, err := kube.New(cfg)
 	if err != nil {
 		return fail(err)
