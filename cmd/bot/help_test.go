@@ -78,6 +78,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"version", "extra"}, exitFailed, []string{`Error: unknown command "extra" for "rigel version"`}},
 		{[]string{"version", "-o", "yaml"}, exitFailed, []string{"Error: --output=yaml: want json, or nothing for text", "Run 'rigel version --help' for usage."}},
 		{[]string{"serve", "--listen", ":8080"}, exitFailed, []string{"Error: unknown flag: --listen", "Run 'rigel serve --help' for usage."}},
+		{[]string{"help", "frobnicate"}, exitFailed, []string{`Error: unknown help topic "frobnicate"`, "Run 'rigel help --help' for usage."}},
+		{[]string{"help", "diff", "extra"}, exitFailed, []string{`Error: unknown help topic "diff extra"`}},
 		{[]string{"completion", "tcsh"}, exitFailed, []string{`Error: unknown command "tcsh" for "rigel completion"`}},
 	}
 	for _, tt := range tests {
@@ -128,6 +130,7 @@ func TestCompletion(t *testing.T) {
 		want []string
 	}{
 		{[]string{"__complete", ""}, []string{"apply\t", "completion\t", "diff\t", "serve\t", "version\t"}},
+		{[]string{"__complete", "help", ""}, []string{"apply\t", "diff\t", "serve\t", "version\t"}},
 		{[]string{"__complete", "diff", "--con"}, []string{"--concurrency\t", "--context\t"}},
 		{[]string{"__complete", "apply", "--color", ""}, []string{"auto", "always", "never", ":4"}},
 		{[]string{"__complete", "version", "-o", ""}, []string{"json", ":4"}},

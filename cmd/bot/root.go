@@ -27,6 +27,7 @@ whose 1 means changes). See docs/cli.md for every exit code.`,
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
 	root.SetErr(streams.ErrOut)
+	root.SetHelpCommand(newHelp())
 	root.AddCommand(newServe(), newVersion(streams), newLocal("diff", streams), newLocal("apply", streams))
 	// cobra's completion command; runnable, so that an unknown shell is a usage error (its
 	// NoArgs) rather than its help.
