@@ -62,6 +62,10 @@ func TestApplyExitCodes(t *testing.T) {
 			"cm.yaml":   "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\n  namespace: " + ns + "\n",
 			"gone.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: gone\n  namespace: no-such-namespace\n"}, nil, nil, applyError,
 			[]string{"1 to create, 0 to change, 0 unchanged, 1 refused", "Error: the preview refused 1 object(s): nothing applied"}, "ConfigMap/never"},
+		{"the apiserver refuses an apply", map[string]string{ // the dry-run cannot check a ConfigMap in a namespace the plan creates
+			"ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apply-exit-fresh\n",
+			"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  namespace: apply-exit-fresh\ndata:\n  \"not a key!\": x\n"}, nil, nil, applyError,
+			[]string{"2 to create", "# ConfigMap/apply-exit-fresh/bad not applied: ", "apply Failed in"}, ""},
 		{"an unreachable cluster", map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\n"},
 			[]string{"--server", "https://127.0.0.1:1"}, nil, applyError, []string{"Error: ", "127.0.0.1:1"}, ""},
 		{"a chart", map[string]string{"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\n"},
