@@ -44,8 +44,9 @@ REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X github.com/rigel-gitops/rigel/internal/buildinfo.version=$(VERSION) \
 	-X github.com/rigel-gitops/rigel/internal/buildinfo.revision=$(REVISION)
 
+# build: the rigel binary (its folder stays cmd/bot), stamped; `bin/rigel version` shows it.
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/bot ./cmd/bot
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/rigel ./cmd/bot
 
 # tools: what the tests need besides Go, from the machine's package registry when missing.
 tools:

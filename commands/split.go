@@ -83,7 +83,7 @@ func cutBlock(b string, limit int) string {
 	if openFence != "" {
 		out = append(out, openFence)
 	}
-	out = append(out, "", fmt.Sprintf("✂️ %d more line%s of this section were cut to fit GitHub's comment limit. `bot diff` on your machine shows everything.", cut, plural(cut)))
+	out = append(out, "", fmt.Sprintf("✂️ %d more line%s of this section were cut to fit GitHub's comment limit. `rigel diff PATH` on your machine shows everything.", cut, plural(cut)))
 	if strings.Count(b, "<details") > strings.Count(strings.Join(out, "\n"), "</details>") && strings.Contains(b, "</details>") {
 		out = append(out, "", "</details>")
 	}

@@ -88,6 +88,12 @@ type DiffOptions struct {
 	// manage. Only for a caller whose user reads the cluster with their own credentials (the
 	// local CLI); never for a preview others read.
 	LiveOfUnmanaged bool
+
+	// Namespace is the namespace of namespaced objects that name none ("": "default"), as
+	// kubectl apply -n. EnforceNamespace also refuses a namespaced object that names another
+	// one: DiffWith then fails with a *NamespaceError and nothing is sent to the cluster.
+	Namespace        string
+	EnforceNamespace bool
 }
 
 // Diff is DiffWith with the zero DiffOptions.
@@ -104,7 +110,7 @@ func (e *Engine) Diff(ctx context.Context, objs []Object, prov Provenance) (*Pla
 // shows the manifest alone, unless opts.LiveOfUnmanaged.
 func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, opts DiffOptions) (*Plan, error) {
 	start := time.Now()
-	items, err := e.prepare(objs, prov)
+	items, err := e.prepare(objs, prov, opts)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
 	}
@@ -174,9 +180,22 @@ func crdsOf(objs []Object) map[schema.GroupKind]planCRD {
 }
 
 // prepare stamps provenance on copies of the objects, resolves their resources and sets the
-// default namespace.
-func (e *Engine) prepare(objs []Object, prov Provenance) ([]*item, error) {
+// default namespace (opts.Namespace, else "default"; opts.EnforceNamespace refuses another).
+func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*item, error) {
 	crds := crdsOf(objs)
+	defaultNS := opts.Namespace
+	if defaultNS == "" {
+		defaultNS = metav1.NamespaceDefault
+	}
+	namespaced := func(d *unstructured.Unstructured, source string) error {
+		switch ns := d.GetNamespace(); {
+		case ns == "":
+			d.SetNamespace(defaultNS)
+		case opts.EnforceNamespace && ns != defaultNS:
+			return &NamespaceError{Ref: RefOf(d), Source: source, Want: defaultNS}
+		}
+		return nil
+	}
 	type mapped struct {
 		m   *meta.RESTMapping
 		err error
@@ -206,8 +225,8 @@ func (e *Engine) prepare(objs []Object, prov Provenance) ([]*item, error) {
 		case mp.err == nil:
 			it.mapping = mp.m
 			if mp.m.Scope.Name() == meta.RESTScopeNameNamespace {
-				if d.GetNamespace() == "" {
-					d.SetNamespace(metav1.NamespaceDefault)
+				if err := namespaced(d, o.Source); err != nil {
+					return nil, err
 				}
 			} else {
 				d.SetNamespace("")
@@ -217,8 +236,8 @@ func (e *Engine) prepare(objs []Object, prov Provenance) ([]*item, error) {
 				it.crd = crd.name
 				if !crd.namespaced {
 					d.SetNamespace("")
-				} else if d.GetNamespace() == "" {
-					d.SetNamespace(metav1.NamespaceDefault)
+				} else if err := namespaced(d, o.Source); err != nil {
+					return nil, err
 				}
 			}
 		default:

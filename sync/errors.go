@@ -54,3 +54,20 @@ func (e *HermeticError) Error() string {
 	}
 	return fmt.Sprintf("%s: %s %q %s", where, e.Field, v, e.Reason)
 }
+
+// NamespaceError reports a namespaced object that names a namespace other than the one the
+// caller enforces (DiffOptions.EnforceNamespace, the CLI's -n), as kubectl apply -n refuses it.
+type NamespaceError struct {
+	Ref    Ref    // the object, with the namespace it names
+	Source string // the file it came from, if known
+	Want   string // the enforced namespace
+}
+
+func (e *NamespaceError) Error() string {
+	where := ""
+	if e.Source != "" {
+		where = " (" + e.Source + ")"
+	}
+	return fmt.Sprintf("the namespace from the provided object %s%s, %q, does not match the namespace %q: pass -n %s, or remove the namespace from the object",
+		e.Ref, where, e.Ref.Namespace, e.Want, e.Ref.Namespace)
+}

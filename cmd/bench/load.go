@@ -20,7 +20,7 @@ import (
 )
 
 // The load test: signed issue_comment deliveries, made from GitHub's example payload
-// (testenv.IssueComment), posted on loopback to a running bot process (`bot serve`) that talks
+// (testenv.IssueComment), posted on loopback to a running bot process (`rigel serve`) that talks
 // to the fake GitHub and to the local apiserver. Every comment is `/rigel help`: the bot
 // checks the commenter's role, reacts and replies on the fake GitHub, but asks nothing of the
 // cluster, so the hook, the queue and the workers are measured, not the apiserver.
@@ -74,11 +74,11 @@ func loadMain() int {
 			return err
 		}
 		defer os.RemoveAll(work)
-		bot := filepath.Join(work, "bot")
-		if out, err := exec.Command("go", "build", "-o", bot, "./cmd/bot").CombinedOutput(); err != nil {
-			return fmt.Errorf("failed to build bot: %v\n%s", err, out)
+		rigel := filepath.Join(work, "rigel")
+		if out, err := exec.Command("go", "build", "-o", rigel, "./cmd/bot").CombinedOutput(); err != nil {
+			return fmt.Errorf("failed to build rigel: %v\n%s", err, out)
 		}
-		return load(c, bot, work)
+		return load(c, rigel, work)
 	}(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench load:", err)
 		return 1

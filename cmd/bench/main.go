@@ -53,7 +53,7 @@ func (r row) median() sample {
 }
 
 // measure runs a command and returns its wall time and peak memory; want lists exit codes
-// that are not failures (kubectl diff and bot diff exit 1 when there are changes).
+// that are not failures (kubectl diff and rigel diff exit 1 when there are changes).
 func measure(want []int, name string, args ...string) (sample, error) {
 	cmd := exec.Command(name, args...)
 	out, err := os.CreateTemp("", "bench-out-")
@@ -110,10 +110,10 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(work)
-	bot := filepath.Join(work, "bot")
-	fmt.Println("building bot…")
-	if out, err := exec.Command("go", "build", "-o", bot, "./cmd/bot").CombinedOutput(); err != nil {
-		return fmt.Errorf("failed to build bot: %v\n%s", err, out)
+	rigel := filepath.Join(work, "rigel")
+	fmt.Println("building rigel…")
+	if out, err := exec.Command("go", "build", "-o", rigel, "./cmd/bot").CombinedOutput(); err != nil {
+		return fmt.Errorf("failed to build rigel: %v\n%s", err, out)
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -154,7 +154,7 @@ func run() error {
 			return add("kubectl diff -R -f (200 to create)", 1, []int{1}, kubectl, "--kubeconfig", kcfg, "diff", "-R", "-f", folders["bench-kubectl"])
 		},
 		func() error {
-			return add("rigel: bot diff (200 to create)", runs, []int{1}, bot, "diff", "-q", "-kubeconfig", kcfg, "-concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
+			return add("rigel diff (200 to create)", runs, []int{1}, rigel, "diff", "-q", "--kubeconfig", kcfg, "--concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
 		},
 		func() error {
 			return add("floor: 200 bare SSA dry-runs (create)", runs, nil, self, "floor", kcfg, "bench-floor", strconv.Itoa(concurrency))
@@ -163,10 +163,10 @@ func run() error {
 			return add("kubectl apply --server-side -R -f", 1, nil, kubectl, "--kubeconfig", kcfg, "apply", "--server-side", "-R", "-f", folders["bench-kubectl"])
 		},
 		func() error {
-			return add("rigel: bot apply", 1, []int{1}, bot, "apply", "-q", "-kubeconfig", kcfg, "-concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
+			return add("rigel apply", 1, nil, rigel, "apply", "-q", "--kubeconfig", kcfg, "--concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
 		},
 		func() error { // the floor's objects exist too, for a like-for-like floor of the unchanged case
-			_, err := measure([]int{1}, bot, "apply", "-q", "-kubeconfig", kcfg, folders["bench-floor"])
+			_, err := measure(nil, rigel, "apply", "-q", "--kubeconfig", kcfg, folders["bench-floor"])
 			return err
 		},
 		func() error {
@@ -176,7 +176,7 @@ func run() error {
 			return add("kubectl diff -R -f (200 unchanged)", 1, nil, kubectl, "--kubeconfig", kcfg, "diff", "-R", "-f", folders["bench-kubectl"])
 		},
 		func() error {
-			return add("rigel: bot diff (200 unchanged)", runs, nil, bot, "diff", "-q", "-kubeconfig", kcfg, "-concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
+			return add("rigel diff (200 unchanged)", runs, nil, rigel, "diff", "-q", "--kubeconfig", kcfg, "--concurrency", strconv.Itoa(concurrency), folders["bench-rigel"])
 		},
 	}
 	for _, s := range steps {
@@ -186,7 +186,7 @@ func run() error {
 	}
 	report(rows)
 	fmt.Println()
-	return load(c, bot, work)
+	return load(c, rigel, work)
 }
 
 func report(rows []row) {
@@ -202,9 +202,9 @@ func report(rows []row) {
 	ratio := func(a, b string) float64 { return float64(by[a].wall) / float64(by[b].wall) }
 	fmt.Println()
 	fmt.Printf("diff of existing objects: rigel is %5.1fx faster than kubectl diff (goal ≥ 30x); %.2fx the floor (goal ≤ 2x)\n",
-		ratio("kubectl diff -R -f (200 unchanged)", "rigel: bot diff (200 unchanged)"), ratio("rigel: bot diff (200 unchanged)", "floor: 200 bare SSA dry-runs (existing)"))
+		ratio("kubectl diff -R -f (200 unchanged)", "rigel diff (200 unchanged)"), ratio("rigel diff (200 unchanged)", "floor: 200 bare SSA dry-runs (existing)"))
 	fmt.Printf("diff of new objects:      rigel is %5.1fx faster than kubectl diff; %.2fx the floor (goal ≤ 2x)\n",
-		ratio("kubectl diff -R -f (200 to create)", "rigel: bot diff (200 to create)"), ratio("rigel: bot diff (200 to create)", "floor: 200 bare SSA dry-runs (create)"))
+		ratio("kubectl diff -R -f (200 to create)", "rigel diff (200 to create)"), ratio("rigel diff (200 to create)", "floor: 200 bare SSA dry-runs (create)"))
 	fmt.Printf("apply:                    rigel is %5.1fx faster than kubectl apply --server-side (goal ≥ 10x)\n",
-		ratio("kubectl apply --server-side -R -f", "rigel: bot apply"))
+		ratio("kubectl apply --server-side -R -f", "rigel apply"))
 }

@@ -1,4 +1,7 @@
-// Command bot runs Rigel: `bot` (or `bot serve`) serves the GitHub webhook; `bot diff PATH`
-// and `bot apply PATH` preview or apply a local folder against the current kubeconfig.
-// Wiring only: the parts live in their packages.
+// Command rigel (built from this folder, cmd/bot) runs Rigel: `rigel serve` serves the GitHub
+// webhook and the HTTP API; `rigel diff PATH` and `rigel apply PATH` preview or apply a local
+// folder with the operator's kubeconfig (kubectl's flags: --kubeconfig, --context, -n…);
+// `rigel version` says which Rigel it is; `rigel completion SHELL` writes a completion script.
+// Built with cobra; the exit codes are in exit.go and docs/cli.md. Wiring only: the parts live
+// in their packages.
 package main

@@ -1,139 +1,100 @@
 package main
 
 import (
-	"context"
-	"flag"
-	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/rigel-gitops/rigel/kube"
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-// local runs `bot diff PATH` or `bot apply PATH` against the current kubeconfig. Exit codes as
-// kubectl diff: 0 no changes, 1 changes (or, for apply, changes applied), 2 error. The diff is
-// the comment's, coloured on a terminal (--color, NO_COLOR).
-//
-// Unlike a comment's preview, the local diff shows the live values of every object, also of
-// objects the deployment does not manage: it runs with the operator's own kubeconfig, so it
-// shows only what the operator may read anyway (kubectl diff shows as much). Such objects are
-// marked with a "# … exists, not managed by …" line.
-func local(ctx context.Context, verb string, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file")
-	name := fs.String("name", "", "deployment name stamped in helmsman.dev/source-repo (default: from the folder)")
-	concurrency := fs.Int("concurrency", 32, "requests in flight at once")
-	wait := fs.Duration("wait", 0, "apply: wait this long for health")
-	quiet := fs.Bool("q", false, "print only the summary")
-	colorMode := fs.String("color", "auto", "colour the diff: auto (when stdout is a terminal and NO_COLOR is unset), always or never")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	color, err := wantColor(*colorMode, stdout, os.Getenv)
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "usage: bot %s [flags] PATH\n", verb)
-		return 2
-	}
-	dir, err := filepath.Abs(fs.Arg(0))
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	if *name == "" {
-		*name = sync.DeploymentName(filepath.ToSlash(dir))
-	}
-	cfg, err := kube.LoadConfig(*kubeconfig)
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	kc, err := kube.New(cfg)
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	objs, err := sync.Render(ctx, os.DirFS(filepath.Dir(dir)), filepath.Base(dir))
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	engine := &sync.Engine{Kube: kc, Concurrency: *concurrency}
-	plan, err := engine.DiffWith(ctx, objs, sync.Provenance{Deployment: *name, Path: filepath.Base(dir)}, sync.DiffOptions{LiveOfUnmanaged: true})
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	create, update, unchanged, failed := plan.Counts()
-	if !*quiet {
-		for _, c := range plan.Changes {
-			if u := c.Unmanaged; u != nil {
-				fmt.Fprintf(stdout, "# %s exists, not managed by %s: %s\n", c.Ref, *name, unmanagedWords(u))
-			}
-			switch {
-			case c.Err != "" && color:
-				fmt.Fprintf(stdout, "%s# %s refused: %s%s\n", ansiBold+ansiRed, c.Ref, c.Err, ansiReset)
-			case c.Err != "":
-				fmt.Fprintf(stdout, "# %s refused: %s\n", c.Ref, c.Err)
-			case c.Diff != "":
-				diff := c.Diff
-				if diff[len(diff)-1] != '\n' {
-					diff += "\n"
-				}
-				if color {
-					diff = colorDiff(diff)
-				}
-				fmt.Fprint(stdout, diff)
-			}
-		}
-	}
-	fmt.Fprintf(stderr, "%d to create, %d to change, %d unchanged, %d refused\n", create, update, unchanged, failed)
-	if failed > 0 {
-		return 2
-	}
-	if verb == "diff" {
-		if create+update > 0 {
-			return 1
-		}
-		return 0
-	}
-	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: *wait})
-	if err != nil {
-		fmt.Fprintln(stderr, "rigel:", err)
-		return 2
-	}
-	fmt.Fprintf(stderr, "apply %s in %s\n", res.Status, res.Finished.Sub(res.Started).Round(time.Millisecond))
-	if res.Status == "Failed" {
-		return 2
-	}
-	if create+update > 0 {
-		return 1
-	}
-	return 0
+// localOptions are the flags of `rigel diff` and `rigel apply`.
+type localOptions struct {
+	verb        string // diff or apply
+	kube        *genericclioptions.ConfigFlags
+	name        string
+	concurrency int
+	wait        time.Duration
+	quiet       bool
+	color       string
 }
 
-// unmanagedWords says who manages an object the deployment does not.
-func unmanagedWords(u *sync.Unmanaged) string {
-	var parts []string
-	if u.Deployment != "" {
-		parts = append(parts, "its provenance names deployment "+u.Deployment)
+// localHelp is the help of diff and apply beyond their one line.
+var localHelp = map[string]struct{ short, long, example string }{
+	"diff": {
+		short: "Preview a local folder against the cluster (server-side-apply dry-run)",
+		long: `Diff renders PATH (a folder of YAML/JSON manifests, or a kustomization) as Rigel does for a
+comment's preview, sends every object as a server-side-apply dry-run with your kubeconfig, and
+prints the unified diff from the live objects (stdout) and a summary (stderr).
+
+Unlike a comment's preview, it also shows the live values of objects the deployment does not
+manage (marked "# … exists, not managed by …"): it runs with your own credentials, so it shows
+only what you may read anyway. Secret values are never printed.
+
+Namespaced objects that name no namespace go to -n, else the kubeconfig context's namespace,
+else "default"; with -n, an object naming another namespace is an error (as kubectl).
+A folder holding a Helm chart (Chart.yaml) is refused: charts come with issue 13.
+
+Exit codes (as kubectl diff):
+  0  no changes
+  1  changes
+  2  error: the folder does not render, the cluster is unreachable, an object is refused by
+     the apiserver's dry-run, or a usage error (unknown flag, no PATH)`,
+		example: "  rigel diff apps/web\n  rigel diff --context staging -n web apps/web\n  rigel diff apps/web --color=always | less -R",
+	},
+	"apply": {
+		short: "Apply a local folder to the cluster, exactly as previewed, and wait for health",
+		long: `Apply renders PATH (a folder of YAML/JSON manifests, or a kustomization), previews it as
+"rigel diff" does (printing the same diff), then applies it with server-side apply (field
+manager rigel; Namespaces and CRDs first) and, with --wait, waits that long for every object
+to become healthy (kstatus).
+
+If the preview refuses any object (the apiserver's dry-run rejects it), nothing is applied.
+Namespaced objects that name no namespace go to -n, else the kubeconfig context's namespace,
+else "default"; with -n, an object naming another namespace is an error (as kubectl).
+A folder holding a Helm chart (Chart.yaml) is refused: charts come with issue 13.
+
+Exit codes:
+  0  applied and healthy (or nothing to do); without --wait health is not checked
+  1  error: nothing or not everything applied (the folder does not render, the preview
+     refused an object, the apiserver refused an apply, the cluster is unreachable), or a
+     usage error (unknown flag, no PATH)
+  3  applied, but unhealthy: the --wait timed out or a workload failed`,
+		example: "  rigel apply apps/web\n  rigel apply apps/web --wait 2m\n  rigel apply --context prod -n web apps/web -q",
+	},
+}
+
+// newLocal is `rigel diff` or `rigel apply` (verb).
+func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &localOptions{verb: verb, kube: genericclioptions.NewConfigFlags(false)}
+	o.kube.CacheDir = nil // no --cache-dir: rigel keeps no discovery cache
+	h := localHelp[verb]
+	cmd := &cobra.Command{
+		Use:     verb + " PATH",
+		Short:   h.short,
+		Long:    h.long,
+		Example: h.example,
+		Args:    exactlyOnePath,
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveFilterDirs
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.run(cmd.Context(), args[0], streams)
+		},
 	}
-	if len(u.Managers) > 0 {
-		parts = append(parts, "field managers "+strings.Join(u.Managers, ", "))
+	f := cmd.Flags()
+	f.StringVar(&o.name, "name", "", "deployment name stamped in "+sync.AnnotationSourceRepo+" (default: from the folder)")
+	f.IntVar(&o.concurrency, "concurrency", sync.DefaultConcurrency, "requests in flight at once")
+	if verb == "apply" {
+		f.DurationVar(&o.wait, "wait", 0, "wait this long for the applied objects to become healthy (0: do not wait)")
 	}
-	if len(u.TakeOver) > 0 {
-		parts = append(parts, fmt.Sprintf("applying takes over %d field(s)", len(u.TakeOver)+u.More))
-	}
-	if len(parts) == 0 {
-		return "nobody known manages it"
-	}
-	return strings.Join(parts, "; ")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	f.StringVar(&o.color, "color", "auto", "colour the diff: "+strings.Join(colorModes, ", ")+" (auto: when stdout is a terminal and NO_COLOR is unset)")
+	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
+	addKubeFlags(f, o.kube)
+	cmd.SetUsageTemplate(localUsage)
+	return cmd
 }

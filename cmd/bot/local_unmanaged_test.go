@@ -25,9 +25,9 @@ func TestLocalDiffShowsUnmanagedLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	write("cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: handmade\n  namespace: local-unmanaged\ndata:\n  a: from-git\n")
-	var out, errOut bytes.Buffer
-	if code := local(context.Background(), "diff", []string{"-kubeconfig", cluster.Kubeconfig, "-color", "never", dir}, &out, &errOut); code != 1 {
-		t.Fatalf("exit %d, want 1; stderr: %s", code, errOut.String())
+	var out bytes.Buffer
+	if code, errOut := runLocal(t, "diff", dir, []string{"--color", "never"}, &out); code != diffChanges {
+		t.Fatalf("exit %d, want 1; stderr: %s", code, errOut)
 	}
 	for _, w := range []string{"# ConfigMap/local-unmanaged/handmade exists, not managed by web: field managers kubectl-create; applying takes over 1 field(s)", "-  a: by-hand", "+  a: from-git"} {
 		if !strings.Contains(out.String(), w) {
