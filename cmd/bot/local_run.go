@@ -67,9 +67,8 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 		return fail(fmt.Errorf("failed to load the kubeconfig: %w", err))
 	}
 	// The apiserver's warnings on stderr, as kubectl prints them (klog, which would log
-	// them, is silenced above). Only those of typed and dynamic requests: client-go's DoRaw,
-	// which sync's dry-runs and applies use, does not hand warnings to the handler.
-	cfg.WarningHandler = rest.NewWarningWriter(streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
+	// them, is silenced above), from every request: see warnings.go.
+	printWarnings(cfg, rest.NewWarningWriter(streams.ErrOut, rest.WarningWriterOptions{Deduplicate: true}))
 	kc, err := kube.New(cfg)
 	if err != nil {
 		return fail(err)
