@@ -51,6 +51,12 @@ type GitHub struct {
 	failures    []*failRule
 	nextID      int64
 	tokenExpiry time.Duration
+
+	// Pull request automation (issue 11): github_checks.go, github_statuses.go,
+	// github_pull_files.go, github_graphql.go.
+	checkRuns  []*CheckRunRecord
+	statuses   []StatusRecord
+	fileLimits fileLimits
 }
 
 // Request is one request the fake GitHub received. Path is without the /api/v3 prefix.
@@ -71,6 +77,9 @@ type Comment struct {
 	Body     string
 	User     string
 	UserType string // "Bot" or "User"
+
+	Edits     int    // how often its body was replaced through the API (PATCH)
+	Minimized string // why it is hidden (GraphQL minimizeComment): "outdated", ...; "" when shown
 }
 
 // Reaction is a reaction added through the API. CommentID is 0 for reactions on the issue itself.
@@ -390,6 +399,10 @@ func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 		gh.mu.Unlock()
 	}()
 	where := r.Method + " " + path
+	if r.URL.Path == graphqlPath { // GitHub Enterprise's GraphQL endpoint (github_graphql.go)
+		rec.Login = gh.serveGraphQL(sw, r, body)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
 		gh.violation(where, "not under "+apiPrefix)
 		gh.errorJSON(sw, http.StatusNotFound, "Not Found")
