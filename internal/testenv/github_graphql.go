@@ -71,7 +71,7 @@ func (gh *GitHub) serveGraphQL(w http.ResponseWriter, r *http.Request, body []by
 	refuse := func(errs ...*gqlerror.Error) {
 		var msgs []string
 		for _, e := range errs {
-			msgs = append(msgs, e.Message)
+			msgs = append(msgs, e.Error()) // with the path of a variable, the place in the query
 		}
 		gh.violation(where, "GraphQL: "+strings.Join(msgs, "; "))
 		writeGraphQL(w, nil, errs)
