@@ -223,18 +223,30 @@ func CutText(s string, limit int, link string) string {
 	if link != "" {
 		tail += "\n\n" + link
 	}
-	room := limit - len(tail) - len("\n```")
+	room := limit - len(tail)
 	if room <= 0 {
 		return cutBytes(link, limit)
 	}
-	kept := cutBytes(s, room)
-	if nl := strings.LastIndexByte(kept, '\n'); nl > len(kept)-512 && nl > 0 {
-		kept = kept[:nl]
-	}
+	kept := cutAtLine(s, room)
 	if openFence(kept) {
-		kept += "\n```"
+		kept = cutAtLine(kept, room-len("\n```"))
+		if openFence(kept) {
+			kept += "\n```"
+		}
 	}
 	return kept + tail
+}
+
+// cutAtLine cuts s to at most n bytes, at the last line end when one is in the last 512 bytes.
+func cutAtLine(s string, n int) string {
+	kept := cutBytes(s, max(0, n))
+	if len(kept) == len(s) || s[len(kept)] == '\n' {
+		return kept // whole lines already
+	}
+	if nl := strings.LastIndexByte(kept, '\n'); nl > 0 && nl > len(kept)-512 {
+		kept = kept[:nl]
+	}
+	return kept
 }
 
 // openFence says whether s leaves a ``` code fence open.
