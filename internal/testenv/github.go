@@ -45,6 +45,7 @@ type GitHub struct {
 	perms       map[string]map[string]string
 	comments    map[int64]*ghComment
 	reactions   []Reaction
+	reqMu       sync.Mutex // guards requests (not mu: a status is recorded while a handler may hold mu)
 	requests    []Request
 	violations  []string
 	fakeErrors  []string // responses of the fake itself that do not match the description
@@ -333,8 +334,8 @@ func (gh *GitHub) Reactions() []Reaction {
 
 // Requests returns every request received, in order.
 func (gh *GitHub) Requests() []Request {
-	gh.mu.Lock()
-	defer gh.mu.Unlock()
+	gh.reqMu.Lock()
+	defer gh.reqMu.Unlock()
 	return append([]Request(nil), gh.requests...)
 }
 
@@ -370,10 +371,14 @@ func (gh *GitHub) takeFailure(method, path string) *failRule {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	wrote  func(int) // told the status before it is sent
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
+	if s.wrote != nil {
+		s.wrote(code)
+	}
 	s.ResponseWriter.WriteHeader(code)
 }
 
@@ -392,12 +397,20 @@ func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, apiPrefix)
 	rec := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body}
-	defer func() {
-		rec.Status = sw.status
-		gh.mu.Lock()
-		gh.requests = append(gh.requests, rec)
-		gh.mu.Unlock()
-	}()
+	// Recorded now, its status and caller as soon as the status is written: a client that
+	// decoded a long answer may go on before the handler returns, and must find its request
+	// counted and answered.
+	gh.reqMu.Lock()
+	idx := len(gh.requests)
+	gh.requests = append(gh.requests, Request{Method: rec.Method, Path: rec.Path, Query: rec.Query, Body: rec.Body, Status: sw.status})
+	gh.reqMu.Unlock()
+	record := func(status int) {
+		gh.reqMu.Lock()
+		gh.requests[idx].Status, gh.requests[idx].Login = status, rec.Login
+		gh.reqMu.Unlock()
+	}
+	sw.wrote = record
+	defer func() { record(sw.status) }()
 	where := r.Method + " " + path
 	if r.URL.Path == graphqlPath { // GitHub Enterprise's GraphQL endpoint (github_graphql.go)
 		rec.Login = gh.serveGraphQL(sw, r, body)
