@@ -38,6 +38,9 @@ func forgeWithGit(t *testing.T) (*testenv.GitHub, *testenv.GitServer, *Installat
 		if v := gh.Violations(); len(v) > 0 {
 			t.Errorf("requests the real GitHub would reject:\n%s", strings.Join(v, "\n"))
 		}
+		if e := gh.FakeErrors(); len(e) > 0 {
+			t.Errorf("the fake answered shapes GitHub's description does not allow:\n%s", strings.Join(e, "\n"))
+		}
 	})
 	inst, err := appClients(t, gh).ForInstallation(gh.InstallationID)
 	if err != nil {

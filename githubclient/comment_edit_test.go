@@ -49,6 +49,9 @@ func TestEditComment(t *testing.T) {
 	if _, err := inst.EditComment(ctx, repo, id+1000, "x"); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("no such comment: %v", err)
 	}
+	if e := gh.FakeErrors(); len(e) > 0 {
+		t.Fatalf("the fake answered shapes GitHub's description does not allow: %v", e)
+	}
 }
 
 // TestMinimizeComment hides a comment as outdated and shows it again with GraphQL through the
