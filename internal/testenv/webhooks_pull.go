@@ -298,7 +298,11 @@ type PushCommit struct {
 	Message                  string
 	Author                   string // name; "Rigel Test" when empty
 	Added, Removed, Modified []string
+	NotDistinct              bool // already in the repository before the push (distinct: false)
 }
+
+// maxPushCommits is how many commits a push event lists at most, the latest (as GitHub).
+const maxPushCommits = 20
 
 const zeroSHA = "0000000000000000000000000000000000000000"
 
@@ -335,6 +339,7 @@ func PushWebhook(opts PushOpts) []byte {
 		m["url"] = b.web + "/" + opts.Repo + "/commit/" + c.ID
 		m["author"], m["committer"] = person, person
 		m["added"], m["removed"], m["modified"] = list(c.Added), list(c.Removed), list(c.Modified)
+		m["distinct"] = !c.NotDistinct
 		commits = append(commits, m)
 	}
 	p["ref"], p["before"], p["after"], p["base_ref"] = opts.Ref, opts.Before, opts.After, nil
@@ -365,8 +370,9 @@ func short(sha string) string {
 
 // PushEvent returns the push event of what the git server's ref now holds: After is the
 // ref's commit when empty, Before After's first parent when empty, and Commits the real
-// commits between them (their files added, removed and modified; a rename is a removal and
-// an addition, as GitHub lists it).
+// commits between them, the latest 20 (their files added, removed and modified against their
+// first parent, a rename as a removal and an addition, as GitHub lists them; distinct false
+// for a commit another branch already had, as a merged pull request's).
 func (gh *GitHub) PushEvent(opts PushOpts) ([]byte, error) {
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
@@ -393,12 +399,18 @@ func (gh *GitHub) PushEvent(opts PushOpts) ([]byte, error) {
 		if opts.Before != "" && opts.Before != zeroSHA {
 			rng = opts.Before + ".." + opts.After
 		}
-		out, err := gh.gs.git(dir, nil, "rev-list", "--reverse", "--first-parent", rng)
+		out, err := gh.gs.git(dir, nil, "rev-list", "--reverse", "--topo-order", rng)
 		if err != nil {
 			return nil, err
 		}
-		for _, sha := range strings.Fields(out) {
+		shas := strings.Fields(out)
+		shas = shas[max(0, len(shas)-maxPushCommits):]
+		for _, sha := range shas {
 			c := PushCommit{ID: sha}
+			// distinct: new to the repository, not already on another branch (a merged pull
+			// request's commits were pushed to its branch before).
+			others, _ := gh.gs.git(dir, nil, "for-each-ref", "--contains", sha, "--format=%(refname)", "refs/heads/")
+			c.NotDistinct = strings.Contains(strings.ReplaceAll(others+"\n", opts.Ref+"\n", ""), "refs/heads/")
 			c.Message, _ = gh.gs.git(dir, nil, "show", "-s", "--format=%B", sha)
 			c.Author, _ = gh.gs.git(dir, nil, "show", "-s", "--format=%an", sha)
 			parent, _ := gh.gs.git(dir, nil, "rev-parse", "--verify", "--quiet", sha+"^1")

@@ -180,3 +180,58 @@ func TestCheckRunEvent(t *testing.T) {
 		t.Fatal("an event of a run the fake does not hold")
 	}
 }
+
+// TestMergePull merges a pull request on the fake: a real merge commit on main, the pull
+// request merged, and the push and closed events that follow.
+func TestMergePull(t *testing.T) {
+	f := newGHFixture(t)
+	before, _ := f.gs.Head("acme/web", "main")
+	if _, err := f.gs.Commit("acme/web", "main", map[string]string{"m.txt": "main moved"}, "main moves"); err != nil {
+		t.Fatal(err)
+	}
+	moved, _ := f.gs.Head("acme/web", "main")
+	merge, err := f.gh.MergePull("acme/web", 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head, _ := f.gs.Head("acme/web", "main"); head != merge {
+		t.Fatalf("main at %s, want the merge %s", head, merge)
+	}
+	parents, _ := f.gs.git(f.gs.RepoDir("acme/web"), nil, "rev-parse", merge+"^1", merge+"^2")
+	if parents != moved+"\n"+f.headSHA {
+		t.Fatalf("merge parents %q, want main and the head", parents)
+	}
+	files, _ := f.gs.git(f.gs.RepoDir("acme/web"), nil, "ls-tree", "--name-only", merge)
+	if files != "a.txt\nb.txt\nm.txt" {
+		t.Fatalf("merge tree %q", files)
+	}
+	if p := f.gh.Pulls("acme/web")[0]; p.State != "closed" || !p.Merged {
+		t.Fatalf("pull after merge %+v", p)
+	}
+	if _, err := f.gh.MergePull("acme/web", 7); err == nil {
+		t.Fatal("merged twice")
+	}
+	body, err := f.gh.PushEvent(PushOpts{Repo: "acme/web", Before: moved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := github.ParseWebHook("push", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ev.(*github.PushEvent)
+	if p.GetAfter() != merge || len(p.Commits) != 2 || p.GetHeadCommit().GetMessage() != "Merge pull request #7 from acme/feature" || before == moved {
+		t.Fatalf("push %s", github.Stringify(p))
+	}
+	if c := p.Commits[0]; c.GetID() != f.headSHA || c.GetDistinct() || !p.Commits[1].GetDistinct() || !reflect.DeepEqual(p.Commits[1].Added, []string{"b.txt"}) {
+		t.Fatalf("commits: the head (already on feature, not distinct) then the merge (distinct, adding b.txt to main): %s", github.Stringify(p.Commits))
+	}
+	closed, err := f.gh.PullRequestEvent(PullOpts{Action: "closed", Repo: "acme/web", Number: 7, Merged: true, MergeSHA: merge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, _ = github.ParseWebHook("pull_request", closed)
+	if pr := ev.(*github.PullRequestEvent).GetPullRequest(); !pr.GetMerged() || pr.GetMergeCommitSHA() != merge {
+		t.Fatalf("closed %s", github.Stringify(pr))
+	}
+}
