@@ -69,7 +69,7 @@ func (i *Installation) Comments(ctx context.Context, repo Repo, number int) ([]I
 			return nil, fmt.Errorf("failed to list the comments of %s#%d: %w", repo.FullName(), number, err)
 		}
 		for _, c := range page {
-			out = append(out, IssueComment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody()})
+			out = append(out, IssueComment{ID: c.GetID(), Author: c.GetUser().GetLogin(), Body: c.GetBody(), NodeID: c.GetNodeID()})
 		}
 		if resp.NextPage == 0 {
 			return out, nil

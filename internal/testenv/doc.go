@@ -9,9 +9,16 @@
 //   - StartGitHub: a fake GitHub serving the real REST API's paths and JSON shapes under
 //     /api/v3, validating every request against GitHub's own OpenAPI description
 //     (testdata/rest-api-subset.json, embedded). Requests the real API would refuse are
-//     answered like GitHub does and listed by Violations.
+//     answered like GitHub does and listed by Violations. For pull request automation it
+//     holds check runs (CheckRuns) and commit statuses (Statuses) per commit, lists a pull
+//     request's files and compares commits from the git server's real commits, counts
+//     comment edits, merges pull requests (MergePull), and answers GraphQL's
+//     minimizeComment at /api/graphql, validated against
+//     testdata/graphql-minimize-comment.graphql.
 //   - Payload, IssueComment, GitHub.CommentEvent, Sign, PostWebhook: GitHub's example
-//     webhook payloads (testdata/webhooks, embedded), adjusted and signed.
+//     webhook payloads (testdata/webhooks, embedded), adjusted and signed;
+//     PullRequestWebhook, PushWebhook, CheckRunWebhook, ReviewWebhook and the fake's
+//     PullRequestEvent, PushEvent, CheckRunEvent, ReviewEvent for pull request automation.
 //   - RunWorkloadStatus: stands in for the controllers, marking workloads ready.
 //
 // Child processes get SIGKILL when the test binary dies (Linux), so a crashed test leaves

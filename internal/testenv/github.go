@@ -45,12 +45,19 @@ type GitHub struct {
 	perms       map[string]map[string]string
 	comments    map[int64]*ghComment
 	reactions   []Reaction
+	reqMu       sync.Mutex // guards requests (not mu: a status is recorded while a handler may hold mu)
 	requests    []Request
 	violations  []string
 	fakeErrors  []string // responses of the fake itself that do not match the description
 	failures    []*failRule
 	nextID      int64
 	tokenExpiry time.Duration
+
+	// Pull request automation (issue 11): github_checks.go, github_statuses.go,
+	// github_pull_files.go, github_graphql.go.
+	checkRuns  []*CheckRunRecord
+	statuses   []StatusRecord
+	fileLimits fileLimits
 }
 
 // Request is one request the fake GitHub received. Path is without the /api/v3 prefix.
@@ -71,6 +78,9 @@ type Comment struct {
 	Body     string
 	User     string
 	UserType string // "Bot" or "User"
+
+	Edits     int    // how often its body was replaced through the API (PATCH)
+	Minimized string // why it is hidden (GraphQL minimizeComment): "outdated", ...; "" when shown
 }
 
 // Reaction is a reaction added through the API. CommentID is 0 for reactions on the issue itself.
@@ -324,8 +334,8 @@ func (gh *GitHub) Reactions() []Reaction {
 
 // Requests returns every request received, in order.
 func (gh *GitHub) Requests() []Request {
-	gh.mu.Lock()
-	defer gh.mu.Unlock()
+	gh.reqMu.Lock()
+	defer gh.reqMu.Unlock()
 	return append([]Request(nil), gh.requests...)
 }
 
@@ -358,30 +368,18 @@ func (gh *GitHub) takeFailure(method, path string) *failRule {
 	return nil
 }
 
-// statusWriter notes a response's status and calls record once, before the first byte of the
-// answer leaves: a client that has read its answer always finds its request in Requests.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
-	record func(status int)
+	wrote  func(int) // told the status before it is sent
 }
 
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
-	s.recordOnce()
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	s.recordOnce()
-	return s.ResponseWriter.Write(b)
-}
-
-func (s *statusWriter) recordOnce() {
-	if s.record != nil {
-		s.record(s.status)
-		s.record = nil
+	if s.wrote != nil {
+		s.wrote(code)
 	}
+	s.ResponseWriter.WriteHeader(code)
 }
 
 // call is one request being served.
@@ -395,17 +393,29 @@ type call struct {
 }
 
 func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, apiPrefix)
 	rec := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body}
-	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK, record: func(status int) {
-		rec.Status = status
-		gh.mu.Lock()
-		gh.requests = append(gh.requests, rec)
-		gh.mu.Unlock()
-	}}
-	defer sw.recordOnce() // an answer without a body or header
+	// Recorded now, its status and caller as soon as the status is written: a client that
+	// decoded a long answer may go on before the handler returns, and must find its request
+	// counted and answered.
+	gh.reqMu.Lock()
+	idx := len(gh.requests)
+	gh.requests = append(gh.requests, Request{Method: rec.Method, Path: rec.Path, Query: rec.Query, Body: rec.Body, Status: sw.status})
+	gh.reqMu.Unlock()
+	record := func(status int) {
+		gh.reqMu.Lock()
+		gh.requests[idx].Status, gh.requests[idx].Login = status, rec.Login
+		gh.reqMu.Unlock()
+	}
+	sw.wrote = record
+	defer func() { record(sw.status) }()
 	where := r.Method + " " + path
+	if r.URL.Path == graphqlPath { // GitHub Enterprise's GraphQL endpoint (github_graphql.go)
+		rec.Login = gh.serveGraphQL(sw, r, body)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") {
 		gh.violation(where, "not under "+apiPrefix)
 		gh.errorJSON(sw, http.StatusNotFound, "Not Found")

@@ -175,7 +175,7 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 		"statuses_url":       gh.URL() + "repos/" + r.fullName() + "/statuses/" + p.HeadSHA,
 		"head":               branch(headRepo, p.HeadRef, p.HeadSHA), "base": branch(r, p.BaseRef, baseSHA),
 		"merged": p.Merged, "mergeable": mergeable, "mergeable_state": mergeableState, "draft": p.Draft,
-		"rebaseable": mergeable, "maintainer_can_modify": false, "commits": 1, "changed_files": 1,
+		"rebaseable": mergeable, "maintainer_can_modify": false, "commits": 1, "changed_files": gh.changedFileCount(r, p),
 		"_links": map[string]any{
 			"self": map[string]any{"href": api}, "html": map[string]any{"href": fmt.Sprintf("%s/%s/pull/%d", gh.WebURL(), r.fullName(), is.Number)},
 			"issue": map[string]any{"href": o["url"]}, "comments": map[string]any{"href": o["comments_url"]},
@@ -492,6 +492,7 @@ func (gh *GitHub) updateComment(c *call) {
 		return
 	}
 	cm.Body = body
+	cm.Edits++
 	cm.UpdatedAt = time.Now().UTC()
 	o := gh.commentObj(cm)
 	gh.mu.Unlock()

@@ -275,21 +275,37 @@ func validate(sch schema, v any, at string) []string {
 		if !ok {
 			continue
 		}
+		// The schema's own keywords hold besides the alternatives (checks/update: an object
+		// whose properties are checked, and anyOf on how status and conclusion go together).
+		var own []string
+		if sch["type"] != nil || sch["properties"] != nil {
+			rest := schema{}
+			for k, x := range sch {
+				if k != key {
+					rest[k] = x
+				}
+			}
+			own = validate(rest, v, at)
+		}
 		var first []string
 		for _, a := range alts {
 			as, _ := a.(schema)
 			errs := validate(as, v, at)
 			if len(errs) == 0 {
-				return nil
+				return own
 			}
 			if first == nil {
 				first = errs
 			}
 		}
-		return append([]string{fmt.Sprintf("%s: matches none of the %d alternatives of %s", at, len(alts), key)}, first...)
+		return append(append(own, fmt.Sprintf("%s: matches none of the %d alternatives of %s", at, len(alts), key)), first...)
 	}
 	var errs []string
-	switch typ, _ := sch["type"].(string); typ {
+	typ, _ := sch["type"].(string)
+	if _, isObject := v.(map[string]any); typ == "" && isObject && (sch["properties"] != nil || sch["required"] != nil) {
+		typ = "object" // an alternative that only lists properties or required fields
+	}
+	switch typ {
 	case "object":
 		m, ok := v.(map[string]any)
 		if !ok {
