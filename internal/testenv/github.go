@@ -51,6 +51,10 @@ type GitHub struct {
 	failures    []*failRule
 	nextID      int64
 	tokenExpiry time.Duration
+
+	// The app-manifest flow (github_manifest.go): manifests shown, apps created from them.
+	pending map[string]*pendingManifest
+	created []*CreatedApp
 }
 
 // Request is one request the fake GitHub received. Path is without the /api/v3 prefix.
@@ -88,6 +92,7 @@ type identity struct {
 	Type  string // "Bot", "User"; "" for the App's JWT
 	App   bool   // authenticated as the App (JWT)
 	Inst  bool   // installation token
+	AppID int64  // the app created from a manifest it is of (github_manifest.go); 0: the fake's own
 	Repos map[string]bool
 	Exp   time.Time
 }
@@ -379,6 +384,9 @@ type call struct {
 }
 
 func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") && gh.serveWeb(w, r) {
+		return // a web page of the app-manifest flow (github_manifest.go)
+	}
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, apiPrefix)
