@@ -96,3 +96,14 @@ func (s *Settings) Reloaded(data map[string][]byte, webhookFromSecret bool) (*Se
 	}
 	return &c, nil
 }
+
+// SecretHoldsIdentity says whether the Secret's data holds a GitHub identity, or part of one:
+// any of the keys of an app (app-id, private-key) or of a token (token, login) set.
+func SecretHoldsIdentity(data map[string][]byte) bool {
+	for _, k := range []string{SecretKeyAppID, SecretKeyPrivateKey, SecretKeyToken, SecretKeyLogin} {
+		if strings.TrimSpace(string(data[k])) != "" {
+			return true
+		}
+	}
+	return false
+}

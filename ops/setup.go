@@ -160,9 +160,9 @@ func (s *Setup) Start(ctx context.Context, req SetupRequest) (*SetupForm, error)
 	return &SetupForm{Action: action + "?state=" + state, Manifest: manifest, HookURL: hook, Owner: org, Name: name, Expires: expires}, nil
 }
 
-// Complete takes GitHub's redirect: it consumes the state (*SetupStateRefused unless this
-// browser was given it in the last SetupStateTTL and never used it), checks the setup is
-// still open, exchanges the code (*SetupExchangeFailed), checks the app GitHub gives
+// Complete takes GitHub's redirect: it checks the setup is still open, consumes the state
+// (*SetupStateRefused unless this browser was given it in the last SetupStateTTL and never
+// used it), exchanges the code (*SetupExchangeFailed), checks the app GitHub gives
 // (*SetupAppInvalid) and stores its id, private key and webhook secret in the Secret —
 // refused with *SetupClosed when an identity got there first.
 func (s *Setup) Complete(ctx context.Context, code, state, binding string) (*SetupDone, error) {
@@ -172,10 +172,10 @@ func (s *Setup) Complete(ctx context.Context, code, state, binding string) (*Set
 		}
 		return nil, &SetupStateRefused{Why: StateMissing, TTL: SetupStateTTL}
 	}
-	if err := s.takeState(state, binding); err != nil {
+	if _, err := s.open(ctx); err != nil { // closed: a replay after success says so
 		return nil, err
 	}
-	if _, err := s.open(ctx); err != nil {
+	if err := s.takeState(state, binding); err != nil {
 		return nil, err
 	}
 	app, err := s.GitHub.ConvertManifest(ctx, code)

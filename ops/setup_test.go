@@ -244,10 +244,10 @@ func TestSetupComplete(t *testing.T) {
 	if _, err := f.setup.Page(context.Background()); setupRefusal[*SetupClosed](t, err).AppID != 42 {
 		t.Errorf("after: %v", err)
 	}
-	// the state is spent: a replay is refused before anything is asked of GitHub
+	// a replay is refused before anything is asked of GitHub
 	calls := f.gh.calls
 	_, err = f.setup.Complete(context.Background(), "good", state, testBinding)
-	if setupRefusal[*SetupStateRefused](t, err).Why != StateUsed || f.gh.calls != calls {
+	if setupRefusal[*SetupClosed](t, err).AppID != 42 || f.gh.calls != calls {
 		t.Errorf("replay: %v, %d exchanges", err, f.gh.calls-calls)
 	}
 }

@@ -144,6 +144,9 @@ func (gh *GitHub) serveWeb(w http.ResponseWriter, r *http.Request) bool {
 	path := r.URL.Path
 	owner := ""
 	switch {
+	case path == "/favicon.ico": // a browser asks it of every site
+		http.NotFound(w, r)
+		return true
 	case path == "/settings/apps/new/confirm":
 		gh.confirmManifest(w, r)
 		return true
