@@ -48,7 +48,7 @@ func (a *App) Serve(ctx context.Context, hook, internal net.Listener) error {
 		}()
 	}
 	stopLeading := a.lead(ctx) // setup_mode.go
-	defer stopLeading() // after the drain, so the leadership is given back last
+	defer stopLeading()        // after the drain, so the leadership is given back last
 	var served error
 	select {
 	case served = <-errc:
