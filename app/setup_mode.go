@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -48,10 +49,11 @@ type setupMode struct {
 	store             *config.SecretStore
 	webhookFromSecret bool // the webhook secret of s was read from the Secret: the new one replaces it
 
-	mu       gosync.Mutex
-	full     *App   // the Rigel with an identity, once built
-	stopLead func() // its leadership
-	stopped  bool
+	full       atomic.Pointer[App] // the Rigel with an identity, once built
+	activating gosync.Mutex        // one activation at a time (requests do not wait for it)
+	mu         gosync.Mutex        // guards stopLead and stopped
+	stopLead   func()              // the leadership of full
+	stopped    bool
 }
 
 // newSetupMode builds the Rigel of setup mode from settings with no identity.
@@ -134,23 +136,16 @@ func (sm *setupMode) handOver(listener func(*App) http.Handler) echo.MiddlewareF
 	}
 }
 
-func (sm *setupMode) current() *App {
-	sm.mu.Lock()
-	defer sm.mu.Unlock()
-	return sm.full
-}
+func (sm *setupMode) current() *App { return sm.full.Load() }
 
 // activate builds the Rigel of the credentials the Secret holds now and hands the listeners
 // and the leadership over to it; it returns who it acts as on GitHub. Once done, it returns
 // that Rigel's login again.
 func (sm *setupMode) activate(ctx context.Context) (string, error) {
-	sm.mu.Lock()
-	defer sm.mu.Unlock()
-	if sm.full != nil {
-		return sm.full.BotLogin, nil
-	}
-	if sm.stopped {
-		return "", errors.New("Rigel is stopping")
+	sm.activating.Lock()
+	defer sm.activating.Unlock()
+	if full := sm.current(); full != nil {
+		return full.BotLogin, nil
 	}
 	data, _, err := sm.store.Get(ctx)
 	if err != nil {
@@ -164,7 +159,13 @@ func (sm *setupMode) activate(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sm.full, sm.stopLead = full, full.replica.lead()
+	sm.mu.Lock()
+	defer sm.mu.Unlock()
+	if sm.stopped {
+		return "", errors.New("Rigel is stopping")
+	}
+	sm.stopLead = full.replica.lead()
+	sm.full.Store(full)
 	sm.log.Info().Str("login", full.BotLogin).Int64("appID", s.AppID).Msg("rigel took the GitHub identity stored in its Secret, without a restart")
 	return full.BotLogin, nil
 }
