@@ -129,11 +129,14 @@ func TestSetupInBrowser(t *testing.T) {
 		page, _ := chromedp.Run(ctx, chromedp.OuterHTML(css("html")))
 		t.Fatalf("clicking through /setup: %v; the page:\n%s", err, page)
 	}
+	page := browse(t, ctx, chromedp.OuterHTML(css("html")))
+	if !strings.Contains(page, `id="active"`) {
+		t.Fatalf("the page does not say Rigel acts as the new app:\n%s", page)
+	}
 	appID := browse(t, ctx, chromedp.Text(css("#app-id")))
 	active := browse(t, ctx, chromedp.Text(css("#active")))
 	install := browse(t, ctx, chromedp.AttributeValue(css("#install"), "href")).Value
 	callback := browse(t, ctx, chromedp.Location())
-	page := browse(t, ctx, chromedp.OuterHTML(css("html")))
 	apps := gh.CreatedApps()
 	if len(apps) == 0 {
 		t.Fatal("the fake GitHub created no app")
