@@ -292,3 +292,35 @@ func keysOf(d map[string][]byte) []string {
 	}
 	return out
 }
+
+// TestSetupModeTakesCredentialsWrittenByHand: a Rigel in setup mode takes credentials an
+// admin (or another replica's /setup) writes into the Secret, within its poll, without a
+// restart; it then answers as that app and /setup is closed.
+func TestSetupModeTakesCredentialsWrittenByHand(t *testing.T) {
+	b := startSetupBot(t, true)
+	secrets := kc.Typed.CoreV1().Secrets(b.namespace)
+	sec, err := secrets.Get(context.Background(), config.CredentialSecret, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec.Data = map[string][]byte{
+		config.SecretKeyAppID: []byte(strconv.FormatInt(gh.AppID, 10)), config.SecretKeyPrivateKey: gh.PrivateKeyPEM,
+		config.SecretKeyWebhookSecret: []byte(webhookSecret),
+	}
+	if _, err := secrets.Update(context.Background(), sec, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for b.app.Active() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("setup mode did not take the credentials written into the Secret within 30s")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := get(t, b.internal+"/setup", ""); code != http.StatusGone || !strings.Contains(body, "already configured") {
+		t.Errorf("GET /setup after: %d\n%s", code, body)
+	}
+	active := *b
+	active.app = b.app.Active()
+	mustContain(t, active.issue(newRepo(t, map[string]string{"README.md": "hi"})).reply("/rigel help"), "/rigel diff")
+}
