@@ -107,7 +107,7 @@ func (p *pages) toGitHub(c echo.Context) error {
 	}
 	started, err := p.Setup.Start(ctx, ops.SetupRequest{
 		PublicURL: f.PublicURL, Org: f.Org, Name: f.Name, Binding: binding,
-		RedirectURL: c.Scheme() + "://" + r.Host + CallbackPath,
+		RedirectURL: scheme(r) + "://" + r.Host + CallbackPath,
 	})
 	if err != nil {
 		var bad *ops.SetupInvalid
@@ -182,11 +182,16 @@ func sameOrigin(r *http.Request) bool {
 	if err != nil {
 		return false
 	}
-	scheme := "http"
+	return u.Scheme == scheme(r) && u.Host == r.Host
+}
+
+// scheme is the scheme the browser used: the connection's (no X-Forwarded-Proto: the page is
+// reached directly, through a port-forward).
+func scheme(r *http.Request) string {
 	if r.TLS != nil {
-		scheme = "https"
+		return "https"
 	}
-	return u.Scheme == scheme && u.Host == r.Host
+	return "http"
 }
 
 func (p *pages) webOrigin() string {
