@@ -338,7 +338,9 @@ func TestSetupRace(t *testing.T) {
 	f := newSetup(t, nil, map[string][]byte{})
 	other := goodApp()
 	other.PrivateKey = testKeys()[1]
-	f.setup.Service.Verifier.(*fakeVerifier).apps[43] = testKeys()[1]
+	fv := f.setup.Service.Verifier.(*fakeVerifier)
+	fv.apps[43] = testKeys()[1]
+	f.setup.Service.Verifier = &lockedVerifier{v: fv} // the fake counts its calls unguarded
 	other.ID, other.Slug = 43, "app-43"
 	f.gh.apps["other"] = other
 	var inside gosync.WaitGroup
@@ -393,4 +395,22 @@ func TestSetupStatesBounded(t *testing.T) {
 	if setupRefusal[*SetupStateRefused](t, err).Why != StateUnknown {
 		t.Errorf("the oldest state: %v", err)
 	}
+}
+
+// lockedVerifier serializes the calls of a fakeVerifier, for tests that call it at once.
+type lockedVerifier struct {
+	mu gosync.Mutex
+	v  *fakeVerifier
+}
+
+func (l *lockedVerifier) VerifyToken(ctx context.Context, token string) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.v.VerifyToken(ctx, token)
+}
+
+func (l *lockedVerifier) VerifyApp(ctx context.Context, appID int64, key []byte) (string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.v.VerifyApp(ctx, appID, key)
 }
