@@ -143,7 +143,7 @@ func (p *pages) callback(c echo.Context) error {
 	c.SetCookie(&http.Cookie{Name: cookieName, Value: "", Path: Path, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	done, err := p.Setup.Complete(ctx, q.Get("code"), q.Get("state"), binding)
 	if err != nil {
-		return p.refused(c, err)
+		return p.refusedCallback(c, err)
 	}
 	page := donePage{pageBase: p.base("Rigel's GitHub App is registered"), AppID: done.AppID, Slug: done.Slug, Owner: done.Owner,
 		InstallURL: done.InstallURL, Secret: done.Secret}

@@ -76,7 +76,13 @@ func (p *pages) render(c echo.Context, status int, name string, data any) error 
 }
 
 // refused words a refusal of the setup (or a failure) as a page, with its status.
-func (p *pages) refused(c echo.Context, err error) error {
+func (p *pages) refused(c echo.Context, err error) error { return p.refusedPage(c, err, false) }
+
+// refusedCallback is refused for GitHub's redirect: GitHub may have created an app that was
+// not stored, which the page then says to delete.
+func (p *pages) refusedCallback(c echo.Context, err error) error { return p.refusedPage(c, err, true) }
+
+func (p *pages) refusedPage(c echo.Context, err error, fromGitHub bool) error {
 	page := refusedPage{pageBase: p.base("Setup refused"), Message: err.Error()}
 	status := http.StatusBadRequest
 	var (
@@ -91,6 +97,9 @@ func (p *pages) refused(c echo.Context, err error) error {
 	switch {
 	case asRefusal(err, &closed):
 		status, page.Title = http.StatusGone, "Setup closed: Rigel already has a GitHub identity"
+		if fromGitHub {
+			page.Next = "If GitHub just created an app for this page, it was not stored: delete it (GitHub → Settings → Developer settings → GitHub Apps → the app → Advanced)."
+		}
 	case asRefusal(err, &missing):
 		status, page.Title = http.StatusConflict, "Create the Secret first"
 		page.Next, page.Restart = "Then reload this page.", true
