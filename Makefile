@@ -53,6 +53,9 @@ tools:
 	@command -v git >/dev/null && [ -x "$$(git --exec-path)/git-http-backend" ] || { \
 		echo "installing git (the test git server runs git-http-backend)"; \
 		apt-get update -qq && apt-get install -y -qq git >/dev/null; }
+	@[ -x /usr/bin/chromium ] || { \
+		echo "installing chromium (e2e/setup_test.go clicks through /setup in it, headless)"; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 $(GOVULNCHECK):
 	GOBIN=$(dir $@) $(GO) install golang.org/x/vuln/cmd/govulncheck@$(GOVULNCHECK_VERSION)

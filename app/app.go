@@ -41,10 +41,15 @@ type App struct {
 	log      zerolog.Logger
 	replica  *replica // Leases, shutdown drain, leader election (leader.go, drain.go)
 	timeouts serverTimeouts
+	setup    *setupMode // set while Rigel has no GitHub identity (setup_mode.go); nil otherwise
 }
 
-// New builds Rigel from validated settings and a cluster client.
+// New builds Rigel from validated settings and a cluster client. Settings with no GitHub
+// identity at all build a Rigel in setup mode (setup_mode.go).
 func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.Logger) (*App, error) {
+	if s.NeedsSetup() {
+		return newSetupMode(ctx, s, kc, log)
+	}
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
@@ -122,6 +127,9 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	in.GET("/readyz", a.ready)
 	in.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	api.Mount(in, api.Deps{Ops: service, GitHub: forges{clients}, Settings: s, APISecret: config.APITokenStore(kc.Typed, s.Namespace), BotLogin: login})
+	if err := mountClosedSetup(in, s, service, m); err != nil { // /setup: closed (setup_mode.go)
+		return nil, err
+	}
 	a.Hook, a.Internal = e, in
 	log.Info().Str("login", login).Str("namespace", s.Namespace).Msg("rigel is ready")
 	return a, nil

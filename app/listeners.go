@@ -47,14 +47,14 @@ func (a *App) Serve(ctx context.Context, hook, internal net.Listener) error {
 			}
 		}()
 	}
-	stopLeading := a.replica.lead()
-	defer stopLeading() // after the drain, so the leadership is given back last
+	stopLeading := a.lead(ctx) // setup_mode.go
+	defer stopLeading()        // after the drain, so the leadership is given back last
 	var served error
 	select {
 	case served = <-errc:
 	case <-ctx.Done():
 	}
-	a.replica.drain.shutdown(a.log)
+	a.drainOnShutdown()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, srv := range servers {

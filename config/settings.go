@@ -93,6 +93,12 @@ type Settings struct {
 	GitURL             string
 	RepoWebhookSecrets map[string]string
 
+	// The registration of the GitHub App by /setup (issue 15; settings_setup.go). PublicURL
+	// is the public base URL of the webhook's listener, https://rigel.example.com: the app's
+	// webhook is PublicURL + /api/github/hook (RIGEL_PUBLIC_URL, file publicURL; empty: the
+	// page asks for it).
+	PublicURL string
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 

@@ -129,6 +129,9 @@ func settingsTable() []setting {
 			doc:        "token mode: the webhook secret of each repository",
 			fromSecret: (*Settings).applyRepoSecrets,
 		},
+
+		// The registration of the GitHub App by /setup (settings_setup.go).
+		publicURLSetting(),
 	}
 }
 

@@ -15,14 +15,20 @@ import (
 
 // Validate reports every problem that keeps the bot from starting. Its messages name the
 // missing or broken setting and never quote a credential.
-func (s *Settings) Validate() error {
+func (s *Settings) Validate() error { return s.validate(true) }
+
+// validate is Validate; without credentials, the GitHub credentials and the webhook secret
+// are not checked (ValidateSetup).
+func (s *Settings) validate(credentials bool) error {
 	var problems []string
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 
-	if s.WebhookSecret == "" {
+	if credentials && s.WebhookSecret == "" {
 		add("no webhook secret: set %s in Secret %s or RIGEL_WEBHOOK_SECRET", SecretKeyWebhookSecret, CredentialSecret)
 	}
-	problems = append(problems, s.credentialProblems()...)
+	if credentials {
+		problems = append(problems, s.credentialProblems()...)
+	}
 	if len(problems) > 0 && s.secretErr != nil {
 		problems = append(problems, s.secretErr.Error()) // why the Secret did not fill them
 	}
@@ -64,6 +70,7 @@ func (s *Settings) Validate() error {
 	problems = append(problems, s.credsProblems()...)
 	problems = append(problems, s.DefaultPolicy.Problems("the default policy (RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_REFUSED_KINDS)")...)
 	problems = append(problems, s.protectedProblems()...)
+	problems = append(problems, s.setupProblems()...)
 	if len(problems) == 0 {
 		return nil
 	}

@@ -89,17 +89,28 @@ func (s *Service) SetApp(ctx context.Context, appID int64, key []byte) (*Account
 	if err := s.accountReady(); err != nil {
 		return nil, err
 	}
-	if appID <= 0 {
-		return nil, &BadCredentials{Why: AppIDMissing}
-	}
-	if err := config.CheckPrivateKey(key); err != nil {
-		return nil, &BadCredentials{Why: KeyMalformed, Cause: err}
-	}
-	if _, err := s.Verifier.VerifyApp(ctx, appID, key); err != nil {
-		return nil, &BadCredentials{Why: AppRefused, Cause: err}
+	if _, err := s.checkApp(ctx, appID, key); err != nil {
+		return nil, err
 	}
 	set := map[string][]byte{config.SecretKeyAppID: []byte(strconv.FormatInt(appID, 10)), config.SecretKeyPrivateKey: key}
 	return s.store(ctx, set, false, appID)
+}
+
+// checkApp is what an app's id and key must pass to be stored (SetApp, and the app /setup
+// registers): an id, an RSA key in PEM, and GitHub authenticating the app with them. It
+// returns the app's bot login, as GitHub says; its refusals are *BadCredentials.
+func (s *Service) checkApp(ctx context.Context, appID int64, key []byte) (string, error) {
+	if appID <= 0 {
+		return "", &BadCredentials{Why: AppIDMissing}
+	}
+	if err := config.CheckPrivateKey(key); err != nil {
+		return "", &BadCredentials{Why: KeyMalformed, Cause: err}
+	}
+	login, err := s.Verifier.VerifyApp(ctx, appID, key)
+	if err != nil {
+		return "", &BadCredentials{Why: AppRefused, Cause: err}
+	}
+	return login, nil
 }
 
 // store writes the keys set into the Secret; a token is refused when the Secret holds an app.

@@ -58,6 +58,10 @@ type GitHub struct {
 	checkRuns  []*CheckRunRecord
 	statuses   []StatusRecord
 	fileLimits fileLimits
+
+	// The app-manifest flow (github_manifest.go): manifests shown, apps created from them.
+	pending map[string]*pendingManifest
+	created []*CreatedApp
 }
 
 // Request is one request the fake GitHub received. Path is without the /api/v3 prefix.
@@ -98,6 +102,7 @@ type identity struct {
 	Type  string // "Bot", "User"; "" for the App's JWT
 	App   bool   // authenticated as the App (JWT)
 	Inst  bool   // installation token
+	AppID int64  // the app created from a manifest it is of (github_manifest.go); 0: the fake's own
 	Repos map[string]bool
 	Exp   time.Time
 }
@@ -393,6 +398,9 @@ type call struct {
 }
 
 func (gh *GitHub) serve(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, apiPrefix+"/") && gh.serveWeb(w, r) {
+		return // a web page of the app-manifest flow (github_manifest.go)
+	}
 	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, apiPrefix)

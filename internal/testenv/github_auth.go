@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -42,6 +41,9 @@ func (gh *GitHub) ExpireTokens() {
 // authenticate checks the Authorization header: App JWTs for the /app endpoints and the
 // repository installation lookup, installation tokens or PATs for everything else.
 func (gh *GitHub) authenticate(r *http.Request, op *apiOperation) (*identity, string) {
+	if op.ID == "apps/create-from-manifest" {
+		return &identity{Login: "anonymous"}, "" // the code is the credential (github_manifest.go)
+	}
 	h := r.Header.Get("Authorization")
 	scheme, cred, _ := strings.Cut(h, " ")
 	cred = strings.TrimSpace(cred)
@@ -53,10 +55,11 @@ func (gh *GitHub) authenticate(r *http.Request, op *apiOperation) (*identity, st
 	}
 	needsJWT := strings.HasPrefix(op.Template, "/app") || op.ID == "apps/get-repo-installation"
 	if needsJWT {
-		if err := gh.verifyJWT(cred); err != nil {
+		app, err := gh.verifyJWT(cred)
+		if err != nil {
 			return nil, "A JSON web token could not be decoded: " + err.Error()
 		}
-		return &identity{Login: "app", App: true}, ""
+		return &identity{Login: "app", App: true, AppID: app}, ""
 	}
 	gh.mu.Lock()
 	defer gh.mu.Unlock()
@@ -67,9 +70,15 @@ func (gh *GitHub) authenticate(r *http.Request, op *apiOperation) (*identity, st
 	return id, ""
 }
 
-// verifyJWT checks an RS256 App JWT: signature by the App key, iss = AppID, and a valid
-// iat/exp window of at most 10 minutes as GitHub requires.
-func (gh *GitHub) verifyJWT(tok string) error {
+// verifyJWT checks an RS256 App JWT: signature by the key of the app iss names (the fake's
+// own, or one created from a manifest: app is then its id), and a valid iat/exp window of at
+// most 10 minutes as GitHub requires.
+func (gh *GitHub) verifyJWT(tok string) (app int64, _ error) {
+	err := gh.checkJWT(tok, &app)
+	return app, err
+}
+
+func (gh *GitHub) checkJWT(tok string, app *int64) error {
 	parts := strings.Split(tok, ".")
 	if len(parts) != 3 {
 		return fmt.Errorf("not a JWT")
@@ -86,10 +95,6 @@ func (gh *GitHub) verifyJWT(tok string) error {
 	if err != nil {
 		return fmt.Errorf("bad signature encoding")
 	}
-	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
-	if err := rsa.VerifyPKCS1v15(&gh.key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
-		return fmt.Errorf("signature does not match the App's key")
-	}
 	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
 	if err != nil {
 		return fmt.Errorf("bad payload encoding")
@@ -102,9 +107,15 @@ func (gh *GitHub) verifyJWT(tok string) error {
 	if err := json.Unmarshal(payload, &claims); err != nil {
 		return fmt.Errorf("bad claims")
 	}
-	if fmt.Sprint(claims.Iss) != strconv.FormatInt(gh.AppID, 10) {
+	pub, created := gh.appKey(fmt.Sprint(claims.Iss))
+	if pub == nil {
 		return fmt.Errorf("'Issuer' claim ('iss') must be the App id %d, got %v", gh.AppID, claims.Iss)
 	}
+	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, sum[:], sig); err != nil {
+		return fmt.Errorf("signature does not match the App's key")
+	}
+	*app = created
 	now := float64(time.Now().Unix())
 	switch {
 	case claims.Exp == 0 || claims.Iat == 0:
@@ -119,8 +130,13 @@ func (gh *GitHub) verifyJWT(tok string) error {
 	return nil
 }
 
-// mintToken creates an installation token limited to repos (all when empty).
+// mintToken creates an installation token of the fake's app limited to repos (all when empty).
 func (gh *GitHub) mintToken(repos []string) (string, time.Time) {
+	return gh.mintTokenOf(nil, repos)
+}
+
+// mintTokenOf creates an installation token of app (nil: the fake's own) limited to repos.
+func (gh *GitHub) mintTokenOf(app *CreatedApp, repos []string) (string, time.Time) {
 	b := make([]byte, 18)
 	_, _ = rand.Read(b)
 	tok := "ghs_" + hex.EncodeToString(b)
@@ -128,6 +144,9 @@ func (gh *GitHub) mintToken(repos []string) (string, time.Time) {
 	exp := time.Now().Add(gh.tokenExpiry).UTC().Truncate(time.Second)
 	gh.mu.Unlock()
 	id := &identity{Login: gh.BotLogin(), Type: "Bot", Inst: true, Exp: exp}
+	if app != nil {
+		id.Login, id.AppID = app.BotLogin(), app.ID
+	}
 	if len(repos) > 0 {
 		id.Repos = map[string]bool{}
 		for _, r := range repos {

@@ -21,6 +21,7 @@ var handlers = map[string]func(*GitHub, *call){
 	"apps/create-installation-access-token":      (*GitHub).createToken,
 	"apps/get-repo-installation":                 (*GitHub).getRepoInstallation,
 	"apps/list-repos-accessible-to-installation": (*GitHub).listInstallationRepos,
+	"apps/create-from-manifest":                  (*GitHub).convertManifest, // github_manifest.go
 	"rate-limit/get":                             (*GitHub).rateLimit,
 	"repos/get":                                  (*GitHub).getRepo,
 	"issues/get":                                 (*GitHub).getIssue,
@@ -251,15 +252,23 @@ func (c *call) bodyString(field string) string {
 }
 
 func (gh *GitHub) getApp(c *call) {
+	app := gh.callerApp(c.who) // an app created from a manifest (github_manifest.go)
 	gh.mu.Lock()
 	o := gh.appObj()
+	if app != nil {
+		o = gh.createdAppObj(app)
+	}
 	gh.mu.Unlock()
 	gh.respond(c, http.StatusOK, o)
 }
 
 func (gh *GitHub) listInstallations(c *call) {
+	app := gh.callerApp(c.who)
 	gh.mu.Lock()
 	o := gh.installationObj(gh.firstOwner())
+	if app != nil {
+		o = gh.createdInstallationObj(app, gh.firstOwner())
+	}
 	gh.mu.Unlock()
 	gh.paginate(c, 1)
 	gh.respond(c, http.StatusOK, []any{o})
@@ -280,7 +289,11 @@ func (gh *GitHub) firstOwner() string {
 }
 
 func (gh *GitHub) createToken(c *call) {
-	if c.intParam("installation_id") != gh.InstallationID {
+	app, inst := gh.callerApp(c.who), gh.InstallationID
+	if app != nil {
+		inst = app.InstallationID // github_manifest.go
+	}
+	if c.intParam("installation_id") != inst {
 		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
@@ -304,7 +317,7 @@ func (gh *GitHub) createToken(c *call) {
 		}
 		gh.mu.Unlock()
 	}
-	tok, exp := gh.mintToken(repos)
+	tok, exp := gh.mintTokenOf(app, repos)
 	selection := "all"
 	if len(repos) > 0 {
 		selection = "selected"
@@ -315,11 +328,15 @@ func (gh *GitHub) createToken(c *call) {
 }
 
 func (gh *GitHub) getRepoInstallation(c *call) {
+	app := gh.callerApp(c.who)
 	r := gh.lookupRepo(c)
 	if r == nil {
 		return
 	}
 	o := gh.installationObj(r.Owner)
+	if app != nil {
+		o = gh.createdInstallationObj(app, r.Owner)
+	}
 	gh.mu.Unlock()
 	gh.respond(c, http.StatusOK, o)
 }

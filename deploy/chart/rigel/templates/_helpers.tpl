@@ -47,6 +47,7 @@ comma-separated.
   "githubAPIURL" "RIGEL_GITHUB_API_URL"
   "githubWebURL" "RIGEL_GITHUB_WEB_URL"
   "gitURL" "RIGEL_GIT_URL"
+  "publicURL" "RIGEL_PUBLIC_URL"
   "diffConcurrency" "RIGEL_DIFF_CONCURRENCY"
   "workers" "RIGEL_WORKERS"
   "queueSize" "RIGEL_QUEUE_SIZE"
@@ -61,7 +62,7 @@ comma-separated.
   "commandRate" "RIGEL_COMMAND_RATE"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
