@@ -11,9 +11,10 @@
 #
 # Base images are pinned by digest (the multi-platform index), the tag kept beside it for
 # readers; Dependabot (.github/dependabot.yml) proposes new digests. To pin by hand:
-#   docker buildx imagetools inspect golang:1.26   (the "Digest:" line)
+#   docker buildx imagetools inspect golang:1.26.8   (the "Digest:" line)
 
-FROM --platform=$BUILDPLATFORM golang:1.26@sha256:9edf71320ef8a791c4c33ec79f90496d641f306a91fb112d3d060d5c1cee4e20 AS build
+# The official golang image sets GOTOOLCHAIN=local: its Go must be at least go.mod's go line.
+FROM --platform=$BUILDPLATFORM golang:1.26.8@sha256:3c3e25a4da13fd0478eed2df1eb35a0e667094a7124d3993a6a1d30f71c17e79 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN --mount=type=cache,target=/go/pkg/mod \

@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"encoding/json"
+	"go/version"
 	"os"
 	"regexp"
 	"slices"
@@ -123,6 +124,8 @@ func TestDockerfile(t *testing.T) {
 		}
 	}
 
+	checkBuilderGo(t, build)
+
 	final := stages[len(stages)-1]
 	if !strings.HasPrefix(final.image, "gcr.io/distroless/static-debian12:nonroot@") {
 		t.Errorf("final base %q, want gcr.io/distroless/static-debian12:nonroot pinned by digest", final.image)
@@ -220,5 +223,33 @@ func TestDependabot(t *testing.T) {
 		if !got[eco] {
 			t.Errorf("no %s update for directory / with a schedule", eco)
 		}
+	}
+}
+
+// checkBuilderGo checks that the build stage's Go can build the module: the official golang
+// image sets GOTOOLCHAIN=local, so its Go (the image's tag, or a GOTOOLCHAIN the stage sets)
+// must be at least go.mod's go line, or `go build` refuses.
+func checkBuilderGo(t *testing.T, build dockerStage) {
+	t.Helper()
+	mod, err := os.ReadFile("../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^go ([0-9.]+)$`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatal("go.mod has no go line")
+	}
+	need := "go" + string(m[1])
+	have := ""
+	if tc := regexp.MustCompile(`GOTOOLCHAIN=(go[0-9.]+)`).FindStringSubmatch(strings.Join(build.instructions, "\n")); tc != nil {
+		have = tc[1]
+	} else if tag := regexp.MustCompile(`^golang:([0-9]+\.[0-9]+\.[0-9]+)[@-]`).FindStringSubmatch(build.image); tag != nil {
+		have = "go" + tag[1]
+	} else {
+		t.Errorf("build stage FROM %s: name Go's full version in the tag (golang:1.x.y) or set GOTOOLCHAIN, so that it can be checked against go.mod's %s", build.image, need)
+		return
+	}
+	if version.Compare(have, need) < 0 {
+		t.Errorf("the build stage's Go is %s, older than go.mod's %s: the build would refuse (GOTOOLCHAIN=local)", have, need)
 	}
 }
