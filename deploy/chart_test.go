@@ -186,21 +186,33 @@ func TestChartHelmMetadata(t *testing.T) {
 	// Both apiservers the tests run against (testbed/ pins their versions): the line Rigel
 	// builds on and the oldest supported one of the version-skew run.
 	for _, module := range []string{"apiserver", "apiserver-1.35"} {
-		mod, err := os.ReadFile("../testbed/" + module + "/go.mod")
-		if err != nil {
-			t.Fatal(err)
+		v := testbedKubeVersion(t, module)
+		if !chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, v) {
+			t.Errorf("Chart.yaml kubeVersion %q refuses the tested apiserver %s", ch.Metadata.KubeVersion, v)
 		}
-		m := regexp.MustCompile(`k8s.io/kubernetes (v[0-9.]+)`).FindSubmatch(mod)
-		if m == nil {
-			t.Fatalf("testbed/%s/go.mod names no k8s.io/kubernetes version", module)
-		}
-		if !chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, string(m[1])) {
-			t.Errorf("Chart.yaml kubeVersion %q refuses the tested apiserver %s", ch.Metadata.KubeVersion, m[1])
-		}
+	}
+	// And nothing older than the oldest line tested (the support window starts there).
+	if chartutil.IsCompatibleRange(ch.Metadata.KubeVersion, "v1.34.9") {
+		t.Errorf("Chart.yaml kubeVersion %q accepts Kubernetes 1.34, older than the oldest line tested (1.35)", ch.Metadata.KubeVersion)
 	}
 	if err := ch.Validate(); err != nil {
 		t.Errorf("Chart.yaml: %v", err)
 	}
+}
+
+// testbedKubeVersion is the version of Kubernetes the test bed's module (testbed/apiserver,
+// testbed/apiserver-1.35) builds its kube-apiserver from.
+func testbedKubeVersion(t *testing.T, module string) string {
+	t.Helper()
+	mod, err := os.ReadFile("../testbed/" + module + "/go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`k8s.io/kubernetes (v[0-9.]+)`).FindSubmatch(mod)
+	if m == nil {
+		t.Fatalf("testbed/%s/go.mod names no k8s.io/kubernetes version", module)
+	}
+	return string(m[1])
 }
 
 // TestChartInstalls applies the chart, in a namespace of its own with its own ClusterRole,

@@ -9,5 +9,9 @@
 // The package has no code: its tests render the base and the overlay with kustomize, check the
 // Deployment's security settings, apply everything to a real kube-apiserver with Rigel's own
 // engine and check, impersonating Rigel's ServiceAccount, that its RBAC lets it do its job and
-// no more. They also check the GitHub App manifest (../app.yml) and the Dockerfile.
+// no more. They also check the GitHub App manifest (../app.yml), the Dockerfile and
+// .github/dependabot.yml, the chart with Helm's lint package and its values.schema.json, and
+// Rigel's alerts (chart/rigel/rules/rigel-alerts.yaml, the chart's PrometheusRule) and Grafana
+// dashboard (grafana/rigel-dashboard.json): every rule and query parses with Prometheus's own
+// packages and reads only metrics a real Rigel exports (metricnames_test.go scrapes one).
 package deploy

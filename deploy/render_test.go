@@ -101,6 +101,9 @@ func checkDeployment(t *testing.T, d *appsv1.Deployment) {
 	if want := releaseImage(t); c.Image != want {
 		t.Errorf("image = %q, want %q (the chart's appVersion)", c.Image, want)
 	}
+	if !slices.Equal(c.Args, []string{"serve"}) || len(c.Command) > 0 {
+		t.Errorf("command %q args %q, want the image's entrypoint /rigel with args [serve]", c.Command, c.Args)
+	}
 	psc, sc := pod.SecurityContext, c.SecurityContext
 	if psc == nil || sc == nil {
 		t.Fatalf("pod securityContext %v, container securityContext %v: both must be set", psc, sc)
