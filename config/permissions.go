@@ -18,6 +18,7 @@ var DefaultPermissions = map[string]string{
 	"policy":            "read",
 	"sync":              "write",
 	"apply":             "write",
+	"unlock":            "write", // unless set, as sync (ops.Access.Required)
 	"add-deployment":    "write",
 	"remove-deployment": "write",
 	"link":              "write",

@@ -35,6 +35,9 @@ type PlanID struct {
 type PreviewRequest struct {
 	At   Target // the commit: a branch's tip, a pull request's head, an exact commit
 	Verb string // what was asked ("diff", "sync"), for a refusal to name
+	// Arm says the preview arms an apply (a sync): refused while another pull request holds
+	// the deployment, and in a pull request it holds the deployment for it (pull_holds.go).
+	Arm bool
 }
 
 // Origin is the repository of the call, cloned with its installation's credentials.
@@ -54,7 +57,10 @@ func (s *Service) Preview(ctx context.Context, call Call, dep config.Deployment,
 	if err := s.checkForkPreview(ctx, call, req.Verb); err != nil {
 		return nil, err
 	}
-	return s.plan(ctx, call.Origin(), dep, req.At)
+	if !req.Arm {
+		return s.plan(ctx, call.Origin(), dep, req.At)
+	}
+	return s.armedPreview(ctx, call, dep, req) // pull_holds.go
 }
 
 // plan renders and diffs one deployment of o at a target (or at an exact commit).
