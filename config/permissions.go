@@ -18,7 +18,6 @@ var DefaultPermissions = map[string]string{
 	"policy":            "read",
 	"sync":              "write",
 	"apply":             "write",
-	"unlock":            "write", // unless set, as sync (ops.Access.Required)
 	"add-deployment":    "write",
 	"remove-deployment": "write",
 	"link":              "write",
