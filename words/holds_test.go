@@ -50,7 +50,9 @@ func TestSayPullHeld(t *testing.T) {
 }
 
 func TestUnlockedWords(t *testing.T) {
-	h := func(dep string, n int) ops.PullHold { return ops.PullHold{Deployment: dep, Repo: "acme/shop", Number: n, Author: "alice"} }
+	h := func(dep string, n int) ops.PullHold {
+		return ops.PullHold{Deployment: dep, Repo: "acme/shop", Number: n, Author: "alice"}
+	}
 	tests := []struct {
 		u    ops.Unlocked
 		want string
