@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -188,4 +189,68 @@ func TestPullRequestHolds(t *testing.T) {
 	mustContain(t, pr1.reply("/rigel unlock"), "Gave back `"+name+"`")
 	mustContain(t, pr2.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
 	waitHolder(t, b2, name, ref2)
+}
+
+// TestAPILocks: over the HTTP API a held deployment's apply answers 409 naming the holding PR
+// and applies nothing; GET /api/git/locks and /api/git/sources show the hold; DELETE
+// /api/git/locks/{deployment} breaks it (404 when nothing holds it); and a hold whose PR was
+// closed while Rigel missed the event is released by the next apply, which goes through.
+func TestAPILocks(t *testing.T) {
+	b := startAPIBot(t)
+	ns := unique("apihold")
+	r := newRepo(t, webFiles(ns, 1, "pw"))
+	name := unique("apiheld")
+	b.api("POST", "/api/git/sources/deployment", map[string]any{"repo": r.full, "path": "apps/web/k8s", "name": name}, http.StatusCreated)
+	head, err := git.Commit(r.full, "feature", map[string]string{"README.md": "# web, in a PR\n"}, "docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := b.pull(r, head)
+	ref := fmt.Sprintf("%s#%d", r.full, pr.number)
+	hold := func() {
+		t.Helper()
+		mustContain(t, pr.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
+		waitHolder(t, b, name, ref)
+	}
+	applied := func() bool {
+		_, err := kc.Typed.AppsV1().Deployments(ns).Get(context.Background(), "web", metav1.GetOptions{})
+		return err == nil
+	}
+	hold()
+
+	p := b.api("POST", "/api/git/sync", map[string]any{"deployment": name}, http.StatusOK) // a preview is never held back
+	got := b.call(apiToken, "POST", "/api/git/sync", p.body["apply"])
+	if got.status != http.StatusConflict {
+		t.Fatalf("apply of a held deployment answered %d, want 409: %s", got.status, got.raw)
+	}
+	mustContain(t, got.str("error"), "is held by pull request "+ref, "DELETE /api/git/locks/"+name)
+	if applied() {
+		t.Fatal("a held deployment was applied over the API")
+	}
+
+	locks := b.api("GET", "/api/git/locks", nil, http.StatusOK)
+	mustContain(t, locks.raw, `"deployment":"`+name+`"`, `"pull":"`+ref+`"`, `"author":"octocat"`)
+	mustContain(t, b.api("GET", "/api/git/sources", nil, http.StatusOK).raw, `"holds":[{"deployment":"`+name+`"`)
+
+	b.api("DELETE", "/api/git/locks/Not_A-Name", nil, http.StatusBadRequest)
+	broken := b.api("DELETE", "/api/git/locks/"+name, nil, http.StatusOK)
+	mustContain(t, broken.raw, `"released":{"deployment":"`+name+`"`)
+	if h := holderOf(t, b, name); h != "" {
+		t.Fatalf("after DELETE the hold is %q", h)
+	}
+	b.api("DELETE", "/api/git/locks/"+name, nil, http.StatusNotFound)
+	mustNotContain(t, b.api("GET", "/api/git/sources", nil, http.StatusOK).raw, `"holds"`)
+
+	// Held again, then the PR is closed while Rigel misses the event: the next apply finds it
+	// closed, releases the hold (logged) and applies.
+	hold()
+	gh.SetPullState(r.full, pr.number, "closed", false)
+	p = b.api("POST", "/api/git/sync", map[string]any{"deployment": name}, http.StatusOK)
+	b.api("POST", "/api/git/sync", p.body["apply"], http.StatusOK)
+	if !applied() {
+		t.Fatal("the apply after the stale hold was released did not apply")
+	}
+	if h := holderOf(t, b, name); h != "" {
+		t.Fatalf("the hold of the closed PR is still %q", h)
+	}
 }
