@@ -39,6 +39,12 @@ func runUnlock(ctx context.Context, c *call) (string, error) {
 // unlockedWords is what /rigel unlock gave back (words.Unlocked).
 func unlockedWords(u *ops.Unlocked) string { return words.Unlocked(u) }
 
+// holdLine says that this pull request's sync holds the deployment, and how to give it back.
+func holdLine(h *PullHold) string {
+	return "🔒 This pull request holds " + code(h.Deployment) + ": until it is merged or closed, it is synced and applied only from here. `/rigel unlock " +
+		h.Deployment + "` gives it back sooner."
+}
+
 // holdsNote lists who holds the deployments of a listing, "" when no pull request holds any.
 func holdsNote(holds []PullHold, deps []config.Deployment) string {
 	mine := map[string]bool{}

@@ -25,7 +25,10 @@ func TestHoldsGolden(t *testing.T) {
 	if !ok {
 		t.Fatal("*ops.UnlockOutsidePull is not a refusal")
 	}
+	held := samplePlan()
+	held.Hold = &hold
 	tests := []struct{ name, got string }{
+		{"sync_holding", renderPlan("acme/web", held, true)},
 		{"list_held", renderList("acme/web", repo, nil, nil, hold, other)},
 		{"unlocked", "🔓 " + unlockedWords(&ops.Unlocked{Released: []ops.PullHold{hold}, NotHeld: []string{"api"}})},
 		{"sync_held", errorReply("/rigel sync web", refused, "")},

@@ -131,7 +131,7 @@ func TestPullRequestHolds(t *testing.T) {
 	ref1 := fmt.Sprintf("%s#%d", r.full, pr1.number)
 	ref2 := fmt.Sprintf("%s#%d", r.full, pr2.number)
 
-	mustContain(t, pr1.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
+	mustContain(t, pr1.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this", "🔒 This pull request holds `"+name+"`")
 	if got := holderOf(t, b, name); got != ref1 {
 		t.Fatalf("after #1's sync the hold is %q, want %q", got, ref1)
 	}
@@ -160,7 +160,7 @@ func TestPullRequestHolds(t *testing.T) {
 	// #2 gives it back with /rigel unlock; #1 (say it was reopened) holds it again.
 	mustContain(t, pr2.reply("/rigel unlock "+name), "Gave back `"+name+"`")
 	waitHolder(t, b, name, "")
-	mustContain(t, pr1.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
+	mustContain(t, pr1.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this", "🔒 This pull request holds `"+name+"`")
 	waitHolder(t, b, name, ref1)
 
 	// The same `closed` redelivered changes nothing: it is known, and #1's new hold stays.

@@ -15,6 +15,9 @@ import (
 type Preview struct {
 	Plan   *sync.Plan
 	Target Target // what was asked for (a branch, a PR head); Plan.Commit is the commit rendered
+	// Hold is the pull request's hold on the deployment this sync took or kept (pull_holds.go);
+	// nil outside a pull request, for a diff, or when the sync armed nothing.
+	Hold *PullHold
 }
 
 // ID is the identity an apply of this preview gives.

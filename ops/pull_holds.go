@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/replica"
+	"github.com/rigel-gitops/rigel/sync"
 )
 
 // The holds of pull requests on deployments (issue 11, "PR-held locks", in the manner of
@@ -46,29 +47,29 @@ func (s *Service) checkHold(ctx context.Context, call Call, deployment, verb str
 // a hold that exists stays as it is when it is this PR's (re-syncing keeps it), and refuses
 // (*PullHeld) when another PR took it meanwhile (of two PRs racing, one wins). Outside a PR
 // nothing is held.
-func (s *Service) holdForPull(ctx context.Context, call Call, deployment, verb string) error {
+func (s *Service) holdForPull(ctx context.Context, call Call, deployment, verb string) (*PullHold, error) {
 	if s.Holds == nil || !call.IsPR {
-		return nil
+		return nil, nil
 	}
 	want := PullHold{Deployment: deployment, Repo: call.Repo.FullName(), Number: call.Number, Author: call.Author, Since: time.Now()}
 	for attempt := 0; attempt < 2; attempt++ {
 		got, err := s.Holds.TakePullHold(ctx, want)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if got.HeldBy(want.Repo, want.Number) {
 			if got.Since.Equal(want.Since.UTC().Truncate(time.Microsecond)) {
 				zerolog.Ctx(ctx).Info().Str("deployment", deployment).Str("pull", want.Pull()).Msg("deployment held for the pull request")
 			}
-			return nil
+			return &got, nil
 		}
 		if released, err := s.releaseIfClosed(ctx, call, got); err != nil {
-			return err
+			return nil, err
 		} else if !released {
-			return s.heldRefusal(got, deployment, verb)
+			return nil, s.heldRefusal(got, deployment, verb)
 		}
 	}
-	return fmt.Errorf("failed to hold %s for %s: its hold kept changing", deployment, want.Pull())
+	return nil, fmt.Errorf("failed to hold %s for %s: its hold kept changing", deployment, want.Pull())
 }
 
 func (s *Service) heldRefusal(h PullHold, deployment, verb string) *PullHeld {
@@ -232,11 +233,32 @@ func (s *Service) armedPreview(ctx context.Context, call Call, dep config.Deploy
 		return nil, err
 	}
 	p, err := s.plan(ctx, call.Origin(), dep, req.At)
-	if err != nil {
-		return nil, err
+	if err != nil || !Armable(p.Plan) {
+		return p, err
 	}
-	if err := s.holdForPull(ctx, call, dep.Name, verb); err != nil {
+	if p.Hold, err = s.holdForPull(ctx, call, dep.Name, verb); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Armable says whether a sync of plan arms an apply, and so holds the deployment in a pull
+// request: not while the cluster refused an object, the policy refuses one, or one belongs to
+// another registered deployment (Apply would refuse it).
+func Armable(plan *sync.Plan) bool {
+	_, _, _, failed := plan.Counts()
+	return failed == 0 && len(plan.Violating()) == 0 && len(TakenFrom(plan)) == 0
+}
+
+// forgetHold gives back the hold on a deployment that was removed from the registry, whoever's
+// it is: a deployment registered later under the same name starts free.
+func (s *Service) forgetHold(ctx context.Context, deployment string) {
+	if s.Holds == nil {
+		return
+	}
+	if released, err := s.Holds.ReleasePullHold(ctx, deployment, PullHold{}); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("deployment", deployment).Msg("failed to give back the hold on a removed deployment")
+	} else if released {
+		zerolog.Ctx(ctx).Info().Str("deployment", deployment).Msg("gave back the hold on a removed deployment")
+	}
 }

@@ -243,3 +243,51 @@ func TestPullHoldRaceOneWinner(t *testing.T) {
 		}
 	}
 }
+
+// TestPullHoldOnlyWhenArmed: a sync whose preview arms nothing (the policy refuses an object)
+// holds nothing; one that arms says which hold it took or kept.
+func TestPullHoldOnlyWhenArmed(t *testing.T) {
+	e := newHoldEnv(t)
+	ctx := context.Background()
+	head := e.src.commit("refs/pull/3/head", map[string]string{"app/cm.yaml": cmIn("a", "kube-system")})
+	e.forge.heads[3] = PullHead{SHA: head, State: "open", HeadRepo: "acme/web", BaseRepo: "acme/web"}
+	p, err := e.svc.Preview(ctx, e.call(e.forge, 3, true), e.dep, PreviewRequest{At: PullTarget(3, head), Verb: "sync", Arm: true})
+	if err != nil || len(p.Plan.Violating()) == 0 {
+		t.Fatalf("Preview = %v; want a plan the policy refuses", err)
+	}
+	if p.Hold != nil || e.holds.holder("web") != "" {
+		t.Fatalf("a sync that armed nothing holds %q (%+v)", e.holds.holder("web"), p.Hold)
+	}
+	p, err = e.svc.Preview(ctx, e.call(e.forge, 1, true), e.dep, PreviewRequest{At: PullTarget(1, e.heads[1]), Verb: "sync", Arm: true})
+	if err != nil || p.Hold == nil || p.Hold.Number != 1 || p.Hold.Deployment != "web" {
+		t.Fatalf("Preview = %+v, %v; want the hold of #1 on web", p, err)
+	}
+}
+
+// TestForgetGivesBackTheHold: removing a held deployment gives back its hold, so a deployment
+// registered again under its name starts free.
+func TestForgetGivesBackTheHold(t *testing.T) {
+	e := newHoldEnv(t)
+	e.do(t, holdStep{do: "sync", where: 1})
+	if _, err := e.svc.Forget(context.Background(), "web", "acme/web"); err != nil {
+		t.Fatal(err)
+	}
+	if h := e.holds.holder("web"); h != "" {
+		t.Fatalf("the removed deployment is still held by %s", h)
+	}
+}
+
+// TestUnlockNeedsWhatSyncNeeds: /rigel unlock is authorized as sync is, as the settings set it.
+func TestUnlockNeedsWhatSyncNeeds(t *testing.T) {
+	for _, tc := range []struct {
+		perms map[string]string
+		want  string
+	}{
+		{nil, "write"},
+		{map[string]string{"sync": "maintain"}, "maintain"},
+	} {
+		if got := (Access{Permissions: tc.perms}).Required("unlock"); got != tc.want {
+			t.Errorf("Required(unlock) with %v = %q, want %q", tc.perms, got, tc.want)
+		}
+	}
+}
