@@ -30,17 +30,23 @@ func (s *Service) checkHold(ctx context.Context, call Call, deployment, verb str
 	if s.Holds == nil {
 		return nil
 	}
-	h, err := s.Holds.PullHoldOf(ctx, deployment)
-	if err != nil {
-		return err
+	for attempt := 0; attempt < 3; attempt++ { // a hold released as stale is read again: another PR may have taken it
+		h, err := s.Holds.PullHoldOf(ctx, deployment)
+		if err != nil {
+			return err
+		}
+		if h == nil || (call.IsPR && h.HeldBy(call.Repo.FullName(), call.Number)) {
+			return nil
+		}
+		released, err := s.releaseIfClosed(ctx, call, *h)
+		if err != nil {
+			return err
+		}
+		if !released {
+			return s.heldRefusal(*h, deployment, verb)
+		}
 	}
-	if h == nil || (call.IsPR && h.HeldBy(call.Repo.FullName(), call.Number)) {
-		return nil
-	}
-	if released, err := s.releaseIfClosed(ctx, call, *h); err != nil || released {
-		return err
-	}
-	return s.heldRefusal(*h, deployment, verb)
+	return fmt.Errorf("failed to check the hold on %s: it kept changing", deployment)
 }
 
 // holdForPull holds deployment for the call's pull request, after its sync armed a preview:
