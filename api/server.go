@@ -89,6 +89,8 @@ func (s *server) routes() []route {
 		{http.MethodGet, "/account", s.getAccount},
 		{http.MethodPost, "/account", s.setAccount},
 		{http.MethodDelete, "/account", s.deleteAccount},
+		{http.MethodGet, "/locks", s.listLocks},                // locks.go
+		{http.MethodDelete, "/locks/:deployment", s.breakLock}, // locks.go
 	}
 }
 
@@ -146,6 +148,7 @@ var refusalStatus = []struct {
 }{
 	{is[*ops.Stale], http.StatusConflict},    // the preview is not what would be applied now
 	{is[*ops.NotFound], http.StatusNotFound}, // a deployment, repository (or workload) nothing has
+	{is[*ops.PullHeld], http.StatusConflict}, // another pull request holds the deployment
 	// TODO at merge: the refusals of areas A, B and D that are not bad input (a held lock…), if any changes status.
 }
 

@@ -22,13 +22,18 @@ const (
 	exampleRemove     = `{"name": "web"}`
 )
 
-// GET /api/git/sources: the registry as stored.
+// GET /api/git/sources: the registry as stored, and the holds of pull requests (locks.go).
 func (s *server) listSources(c echo.Context) error {
-	src, err := s.Ops.Sources(c.Request().Context())
+	ctx := c.Request().Context()
+	src, err := s.Ops.Sources(ctx)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, src)
+	holds, err := s.Ops.ListHolds(ctx)
+	if err != nil { // the registry is still worth answering
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to list the holds of pull requests")
+	}
+	return c.JSON(http.StatusOK, sourcesJSON{Sources: src, Holds: holdsOut(holds)})
 }
 
 type repoRequest struct {

@@ -22,8 +22,9 @@ import (
 
 // The replica's Leases are the service's Locker, and its records the calls' Recorders.
 var (
-	_ ops.Locker   = (*coord.Leases)(nil)
-	_ ops.Recorder = (*coord.Record)(nil)
+	_ ops.Locker    = (*coord.Leases)(nil)
+	_ ops.PullHolds = (*coord.Leases)(nil) // pull requests' holds on deployments
+	_ ops.Recorder  = (*coord.Record)(nil)
 )
 
 // LeaderLease is the Lease the replicas elect their leader with.
@@ -50,6 +51,7 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 	leases := &kube.Leases{Client: kc.Typed, Namespace: s.Namespace, Identity: s.ReplicaIdentity(), Duration: s.ReplicaLeaseDuration()}
 	shared := coord.New(leases, runner.MarkerKey)
 	runner.Leases, runner.Ops.Locker = shared, shared
+	runner.Ops.Holds = shared // pull requests' holds on deployments (replica/pull_hold*.go)
 	return &replica{
 		leases:  leases,
 		drain:   newDrain(s.ShutdownGrace),

@@ -11,6 +11,7 @@ type (
 	Pull         = ops.Pull
 	NewPull      = ops.NewPull
 	GitHub       = ops.Forge
+	PullHold     = ops.PullHold
 )
 
 // Request is one comment (or issue body) that may hold commands.

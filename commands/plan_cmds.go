@@ -34,7 +34,7 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	var parts []string
 	for _, dep := range deps {
 		// In a PR from a fork, Preview refuses before anything is fetched.
-		p, err := c.r.Ops.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb})
+		p, err := c.r.Ops.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb, Arm: arm})
 		if err != nil {
 			return "", err
 		}

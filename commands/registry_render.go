@@ -14,7 +14,7 @@ import (
 // The replies of the registry's commands (registry_cmds.go): a repo's deployments, a
 // deployment registered or forgotten, the folders that hold manifests.
 
-func renderList(repo string, r *config.Repo, workloads map[string][]kube.WorkloadRef, lookupErr error) string {
+func renderList(repo string, r *config.Repo, workloads map[string][]kube.WorkloadRef, lookupErr error, holds ...PullHold) string {
 	if r == nil || len(r.Deployments) == 0 {
 		return fmt.Sprintf("%s has no deployments yet.\n\n**Next:** `/rigel add-deployment` lists the folders that hold manifests, each with the command to register it.", repo)
 	}
@@ -35,6 +35,7 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
+	b.WriteString(holdsNote(holds, r.Deployments)) // unlock_cmds.go
 	fmt.Fprintf(&b, "\n**Next:** `/rigel diff %s` shows what applying it would change.", r.Deployments[0].Name)
 	return b.String()
 }

@@ -82,6 +82,9 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	if n := len(names); n > 0 {
 		blocks = append(blocks, fmt.Sprintf("<details><summary>%d unchanged object%s</summary>\n\n%s\n\n</details>", n, plural(n), "- "+strings.Join(names, "\n- ")))
 	}
+	if pv.Hold != nil {
+		blocks = append(blocks, holdLine(pv.Hold)) // unlock_cmds.go
+	}
 	var tail strings.Builder
 	guard := guardNext(p, arm)
 	switch {

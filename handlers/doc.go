@@ -3,4 +3,6 @@
 // Rigel's own comments, text without a command) and hands the rest to the commands.Runner,
 // once the Gate (gate.go) has checked what the payload says of its repository: its clone URL
 // on the git host, its installation as GitHub names it, and in token mode its registration.
+// pull_request.go handles `closed` by calling the service itself (ops.Service.ReleasePull):
+// a closed pull request gives back the deployments it held.
 package handlers

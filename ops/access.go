@@ -30,6 +30,9 @@ func (a Access) Required(verb string) string {
 	if l, ok := a.Permissions[verb]; ok {
 		return l
 	}
+	if verb == "unlock" { // who may hold a deployment (sync) may give it back (pull_holds.go); not set apart
+		return a.Required("sync")
+	}
 	if l, ok := config.DefaultPermissions[verb]; ok {
 		return l
 	}

@@ -34,7 +34,8 @@ type Applied struct {
 }
 
 // Apply applies dep exactly as previewed. It takes the deployment's apply lock (a *Held when
-// another apply holds it), finds the preview (req.Find or req.Plan), and in a pull request
+// another apply holds it), refuses while another pull request holds the deployment
+// (*PullHeld, pull_holds.go), finds the preview (req.Find or req.Plan), and in a pull request
 // checks its gates (*PullNotOpen, *ForkApply, *NotReady). It then applies only when the target
 // still points at the previewed commit and a fresh plan has the previewed digest (*Stale),
 // breaks no policy (*Policy), takes no object from another registered deployment (*Takeover)
@@ -50,6 +51,9 @@ func (s *Service) Apply(ctx context.Context, call Call, dep config.Deployment, r
 		return nil, err
 	}
 	defer release()
+	if err := s.checkHold(ctx, call, dep.Name, "apply"); err != nil { // pull_holds.go
+		return nil, err
+	}
 	id := req.Plan
 	if req.Find != nil {
 		if id, err = req.Find(ctx); err != nil {

@@ -19,6 +19,7 @@ type Listing struct {
 	Workloads    map[string][]kube.WorkloadRef
 	WorkloadsErr error                  // why they could not be listed; the rest is still worth showing
 	Invalid      []*config.InvalidEntry // the repository's registry entries Rigel ignores
+	Holds        []PullHold             // pull requests' holds on deployments (pull_holds.go), of any repository
 }
 
 // List is what Rigel knows of repo's deployments, with the workloads linked to each.
@@ -32,6 +33,9 @@ func (s *Service) List(ctx context.Context, repo string) (*Listing, error) {
 		out.Workloads, out.WorkloadsErr = s.Workloads.FindWorkloads(ctx, sync.AnnotationSourceRepo)
 		if out.WorkloadsErr != nil {
 			zerolog.Ctx(ctx).Warn().Err(out.WorkloadsErr).Msg("failed to look up linked workloads")
+		}
+		if out.Holds, err = s.ListHolds(ctx); err != nil { // the rest is still worth showing
+			zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to list the holds of pull requests")
 		}
 	}
 	return out, nil

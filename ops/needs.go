@@ -98,3 +98,18 @@ type RepoLister interface {
 	// VisibleRepos lists at most limit of them; truncated says GitHub shows more.
 	VisibleRepos(ctx context.Context, limit int) (repos []VisibleRepo, truncated bool, err error)
 }
+
+// PullHolds keeps the holds pull requests have on deployments, in the cluster so that they
+// survive restarts and every replica sees them (replica.Leases, pull_hold_store.go).
+type PullHolds interface {
+	// TakePullHold gives h's deployment to h's pull request unless a hold exists already;
+	// it returns the hold now recorded, h's or the one that was there (compare with HeldBy).
+	TakePullHold(ctx context.Context, h PullHold) (PullHold, error)
+	// PullHoldOf is the hold on deployment, nil when none.
+	PullHoldOf(ctx context.Context, deployment string) (*PullHold, error)
+	// PullHolds lists every hold.
+	PullHolds(ctx context.Context) ([]PullHold, error)
+	// ReleasePullHold gives back the hold on deployment if it is still of's pull request (of
+	// zero: whoever's), and reports whether it deleted one.
+	ReleasePullHold(ctx context.Context, deployment string, of PullHold) (bool, error)
+}

@@ -15,6 +15,9 @@ import (
 type Preview struct {
 	Plan   *sync.Plan
 	Target Target // what was asked for (a branch, a PR head); Plan.Commit is the commit rendered
+	// Hold is the pull request's hold on the deployment this sync took or kept (pull_holds.go);
+	// nil outside a pull request, for a diff, or when the sync armed nothing.
+	Hold *PullHold
 }
 
 // ID is the identity an apply of this preview gives.
@@ -35,6 +38,9 @@ type PlanID struct {
 type PreviewRequest struct {
 	At   Target // the commit: a branch's tip, a pull request's head, an exact commit
 	Verb string // what was asked ("diff", "sync"), for a refusal to name
+	// Arm says the preview arms an apply (a sync): refused while another pull request holds
+	// the deployment, and in a pull request it holds the deployment for it (pull_holds.go).
+	Arm bool
 }
 
 // Origin is the repository of the call, cloned with its installation's credentials.
@@ -54,7 +60,10 @@ func (s *Service) Preview(ctx context.Context, call Call, dep config.Deployment,
 	if err := s.checkForkPreview(ctx, call, req.Verb); err != nil {
 		return nil, err
 	}
-	return s.plan(ctx, call.Origin(), dep, req.At)
+	if !req.Arm {
+		return s.plan(ctx, call.Origin(), dep, req.At)
+	}
+	return s.armedPreview(ctx, call, dep, req) // pull_holds.go
 }
 
 // plan renders and diffs one deployment of o at a target (or at an exact commit).

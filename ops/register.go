@@ -128,6 +128,7 @@ func (s *Service) Forget(ctx context.Context, name, fromRepo string) (config.Dep
 		return removed, refusalOr(err, "failed to remove "+name)
 	}
 	s.observeRemoved(removed.Name)
+	s.forgetHold(ctx, removed.Name) // pull_holds.go
 	return removed, nil
 }
 

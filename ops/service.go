@@ -30,6 +30,9 @@ type Service struct {
 	// The repositories GitHub shows Rigel (repos.go).
 	GitHubRepos RepoLister // nil: Repos fails
 	RepoLimit   int        // the most repositories Repos lists; 0: MaxRepos
+
+	// The holds pull requests have on deployments (pull_holds.go).
+	Holds PullHolds // nil: nothing is held, and /rigel unlock has nothing to give back
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

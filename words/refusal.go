@@ -44,6 +44,9 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		branches  *ops.BranchesTaken
 		// replica (area A): words/held.go
 		locked *ops.Held
+		// pull requests' holds (issue 11): words/holds.go
+		pullHeld *ops.PullHeld
+		outside  *ops.UnlockOutsidePull
 	)
 	switch {
 	case errors.As(err, &render):
@@ -105,6 +108,11 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 	// replica (area A): words/held.go
 	case errors.As(err, &locked):
 		return held(locked, h), true
+	// pull requests' holds (issue 11): words/holds.go
+	case errors.As(err, &pullHeld):
+		return sayPullHeld(pullHeld, h), true
+	case errors.As(err, &outside):
+		return sayUnlockOutsidePull(outside, h), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):
