@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/fnv"
 	"net/http"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,51 +19,25 @@ import (
 // Pull requests' holds on deployments (issue 11, "PR-held locks"), end to end: real apiserver,
 // git server and fake GitHub, signed webhook deliveries to the real HTTP server.
 
-// pullClosedEvent is a signed-to-be pull_request `closed` body: GitHub's example closed-1.json
-// (../shared/github/webhooks/pull_request, unchanged in testdata) with the repository, the
-// pull request, its head and the installation set for c. TODO(lead): switch to the shared
-// builders of internal/testenv/webhooks_pull.go after the merge.
+// pullClosedEvent is a pull_request `closed` body for c's pull request at head, built by the
+// fake's builder from GitHub's example (testenv.PullRequestWebhook), closed at closedAt: the
+// time is part of the event's identity, so closing, reopening and closing again is two events.
 func pullClosedEvent(t *testing.T, c *conversation, head string, merged bool, closedAt time.Time) []byte {
 	t.Helper()
-	data, err := os.ReadFile("testdata/webhooks/pull_request/closed-1.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	body := testenv.PullRequestWebhook(testenv.PullOpts{
+		Action: "closed", Repo: c.r.full, CloneURL: git.CloneURL(c.r.full), DefaultBranch: c.r.branch,
+		Number: c.number, HeadSHA: head, HeadRef: "feature", Merged: merged,
+		InstallationID: gh.InstallationID, APIURL: gh.URL(), WebURL: gh.WebURL(),
+	})
 	var p map[string]any
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := json.Unmarshal(body, &p); err != nil {
 		t.Fatal(err)
 	}
-	owner, name, _ := strings.Cut(c.r.full, "/")
-	h := fnv.New32a()
-	h.Write([]byte(c.r.full))
-	repoID := int64(h.Sum32())
-	setRepo := func(r map[string]any) {
-		r["id"] = repoID
-		r["full_name"] = c.r.full
-		r["name"] = name
-		r["owner"].(map[string]any)["login"] = owner
-		r["clone_url"] = git.CloneURL(c.r.full)
-		r["default_branch"] = c.r.branch
-		r["html_url"] = gh.WebURL() + "/" + c.r.full
-	}
-	p["number"] = c.number
-	setRepo(p["repository"].(map[string]any))
-	p["installation"].(map[string]any)["id"] = gh.InstallationID
-	p["sender"].(map[string]any)["login"] = "octocat"
 	pr := p["pull_request"].(map[string]any)
-	pr["number"] = c.number
-	pr["state"] = "closed"
-	pr["merged"] = merged
 	pr["closed_at"] = closedAt.UTC().Format(time.RFC3339)
 	if merged {
 		pr["merged_at"] = pr["closed_at"]
 	}
-	pr["html_url"] = fmt.Sprintf("%s/%s/pull/%d", gh.WebURL(), c.r.full, c.number)
-	pr["head"].(map[string]any)["sha"] = head
-	pr["head"].(map[string]any)["ref"] = "feature"
-	setRepo(pr["head"].(map[string]any)["repo"].(map[string]any))
-	pr["base"].(map[string]any)["ref"] = c.r.branch
-	setRepo(pr["base"].(map[string]any)["repo"].(map[string]any))
 	return mustJSON(t, p)
 }
 
