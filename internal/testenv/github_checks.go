@@ -224,21 +224,33 @@ func (cr *CheckRunRecord) apply(in *checkRunInput) {
 	cr.History = append(cr.History, state)
 }
 
-// createCheckRun creates a check run as GitHub does: only a GitHub App may (a personal access
-// token gets 403), on a commit of the repository, with the status and conclusion rules of the
-// API and at most 50 annotations (the schema's limit).
-func (gh *GitHub) createCheckRun(c *call) {
+// checkRunInputOf decodes the body of a check run's create or update as GitHub checks it: only
+// a GitHub App may write check runs (a personal access token gets 403), and the body must
+// keep the API's status, conclusion and annotation rules. It answers the request itself
+// when it returns false.
+func (gh *GitHub) checkRunInputOf(c *call) (*checkRunInput, bool) {
 	if !c.who.Inst {
 		gh.errorJSON(c.w, http.StatusForbidden, "You must authenticate via a GitHub App.")
-		return
+		return nil, false
 	}
 	var in checkRunInput
 	if err := decodeInput(c, &in); err != nil {
 		gh.errorJSON(c.w, http.StatusBadRequest, "Problems parsing JSON")
-		return
+		return nil, false
 	}
 	if why := checkRunProblem(&in); why != "" {
 		gh.refuseCheckRun(c, why)
+		return nil, false
+	}
+	return &in, true
+}
+
+// createCheckRun creates a check run as GitHub does: only a GitHub App may (a personal access
+// token gets 403), on a commit of the repository, with the status and conclusion rules of the
+// API and at most 50 annotations (the schema's limit).
+func (gh *GitHub) createCheckRun(c *call) {
+	in, ok := gh.checkRunInputOf(c)
+	if !ok {
 		return
 	}
 	r := gh.lookupRepo(c)
@@ -252,7 +264,7 @@ func (gh *GitHub) createCheckRun(c *call) {
 		return
 	}
 	cr := &CheckRunRecord{ID: gh.id(), Repo: r.fullName(), HeadSHA: in.HeadSHA, Status: "queued", StartedAt: time.Now().UTC()}
-	cr.apply(&in)
+	cr.apply(in)
 	gh.checkRuns = append(gh.checkRuns, cr)
 	o := gh.checkRunObj(r, cr)
 	gh.mu.Unlock()
@@ -291,24 +303,15 @@ func (gh *GitHub) checkRun(c *call) (*ghRepo, *CheckRunRecord) {
 }
 
 func (gh *GitHub) updateCheckRun(c *call) {
-	if !c.who.Inst {
-		gh.errorJSON(c.w, http.StatusForbidden, "You must authenticate via a GitHub App.")
-		return
-	}
-	var in checkRunInput
-	if err := decodeInput(c, &in); err != nil {
-		gh.errorJSON(c.w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	if why := checkRunProblem(&in); why != "" {
-		gh.refuseCheckRun(c, why)
+	in, ok := gh.checkRunInputOf(c)
+	if !ok {
 		return
 	}
 	r, cr := gh.checkRun(c)
 	if cr == nil {
 		return
 	}
-	cr.apply(&in)
+	cr.apply(in)
 	o := gh.checkRunObj(r, cr)
 	gh.mu.Unlock()
 	gh.respond(c, http.StatusOK, o)
