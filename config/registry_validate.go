@@ -185,6 +185,9 @@ func deploymentProblems(d Deployment) []string {
 	if d.Policy != nil {
 		out = append(out, d.Policy.Problems("its policy")...)
 	}
+	if d.ApplyOn != ApplyOnCommand && d.ApplyOn != ApplyOnMerge {
+		out = append(out, fmt.Sprintf("applyOn %q is not a way to apply: write applyOn: merge to apply it when an approved pull request merges, or leave it out to apply only by command", d.ApplyOn))
+	}
 	return out
 }
 

@@ -33,6 +33,8 @@ func TestRegistryValidatedOnRead(t *testing.T) {
 		{"empty path", `{repo: acme/a, branch: main, deployments: [` + good + `, {name: x, path: ""}]}`, "x", []string{`path ""`, "is empty"}, true},
 		{"bad name", `{repo: acme/a, branch: main, deployments: [` + good + `, {name: Bad_Name, path: apps/x}]}`, "Bad_Name", []string{`name "Bad_Name"`, "lower-case"}, true},
 		{"bad policy", `{repo: acme/a, branch: main, deployments: [` + good + `, {name: x, path: apps/x, policy: {namespaces: ["[x"]}}]}`, "x", []string{"its policy", `"[x"`}, true},
+		{"unknown applyOn", `{repo: acme/a, branch: main, deployments: [` + good + `, {name: x, path: apps/x, applyOn: push}]}`, "x", []string{`applyOn "push"`, "applyOn: merge"}, true},
+		{"applyOn in capitals", `{repo: acme/a, branch: main, deployments: [` + good + `, {name: x, path: apps/x, applyOn: Merge}]}`, "x", []string{`applyOn "Merge"`}, true},
 		{"duplicate name", `{repo: acme/a, branch: main, deployments: [` + good + `, {name: good, path: apps/other}]}`, "good", []string{`"good" is already used`, "rename"}, true},
 		{"file clone URL", `{repo: acme/a, branch: main, cloneURL: "file:///etc", deployments: [` + good + `]}`, "", []string{`cloneURL "file:///etc"`, "not an http(s) URL", "https://github.com/OWNER/NAME.git"}, false},
 		{"ssh clone URL", `{repo: acme/a, branch: main, cloneURL: "git@github.com:acme/a.git", deployments: [` + good + `]}`, "", []string{"cloneURL", "not"}, false},
@@ -203,4 +205,17 @@ func TestRegistryKeepsInvalidEntriesOnWrite(t *testing.T) {
 			t.Error("deployment web lost")
 		}
 	})
+}
+
+// TestRegistryApplyOnMerge: applyOn: merge is read and kept; absent is "" (only by command).
+func TestRegistryApplyOnMerge(t *testing.T) {
+	s := decodeRepos(t, "- {repo: acme/a, branch: main, deployments: [{name: api, path: apps/api, applyOn: merge}, {name: web, path: apps/web}]}\n")
+	if len(s.Invalid) != 0 {
+		t.Fatalf("invalid entries: %+v", s.Invalid)
+	}
+	for name, want := range map[string]string{"api": ApplyOnMerge, "web": ApplyOnCommand} {
+		if _, d := s.FindDeployment(name); d == nil || d.ApplyOn != want {
+			t.Errorf("deployment %s: %+v, want applyOn %q", name, d, want)
+		}
+	}
 }

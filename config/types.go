@@ -37,7 +37,19 @@ type Deployment struct {
 	// Policy limits what the deployment may apply. Set by cluster admins in the ConfigMap
 	// (commenters cannot change it); absent: only the settings' default policy applies.
 	Policy *Policy `json:"policy,omitempty"`
+
+	// ApplyOn (issue 11, apply on merge), set by cluster admins in the ConfigMap like a
+	// policy: ApplyOnMerge ("merge") also applies the deployment when a pull request whose
+	// preview was approved is merged into the branch (ops/apply_on_merge.go); "": only by
+	// command.
+	ApplyOn string `json:"applyOn,omitempty"`
 }
+
+// The values of Deployment.ApplyOn.
+const (
+	ApplyOnCommand = ""      // only /rigel apply (or the API) applies
+	ApplyOnMerge   = "merge" // also the push of a merge commit of an approved pull request
+)
 
 // Policy limits what a deployment may apply; see policy.go.
 type Policy struct {
