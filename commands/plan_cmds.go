@@ -155,6 +155,7 @@ func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deplo
 	if err != nil {
 		return "", err
 	}
+	c.markPullApplied(ctx, done) // apply_checks.go: rigel/apply on the PR's head
 	return renderApplied(c.req.Repo.FullName(), done), nil
 }
 

@@ -34,6 +34,9 @@ type Runner struct {
 	MarkerKey []byte
 	// Rate bounds the commands one person runs in one repository (ratelimit.go); nil: no bound.
 	Rate *RateLimiter
+
+	// Apply on merge and the rigel/apply check (issue 11; apply_on_merge.go, apply_checks.go).
+	CommitStatuses bool // token mode: commit statuses stand in for check runs
 }
 
 // userErrorf refuses a command: the reply says what was wrong and how to fix it (Markdown),

@@ -108,6 +108,13 @@ func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deploym
 	if err := s.guardApply(p.Plan, force); err != nil {
 		return nil, err
 	}
+	return s.applyChecked(ctx, call, dep, p, commit)
+}
+
+// applyChecked applies a plan every guard let through (at commit), waits for health and
+// records the sync. The caller holds the deployment's lock.
+func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deployment, p *Preview, commit string) (*Applied, error) {
+	log := zerolog.Ctx(ctx)
 	start := time.Now()
 	if call.Record != nil {
 		call.Record.NoteApplying(ctx, dep.Name, commit)

@@ -223,6 +223,7 @@ type fakeForge struct {
 	comments map[int][]IssueComment
 	pulls    []Pull // open pull requests
 	opened   []NewPull
+	merge    fakeMerges // apply on merge (fakes_merge_test.go)
 }
 
 func (f *fakeForge) Comment(_ context.Context, _ Repo, number int, body string) (int64, error) {

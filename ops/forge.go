@@ -38,4 +38,22 @@ type Forge interface {
 	OpenPull(ctx context.Context, repo Repo, p NewPull) (Pull, error)
 	// GitCredentials returns the user name and password for cloning the installation's repos.
 	GitCredentials(ctx context.Context) (string, string, error)
+
+	MergeForge // apply on merge (issue 11): apply_on_merge.go
+}
+
+// MergedPull is a pull request merged into a branch (apply on merge, issue 11).
+type MergedPull = githubclient.MergedPull
+
+// MergeForge is what apply on merge (issue 11) needs from GitHub besides a Forge:
+// githubclient.Installation implements it. CreateCheckRun and SetStatus are those of check
+// runs (the same methods pull request automation names).
+type MergeForge interface {
+	// MergedPull returns the pull request merged into branch as commit sha, nil when none was
+	// (a direct push).
+	MergedPull(ctx context.Context, repo Repo, branch, sha string) (*MergedPull, error)
+	// CreateCheckRun creates a check run on run.HeadSHA (app mode).
+	CreateCheckRun(ctx context.Context, repo Repo, run githubclient.CheckRun) (githubclient.CheckRunRef, error)
+	// SetStatus sets a commit status on sha (token mode's stand-in for a check run).
+	SetStatus(ctx context.Context, repo Repo, sha string, s githubclient.CommitStatus) error
 }

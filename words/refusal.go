@@ -47,10 +47,14 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		// pull requests' holds (issue 11): words/holds.go
 		pullHeld *ops.PullHeld
 		outside  *ops.UnlockOutsidePull
+		// apply on merge (issue 11): words/merge.go
+		unarmed *ops.NotArmedAtMerge
 	)
 	switch {
 	case errors.As(err, &render):
 		return renderFailed(render, h), true
+	case errors.As(err, &unarmed): // apply on merge: words/merge.go
+		return sayNotArmedAtMerge(unarmed, h), true
 	// registry (area C): words/registry.go
 	case errors.As(err, &notFound) && registryKind(notFound.Kind):
 		return sayNotFound(notFound, h), true

@@ -138,6 +138,10 @@ type ghPull struct {
 	HeadRepo                  string // the head's repository when it is a fork; "" means the base repo
 	Draft                     bool
 	Reviews                   []ghReview
+
+	// Merged by MergePull (github_merged_pulls.go): its merge commit, and when.
+	MergeSHA string
+	MergedAt time.Time
 }
 
 type ghReview struct {

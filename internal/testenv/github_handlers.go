@@ -192,6 +192,7 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 	if p.Merged {
 		o["merged_at"] = ts(is.CreatedAt)
 	}
+	mergedObj(o, p) // github_merged_pulls.go
 	return o
 }
 

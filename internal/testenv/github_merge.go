@@ -46,6 +46,6 @@ func (gh *GitHub) MergePull(repo string, number int) (string, error) {
 	if _, err := gh.gs.git(dir, nil, "update-ref", "refs/heads/"+p.BaseRef, merge, base); err != nil {
 		return "", fmt.Errorf("testenv: cannot merge %s#%d: %s moved meanwhile: %w", repo, number, p.BaseRef, err)
 	}
-	gh.SetPullState(repo, number, "closed", true)
+	gh.setMerged(repo, number, merge) // github_merged_pulls.go
 	return merge, nil
 }

@@ -165,6 +165,9 @@ func (gh *GitHub) listPulls(c *call) {
 	if q.Get("direction") == "asc" {
 		sort.Slice(all, func(i, j int) bool { return all[i].Number < all[j].Number })
 	}
+	if q.Get("sort") == "updated" {
+		sortByUpdated(all, q.Get("direction") != "asc") // github_merged_pulls.go
+	}
 	lo, hi := gh.paginate(c, len(all))
 	list := []any{}
 	for _, is := range all[lo:hi] {
