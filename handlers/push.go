@@ -1,0 +1,80 @@
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-github/v62/github"
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/commands"
+	"github.com/rigel-gitops/rigel/ops"
+)
+
+// Push handles push events (issue 11, apply on merge): a push to a branch (not a tag, not a
+// deletion) is handed to commands.Runner.HandlePush, which applies on merge what the push
+// merged (ops.ApplyOnMerge) and says so in the merged pull request. Anything else is dropped.
+type Push struct{ Deps }
+
+// Handles names the event.
+func (h *Push) Handles() []string { return []string{"push"} }
+
+// zeroSHA is the commit GitHub names for a branch that does not exist (before a creation,
+// after a deletion).
+const zeroSHA = "0000000000000000000000000000000000000000"
+
+// Handle decodes a push and runs it once however often it is delivered (the same push
+// redelivered, or its body replayed under a new delivery id, shares its key).
+func (h *Push) Handle(ctx context.Context, _, deliveryID string, payload []byte) error {
+	var ev github.PushEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("undecodable push payload: ignored")
+		return nil
+	}
+	branch, ok := strings.CutPrefix(ev.GetRef(), "refs/heads/")
+	after := strings.ToLower(ev.GetAfter())
+	if !ok || branch == "" || ev.GetDeleted() || after == "" || after == zeroSHA || ev.Repo == nil {
+		return nil // a tag, a deletion, or not a push to a branch
+	}
+	repo := commands.Repo{
+		Owner:         ev.Repo.GetOwner().GetLogin(),
+		Name:          ev.Repo.GetName(),
+		DefaultBranch: ev.Repo.GetDefaultBranch(),
+		CloneURL:      ev.Repo.GetCloneURL(),
+		Installation:  ev.Installation.GetID(),
+	}
+	if repo.Owner == "" {
+		repo.Owner = ev.Repo.GetOwner().GetName() // push payloads name the owner by name
+	}
+	log := zerolog.Ctx(ctx).With().Str("delivery", deliveryID).Str("repo", repo.FullName()).Str("branch", branch).Str("commit", after).Logger()
+	ctx = log.WithContext(ctx)
+	if repo.Owner == "" || repo.Name == "" {
+		log.Warn().Msg("push event without repository: ignored")
+		return nil
+	}
+	if err := h.admit(ctx, repo); err != nil {
+		var refused *ops.NotAdmitted
+		if errors.As(err, &refused) {
+			log.Warn().Err(err).Msg("delivery refused: nothing runs")
+			return nil
+		}
+		return fmt.Errorf("failed to check delivery %s: %w", deliveryID, err)
+	}
+	key := fmt.Sprintf("push/%d/%s/%s/%s", ev.Repo.GetID(), ev.GetRef(), strings.ToLower(ev.GetBefore()), after)
+	if !h.Seen.Claim(ctx, key) {
+		log.Info().Str("event_key", key).Msg("event already handled: ignored")
+		return nil
+	}
+	gh, err := h.Clients.ForInstallation(repo.Installation)
+	if err != nil {
+		return fmt.Errorf("failed to act for %s: %w", repo.FullName(), err)
+	}
+	push := commands.Push{DeliveryID: deliveryID, Repo: repo, Branch: branch, Before: strings.ToLower(ev.GetBefore()), After: after, Pusher: ev.GetPusher().GetName()}
+	if err := h.Runner.HandlePush(ctx, gh, push); err != nil {
+		return fmt.Errorf("failed to handle push %s: %w", deliveryID, err)
+	}
+	return nil
+}
