@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -81,7 +83,7 @@ func renderMergeOutcome(repo string, pull *ops.MergedPull, merge string, o ops.M
 	}
 	if o.UpToDate {
 		title := fmt.Sprintf("%s: nothing to apply at %s", dep, shortSHA(merge))
-		body := fmt.Sprintf("**Merged as `%s`: nothing to apply for %s** — the cluster already matches the merge commit (it was applied before the merge). Nothing was applied.\n\n**Next:** `/rigel list` in an issue shows the last sync of each deployment.", shortSHA(merge), code(dep))
+		body := fmt.Sprintf("**Merged as `%s`: nothing to apply for %s** — the cluster already matches the merge commit (applied from the pull request before the merge, or by another apply). Nothing was applied.\n\n**Next:** `/rigel list` in an issue shows the last sync of each deployment.", shortSHA(merge), code(dep))
 		return body, applyCheck{Conclusion: githubclient.ConclusionNeutral, Title: title, Summary: inert(body)}
 	}
 	why, refused := refusal(o.Refused)
@@ -90,7 +92,7 @@ func renderMergeOutcome(repo string, pull *ops.MergedPull, merge string, o ops.M
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "**Merged as `%s`: Rigel did not apply %s.** ", shortSHA(merge), code(dep))
-	b.WriteString(strings.TrimSpace(why))
+	b.WriteString(mergeWhy(why))
 	if o.Fresh != nil {
 		fmt.Fprintf(&b, "%s<details><summary>The preview of the merge commit, what applying it now would do</summary>\n\n%s\n\n</details>", blockSep, freshPlan(repo, o.Fresh))
 	}
@@ -108,4 +110,15 @@ func freshPlan(repo string, pv *ops.Preview) string {
 		body = body[:i]
 	}
 	return body
+}
+
+// mergeWhy is a refusal's words as a sentence of the merge's comment: capitalised, without
+// the step to take in an open pull request (the "Next" line of the comment says what to do).
+func mergeWhy(why string) string {
+	why = strings.TrimSpace(why)
+	why = strings.TrimSpace(strings.TrimSuffix(why, "Then run `/rigel apply` again."))
+	if r, size := utf8.DecodeRuneInString(why); size > 0 {
+		why = string(unicode.ToUpper(r)) + why[size:]
+	}
+	return why
 }
