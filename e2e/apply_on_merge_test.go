@@ -1,0 +1,179 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rigel-gitops/rigel/app"
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
+)
+
+// Apply on merge (issue 11), end to end: real apiserver, git server and fake GitHub (the merge
+// button, the push event from the git server's refs, check runs), signed deliveries to the
+// real HTTP server.
+
+// deliverPush posts a signed push delivery (a fresh delivery id each time) and wants it
+// accepted.
+func deliverPush(t *testing.T, b *bot, body []byte) {
+	t.Helper()
+	resp, err := testenv.PostWebhook(b.url+app.HookPath, webhookSecret, "push", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("push delivery answered %d", resp.StatusCode)
+	}
+}
+
+// mergeAndPush merges c's pull request with the fake's merge button and delivers the push of
+// the merge commit; it returns the merge commit and the push's body.
+func mergeAndPush(t *testing.T, b *bot, c *conversation) (string, []byte) {
+	t.Helper()
+	merge, err := gh.MergePull(c.r.full, c.number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := gh.PushEvent(testenv.PushOpts{Repo: c.r.full, After: merge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliverPush(t, b, body)
+	return merge, body
+}
+
+// setApplyOn registers deployment name to apply on merge, as a cluster admin edits the
+// ConfigMap.
+func setApplyOn(t *testing.T, b *bot, name string) {
+	t.Helper()
+	_, err := config.NewRegistry(kc.Typed, b.namespace).Update(context.Background(), func(src *config.Sources) error {
+		_, d := src.FindDeployment(name)
+		if d == nil {
+			return fmt.Errorf("no deployment %s", name)
+		}
+		d.ApplyOn = config.ApplyOnMerge
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitApplyCheck waits for the check run `rigel/apply: <name>` on sha and returns it.
+func waitApplyCheck(t *testing.T, full, sha, name string) testenv.CheckRunRecord {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if cr, ok := gh.CheckRunNamed(full, sha, "rigel/apply: "+name); ok && cr.Conclusion != "" {
+			return cr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no completed rigel/apply: %s check run on %s after 60s", name, sha)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func replicasOf(t *testing.T, ns string) int32 {
+	t.Helper()
+	d, err := kc.Typed.AppsV1().Deployments(ns).Get(context.Background(), "web", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("Deployment %s/web: %v", ns, err)
+	}
+	return *d.Spec.Replicas
+}
+
+// TestApplyOnMerge: a PR previews web (sync) and is approved; its merge and push apply exactly
+// the approved digest (objects in the cluster, rigel/apply success on the merge commit, the
+// applied reply on the PR, the merge commit recorded as the last sync); the same push
+// redelivered changes nothing. A second PR approved the same way, merged after another change
+// of the folder reached main, gets a fresh preview of the merge commit and nothing applied.
+func TestApplyOnMerge(t *testing.T) {
+	b := startBot(t)
+	ns := unique("merge")
+	r := newRepo(t, webFiles(ns, 1, "pw"))
+	name := unique("merged")
+	b.issue(r).reply("/rigel add-deployment apps/web/k8s --name " + name)
+	setApplyOn(t, b, name)
+
+	head1, err := git.Commit(r.full, "feature-1", map[string]string{"apps/web/k8s/deploy/deployment.yaml": webDeployment(ns, 2, "")}, "two replicas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr1 := b.pull(r, head1)
+	mustContain(t, pr1.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
+	gh.AddReviewOn(r.full, pr1.number, "bob", "APPROVED", head1)
+
+	before := len(pr1.botComments())
+	merge1, push1 := mergeAndPush(t, b, pr1)
+	pr1.waitReplies(before + 1)
+	got := pr1.botComments()[before].Body
+	mustContain(t, got, "Merged as `"+merge1[:7]+"`: Rigel applied `"+name+"` exactly as approved", "Succeeded")
+	if n := replicasOf(t, ns); n != 2 {
+		t.Fatalf("after the merge web has %d replicas, want 2", n)
+	}
+	cr := waitApplyCheck(t, r.full, merge1, name)
+	if cr.Conclusion != "success" {
+		t.Fatalf("rigel/apply on the merge commit: %s (%s)", cr.Conclusion, cr.Title)
+	}
+	_, dep := b.registry().FindDeployment(name)
+	if dep == nil || dep.LastSync == nil || dep.LastSync.Commit != merge1 {
+		t.Fatalf("the registry's last sync of %s is %+v, want the merge commit %s", name, dep, merge1)
+	}
+
+	// The same push again changes nothing: no apply, no comment, no check run.
+	dups := dedupeCount(t, b, "duplicate")
+	runs := len(gh.CheckRuns(r.full, merge1))
+	deliverPush(t, b, push1)
+	deadline := time.Now().Add(30 * time.Second)
+	for dedupeCount(t, b, "duplicate") == dups {
+		if time.Now().After(deadline) {
+			t.Fatal("the redelivered push was not recognised as a duplicate")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(pr1.botComments()); n != before+1 {
+		t.Fatalf("the redelivered push said something: %d comments, want %d", n, before+1)
+	}
+	if n := len(gh.CheckRuns(r.full, merge1)); n != runs {
+		t.Fatalf("the redelivered push set check runs: %d, want %d", n, runs)
+	}
+
+	// PR #2 previews three replicas and is approved; meanwhile another change of the folder
+	// reaches main. The merge renders what nobody previewed: nothing is applied.
+	head2, err := git.Commit(r.full, "feature-2", map[string]string{"apps/web/k8s/deploy/deployment.yaml": webDeployment(ns, 3, "")}, "three replicas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr2 := b.pull(r, head2)
+	mustContain(t, pr2.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
+	gh.AddReviewOn(r.full, pr2.number, "bob", "APPROVED", head2)
+	if _, err := git.Commit(r.full, "main", map[string]string{"apps/web/k8s/extra.yaml": fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n  namespace: %s\ndata: {v: meanwhile}\n", ns)}, "meanwhile on main"); err != nil {
+		t.Fatal(err)
+	}
+	before = len(pr2.botComments())
+	merge2, _ := mergeAndPush(t, b, pr2)
+	pr2.waitReplies(before + 1)
+	got = pr2.botComments()[before].Body
+	mustContain(t, got, "Merged as `"+merge2[:7]+"`: Rigel did not apply `"+name+"`", "Nothing was applied", "The preview of the merge commit", "ConfigMap/"+ns+"/extra", "`/rigel sync "+name+"`")
+	mustNotContain(t, got, "Rigel applied")
+	if n := replicasOf(t, ns); n != 2 {
+		t.Fatalf("a merge nobody previewed was applied: web has %d replicas, want 2", n)
+	}
+	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(context.Background(), "extra", metav1.GetOptions{}); err == nil {
+		t.Fatal("the change that reached main meanwhile was applied")
+	}
+	cr = waitApplyCheck(t, r.full, merge2, name)
+	if cr.Conclusion != "failure" || !strings.Contains(cr.Title, "was not applied") {
+		t.Fatalf("rigel/apply on the second merge: %s (%s)", cr.Conclusion, cr.Title)
+	}
+	if _, dep := b.registry().FindDeployment(name); dep.LastSync.Commit != merge1 {
+		t.Fatalf("the registry's last sync moved to %s", dep.LastSync.Commit)
+	}
+}
