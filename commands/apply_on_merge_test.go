@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -75,6 +76,45 @@ func TestRenderMergeOutcomeGolden(t *testing.T) {
 				t.Fatalf("split into %d", len(parts))
 			}
 			golden(t, tc.name, parts[0])
+		})
+	}
+}
+
+// TestSetApplyCheck: app mode creates a completed check run `rigel/apply: <deployment>`; token
+// mode sets a commit status of that name instead (neutral is no failure).
+func TestSetApplyCheck(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name       string
+		statuses   bool
+		conclusion string
+		wantState  string
+	}{
+		{"app mode", false, githubclient.ConclusionSuccess, ""},
+		{"token mode, success", true, githubclient.ConclusionSuccess, githubclient.StatusSuccess},
+		{"token mode, failure", true, githubclient.ConclusionFailure, githubclient.StatusFailure},
+		{"token mode, neutral", true, githubclient.ConclusionNeutral, githubclient.StatusSuccess},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{}
+			r := &Runner{Ops: &ops.Service{}, CommitStatuses: tc.statuses}
+			r.setApplyCheck(ctx, rec, Repo{Owner: "acme", Name: "web"}, commit, "web", applyCheck{Conclusion: tc.conclusion, Title: "t", Summary: "s"})
+			if !tc.statuses {
+				if len(rec.merge.runs) != 1 || len(rec.merge.statuses) != 0 {
+					t.Fatalf("runs %+v, statuses %+v", rec.merge.runs, rec.merge.statuses)
+				}
+				run := rec.merge.runs[0]
+				if run.Name != "rigel/apply: web" || run.HeadSHA != commit || run.Status != githubclient.CheckCompleted || run.Conclusion != tc.conclusion || run.Output == nil || run.Output.Title != "t" {
+					t.Fatalf("check run %+v", run)
+				}
+				return
+			}
+			if len(rec.merge.runs) != 0 || len(rec.merge.statuses) != 1 {
+				t.Fatalf("runs %+v, statuses %+v", rec.merge.runs, rec.merge.statuses)
+			}
+			if s := rec.merge.statuses[0]; s.Context != "rigel/apply: web" || s.State != tc.wantState || s.Description != "t" {
+				t.Fatalf("status %+v", s)
+			}
 		})
 	}
 }

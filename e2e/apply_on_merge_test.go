@@ -177,3 +177,40 @@ func TestApplyOnMerge(t *testing.T) {
 		t.Fatalf("the registry's last sync moved to %s", dep.LastSync.Commit)
 	}
 }
+
+// TestApplyBeforeMerge: `/rigel apply` in a pull request sets rigel/apply success on the head
+// it applied (what branch protection can require before merge); merging it afterwards applies
+// nothing more (the cluster already matches) and says so, with a neutral rigel/apply.
+func TestApplyBeforeMerge(t *testing.T) {
+	b := startBot(t)
+	ns := unique("before")
+	r := newRepo(t, webFiles(ns, 1, "pw"))
+	name := unique("early")
+	b.issue(r).reply("/rigel add-deployment apps/web/k8s --name " + name)
+	setApplyOn(t, b, name)
+	head, err := git.Commit(r.full, "feature", map[string]string{"apps/web/k8s/deploy/deployment.yaml": webDeployment(ns, 2, "")}, "two replicas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr := b.pull(r, head)
+	if _, ok := gh.CheckRunNamed(r.full, head, "rigel/apply: "+name); ok {
+		t.Fatal("rigel/apply is set before anything was applied")
+	}
+	mustContain(t, pr.reply("/rigel sync "+name), "`/rigel apply "+name+"` applies exactly this")
+	gh.AddReviewOn(r.full, pr.number, "bob", "APPROVED", head)
+	mustContain(t, pr.reply("/rigel apply "+name), "Rigel applied `"+name+"`")
+	if cr := waitApplyCheck(t, r.full, head, name); cr.Conclusion != "success" {
+		t.Fatalf("rigel/apply on the PR's head after /rigel apply: %s (%s)", cr.Conclusion, cr.Title)
+	}
+	if n := replicasOf(t, ns); n != 2 {
+		t.Fatalf("web has %d replicas, want 2", n)
+	}
+
+	before := len(pr.botComments())
+	merge, _ := mergeAndPush(t, b, pr)
+	pr.waitReplies(before + 1)
+	mustContain(t, pr.botComments()[before].Body, "Merged as `"+merge[:7]+"`: nothing to apply for `"+name+"`")
+	if cr := waitApplyCheck(t, r.full, merge, name); cr.Conclusion != "neutral" {
+		t.Fatalf("rigel/apply on the merge commit: %s (%s)", cr.Conclusion, cr.Title)
+	}
+}
