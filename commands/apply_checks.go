@@ -2,12 +2,14 @@ package commands
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/sync"
 )
 
 // The check run `rigel/apply: <deployment>` (issue 11): success on a pull request's head once
@@ -25,6 +27,7 @@ type applyCheck struct {
 	Title, Summary  string
 	Text            string
 	DetailsURL, Ext string
+	Annotations     []githubclient.Annotation // a render error's file and line
 }
 
 // setApplyCheck completes the apply check of dep on sha. A failure to set it is logged: the
@@ -44,7 +47,7 @@ func (r *Runner) setApplyCheck(ctx context.Context, gh GitHub, repo Repo, sha, d
 	}
 	_, err := gh.CreateCheckRun(ctx, repo, githubclient.CheckRun{Name: name, HeadSHA: sha, Status: githubclient.CheckCompleted,
 		Conclusion: ck.Conclusion, DetailsURL: ck.DetailsURL, ExternalID: ck.Ext,
-		Output: &githubclient.CheckOutput{Title: ck.Title, Summary: ck.Summary, Text: ck.Text}})
+		Output: &githubclient.CheckOutput{Title: ck.Title, Summary: ck.Summary, Text: ck.Text, Annotations: ck.Annotations}})
 	if err != nil {
 		log.Warn().Err(err).Str("check", name).Msg("failed to set the apply check run")
 	}
@@ -69,4 +72,17 @@ func (c *call) markPullApplied(ctx context.Context, a *ops.Applied) {
 		return
 	}
 	c.r.setApplyCheck(ctx, c.gh, c.req.Repo, a.Plan.Commit, a.Plan.Deployment, appliedCheck(c.req.Repo.FullName(), a))
+}
+
+// mergeAnnotations marks where a merge commit does not render: the manifest's file and line.
+func mergeAnnotations(err error) []githubclient.Annotation {
+	var pe *sync.ParseError
+	var he *sync.HermeticError
+	switch {
+	case errors.As(err, &pe) && pe.File != "":
+		return []githubclient.Annotation{{Path: pe.File, StartLine: max(pe.Line, 1), Level: githubclient.AnnotationFailure, Title: "Rigel cannot read this manifest", Message: pe.Msg}}
+	case errors.As(err, &he) && he.File != "":
+		return []githubclient.Annotation{{Path: he.File, StartLine: 1, Level: githubclient.AnnotationFailure, Title: "Rigel does not render this", Message: he.Error()}}
+	}
+	return nil
 }

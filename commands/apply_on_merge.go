@@ -98,7 +98,7 @@ func renderMergeOutcome(repo string, pull *ops.MergedPull, merge string, o ops.M
 	}
 	fmt.Fprintf(&b, "%s**Next:** this pull request is merged, so it cannot apply any more: in an issue of this repository, `/rigel sync %s` previews %s at its branch and `/rigel apply %s` then applies exactly that.", blockSep, dep, code(dep), dep)
 	title := fmt.Sprintf("%s was not applied at %s", dep, shortSHA(merge))
-	return b.String(), applyCheck{Conclusion: githubclient.ConclusionFailure, Title: title, Summary: inert(b.String())}
+	return b.String(), applyCheck{Conclusion: githubclient.ConclusionFailure, Title: title, Summary: inert(b.String()), Annotations: mergeAnnotations(o.Refused)}
 }
 
 // freshPlan is the preview of the merge commit as a diff: it arms nothing (the pull request

@@ -47,6 +47,9 @@ func TestRenderMergeOutcomeGolden(t *testing.T) {
 			[]string{"armed no preview of `web`"}},
 		{"merge_failed", ops.MergeOutcome{Deployment: dep, Armed: armed, Refused: errors.New("failed to fetch acme/web: connection refused")}, githubclient.ConclusionFailure,
 			[]string{"could not apply it", "connection refused"}},
+		{"merge_render_failed", ops.MergeOutcome{Deployment: dep, Armed: armed,
+			Refused: &ops.RenderFailed{Folder: "apps/web/k8s", At: ops.BranchTarget("main").At(merge), Commit: merge, Err: &sync.ParseError{File: "apps/web/k8s/deploy.yaml", Line: 4, Msg: "mapping values are not allowed in this context"}}}, githubclient.ConclusionFailure,
+			[]string{"did not apply `web`", "apps/web/k8s/deploy.yaml"}},
 		{"merge_up_to_date", ops.MergeOutcome{Deployment: dep, Armed: armed, UpToDate: true}, githubclient.ConclusionNeutral,
 			[]string{"nothing to apply"}},
 	}
@@ -55,6 +58,9 @@ func TestRenderMergeOutcomeGolden(t *testing.T) {
 			body, ck := renderMergeOutcome("acme/web", pull, merge, tc.o)
 			if ck.Conclusion != tc.conclusion {
 				t.Errorf("conclusion %q, want %q", ck.Conclusion, tc.conclusion)
+			}
+			if tc.name == "merge_render_failed" && (len(ck.Annotations) != 1 || ck.Annotations[0].Path != "apps/web/k8s/deploy.yaml" || ck.Annotations[0].StartLine != 4) {
+				t.Errorf("annotations %+v, want the file and line that do not parse", ck.Annotations)
 			}
 			if ck.Title == "" || ck.Summary == "" {
 				t.Errorf("check without title or summary: %+v", ck)
