@@ -156,7 +156,7 @@ func (s *Service) applyMergeCommit(ctx context.Context, call Call, dep config.De
 	}
 	now := BranchTarget(branch).At(snap.Commit)
 	if !strings.EqualFold(snap.Commit, push.After) {
-		fresh, _ := s.plan(ctx, o, dep, now)
+		fresh, _ := s.plan(ctx, o, dep, BranchTarget(branch).At(push.After)) // what the merge would do, for the comment
 		return fresh, nil, false, &Stale{Deployment: dep.Name, Commit: push.After, Now: now, Why: StaleCommit}
 	}
 	// The plan of the merge commit, with the digest it would have at the commit previewed:
