@@ -36,7 +36,7 @@ func (h *Push) Handle(ctx context.Context, _, deliveryID string, payload []byte)
 	}
 	branch, ok := strings.CutPrefix(ev.GetRef(), "refs/heads/")
 	after := strings.ToLower(ev.GetAfter())
-	if !ok || branch == "" || ev.GetDeleted() || after == "" || after == zeroSHA || ev.Repo == nil {
+	if !ok || branch == "" || ev.GetDeleted() || !isSHA(after) || after == zeroSHA || ev.Repo == nil {
 		return nil // a tag, a deletion, or not a push to a branch
 	}
 	repo := commands.Repo{
@@ -77,4 +77,17 @@ func (h *Push) Handle(ctx context.Context, _, deliveryID string, payload []byte)
 		return fmt.Errorf("failed to handle push %s: %w", deliveryID, err)
 	}
 	return nil
+}
+
+// isSHA says s is a full commit id: 40 lower-case hex digits.
+func isSHA(s string) bool {
+	if len(s) != 40 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }

@@ -64,6 +64,7 @@ func TestPushAppliesOnMerge(t *testing.T) {
 		{"a tag", pushEvent(t, "refs/tags/v1", a, b, false), 0},
 		{"a deletion", pushEvent(t, "refs/heads/main", a, zeroSHA, true), 0},
 		{"another branch", pushEvent(t, "refs/heads/feature", a, b, false), 0},
+		{"not a commit", pushEvent(t, "refs/heads/main", a, "../../etc/passwd", false), 0},
 		{"the registered branch", pushEvent(t, "refs/heads/main", a, b, false), 1},
 		{"the same push again, under a new delivery", pushEvent(t, "refs/heads/main", a, b, false), 1},
 		{"the next push", pushEvent(t, "refs/heads/main", b, c, false), 2},
