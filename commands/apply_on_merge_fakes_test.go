@@ -7,24 +7,24 @@ import (
 	"github.com/rigel-gitops/rigel/ops"
 )
 
-// mergeRecord is what the recorder holds for apply on merge: the merged pull requests it
-// answers (by merge commit) and the check runs and statuses set.
-type mergeRecord struct {
-	pulls    map[string]*ops.MergedPull
+// The recorder as apply on merge's Forge: no pull request was merged.
+func (r *recorder) MergedPull(context.Context, Repo, string, string) (*ops.MergedPull, error) {
+	return nil, nil
+}
+
+// checkRecorder records the check runs and commit statuses set (apply_checks.go).
+type checkRecorder struct {
+	recorder
 	runs     []githubclient.CheckRun
 	statuses []githubclient.CommitStatus
 }
 
-func (r *recorder) MergedPull(_ context.Context, _ Repo, _, sha string) (*ops.MergedPull, error) {
-	return r.merge.pulls[sha], nil
+func (r *checkRecorder) CreateCheckRun(_ context.Context, _ Repo, run githubclient.CheckRun) (githubclient.CheckRunRef, error) {
+	r.runs = append(r.runs, run)
+	return githubclient.CheckRunRef{ID: int64(len(r.runs))}, nil
 }
 
-func (r *recorder) CreateCheckRun(_ context.Context, _ Repo, run githubclient.CheckRun) (githubclient.CheckRunRef, error) {
-	r.merge.runs = append(r.merge.runs, run)
-	return githubclient.CheckRunRef{ID: int64(len(r.merge.runs))}, nil
-}
-
-func (r *recorder) SetStatus(_ context.Context, _ Repo, _ string, s githubclient.CommitStatus) error {
-	r.merge.statuses = append(r.merge.statuses, s)
+func (r *checkRecorder) SetStatus(_ context.Context, _ Repo, _ string, s githubclient.CommitStatus) error {
+	r.statuses = append(r.statuses, s)
 	return nil
 }

@@ -102,23 +102,23 @@ func TestSetApplyCheck(t *testing.T) {
 		{"token mode, neutral", true, githubclient.ConclusionNeutral, githubclient.StatusSuccess},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &recorder{}
+			rec := &checkRecorder{}
 			r := &Runner{Ops: &ops.Service{}, CommitStatuses: tc.statuses}
 			r.setApplyCheck(ctx, rec, Repo{Owner: "acme", Name: "web"}, commit, "web", applyCheck{Conclusion: tc.conclusion, Title: "t", Summary: "s"})
 			if !tc.statuses {
-				if len(rec.merge.runs) != 1 || len(rec.merge.statuses) != 0 {
-					t.Fatalf("runs %+v, statuses %+v", rec.merge.runs, rec.merge.statuses)
+				if len(rec.runs) != 1 || len(rec.statuses) != 0 {
+					t.Fatalf("runs %+v, statuses %+v", rec.runs, rec.statuses)
 				}
-				run := rec.merge.runs[0]
+				run := rec.runs[0]
 				if run.Name != "rigel/apply: web" || run.HeadSHA != commit || run.Status != githubclient.CheckCompleted || run.Conclusion != tc.conclusion || run.Output == nil || run.Output.Title != "t" {
 					t.Fatalf("check run %+v", run)
 				}
 				return
 			}
-			if len(rec.merge.runs) != 0 || len(rec.merge.statuses) != 1 {
-				t.Fatalf("runs %+v, statuses %+v", rec.merge.runs, rec.merge.statuses)
+			if len(rec.runs) != 0 || len(rec.statuses) != 1 {
+				t.Fatalf("runs %+v, statuses %+v", rec.runs, rec.statuses)
 			}
-			if s := rec.merge.statuses[0]; s.Context != "rigel/apply: web" || s.State != tc.wantState || s.Description != "t" {
+			if s := rec.statuses[0]; s.Context != "rigel/apply: web" || s.State != tc.wantState || s.Description != "t" {
 				t.Fatalf("status %+v", s)
 			}
 		})

@@ -14,7 +14,6 @@ type recorder struct {
 	reactions []string
 	perm      string // the author's role; "" is write
 	permAsked int
-	merge     mergeRecord // apply on merge (apply_on_merge_test.go)
 }
 
 func (r *recorder) Comment(_ context.Context, _ Repo, _ int, body string) (int64, error) {
