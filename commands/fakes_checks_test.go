@@ -13,4 +13,6 @@ func (r *recorder) CreateCheckRun(context.Context, Repo, githubclient.CheckRun) 
 	return githubclient.CheckRunRef{}, nil
 }
 
-func (r *recorder) SetStatus(context.Context, Repo, string, githubclient.CommitStatus) error { return nil }
+func (r *recorder) SetStatus(context.Context, Repo, string, githubclient.CommitStatus) error {
+	return nil
+}
