@@ -30,6 +30,9 @@ type Service struct {
 	// The repositories GitHub shows Rigel (repos.go).
 	GitHubRepos RepoLister // nil: Repos fails
 	RepoLimit   int        // the most repositories Repos lists; 0: MaxRepos
+
+	// Pull requests that preview themselves (autoplan.go, issue 11).
+	Autoplanning AutoplanOptions
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,
