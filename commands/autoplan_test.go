@@ -1,0 +1,249 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+const commit2 = "89abcdef0123456789abcdef0123456789abcdef"
+
+// outcomeOf is autoplan's outcome of web at head with preview pv (or err).
+func outcomeOf(head string, pv *ops.Preview, err error) ops.AutoplanOutcome {
+	if pv != nil {
+		pv.Plan.Commit = head
+		pv.Target = ops.PullTarget(7, head)
+	}
+	return ops.AutoplanOutcome{Deployment: config.Deployment{Name: "web", Path: "apps/web/k8s"}, Head: head, Affected: true,
+		Because: "bases/shared/deploy.yaml", Preview: pv, Err: err}
+}
+
+func noChangesPlan() *ops.Preview {
+	pv := samplePlan()
+	pv.Plan.Changes = []sync.Change{{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "web"}, Action: sync.ActionUnchanged}}
+	return pv
+}
+
+func renderFailure(head string) error {
+	return &ops.RenderFailed{Folder: "apps/web/k8s", At: ops.PullTarget(7, head), Commit: head,
+		Err: &sync.ParseError{File: "apps/web/k8s/deploy.yaml", Line: 12, Msg: "mapping values are not allowed in this context"}}
+}
+
+// memForge is a pull request's conversation in memory, for the living comment's tests.
+type memForge struct {
+	recorder
+	bodies    map[int64]string
+	authors   map[int64]string
+	order     []int64
+	edits     int
+	minimized []string
+	head      string
+	runs      []CheckRun // created and updated, in order
+}
+
+func newMemForge(head string) *memForge {
+	return &memForge{bodies: map[int64]string{}, authors: map[int64]string{}, head: head}
+}
+
+func (f *memForge) post(author, body string) int64 {
+	id := int64(len(f.order) + 1)
+	f.order = append(f.order, id)
+	f.bodies[id], f.authors[id] = body, author
+	return id
+}
+func (f *memForge) Comment(_ context.Context, _ Repo, _ int, body string) (int64, error) {
+	return f.post("rigel[bot]", body), nil
+}
+func (f *memForge) Comments(context.Context, Repo, int) ([]IssueComment, error) {
+	var out []IssueComment
+	for _, id := range f.order {
+		out = append(out, IssueComment{ID: id, Author: f.authors[id], Body: f.bodies[id], NodeID: fmt.Sprintf("IC_%d", id)})
+	}
+	return out, nil
+}
+func (f *memForge) EditComment(_ context.Context, _ Repo, id int64, body string) (IssueComment, error) {
+	f.edits++
+	f.bodies[id] = body
+	return IssueComment{ID: id, Body: body}, nil
+}
+func (f *memForge) MinimizeComment(_ context.Context, _ Repo, node string) error {
+	f.minimized = append(f.minimized, node)
+	return nil
+}
+func (f *memForge) PullHead(context.Context, Repo, int) (PullHead, error) {
+	return PullHead{SHA: f.head, State: "open"}, nil
+}
+func (f *memForge) CreateCheckRun(_ context.Context, _ Repo, run CheckRun) (CheckRunRef, error) {
+	f.runs = append(f.runs, run)
+	return CheckRunRef{ID: int64(len(f.runs))}, nil
+}
+func (f *memForge) UpdateCheckRun(_ context.Context, _ Repo, _ int64, run CheckRun) error {
+	f.runs = append(f.runs, run)
+	return nil
+}
+
+func testRunner() *Runner {
+	return &Runner{Ops: &ops.Service{}, BotLogin: "rigel[bot]", MarkerKey: []byte("a key for the golden files"), WebURL: "https://github.test/"}
+}
+
+var prReq = Request{Repo: Repo{Owner: "acme", Name: "web"}, Number: 7, IsPR: true}
+
+// TestLivingComment: the living comment of a head, edited in place for the next head with
+// the first in its history, one line for no changes, a render failure; each a golden file.
+// Rigel's typed preview of the old head is hidden; the same head published twice is read
+// back as done.
+func TestLivingComment(t *testing.T) {
+	ctx := context.Background()
+	r := testRunner()
+	gh := newMemForge(commit)
+	// A typed /rigel diff of web at the first head, and a person's comment quoting it.
+	typed := gh.post("rigel[bot]", renderPlan("acme/web", samplePlan(), false))
+	gh.post("alice", "**Rigel diff of `web` at `0123456`:** looks good")
+
+	publish := func(o ops.AutoplanOutcome) int64 {
+		t.Helper()
+		st, err := r.readConversation(ctx, gh, prReq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := r.publishLiving(ctx, gh, prReq, st, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.hideOutdated(ctx, gh, prReq, st, o.Deployment.Name, o.Head)
+		return id
+	}
+	first := publish(outcomeOf(commit, samplePlan(), nil))
+	golden(t, "living_first", gh.bodies[first])
+	if gh.edits != 0 || len(gh.minimized) != 0 {
+		t.Fatalf("first head: %d edits, hidden %q; want a new comment and nothing hidden", gh.edits, gh.minimized)
+	}
+	st, _ := r.readConversation(ctx, gh, prReq)
+	if l := st.living["web"]; l == nil || l.ID != first || l.Head != commit || l.Summary != "2 to create, 2 to change" && l.Summary != "1 to create, 2 to change" {
+		t.Fatalf("living comment read back as %+v", l)
+	}
+
+	gh.head = commit2
+	second := publish(outcomeOf(commit2, samplePlan(), nil))
+	golden(t, "living_second", gh.bodies[second])
+	if second != first || gh.edits != 1 {
+		t.Fatalf("second head: comment %d (first %d), %d edits; want the same comment edited once", second, first, gh.edits)
+	}
+	if want := fmt.Sprintf("IC_%d", typed); len(gh.minimized) != 1 || gh.minimized[0] != want {
+		t.Fatalf("hidden %q, want only Rigel's typed preview %s", gh.minimized, want)
+	}
+	if !strings.Contains(gh.bodies[second], historyLead+"`0123456` ") {
+		t.Fatal("the second head's comment has no history line naming the first head")
+	}
+
+	gh.head = "fedcba9876543210fedcba9876543210fedcba98"
+	third := publish(outcomeOf(gh.head, noChangesPlan(), nil))
+	golden(t, "living_no_changes", gh.bodies[third])
+	visible := 0
+	for _, line := range strings.Split(strings.SplitN(gh.bodies[third], historyLead, 2)[0], "\n") {
+		if line != "" && !strings.HasPrefix(line, "<!--") {
+			visible++
+		}
+	}
+	if visible != 1 {
+		t.Fatalf("no changes takes more than one line (and its marker):\n%s", gh.bodies[third])
+	}
+
+	gh.head = "1111111111111111111111111111111111111111"
+	fourth := publish(outcomeOf(gh.head, nil, renderFailure(gh.head)))
+	golden(t, "living_render_failed", gh.bodies[fourth])
+	st, _ = r.readConversation(ctx, gh, prReq)
+	if l := st.living["web"]; l == nil || l.Head != gh.head || len(l.History) != 3 || len(st.living) != 1 {
+		t.Fatalf("after four heads: %+v, want one living comment with three earlier heads", l)
+	}
+}
+
+// TestLivingMarkerTrust: a living marker counts only in Rigel's own comment and for its
+// conversation: one typed by a person, or copied from another pull request, is not a living
+// comment (and so cannot make autoplan skip a head or be edited).
+func TestLivingMarkerTrust(t *testing.T) {
+	ctx := context.Background()
+	r := testRunner()
+	body := r.seal(prReq, renderLiving("acme/web", outcomeOf(commit, samplePlan(), nil), nil))
+	other := prReq
+	other.Number = 8
+	tests := []struct {
+		name   string
+		author string
+		body   string
+		want   bool
+	}{
+		{"Rigel's own", "rigel[bot]", body, true},
+		{"typed by a person", "mallory", body, false},
+		{"copied from another pull request", "rigel[bot]", r.seal(other, renderLiving("acme/web", outcomeOf(commit, samplePlan(), nil), nil)), false},
+		{"unsigned", "rigel[bot]", renderLiving("acme/web", outcomeOf(commit, samplePlan(), nil), nil), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := newMemForge(commit)
+			gh.post(tc.author, tc.body)
+			st, err := r.readConversation(ctx, gh, prReq)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st.living["web"] != nil; got != tc.want {
+				t.Fatalf("living comment found = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCheckGolden: the completed check run of each kind of outcome.
+func TestCheckGolden(t *testing.T) {
+	violating := samplePlan()
+	violating.Plan.Changes[0].Violations = []sync.Violation{{Rule: "clusterScoped", Msg: "cluster-scoped Namespace shop is not allowed (clusterScoped: false)"}}
+	tests := []struct {
+		name       string
+		o          ops.AutoplanOutcome
+		conclusion string
+	}{
+		{"check_changes", outcomeOf(commit, samplePlan(), nil), conclusionSuccess},
+		{"check_no_changes", outcomeOf(commit, noChangesPlan(), nil), conclusionNeutral},
+		{"check_render_failed", outcomeOf(commit, nil, renderFailure(commit)), conclusionFailure},
+		{"check_policy", outcomeOf(commit, violating, nil), conclusionFailure},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res := renderCheck(tc.o, "https://github.test/acme/web/pull/7#issuecomment-3")
+			if res.Conclusion != tc.conclusion {
+				t.Fatalf("conclusion %q, want %q", res.Conclusion, tc.conclusion)
+			}
+			var b strings.Builder
+			fmt.Fprintf(&b, "conclusion: %s\ntitle: %s\nlink: %s\nsummary: %s\n", res.Conclusion, res.Output.Title, res.Output.Link, res.Output.Summary)
+			for _, a := range res.Output.Annotations {
+				fmt.Fprintf(&b, "annotation: %s:%d %s %q: %s\n", a.Path, a.StartLine, a.Level, a.Title, a.Message)
+			}
+			fmt.Fprintf(&b, "text:\n%s\n", res.Output.Text)
+			golden(t, tc.name, b.String())
+		})
+	}
+	if a := renderCheck(outcomeOf(commit, nil, renderFailure(commit)), "").Output.Annotations; len(a) != 1 || a[0].Path != "apps/web/k8s/deploy.yaml" || a[0].StartLine != 12 {
+		t.Fatalf("render failure annotations %+v, want one at apps/web/k8s/deploy.yaml line 12", a)
+	}
+}
+
+// TestChecksRun: a check run goes in progress on the head, then is completed on the same
+// run; in token mode a commit status stands in.
+func TestChecksRun(t *testing.T) {
+	ctx := context.Background()
+	gh := newMemForge(commit)
+	ck := &checks{r: testRunner(), gh: gh, repo: prReq.Repo, head: commit, runs: map[string]int64{}}
+	ck.start(ctx, []string{"web"})
+	if err := ck.finish(ctx, "web", renderCheck(outcomeOf(commit, samplePlan(), nil), ""), ""); err != nil {
+		t.Fatal(err)
+	}
+	if len(gh.runs) != 2 || gh.runs[0].Status != "in_progress" || gh.runs[0].HeadSHA != commit || gh.runs[0].Name != "rigel/preview: web" ||
+		gh.runs[1].Status != "completed" || gh.runs[1].Conclusion != conclusionSuccess {
+		t.Fatalf("check runs %+v: want in_progress then completed success, named rigel/preview: web on the head", gh.runs)
+	}
+}
