@@ -80,7 +80,7 @@ func (a *autoplanRuns) begin(ctx context.Context, key, head string) (context.Con
 // again (Only). A result for a head that is no longer the pull request's head is dropped: the
 // newer head's run publishes its own.
 func (r *Runner) Autoplan(ctx context.Context, gh GitHub, pr PullRequest) error {
-	log := zerolog.Ctx(ctx).With().Int("pull", pr.Number).Str("head", shortSHA(pr.Head.SHA)).Logger()
+	log := zerolog.Ctx(ctx).With().Str("head", shortSHA(pr.Head.SHA)).Logger()
 	ctx = log.WithContext(ctx)
 	ctx, end := r.autoplans.begin(ctx, pr.Repo.FullName()+"#"+fmt.Sprint(pr.Number), pr.Head.SHA)
 	defer end()

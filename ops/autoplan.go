@@ -155,7 +155,7 @@ func (s *Service) Autoplan(ctx context.Context, call Call, req AutoplanRequest) 
 		}
 	}
 	out.Outcomes = affected
-	log.Info().Int("pull", req.Number).Str("head", shortCommit(req.Head.SHA)).Int("files", out.Files).Bool("complete", out.Complete).
+	log.Info().Int("files", out.Files).Bool("complete", out.Complete).
 		Int("deployments", len(todo)).Msg("autoplan")
 	if len(todo) > 0 && req.Starting != nil {
 		req.Starting(ctx, todo)
