@@ -2,11 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rigel-gitops/rigel/app"
+	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
@@ -232,4 +234,92 @@ func TestAutoplan(t *testing.T) {
 			t.Fatalf("comments %+v on a fork's pull request", cms)
 		}
 	})
+}
+
+// openAutoplanPull registers api and web of a new repository with b, opens a pull request
+// that changes web's folder and returns the repository, the pull request and its head.
+func openAutoplanPull(t *testing.T, b *bot, register func(c *conversation, args string)) (repo, *conversation, string) {
+	t.Helper()
+	ns := unique("shop")
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	r := newRepo(t, autoplanFiles(ns))
+	issue := b.issue(r)
+	register(issue, "apps/web --name web")
+	branch := unique("feature")
+	head, err := git.Commit(r.full, branch, map[string]string{"apps/web/web.yaml": strings.Replace(autoplanFiles(ns)["apps/web/web.yaml"], `"one"`, `"two"`, 1)}, "Change web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(issueSeq.Add(1))
+	b.pullEvent(testenv.PullOpts{Action: "opened", Repo: r.full, Number: n, HeadSHA: head, HeadRef: branch, BaseRef: "main"})
+	return r, &conversation{b: b, r: r, number: n, isPR: true}, head
+}
+
+// TestAutoplanRerequest: a preview check run asked to run again previews its deployment
+// again at that head: a new completed run, and the same living comment edited.
+func TestAutoplanRerequest(t *testing.T) {
+	b := startBot(t)
+	r, pr, head := openAutoplanPull(t, b, func(c *conversation, args string) {
+		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
+	})
+	first := waitCheck(t, r.full, head, "rigel/preview: web")
+	pr.waitReplies(1)
+	payload, err := gh.CheckRunEvent(r.full, first.ID, "rerequested", "octocat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.deliver("check_run", "", payload)
+	var runs []testenv.CheckRunRecord
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		runs = nil
+		for _, cr := range gh.CheckRuns(r.full, head) {
+			if cr.Name == "rigel/preview: web" && cr.Status == "completed" {
+				runs = append(runs, cr)
+			}
+		}
+		if len(runs) == 2 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(runs) != 2 || runs[0].Conclusion != "success" || runs[1].Conclusion != "success" {
+		t.Fatalf("check runs %+v: want the first and one more, both completed success", runs)
+	}
+	if got := pr.livingComments("web"); len(got) != 1 || got[0].Edits != 1 || len(pr.botComments()) != 1 {
+		t.Fatalf("living %+v: want the same comment edited once, and no other", got)
+	}
+}
+
+// TestAutoplanTokenMode: with a personal access token (no check runs), a commit status
+// "rigel/preview: <deployment>" stands in for the check run.
+func TestAutoplanTokenMode(t *testing.T) {
+	const token, login = "ghp_e2eTokenForAutoplan0123456789ab", "rigel-plans"
+	gh.AddPAT(token, login)
+	git.AllowToken(token)
+	b := startBotWith(t, func(s *config.Settings) {
+		s.AppID, s.PrivateKey, s.Token, s.TokenLogin = 0, nil, token, login
+		s.APIToken = apiToken
+	})
+	r, pr, head := openAutoplanPull(t, b, func(c *conversation, args string) {
+		b.api("POST", "/api/git/sources", map[string]any{"repo": c.r.full}, http.StatusCreated)
+		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
+	})
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if st, ok := gh.LatestStatus(r.full, head, "rigel/preview: web"); ok && st.State != "pending" {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	st, ok := gh.LatestStatus(r.full, head, "rigel/preview: web")
+	if !ok || st.State != "success" || !strings.Contains(st.Description, "web: 1 to create") {
+		t.Fatalf("status %+v (%v): want success naming the changes", st, ok)
+	}
+	if runs := gh.CheckRuns(r.full, head); len(runs) != 0 {
+		t.Fatalf("check runs %+v in token mode", runs)
+	}
+	pr.waitReplies(1)
 }
