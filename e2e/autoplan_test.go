@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/internal/testenv"
@@ -236,9 +238,17 @@ func TestAutoplan(t *testing.T) {
 	})
 }
 
-// openAutoplanPull registers api and web of a new repository with b, opens a pull request
-// that changes web's folder and returns the repository, the pull request and its head.
-func openAutoplanPull(t *testing.T, b *bot, register func(c *conversation, args string)) (repo, *conversation, string) {
+// autoplanPull is a pull request that changes web's folder.
+type autoplanPull struct {
+	r          repo
+	pr         *conversation
+	head       string
+	ns, branch string
+}
+
+// openAutoplanPull registers web of a new repository with b (register runs the command) and
+// opens a pull request that changes web's folder.
+func openAutoplanPull(t *testing.T, b *bot, register func(c *conversation, args string)) autoplanPull {
 	t.Helper()
 	ns := unique("shop")
 	if err := cluster.CreateNamespace(ns); err != nil {
@@ -254,16 +264,17 @@ func openAutoplanPull(t *testing.T, b *bot, register func(c *conversation, args 
 	}
 	n := int(issueSeq.Add(1))
 	b.pullEvent(testenv.PullOpts{Action: "opened", Repo: r.full, Number: n, HeadSHA: head, HeadRef: branch, BaseRef: "main"})
-	return r, &conversation{b: b, r: r, number: n, isPR: true}, head
+	return autoplanPull{r: r, pr: &conversation{b: b, r: r, number: n, isPR: true}, head: head, ns: ns, branch: branch}
 }
 
 // TestAutoplanRerequest: a preview check run asked to run again previews its deployment
 // again at that head: a new completed run, and the same living comment edited.
 func TestAutoplanRerequest(t *testing.T) {
 	b := startBot(t)
-	r, pr, head := openAutoplanPull(t, b, func(c *conversation, args string) {
+	p := openAutoplanPull(t, b, func(c *conversation, args string) {
 		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
 	})
+	r, pr, head := p.r, p.pr, p.head
 	first := waitCheck(t, r.full, head, "rigel/preview: web")
 	pr.waitReplies(1)
 	payload, err := gh.CheckRunEvent(r.full, first.ID, "rerequested", "octocat")
@@ -303,10 +314,11 @@ func TestAutoplanTokenMode(t *testing.T) {
 		s.AppID, s.PrivateKey, s.Token, s.TokenLogin = 0, nil, token, login
 		s.APIToken = apiToken
 	})
-	r, pr, head := openAutoplanPull(t, b, func(c *conversation, args string) {
+	p := openAutoplanPull(t, b, func(c *conversation, args string) {
 		b.api("POST", "/api/git/sources", map[string]any{"repo": c.r.full}, http.StatusCreated)
 		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
 	})
+	r, pr, head := p.r, p.pr, p.head
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if st, ok := gh.LatestStatus(r.full, head, "rigel/preview: web"); ok && st.State != "pending" {
@@ -322,4 +334,36 @@ func TestAutoplanTokenMode(t *testing.T) {
 		t.Fatalf("check runs %+v in token mode", runs)
 	}
 	pr.waitReplies(1)
+}
+
+// TestAutoplanArmsApply: the living comment arms `/rigel apply` for the head it previews, and
+// only while that is the pull request's head: after a push it has not previewed yet, apply
+// refuses and changes nothing; once the new head is previewed, apply applies it.
+func TestAutoplanArmsApply(t *testing.T) {
+	b := startBot(t)
+	p := openAutoplanPull(t, b, func(c *conversation, args string) {
+		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
+	})
+	r, pr, head1, ns := p.r, p.pr, p.head, p.ns
+	pr.waitReplies(1)
+	head2, err := git.Commit(r.full, p.branch, map[string]string{"apps/web/web.yaml": strings.Replace(autoplanFiles(ns)["apps/web/web.yaml"], `"one"`, `"three"`, 1)}, "Change web again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gh.SetPullHead(r.full, pr.number, head2); err != nil { // pushed; its event not delivered yet
+		t.Fatal(err)
+	}
+	gh.AddReview(r.full, pr.number, "bob", "APPROVED")
+	got := pr.reply("/rigel apply web")
+	mustContain(t, got, "the preview of `web` was for `"+head1[:7]+"`", "is now `"+head2[:7]+"`", "Nothing was applied")
+	mustNotContain(t, got, "Succeeded")
+	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(t.Context(), "web", metav1.GetOptions{}); err == nil {
+		t.Fatal("the preview of a replaced head was applied")
+	}
+	b.pullEvent(testenv.PullOpts{Action: "synchronize", Repo: r.full, Number: pr.number, HeadSHA: head2})
+	waitCheck(t, r.full, head2, "rigel/preview: web")
+	mustContain(t, pr.reply("/rigel apply web"), "Succeeded", head2[:7])
+	if cm := getConfigMap(t, ns, "web"); cm.Data["value"] != "three" {
+		t.Fatalf("applied %v, want the new head's value three", cm.Data)
+	}
 }
