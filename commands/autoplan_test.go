@@ -247,3 +247,94 @@ func TestChecksRun(t *testing.T) {
 		t.Fatalf("check runs %+v: want in_progress then completed success, named rigel/preview: web on the head", gh.runs)
 	}
 }
+
+// TestAutoplanRunsSupersede: a newer head of a pull request cancels the running autoplan of
+// an older one in this replica; the same head, or another pull request, cancels nothing; an
+// older run ending does not unregister the newer one.
+func TestAutoplanRunsSupersede(t *testing.T) {
+	var runs autoplanRuns
+	bg := context.Background()
+	ctx1, end1 := runs.begin(bg, "acme/web#7", commit)
+	other, endOther := runs.begin(bg, "acme/web#8", commit)
+	defer endOther()
+	ctx2, end2 := runs.begin(bg, "acme/web#7", commit2)
+	defer end2()
+	if ctx1.Err() == nil {
+		t.Fatal("the older head's run was not cancelled by the newer head")
+	}
+	if ctx2.Err() != nil || other.Err() != nil {
+		t.Fatal("the newer head's run, or another pull request's, was cancelled")
+	}
+	end1()
+	if runs.runs["acme/web#7"] == nil || runs.runs["acme/web#7"].head != commit2 {
+		t.Fatal("the older run's end unregistered the newer one")
+	}
+	_, end3 := runs.begin(bg, "acme/web#7", commit2) // the same head again (a duplicate)
+	defer end3()
+	if ctx2.Err() != nil {
+		t.Fatal("a run of the same head cancelled the running one")
+	}
+}
+
+// TestPublishDropsReplacedHead: the outcome of a head that is no longer the pull request's
+// is not published: no comment, and its check run is closed as cancelled.
+func TestPublishDropsReplacedHead(t *testing.T) {
+	ctx := context.Background()
+	r := testRunner()
+	gh := newMemForge(commit2) // the pull request moved on to commit2
+	ck := &checks{r: r, gh: gh, repo: prReq.Repo, head: commit, runs: map[string]int64{}}
+	ck.start(ctx, []string{"web"})
+	st := &conversationState{living: map[string]*living{}}
+	if err := r.publishOutcome(ctx, gh, prReq, st, ck, outcomeOf(commit, samplePlan(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	if len(gh.order) != 0 {
+		t.Fatalf("%d comments published for a replaced head", len(gh.order))
+	}
+	if last := gh.runs[len(gh.runs)-1]; last.Conclusion != "cancelled" {
+		t.Fatalf("the replaced head's check run ended %+v, want cancelled", last)
+	}
+	gh.head = commit // the current head: published
+	if err := r.publishOutcome(ctx, gh, prReq, st, ck, outcomeOf(commit, samplePlan(), nil)); err != nil {
+		t.Fatal(err)
+	}
+	if len(gh.order) != 1 || gh.runs[len(gh.runs)-1].Conclusion != conclusionSuccess {
+		t.Fatalf("current head: %d comments, last run %+v; want one comment and success", len(gh.order), gh.runs[len(gh.runs)-1])
+	}
+}
+
+// statusForge records commit statuses.
+type statusForge struct {
+	*memForge
+	statuses []CommitStatus
+}
+
+func (f *statusForge) SetStatus(_ context.Context, _ Repo, _ string, s CommitStatus) error {
+	f.statuses = append(f.statuses, s)
+	return nil
+}
+
+// TestChecksTokenMode: in token mode a commit status stands in for each check run: pending,
+// then success (or failure), linking the living comment.
+func TestChecksTokenMode(t *testing.T) {
+	ctx := context.Background()
+	r := testRunner()
+	r.CommitStatuses = true
+	gh := &statusForge{memForge: newMemForge(commit)}
+	ck := &checks{r: r, gh: gh, repo: prReq.Repo, head: commit, runs: map[string]int64{}}
+	ck.start(ctx, []string{"web", "api"})
+	if err := ck.finish(ctx, "web", renderCheck(outcomeOf(commit, samplePlan(), nil), "https://github.test/c"), "https://github.test/c"); err != nil {
+		t.Fatal(err)
+	}
+	if err := ck.finish(ctx, "api", renderCheck(outcomeOf(commit, nil, renderFailure(commit)), ""), ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"rigel/preview: web pending", "rigel/preview: api pending", "rigel/preview: web success", "rigel/preview: api failure"}
+	var got []string
+	for _, s := range gh.statuses {
+		got = append(got, s.Context+" "+s.State)
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") || gh.statuses[2].TargetURL != "https://github.test/c" || len(gh.runs) != 0 {
+		t.Fatalf("statuses %q (runs %d), want %q linking the comment and no check run", got, len(gh.runs), want)
+	}
+}
