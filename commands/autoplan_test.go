@@ -338,3 +338,28 @@ func TestChecksTokenMode(t *testing.T) {
 		t.Fatalf("statuses %q (runs %d), want %q linking the comment and no check run", got, len(gh.runs), want)
 	}
 }
+
+// TestAutoplanHostileText: text from the repository or the cluster cannot make a marker in
+// the living comment nor an HTML comment in the check run.
+func TestAutoplanHostileText(t *testing.T) {
+	r := testRunner()
+	pv := samplePlan()
+	forged := "<!-- rigel:living deployment=web commit=" + commit2 + " digest=" + noDigest + " mac=00000000000000000000000000000000 -->"
+	pv.Plan.Changes[1].Diff += "+  note: |\n" + forged + "\n"
+	o := outcomeOf(commit, pv, nil)
+	body := r.seal(prReq, renderLiving("acme/web", o, nil))
+	ms := verifyMarkers(r.markerKey(), conversationOf(prReq), body)
+	if len(ms) != 2 || ms[1].Kind != markerLiving || ms[1].Commit != commit {
+		t.Fatalf("markers %+v: want the plan marker and one living marker of the head", ms)
+	}
+	if text := renderCheck(o, "").Output.Text; strings.Contains(text, "<!--") {
+		t.Fatalf("the check run's text carries an HTML comment:\n%s", text)
+	}
+	failed := outcomeOf(commit, nil, fmt.Errorf("git said %s", forged))
+	if sum := renderCheck(failed, "").Output.Summary; strings.Contains(sum, "<!--") {
+		t.Fatalf("the check run's summary carries an HTML comment: %s", sum)
+	}
+	if ms := verifyMarkers(r.markerKey(), conversationOf(prReq), r.seal(prReq, renderLiving("acme/web", failed, nil))); len(ms) != 1 || ms[0].Digest != noDigest {
+		t.Fatalf("markers of a failure %+v: want the living marker alone", ms)
+	}
+}

@@ -17,8 +17,9 @@ import (
 // <deployment>", in progress while Rigel previews, then completed — success with the changes
 // summarised, neutral for no changes, failure for a render error (annotated at the file and
 // line), a policy refusal, objects the cluster refused, or a failure. Its text is the diff
-// (GitHub cuts nothing: the client cuts it to GitHub's limit, ending with a link to the living
-// comment). In token mode (Runner.CommitStatuses) a commit status of the same name stands in.
+// (the client cuts it to GitHub's limit, ending with a link to the living comment). Every value
+// from the repository or the cluster in it goes through a Markdown sink, and comment
+// delimiters are made inert, as in comments. In token mode (Runner.CommitStatuses) a commit status of the same name stands in.
 
 // checkName is the name of a deployment's preview check run (and commit status context).
 func checkName(dep string) string { return "rigel/preview: " + dep }
@@ -49,7 +50,7 @@ func renderCheck(o ops.AutoplanOutcome, commentURL string) checkResult {
 		out := CheckOutput{Link: link}
 		msg, refused := refusal(o.Err)
 		if !refused {
-			msg = "Rigel could not preview it: " + o.Err.Error()
+			msg = "Rigel could not preview it: " + mdText(o.Err.Error())
 		}
 		out.Summary = inert(msg)
 		if errors.As(o.Err, &rf) {
@@ -98,7 +99,7 @@ func checkText(p *sync.Plan) string {
 		}
 		fmt.Fprintf(&b, "### %s %s\n\n", actionIcon[ch.Action], code(ch.Ref.String()))
 		for _, v := range ch.Violations {
-			fmt.Fprintf(&b, "- ⛔ %s\n", inert(v.Msg))
+			fmt.Fprintf(&b, "- ⛔ Against the deployment's policy (`%s`): %s\n", v.Rule, mdText(v.Msg))
 		}
 		if len(ch.Violations) > 0 {
 			b.WriteString("\n")
@@ -112,7 +113,7 @@ func checkText(p *sync.Plan) string {
 			fmt.Fprintf(&b, "%sdiff\n%s\n%s\n\n", f, strings.TrimRight(ch.Diff, "\n"), f)
 		}
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return inert(strings.TrimRight(b.String(), "\n"))
 }
 
 // renderAnnotations are the annotations of a render error: at the file and line of a

@@ -151,7 +151,7 @@ func renderLiving(repo string, o ops.AutoplanOutcome, history []string) string {
 		if refused {
 			icon = "❌"
 		} else {
-			msg = "Rigel could not preview it: " + inert(o.Err.Error()) + ". It tries again on the next push; `/rigel diff " + dep + "` tries now."
+			msg = "Rigel could not preview it: " + mdText(o.Err.Error()) + ". It tries again on the next push; `/rigel diff " + dep + "` tries now."
 		}
 		fmt.Fprintf(&b, "%s **Rigel preview of %s at %s:** %s.\n\n%s\n\n", icon, code(dep), code(shortSHA(head)), word, livingAbout(o))
 		b.WriteString(inert(msg))
