@@ -114,6 +114,9 @@ func (r *Runner) Autoplan(ctx context.Context, gh GitHub, pr PullRequest) error 
 	if err != nil {
 		return fmt.Errorf("failed to autoplan %s#%d at %s: %w", pr.Repo.FullName(), pr.Number, shortSHA(pr.Head.SHA), err)
 	}
+	if done.Skipped == "" && ctx.Err() == nil {
+		r.publishUnaffected(ctx, gh, req, st, ck, done, &errs)
+	}
 	ev := log.Info().Str("skipped", string(done.Skipped)).Int("files", done.Files).Bool("complete", done.Complete).Int("previewed", len(done.Previewed()))
 	if done.Fork != nil {
 		ev = ev.Str("fork", done.Fork.HeadRepo)
@@ -151,4 +154,27 @@ func (r *Runner) publishOutcome(ctx context.Context, gh GitHub, req Request, st 
 		err = errors.Join(err, fmt.Errorf("failed to complete the preview check of %s: %w", o.Deployment.Name, cerr))
 	}
 	return err
+}
+
+// publishUnaffected says, for each deployment previewed at an earlier head of the pull request
+// that the head no longer affects (a change reverted), that there is nothing to preview: its
+// living comment (which then arms nothing) once, and a neutral check run on each new head, so
+// a branch protection that requires the check does not wait for a preview that will not come.
+func (r *Runner) publishUnaffected(ctx context.Context, gh GitHub, req Request, st *conversationState, ck *checks, done *ops.Autoplanned, errs *[]error) {
+	for _, o := range done.Outcomes {
+		l := st.living[o.Deployment.Name]
+		if o.Affected || l == nil || l.Head == o.Head {
+			continue
+		}
+		if l.Summary != unchangedWord {
+			if err := r.publishOutcome(ctx, gh, req, st, ck, o); err != nil {
+				*errs = append(*errs, err)
+			}
+			continue
+		}
+		url := r.commentURL(req, l.ID)
+		if err := ck.finish(ctx, o.Deployment.Name, renderCheck(o, url), url); err != nil {
+			*errs = append(*errs, fmt.Errorf("failed to complete the preview check of %s: %w", o.Deployment.Name, err))
+		}
+	}
 }

@@ -161,6 +161,15 @@ func TestLivingComment(t *testing.T) {
 	if l := st.living["web"]; l == nil || l.Head != gh.head || len(l.History) != 3 || len(st.living) != 1 {
 		t.Fatalf("after four heads: %+v, want one living comment with three earlier heads", l)
 	}
+
+	gh.head = "2222222222222222222222222222222222222222"
+	unaffected := outcomeOf(gh.head, nil, nil)
+	unaffected.Affected, unaffected.Because = false, ""
+	fifth := publish(unaffected)
+	golden(t, "living_not_changed", gh.bodies[fifth])
+	if ms := verifyMarkers(r.markerKey(), conversationOf(prReq), gh.bodies[fifth]); len(ms) != 1 || ms[0].Kind != markerLiving {
+		t.Fatalf("markers %+v: a head that no longer changes the folder arms nothing", ms)
+	}
 }
 
 // TestLivingMarkerTrust: a living marker counts only in Rigel's own comment and for its
@@ -211,6 +220,7 @@ func TestCheckGolden(t *testing.T) {
 		{"check_no_changes", outcomeOf(commit, noChangesPlan(), nil), conclusionNeutral},
 		{"check_render_failed", outcomeOf(commit, nil, renderFailure(commit)), conclusionFailure},
 		{"check_policy", outcomeOf(commit, violating, nil), conclusionFailure},
+		{"check_not_changed", ops.AutoplanOutcome{Deployment: config.Deployment{Name: "web", Path: "apps/web/k8s"}, Head: commit}, conclusionNeutral},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -45,6 +45,10 @@ func renderCheck(o ops.AutoplanOutcome, commentURL string) checkResult {
 	if commentURL != "" {
 		link = fmt.Sprintf("[The whole preview is in Rigel's comment on the pull request](%s).", commentURL)
 	}
+	if o.Preview == nil && o.Err == nil {
+		return checkResult{Conclusion: conclusionNeutral, Output: CheckOutput{Title: fmt.Sprintf("%s: not changed by this pull request", dep),
+			Summary: fmt.Sprintf("The pull request at %s no longer changes a file folder %s renders: nothing to preview.", code(head), code(o.Deployment.Path)), Link: link}}
+	}
 	if o.Err != nil {
 		var rf *ops.RenderFailed
 		out := CheckOutput{Link: link}

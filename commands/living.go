@@ -56,6 +56,9 @@ var (
 
 const historyLead = "<sub>Earlier heads: "
 
+// unchangedWord is the summary of a head that no longer changes the deployment's inputs.
+const unchangedWord = "not changed"
+
 // readConversation reads Rigel's own comments of a pull request. Only comments by Rigel count,
 // and a living comment only with a living marker that verifies for this conversation; what it
 // reads of their text is held to the narrow forms Rigel writes.
@@ -111,6 +114,8 @@ func (r *Runner) readConversation(ctx context.Context, gh GitHub, req Request) (
 func historyWord(o ops.AutoplanOutcome) string {
 	var rf *ops.RenderFailed
 	switch {
+	case o.Preview == nil && o.Err == nil:
+		return unchangedWord
 	case errors.As(o.Err, &rf):
 		return "render failed"
 	case o.Err != nil && ops.IsRefusal(o.Err):
@@ -145,6 +150,9 @@ func renderLiving(repo string, o ops.AutoplanOutcome, history []string) string {
 	digest := noDigest
 	var b strings.Builder
 	switch {
+	case o.Preview == nil && o.Err == nil:
+		fmt.Fprintf(&b, "➖ **Rigel preview of %s at %s:** %s — the pull request no longer changes a file folder %s renders, so there is nothing to preview. `/rigel diff %s` previews it anyway.",
+			code(dep), code(shortSHA(head)), word, code(o.Deployment.Path), dep)
 	case o.Err != nil:
 		icon := "⚠️"
 		msg, refused := refusal(o.Err)

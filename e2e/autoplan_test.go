@@ -215,6 +215,23 @@ func TestAutoplan(t *testing.T) {
 		}
 	})
 
+	t.Run("a push that reverts the base change says api is no longer changed", func(t *testing.T) {
+		head4, err := git.Commit(r.full, branch, map[string]string{"bases/shared/shared.yaml": autoplanFiles(ns)["bases/shared/shared.yaml"]}, "Revert the base")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.pullEvent(testenv.PullOpts{Action: "synchronize", Repo: r.full, Number: n, HeadSHA: head4})
+		cr := waitCheck(t, r.full, head4, "rigel/preview: api")
+		if cr.Conclusion != "neutral" || !strings.Contains(cr.Title, "not changed") {
+			t.Fatalf("api's check run on the reverting head %+v: want neutral, not changed", cr)
+		}
+		waitCheck(t, r.full, head4, "rigel/preview: web")
+		got := pr.livingComments("api")
+		if len(got) != 1 || got[0].ID != living.ID || !strings.Contains(got[0].Body, "not changed") || strings.Contains(got[0].Body, "rigel:plan") {
+			t.Fatalf("api's living comment %+v: want it edited to say not changed, arming nothing", got)
+		}
+	})
+
 	t.Run("a pull request from a fork is not previewed by itself", func(t *testing.T) {
 		fb := unique("fork")
 		head, err := git.Commit(r.full, fb, map[string]string{"apps/web/web.yaml": strings.Replace(autoplanFiles(ns)["apps/web/web.yaml"], `"one"`, `"fork"`, 1)}, "From a fork")
