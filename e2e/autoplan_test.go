@@ -384,3 +384,34 @@ func TestAutoplanArmsApply(t *testing.T) {
 		t.Fatalf("applied %v, want the new head's value three", cm.Data)
 	}
 }
+
+// TestAutoplanDraft: a draft pull request does not preview itself; marked ready for review,
+// it does.
+func TestAutoplanDraft(t *testing.T) {
+	b := startBot(t)
+	ns := unique("shop")
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	r := newRepo(t, autoplanFiles(ns))
+	mustContain(t, b.issue(r).reply("/rigel add-deployment apps/web --name web"), "Registered deployment")
+	branch := unique("draft")
+	head, err := git.Commit(r.full, branch, map[string]string{"apps/web/web.yaml": strings.Replace(autoplanFiles(ns)["apps/web/web.yaml"], `"one"`, `"draft"`, 1)}, "Draft web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := int(issueSeq.Add(1))
+	if err := gh.AddPull(r.full, n, head, branch, "main"); err != nil {
+		t.Fatal(err)
+	}
+	gh.SetPullDraft(r.full, n, true)
+	b.pullEvent(testenv.PullOpts{Action: "opened", Repo: r.full, Number: n, HeadSHA: head})
+	settle()
+	if runs := gh.CheckRuns(r.full, head); len(runs) != 0 || len(gh.Comments(r.full, n)) != 0 {
+		t.Fatalf("a draft previewed itself: runs %+v", runs)
+	}
+	b.pullEvent(testenv.PullOpts{Action: "ready_for_review", Repo: r.full, Number: n, HeadSHA: head})
+	if cr := waitCheck(t, r.full, head, "rigel/preview: web"); cr.Conclusion != "success" {
+		t.Fatalf("check run %+v once ready for review", cr)
+	}
+}
