@@ -111,6 +111,10 @@ func (r *Runner) Autoplan(ctx context.Context, gh GitHub, pr PullRequest) error 
 			}
 		},
 	})
+	if err != nil && ctx.Err() != nil {
+		log.Info().Err(err).Msg("autoplan stopped: a newer head replaced this one, or Rigel is stopping")
+		return errors.Join(errs...)
+	}
 	if err != nil {
 		return fmt.Errorf("failed to autoplan %s#%d at %s: %w", pr.Repo.FullName(), pr.Number, shortSHA(pr.Head.SHA), err)
 	}
