@@ -34,6 +34,11 @@ type Runner struct {
 	MarkerKey []byte
 	// Rate bounds the commands one person runs in one repository (ratelimit.go); nil: no bound.
 	Rate *RateLimiter
+
+	// Pull requests that preview themselves (autoplan.go, living.go, checks.go; issue 11).
+	WebURL         string       // GitHub's web address, for links to comments; "": no links
+	CommitStatuses bool         // token mode: commit statuses stand in for check runs
+	autoplans      autoplanRuns // the autoplans running in this replica, by pull request
 }
 
 // userErrorf refuses a command: the reply says what was wrong and how to fix it (Markdown),

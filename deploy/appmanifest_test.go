@@ -66,7 +66,7 @@ func TestAppManifest(t *testing.T) {
 			t.Errorf("permission %s: %q, want read or write", k, v)
 		}
 	}
-	wantEvents := []string{"issue_comment", "issues", "pull_request", "push"}
+	wantEvents := []string{"check_run", "issue_comment", "issues", "pull_request", "push"} // check_run: handlers/check_run.go
 	got := slices.Clone(m.DefaultEvents)
 	slices.Sort(got)
 	if !slices.Equal(got, wantEvents) {
