@@ -112,8 +112,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service}
 	keys := newHookKeys(s) // hook_keys.go
 	dispatcher := githubapp.NewEventDispatcher(
-		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps},
-			&handlers.PullRequest{Deps: deps}, &handlers.CheckRun{Deps: deps}},
+		handlers.All(deps),
 		keys.dispatcherSecret(),
 		githubapp.WithScheduler(rep.drain.scheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
 			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
