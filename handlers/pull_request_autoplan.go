@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/google/go-github/v62/github"
@@ -45,33 +44,16 @@ func pullHeadOf(pr *github.PullRequest) ops.PullHead {
 }
 
 // runAutoplan hands an autoplan to the runner, once per event key, for a repository the
-// gate admits.
+// gate admits (enter).
 func (d *Deps) runAutoplan(ctx context.Context, key string, req commands.PullRequest) error {
-	log := zerolog.Ctx(ctx).With().
+	ctx = zerolog.Ctx(ctx).With().
 		Str("delivery", req.DeliveryID).
 		Str("repo", req.Repo.FullName()).
 		Int("pull", req.Number).
-		Logger()
-	ctx = log.WithContext(ctx)
-	if req.Repo.Owner == "" || req.Repo.Name == "" || req.Number == 0 {
-		log.Warn().Msg("event without repository or pull request: ignored")
-		return nil
-	}
-	if err := d.admit(ctx, req.Repo); err != nil {
-		var refused *ops.NotAdmitted
-		if errors.As(err, &refused) {
-			log.Warn().Err(err).Msg("delivery refused: nothing runs")
-			return nil
-		}
-		return fmt.Errorf("failed to check delivery %s: %w", req.DeliveryID, err)
-	}
-	if !d.Seen.Claim(ctx, key) {
-		log.Info().Str("event_key", key).Msg("event already handled: ignored")
-		return nil
-	}
-	gh, err := d.Clients.ForInstallation(req.Repo.Installation)
-	if err != nil {
-		return fmt.Errorf("failed to act for %s: %w", req.Repo.FullName(), err)
+		Logger().WithContext(ctx)
+	gh, err := d.enter(ctx, key, req.DeliveryID, req.Repo, req.Number)
+	if gh == nil || err != nil {
+		return err
 	}
 	if err := d.Runner.Autoplan(ctx, gh, req); err != nil {
 		return fmt.Errorf("failed to handle delivery %s: %w", req.DeliveryID, err)

@@ -2,14 +2,12 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
-	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/words"
 )
 
@@ -25,27 +23,15 @@ func (h *PullRequest) closed(ctx context.Context, deliveryID string, payload []b
 	}
 	log := zerolog.Ctx(ctx).With().Str("delivery", deliveryID).Str("repo", repo.FullName()).Int("issue", number).Str("action", "closed").Logger()
 	ctx = log.WithContext(ctx)
-	if repo.Owner == "" || repo.Name == "" || number <= 0 {
-		log.Warn().Msg("pull_request event without repository or number: ignored")
-		return nil
-	}
-	if err := h.admit(ctx, repo); err != nil {
-		var refused *ops.NotAdmitted
-		if errors.As(err, &refused) {
-			log.Warn().Err(err).Msg("delivery refused: nothing runs")
-			return nil
-		}
-		return fmt.Errorf("failed to check delivery %s: %w", deliveryID, err)
-	}
 	// A PR closed, reopened and closed again at the same head is closed twice: the time of the
 	// close tells the two apart.
 	key := EventKey("pull_request", deliveryID, payload)
 	if at := ev.PullRequest.GetClosedAt(); !at.IsZero() && key != "" {
 		key += "/" + at.UTC().Format(time.RFC3339)
 	}
-	if !h.Seen.Claim(ctx, key) {
-		log.Info().Str("event_key", key).Msg("event already handled: ignored")
-		return nil
+	gh, err := h.enter(ctx, key, deliveryID, repo, number)
+	if gh == nil || err != nil {
+		return err
 	}
 	released, err := h.Runner.Ops.ReleasePull(ctx, repo.FullName(), number)
 	if err != nil {
@@ -53,10 +39,6 @@ func (h *PullRequest) closed(ctx context.Context, deliveryID string, payload []b
 	}
 	if len(released) == 0 {
 		return nil
-	}
-	gh, err := h.Clients.ForInstallation(repo.Installation)
-	if err != nil {
-		return fmt.Errorf("failed to act for %s: %w", repo.FullName(), err)
 	}
 	if _, err := gh.Comment(ctx, repo, number, words.PullReleased(released, ev.PullRequest.GetMerged())); err != nil {
 		log.Warn().Err(err).Msg("failed to say in the pull request that its holds were released")
