@@ -92,6 +92,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Admission:   admission(s, gitHost, clients),
 		// the repositories GitHub shows Rigel (ops/repos.go)
 		GitHubRepos: clients,
+		// pull requests that preview themselves (ops/autoplan.go)
+		Autoplanning: ops.AutoplanOptions{Drafts: s.AutoplanDrafts},
 	}
 	runner := &commands.Runner{
 		Ops:       service,
@@ -99,8 +101,9 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Metrics:   m,
 		MarkerKey: s.MarkerKeyBytes(),
 		Rate:      commands.NewRateLimiter(s.CommandRate, time.Minute),
-		// apply on merge and the rigel/apply check (issue 11): commit statuses in token mode
-		CommitStatuses: s.Token != "",
+		// pull requests that preview themselves (commands/autoplan.go): links, and commit
+		// statuses for check runs in token mode
+		WebURL: s.GitHubWebURL, CommitStatuses: s.Token != "",
 	}
 	seedSyncStatus(ctx, registry, m, log)
 	rep := newReplica(s, kc, runner, clients, reg, log)
@@ -109,8 +112,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service}
 	keys := newHookKeys(s) // hook_keys.go
 	dispatcher := githubapp.NewEventDispatcher(
-		[]githubapp.EventHandler{&handlers.IssueComment{Deps: deps}, &handlers.Issues{Deps: deps}, &handlers.PullRequest{Deps: deps},
-			&handlers.Push{Deps: deps}}, // apply on merge (issue 11)
+		handlers.All(deps),
 		keys.dispatcherSecret(),
 		githubapp.WithScheduler(rep.drain.scheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
 			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {

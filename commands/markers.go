@@ -32,6 +32,9 @@ import (
 const (
 	markerPlan    = "plan"
 	markerApplied = "applied"
+	// markerLiving marks the living comment of a deployment in a pull request (living.go):
+	// the head it previews (commit) and the digest of that preview (zeros when none was made).
+	markerLiving = "living"
 )
 
 // markerMACBytes is how much of the HMAC-SHA256 a marker carries (128 bits, 32 hex digits).
@@ -97,8 +100,8 @@ func markerMAC(key []byte, conv conversation, m marker) string {
 
 // fields is the marker's text without the MAC.
 func (m marker) fields() string {
-	if m.Kind == markerPlan {
-		return fmt.Sprintf("rigel:plan deployment=%s commit=%s digest=%s", m.Deployment, m.Commit, m.Digest)
+	if m.Kind == markerPlan || m.Kind == markerLiving {
+		return fmt.Sprintf("rigel:%s deployment=%s commit=%s digest=%s", m.Kind, m.Deployment, m.Commit, m.Digest)
 	}
 	return fmt.Sprintf("rigel:applied deployment=%s digest=%s", m.Deployment, m.Digest)
 }
@@ -109,7 +112,7 @@ func signMarker(key []byte, conv conversation, m marker) string {
 }
 
 // markerPattern reads a marker line; verifyMarkers checks which kinds take a commit.
-const markerPattern = `<!-- rigel:(plan|applied) deployment=([a-z0-9-]{1,253}) (?:commit=([0-9a-f]{40}) )?digest=([0-9a-f]{64}) mac=%s -->`
+const markerPattern = `<!-- rigel:(plan|applied|living) deployment=([a-z0-9-]{1,253}) (?:commit=([0-9a-f]{40}) )?digest=([0-9a-f]{64}) mac=%s -->`
 
 // markerLine is a signed marker on a line of its own.
 var markerLine = regexp.MustCompile(`(?m)^` + fmt.Sprintf(markerPattern, `([0-9a-f]{32})`) + `\r?$`)
@@ -128,8 +131,8 @@ func verifyMarkers(key []byte, conv conversation, body string) []marker {
 	var out []marker
 	for _, m := range markerLine.FindAllStringSubmatch(body, -1) {
 		mk := marker{Kind: m[1], Deployment: m[2], Commit: m[3], Digest: m[4]}
-		if (mk.Kind == markerPlan) != (mk.Commit != "") {
-			continue // a plan names its commit, an applied marker does not
+		if (mk.Kind != markerApplied) != (mk.Commit != "") {
+			continue // a plan or living marker names its commit, an applied marker does not
 		}
 		want := markerMAC(key, conv, mk)
 		if hmac.Equal([]byte(want), []byte(m[5])) {

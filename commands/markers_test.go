@@ -91,6 +91,11 @@ func TestSeal(t *testing.T) {
 type conversationGitHub struct {
 	recorder
 	listed []IssueComment
+	head   string // the pull request's head
+}
+
+func (g *conversationGitHub) PullHead(context.Context, Repo, int) (PullHead, error) {
+	return PullHead{SHA: g.head, State: "open"}, nil
 }
 
 func (g *conversationGitHub) Comments(context.Context, Repo, int) ([]IssueComment, error) {
@@ -124,6 +129,36 @@ func TestLastArmed(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &call{r: r, gh: &conversationGitHub{listed: tc.comments}, req: req}
+			got, err := c.lastArmed(context.Background(), "web")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if (got == nil) != (tc.want == nil) || got != nil && *got != *tc.want {
+				t.Fatalf("lastArmed = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+
+	// In a pull request, the newest plan at its current head wins over a newer one at an
+	// older head (a sync typed at the old head after the living comment previewed the new);
+	// with none at the head, the newest counts (and apply refuses it as stale).
+	olderID := ops.PlanID{Deployment: "web", Commit: older.Commit, Digest: older.Digest}
+	pr := req
+	pr.IsPR = true
+	prTests := []struct {
+		name     string
+		head     string
+		comments []IssueComment
+		want     *armed
+	}{
+		{"the plan at the head, though older", testCommit, []IssueComment{bot(sign(testPlan)), bot(sign(older))}, &armed{Plan: testID}},
+		{"the newest when none is at the head", strings.Repeat("f", 40), []IssueComment{bot(sign(testPlan)), bot(sign(older))}, &armed{Plan: olderID}},
+		{"the newest at the head", older.Commit, []IssueComment{bot(sign(testPlan)), bot(sign(older))}, &armed{Plan: olderID}},
+		{"applied at the head", testCommit, []IssueComment{bot(sign(testPlan)), bot(sign(applied)), bot(sign(older))}, &armed{Plan: testID, Applied: true}},
+	}
+	for _, tc := range prTests {
+		t.Run("pull request: "+tc.name, func(t *testing.T) {
+			c := &call{r: r, gh: &conversationGitHub{listed: tc.comments, head: tc.head}, req: pr}
 			got, err := c.lastArmed(context.Background(), "web")
 			if err != nil {
 				t.Fatal(err)

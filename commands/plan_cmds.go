@@ -60,17 +60,19 @@ type armed struct {
 	Applied bool // Rigel marked it applied
 }
 
-// lastArmed finds the newest plan Rigel itself armed for a deployment in this conversation.
-// Only markers in Rigel's own comments that verify for this conversation count: a marker
-// typed by a person, edited into Rigel's comment, or copied from another conversation does
-// not, neither as a plan nor as "applied".
+// lastArmed finds the plan this conversation armed last for a deployment. Only markers in
+// Rigel's own comments that verify for this conversation count: a marker typed by a person,
+// edited into Rigel's comment, or copied from another conversation does not, neither as a
+// plan nor as "applied". In a pull request the newest plan at its current head wins over a
+// newer one at an older head (a `/rigel sync` typed at an old head after the living comment
+// previewed the new one): that one could only be refused as stale.
 func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 	comments, err := c.gh.Comments(ctx, c.req.Repo, c.req.Number)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the comments of #%d: %w", c.req.Number, err)
 	}
 	key, conv := c.r.markerKey(), conversationOf(c.req)
-	var last *armed
+	var plans []*armed // oldest first
 	for _, cm := range comments {
 		if !strings.EqualFold(cm.Author, c.r.BotLogin) {
 			continue // only Rigel's own comments hold markers
@@ -79,10 +81,26 @@ func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 			switch {
 			case m.Deployment != name:
 			case m.Kind == markerPlan:
-				last = &armed{Plan: ops.PlanID{Deployment: m.Deployment, Commit: m.Commit, Digest: m.Digest}}
-			case m.Kind == markerApplied && last != nil && m.Digest == last.Plan.Digest:
-				last.Applied = true
+				plans = append(plans, &armed{Plan: ops.PlanID{Deployment: m.Deployment, Commit: m.Commit, Digest: m.Digest}})
+			case m.Kind == markerApplied && len(plans) > 0 && m.Digest == plans[len(plans)-1].Plan.Digest:
+				plans[len(plans)-1].Applied = true
 			}
+		}
+	}
+	if len(plans) == 0 {
+		return nil, nil
+	}
+	last := plans[len(plans)-1]
+	if !c.req.IsPR || len(plans) == 1 {
+		return last, nil
+	}
+	ph, err := c.gh.PullHead(ctx, c.req.Repo, c.req.Number)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the head of PR #%d: %w", c.req.Number, err)
+	}
+	for i := len(plans) - 1; i >= 0; i-- {
+		if plans[i].Plan.Commit == ph.SHA {
+			return plans[i], nil
 		}
 	}
 	return last, nil

@@ -35,8 +35,10 @@ type Runner struct {
 	// Rate bounds the commands one person runs in one repository (ratelimit.go); nil: no bound.
 	Rate *RateLimiter
 
-	// Apply on merge and the rigel/apply check (issue 11; apply_on_merge.go, apply_checks.go).
-	CommitStatuses bool // token mode: commit statuses stand in for check runs
+	// Pull requests that preview themselves (autoplan.go, living.go, checks.go; issue 11).
+	WebURL         string       // GitHub's web address, for links to comments; "": no links
+	CommitStatuses bool         // token mode: commit statuses stand in for check runs
+	autoplans      autoplanRuns // the autoplans running in this replica, by pull request
 }
 
 // userErrorf refuses a command: the reply says what was wrong and how to fix it (Markdown),
@@ -131,6 +133,7 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 		}
 	}
 	refusals := r.refusals(ctx, gh, req, bad, dropped, len(cmds)-admitted, tell)
+	allOK := refusals == "" // every line of the comment ran, and did what it asked (below)
 
 	var errs []error
 	post := func(ctx context.Context, what, body string) {
@@ -151,14 +154,32 @@ func (r *Runner) Handle(ctx context.Context, gh GitHub, req Request) error {
 			}
 			continue
 		}
-		body, cctx, rec := r.runOne(ctx, gh, req, l.cmd, i)
+		body, cctx, rec, ok := r.runOne(ctx, gh, req, l.cmd, i)
 		post(cctx, l.cmd.Line, body)
 		rec.Finish(ctx)
+		allOK = allOK && ok
 	}
 	if refusals != "" {
 		post(ctx, "the commands of the comment", refusals)
 	}
+	r.reactOutcome(ctx, gh, req, allOK && len(errs) == 0)
 	return errors.Join(errs...)
+}
+
+// reactOutcome follows the 👀 of a command's comment with its outcome: 🚀 when every command of
+// the comment did what it asked, 😕 when one was refused, failed, was cut short or did not run.
+// (GitHub's REST API Rigel uses cannot take the 👀 back; both stay.)
+func (r *Runner) reactOutcome(ctx context.Context, gh GitHub, req Request, ok bool) {
+	if req.CommentID == 0 {
+		return
+	}
+	content := "confused"
+	if ok {
+		content = "rocket"
+	}
+	if err := gh.React(ctx, req.Repo, req.CommentID, content); err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("reaction", content).Msg("failed to react to comment")
+	}
 }
 
 // line is a command line of a comment, or one that could not be parsed (err).
@@ -187,15 +208,16 @@ func (r *Runner) verb(name string) *verb {
 
 // runOne runs a known command. Its record (a Lease) is written only once the author is
 // authorized; the returned context is the one the command ran under (its reply is posted
-// with it), rec its record to finish once the reply is posted.
-func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command, index int) (body string, cctx context.Context, rec *replica.Record) {
+// with it), rec its record to finish once the reply is posted, ok whether it did what was
+// asked (not refused, not failed, not cut short).
+func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command, index int) (body string, cctx context.Context, rec *replica.Record, ok bool) {
 	log := zerolog.Ctx(ctx).With().Str("verb", cmd.Verb).Logger()
 	outcome := outcomeError
 	cctx = ctx
 	defer func() {
 		if p := recover(); p != nil { // a bug must not leave the person without an answer
 			log.Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("command panicked")
-			body = failureReply(cmd.Line, fmt.Errorf("an internal error stopped the command"))
+			body, ok = failureReply(cmd.Line, fmt.Errorf("an internal error stopped the command")), false
 		}
 		r.observeCommand(cmd.Verb, outcome)
 	}()
@@ -204,7 +226,7 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	log = log.Hook(seen) // the summary lines below name the deployments; the lines inside already do
 	v := r.verb(cmd.Verb)
 	if v == nil {
-		return failureReply(cmd.Line, fmt.Errorf("%s is not a Rigel command", code(short(cmd.Verb)))), cctx, nil
+		return failureReply(cmd.Line, fmt.Errorf("%s is not a Rigel command", code(short(cmd.Verb)))), cctx, nil, false
 	}
 	start := time.Now()
 	c := &call{r: r, gh: gh, req: req, cmd: cmd}
@@ -219,21 +241,21 @@ func (r *Runner) runOne(ctx context.Context, gh GitHub, req Request, cmd Command
 	}
 	if stopped := stoppedReply(ctx, cmd.Line, err); err != nil && stopped != "" {
 		log.Warn().Err(err).AnErr("cause", context.Cause(ctx)).Str("outcome", "stopped").Msg("command cut short")
-		return stopped, cctx, rec
+		return stopped, cctx, rec, false
 	}
 	if msg, ok := refusal(err); ok {
 		log.Info().Str("outcome", "refused").Str("reason", msg).Msg("command refused")
 		outcome = outcomeRefused
-		return errorReply(cmd.Line, msg, ""), cctx, rec
+		return errorReply(cmd.Line, msg, ""), cctx, rec, false
 	}
 	switch {
 	case err != nil:
 		log.Error().Err(err).Str("outcome", "error").Msg("command failed")
-		return failureReply(cmd.Line, err), cctx, rec
+		return failureReply(cmd.Line, err), cctx, rec, false
 	}
 	log.Info().Str("outcome", "ok").Dur("took", time.Since(start)).Msg("command done")
 	outcome = outcomeOK
-	return body, cctx, rec
+	return body, cctx, rec, true
 }
 
 func restOf(cmd Command) string {

@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"github.com/rigel-gitops/rigel/ops"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,14 +41,15 @@ func (r *recorder) OpenPull(context.Context, Repo, NewPull) (Pull, error)  { ret
 
 func TestHandleAnswersEveryCommand(t *testing.T) {
 	tests := []struct {
-		name  string
-		body  string
-		wants []string
+		name      string
+		body      string
+		wants     []string
+		reactions []string // 👀 on receipt, then the outcome: 🚀 all did what they asked, 😕 not
 	}{
-		{"a panic is answered, not dropped", "/rigel list", []string{"internal error"}},
-		{"a parse error and a command", "/rigel add-deployment \"x\n/rigel help", []string{"quote", "/rigel add-deployment"}},
-		{"a bare prefix gets the help", "/rigel", []string{"| command | what it does |"}},
-		{"no command, no reply", "thanks, rigel", nil},
+		{"a panic is answered, not dropped", "/rigel list", []string{"internal error"}, []string{"eyes", "confused"}},
+		{"a parse error and a command", "/rigel add-deployment \"x\n/rigel help", []string{"quote", "/rigel add-deployment"}, []string{"eyes", "confused"}},
+		{"a bare prefix gets the help", "/rigel", []string{"| command | what it does |"}, []string{"eyes", "rocket"}},
+		{"no command, no reply", "thanks, rigel", nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -64,8 +66,8 @@ func TestHandleAnswersEveryCommand(t *testing.T) {
 					t.Errorf("reply %d lacks %q: %s", i, w, rec.comments[i])
 				}
 			}
-			if len(tc.wants) > 0 && (len(rec.reactions) != 1 || rec.reactions[0] != "eyes") {
-				t.Errorf("reactions = %v, want [eyes]", rec.reactions)
+			if !slices.Equal(rec.reactions, tc.reactions) {
+				t.Errorf("reactions = %v, want %v", rec.reactions, tc.reactions)
 			}
 		})
 	}
@@ -141,8 +143,9 @@ func TestHandleRateLimit(t *testing.T) {
 	if len(rec.comments) != 3 || !strings.Contains(rec.comments[2], "⏳ @mallory, Rigel runs at most 2 commands a minute") || !strings.Contains(rec.comments[2], "so 1 command of this comment did not run") {
 		t.Fatalf("replies = %q, want two helps and one notice", rec.comments)
 	}
-	if len(rec.reactions) != 3 {
-		t.Fatalf("reacted %d times, want 3: a dropped comment gets nothing", len(rec.reactions))
+	// Two helps (👀 🚀 each), one told it was over the limit (👀 😕), two dropped: nothing.
+	if want := []string{"eyes", "rocket", "eyes", "rocket", "eyes", "confused"}; !slices.Equal(rec.reactions, want) {
+		t.Fatalf("reactions = %v, want %v: a dropped comment gets nothing", rec.reactions, want)
 	}
 	other := req
 	other.Author = "alice"

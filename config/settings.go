@@ -57,6 +57,10 @@ type Settings struct {
 	// (RIGEL_ALLOW_FORK_PREVIEW, allowForkPreview). Default false: only people with write.
 	AllowForkPreview bool
 
+	// Pull requests that preview themselves (issue 11): AutoplanDrafts lets draft pull
+	// requests preview themselves too (RIGEL_AUTOPLAN_DRAFTS, autoplanDrafts). Default false.
+	AutoplanDrafts bool
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

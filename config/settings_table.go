@@ -113,6 +113,10 @@ func settingsTable() []setting {
 		boolean("AllowForkPreview", "RIGEL_ALLOW_FORK_PREVIEW", "allowForkPreview", func(s *Settings) *bool { return &s.AllowForkPreview }).
 			docs("everyone allowed to run diff or sync may preview a PR from a fork"),
 
+		// Pull requests that preview themselves (issue 11).
+		boolean("AutoplanDrafts", "RIGEL_AUTOPLAN_DRAFTS", "autoplanDrafts", func(s *Settings) *bool { return &s.AutoplanDrafts }).
+			docs("draft pull requests preview themselves too"),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),

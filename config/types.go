@@ -27,6 +27,10 @@ type Repo struct {
 	CloneURL       string       `json:"cloneURL,omitempty"`
 	InstallationID int64        `json:"installationID,omitempty"`
 	Deployments    []Deployment `json:"deployments"`
+
+	// Autoplan (issue 11), set by admins in the ConfigMap: false stops the repository's pull
+	// requests from previewing themselves; absent: they do.
+	Autoplan *bool `json:"autoplan,omitempty"`
 }
 
 // Deployment is one named manifest folder of a repo.
@@ -37,6 +41,10 @@ type Deployment struct {
 	// Policy limits what the deployment may apply. Set by cluster admins in the ConfigMap
 	// (commenters cannot change it); absent: only the settings' default policy applies.
 	Policy *Policy `json:"policy,omitempty"`
+
+	// Autoplan (issue 11), set by admins in the ConfigMap: false keeps pull requests that
+	// change the deployment's inputs from previewing it by themselves; absent: they do.
+	Autoplan *bool `json:"autoplan,omitempty"`
 
 	// ApplyOn (issue 11, apply on merge), set by cluster admins in the ConfigMap like a
 	// policy: ApplyOnMerge ("merge") also applies the deployment when a pull request whose

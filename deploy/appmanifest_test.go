@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/rigel-gitops/rigel/handlers"
 )
 
 // appManifest is the part of a GitHub App manifest Rigel's app.yml fills in.
@@ -51,25 +53,59 @@ func TestAppManifest(t *testing.T) {
 	if m.Public == nil || *m.Public {
 		t.Error("public must be false: each organization registers its own Rigel")
 	}
-	wantPerms := map[string]string{
-		"contents":      "write",
-		"pull_requests": "write",
-		"issues":        "write",
-		"checks":        "write",
-		"metadata":      "read",
+	// Each permission, with the code that needs it: a file and a call it makes. The test reads
+	// the file, so a permission whose last use is removed fails here.
+	uses := map[string]struct {
+		level string
+		code  [][2]string // file, a call or request in it
+	}{
+		"contents": {"write", [][2]string{
+			{"../gitsrc/push.go", "Push"},                  // the branch of a /rigel fix pull request
+			{"../githubclient/clients.go", "Installation"}, // installation tokens clone the repositories
+		}},
+		"pull_requests": {"write", [][2]string{
+			{"../githubclient/pulls.go", "PullRequests.Create"},         // open a /rigel fix pull request
+			{"../githubclient/installation.go", "PullRequests.Get"},     // a PR's head and mergeability
+			{"../githubclient/pull_files.go", "PullRequests.ListFiles"}, // autoplan: what a PR changes
+			{"../githubclient/merged_pull.go", "PullRequests.List"},     // apply on merge: the PR a push merged
+		}},
+		"issues": {"write", [][2]string{
+			{"../githubclient/comment.go", "Issues.CreateComment"},                      // every reply
+			{"../githubclient/comment_edit.go", "Issues.EditComment"},                   // the living comment
+			{"../githubclient/installation.go", "Reactions.CreateIssueCommentReaction"}, // 👀 on a command
+		}},
+		"checks": {"write", [][2]string{
+			{"../githubclient/checks.go", "Checks.CreateCheckRun"}, // rigel/preview: <deployment>
+			{"../githubclient/checks.go", "Checks.UpdateCheckRun"},
+		}},
+		"metadata": {"read", nil}, // mandatory for every app
+	}
+	wantPerms := map[string]string{}
+	for perm, u := range uses {
+		wantPerms[perm] = u.level
+		for _, c := range u.code {
+			src, err := os.ReadFile(c[0])
+			if err != nil {
+				t.Fatalf("permission %s: %v", perm, err)
+			}
+			if !strings.Contains(string(src), c[1]) {
+				t.Errorf("permission %s is said to be used by %s in %s, which no longer calls it: ask for it no more, or name its use", perm, c[1], c[0])
+			}
+		}
 	}
 	if !maps.Equal(m.DefaultPermissions, wantPerms) {
 		t.Errorf("default_permissions = %v, want exactly %v", m.DefaultPermissions, wantPerms)
 	}
-	for k, v := range m.DefaultPermissions {
-		if v != "read" && v != "write" {
-			t.Errorf("permission %s: %q, want read or write", k, v)
-		}
+	// The events: exactly those Rigel's handlers handle (handlers.All, what app's dispatcher
+	// serves); any other delivery would be answered and dropped.
+	var wantEvents []string
+	for _, h := range handlers.All(handlers.Deps{}) {
+		wantEvents = append(wantEvents, h.Handles()...)
 	}
-	wantEvents := []string{"issue_comment", "issues", "pull_request", "push"}
+	slices.Sort(wantEvents)
 	got := slices.Clone(m.DefaultEvents)
 	slices.Sort(got)
 	if !slices.Equal(got, wantEvents) {
-		t.Errorf("default_events = %v, want exactly %v", m.DefaultEvents, wantEvents)
+		t.Errorf("default_events = %v, want exactly what handlers.All handles: %v", m.DefaultEvents, wantEvents)
 	}
 }

@@ -94,10 +94,12 @@ func TestCoreLoop(t *testing.T) {
 		if !hasReaction(c, "eyes") {
 			t.Error("no eyes reaction on the command")
 		}
+		waitReaction(t, c, "rocket") // the outcome: it did what was asked
 	})
 	t.Run("apply before any sync says nothing was previewed", func(t *testing.T) {
 		got := c.reply("/rigel apply web")
 		mustContain(t, got, "nothing was previewed", "/rigel sync web")
+		waitReaction(t, c, "confused") // refused
 		if _, err := kc.Typed.AppsV1().Deployments(ns).Get(context.Background(), "web", metav1.GetOptions{}); err == nil {
 			t.Fatal("apply without a preview created the deployment")
 		}
@@ -142,6 +144,16 @@ func TestCoreLoop(t *testing.T) {
 		got := c.reply("/rigel diff web")
 		mustContain(t, got, "0 to create, 0 to change, 4 unchanged")
 	})
+}
+
+// waitReaction waits for a reaction content on a command of c (it follows the reply).
+func waitReaction(t *testing.T, c *conversation, content string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !hasReaction(c, content); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s reaction on a command of %s#%d", content, c.r.full, c.number)
+		}
+	}
 }
 
 func hasReaction(c *conversation, content string) bool {

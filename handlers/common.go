@@ -45,37 +45,58 @@ func repoOf(r *github.Repository, inst *github.Installation) commands.Repo {
 // run hands a request to the runner with a logger that names it, unless the event named key
 // (EventKey) already ran.
 func (d *Deps) run(ctx context.Context, key string, req commands.Request) error {
-	log := zerolog.Ctx(ctx).With().
+	ctx = zerolog.Ctx(ctx).With().
 		Str("delivery", req.DeliveryID).
 		Str("repo", req.Repo.FullName()).
 		Int("issue", req.Number).
 		Str("author", req.Author).
-		Logger()
-	ctx = log.WithContext(ctx)
-	if req.Repo.Owner == "" || req.Repo.Name == "" || req.Number == 0 {
-		log.Warn().Msg("event without repository or issue: ignored")
-		return nil
-	}
-	if err := d.admit(ctx, req.Repo); err != nil {
-		var refused *ops.NotAdmitted
-		if errors.As(err, &refused) {
-			log.Warn().Err(err).Msg("delivery refused: nothing runs")
-			return nil
-		}
-		return fmt.Errorf("failed to check delivery %s: %w", req.DeliveryID, err)
-	}
-	if !d.Seen.Claim(ctx, key) {
-		log.Info().Str("event_key", key).Msg("event already handled: ignored")
-		return nil
-	}
-	gh, err := d.Clients.ForInstallation(req.Repo.Installation)
-	if err != nil {
-		return fmt.Errorf("failed to act for %s: %w", req.Repo.FullName(), err)
+		Logger().WithContext(ctx)
+	gh, err := d.enter(ctx, key, req.DeliveryID, req.Repo, req.Number)
+	if gh == nil || err != nil {
+		return err
 	}
 	if err := d.Runner.Handle(ctx, gh, req); err != nil {
 		return fmt.Errorf("failed to handle delivery %s: %w", req.DeliveryID, err)
 	}
 	return nil
+}
+
+// enter is the gate every event passes before anything runs: a repository and a number, a
+// repository the gate admits (a refusal is logged, and nothing runs), an event (named key,
+// EventKey) not handled before. It returns the installation's GitHub to act with, or nil
+// when nothing is to run; an error when it cannot tell now (GitHub or the cluster away).
+func (d *Deps) enter(ctx context.Context, key, deliveryID string, repo ops.Repo, number int) (ops.Forge, error) {
+	if repo.Owner == "" || repo.Name == "" || number <= 0 {
+		zerolog.Ctx(ctx).Warn().Msg("event without repository or issue: ignored")
+		return nil, nil
+	}
+	return d.enterRepo(ctx, key, deliveryID, repo)
+}
+
+// enterRepo is enter for an event about a repository, not a conversation (a push).
+func (d *Deps) enterRepo(ctx context.Context, key, deliveryID string, repo ops.Repo) (ops.Forge, error) {
+	log := zerolog.Ctx(ctx)
+	if repo.Owner == "" || repo.Name == "" {
+		log.Warn().Msg("event without repository: ignored")
+		return nil, nil
+	}
+	if err := d.admit(ctx, repo); err != nil {
+		var refused *ops.NotAdmitted
+		if errors.As(err, &refused) {
+			log.Warn().Err(err).Msg("delivery refused: nothing runs")
+			return nil, nil
+		}
+		return nil, fmt.Errorf("failed to check delivery %s: %w", deliveryID, err)
+	}
+	if !d.Seen.Claim(ctx, key) {
+		log.Info().Str("event_key", key).Msg("event already handled: ignored")
+		return nil, nil
+	}
+	gh, err := d.Clients.ForInstallation(repo.Installation)
+	if err != nil {
+		return nil, fmt.Errorf("failed to act for %s: %w", repo.FullName(), err)
+	}
+	return gh, nil
 }
 
 // admit asks the gate, if any, whether Rigel may act on repo.

@@ -5,4 +5,7 @@
 // on the git host, its installation as GitHub names it, and in token mode its registration.
 // pull_request.go handles `closed` by calling the service itself (ops.Service.ReleasePull):
 // a closed pull request gives back the deployments it held.
+// Pull request events (pull_request.go) and a preview check run asked to run again
+// (check_run.go) become commands.PullRequests: the pull request previews itself
+// (commands.Runner.Autoplan).
 package handlers

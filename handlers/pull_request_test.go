@@ -2,98 +2,69 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
-	"strings"
+	"errors"
 	"testing"
-	"time"
 
-	k8sfake "k8s.io/client-go/kubernetes/fake"
-
-	"github.com/rigel-gitops/rigel/commands"
-	"github.com/rigel-gitops/rigel/kube"
-	"github.com/rigel-gitops/rigel/ops"
-	"github.com/rigel-gitops/rigel/replica"
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
-// commentForge is a Forge that records the comments posted; nothing else is asked of it.
-type commentForge struct {
-	ops.Forge
-	posted []string
-}
-
-func (f *commentForge) Comment(_ context.Context, _ ops.Repo, _ int, body string) (int64, error) {
-	f.posted = append(f.posted, body)
-	return int64(len(f.posted)), nil
-}
-
-type forgeClients struct{ f *commentForge }
-
-func (c forgeClients) ForInstallation(int64) (ops.Forge, error) { return c.f, nil }
-
-// pullEvent is a pull_request body of acme/web#number.
-func pullEvent(t *testing.T, action string, number int, merged bool) []byte {
-	t.Helper()
-	b, err := json.Marshal(map[string]any{
-		"action": action, "number": number,
-		"pull_request": map[string]any{"number": number, "state": "closed", "merged": merged, "closed_at": "2026-11-30T09:00:00Z", "head": map[string]any{"sha": strings.Repeat("a", 40)}},
-		"repository":   map[string]any{"id": 7, "name": "web", "full_name": "acme/web", "owner": map[string]any{"login": "acme"}},
-		"installation": map[string]any{"id": 4242},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// TestPullRequestClosedReleasesHolds: only `closed` releases, and only the closed PR's holds;
-// it says so in the PR once; another action, a payload that does not decode, or the same event
-// again changes nothing.
-func TestPullRequestClosedReleasesHolds(t *testing.T) {
-	ctx := context.Background()
-	leases := replica.New(&kube.Leases{Client: k8sfake.NewSimpleClientset(), Namespace: "rigel", Identity: "rigel-a", Duration: time.Second}, nil)
-	for dep, n := range map[string]int{"web": 5, "api": 6} {
-		if _, err := leases.TakePullHold(ctx, ops.PullHold{Deployment: dep, Repo: "acme/web", Number: n, Author: "alice"}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	forge := &commentForge{}
-	h := &PullRequest{Deps: Deps{Runner: &commands.Runner{Ops: &ops.Service{Holds: leases}}, Clients: forgeClients{forge}, Seen: NewDeliveries(100)}}
-	held := func() string {
-		var out []string
-		list, err := leases.PullHolds(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, x := range list {
-			out = append(out, x.Deployment)
-		}
-		return strings.Join(out, ",")
-	}
-	steps := []struct {
-		name     string
-		event    string
-		payload  []byte
-		held     string
-		comments int
+// TestPullRequestActions: the actions of a new head (opened, synchronize, reopened,
+// ready_for_review) reach the runner once the gate admits the repository; the others, and
+// an undecodable payload, run nothing; a refused repository runs nothing. (closed gives back
+// the PR's holds: pull_request_closed_test.go.)
+func TestPullRequestActions(t *testing.T) {
+	tests := []struct {
+		action  string
+		reached bool
 	}{
-		{"undecodable", "pull_request", []byte("{"), "api,web", 0},
-		{"another action", "pull_request", pullEvent(t, "reopened", 5, false), "api,web", 0},
-		{"closed: #5's holds are released, and #5 is told", "pull_request", pullEvent(t, "closed", 5, true), "api", 1},
-		{"the same closed again: nothing", "pull_request", pullEvent(t, "closed", 5, true), "api", 1},
-		{"a PR that held nothing: nothing said", "pull_request", pullEvent(t, "closed", 8, false), "api", 1},
+		{"opened", true}, {"synchronize", true}, {"reopened", true}, {"ready_for_review", true},
+		{"edited", false}, {"labeled", false}, {"assigned", false},
 	}
-	for i, s := range steps {
-		if err := h.Handle(ctx, s.event, "d-"+string(rune('a'+i)), s.payload); err != nil {
-			t.Fatalf("%s: %v", s.name, err)
-		}
-		if got := held(); got != s.held {
-			t.Errorf("%s: held %q, want %q", s.name, got, s.held)
-		}
-		if len(forge.posted) != s.comments {
-			t.Errorf("%s: %d comments, want %d: %q", s.name, len(forge.posted), s.comments, forge.posted)
-		}
+	for _, tc := range tests {
+		t.Run(tc.action, func(t *testing.T) {
+			c := &clientsReached{}
+			h := &PullRequest{Deps: Deps{Clients: c}}
+			payload := testenv.PullRequestWebhook(testenv.PullOpts{Action: tc.action, Repo: "acme/web", Number: 7,
+				HeadSHA: "0123456789abcdef0123456789abcdef01234567", HeadRef: "feature", InstallationID: 42})
+			err := h.Handle(context.Background(), "pull_request", "d-1", payload)
+			if reached := errors.Is(err, errReached); reached != tc.reached || (!tc.reached && err != nil) {
+				t.Fatalf("Handle = %v; want reached %v", err, tc.reached)
+			}
+			if tc.reached && (len(c.asked) != 1 || c.asked[0] != 42) {
+				t.Fatalf("asked installations %v, want [42]", c.asked)
+			}
+		})
 	}
-	if len(forge.posted) > 0 && !strings.Contains(forge.posted[0], "was merged, so Rigel gave back `web`") {
-		t.Errorf("the note on #5 = %q", forge.posted[0])
+	t.Run("undecodable", func(t *testing.T) {
+		c := &clientsReached{}
+		if err := (&PullRequest{Deps: Deps{Clients: c}}).Handle(context.Background(), "pull_request", "d-2", []byte("{")); err != nil || len(c.asked) != 0 {
+			t.Fatalf("Handle = %v, asked %v; want nothing run", err, c.asked)
+		}
+	})
+}
+
+// TestCheckRunActions: only a rerequested preview check run of Rigel's on a pull request
+// goes on; another app's name, another action, or a run on no pull request runs nothing.
+func TestCheckRunActions(t *testing.T) {
+	tests := []struct {
+		desc    string
+		opts    testenv.CheckRunOpts
+		reached bool
+	}{
+		{"a preview asked again", testenv.CheckRunOpts{Name: "rigel/preview: web", PullRequests: []int{7}}, true},
+		{"another check's name", testenv.CheckRunOpts{Name: "ci/build", PullRequests: []int{7}}, false},
+		{"an apply check", testenv.CheckRunOpts{Name: "rigel/apply: web", PullRequests: []int{7}}, false},
+		{"created, not asked again", testenv.CheckRunOpts{Action: "created", Name: "rigel/preview: web", PullRequests: []int{7}}, false},
+		{"on no pull request", testenv.CheckRunOpts{Name: "rigel/preview: web"}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.desc, func(t *testing.T) {
+			c := &clientsReached{}
+			tc.opts.Repo, tc.opts.ID, tc.opts.HeadSHA, tc.opts.InstallationID = "acme/web", 99, "0123456789abcdef0123456789abcdef01234567", 42
+			err := (&CheckRun{Deps: Deps{Clients: c}}).Handle(context.Background(), "check_run", "d-3", testenv.CheckRunWebhook(tc.opts))
+			if reached := errors.Is(err, errReached); reached != tc.reached || (!tc.reached && err != nil) {
+				t.Fatalf("Handle = %v; want reached %v", err, tc.reached)
+			}
+		})
 	}
 }

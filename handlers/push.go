@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/commands"
-	"github.com/rigel-gitops/rigel/ops"
 )
 
 // Push handles push events (issue 11, apply on merge): a push to a branch (not a tag, not a
@@ -51,26 +49,10 @@ func (h *Push) Handle(ctx context.Context, _, deliveryID string, payload []byte)
 	}
 	log := zerolog.Ctx(ctx).With().Str("delivery", deliveryID).Str("repo", repo.FullName()).Str("branch", branch).Str("commit", after).Logger()
 	ctx = log.WithContext(ctx)
-	if repo.Owner == "" || repo.Name == "" {
-		log.Warn().Msg("push event without repository: ignored")
-		return nil
-	}
-	if err := h.admit(ctx, repo); err != nil {
-		var refused *ops.NotAdmitted
-		if errors.As(err, &refused) {
-			log.Warn().Err(err).Msg("delivery refused: nothing runs")
-			return nil
-		}
-		return fmt.Errorf("failed to check delivery %s: %w", deliveryID, err)
-	}
 	key := fmt.Sprintf("push/%d/%s/%s/%s", ev.Repo.GetID(), ev.GetRef(), strings.ToLower(ev.GetBefore()), after)
-	if !h.Seen.Claim(ctx, key) {
-		log.Info().Str("event_key", key).Msg("event already handled: ignored")
-		return nil
-	}
-	gh, err := h.Clients.ForInstallation(repo.Installation)
-	if err != nil {
-		return fmt.Errorf("failed to act for %s: %w", repo.FullName(), err)
+	gh, err := h.enterRepo(ctx, key, deliveryID, repo) // common.go: admitted, not handled before
+	if gh == nil || err != nil {
+		return err
 	}
 	push := commands.Push{DeliveryID: deliveryID, Repo: repo, Branch: branch, Before: strings.ToLower(ev.GetBefore()), After: after, Pusher: ev.GetPusher().GetName()}
 	if err := h.Runner.HandlePush(ctx, gh, push); err != nil {

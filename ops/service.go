@@ -33,6 +33,8 @@ type Service struct {
 
 	// The holds pull requests have on deployments (pull_holds.go).
 	Holds PullHolds // nil: nothing is held, and /rigel unlock has nothing to give back
+	// Pull requests that preview themselves (autoplan.go, issue 11).
+	Autoplanning AutoplanOptions
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

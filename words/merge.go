@@ -10,7 +10,7 @@ import (
 // the deployment, or one of another head.
 func sayNotArmedAtMerge(e *ops.NotArmedAtMerge, h Hints) string {
 	if e.Armed == "" {
-		return fmt.Sprintf("pull request #%d armed no preview of %s (nobody typed `/rigel sync` in it), so no preview of it was approved. Nothing was applied. Run %s to preview it.",
+		return fmt.Sprintf("pull request #%d armed no preview of %s (no living preview and no `/rigel sync` of it), so no preview of it was approved. Nothing was applied. Run %s to preview it.",
 			e.Pull, Code(e.Deployment), h.Preview(e.Deployment))
 	}
 	return fmt.Sprintf("the last preview of %s armed in pull request #%d was of `%s`, but the pull request merged `%s`, which was never previewed. Nothing was applied. Run %s to preview it.",

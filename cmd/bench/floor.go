@@ -15,12 +15,17 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// floor sends the benchmark's objects as bare server-side-apply dry-run requests, with the
-// given concurrency and nothing else: no rendering, no discovery, no live read, no diff text.
+// floor sends the benchmark's objects (objects of them, or OBJECTS) as bare
+// server-side-apply dry-run requests, with the given concurrency and nothing else: no
+// rendering, no discovery, no live read, no diff text.
 func floor(args []string) int {
-	if len(args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: bench floor KUBECONFIG NAMESPACE CONCURRENCY")
+	if len(args) != 3 && len(args) != 4 {
+		fmt.Fprintln(os.Stderr, "usage: bench floor KUBECONFIG NAMESPACE CONCURRENCY [OBJECTS]")
 		return 2
+	}
+	count := objects
+	if len(args) == 4 {
+		count, _ = strconv.Atoi(args[3])
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", args[0])
 	if err != nil {
@@ -38,7 +43,7 @@ func floor(args []string) int {
 	force := true
 	g, ctx := errgroup.WithContext(context.Background())
 	g.SetLimit(n)
-	for i := 0; i < objects; i++ {
+	for i := 0; i < count; i++ {
 		name := fmt.Sprintf("cm-%03d", i)
 		body, _ := json.Marshal(map[string]any{
 			"apiVersion": "v1", "kind": "ConfigMap",

@@ -62,6 +62,14 @@ type loadRun struct {
 
 // loadMain is `bench load`: only the load test, on a cluster of its own.
 func loadMain() int {
+	return alone("load", func(c *testenv.Cluster, rigel, self, work string) error { return load(c, rigel, work) })
+}
+
+// autoplanMain is `bench autoplan`: only the autoplan figure, on a cluster of its own.
+func autoplanMain() int { return alone("autoplan", autoplanBench) }
+
+// alone runs one part of the bench on a cluster of its own, with a freshly built rigel.
+func alone(part string, f func(c *testenv.Cluster, rigel, self, work string) error) int {
 	if err := func() error {
 		fmt.Println("starting the local kube-apiserver and etcd…")
 		c, err := testenv.StartCluster()
@@ -69,7 +77,7 @@ func loadMain() int {
 			return err
 		}
 		defer c.Stop()
-		work, err := os.MkdirTemp("", "rigel-bench-load-")
+		work, err := os.MkdirTemp("", "rigel-bench-"+part+"-")
 		if err != nil {
 			return err
 		}
@@ -78,9 +86,13 @@ func loadMain() int {
 		if out, err := exec.Command("go", "build", "-o", rigel, "./cmd/bot").CombinedOutput(); err != nil {
 			return fmt.Errorf("failed to build rigel: %v\n%s", err, out)
 		}
-		return load(c, rigel, work)
+		self, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		return f(c, rigel, self, work)
 	}(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench load:", err)
+		fmt.Fprintln(os.Stderr, "bench "+part+":", err)
 		return 1
 	}
 	return 0
@@ -101,27 +113,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 	if err := c.CreateNamespace(ns); err != nil {
 		return err
 	}
-	port, err := freeLoopbackPort()
-	if err != nil {
-		return err
-	}
-	internalPort, err := freeLoopbackPort() // the HTTP API and metrics: unused here, but on loopback
-	if err != nil {
-		return err
-	}
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	logPath := filepath.Join(work, "bot-load.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return err
-	}
-	defer logf.Close()
-	cmd := exec.Command(bot, "serve")
-	cmd.Env = append(os.Environ(),
-		"RIGEL_NAMESPACE="+ns, "RIGEL_LISTEN=127.0.0.1:"+strconv.Itoa(port), "RIGEL_INTERNAL_LISTEN=127.0.0.1:"+strconv.Itoa(internalPort), "RIGEL_KUBECONFIG="+c.Kubeconfig,
-		"RIGEL_GITHUB_API_URL="+gh.URL(), "RIGEL_GITHUB_WEB_URL="+gh.WebURL(),
-		"RIGEL_APP_ID="+strconv.FormatInt(gh.AppID, 10), "RIGEL_PRIVATE_KEY="+string(gh.PrivateKeyPEM), "RIGEL_WEBHOOK_SECRET="+loadSecret,
-		"RIGEL_CACHE_DIR="+filepath.Join(work, "cache"), "RIGEL_LOG_LEVEL=warn",
+	bp, err := startBotProcess(c, gh, bot, work, "load", ns,
 		"RIGEL_WORKERS="+strconv.Itoa(loadWorkers), "RIGEL_QUEUE_SIZE="+strconv.Itoa(loadQueue),
 		// The per-person rate limit (20 commands a minute) would answer all but a few of one
 		// commenter's 1,000 commands with silence: this test measures the hook, the queue
@@ -129,25 +121,11 @@ func load(c *testenv.Cluster, bot, work string) error {
 		"RIGEL_COMMAND_RATE=0",
 		"RIGEL_GIT_URL="+loadGitURL,
 	)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("failed to start the bot: %w", err)
+	if err != nil {
+		return err
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	defer func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(45 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}()
-	if err := waitHealthy(base+"/healthz", exited); err != nil {
-		b, _ := os.ReadFile(logPath)
-		return fmt.Errorf("%w\n%s", err, tail(b))
-	}
+	defer bp.stop()
+	base := bp.base
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 200, MaxConnsPerHost: 0}}
 	replies := func() int {
 		n := 0
@@ -208,9 +186,66 @@ func load(c *testenv.Cluster, bot, work string) error {
 		fmt.Printf("  %-26s sent in %s: %d accepted, %d answered 503 (all delivered again: %d accepted), %d other, %d handled, %d lost\n",
 			r.name, r.took.Round(time.Millisecond), r.accepted, r.refused, r.resent, r.other, r.handled, r.lost)
 	}
-	hwm := vmHWM(cmd.Process.Pid)
+	hwm := vmHWM(bp.cmd.Process.Pid)
 	reportLoad(runs, hwm)
 	return nil
+}
+
+// botProcess is a `rigel serve` process on loopback ports, talking to the fake GitHub and to
+// the local apiserver.
+type botProcess struct {
+	cmd    *exec.Cmd
+	base   string // the webhook listener's URL
+	exited chan struct{}
+}
+
+// startBotProcess starts `rigel serve` (the binary bot) in namespace ns with the settings every
+// bench bot has and env besides, logging to work/bot-NAME.log, and waits until it is healthy.
+func startBotProcess(c *testenv.Cluster, gh *testenv.GitHub, bot, work, name, ns string, env ...string) (*botProcess, error) {
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
+	internalPort, err := freeLoopbackPort() // the HTTP API and metrics: unused here, but on loopback
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(work, "bot-"+name+".log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bot, "serve")
+	cmd.Env = append(append(os.Environ(),
+		"RIGEL_NAMESPACE="+ns, "RIGEL_LISTEN=127.0.0.1:"+strconv.Itoa(port), "RIGEL_INTERNAL_LISTEN=127.0.0.1:"+strconv.Itoa(internalPort), "RIGEL_KUBECONFIG="+c.Kubeconfig,
+		"RIGEL_GITHUB_API_URL="+gh.URL(), "RIGEL_GITHUB_WEB_URL="+gh.WebURL(),
+		"RIGEL_APP_ID="+strconv.FormatInt(gh.AppID, 10), "RIGEL_PRIVATE_KEY="+string(gh.PrivateKeyPEM), "RIGEL_WEBHOOK_SECRET="+loadSecret,
+		"RIGEL_CACHE_DIR="+filepath.Join(work, "cache-"+name), "RIGEL_LOG_LEVEL=warn",
+	), env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("failed to start the bot: %w", err)
+	}
+	bp := &botProcess{cmd: cmd, base: "http://127.0.0.1:" + strconv.Itoa(port), exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); logf.Close(); close(bp.exited) }()
+	if err := waitHealthy(bp.base+"/healthz", bp.exited); err != nil {
+		bp.stop()
+		b, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("%w\n%s", err, tail(b))
+	}
+	return bp, nil
+}
+
+// stop ends the bot as Kubernetes would: SIGTERM, then SIGKILL after 45 s.
+func (bp *botProcess) stop() {
+	_ = bp.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-bp.exited:
+	case <-time.After(45 * time.Second):
+		_ = bp.cmd.Process.Kill()
+		<-bp.exited
+	}
 }
 
 // makeDeliveries builds signed deliveries, each a new comment on the fake GitHub.
@@ -230,24 +265,8 @@ func send(client *http.Client, url string, ds []delivery, spread time.Duration) 
 	out := make([]outcome, len(ds))
 	post := func(i int) {
 		d := ds[i]
-		req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(d.payload))
-		if err != nil {
-			return
-		}
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("User-Agent", "GitHub-Hookshot/bench")
-		req.Header.Set("X-GitHub-Event", "issue_comment")
-		req.Header.Set("X-GitHub-Delivery", d.id)
-		req.Header.Set("X-Hub-Signature-256", testenv.Sign(loadSecret, d.payload))
-		start := time.Now()
-		resp, err := client.Do(req)
-		took := time.Since(start)
-		if err != nil {
-			out[i] = outcome{latency: took}
-			return
-		}
-		resp.Body.Close()
-		out[i] = outcome{latency: took, status: resp.StatusCode}
+		status, took := deliver(client, url, "issue_comment", d.id, d.payload)
+		out[i] = outcome{latency: took, status: status}
 	}
 	start := time.Now()
 	var wg gosync.WaitGroup
@@ -276,6 +295,28 @@ func send(client *http.Client, url string, ds []delivery, spread time.Duration) 
 	}
 	wg.Wait()
 	return out, time.Since(start)
+}
+
+// deliver posts one signed delivery of event as GitHub does and returns the answer's status
+// (0: none) and how long it took.
+func deliver(client *http.Client, url, event, id string, payload []byte) (int, time.Duration) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
+	if err != nil {
+		return 0, 0
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "GitHub-Hookshot/bench")
+	req.Header.Set("X-GitHub-Event", event)
+	req.Header.Set("X-GitHub-Delivery", id)
+	req.Header.Set("X-Hub-Signature-256", testenv.Sign(loadSecret, payload))
+	start := time.Now()
+	resp, err := client.Do(req)
+	took := time.Since(start)
+	if err != nil {
+		return 0, took
+	}
+	resp.Body.Close()
+	return resp.StatusCode, took
 }
 
 // settle waits until count reaches want, or stops growing for loadSettle.

@@ -26,6 +26,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "load" { // only the webhook load test (load.go)
 		os.Exit(loadMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "autoplan" { // only the autoplan figure (autoplan.go)
+		os.Exit(autoplanMain())
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -85,17 +88,28 @@ func tail(b []byte) []byte {
 	return b
 }
 
+// writeFolder writes the benchmark's objects into dir, one file each.
 func writeFolder(dir, ns string) error {
+	files := folderFiles(ns, objects)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for i := 0; i < objects; i++ {
-		y := fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%03d\n  namespace: %s\n  labels:\n    app: bench\ndata:\n  index: %q\n  payload: %q\n", i, ns, strconv.Itoa(i), fmt.Sprintf("value-%d-abcdefghijklmnopqrstuvwxyz", i))
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("cm-%03d.yaml", i)), []byte(y), 0o644); err != nil {
+	for name, y := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(y), 0o644); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// folderFiles are n of the benchmark's ConfigMaps in namespace ns, by file name: the objects
+// the floor sends too.
+func folderFiles(ns string, n int) map[string]string {
+	files := map[string]string{}
+	for i := 0; i < n; i++ {
+		files[fmt.Sprintf("cm-%03d.yaml", i)] = fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%03d\n  namespace: %s\n  labels:\n    app: bench\ndata:\n  index: %q\n  payload: %q\n", i, ns, strconv.Itoa(i), fmt.Sprintf("value-%d-abcdefghijklmnopqrstuvwxyz", i))
+	}
+	return files
 }
 
 func run() error {
@@ -185,6 +199,10 @@ func run() error {
 		}
 	}
 	report(rows)
+	fmt.Println()
+	if err := autoplanBench(c, rigel, self, work); err != nil {
+		return err
+	}
 	fmt.Println()
 	return load(c, rigel, work)
 }

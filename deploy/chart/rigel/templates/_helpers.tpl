@@ -57,12 +57,13 @@ comma-separated.
   "requireMergeable" "RIGEL_REQUIRE_MERGEABLE"
   "allowForkApply" "RIGEL_ALLOW_FORK_APPLY"
   "allowForkPreview" "RIGEL_ALLOW_FORK_PREVIEW"
+  "autoplanDrafts" "RIGEL_AUTOPLAN_DRAFTS"
   "refuseMergeableStates" "RIGEL_REFUSE_MERGEABLE_STATES"
   "mergeableRetryWait" "RIGEL_MERGEABLE_RETRY_WAIT"
   "commandRate" "RIGEL_COMMAND_RATE"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
