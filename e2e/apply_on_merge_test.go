@@ -214,3 +214,27 @@ func TestApplyBeforeMerge(t *testing.T) {
 		t.Fatalf("rigel/apply on the merge commit: %s (%s)", cr.Conclusion, cr.Title)
 	}
 }
+
+// TestApplyOnMergeAutoplanned: the living preview a pull request made of itself arms the apply
+// on merge as a typed `/rigel sync` does: approved and merged, it is applied.
+func TestApplyOnMergeAutoplanned(t *testing.T) {
+	b := startBot(t)
+	p := openAutoplanPull(t, b, func(c *conversation, args string) {
+		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
+	})
+	setApplyOn(t, b, "web")
+	if cr := waitCheck(t, p.r.full, p.head, "rigel/preview: web"); cr.Conclusion != "success" {
+		t.Fatalf("the preview check run: %s (%s)", cr.Conclusion, cr.Title)
+	}
+	gh.AddReviewOn(p.r.full, p.pr.number, "bob", "APPROVED", p.head)
+	before := len(p.pr.botComments())
+	merge, _ := mergeAndPush(t, b, p.pr)
+	p.pr.waitReplies(before + 1)
+	mustContain(t, p.pr.botComments()[before].Body, "Merged as `"+merge[:7]+"`: Rigel applied `web` exactly as approved")
+	if cm := getConfigMap(t, p.ns, "web"); cm.Data["value"] != "two" {
+		t.Fatalf("applied %v, want the merged value two", cm.Data)
+	}
+	if cr := waitApplyCheck(t, p.r.full, merge, "web"); cr.Conclusion != "success" {
+		t.Fatalf("rigel/apply on the merge commit: %s (%s)", cr.Conclusion, cr.Title)
+	}
+}
