@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +237,45 @@ func TestApplyOnMergeAutoplanned(t *testing.T) {
 	}
 	if cr := waitApplyCheck(t, p.r.full, merge, "web"); cr.Conclusion != "success" {
 		t.Fatalf("rigel/apply on the merge commit: %s (%s)", cr.Conclusion, cr.Title)
+	}
+}
+
+// TestApplyOnMergeTokenMode: with a personal access token, the merge is applied the same way
+// and its outcome is a commit status `rigel/apply: <deployment>` on the merge commit (no check
+// run).
+func TestApplyOnMergeTokenMode(t *testing.T) {
+	const token, login = "ghp_e2eTokenForMerges0123456789abcd", "rigel-merges"
+	gh.AddPAT(token, login)
+	git.AllowToken(token)
+	b := startBotWith(t, func(s *config.Settings) {
+		s.AppID, s.PrivateKey, s.Token, s.TokenLogin = 0, nil, token, login
+		s.APIToken = apiToken
+	})
+	p := openAutoplanPull(t, b, func(c *conversation, args string) {
+		b.api("POST", "/api/git/sources", map[string]any{"repo": c.r.full}, http.StatusCreated)
+		mustContain(t, c.reply("/rigel add-deployment "+args), "Registered deployment")
+	})
+	setApplyOn(t, b, "web")
+	p.pr.waitReplies(1) // the living preview
+	gh.AddReviewOn(p.r.full, p.pr.number, "bob", "APPROVED", p.head)
+	before := len(p.pr.botComments())
+	merge, _ := mergeAndPush(t, b, p.pr)
+	p.pr.waitReplies(before + 1)
+	mustContain(t, p.pr.botComments()[before].Body, "Rigel applied `web` exactly as approved")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st, ok := gh.LatestStatus(p.r.full, merge, "rigel/apply: web"); ok {
+			if st.State != "success" {
+				t.Fatalf("rigel/apply status on the merge commit: %+v", st)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no rigel/apply status on the merge commit after 30s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if runs := gh.CheckRuns(p.r.full, merge); len(runs) != 0 {
+		t.Fatalf("check runs %+v in token mode", runs)
 	}
 }
