@@ -55,8 +55,8 @@ func (r *Runner) HandlePush(ctx context.Context, gh GitHub, p Push) error {
 	req := Request{DeliveryID: p.DeliveryID, Repo: p.Repo, Number: res.Pull.Number, IsPR: true}
 	var errs []error
 	for _, o := range res.Outcomes {
-		if o.Done {
-			log.Info().Str("deployment", o.Deployment.Name).Msg("merge already applied: nothing to do")
+		if o.Done || o.Untouched {
+			log.Info().Str("deployment", o.Deployment.Name).Bool("done", o.Done).Msg("nothing to apply on this merge, nothing to say")
 			continue
 		}
 		body, ck := renderMergeOutcome(p.Repo.FullName(), res.Pull, p.After, o)

@@ -177,6 +177,31 @@ func TestApplyOnMerge(t *testing.T) {
 	if _, dep := b.registry().FindDeployment(name); dep.LastSync.Commit != merge1 {
 		t.Fatalf("the registry's last sync moved to %s", dep.LastSync.Commit)
 	}
+
+	// PR #3 changes only the README: its merge is none of web's business, and nothing is said.
+	head3, err := git.Commit(r.full, "feature-3", map[string]string{"README.md": "# web, documented\n"}, "docs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr3 := b.pull(r, head3)
+	gh.AddReviewOn(r.full, pr3.number, "bob", "APPROVED", head3)
+	dups = dedupeCount(t, b, "duplicate")
+	merge3, push3 := mergeAndPush(t, b, pr3)
+	deliverPush(t, b, push3) // once this one is a duplicate, the first was taken; settle lets it finish
+	deadline = time.Now().Add(30 * time.Second)
+	for dedupeCount(t, b, "duplicate") == dups {
+		if time.Now().After(deadline) {
+			t.Fatal("the push of PR #3's merge was not handled")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	settle()
+	if got := pr3.botComments(); len(got) != 0 {
+		t.Fatalf("a merge that does not change %s got comments: %v", name, got)
+	}
+	if _, ok := gh.CheckRunNamed(r.full, merge3, "rigel/apply: "+name); ok {
+		t.Fatal("a merge that does not change the deployment got a rigel/apply check run")
+	}
 }
 
 // TestApplyBeforeMerge: `/rigel apply` in a pull request sets rigel/apply success on the head

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -47,6 +48,10 @@ type MergeOutcome struct {
 	// UpToDate says the merge commit changes nothing in the cluster (it was applied from the
 	// pull request before the merge, or by someone else): nothing to apply.
 	UpToDate bool
+	// Untouched says the pull request armed no preview of the deployment and its merge renders
+	// the deployment as the commit before it did: the merge is none of the deployment's
+	// business. Nothing was done, nothing is said.
+	Untouched bool
 	// Refused is why nothing was applied: a refusal (NotArmedAtMerge, NotReady, Stale, Policy,
 	// Takeover, Reconciler, PullHeld, ForkApply, RenderFailed…) or a failure.
 	Refused error
@@ -129,16 +134,20 @@ func (s *Service) applyMerged(ctx context.Context, call Call, dep config.Deploym
 		out.Refused = err
 		return out
 	}
-	if !s.Access.AllowForkApply && !strings.EqualFold(pull.HeadRepo, call.Repo.FullName()) {
-		out.Refused = &ForkApply{Pull: pull.Number, Repo: call.Repo.FullName(), HeadRepo: pull.HeadRepo}
-		return out
-	}
 	id, err := push.Find(ctx, pull.Number, dep.Name)
 	if err != nil {
 		out.Refused = err
 		return out
 	}
 	out.Armed = id
+	if id.Digest == "" && s.rendersSame(ctx, call.Origin(), dep, branch, push.Before, push.After) {
+		out.Untouched = true
+		return out
+	}
+	if !s.Access.AllowForkApply && !strings.EqualFold(pull.HeadRepo, call.Repo.FullName()) {
+		out.Refused = &ForkApply{Pull: pull.Number, Repo: call.Repo.FullName(), HeadRepo: pull.HeadRepo}
+		return out
+	}
 	out.Fresh, out.Applied, out.UpToDate, out.Refused = s.applyMergeCommit(ctx, call, dep, branch, pull, push, id)
 	return out
 }
@@ -233,4 +242,32 @@ func (p digestAtPlanner) DiffWith(ctx context.Context, objs []sync.Object, prov 
 func noChanges(p *sync.Plan) bool {
 	create, update, _, failed := p.Counts()
 	return create+update+failed == 0 && len(p.Violating()) == 0
+}
+
+// rendersSame says dep renders the same objects at commits before and after of branch (false
+// when before is not a commit, or either does not render: the caller then judges the merge).
+func (s *Service) rendersSame(ctx context.Context, o Origin, dep config.Deployment, branch, before, after string) bool {
+	if before == "" || strings.Trim(before, "0") == "" {
+		return false
+	}
+	var rendered [2][]sync.Object
+	for i, commit := range []string{before, after} {
+		snap, err := s.Fetch(ctx, o, BranchTarget(branch).At(commit))
+		if err != nil {
+			return false
+		}
+		if rendered[i], err = sync.Render(ctx, snap, dep.Path); err != nil {
+			return false
+		}
+	}
+	if len(rendered[0]) != len(rendered[1]) {
+		return false
+	}
+	for i := range rendered[0] {
+		a, b := rendered[0][i], rendered[1][i]
+		if a.Source != b.Source || !reflect.DeepEqual(a.Obj.Object, b.Obj.Object) {
+			return false
+		}
+	}
+	return true
 }

@@ -24,6 +24,7 @@ type mergeWorld struct {
 	pl           *fakePlanner
 	forge        *fakeForge
 	head, merge  string
+	before       string // the branch's commit before the push ("": zeros, a new branch)
 	armed        PlanID // what #7 armed for web
 	found        map[string]PlanID
 	findAskedFor []string
@@ -53,7 +54,11 @@ func (w *mergeWorld) call() Call {
 }
 
 func (w *mergeWorld) push() MergePush {
-	return MergePush{Branch: "main", Before: strings.Repeat("0", 40), After: w.merge, Find: func(_ context.Context, pull int, dep string) (PlanID, error) {
+	before := w.before
+	if before == "" {
+		before = strings.Repeat("0", 40)
+	}
+	return MergePush{Branch: "main", Before: before, After: w.merge, Find: func(_ context.Context, pull int, dep string) (PlanID, error) {
 		if pull != 7 {
 			return PlanID{}, errors.New("asked for the wrong pull request")
 		}
@@ -64,14 +69,15 @@ func (w *mergeWorld) push() MergePush {
 
 func TestApplyOnMerge(t *testing.T) {
 	tests := []struct {
-		name     string
-		registry string
-		change   func(w *mergeWorld)
-		applied  bool
-		refused  any // a pointer to the refusal type expected; nil: none
-		fresh    bool
-		outcomes int
-		noPull   bool
+		name      string
+		registry  string
+		change    func(w *mergeWorld)
+		applied   bool
+		refused   any // a pointer to the refusal type expected; nil: none
+		fresh     bool
+		outcomes  int
+		noPull    bool
+		untouched bool
 	}{
 		{name: "approved, same digest: applied", applied: true, outcomes: 1},
 		{name: "not approved", change: func(w *mergeWorld) { w.forge.reviews = nil }, refused: new(*NotReady), fresh: true, outcomes: 1},
@@ -89,6 +95,14 @@ func TestApplyOnMerge(t *testing.T) {
 		}, refused: new(*Stale), fresh: true, outcomes: 1},
 		{name: "main moved after the merge", change: func(w *mergeWorld) { w.src.commit("refs/heads/main", mergeFiles) }, refused: new(*Stale), fresh: true, outcomes: 1},
 		{name: "nothing armed", change: func(w *mergeWorld) { delete(w.found, "web") }, refused: new(*NotArmedAtMerge), fresh: true, outcomes: 1},
+		{name: "nothing armed, and the merge does not change web", change: func(w *mergeWorld) {
+			delete(w.found, "web")
+			w.before = w.src.commit("refs/heads/old", mergeFiles)
+		}, untouched: true, outcomes: 1},
+		{name: "nothing armed, and the merge changes web", change: func(w *mergeWorld) {
+			delete(w.found, "web")
+			w.before = w.src.commit("refs/heads/old", map[string]string{"apps/web/cm.yaml": strings.Replace(mergeFiles["apps/web/cm.yaml"], `"2"`, `"1"`, 1)})
+		}, refused: new(*NotArmedAtMerge), fresh: true, outcomes: 1},
 		{name: "armed an earlier head", change: func(w *mergeWorld) {
 			id := w.armed
 			id.Commit = strings.Repeat("a", 40)
@@ -144,6 +158,15 @@ func TestApplyOnMerge(t *testing.T) {
 			}
 			if o.Applied != nil {
 				t.Fatal("applied though refused")
+			}
+			if o.Untouched != tc.untouched {
+				t.Fatalf("untouched %v, want %v", o.Untouched, tc.untouched)
+			}
+			if tc.untouched {
+				if o.Refused != nil || o.Fresh != nil {
+					t.Fatalf("an untouched deployment got %v, fresh %v", o.Refused, o.Fresh != nil)
+				}
+				return
 			}
 			if tc.refused != nil && !errors.As(o.Refused, tc.refused) {
 				t.Fatalf("refused by %T (%v), want %T", o.Refused, o.Refused, tc.refused)
