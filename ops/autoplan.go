@@ -131,7 +131,7 @@ func (s *Service) Autoplan(ctx context.Context, call Call, req AutoplanRequest) 
 	}
 	fc := call
 	fc.IsPR, fc.Number, fc.Author = true, req.Number, req.Author
-	if err := s.checkForkPreview(ctx, fc, "autoplan"); err != nil {
+	if err := s.autoplanForkGate(ctx, fc, req); err != nil {
 		var fork *ForkPreview
 		if errors.As(err, &fork) {
 			out.Skipped, out.Fork = SkipFork, fork
@@ -284,4 +284,23 @@ type emptyFS struct{}
 
 func (emptyFS) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+// autoplanForkGate: a pull request from a fork previews itself only when the settings open
+// fork previews (RIGEL_ALLOW_FORK_PREVIEW), whoever opened it — nobody chose to render its
+// files, and a fork's head is pushed by whoever the fork's owner lets push. A check run asked
+// to run again (req.Only) was chosen by the person who clicked: Preview's fork gate judges
+// them by their role, as it judges a typed `/rigel diff`.
+func (s *Service) autoplanForkGate(ctx context.Context, fc Call, req AutoplanRequest) error {
+	if req.Only != nil || s.Access.AllowForkPreview {
+		return s.checkForkPreview(ctx, fc, "autoplan")
+	}
+	base := req.Head.BaseRepo
+	if base == "" {
+		base = fc.Repo.FullName()
+	}
+	if req.Head.HeadRepo != "" && strings.EqualFold(req.Head.HeadRepo, base) {
+		return nil
+	}
+	return &ForkPreview{Pull: req.Number, Repo: fc.Repo.FullName(), HeadRepo: req.Head.HeadRepo, Author: req.Author, Need: ForkPreviewRole, Verb: "autoplan"}
 }

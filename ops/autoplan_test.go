@@ -33,6 +33,7 @@ func TestAutoplan(t *testing.T) {
 		changed []ChangedFile
 		partial bool // GitHub listed only part of the files
 		fork    bool
+		writer  bool // the author (mallory) has write on the repository
 		draft   bool
 		closed  bool
 		opts    AutoplanOptions
@@ -95,6 +96,11 @@ func TestAutoplan(t *testing.T) {
 					t.Fatalf("Fork = %+v, want the fork gate's refusal", a.Fork)
 				}
 			}},
+		{name: "a writer's fork does not preview itself either", fork: true, writer: true, changed: []ChangedFile{{Path: "apps/web/cm.yaml"}}, skip: SkipFork},
+		{name: "a writer's re-run of a fork's check run previews, as a typed diff would", fork: true, writer: true, only: []string{"web"},
+			head:    func(f map[string]string) { f["apps/web/cm.yaml"] = cmIn("web2", "shop") },
+			changed: []ChangedFile{{Path: "apps/web/cm.yaml"}}, preview: []string{"web"}},
+		{name: "a reader's re-run of a fork's check run is refused by the fork gate", fork: true, only: []string{"web"}, changed: []ChangedFile{{Path: "apps/web/cm.yaml"}}, skip: SkipFork},
 		{name: "a fork previews itself when the settings open fork previews", fork: true, access: Access{AllowForkPreview: true},
 			head:    func(f map[string]string) { f["apps/web/cm.yaml"] = cmIn("web2", "shop") },
 			changed: []ChangedFile{{Path: "apps/web/cm.yaml"}}, preview: []string{"web"}},
@@ -160,7 +166,11 @@ func TestAutoplan(t *testing.T) {
 			if tc.closed {
 				ph.State = "closed"
 			}
-			forge := &filesForge{fakeForge: &fakeForge{heads: map[int]PullHead{pr: ph}}, files: map[int]ChangedFiles{pr: {Files: tc.changed, Complete: !tc.partial}}}
+			roles := map[string]string{}
+			if tc.writer {
+				roles["mallory"] = "write"
+			}
+			forge := &filesForge{fakeForge: &fakeForge{heads: map[int]PullHead{pr: ph}, roles: roles}, files: map[int]ChangedFiles{pr: {Files: tc.changed, Complete: !tc.partial}}}
 			var started, each []string
 			req := AutoplanRequest{Number: pr, Head: ph, Base: e.main, Author: "mallory", Only: tc.only,
 				Done: func(_ context.Context, dep string) bool { return tc.done[dep] },
