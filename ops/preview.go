@@ -80,7 +80,7 @@ func (s *Service) plan(ctx context.Context, o Origin, dep config.Deployment, t T
 	// The policy is checked on the rendered objects before anything reaches the apiserver:
 	// what it refuses is neither dry-run nor read.
 	plan, err := s.Planner.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
-		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep))})
+		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep))})
 	s.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortCommit(snap.Commit), err)
