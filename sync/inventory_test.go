@@ -213,3 +213,36 @@ func touch(t *testing.T, ctx context.Context, ns, name string) {
 		t.Fatal(err)
 	}
 }
+
+// Objects applied before inventories existed (provenance annotations only) join the inventory
+// at the next apply: the preview shows the label added, and once applied they are members
+// (and orphans when their file goes).
+func TestInventoryMigratesProvenance(t *testing.T) {
+	inv := newNamespace(t, "rigel")
+	ctx := testCtx(t)
+	ns := newNamespace(t, "migrate")
+	dep := uniqueName("old")
+	prov := Provenance{Deployment: dep, Path: "o"}
+	two := objs(t, "o/all.yaml", configMap(ns, "a", nil), configMap(ns, "b", nil))
+	before := &Engine{Kube: cluster(t)} // a Rigel without inventories
+	if res := mustApply(t, before, ctx, mustDiff(t, before, ctx, two, prov), ApplyOptions{}); res.Status != StatusSucceeded {
+		t.Fatalf("apply: %+v", res)
+	}
+
+	e := &Engine{Kube: cluster(t), Inventory: inv}
+	p := mustDiff(t, e, ctx, two, prov)
+	if got, want := actions(p), "ConfigMap/"+ns+"/a update\nConfigMap/"+ns+"/b update\n"; got != want {
+		t.Fatalf("plan:\n%s\nwant:\n%s", got, want)
+	}
+	if !strings.Contains(p.Changes[0].Diff, "+    "+LabelApplySetPartOf+": "+e.inventoryID(dep)) {
+		t.Errorf("the diff does not show the label added:\n%s", p.Changes[0].Diff)
+	}
+	if len(p.Orphans) != 0 {
+		t.Errorf("orphans before the inventory exists: %s", orphanRefs(p))
+	}
+	mustApply(t, e, ctx, p, ApplyOptions{})
+	one := objs(t, "o/all.yaml", configMap(ns, "a", nil))
+	if got, want := orphanRefs(mustDiff(t, e, ctx, one, prov)), "ConfigMap/"+ns+"/b \"\"\n"; got != want {
+		t.Errorf("orphans:\n%s\nwant:\n%s", got, want)
+	}
+}
