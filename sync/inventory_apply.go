@@ -107,7 +107,7 @@ func (e *Engine) deleteExactly(ctx context.Context, o Orphan) error {
 	case apierrors.IsConflict(err):
 		return fmt.Errorf("not deleted: the object changed since the preview (preview again): %w", err)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("not deleted: Rigel may not delete it — pruning needs the delete right, which Rigel's install holds only when a cluster admin grants it (ClusterRole rigel-pruner): %w", err)
+		return fmt.Errorf("not deleted: Rigel may not delete it — pruning needs the delete right on its kind, which the shipped install does not grant: a cluster admin grants it to Rigel's ServiceAccount (README, Prune): %w", err)
 	}
 	return fmt.Errorf("failed to delete: %w", err)
 }
