@@ -118,7 +118,8 @@ func (e *Engine) readParent(ctx context.Context, deployment string) (inventoryPa
 }
 
 // orphans lists the members of the deployment's inventory (objects labelled part-of its id,
-// of the group-kinds and in the namespaces its parent names) that are not in items. A kind
+// of the group-kinds and in the namespaces its parent names, whose provenance names the
+// deployment) that are not in items. A kind
 // the cluster no longer serves has no members left to find.
 func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) ([]Orphan, error) {
 	p, err := e.readParent(ctx, deployment)
@@ -161,6 +162,11 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) 
 				name, _ := md["name"].(string)
 				ons, _ := md["namespace"].(string)
 				if rendered[key{gk, ons, name}] {
+					continue
+				}
+				// A member is what this deployment applied: the label alone can be set by
+				// anyone who may update the object, and would make Rigel delete it.
+				if stringMap(md["annotations"])[AnnotationSourceRepo] != deployment {
 					continue
 				}
 				uid, _ := md["uid"].(string)

@@ -85,10 +85,11 @@ func TestInventoryOrphansAndPrune(t *testing.T) {
 	}
 
 	// Look-alikes outside the inventory: the same name elsewhere with this deployment's
-	// provenance, and one labelled part of another set.
-	for _, la := range []struct{ ns, name, partOf string }{{other, "c", ""}, {ns, "d", ApplySetID("x", inv)}} {
+	// provenance, one labelled part of another set, and one labelled part of this set by hand
+	// (its provenance names another deployment).
+	for _, la := range []struct{ ns, name, partOf, repo string }{{other, "c", "", dep}, {ns, "d", ApplySetID("x", inv), dep}, {ns, "e", id, "someone-else"}} {
 		c := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: la.name, Namespace: la.ns,
-			Annotations: map[string]string{AnnotationSourceRepo: dep}}}
+			Annotations: map[string]string{AnnotationSourceRepo: la.repo}}}
 		if la.partOf != "" {
 			c.Labels = map[string]string{LabelApplySetPartOf: la.partOf}
 		}
@@ -143,7 +144,7 @@ func TestInventoryOrphansAndPrune(t *testing.T) {
 	if _, err := theClient.Typed.CoreV1().ConfigMaps(ns).Get(ctx, "c", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("c still there: %v", err)
 	}
-	for _, la := range [][2]string{{other, "c"}, {ns, "d"}} {
+	for _, la := range [][2]string{{other, "c"}, {ns, "d"}, {ns, "e"}} {
 		if _, err := theClient.Typed.CoreV1().ConfigMaps(la[0]).Get(ctx, la[1], metav1.GetOptions{}); err != nil {
 			t.Errorf("look-alike %s/%s: %v", la[0], la[1], err)
 		}
