@@ -175,5 +175,5 @@ func ResultMessage(res *sync.Result) string {
 			failed++
 		}
 	}
-	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed)
+	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed) + prunedNote(res)
 }

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -35,3 +36,23 @@ func keepByPolicy(pol config.Policy) func(sync.Orphan) string {
 // prunes reports whether an apply of dep asked with prune deletes the plan's orphans: when
 // asked (/rigel apply --prune) or when the cluster admins set prune: true on the deployment.
 func prunes(dep config.Deployment, asked bool) bool { return asked || dep.Prune }
+
+// prunedNote is the part of a sync's message about what it pruned ("" when it pruned nothing).
+func prunedNote(res *sync.Result) string {
+	var deleted, failed int
+	for _, o := range res.Pruned {
+		switch o.Action {
+		case sync.ActionDelete:
+			deleted++
+		case sync.ActionError:
+			failed++
+		}
+	}
+	switch {
+	case deleted+failed == 0:
+		return ""
+	case failed == 0:
+		return fmt.Sprintf(", %d deleted", deleted)
+	}
+	return fmt.Sprintf(", %d deleted, %d not deleted", deleted, failed)
+}

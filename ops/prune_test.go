@@ -100,3 +100,25 @@ func TestKeepByPolicy(t *testing.T) {
 		})
 	}
 }
+
+func TestResultMessageSaysWhatWasPruned(t *testing.T) {
+	cm := sync.ObjectResult{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "a"}, Action: sync.ActionUnchanged}
+	tests := []struct {
+		pruned []sync.Action
+		want   string
+	}{
+		{nil, "0 created, 0 changed, 1 unchanged, 0 failed"},
+		{[]sync.Action{sync.ActionKeep}, "0 created, 0 changed, 1 unchanged, 0 failed"},
+		{[]sync.Action{sync.ActionDelete, sync.ActionDelete, sync.ActionKeep}, "0 created, 0 changed, 1 unchanged, 0 failed, 2 deleted"},
+		{[]sync.Action{sync.ActionDelete, sync.ActionError}, "0 created, 0 changed, 1 unchanged, 0 failed, 1 deleted, 1 not deleted"},
+	}
+	for _, tt := range tests {
+		res := &sync.Result{Objects: []sync.ObjectResult{cm}}
+		for _, a := range tt.pruned {
+			res.Pruned = append(res.Pruned, sync.ObjectResult{Action: a})
+		}
+		if got := ResultMessage(res); got != tt.want {
+			t.Errorf("%v: %q, want %q", tt.pruned, got, tt.want)
+		}
+	}
+}
