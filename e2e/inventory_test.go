@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -93,6 +94,30 @@ func TestInventoryAndPrune(t *testing.T) {
 	got = c.reply("/rigel sync web")
 	mustContain(t, got, "2 unchanged")
 	mustNotContain(t, got, "no longer renders")
+
+	t.Run("a deployment with prune: true deletes at every apply", func(t *testing.T) {
+		if _, err := config.NewRegistry(kc.Typed, b.namespace).Update(ctx, func(src *config.Sources) error {
+			_, d := src.FindDeployment("web")
+			if d == nil {
+				return fmt.Errorf("no deployment web")
+			}
+			d.Prune = true // as a cluster admin edits the ConfigMap
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := git.Commit(r.full, "main", map[string]string{"apps/web/k8s/b.yaml": ""}, "drop b"); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, c.reply("/rigel sync web"), "1 to delete", "🗑 would delete <code>ConfigMap/"+ns+"/b</code>", "The deployment prunes (`prune: true`)")
+		mustContain(t, c.reply("/rigel apply web"), "Succeeded", "| <code>ConfigMap/"+ns+"/b</code> | 🗑 deleted |")
+		if _, err := cms(ns).Get(ctx, "b", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			t.Errorf("b after an apply of a deployment that prunes: %v", err)
+		}
+		if _, d := b.registry().FindDeployment("web"); d == nil || !strings.HasSuffix(d.LastSync.Message, ", 1 deleted") {
+			t.Errorf("recorded sync: %+v", d)
+		}
+	})
 
 	t.Run("kubectl reads the inventory as an ApplySet", func(t *testing.T) {
 		kubectl := func(args ...string) (string, error) {
