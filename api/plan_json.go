@@ -78,7 +78,8 @@ type planJSON struct {
 	Digest     string       `json:"digest"`
 	Counts     countsJSON   `json:"counts"`
 	Changes    []changeJSON `json:"changes"`
-	Apply      *syncRequest `json:"apply,omitempty"` // POST it to /api/git/sync to apply this preview; absent when it cannot be
+	Orphans    []orphanJSON `json:"orphans,omitempty"` // plan_inventory.go
+	Apply      *syncRequest `json:"apply,omitempty"`   // POST it to /api/git/sync to apply this preview; absent when it cannot be
 	Note       string       `json:"note,omitempty"`
 }
 
@@ -96,6 +97,7 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 		out.Apply = &syncRequest{Repo: entry.Repo, Deployment: p.Deployment, Apply: true, Commit: p.Commit, Digest: p.Digest}
 	}
 	out.Counts.Create, out.Counts.Update, out.Counts.Unchanged, out.Counts.Failed = p.Counts()
+	out.Orphans = orphansOut(p)
 	for _, ch := range p.Changes {
 		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err}
 		if ch.ManagedBy != nil {
@@ -134,6 +136,7 @@ type appliedJSON struct {
 	Digest     string          `json:"digest"`
 	Status     string          `json:"status"` // Succeeded, Failed or Unhealthy
 	Objects    []outcomeJSON   `json:"objects"`
+	Pruned     []outcomeJSON   `json:"pruned,omitempty"`  // plan_inventory.go
 	LastSync   config.LastSync `json:"lastSync"`          // as recorded in the registry
 	Warning    string          `json:"warning,omitempty"` // the apply happened but was not recorded
 }
@@ -144,6 +147,7 @@ func appliedOut(entry config.Repo, a *ops.Applied) appliedJSON {
 	for _, o := range a.Result.Objects {
 		out.Objects = append(out.Objects, outcomeJSON{objectJSON: objectOf(o.Ref), Action: string(o.Action), Health: o.Health, Message: o.Message})
 	}
+	out.Pruned = prunedOut(a.Result)
 	if a.RecordErr != nil {
 		out.Warning = a.RecordErr.Error()
 	}

@@ -22,6 +22,7 @@ type syncRequest struct {
 	Digest     string `json:"digest,omitempty"`
 	Commit     string `json:"commit,omitempty"`
 	Force      bool   `json:"force,omitempty"` // take over objects another reconciler (Argo CD, Flux) manages
+	Prune      bool   `json:"prune,omitempty"` // also delete the preview's orphans (plan_inventory.go)
 }
 
 var (
@@ -50,8 +51,8 @@ func (s *server) sync(c echo.Context) error {
 		if req.Commit != "" && !commitPattern.MatchString(req.Commit) {
 			return fail(http.StatusBadRequest, "%q is not a commit: give the full 40-hex SHA the preview answered with, or leave commit out.", req.Commit)
 		}
-	} else if req.Digest != "" || req.Commit != "" || req.Force {
-		return fail(http.StatusBadRequest, "digest, commit and force are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
+	} else if req.Digest != "" || req.Commit != "" || req.Force || req.Prune {
+		return fail(http.StatusBadRequest, "digest, commit, force and prune are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
 	}
 	owner, dep, err := s.Ops.Deployment(ctx, req.Deployment)
 	switch {
@@ -77,7 +78,7 @@ func (s *server) sync(c echo.Context) error {
 		return c.JSON(http.StatusOK, planOut(entry, p.Plan))
 	}
 	done, err := s.Ops.Apply(ctx, call, dep, ops.ApplyRequest{
-		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest}, At: at, Force: req.Force})
+		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest}, At: at, Force: req.Force, Prune: req.Prune})
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	service := &ops.Service{
 		Registry:  registry,
 		Source:    gitsrc.New(s.CacheDir, gitHost),
-		Planner:   &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency},
+		Planner:   &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency, Inventory: s.Namespace}, // inventories (ApplySets) beside the registry
 		Workloads: kc,
 		ApplyWait: s.ApplyWait,
 		Access:    ops.AccessFrom(s),

@@ -32,7 +32,7 @@ type ParseError struct {
 func (e *ParseError) Error() string { return e.Msg }
 
 // booleanFlags take no value.
-var booleanFlags = map[string]bool{"all": true, "force": true}
+var booleanFlags = map[string]bool{"all": true, "force": true, "prune": true}
 
 // shortFlags are the one-letter spellings of flags: "-n NS" is "--namespace NS".
 var shortFlags = map[string]string{"n": "namespace"}

@@ -107,10 +107,11 @@ func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 }
 
 func runApply(ctx context.Context, c *call) (string, error) {
-	if err := c.checkFlags("all", "force"); err != nil {
+	if err := c.checkFlags("all", "force", "prune"); err != nil {
 		return "", err
 	}
 	_, force := c.cmd.Flag("force")
+	_, prune := c.cmd.Flag("prune") // delete the previewed orphans (render_inventory.go)
 	repo, deps, err := c.deployments(ctx)
 	if err != nil {
 		return "", err
@@ -120,7 +121,7 @@ func runApply(ctx context.Context, c *call) (string, error) {
 	var parts []string
 	var errs []error
 	for _, dep := range deps {
-		part, err := c.applyOne(withDeployment(ctx, dep.Name), repo, dep, force)
+		part, err := c.applyOne(withDeployment(ctx, dep.Name), repo, dep, force, prune)
 		if err != nil {
 			errs = append(errs, err)
 			part = partReply("/rigel apply "+dep.Name, err)
@@ -160,11 +161,12 @@ func partReply(line string, err error) string {
 
 // applyOne applies the plan this conversation armed for dep, once the deployment is locked
 // (ops.Apply finds it then, with armedPlan).
-func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force bool) (string, error) {
+func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force, prune bool) (string, error) {
 	done, err := c.r.Ops.Apply(ctx, c.opsCall(), dep, ops.ApplyRequest{
 		Find:  func(ctx context.Context) (ops.PlanID, error) { return c.armedPlan(ctx, dep.Name) },
 		At:    ops.BranchTarget(repo.Branch),
 		Force: force,
+		Prune: prune,
 	})
 	var in *ops.Interrupted
 	if errors.As(err, &in) {

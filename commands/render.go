@@ -68,7 +68,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	}
 	var blocks []string
 	var head strings.Builder
-	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+guardSummary(p)+unmanagedSummary(p))
+	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+orphanSummary(p, pv.Prunes)+guardSummary(p)+unmanagedSummary(p))
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, words.Label(pv.Target), p.Commit)
 	blocks = append(blocks, head.String())
 	var names []string // unchanged objects with nothing else to say
@@ -82,6 +82,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	if n := len(names); n > 0 {
 		blocks = append(blocks, fmt.Sprintf("<details><summary>%d unchanged object%s</summary>\n\n%s\n\n</details>", n, plural(n), "- "+strings.Join(names, "\n- ")))
 	}
+	blocks = append(blocks, orphanBlocks(p, pv.Prunes)...) // render_inventory.go
 	if pv.Hold != nil {
 		blocks = append(blocks, holdLine(pv.Hold)) // unlock_cmds.go
 	}
@@ -109,7 +110,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 			fmt.Fprintf(&tail, "**Next:** `/rigel apply %s` applies exactly this: commit `%s`, these changes. A new push or a change in the cluster since this preview makes apply refuse and ask for a new sync.", p.Deployment, shortSHA(p.Commit))
 		}
 		tail.WriteString("\n" + planMarkerFor(p))
-	case create+update == 0:
+	case create+update == 0 && len(p.Orphans) == 0:
 		fmt.Fprintf(&tail, "**Next:** nothing to do: the cluster already matches. `/rigel sync %s` still arms an apply, e.g. to record the sync.", p.Deployment)
 	default:
 		fmt.Fprintf(&tail, "**Next:** `/rigel sync %s` to preview this again and arm `/rigel apply %s`.", p.Deployment, p.Deployment)
@@ -189,6 +190,9 @@ func renderApplied(repo string, a *ops.Applied) string {
 	}
 	t.WriteString("\n</details>")
 	blocks = append(blocks, t.String())
+	if b := prunedBlock(a); b != "" { // render_inventory.go
+		blocks = append(blocks, b)
+	}
 	var tail strings.Builder
 	if recordErr != nil {
 		fmt.Fprintf(&tail, "⚠️ The objects were applied, but %v.\n\n", recordErr)

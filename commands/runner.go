@@ -88,7 +88,7 @@ func (r *Runner) verbs() []verb {
 		{"fix", "/rigel fix KIND/NAME [-n NS] [set FIELD=VALUE…] [--container NAME]", "look at a workload's pods and open a pull request that fixes its manifest (or set `image`, `memory`, `cpu`, `replicas`, `env.NAME`); nothing is applied", runFix},
 		{"diff", "/rigel diff [NAME…|--all]", "show what applying the folder would change in the cluster", runDiff},
 		{"sync", "/rigel sync [NAME…|--all]", "the same preview, and arm `/rigel apply` for exactly that commit", runSync},
-		{"apply", "/rigel apply [NAME…|--all] [--force]", "apply exactly what the last `/rigel sync` previewed (`--force`: also objects Argo CD or Flux manage)", runApply},
+		{"apply", "/rigel apply [NAME…|--all] [--force] [--prune]", "apply exactly what the last `/rigel sync` previewed (`--force`: also objects Argo CD or Flux manage; `--prune`: also delete the objects it listed as orphaned)", runApply},
 		{"unlock", "/rigel unlock [NAME…|--all]", "give back the deployments this pull request holds (a `/rigel sync` in a pull request holds them until it is merged or closed)", runUnlock},
 		{"policy", "/rigel policy [NAME…|--all]", "show what a deployment's policy lets it apply (cluster admins set it)", runPolicy},
 	}

@@ -51,6 +51,11 @@ type Deployment struct {
 	// preview was approved is merged into the branch (ops/apply_on_merge.go); "": only by
 	// command.
 	ApplyOn string `json:"applyOn,omitempty"`
+
+	// Prune (issue 12), set by cluster admins in the ConfigMap like a policy: every apply of
+	// the deployment deletes the objects of its inventory its folder no longer renders (as
+	// /rigel apply --prune does); false: only an apply asked with prune does.
+	Prune bool `json:"prune,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.

@@ -53,6 +53,28 @@ func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns,
 	t.Run("reads and writes what it needs there, and no token, shell or escalation", func(t *testing.T) {
 		checkRights(t, rigel, targets[0])
 	})
+	t.Run("keeps the inventories of its deployments in its own namespace", func(t *testing.T) {
+		e := &sync.Engine{Kube: rigel, Inventory: ns} // as app.New builds it (issue 12)
+		prov := sync.Provenance{Deployment: "probe-inv", Path: "probe"}
+		one := []sync.Object{{Obj: probeConfigMap(targets[0], "probe-inv")}}
+		for range 2 { // the second preview reads the inventory the first apply wrote
+			plan, err := e.Diff(ctxT(t), one, prov)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.Apply(ctxT(t), plan, sync.ApplyOptions{})
+			if err != nil || res.Status != sync.StatusSucceeded {
+				t.Fatalf("apply with an inventory: %v %+v", err, res)
+			}
+		}
+		plan, err := e.Diff(ctxT(t), nil, prov)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plan.Orphans) != 1 || plan.Orphans[0].Ref.Name != "probe-inv" {
+			t.Errorf("orphans %+v, want ConfigMap probe-inv", plan.Orphans)
+		}
+	})
 	t.Run("is forbidden elsewhere", func(t *testing.T) {
 		eventually(t, "apply ConfigMap in "+third, func() error {
 			return wantForbidden(ssa(ctxT(t), rigel, probeConfigMap(third, "probe")))

@@ -273,7 +273,7 @@ func TestRBACRules(t *testing.T) {
 	convert(t, find(t, objs, "Role", rigelNS, "rigel"), &role)
 	want := map[string][]string{ // "group/resource/name" → verbs
 		"/configmaps/helmsman-git-sources": {"get", "update"},
-		"/configmaps/":                     {"create", "delete", "list"},
+		"/configmaps/":                     {"create", "delete", "get", "list", "patch"},
 		"/secrets/helmsman-github":         {"get", "update"},
 		"/secrets/rigel-api":               {"get"},
 		"coordination.k8s.io/leases/":      {"create", "delete", "get", "list", "update"},

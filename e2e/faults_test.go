@@ -229,7 +229,8 @@ type applyGate struct {
 }
 
 func (g *applyGate) RoundTrip(req *http.Request) (*http.Response, error) {
-	gated := req.Method == http.MethodPatch && strings.HasPrefix(req.Header.Get("Content-Type"), "application/apply-patch") && req.URL.Query().Get("dryRun") == ""
+	gated := req.Method == http.MethodPatch && strings.HasPrefix(req.Header.Get("Content-Type"), "application/apply-patch") && req.URL.Query().Get("dryRun") == "" &&
+		!strings.Contains(req.URL.Path, "/configmaps/rigel-applyset-") // the inventory (issue 12) is not one of the objects
 	if gated {
 		if g.started.Add(1) > int64(g.after) {
 			g.heldOnce.Do(func() { close(g.held) })

@@ -22,6 +22,9 @@ type ApplyRequest struct {
 	Find  func(ctx context.Context) (PlanID, error)
 	At    Target // the branch the deployment follows; in a pull request the gates read its head
 	Force bool   // also take over objects another reconciler (Argo CD, Flux) manages; never overrides a policy
+	// Prune also deletes the previewed orphans of the deployment's inventory (sync.Plan.Orphans)
+	// once the rest applied healthily (always so when the deployment says prune: true).
+	Prune bool
 }
 
 // Applied is the outcome of applying a previewed plan.
@@ -64,13 +67,13 @@ func (s *Service) Apply(ctx context.Context, call Call, dep config.Deployment, r
 	if err != nil {
 		return nil, err
 	}
-	return s.applyPinned(ctx, call, dep, now, id, req.Force)
+	return s.applyPinned(ctx, call, dep, now, id, req.Force, req.Prune)
 }
 
 // applyPinned applies the plan of dep at id.Commit (the tip of now when empty) if now still
 // points at it and the fresh plan's digest is id.Digest, waits for health and records the
 // sync. The caller holds the deployment's lock.
-func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deployment, now Target, id PlanID, force bool) (*Applied, error) {
+func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deployment, now Target, id PlanID, force, prune bool) (*Applied, error) {
 	log := zerolog.Ctx(ctx)
 	o := call.Origin()
 	commit := id.Commit
@@ -108,18 +111,19 @@ func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deploym
 	if err := s.guardApply(p.Plan, force); err != nil {
 		return nil, err
 	}
-	return s.applyChecked(ctx, call, dep, p, commit)
+	return s.applyChecked(ctx, call, dep, p, commit, prune)
 }
 
 // applyChecked applies a plan every guard let through (at commit), waits for health and
-// records the sync. The caller holds the deployment's lock.
-func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deployment, p *Preview, commit string) (*Applied, error) {
+// records the sync; with prune (or the deployment's prune: true) it deletes the plan's orphans
+// after a healthy apply. The caller holds the deployment's lock.
+func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deployment, p *Preview, commit string, prune bool) (*Applied, error) {
 	log := zerolog.Ctx(ctx)
 	start := time.Now()
 	if call.Record != nil {
 		call.Record.NoteApplying(ctx, dep.Name, commit)
 	}
-	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait})
+	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, prune)})
 	if stopped := s.interrupted(ctx, dep.Name, commit, res, err); stopped != nil {
 		return nil, stopped
 	}
@@ -171,5 +175,5 @@ func ResultMessage(res *sync.Result) string {
 			failed++
 		}
 	}
-	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed)
+	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed) + prunedNote(res)
 }

@@ -18,6 +18,9 @@ type Preview struct {
 	// Hold is the pull request's hold on the deployment this sync took or kept (pull_holds.go);
 	// nil outside a pull request, for a diff, or when the sync armed nothing.
 	Hold *PullHold
+	// Prunes: the deployment says prune: true, so every apply of it deletes the plan's orphans
+	// (sync.Plan.Orphans); otherwise only an apply asked with prune does.
+	Prunes bool
 }
 
 // ID is the identity an apply of this preview gives.
@@ -80,7 +83,7 @@ func (s *Service) plan(ctx context.Context, o Origin, dep config.Deployment, t T
 	// The policy is checked on the rendered objects before anything reaches the apiserver:
 	// what it refuses is neither dry-run nor read.
 	plan, err := s.Planner.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
-		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep))})
+		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep))})
 	s.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortCommit(snap.Commit), err)
@@ -90,7 +93,7 @@ func (s *Service) plan(ctx context.Context, o Origin, dep config.Deployment, t T
 	if err := s.markOwners(ctx, plan); err != nil {
 		return nil, err
 	}
-	return &Preview{Plan: plan, Target: t}, nil
+	return &Preview{Plan: plan, Target: t, Prunes: dep.Prune}, nil
 }
 
 // refuseByPolicy is the DiffOptions.Refuse of a policy.

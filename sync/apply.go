@@ -25,6 +25,9 @@ const (
 // ApplyOptions tune Apply.
 type ApplyOptions struct {
 	Wait time.Duration // how long to wait for the objects to become healthy; 0 = don't wait
+	// Prune deletes the plan's orphans that may be deleted (Orphan.Prunable) once every
+	// object applied and became healthy (Result.Pruned); otherwise none is deleted.
+	Prune bool
 }
 
 // crdEstablishTimeout bounds the wait for the CRDs of a plan to be served.
@@ -68,6 +71,13 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 			rest = append(rest, i)
 		}
 	}
+	if e.Inventory != "" {
+		// The parent names every kind and namespace of the set before any member is
+		// labelled (KEP-3659): this plan's objects and its orphans.
+		if err := e.writeParent(ctx, plan.Deployment, inventoryRefs(plan, nil)); err != nil {
+			return nil, fmt.Errorf("failed to apply %s: %w", plan.Deployment, err)
+		}
+	}
 	e.applyAll(ctx, plan, first, res, states, true)
 	var crds []int
 	for _, i := range first {
@@ -97,11 +107,40 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 	if res.Status == StatusSucceeded && unhealthy {
 		res.Status = StatusUnhealthy
 	}
+	if opts.Prune && len(plan.Orphans) > 0 {
+		e.pruneAfter(ctx, plan, res)
+	}
 	res.Finished = time.Now()
 	zerolog.Ctx(ctx).Debug().Str("commit", plan.Commit).
 		Int("objects", len(res.Objects)).Str("status", res.Status).
 		Dur("took", res.Finished.Sub(res.Started)).Msg("plan applied")
 	return res, nil
+}
+
+// pruneAfter deletes the orphans of an applied plan when the apply succeeded healthily (else
+// keeps them all, saying why), then shrinks the inventory to what is left.
+func (e *Engine) pruneAfter(ctx context.Context, plan *Plan, res *Result) {
+	if res.Status != StatusSucceeded {
+		for _, o := range plan.Orphans {
+			res.Pruned = append(res.Pruned, ObjectResult{Ref: o.Ref, Action: ActionKeep,
+				Message: "not deleted: the apply did not succeed healthily (" + res.Status + ")"})
+		}
+		return
+	}
+	res.Pruned = e.prune(ctx, plan)
+	for _, r := range res.Pruned {
+		if r.Action == ActionError {
+			res.Status = StatusFailed
+		}
+	}
+	if e.Inventory == "" {
+		return
+	}
+	if err := e.writeParent(ctx, plan.Deployment, inventoryRefs(plan, res.Pruned)); err != nil {
+		// The parent still names kinds or namespaces with no member left: harmless, the
+		// next apply writes it again.
+		zerolog.Ctx(ctx).Warn().Err(err).Msg("inventory not shrunk after prune")
+	}
 }
 
 // applyAll applies the changes at idx concurrently, recording outcomes in res and states (with

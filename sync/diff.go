@@ -31,6 +31,10 @@ const listThreshold = 8
 type Engine struct {
 	Kube        *kube.Client
 	Concurrency int // requests in flight at once; 0 means DefaultConcurrency
+	// Inventory is the namespace of the deployments' inventories (ApplySet parents,
+	// inventory.go): Rigel's own. "" keeps none (the local CLI): objects are not labelled, and
+	// plans list no orphans.
+	Inventory string
 }
 
 // Provenance says where objects come from; it is stamped on them as annotations.
@@ -94,6 +98,11 @@ type DiffOptions struct {
 	// one: DiffWith then fails with a *NamespaceError and nothing is sent to the cluster.
 	Namespace        string
 	EnforceNamespace bool
+
+	// KeepOrphan, when set, says why an orphan of the inventory must be kept even by an apply
+	// that prunes ("": it may be deleted); it is asked once per orphan, and its answer is
+	// Orphan.Keep (covered by the digest).
+	KeepOrphan func(o Orphan) string
 }
 
 // Diff is DiffWith with the zero DiffOptions.
@@ -132,6 +141,16 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	plan := &Plan{Deployment: prov.Deployment, Path: prov.Path, Commit: prov.Commit, Changes: make([]Change, len(items))}
 	for i, it := range items {
 		plan.Changes[i] = it.change(planNS, prov.Deployment, opts)
+	}
+	if e.Inventory != "" {
+		if plan.Orphans, err = e.orphans(ctx, prov.Deployment, items); err != nil {
+			return nil, fmt.Errorf("failed to read the inventory of %s: %w", prov.Deployment, err)
+		}
+		if opts.KeepOrphan != nil {
+			for i := range plan.Orphans {
+				plan.Orphans[i].Keep = opts.KeepOrphan(plan.Orphans[i])
+			}
+		}
 	}
 	plan.Digest = planDigest(plan, items)
 	c, u, n, f := plan.Counts()
@@ -214,6 +233,14 @@ func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*i
 		ann[AnnotationSourceRepo] = prov.Deployment
 		ann[AnnotationSourcePath] = prov.Path
 		d.SetAnnotations(ann)
+		if id := e.inventoryID(prov.Deployment); id != "" {
+			labels := d.GetLabels()
+			if labels == nil {
+				labels = make(map[string]string, 1)
+			}
+			labels[LabelApplySetPartOf] = id
+			d.SetLabels(labels)
+		}
 		gvk := d.GroupVersionKind()
 		mp, ok := mappings[gvk]
 		if !ok {

@@ -46,6 +46,16 @@ func planDigest(p *Plan, items []*item) string {
 			field(h, string(liveDigestJSON(it)))
 		}
 	}
+	// The orphans an apply that prunes deletes (or keeps, and why): only when there are some,
+	// so a plan without orphans keeps its digest.
+	for _, o := range p.Orphans {
+		field(h, "orphan")
+		field(h, o.Ref.Group)
+		field(h, o.Ref.String())
+		field(h, o.UID)
+		field(h, o.ResourceVersion)
+		field(h, o.Keep)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

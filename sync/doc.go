@@ -24,6 +24,11 @@
 // applies a Plan with server-side apply (Namespaces and CRDs first) and optionally waits for
 // the objects to become healthy (kstatus).
 //
+// With Engine.Inventory set, each deployment's applied objects form a KEP-3659 ApplySet
+// (inventory.go): a parent ConfigMap in that namespace, members labelled part-of its id. Diff
+// lists the members the objects no longer include as Plan.Orphans (covered by the Digest), and
+// Apply with ApplyOptions.Prune deletes them after a healthy apply (inventory_apply.go).
+//
 // The package knows nothing of GitHub or git. It logs to zerolog.Ctx(ctx): the caller's
 // logger names the deployment (and the delivery, repo and issue of a command); sync adds only
 // what it knows of its own (commit, counts, durations), never a key twice.

@@ -94,6 +94,12 @@ func (e *Engine) get(ctx context.Context, m *meta.RESTMapping, ns, name string) 
 
 // list reads one page of a resource in a namespace.
 func (e *Engine) list(ctx context.Context, m *meta.RESTMapping, ns, cont string) (items []interface{}, next string, err error) {
+	return e.listWith(ctx, m, ns, cont, "")
+}
+
+// listWith reads one page of a resource in a namespace, of the objects a label selector
+// matches ("": all).
+func (e *Engine) listWith(ctx context.Context, m *meta.RESTMapping, ns, cont, selector string) (items []interface{}, next string, err error) {
 	if err := checkName(ns, ""); err != nil {
 		return nil, "", err
 	}
@@ -104,6 +110,9 @@ func (e *Engine) list(ctx context.Context, m *meta.RESTMapping, ns, cont string)
 	req := rc.Get().AbsPath(resourcePath(m, ns, "")).Param("limit", "500")
 	if cont != "" {
 		req = req.Param("continue", cont)
+	}
+	if selector != "" {
+		req = req.Param("labelSelector", selector)
 	}
 	raw, err := statusError(req.DoRaw(ctx))
 	if err != nil {

@@ -50,6 +50,10 @@ const (
 	// ActionBlocked: the deployment's policy refuses the object (DiffOptions.Refuse), so it
 	// was never sent to the cluster: not dry-run, not read. Its preview is the manifest alone.
 	ActionBlocked Action = "blocked"
+	// ActionDelete: an orphan of the inventory that the apply deleted (Result.Pruned);
+	// ActionKeep: one it left in place (Message says why).
+	ActionDelete Action = "delete"
+	ActionKeep   Action = "keep"
 )
 
 // SecretKeys says which keys of a Secret's data change; values are never kept.
@@ -97,7 +101,10 @@ type Plan struct {
 	Path       string
 	Commit     string
 	Changes    []Change
-	Digest     string
+	// Orphans are the members of the deployment's inventory that the folder no longer renders
+	// (inventory.go): what an apply that prunes deletes. The digest covers them.
+	Orphans []Orphan
+	Digest  string
 }
 
 // Counts returns how many objects are created, changed, unchanged and refused.
@@ -127,7 +134,10 @@ type ObjectResult struct {
 
 // Result is the outcome of applying a plan.
 type Result struct {
-	Objects  []ObjectResult
+	Objects []ObjectResult
+	// Pruned is the outcome for each orphan of the plan when the apply pruned (ApplyOptions.Prune):
+	// ActionDelete, ActionKeep or ActionError, in the order they were deleted.
+	Pruned   []ObjectResult
 	Status   string // "Succeeded", "Failed" or "Unhealthy"
 	Started  time.Time
 	Finished time.Time
