@@ -1,0 +1,107 @@
+package ops
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// countingPlanner is a fakePlanner that records the most diffs it had in flight at once.
+type countingPlanner struct {
+	*fakePlanner
+	now, most atomic.Int32
+}
+
+func (p *countingPlanner) DiffWith(ctx context.Context, objs []sync.Object, prov sync.Provenance, opts sync.DiffOptions) (*sync.Plan, error) {
+	n := p.now.Add(1)
+	defer p.now.Add(-1)
+	for {
+		m := p.most.Load()
+		if n <= m || p.most.CompareAndSwap(m, n) {
+			break
+		}
+	}
+	time.Sleep(5 * time.Millisecond)
+	return p.fakePlanner.DiffWith(ctx, objs, prov, opts)
+}
+
+// TestSweepDrift: the sweep checks every applied deployment (never one not applied), at most
+// Workers at once, keeps each report on the board, tells Each, and forgets on the board a
+// deployment no longer registered.
+func TestSweepDrift(t *testing.T) {
+	ctx := context.Background()
+	e := newPlanEnv(t, map[string]string{"app/cm.yaml": cmIn("a", "shop")})
+	cp := &countingPlanner{fakePlanner: e.pl}
+	e.svc.Planner = cp
+	obs := &driftObserver{}
+	e.svc.Observer = obs
+	applied := []string{"web"}
+	for _, name := range []string{"api", "db", "cache", "queue", "front"} {
+		e.register(t, "acme/"+name, config.Deployment{Name: name, Path: "app"})
+		applied = append(applied, name)
+	}
+	e.register(t, "acme/never", config.Deployment{Name: "never", Path: "app"})
+	if _, err := e.svc.Registry.Update(ctx, func(s *config.Sources) error {
+		for _, name := range applied {
+			if err := s.SetLastSync(name, config.LastSync{Commit: e.main, Status: sync.StatusSucceeded, Time: time.Now()}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	e.pl.changes = map[string]func(*sync.Change){"a": unchanged}
+	board := &DriftBoard{}
+	board.Put(&DriftReport{Deployment: "gone", State: DriftDrifted})
+	var each atomic.Int32
+	sw := DriftSweep{
+		Origin:  func(_ context.Context, r config.Repo) (Origin, error) { return Origin{Repo: r.Repo}, nil },
+		Workers: 2,
+		Board:   board,
+		Each:    func(context.Context, config.Repo, config.Deployment, *DriftReport) { each.Add(1) },
+	}
+	reports, err := e.svc.SweepDrift(ctx, sw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != len(applied) || int(each.Load()) != len(applied) {
+		t.Fatalf("%d reports, Each told %d times; want %d", len(reports), each.Load(), len(applied))
+	}
+	all := board.All()
+	if len(all) != len(applied) || all["never"] != nil || all["gone"] != nil {
+		t.Fatalf("board = %v; want the %d applied deployments only", all, len(applied))
+	}
+	for _, name := range applied {
+		if r := all[name]; r == nil || r.State != DriftInSync {
+			t.Errorf("%s: %+v, want in sync", name, r)
+		}
+	}
+	if most := cp.most.Load(); most > 2 || most < 1 {
+		t.Errorf("%d diffs in flight at once, want at most the 2 workers", most)
+	}
+	if told, ok := obs.drifted["gone"]; !ok || told {
+		t.Errorf("the forgotten deployment's metric: %v %v, want set to false", told, ok)
+	}
+
+	// A hand edit of web: the next sweep reports it, and only it.
+	e.pl.changes["a"] = func(c *sync.Change) {
+		if c.Ref.Name == "a" {
+			c.Action = sync.ActionUpdate
+		}
+	}
+	sw.Workers = 1
+	if _, err := e.svc.SweepDrift(ctx, sw); err != nil {
+		t.Fatal(err)
+	}
+	if r := board.Get("web"); r == nil || !r.Drifted() || r.Update != 1 || !obs.drifted["web"] {
+		t.Fatalf("web after a hand edit: %+v (metric %v), want drifted", r, obs.drifted["web"])
+	}
+	if len(e.pl.applied) != 0 {
+		t.Errorf("the sweep applied %d plans", len(e.pl.applied))
+	}
+}
