@@ -1,6 +1,10 @@
 package ops
 
-import gosync "sync"
+import (
+	gosync "sync"
+
+	"github.com/rigel-gitops/rigel/config"
+)
 
 // DriftBoard keeps the latest drift report of each deployment, in the memory of the replica
 // that checks (the leader): the registry ConfigMap is the product's contract and holds no
@@ -59,4 +63,19 @@ func (b *DriftBoard) Keep(keep map[string]bool) []string {
 		}
 	}
 	return gone
+}
+
+// driftOf is the latest drift report of each of repo's deployments checked, nil when drift
+// detection is off (no board).
+func (s *Service) driftOf(repo *config.Repo) map[string]*DriftReport {
+	if s.Drifts == nil || repo == nil {
+		return nil
+	}
+	out := map[string]*DriftReport{}
+	for _, d := range repo.Deployments {
+		if r := s.Drifts.Get(d.Name); r != nil {
+			out[d.Name] = r
+		}
+	}
+	return out
 }
