@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rigel-gitops/rigel/config"
+)
+
+// driftGauge is rigel_deployment_drift{deployment=name} as scraped, -1 when it has no series.
+func driftGauge(t *testing.T, b *bot, name string) float64 {
+	t.Helper()
+	m := find(scrape(t, b.internal), "rigel_deployment_drift", map[string]string{"deployment": name})
+	if m == nil {
+		return -1
+	}
+	return m.GetGauge().GetValue()
+}
+
+// waitDrift waits (up to within) until the drift gauge of name is want.
+func waitDrift(t *testing.T, b *bot, name string, want float64, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got := driftGauge(t, b, name)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("rigel_deployment_drift{deployment=%q} = %v after %v, want %v", name, got, within, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// apiDrift is the drift object GET /api/git/sources gives name, nil when none.
+func apiDrift(b *bot, name string) map[string]any {
+	b.t.Helper()
+	r := b.api("GET", "/api/git/sources", nil, 200)
+	all, _ := r.body["drift"].(map[string]any)
+	d, _ := all[name].(map[string]any)
+	return d
+}
+
+// TestDrift (issue 12): with RIGEL_DRIFT_INTERVAL 1s, the leader finds an applied deployment
+// in sync; a hand edit of an applied object shows as drift within an interval (metric 1,
+// /rigel list, GET /api/git/sources) and nothing is applied; after a sync it clears.
+func TestDrift(t *testing.T) {
+	b := startBotWith(t, func(s *config.Settings) { s.APIToken, s.DriftInterval = apiToken, time.Second })
+	ns := unique("drift")
+	r := newRepo(t, webFiles(ns, 1, "pw"))
+	name := unique("driftweb")
+	c := b.issue(r)
+	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
+	if d := apiDrift(b, name); d != nil {
+		t.Fatalf("drift of a deployment never applied: %v", d)
+	}
+	mustContain(t, c.reply("/rigel sync "+name), "/rigel apply "+name)
+	mustContain(t, c.reply("/rigel apply "+name), "Succeeded")
+
+	_, dep := b.registry().FindDeployment(name)
+	if dep == nil || dep.LastSync == nil {
+		t.Fatalf("%s has no last sync after its apply", name)
+	}
+	waitDrift(t, b, name, 0, 10*time.Second)
+	if d := apiDrift(b, name); d["state"] != "in-sync" || d["drifted"] != false || d["commit"] != dep.LastSync.Commit {
+		t.Fatalf("API drift after the apply: %v, want in sync at %s", d, dep.LastSync.Commit)
+	}
+	mustContain(t, c.reply("/rigel list"), "in sync with")
+
+	// A hand edit, as kubectl edit would make it.
+	ctx := context.Background()
+	cms := kc.Typed.CoreV1().ConfigMaps(ns)
+	cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data["LOG_LEVEL"] = "debug"
+	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
+	}
+	waitDrift(t, b, name, 1, 5*time.Second) // within one interval, and a sweep's time
+	d := apiDrift(b, name)
+	if d["state"] != "drifted" || d["drifted"] != true || d["update"] != float64(1) || d["create"] != float64(0) {
+		t.Fatalf("API drift after a hand edit: %v, want drifted with 1 update", d)
+	}
+	mustContain(t, c.reply("/rigel list"), "**drifted**", "update 1 object", "/rigel sync "+name)
+	time.Sleep(1500 * time.Millisecond) // more sweeps: drift detection applies nothing
+	if cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{}); err != nil || cm.Data["LOG_LEVEL"] != "debug" {
+		t.Fatalf("the hand edit was undone by drift detection: %v %v", cm.Data, err)
+	}
+
+	// A sync restores git's state: drift clears.
+	mustContain(t, c.reply("/rigel sync "+name), "/rigel apply "+name)
+	mustContain(t, c.reply("/rigel apply "+name), "Succeeded")
+	waitDrift(t, b, name, 0, 5*time.Second)
+	if d := apiDrift(b, name); d["state"] != "in-sync" {
+		t.Fatalf("API drift after the sync: %v, want in sync", d)
+	}
+	mustContain(t, c.reply("/rigel list"), "in sync with")
+}
