@@ -15,6 +15,9 @@ import (
 	"github.com/rigel-gitops/rigel/sync"
 )
 
+// A drift tracking issue (issue 12) is kept through the installation's GitHub.
+var _ ops.IssueForge = (*githubclient.Installation)(nil)
+
 // driftWorkers is the most deployments the drift sweep checks at once (issue 12); each
 // diff then gets an equal share of RIGEL_DIFF_CONCURRENCY, so that the apiserver never sees
 // more dry-run requests in flight from the sweep than that setting.

@@ -51,6 +51,11 @@ type Deployment struct {
 	// preview was approved is merged into the branch (ops/apply_on_merge.go); "": only by
 	// command.
 	ApplyOn string `json:"applyOn,omitempty"`
+
+	// DriftIssue (issue 12, drift), set by cluster admins in the ConfigMap: when drift
+	// detection finds the deployment drifted, Rigel keeps one tracking issue in its repository
+	// (opened once, edited with the current diff, closed when the drift is gone).
+	DriftIssue bool `json:"driftIssue,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.
