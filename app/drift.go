@@ -34,7 +34,9 @@ type driftLoop struct {
 
 // newDriftLoop is the drift loop of service, nil when RIGEL_DRIFT_INTERVAL is 0. It gives the
 // service a DriftBoard (what /rigel list and GET /api/git/sources show) when it has none.
-func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, clients *githubclient.Clients) *driftLoop {
+//
+// each is told every report (the tracking issues, commands.Runner.DriftIssues).
+func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, clients *githubclient.Clients, each func(context.Context, config.Repo, config.Deployment, *ops.DriftReport)) *driftLoop {
 	if s.DriftInterval <= 0 {
 		return nil
 	}
@@ -51,6 +53,7 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 			Origin:  originOf(clients, s.UsesApp()),
 			Workers: workers,
 			Board:   service.Drifts,
+			Each:    each,
 		},
 	}
 }

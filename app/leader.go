@@ -60,7 +60,7 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 		sweeper: &coord.Sweeper{Leases: shared, Registry: runner.Ops.Registry, Report: runner.ReportUnfinished(forges{clients}.ForInstallation)},
 		gauge:   metrics.NewLeaderGauge(reg),
 		log:     log.With().Str("replica", leases.Identity).Logger(),
-		drift:   newDriftLoop(s, kc, runner.Ops, clients), // drift (issue 12)
+		drift:   newDriftLoop(s, kc, runner.Ops, clients, runner.DriftIssues(forges{clients}.ForInstallation)), // drift (issue 12)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
 // driftGauge is rigel_deployment_drift{deployment=name} as scraped, -1 when it has no series.
@@ -58,6 +59,14 @@ func TestDrift(t *testing.T) {
 	if d := apiDrift(b, name); d != nil {
 		t.Fatalf("drift of a deployment never applied: %v", d)
 	}
+	// A cluster admin asks for a tracking issue in the ConfigMap.
+	if _, err := config.NewRegistry(kc.Typed, b.namespace).Update(context.Background(), func(src *config.Sources) error {
+		_, d := src.FindDeployment(name)
+		d.DriftIssue = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 	mustContain(t, c.reply("/rigel sync "+name), "/rigel apply "+name)
 	mustContain(t, c.reply("/rigel apply "+name), "Succeeded")
 
@@ -70,6 +79,9 @@ func TestDrift(t *testing.T) {
 		t.Fatalf("API drift after the apply: %v, want in sync at %s", d, dep.LastSync.Commit)
 	}
 	mustContain(t, c.reply("/rigel list"), "in sync with")
+	if is := gh.Issues(r.full, gh.AppSlug+"[bot]"); len(is) != 0 {
+		t.Fatalf("issues opened while in sync: %+v", is)
+	}
 
 	// A hand edit, as kubectl edit would make it.
 	ctx := context.Background()
@@ -88,7 +100,13 @@ func TestDrift(t *testing.T) {
 		t.Fatalf("API drift after a hand edit: %v, want drifted with 1 update", d)
 	}
 	mustContain(t, c.reply("/rigel list"), "**drifted**", "update 1 object", "/rigel sync "+name)
-	time.Sleep(1500 * time.Millisecond) // more sweeps: drift detection applies nothing
+	issue := waitIssue(t, r, func(is testenv.Issue) bool { return is.State == "open" })
+	mustContain(t, issue.Title, name)
+	mustContain(t, issue.Body, "drifted from git", "LOG_LEVEL", "/rigel sync "+name, "<!-- rigel:drift-issue deployment="+name+" mac=")
+	time.Sleep(1500 * time.Millisecond) // more sweeps: drift detection applies nothing, opens no second issue
+	if is := gh.Issues(r.full, gh.AppSlug+"[bot]"); len(is) != 1 || is[0].State != "open" || is[0].Edits != 0 {
+		t.Fatalf("issues after more sweeps of the same drift: %+v, want the one issue, open and not edited", is)
+	}
 	if cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{}); err != nil || cm.Data["LOG_LEVEL"] != "debug" {
 		t.Fatalf("the hand edit was undone by drift detection: %v %v", cm.Data, err)
 	}
@@ -101,4 +119,26 @@ func TestDrift(t *testing.T) {
 		t.Fatalf("API drift after the sync: %v, want in sync", d)
 	}
 	mustContain(t, c.reply("/rigel list"), "in sync with")
+	closed := waitIssue(t, r, func(is testenv.Issue) bool { return is.State == "closed" })
+	if closed.Number != issue.Number || len(gh.Issues(r.full, gh.AppSlug+"[bot]")) != 1 {
+		t.Fatalf("closed issue %d, want %d, the only one", closed.Number, issue.Number)
+	}
+	mustContain(t, closed.Body, "is gone")
+}
+
+
+// waitIssue waits until the bot's only issue in r is as ok says, and returns it.
+func waitIssue(t *testing.T, r repo, ok func(testenv.Issue) bool) testenv.Issue {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		is := gh.Issues(r.full, gh.AppSlug+"[bot]")
+		if len(is) == 1 && ok(is[0]) {
+			return is[0]
+		}
+		if len(is) > 1 || time.Now().After(deadline) {
+			t.Fatalf("the bot's issues in %s: %+v", r.full, is)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
