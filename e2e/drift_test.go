@@ -126,7 +126,6 @@ func TestDrift(t *testing.T) {
 	mustContain(t, closed.Body, "is gone")
 }
 
-
 // waitIssue waits until the bot's only issue in r is as ok says, and returns it.
 func waitIssue(t *testing.T, r repo, ok func(testenv.Issue) bool) testenv.Issue {
 	t.Helper()
