@@ -86,8 +86,9 @@ func originOf(clients *githubclient.Clients, usesApp bool) func(ctx context.Cont
 }
 
 // run sweeps at once (a new leader knows nothing yet), then every jittered interval, until
-// ctx ends.
+// ctx ends (the leadership with it); then it forgets what it found.
 func (d *driftLoop) run(ctx context.Context) {
+	defer d.svc.StopDrift(d.sweep.Board) // no longer leading: what it knew is stale
 	log := zerolog.Ctx(ctx)
 	for {
 		start := time.Now()

@@ -118,3 +118,15 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, repo config.Repo,
 	}
 	return r, err
 }
+
+// StopDrift forgets every report of b and sets their metric to 0: a replica that stops
+// leading knows nothing current of drift (the new leader checks again), and its metric must
+// not keep saying a deployment drifts.
+func (s *Service) StopDrift(b *DriftBoard) {
+	if b == nil {
+		return
+	}
+	for _, name := range b.Keep(nil) {
+		s.observeDrift(name, false)
+	}
+}

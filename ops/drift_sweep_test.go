@@ -105,3 +105,18 @@ func TestSweepDrift(t *testing.T) {
 		t.Errorf("the sweep applied %d plans", len(e.pl.applied))
 	}
 }
+
+// TestStopDrift: a replica that stops leading forgets its reports and sets their metric to 0.
+func TestStopDrift(t *testing.T) {
+	svc, _, _, _ := newTestService(t)
+	obs := &driftObserver{}
+	svc.Observer = obs
+	b := &DriftBoard{}
+	b.Put(&DriftReport{Deployment: "web", State: DriftDrifted})
+	obs.Drifted("web", true)
+	svc.StopDrift(b)
+	if len(b.All()) != 0 || obs.drifted["web"] {
+		t.Fatalf("board %v, metric %v after stopping: want empty and 0", b.All(), obs.drifted["web"])
+	}
+	svc.StopDrift(nil) // drift detection off: nothing to do
+}
