@@ -27,8 +27,9 @@ type Metrics struct {
 	rejected      *prometheus.CounterVec
 	ghRequests    *prometheus.CounterVec
 	ghRemaining   prometheus.Gauge
-	scheduler     gometrics.Registry   // go-githubapp's scheduler reports its queue here
-	drift         *prometheus.GaugeVec // drift (issue 12): drift.go
+	scheduler     gometrics.Registry // go-githubapp's scheduler reports its queue here
+
+	drift *prometheus.GaugeVec // drift (issue 12): drift.go
 }
 
 // durationBuckets spans a small diff (tens of milliseconds) to an apply that waits minutes for health.
