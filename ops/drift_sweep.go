@@ -107,6 +107,14 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, repo config.Repo,
 	if r == nil {
 		return nil, err
 	}
+	if r.Drifted() && s.syncedSince(ctx, dep) { // an apply ran meanwhile: not drift of it
+		var prev *DriftReport
+		if sw.Board != nil {
+			prev = sw.Board.Get(dep.Name)
+		}
+		s.observeDrift(dep.Name, prev != nil && prev.Drifted())
+		return nil, nil // the next sweep checks the new commit
+	}
 	if sw.Board != nil && r.State != DriftFailed { // a failed check keeps what was known
 		sw.Board.Put(r)
 	}
@@ -129,4 +137,19 @@ func (s *Service) StopDrift(b *DriftBoard) {
 	for _, name := range b.Keep(nil) {
 		s.observeDrift(name, false)
 	}
+}
+
+// syncedSince says whether dep's last sync in the registry now differs from the one it was
+// checked at: an apply recorded during the check, which compared the cluster it changed
+// with the old commit. A registry that cannot be read says no.
+func (s *Service) syncedSince(ctx context.Context, dep config.Deployment) bool {
+	src, err := s.load(ctx)
+	if err != nil {
+		return false
+	}
+	_, now := src.FindDeployment(dep.Name)
+	if now == nil || now.LastSync == nil {
+		return true // removed meanwhile
+	}
+	return now.LastSync.Commit != dep.LastSync.Commit || !now.LastSync.Time.Equal(dep.LastSync.Time)
 }

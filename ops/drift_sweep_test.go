@@ -120,3 +120,45 @@ func TestStopDrift(t *testing.T) {
 	}
 	svc.StopDrift(nil) // drift detection off: nothing to do
 }
+
+// applyingPlanner is a fakePlanner whose diffs see an apply recorded meanwhile (during).
+type applyingPlanner struct {
+	*fakePlanner
+	during func()
+}
+
+func (p *applyingPlanner) DiffWith(ctx context.Context, objs []sync.Object, prov sync.Provenance, opts sync.DiffOptions) (*sync.Plan, error) {
+	if p.during != nil {
+		p.during()
+	}
+	return p.fakePlanner.DiffWith(ctx, objs, prov, opts)
+}
+
+// TestSweepDriftAppliedMeanwhile: a check that compared the old commit with a cluster an
+// apply changed during the check reports nothing (the next sweep checks the new commit).
+func TestSweepDriftAppliedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	e := newPlanEnv(t, nil)
+	obs := &driftObserver{}
+	e.svc.Observer = obs
+	setSync := func(at time.Time) {
+		if _, err := e.svc.Registry.Update(ctx, func(s *config.Sources) error {
+			return s.SetLastSync("web", config.LastSync{Commit: e.main, Status: sync.StatusSucceeded, Time: at})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setSync(time.Now().Add(-time.Hour))
+	ap := &applyingPlanner{fakePlanner: e.pl, during: func() { setSync(time.Now()) }} // every object is a create: drift
+	e.svc.Planner = ap
+	board := &DriftBoard{}
+	sw := DriftSweep{Origin: func(_ context.Context, r config.Repo) (Origin, error) { return Origin{Repo: r.Repo}, nil }, Board: board}
+	reports, err := e.svc.SweepDrift(ctx, sw)
+	if err != nil || len(reports) != 0 || board.Get("web") != nil || obs.drifted["web"] {
+		t.Fatalf("applied meanwhile: reports %v, err %v, board %v, metric %v; want nothing", reports, err, board.Get("web"), obs.drifted["web"])
+	}
+	ap.during = nil // no apply during the next check: the drift is real
+	if reports, err := e.svc.SweepDrift(ctx, sw); err != nil || len(reports) != 1 || !board.Get("web").Drifted() || !obs.drifted["web"] {
+		t.Fatalf("no apply meanwhile: reports %v, err %v; want web drifted", reports, err)
+	}
+}
