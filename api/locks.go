@@ -68,4 +68,6 @@ func (s *server) breakLock(c echo.Context) error {
 type sourcesJSON struct {
 	*config.Sources
 	Holds []holdJSON `json:"holds,omitempty"` // locks.go
+	// Drift (issue 12, drift.go): by deployment; absent when drift detection is off.
+	Drift map[string]driftJSON `json:"drift,omitempty"`
 }

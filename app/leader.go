@@ -41,6 +41,8 @@ type replica struct {
 
 	leading atomic.Bool
 
+	drift *driftLoop // drift detection (issue 12, drift.go); nil: off
+
 	seen          *kube.Seen // records of events run (dedupe.go), swept by the leader
 	lastSeenSweep time.Time  // only the leader's goroutine touches it
 }
@@ -58,6 +60,7 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 		sweeper: &coord.Sweeper{Leases: shared, Registry: runner.Ops.Registry, Report: runner.ReportUnfinished(forges{clients}.ForInstallation)},
 		gauge:   metrics.NewLeaderGauge(reg),
 		log:     log.With().Str("replica", leases.Identity).Logger(),
+		drift:   newDriftLoop(s, kc, runner.Ops, clients, runner.DriftIssues(forges{clients}.ForInstallation)), // drift (issue 12)
 	}
 }
 
@@ -132,6 +135,11 @@ func (r *replica) leadWork(ctx context.Context) {
 	ctx = r.log.WithContext(ctx)
 	t := time.NewTicker(r.leases.Duration)
 	defer t.Stop()
+	if r.drift != nil { // drift (issue 12): until the leadership ends
+		done := make(chan struct{})
+		go func() { defer close(done); r.drift.run(ctx) }()
+		defer func() { <-done }()
+	}
 	for {
 		if n, err := r.sweeper.Sweep(ctx); err != nil && ctx.Err() == nil {
 			r.log.Error().Err(err).Int("reported", n).Msg("failed to report some unfinished commands; trying again later")

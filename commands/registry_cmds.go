@@ -24,7 +24,7 @@ func runList(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return renderList(l.Repo, l.Entry, l.Workloads, l.WorkloadsErr, l.Holds...) + invalidEntriesNote(l.Invalid, l.Repo), nil
+	return renderList(l.Repo, l.Entry, l.Workloads, l.WorkloadsErr, l.Drift, l.Holds...) + invalidEntriesNote(l.Invalid, l.Repo), nil
 }
 
 func runAddDeployment(ctx context.Context, c *call) (string, error) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/kube"
+	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/sync"
 	"github.com/rigel-gitops/rigel/words"
 )
@@ -14,7 +15,7 @@ import (
 // The replies of the registry's commands (registry_cmds.go): a repo's deployments, a
 // deployment registered or forgotten, the folders that hold manifests.
 
-func renderList(repo string, r *config.Repo, workloads map[string][]kube.WorkloadRef, lookupErr error, holds ...PullHold) string {
+func renderList(repo string, r *config.Repo, workloads map[string][]kube.WorkloadRef, lookupErr error, drifts map[string]*ops.DriftReport, holds ...PullHold) string {
 	if r == nil || len(r.Deployments) == 0 {
 		return fmt.Sprintf("%s has no deployments yet.\n\n**Next:** `/rigel add-deployment` lists the folders that hold manifests, each with the command to register it.", repo)
 	}
@@ -35,7 +36,8 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
-	b.WriteString(holdsNote(holds, r.Deployments)) // unlock_cmds.go
+	b.WriteString(holdsNote(holds, r.Deployments))  // unlock_cmds.go
+	b.WriteString(driftNote(r.Deployments, drifts)) // drift (issue 12): drift_render.go
 	fmt.Fprintf(&b, "\n**Next:** `/rigel diff %s` shows what applying it would change.", r.Deployments[0].Name)
 	return b.String()
 }

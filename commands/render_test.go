@@ -78,9 +78,9 @@ func TestRenderGolden(t *testing.T) {
 		{"apply_unrecorded", renderApplied("acme/web", appliedOf(samplePlan(), &sync.Result{Status: "Succeeded", Started: when, Finished: when}, errors.New("failed to record the sync in helmsman-git-sources: conflict")))},
 		{"list", renderList("acme/web", repo, map[string][]kube.WorkloadRef{"web": {
 			{Kind: "Deployment", Namespace: "shop", Name: "web"}, {Kind: "StatefulSet", Namespace: "shop", Name: "db"},
-		}, "other": {{Kind: "DaemonSet", Namespace: "ops", Name: "agent"}}}, nil)},
-		{"list_unknown_workloads", renderList("acme/web", repo, nil, errors.New(`failed to list Deployments: deployments.apps is forbidden`))},
-		{"list_empty", renderList("acme/web", nil, nil, nil)},
+		}, "other": {{Kind: "DaemonSet", Namespace: "ops", Name: "agent"}}}, nil, nil)},
+		{"list_unknown_workloads", renderList("acme/web", repo, nil, errors.New(`failed to list Deployments: deployments.apps is forbidden`), nil)},
+		{"list_empty", renderList("acme/web", nil, nil, nil, nil)},
 		{"linked", renderLinked(kube.WorkloadRef{Kind: "StatefulSet", Namespace: "shop", Name: "db"}, config.Deployment{Name: "web", Path: "apps/web/k8s"}, "api")},
 		{"folders", renderFolders("acme/web", "branch `main`", commit, []string{"apps/api/k8s", "apps/web/k8s"}, map[string]string{"apps/web/k8s": "web"})},
 		{"added", renderAdded("acme/web", config.Deployment{Name: "web", Path: "apps/web/k8s"}, "main", commit, 4)},

@@ -29,7 +29,7 @@ func TestHoldsGolden(t *testing.T) {
 	held.Hold = &hold
 	tests := []struct{ name, got string }{
 		{"sync_holding", renderPlan("acme/web", held, true)},
-		{"list_held", renderList("acme/web", repo, nil, nil, hold, other)},
+		{"list_held", renderList("acme/web", repo, nil, nil, nil, hold, other)},
 		{"unlocked", "🔓 " + unlockedWords(&ops.Unlocked{Released: []ops.PullHold{hold}, NotHeld: []string{"api"}})},
 		{"sync_held", errorReply("/rigel sync web", refused, "")},
 		{"unlock_outside_pull", errorReply("/rigel unlock", outside, "")},

@@ -61,6 +61,11 @@ type Settings struct {
 	// requests preview themselves too (RIGEL_AUTOPLAN_DRAFTS, autoplanDrafts). Default false.
 	AutoplanDrafts bool
 
+	// Drift (issue 12): the leader re-previews every applied deployment at its last synced
+	// commit every DriftInterval, jittered ±10% (RIGEL_DRIFT_INTERVAL, driftInterval; default
+	// DefaultDriftInterval, 0: off). Nothing is applied.
+	DriftInterval time.Duration
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

@@ -117,6 +117,10 @@ func settingsTable() []setting {
 		boolean("AutoplanDrafts", "RIGEL_AUTOPLAN_DRAFTS", "autoplanDrafts", func(s *Settings) *bool { return &s.AutoplanDrafts }).
 			docs("draft pull requests preview themselves too"),
 
+		// Drift (issue 12).
+		dur("DriftInterval", "RIGEL_DRIFT_INTERVAL", "driftInterval", "10m", func(s *Settings) *time.Duration { return &s.DriftInterval }).
+			defVal(DefaultDriftInterval).docs("how often the leader re-previews every applied deployment for drift (jittered ±10%); 0: never"),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),

@@ -57,6 +57,9 @@ func (s *Settings) validate(credentials bool) error {
 	if s.ApplyWait <= 0 {
 		add("RIGEL_APPLY_WAIT must be positive, not %s", s.ApplyWait)
 	}
+	if s.DriftInterval < 0 { // drift (issue 12)
+		add("RIGEL_DRIFT_INTERVAL must be 0 (off) or positive, not %s", s.DriftInterval)
+	}
 	if s.LogLevel != "" {
 		if _, err := zerolog.ParseLevel(s.LogLevel); err != nil {
 			add("RIGEL_LOG_LEVEL %q is not a log level (trace, debug, info, warn, error)", s.LogLevel)

@@ -56,6 +56,11 @@ type Deployment struct {
 	// the deployment deletes the objects of its inventory its folder no longer renders (as
 	// /rigel apply --prune does); false: only an apply asked with prune does.
 	Prune bool `json:"prune,omitempty"`
+
+	// DriftIssue (issue 12, drift), set by cluster admins in the ConfigMap: when drift
+	// detection finds the deployment drifted, Rigel keeps one tracking issue in its repository
+	// (opened once, edited with the current diff, closed when the drift is gone).
+	DriftIssue bool `json:"driftIssue,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.

@@ -27,6 +27,12 @@ func TestAlertsFire(t *testing.T) {
 				rigel_deployment_sync_status{namespace="rigel", deployment="web", status="Unhealthy"} 0x20
 				rigel_deployment_sync_status{namespace="rigel", deployment="web", status="Failed"} 0x20`,
 		},
+		"RigelDeploymentDrifted": {
+			firing: `rigel_deployment_drift{namespace="rigel", pod="rigel-0", deployment="web"} 0x3 1x17
+				rigel_deployment_drift{namespace="rigel", pod="rigel-1", deployment="web"} 0x20`,
+			healthy: `rigel_deployment_drift{namespace="rigel", pod="rigel-0", deployment="web"} 0x10 1x3 0x7
+				rigel_deployment_drift{namespace="rigel", pod="rigel-1", deployment="api"} 0x20`,
+		},
 		"RigelCommandErrors": {
 			firing: `rigel_commands_total{namespace="rigel", verb="apply", outcome="error"} 0x15 1x5
 				rigel_commands_total{namespace="rigel", verb="apply", outcome="ok"} 0+1x20`,

@@ -60,6 +60,7 @@ func scrapeRigel() (map[string]bool, error) {
 	m.Diffed("web", time.Second)
 	m.Applied("web", time.Second, "Succeeded", time.Now())
 	m.Synced("web", "Failed", time.Now())
+	m.Drifted("web", true) // drift (issue 12)
 	mfs, err := reg.Gather()
 	if err != nil {
 		return nil, fmt.Errorf("failed to gather metrics.New's registry: %w", err)

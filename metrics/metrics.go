@@ -28,6 +28,8 @@ type Metrics struct {
 	ghRequests    *prometheus.CounterVec
 	ghRemaining   prometheus.Gauge
 	scheduler     gometrics.Registry // go-githubapp's scheduler reports its queue here
+
+	drift *prometheus.GaugeVec // drift (issue 12): drift.go
 }
 
 // durationBuckets spans a small diff (tens of milliseconds) to an apply that waits minutes for health.
@@ -64,11 +66,12 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "rigel_github_rate_limit_remaining", Help: "X-RateLimit-Remaining of the last GitHub API answer that carried it.",
 		}),
 		scheduler: gometrics.NewRegistry(),
+		drift:     newDriftGauge(), // drift (issue 12)
 	}
 	for _, r := range []string{reasonQueueFull, reasonInvalid, reasonError} {
 		m.rejected.WithLabelValues(r) // present at 0 from the start, so rate() and alerts work at once
 	}
-	reg.MustRegister(buildInfo(buildinfo.Read()), m.commands, m.diffDuration, m.applyDuration, m.syncStatus, m.lastSync, m.rejected, m.ghRequests, m.ghRemaining,
+	reg.MustRegister(buildInfo(buildinfo.Read()), m.commands, m.diffDuration, m.applyDuration, m.syncStatus, m.lastSync, m.rejected, m.ghRequests, m.ghRemaining, m.drift,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "rigel_queue_depth", Help: "Webhook deliveries accepted and waiting for a worker.",
 		}, func() float64 { return m.schedulerGauge(queueLengthKey) }),

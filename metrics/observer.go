@@ -43,4 +43,5 @@ func (m *Metrics) Forgot(deployment string) {
 	m.lastSync.DeleteLabelValues(deployment)
 	m.diffDuration.DeleteLabelValues(deployment)
 	m.applyDuration.DeleteLabelValues(deployment)
+	m.drift.DeleteLabelValues(deployment) // drift (issue 12)
 }

@@ -20,6 +20,9 @@ type Listing struct {
 	WorkloadsErr error                  // why they could not be listed; the rest is still worth showing
 	Invalid      []*config.InvalidEntry // the repository's registry entries Rigel ignores
 	Holds        []PullHold             // pull requests' holds on deployments (pull_holds.go), of any repository
+	// Drift (issue 12) is the latest drift report of each of the repository's deployments
+	// checked (drift.go); nil when drift detection is off.
+	Drift map[string]*DriftReport
 }
 
 // List is what Rigel knows of repo's deployments, with the workloads linked to each.
@@ -34,6 +37,8 @@ func (s *Service) List(ctx context.Context, repo string) (*Listing, error) {
 		if out.WorkloadsErr != nil {
 			zerolog.Ctx(ctx).Warn().Err(out.WorkloadsErr).Msg("failed to look up linked workloads")
 		}
+		// drift (issue 12): the leader's latest reports
+		out.Drift = s.driftOf(out.Entry)
 		if out.Holds, err = s.ListHolds(ctx); err != nil { // the rest is still worth showing
 			zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to list the holds of pull requests")
 		}

@@ -35,6 +35,10 @@ type Service struct {
 	Holds PullHolds // nil: nothing is held, and /rigel unlock has nothing to give back
 	// Pull requests that preview themselves (autoplan.go, issue 11).
 	Autoplanning AutoplanOptions
+
+	// Drift (issue 12, drift.go): the latest drift report of each deployment, kept by the
+	// leader's sweep; nil: none is known.
+	Drifts *DriftBoard
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

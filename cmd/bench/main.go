@@ -29,6 +29,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "autoplan" { // only the autoplan figure (autoplan.go)
 		os.Exit(autoplanMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
+		os.Exit(driftMain())
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -201,6 +204,10 @@ func run() error {
 	report(rows)
 	fmt.Println()
 	if err := autoplanBench(c, rigel, self, work); err != nil {
+		return err
+	}
+	fmt.Println()
+	if err := driftBench(c, self); err != nil { // drift (issue 12): drift.go
 		return err
 	}
 	fmt.Println()

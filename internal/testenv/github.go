@@ -33,6 +33,8 @@ type GitHub struct {
 	InstallationID int64
 	WebhookSecret  string // not used by the server; a convenience for tests
 
+	issueEdits map[int64]int // updates of each issue by id (github_issues.go, issue 12); under mu
+
 	gs   *GitServer
 	srv  *httptest.Server
 	spec *apiSpec

@@ -62,8 +62,9 @@ comma-separated.
   "mergeableRetryWait" "RIGEL_MERGEABLE_RETRY_WAIT"
   "commandRate" "RIGEL_COMMAND_RATE"
   "leaseDuration" "RIGEL_LEASE_DURATION"
-  "shutdownGrace" "RIGEL_SHUTDOWN_GRACE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" -}}
+  "shutdownGrace" "RIGEL_SHUTDOWN_GRACE"
+  "driftInterval" "RIGEL_DRIFT_INTERVAL" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}

@@ -1,0 +1,34 @@
+package api
+
+import (
+	"time"
+
+	"github.com/rigel-gitops/rigel/ops"
+)
+
+// driftJSON is what the leader's latest drift check of a deployment found (issue 12), in
+// GET /api/git/sources under "drift", by deployment name.
+type driftJSON struct {
+	CheckedAt time.Time `json:"checkedAt"`
+	Commit    string    `json:"commit"`             // the last synced commit re-previewed
+	State     string    `json:"state"`              // in-sync, drifted, render-failed, policy, rejected
+	Drifted   bool      `json:"drifted"`            // a new apply of Commit would change the cluster
+	Create    int       `json:"create"`             // objects a new apply would create
+	Update    int       `json:"update"`             // objects a new apply would update
+	Refused   int       `json:"refused,omitempty"`  // objects the policy refuses now
+	Rejected  int       `json:"rejected,omitempty"` // objects the apiserver refuses in dry-run
+}
+
+// driftOut is the drift of every deployment checked; nil (left out) when drift detection is
+// off.
+func driftOut(b *ops.DriftBoard) map[string]driftJSON {
+	if b == nil {
+		return nil
+	}
+	out := map[string]driftJSON{}
+	for name, r := range b.All() {
+		out[name] = driftJSON{CheckedAt: r.CheckedAt.UTC(), Commit: r.Commit, State: r.State, Drifted: r.Drifted(),
+			Create: r.Create, Update: r.Update, Refused: r.Refused, Rejected: r.Rejected}
+	}
+	return out
+}
