@@ -79,7 +79,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	service := &ops.Service{
 		Registry:  registry,
 		Source:    gitsrc.New(s.CacheDir, gitHost),
-		Planner:   &sync.Engine{Kube: kc, Concurrency: s.DiffConcurrency, Inventory: s.Namespace}, // inventories (ApplySets) beside the registry
+		Planner:   planner(kc, s, s.DiffConcurrency),
 		Workloads: kc,
 		ApplyWait: s.ApplyWait,
 		Access:    ops.AccessFrom(s),
@@ -165,4 +165,12 @@ func seedSyncStatus(ctx context.Context, reg *config.Registry, m *metrics.Metric
 			}
 		}
 	}
+}
+
+// planner is the engine that renders, diffs and applies for the service: with inventories
+// (ApplySets) beside the registry, in Rigel's namespace, and at most concurrency requests in
+// flight. Every engine of the service is made here (the drift loop's too, with its share of
+// the concurrency), so none lacks a setting another has.
+func planner(kc *kube.Client, s *config.Settings, concurrency int) *sync.Engine {
+	return &sync.Engine{Kube: kc, Concurrency: concurrency, Inventory: s.Namespace}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/ops"
-	"github.com/rigel-gitops/rigel/sync"
 )
 
 // A drift tracking issue (issue 12) is kept through the installation's GitHub.
@@ -45,7 +44,7 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 	}
 	workers := min(driftWorkers, max(s.DiffConcurrency, 1))
 	svc := *service // the same service, whose diffs share the concurrency budget
-	svc.Planner = &sync.Engine{Kube: kc, Concurrency: max(s.DiffConcurrency/workers, 1)}
+	svc.Planner = planner(kc, s, max(s.DiffConcurrency/workers, 1))
 	return &driftLoop{
 		svc:      &svc,
 		interval: s.DriftInterval,
