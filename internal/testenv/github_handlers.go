@@ -381,14 +381,8 @@ func (gh *GitHub) getRepo(c *call) {
 }
 
 func (gh *GitHub) getIssue(c *call) {
-	r := gh.lookupRepo(c)
-	if r == nil {
-		return
-	}
-	is := r.issues[int(c.intParam("issue_number"))]
+	r, is := gh.lookupIssue(c)
 	if is == nil {
-		gh.mu.Unlock()
-		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
 	o := gh.issueObj(r, is, len(gh.sortedComments(r.fullName(), is.Number)))

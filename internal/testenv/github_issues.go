@@ -90,14 +90,8 @@ func (gh *GitHub) listRepoIssues(c *call) {
 }
 
 func (gh *GitHub) updateIssue(c *call) {
-	r := gh.lookupRepo(c)
-	if r == nil {
-		return
-	}
-	is := r.issues[int(c.intParam("issue_number"))]
+	r, is := gh.lookupIssue(c)
 	if is == nil {
-		gh.mu.Unlock()
-		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
 		return
 	}
 	m, _ := c.body.(map[string]any)
@@ -117,4 +111,20 @@ func (gh *GitHub) updateIssue(c *call) {
 	o := gh.issueObj(r, is, len(gh.sortedComments(r.fullName(), is.Number)))
 	gh.mu.Unlock()
 	gh.respond(c, http.StatusOK, o)
+}
+
+// lookupIssue finds the path's issue in the path's repository, and returns with gh.mu held;
+// it answers 404 itself (and returns nil) when there is none.
+func (gh *GitHub) lookupIssue(c *call) (*ghRepo, *ghIssue) {
+	r := gh.lookupRepo(c)
+	if r == nil {
+		return nil, nil
+	}
+	is := r.issues[int(c.intParam("issue_number"))]
+	if is == nil {
+		gh.mu.Unlock()
+		gh.errorJSON(c.w, http.StatusNotFound, "Not Found")
+		return nil, nil
+	}
+	return r, is
 }
