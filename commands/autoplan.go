@@ -12,16 +12,6 @@ import (
 	"github.com/rigel-gitops/rigel/ops"
 )
 
-// The values of pull request automation the comment adapter writes (ops/forge.go).
-type (
-	ChangedFiles = ops.ChangedFiles
-	CheckRun     = ops.CheckRun
-	CheckOutput  = ops.CheckOutput
-	Annotation   = ops.Annotation
-	CheckRunRef  = ops.CheckRunRef
-	CommitStatus = ops.CommitStatus
-)
-
 // PullRequest is a head of a pull request to preview by itself (a pull_request event), or to
 // preview again (a check run asked to run again).
 type PullRequest struct {

@@ -12,6 +12,14 @@ type (
 	NewPull      = ops.NewPull
 	GitHub       = ops.Forge
 	PullHold     = ops.PullHold
+
+	// Pull request automation: the living comment and check runs (autoplan.go, checks.go).
+	ChangedFiles = ops.ChangedFiles
+	CheckRun     = ops.CheckRun
+	CheckOutput  = ops.CheckOutput
+	Annotation   = ops.Annotation
+	CheckRunRef  = ops.CheckRunRef
+	CommitStatus = ops.CommitStatus
 )
 
 // Request is one comment (or issue body) that may hold commands.
