@@ -57,11 +57,7 @@ func TestRenderGuardsGolden(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			body := splitComment(tc.got)
-			if len(body) != 1 {
-				t.Fatalf("split into %d", len(body))
-			}
-			golden(t, tc.name, body[0])
+			goldenReply(t, tc.name, tc.got)
 		})
 	}
 }

@@ -16,6 +16,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
+// goldenReply checks a reply that fits in one comment against its golden file.
+func goldenReply(t *testing.T, name, reply string) {
+	t.Helper()
+	body := splitComment(reply)
+	if len(body) != 1 {
+		t.Fatalf("split into %d", len(body))
+	}
+	golden(t, name, body[0])
+}
+
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
@@ -89,11 +99,7 @@ func TestRenderGolden(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			body := splitComment(tc.got)
-			if len(body) != 1 {
-				t.Fatalf("split into %d", len(body))
-			}
-			golden(t, tc.name, body[0])
+			goldenReply(t, tc.name, tc.got)
 		})
 	}
 }

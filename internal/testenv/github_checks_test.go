@@ -90,13 +90,7 @@ func TestCheckRunValidation(t *testing.T) {
 			if code != tc.status {
 				t.Errorf("status %d, want %d (%v)", code, tc.status, body["message"])
 			}
-			v := f.newViolations()
-			switch {
-			case tc.violation == "" && len(v) > 0:
-				t.Errorf("unexpected violations %v", v)
-			case tc.violation != "" && (len(v) != 1 || !strings.Contains(v[0], tc.violation)):
-				t.Errorf("violations %v, want one containing %q", v, tc.violation)
-			}
+			f.checkViolation(t, tc.violation)
 		})
 	}
 	run, _ = f.gh.CheckRunNamed("acme/web", sha, "rigel/preview: api")

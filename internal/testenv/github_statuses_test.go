@@ -30,13 +30,7 @@ func TestCommitStatuses(t *testing.T) {
 			if code != tc.status {
 				t.Errorf("status %d, want %d (%v)", code, tc.status, body)
 			}
-			v := f.newViolations()
-			switch {
-			case tc.violation == "" && len(v) > 0:
-				t.Errorf("unexpected violations %v", v)
-			case tc.violation != "" && (len(v) != 1 || !strings.Contains(v[0], tc.violation)):
-				t.Errorf("violations %v, want one containing %q", v, tc.violation)
-			}
+			f.checkViolation(t, tc.violation)
 		})
 	}
 	if code, _ := rawCall(t, f.gh, tok, "POST", "repos/acme/web/statuses/"+strings.Repeat("e", 40), `{"state":"success"}`); code != 422 || len(f.newViolations()) != 1 {

@@ -83,6 +83,18 @@ func (f *ghFixture) newViolations() []string {
 	return out
 }
 
+// checkViolation wants no new violation when want is "", else exactly one that names want.
+func (f *ghFixture) checkViolation(t *testing.T, want string) {
+	t.Helper()
+	v := f.newViolations()
+	switch {
+	case want == "" && len(v) > 0:
+		t.Errorf("unexpected violations %v", v)
+	case want != "" && (len(v) != 1 || !strings.Contains(v[0], want)):
+		t.Errorf("violations %v, want one containing %q", v, want)
+	}
+}
+
 func statusOf(resp *github.Response) int {
 	if resp == nil {
 		return 0
@@ -557,13 +569,7 @@ func TestGitHubValidation(t *testing.T) {
 			if resp.StatusCode != tc.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 			}
-			v := f.newViolations()
-			switch {
-			case tc.violation == "" && len(v) > 0:
-				t.Errorf("unexpected violations %v", v)
-			case tc.violation != "" && (len(v) != 1 || !strings.Contains(v[0], tc.violation)):
-				t.Errorf("violations %v, want one containing %q", v, tc.violation)
-			}
+			f.checkViolation(t, tc.violation)
 		})
 	}
 
