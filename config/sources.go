@@ -95,11 +95,20 @@ func (s *Sources) RemoveDeployment(name string) error {
 }
 
 // SetLastSync records the last apply of the deployment called name (a *fault.NotFound of
-// KindDeployment when there is none).
+// KindDeployment when there is none). The LastSync it replaces goes first into the
+// deployment's History, which keeps HistoryLimit entries.
 func (s *Sources) SetLastSync(name string, ls LastSync) error {
 	_, d := s.FindDeployment(name)
 	if d == nil {
 		return deploymentNotFound(name)
+	}
+	if d.LastSync != nil {
+		prev := *d.LastSync
+		prev.Message = "" // the history keeps what a rollback needs; the message stays with LastSync
+		d.History = append([]LastSync{prev}, d.History...)
+	}
+	if len(d.History) > HistoryLimit {
+		d.History = d.History[:HistoryLimit]
 	}
 	d.LastSync = &ls
 	return nil

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -175,5 +176,37 @@ func TestFindRepoCaseInsensitive(t *testing.T) {
 	}
 	if r := s.FindRepo("acme/none"); r != nil {
 		t.Fatalf("FindRepo(acme/none) = %+v", r)
+	}
+}
+
+func TestSetLastSyncKeepsHistory(t *testing.T) {
+	s := &Sources{Repos: []Repo{{Repo: "o/r", Deployments: []Deployment{{Name: "web", Path: "web"}}}}}
+	for i := 0; i < HistoryLimit+3; i++ {
+		ls := LastSync{Commit: fmt.Sprintf("c%d", i), Status: "Succeeded", Message: "m", Kind: SyncKindCommand}
+		if i%2 == 1 {
+			ls.Kind = SyncKindRollback
+		}
+		if err := s.SetLastSync("web", ls); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, d := s.FindDeployment("web")
+	if d.LastSync.Commit != fmt.Sprintf("c%d", HistoryLimit+2) || d.LastSync.Message != "m" {
+		t.Fatalf("last sync = %+v", d.LastSync)
+	}
+	if len(d.History) != HistoryLimit {
+		t.Fatalf("history holds %d entries, want %d", len(d.History), HistoryLimit)
+	}
+	for i, h := range d.History {
+		want := fmt.Sprintf("c%d", HistoryLimit+1-i)
+		if h.Commit != want || h.Message != "" {
+			t.Errorf("history[%d] = %+v, want commit %s without message (newest first)", i, h, want)
+		}
+	}
+	if d.History[0].Kind != SyncKindRollback && d.History[1].Kind != SyncKindRollback {
+		t.Errorf("the kinds were lost: %+v", d.History[:2])
+	}
+	if err := s.SetLastSync("nope", LastSync{}); err == nil {
+		t.Error("an unknown deployment was accepted")
 	}
 }

@@ -61,6 +61,11 @@ type Deployment struct {
 	// detection finds the deployment drifted, Rigel keeps one tracking issue in its repository
 	// (opened once, edited with the current diff, closed when the drift is gone).
 	DriftIssue bool `json:"driftIssue,omitempty"`
+
+	// History (issue 12, rollback) holds the syncs before LastSync, newest first, at most
+	// HistoryLimit of them (Sources.SetLastSync moves the old LastSync here): the commits a
+	// rollback can go back to.
+	History []LastSync `json:"history,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.
@@ -110,4 +115,19 @@ type LastSync struct {
 	Time    time.Time `json:"time"`
 	Status  string    `json:"status"` // Succeeded, Failed, Unhealthy
 	Message string    `json:"message,omitempty"`
+	// Kind says what applied it (issue 12): "" a command or the API, else one of the
+	// SyncKind constants.
+	Kind string `json:"kind,omitempty"`
 }
+
+// The values of LastSync.Kind.
+const (
+	SyncKindCommand  = ""         // /rigel apply, or POST /api/git/sync
+	SyncKindRollback = "rollback" // the apply of a /rigel rollback preview
+	SyncKindMerge    = "merge"    // apply on merge (applyOn: merge)
+	SyncKindPush     = "push"     // push-triggered sync (applyOn: push)
+)
+
+// HistoryLimit is how many syncs before the last one Deployment.History keeps by default;
+// each costs about 120 bytes of the registry ConfigMap per deployment.
+const HistoryLimit = 5

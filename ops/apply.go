@@ -25,6 +25,16 @@ type ApplyRequest struct {
 	// Prune also deletes the previewed orphans of the deployment's inventory (sync.Plan.Orphans)
 	// once the rest applied healthily (always so when the deployment says prune: true).
 	Prune bool
+	// Kind is what the registry records the sync as (config.SyncKind*: "" a command or the
+	// API, "rollback", "merge", "push").
+	Kind string
+}
+
+// applyOpts are the options of an apply that reach applyPinned and applyChecked.
+type applyOpts struct {
+	Force bool   // ApplyRequest.Force
+	Prune bool   // ApplyRequest.Prune
+	Kind  string // ApplyRequest.Kind
 }
 
 // Applied is the outcome of applying a previewed plan.
@@ -67,13 +77,13 @@ func (s *Service) Apply(ctx context.Context, call Call, dep config.Deployment, r
 	if err != nil {
 		return nil, err
 	}
-	return s.applyPinned(ctx, call, dep, now, id, req.Force, req.Prune)
+	return s.applyPinned(ctx, call, dep, now, id, applyOpts{Force: req.Force, Prune: req.Prune, Kind: req.Kind})
 }
 
 // applyPinned applies the plan of dep at id.Commit (the tip of now when empty) if now still
 // points at it and the fresh plan's digest is id.Digest, waits for health and records the
 // sync. The caller holds the deployment's lock.
-func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deployment, now Target, id PlanID, force, prune bool) (*Applied, error) {
+func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deployment, now Target, id PlanID, opts applyOpts) (*Applied, error) {
 	log := zerolog.Ctx(ctx)
 	o := call.Origin()
 	commit := id.Commit
@@ -108,23 +118,23 @@ func (s *Service) applyPinned(ctx context.Context, call Call, dep config.Deploym
 		log.Info().Str("armed", id.Digest).Str("now", p.Plan.Digest).Msg("stale plan refused")
 		return nil, &Stale{Deployment: dep.Name, Commit: commit, Now: now, Why: StaleDigest, Digest: id.Digest, NowDigest: p.Plan.Digest}
 	}
-	if err := s.guardApply(p.Plan, force); err != nil {
+	if err := s.guardApply(p.Plan, opts.Force); err != nil {
 		return nil, err
 	}
-	return s.applyChecked(ctx, call, dep, p, commit, prune)
+	return s.applyChecked(ctx, call, dep, p, commit, opts)
 }
 
 // applyChecked applies a plan every guard let through (at commit), waits for health and
-// records the sync; with prune (or the deployment's prune: true) it deletes the plan's orphans
-// after a healthy apply. The caller holds the deployment's lock.
-func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deployment, p *Preview, commit string, prune bool) (*Applied, error) {
+// records the sync as opts.Kind; with opts.Prune (or the deployment's prune: true) it deletes
+// the plan's orphans after a healthy apply. The caller holds the deployment's lock.
+func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deployment, p *Preview, commit string, opts applyOpts) (*Applied, error) {
 	log := zerolog.Ctx(ctx)
 	start := time.Now()
 	if call.Record != nil {
 		call.Record.NoteApplying(ctx, dep.Name, commit)
 	}
-	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, prune)})
-	if stopped := s.interrupted(ctx, dep.Name, commit, res, err); stopped != nil {
+	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune)})
+	if stopped := s.interrupted(ctx, dep.Name, commit, opts.Kind, res, err); stopped != nil {
 		return nil, stopped
 	}
 	if err != nil {
@@ -132,7 +142,7 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	}
 	s.observeApply(dep.Name, start, res.Status, res.Finished)
 	out := &Applied{Plan: p.Plan, Target: p.Target, Result: res,
-		LastSync: config.LastSync{Commit: commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: ResultMessage(res)}}
+		LastSync: config.LastSync{Commit: commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: ResultMessage(res), Kind: opts.Kind}}
 	if _, err := s.Registry.Update(ctx, func(src *config.Sources) error { return src.SetLastSync(dep.Name, out.LastSync) }); err != nil {
 		log.Error().Err(err).Msg("failed to record the sync")
 		out.RecordErr = fmt.Errorf("failed to record the sync in %s: %w", config.SourcesConfigMap, err)

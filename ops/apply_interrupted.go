@@ -13,17 +13,17 @@ import (
 )
 
 // interrupted is called when an apply returned: when its context had ended (Rigel is shutting
-// down, or lost its lock or record), it records the interrupted sync in the registry and
+// down, or lost its lock or record), it records the interrupted sync (as kind) in the registry and
 // returns an *Interrupted that says what is known. It returns nil when the apply was not
 // interrupted.
-func (s *Service) interrupted(ctx context.Context, dep string, commit string, res *sync.Result, applyErr error) error {
+func (s *Service) interrupted(ctx context.Context, dep string, commit, kind string, res *sync.Result, applyErr error) error {
 	if ctx.Err() == nil {
 		return nil
 	}
 	cause := context.Cause(ctx)
 	why := replica.CauseWords(cause)
 	last := config.LastSync{Commit: commit, Time: time.Now().UTC().Truncate(time.Second), Status: sync.StatusFailed,
-		Message: fmt.Sprintf("interrupted while applying (%s): some objects may not have been applied", why)}
+		Message: fmt.Sprintf("interrupted while applying (%s): some objects may not have been applied", why), Kind: kind}
 	out := &Interrupted{Deployment: dep, Commit: commit, Cause: cause}
 	if applyErr == nil && res != nil {
 		last.Status = res.Status

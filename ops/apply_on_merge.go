@@ -208,7 +208,7 @@ func (s *Service) applyMergeCommit(ctx context.Context, call Call, dep config.De
 	if err := s.guardApply(p.Plan, false); err != nil {
 		return p, nil, false, err
 	}
-	done, err := s.applyChecked(ctx, call, dep, p, push.After, false)
+	done, err := s.applyChecked(ctx, call, dep, p, push.After, applyOpts{Kind: config.SyncKindMerge})
 	return p, done, false, err
 }
 
