@@ -27,7 +27,7 @@ type GitHub interface {
 	// GitHub does not show it to Rigel.
 	LookupRepo(ctx context.Context, fullName string) (repo config.Repo, found bool, err error)
 	// InstallationOf returns the installation of the app on a repository, looked up on
-	// GitHub (0 with a token); *githubclient.NotInstalledError when there is none.
+	// GitHub (0 with a token); *ops.NotInstalled when there is none.
 	InstallationOf(ctx context.Context, fullName string) (int64, error)
 }
 

@@ -7,7 +7,7 @@ import (
 	"net/http"
 
 	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/ops"
 )
 
 // checkCloneURL refuses a clone URL off the git host Rigel is configured for, with status
@@ -31,7 +31,7 @@ func (s *server) checkInstallation(ctx context.Context, entry *config.Repo, stri
 		return nil
 	}
 	id, err := s.GitHub.InstallationOf(ctx, entry.Repo)
-	var ni *githubclient.NotInstalledError
+	var ni *ops.NotInstalled
 	switch {
 	case errors.As(err, &ni):
 		return fail(http.StatusNotFound, "%v: install it there first, then register the repository again.", err)

@@ -9,6 +9,10 @@ import (
 	"github.com/rigel-gitops/rigel/gitsrc"
 )
 
+// NotInstalled is GitHub's answer that the app is not installed on a repository, named here
+// so adapters need only ops.
+type NotInstalled = githubclient.NotInstalledError
+
 // Admission is what Rigel checks of the repository a signed delivery names before anything
 // runs (issue 18): the payload is signed, but by whoever holds the webhook secret, so its
 // clone URL and installation are not taken as given.
@@ -16,7 +20,7 @@ type Admission struct {
 	// Host is the only git host clone URLs may point at.
 	Host gitsrc.Host
 	// Installation looks up the app's installation on a repository (GitHub, cached;
-	// githubclient.Clients.InstallationOf): a *githubclient.NotInstalledError when there is
+	// githubclient.Clients.InstallationOf): a *NotInstalled when there is
 	// none. nil: not checked (token mode: there are no installations).
 	Installation func(ctx context.Context, fullName string) (int64, error)
 	// RegisteredOnly (token mode): only repositories in the registry (s.Registry) are acted on.
@@ -37,7 +41,7 @@ func (s *Service) Admit(ctx context.Context, repo Repo) error {
 	}
 	if a.Installation != nil {
 		id, err := a.Installation(ctx, full)
-		var ni *githubclient.NotInstalledError
+		var ni *NotInstalled
 		if errors.As(err, &ni) {
 			return &NotAdmitted{Repo: repo, Why: AdmitNotInstalled, Cause: err}
 		}
