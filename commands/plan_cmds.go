@@ -31,14 +31,22 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// As with apply, each deployment is previewed on its own: one that is refused (held by
+	// another pull request, a render error) does not hide the others' previews.
 	var parts []string
+	var errs []error
 	for _, dep := range deps {
 		// In a PR from a fork, Preview refuses before anything is fetched.
 		p, err := c.r.Ops.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb, Arm: arm})
 		if err != nil {
-			return "", err
+			errs = append(errs, err)
+			parts = append(parts, partReply("/rigel "+c.cmd.Verb+" "+dep.Name, err))
+			continue
 		}
 		parts = append(parts, renderPlan(c.req.Repo.FullName(), p, arm))
+	}
+	if len(errs) == len(deps) { // nothing previewed: one refusal (or failure) that names each
+		return "", joinRefusals(deps, errs, "previewed")
 	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
 }
@@ -129,15 +137,16 @@ func runApply(ctx context.Context, c *call) (string, error) {
 		parts = append(parts, part)
 	}
 	if len(errs) == len(deps) { // nothing applied: one refusal (or failure) that names each
-		return "", joinRefusals(deps, errs)
+		return "", joinRefusals(deps, errs, "applied")
 	}
 	return strings.Join(parts, "\n\n---\n\n"), nil
 }
 
 // joinRefusals is one error for a command refused for every deployment it named: a refusal
-// that lists each one when all are refusals, else the first failure.
-func joinRefusals(deps []config.Deployment, errs []error) error {
-	if len(errs) == 1 {
+// that lists each one when all are refusals ("nothing was <done>"), else the first failure.
+// The same refusal for each (a pull request from a fork) is said once.
+func joinRefusals(deps []config.Deployment, errs []error, done string) error {
+	if len(errs) == 1 || allSame(errs) {
 		return errs[0]
 	}
 	msgs := make([]string, len(errs))
@@ -148,7 +157,17 @@ func joinRefusals(deps []config.Deployment, errs []error) error {
 		}
 		msgs[i] = fmt.Sprintf("- %s: %s", code(deps[i].Name), msg)
 	}
-	return &fault.Invalid{Msg: "nothing was applied:\n\n" + strings.Join(msgs, "\n")}
+	return &fault.Invalid{Msg: "nothing was " + done + ":\n\n" + strings.Join(msgs, "\n")}
+}
+
+// allSame says every error in errs says the same thing.
+func allSame(errs []error) bool {
+	for _, err := range errs[1:] {
+		if err.Error() != errs[0].Error() {
+			return false
+		}
+	}
+	return true
 }
 
 // partReply is the reply of one deployment's part of a command that failed or was refused.

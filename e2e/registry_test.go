@@ -116,6 +116,24 @@ func TestApplyAllTellsEachDeployment(t *testing.T) {
 	mustContain(t, c.reply("/rigel apply --all"), "❌", "nothing was applied:", "- `"+api+"`: nothing was previewed", "- `"+web+"`: the last preview of `"+web+"`", "was already applied")
 }
 
+// TestSyncAllTellsEachDeployment: one deployment of `sync --all` that cannot be previewed (a
+// manifest that does not parse) neither hides nor stops the others' previews, and they are armed.
+func TestSyncAllTellsEachDeployment(t *testing.T) {
+	b := startBot(t)
+	ns := unique("syncall")
+	r := newRepo(t, webAndAPIFiles(ns))
+	web, api := unique("sallweb"), unique("sallapi")
+	c := b.issue(r)
+	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+web), "Registered deployment")
+	mustContain(t, c.reply("/rigel add-deployment apps/api/k8s --name "+api), "Registered deployment")
+	if _, err := git.Commit(r.full, "main", map[string]string{"apps/api/k8s/config.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: [\n"}, "break api"); err != nil {
+		t.Fatal(err)
+	}
+	got := c.reply("/rigel sync --all")
+	mustContain(t, got, "/rigel apply "+web, "`/rigel sync "+api+"` —", "config.yaml")
+	mustContain(t, c.reply("/rigel apply "+web), "Rigel applied `"+web+"`", "Succeeded")
+}
+
 // webAndAPIFiles is webFiles plus a second folder, apps/api/k8s, holding one ConfigMap.
 func webAndAPIFiles(ns string) map[string]string {
 	files := webFiles(ns, 1, "pw")
