@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -169,6 +170,37 @@ func TestLivingComment(t *testing.T) {
 	golden(t, "living_not_changed", gh.bodies[fifth])
 	if ms := verifyMarkers(r.markerKey(), conversationOf(prReq), gh.bodies[fifth]); len(ms) != 1 || ms[0].Kind != markerLiving {
 		t.Fatalf("markers %+v: a head that no longer changes the folder arms nothing", ms)
+	}
+}
+
+// TestHideOutdatedSplitPreview: a typed preview too long for one comment is hidden whole, each
+// of its parts; a person's comment that looks like a part, and a part of another reply, are not.
+func TestHideOutdatedSplitPreview(t *testing.T) {
+	ctx := context.Background()
+	r := testRunner()
+	gh := newMemForge(commit)
+	// One deployment's preview whose changes fill three comments: only the first has its head.
+	filler := strings.Repeat("+  key: value\n", (MaxComment-2*room)/14)
+	parts := splitComment(renderPlan("acme/web", samplePlan(), false) + blockSep + filler + blockSep + filler)
+	if len(parts) < 3 {
+		t.Fatalf("the reply split into %d parts, want 3 or more for the test", len(parts))
+	}
+	var want []string
+	for i, part := range parts {
+		id := gh.post("rigel[bot]", part)
+		want = append(want, fmt.Sprintf("IC_%d", id))
+		if i == 0 {
+			gh.post("alice", "<sub>Part 2 of 9: the reply is longer than one GitHub comment.</sub> mine")
+		}
+	}
+	other := gh.post("rigel[bot]", "<sub>Part 2 of 2: the reply is longer than one GitHub comment.</sub>\n\nsomething else")
+	st, err := r.readConversation(ctx, gh, prReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.hideOutdated(ctx, gh, prReq, st, "web", commit2)
+	if !reflect.DeepEqual(gh.minimized, want) {
+		t.Fatalf("hidden %q, want every part of the typed preview %q (not %d)", gh.minimized, want, other)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -43,6 +44,9 @@ type conversationState struct {
 type typedPreview struct {
 	Comment IssueComment
 	Deps    map[string]string // deployment → the short commit it previewed
+	// Parts are the comments that continue Comment when the reply was split (split.go's
+	// "Part i of n" for i > 1, posted right after it): hidden with it.
+	Parts []IssueComment
 }
 
 var (
@@ -52,6 +56,8 @@ var (
 	historyEntry = regexp.MustCompile("`([0-9a-f]{7})` ([a-z0-9 ,]+)")
 	// typedHead finds the previews of a typed /rigel diff or sync (render.go's renderPlan).
 	typedHead = regexp.MustCompile("(?m)^\\*\\*Rigel (?:diff|sync preview) of `([a-z0-9-]+)` at `([0-9a-f]{7})`:\\*\\*")
+	// partHead reads the first line of a part after the first of a split reply (split.go).
+	partHead = regexp.MustCompile(`^<sub>Part ([0-9]+) of ([0-9]+): `)
 )
 
 const historyLead = "<sub>Earlier heads: "
@@ -96,6 +102,10 @@ func (r *Runner) readConversation(ctx context.Context, gh GitHub, req Request) (
 			st.living[m.Deployment] = l
 		}
 		if isLiving {
+			continue
+		}
+		if n := len(st.typed); n > 0 && continuesTyped(st.typed[n-1], cm.Body) {
+			st.typed[n-1].Parts = append(st.typed[n-1].Parts, cm)
 			continue
 		}
 		if found := typedHead.FindAllStringSubmatch(cm.Body, -1); len(found) > 0 {
@@ -266,5 +276,26 @@ func (r *Runner) hideOutdated(ctx context.Context, gh GitHub, req Request, st *c
 			continue
 		}
 		tp.Comment.NodeID = "" // hidden: not again in this run
+		for j := range tp.Parts {
+			part := &tp.Parts[j]
+			if part.NodeID == "" {
+				continue
+			}
+			if err := gh.MinimizeComment(ctx, req.Repo, part.NodeID); err != nil {
+				zerolog.Ctx(ctx).Warn().Err(err).Int64("comment", part.ID).Msg("failed to hide a part of an outdated preview")
+				continue
+			}
+			part.NodeID = ""
+		}
 	}
+}
+
+// continuesTyped says body is the next part of tp's split reply: "Part i of n" with i one
+// more than the parts tp holds, and n the count tp's first comment says.
+func continuesTyped(tp typedPreview, body string) bool {
+	m := partHead.FindStringSubmatch(body)
+	if m == nil || m[1] != strconv.Itoa(len(tp.Parts)+2) {
+		return false
+	}
+	return strings.Contains(tp.Comment.Body, "<sub>Part 1 of "+m[2]+": ")
 }
