@@ -68,8 +68,8 @@ type Settings struct {
 
 	// Rollback (issue 12): SyncHistory is how many syncs before the last one the registry keeps
 	// for each deployment (RIGEL_SYNC_HISTORY, syncHistory; default DefaultSyncHistory, at most
-	// MaxSyncHistory): the commits `/rigel rollback` can go back to. Each costs about 120 bytes
-	// of the registry ConfigMap per deployment.
+	// MaxSyncHistory; 0: the default): the commits `/rigel rollback` can go back to. Each costs
+	// about 120 bytes of the registry ConfigMap per deployment.
 	SyncHistory int
 
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).

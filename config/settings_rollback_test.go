@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestSyncHistorySetting: RIGEL_SYNC_HISTORY defaults to 5, takes 1..MaxSyncHistory, and
-// refuses anything else (unparsable when loading, out of range in Validate).
+// TestSyncHistorySetting: RIGEL_SYNC_HISTORY defaults to 5, takes 1..MaxSyncHistory (0 is
+// the default, as in a Settings built in code), and refuses anything else (unparsable when
+// loading, out of range in Validate).
 func TestSyncHistorySetting(t *testing.T) {
 	tests := []struct {
 		env     string
@@ -17,7 +18,8 @@ func TestSyncHistorySetting(t *testing.T) {
 		{env: "", want: DefaultSyncHistory},
 		{env: "1", want: 1},
 		{env: "50", want: 50},
-		{env: "0", wantErr: "RIGEL_SYNC_HISTORY must be between 1 and 50, not 0"},
+		{env: "0", want: 0}, // the default: ops keeps config.HistoryLimit
+		{env: "-1", wantErr: "RIGEL_SYNC_HISTORY must be between 1 and 50, not -1"},
 		{env: "51", wantErr: "RIGEL_SYNC_HISTORY must be between 1 and 50, not 51"},
 		{env: "many", wantErr: `RIGEL_SYNC_HISTORY "many" is not a number`},
 	}
