@@ -23,6 +23,9 @@ var DefaultPermissions = map[string]string{
 	"link":              "write",
 	"unlink":            "write",
 	"fix":               "write",
+	// rollback (issue 12): a rollback arms an apply, as a sync does; the history is read.
+	"rollback": "write",
+	"history":  "read",
 }
 
 // LevelRank orders permission levels: none is 0, admin 5; an unknown level is -1.
