@@ -23,7 +23,8 @@ var DefaultPermissions = map[string]string{
 	"link":              "write",
 	"unlink":            "write",
 	"fix":               "write",
-	// rollback (issue 12): a rollback arms an apply, as a sync does; the history is read.
+	// rollback (issue 12): a rollback arms an apply, as a sync does (and needs what sync needs
+	// unless RIGEL_PERMISSIONS sets it apart: ops.Access.Required); the history is read.
 	"rollback": "write",
 	"history":  "read",
 }

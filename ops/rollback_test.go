@@ -339,3 +339,24 @@ func TestSyncHistorySize(t *testing.T) {
 		t.Fatalf("history holds %d syncs, want 2", len(h))
 	}
 }
+
+// TestRollbackPermission: a rollback needs what a sync needs, unless RIGEL_PERMISSIONS sets it
+// apart; the history needs read.
+func TestRollbackPermission(t *testing.T) {
+	for _, tc := range []struct {
+		perms          map[string]string
+		rollback, hist string
+	}{
+		{nil, "write", "read"},
+		{map[string]string{"sync": "maintain"}, "maintain", "read"},
+		{map[string]string{"sync": "maintain", "rollback": "admin", "history": "write"}, "admin", "write"},
+	} {
+		a := Access{Permissions: tc.perms}
+		if got := a.Required("rollback"); got != tc.rollback {
+			t.Errorf("with %v rollback needs %q, want %q", tc.perms, got, tc.rollback)
+		}
+		if got := a.Required("history"); got != tc.hist {
+			t.Errorf("with %v history needs %q, want %q", tc.perms, got, tc.hist)
+		}
+	}
+}
