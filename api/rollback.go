@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -40,6 +41,10 @@ func (s *server) syncRollback(c echo.Context, req syncRequest) error {
 	}
 	done, err := s.Ops.Apply(ctx, call, dep, ops.ApplyRequest{
 		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest, Rollback: true}, At: at, Force: req.Force, Prune: req.Prune})
+	if st := (*ops.Stale)(nil); errors.As(err, &st) { // its next step is a new rollback preview, not a sync's
+		return fail(http.StatusConflict, "the cluster or the folder changed since the rollback preview of %q to %s, so that preview no longer shows what would happen. Nothing was applied. Send `{\"deployment\": %q, \"rollback\": true, \"commit\": %q}` to `POST /api/git/sync` to preview the rollback again.",
+			dep.Name, req.Commit[:7], dep.Name, req.Commit)
+	}
 	if err != nil {
 		return err
 	}

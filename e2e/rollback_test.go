@@ -119,6 +119,22 @@ func TestRollback(t *testing.T) {
 		}
 		bad["rollback"] = false // the same body as a plain apply: the commit is not the tip
 		mustContain(t, b.api("POST", "/api/git/sync", bad, 409).str("error"), "Nothing was applied")
+
+		// A hand edit since the preview: refused, with the rollback to preview again.
+		cm, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(ctx, "web-config", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cm.Data["LOG_LEVEL"] = "by-hand"
+		if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		mustContain(t, b.api("POST", "/api/git/sync", apply, 409).str("error"), "since the rollback preview", `"rollback": true, "commit": "`+bSHA+`"`)
+		if level() != "by-hand" {
+			t.Fatalf("a stale rollback changed the cluster: %q", level())
+		}
+		p = b.api("POST", "/api/git/sync", map[string]any{"deployment": "web", "rollback": true, "commit": bSHA}, 200)
+		apply, _ = p.body["apply"].(map[string]any)
 		done := b.api("POST", "/api/git/sync", apply, 200)
 		last, _ := done.body["lastSync"].(map[string]any)
 		if last["kind"] != config.SyncKindRollback || last["commit"] != bSHA || level() != "beta" {
