@@ -94,6 +94,13 @@ func TestRollback(t *testing.T) {
 		before := b.registryYAML()
 		mustContain(t, c.reply("/rigel rollback web deadbeef"), "`deadbeef` is not a commit of the history of `web`", "`/rigel rollback web "+bSHA[:7]+"`")
 		mustContain(t, c.reply("/rigel rollback web HEAD~1"), "`HEAD~1` is not a commit")
+		mustContain(t, c.reply("/rigel rollback"), "`rollback` takes a deployment")
+		mustContain(t, c.reply("/rigel rollback web "+a[:7]+" "+bSHA[:7]), "`rollback` takes a deployment")
+		mustContain(t, c.reply("/rigel rollback nope"), "no deployment", "nope")
+		reader := unique("reader")
+		gh.SetPermission(r.full, reader, "read")
+		mustContain(t, c.replyAs(reader, "/rigel rollback web"), "`/rigel rollback` needs `write` or higher")
+		mustContain(t, c.replyAs(reader, "/rigel history web"), "Sync history of `web`")
 		pr := b.pull(r, bSHA)
 		mustContain(t, pr.reply("/rigel rollback web"), "is not typed here", "in an issue of "+r.full)
 		if after := b.registryYAML(); after != before {
