@@ -93,6 +93,8 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	var tail strings.Builder
 	guard := guardNext(p, arm)
 	switch {
+	case pv.Rollback != nil && (failed > 0 || len(ops.TakenFrom(p)) > 0):
+		tail.WriteString(rollbackBlocked(p)) // rollback_render.go: pushing does not fix an older commit
 	case failed > 0:
 		fmt.Fprintf(&tail, "**Next:** fix what the cluster refused, push, and run `/rigel %s %s` again.", map[bool]string{true: "sync", false: "diff"}[arm], p.Deployment)
 		if arm {

@@ -32,6 +32,13 @@ func rollbackNext(p *sync.Plan) string {
 		p.Deployment, shortSHA(p.Commit))
 }
 
+// rollbackBlocked is the next step of a rollback preview that arms nothing: the cluster refuses
+// an object of that commit, or one belongs to another registered deployment.
+func rollbackBlocked(p *sync.Plan) string {
+	return fmt.Sprintf("**Next:** nothing is armed: commit `%s` cannot be applied as it is (see the objects above). `/rigel history %s` lists the other commits %s can go back to; to deploy a fixed commit instead, push it and run `/rigel sync %s`.",
+		shortSHA(p.Commit), p.Deployment, code(p.Deployment), p.Deployment)
+}
+
 // armMarkerFor asks for the marker that arms the apply of pv: a rollback's or a plan's.
 func armMarkerFor(pv *ops.Preview) string {
 	p := pv.Plan

@@ -98,8 +98,12 @@ func TestRollbackGolden(t *testing.T) {
 	choices := ops.RollbackChoices(dep)
 	stale := rollbackRefusal(ops.PlanID{Deployment: "web", Commit: commit, Digest: testDigest, Rollback: true},
 		&ops.Stale{Deployment: "web", Commit: commit, Why: ops.StaleDigest})
+	refusedPv := rollbackSample()
+	refusedPv.Plan.Changes = append(refusedPv.Plan.Changes, sync.Change{Ref: sync.Ref{Version: "v1", Kind: "Service", Namespace: "shop", Name: "web"}, Action: sync.ActionError,
+		Err: `Service "web" is invalid: spec.ports[0].port: Invalid value: 0`})
 	tests := []struct{ name, got string }{
 		{"rollback_preview", renderPlan("acme/web", pv, true)},
+		{"rollback_preview_refused", renderPlan("acme/web", refusedPv, true)},
 		{"rollback_applied", renderApplied("acme/web", done)},
 		{"history", renderHistory(dep)},
 		{"history_never", renderHistory(config.Deployment{Name: "web"})},
