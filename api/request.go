@@ -82,4 +82,12 @@ var hints = words.Hints{
 		return "send the same apply again with `\"force\": true`"
 	},
 	ForceWord: "`\"force\": true`",
+	// rollback (issue 12): api/rollback.go
+	Rollback: func(name, commit string) string {
+		if commit == "" {
+			return fmt.Sprintf("`POST /api/git/sync` with `{\"deployment\": %q, \"rollback\": true}`", name)
+		}
+		return fmt.Sprintf("`POST /api/git/sync` with `{\"deployment\": %q, \"rollback\": true, \"commit\": %q}`", name, commit)
+	},
+	History: func(string) string { return "`GET /api/git/sources` (the deployment's `lastSync` and `history`)" },
 }

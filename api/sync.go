@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"regexp"
 	"strings"
@@ -23,6 +24,9 @@ type syncRequest struct {
 	Commit     string `json:"commit,omitempty"`
 	Force      bool   `json:"force,omitempty"` // take over objects another reconciler (Argo CD, Flux) manages
 	Prune      bool   `json:"prune,omitempty"` // also delete the preview's orphans (plan_inventory.go)
+	// Rollback (issue 12, rollback.go): preview (or apply the preview of) a rollback to a
+	// commit of the deployment's history, as `/rigel rollback` does.
+	Rollback bool `json:"rollback,omitempty"`
 }
 
 var (
@@ -43,6 +47,9 @@ func (s *server) sync(c echo.Context) error {
 	if err := required("deployment", req.Deployment, exampleSync); err != nil {
 		return err
 	}
+	if req.Rollback { // rollback.go
+		return s.syncRollback(c, req)
+	}
 	if req.Apply {
 		if !digestPattern.MatchString(req.Digest) {
 			return fail(http.StatusBadRequest, "applying needs the digest of the preview you reviewed (64 hex digits), so that exactly that is applied. Preview first with %s, then send its `apply` body: `{\"deployment\": %q, \"apply\": true, \"commit\": \"…\", \"digest\": \"…\"}`.",
@@ -54,21 +61,10 @@ func (s *server) sync(c echo.Context) error {
 	} else if req.Digest != "" || req.Commit != "" || req.Force || req.Prune {
 		return fail(http.StatusBadRequest, "digest, commit, force and prune are only for applying: add `\"apply\": true` to apply that preview, or leave them out to preview.")
 	}
-	owner, dep, err := s.Ops.Deployment(ctx, req.Deployment)
-	switch {
-	case fault.IsNotFound(err, ops.KindDeployment):
-		return fail(http.StatusNotFound, "there is no deployment named %q. `GET /api/git/sources` lists them; `POST /api/git/sources/deployment` registers one.", req.Deployment)
-	case err != nil:
-		return err
-	case req.Repo != "" && !strings.EqualFold(owner.Repo, req.Repo):
-		return fail(http.StatusBadRequest, "the deployment %q belongs to %s, not %s. Leave repo out, or give %s.", req.Deployment, owner.Repo, req.Repo, owner.Repo)
-	}
-	entry, _, gh, err := s.reach(ctx, owner.Repo)
+	ctx, entry, dep, call, err := s.syncCall(ctx, req)
 	if err != nil {
 		return err
 	}
-	ctx = zerolog.Ctx(ctx).With().Str("repo", entry.Repo).Str("deployment", dep.Name).Logger().WithContext(ctx)
-	call := apiCall(entry, gh, "apply "+dep.Name+" (HTTP API)")
 	at := ops.BranchTarget(entry.Branch)
 	if !req.Apply {
 		p, err := s.Ops.Preview(ctx, call, dep, ops.PreviewRequest{At: at})
@@ -84,6 +80,26 @@ func (s *server) sync(c echo.Context) error {
 	}
 	zerolog.Ctx(ctx).Info().Str("commit", done.LastSync.Commit).Str("status", done.Result.Status).Msg("applied through the api")
 	return c.JSON(http.StatusOK, appliedOut(entry, done))
+}
+
+// syncCall is the deployment req names, its repository's entry and the API's call on it, with
+// ctx logging them.
+func (s *server) syncCall(ctx context.Context, req syncRequest) (context.Context, config.Repo, config.Deployment, ops.Call, error) {
+	owner, dep, err := s.Ops.Deployment(ctx, req.Deployment)
+	switch {
+	case fault.IsNotFound(err, ops.KindDeployment):
+		return ctx, config.Repo{}, dep, ops.Call{}, fail(http.StatusNotFound, "there is no deployment named %q. `GET /api/git/sources` lists them; `POST /api/git/sources/deployment` registers one.", req.Deployment)
+	case err != nil:
+		return ctx, config.Repo{}, dep, ops.Call{}, err
+	case req.Repo != "" && !strings.EqualFold(owner.Repo, req.Repo):
+		return ctx, config.Repo{}, dep, ops.Call{}, fail(http.StatusBadRequest, "the deployment %q belongs to %s, not %s. Leave repo out, or give %s.", req.Deployment, owner.Repo, req.Repo, owner.Repo)
+	}
+	entry, _, gh, err := s.reach(ctx, owner.Repo)
+	if err != nil {
+		return ctx, config.Repo{}, dep, ops.Call{}, err
+	}
+	ctx = zerolog.Ctx(ctx).With().Str("repo", entry.Repo).Str("deployment", dep.Name).Logger().WithContext(ctx)
+	return ctx, entry, dep, apiCall(entry, gh, "apply "+dep.Name+" (HTTP API)"), nil
 }
 
 // apiCall is a caller of the HTTP API working on the repository of entry, with its

@@ -94,6 +94,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		GitHubRepos: clients,
 		// pull requests that preview themselves (ops/autoplan.go)
 		Autoplanning: ops.AutoplanOptions{Drafts: s.AutoplanDrafts},
+		// the history a rollback goes back to (ops/rollback.go, issue 12)
+		SyncHistory: s.SyncHistory,
 	}
 	runner := &commands.Runner{
 		Ops:       service,

@@ -21,6 +21,7 @@ import (
 //
 //	<!-- rigel:plan deployment=web commit=<40 hex> digest=<64 hex> mac=<32 hex> -->
 //	<!-- rigel:applied deployment=web digest=<64 hex> mac=<32 hex> -->
+//	<!-- rigel:rollback deployment=web commit=<40 hex> digest=<64 hex> mac=<32 hex> -->
 //
 // The replies are rendered before the conversation's key material is at hand, so render.go
 // writes a placeholder (planMarkerFor, appliedMarkerFor) that carries a random token of this
@@ -35,6 +36,10 @@ const (
 	// markerLiving marks the living comment of a deployment in a pull request (living.go):
 	// the head it previews (commit) and the digest of that preview (zeros when none was made).
 	markerLiving = "living"
+	// markerRollback arms `/rigel apply` for a rollback preview (rollback_cmds.go): as a plan
+	// marker, and the apply is of the pinned commit of the deployment's history, recorded as
+	// a rollback (ops.PlanID.Rollback).
+	markerRollback = "rollback"
 )
 
 // markerMACBytes is how much of the HMAC-SHA256 a marker carries (128 bits, 32 hex digits).
@@ -100,7 +105,7 @@ func markerMAC(key []byte, conv conversation, m marker) string {
 
 // fields is the marker's text without the MAC.
 func (m marker) fields() string {
-	if m.Kind == markerPlan || m.Kind == markerLiving {
+	if m.Kind == markerPlan || m.Kind == markerLiving || m.Kind == markerRollback {
 		return fmt.Sprintf("rigel:%s deployment=%s commit=%s digest=%s", m.Kind, m.Deployment, m.Commit, m.Digest)
 	}
 	return fmt.Sprintf("rigel:applied deployment=%s digest=%s", m.Deployment, m.Digest)
@@ -112,7 +117,7 @@ func signMarker(key []byte, conv conversation, m marker) string {
 }
 
 // markerPattern reads a marker line; verifyMarkers checks which kinds take a commit.
-const markerPattern = `<!-- rigel:(plan|applied|living) deployment=([a-z0-9-]{1,253}) (?:commit=([0-9a-f]{40}) )?digest=([0-9a-f]{64}) mac=%s -->`
+const markerPattern = `<!-- rigel:(plan|applied|living|rollback) deployment=([a-z0-9-]{1,253}) (?:commit=([0-9a-f]{40}) )?digest=([0-9a-f]{64}) mac=%s -->`
 
 // markerLine is a signed marker on a line of its own.
 var markerLine = regexp.MustCompile(`(?m)^` + fmt.Sprintf(markerPattern, `([0-9a-f]{32})`) + `\r?$`)

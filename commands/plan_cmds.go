@@ -88,8 +88,8 @@ func (c *call) lastArmed(ctx context.Context, name string) (*armed, error) {
 		for _, m := range verifyMarkers(key, conv, cm.Body) {
 			switch {
 			case m.Deployment != name:
-			case m.Kind == markerPlan:
-				plans = append(plans, &armed{Plan: ops.PlanID{Deployment: m.Deployment, Commit: m.Commit, Digest: m.Digest}})
+			case m.Kind == markerPlan || m.Kind == markerRollback: // a rollback's: rollback_cmds.go
+				plans = append(plans, &armed{Plan: ops.PlanID{Deployment: m.Deployment, Commit: m.Commit, Digest: m.Digest, Rollback: m.Kind == markerRollback}})
 			case m.Kind == markerApplied && len(plans) > 0 && m.Digest == plans[len(plans)-1].Plan.Digest:
 				plans[len(plans)-1].Applied = true
 			}
@@ -181,12 +181,18 @@ func partReply(line string, err error) string {
 // applyOne applies the plan this conversation armed for dep, once the deployment is locked
 // (ops.Apply finds it then, with armedPlan).
 func (c *call) applyOne(ctx context.Context, repo *config.Repo, dep config.Deployment, force, prune bool) (string, error) {
+	var found ops.PlanID // what Find found: a rollback's refusals name the rollback (rollback_cmds.go)
 	done, err := c.r.Ops.Apply(ctx, c.opsCall(), dep, ops.ApplyRequest{
-		Find:  func(ctx context.Context) (ops.PlanID, error) { return c.armedPlan(ctx, dep.Name) },
+		Find: func(ctx context.Context) (ops.PlanID, error) {
+			id, err := c.armedPlan(ctx, dep.Name)
+			found = id
+			return id, err
+		},
 		At:    ops.BranchTarget(repo.Branch),
 		Force: force,
 		Prune: prune,
 	})
+	err = rollbackRefusal(found, err)
 	var in *ops.Interrupted
 	if errors.As(err, &in) {
 		return "", &stoppedError{Cause: in.Cause, Detail: interruptedDetail(in)}

@@ -66,10 +66,14 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	if arm {
 		verbWord = "sync preview"
 	}
+	if pv.Rollback != nil { // rollback_render.go
+		verbWord = "rollback preview"
+	}
 	var blocks []string
 	var head strings.Builder
 	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+orphanSummary(p, pv.Prunes)+guardSummary(p)+unmanagedSummary(p))
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, words.Label(pv.Target), p.Commit)
+	head.WriteString(rollbackLine(pv)) // rollback_render.go
 	blocks = append(blocks, head.String())
 	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
@@ -89,6 +93,8 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	var tail strings.Builder
 	guard := guardNext(p, arm)
 	switch {
+	case pv.Rollback != nil && (failed > 0 || len(ops.TakenFrom(p)) > 0):
+		tail.WriteString(rollbackBlocked(p)) // rollback_render.go: pushing does not fix an older commit
 	case failed > 0:
 		fmt.Fprintf(&tail, "**Next:** fix what the cluster refused, push, and run `/rigel %s %s` again.", map[bool]string{true: "sync", false: "diff"}[arm], p.Deployment)
 		if arm {
@@ -104,12 +110,15 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 			tail.WriteString(" Nothing is armed while an object belongs to another deployment.")
 		}
 	case arm:
-		if guard != "" {
+		switch {
+		case guard != "":
 			tail.WriteString(guard)
-		} else {
+		case pv.Rollback != nil:
+			tail.WriteString(rollbackNext(p)) // rollback_render.go
+		default:
 			fmt.Fprintf(&tail, "**Next:** `/rigel apply %s` applies exactly this: commit `%s`, these changes. A new push or a change in the cluster since this preview makes apply refuse and ask for a new sync.", p.Deployment, shortSHA(p.Commit))
 		}
-		tail.WriteString("\n" + planMarkerFor(p))
+		tail.WriteString("\n" + armMarkerFor(pv)) // a plan's, or a rollback's (rollback_render.go)
 	case create+update == 0 && len(p.Orphans) == 0:
 		fmt.Fprintf(&tail, "**Next:** nothing to do: the cluster already matches. `/rigel sync %s` still arms an apply, e.g. to record the sync.", p.Deployment)
 	default:
@@ -197,7 +206,7 @@ func renderApplied(repo string, a *ops.Applied) string {
 	if recordErr != nil {
 		fmt.Fprintf(&tail, "⚠️ The objects were applied, but %v.\n\n", recordErr)
 	} else {
-		fmt.Fprintf(&tail, "Recorded as the last sync of %s in ConfigMap `%s`.\n\n", code(p.Deployment), config.SourcesConfigMap)
+		fmt.Fprintf(&tail, "Recorded as the last sync of %s in ConfigMap `%s`%s.\n\n", code(p.Deployment), config.SourcesConfigMap, rollbackRecorded(a)) // rollback_render.go
 	}
 	switch res.Status {
 	case "Succeeded":

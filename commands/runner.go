@@ -89,6 +89,8 @@ func (r *Runner) verbs() []verb {
 		{"diff", "/rigel diff [NAME…|--all]", "show what applying the folder would change in the cluster", runDiff},
 		{"sync", "/rigel sync [NAME…|--all]", "the same preview, and arm `/rigel apply` for exactly that commit", runSync},
 		{"apply", "/rigel apply [NAME…|--all] [--force] [--prune]", "apply exactly what the last `/rigel sync` previewed (`--force`: also objects Argo CD or Flux manage; `--prune`: also delete the objects it listed as orphaned)", runApply},
+		{"rollback", "/rigel rollback NAME [COMMIT]", "preview the previous successful sync of a deployment (or COMMIT of its history) and arm `/rigel apply` for it; typed in an issue", runRollback},
+		{"history", "/rigel history NAME", "the syncs of a deployment the registry keeps, newest first, with the rollback to type", runHistory},
 		{"unlock", "/rigel unlock [NAME…|--all]", "give back the deployments this pull request holds (a `/rigel sync` in a pull request holds them until it is merged or closed)", runUnlock},
 		{"policy", "/rigel policy [NAME…|--all]", "show what a deployment's policy lets it apply (cluster admins set it)", runPolicy},
 	}

@@ -23,6 +23,10 @@ var DefaultPermissions = map[string]string{
 	"link":              "write",
 	"unlink":            "write",
 	"fix":               "write",
+	// rollback (issue 12): a rollback arms an apply, as a sync does (and needs what sync needs
+	// unless RIGEL_PERMISSIONS sets it apart: ops.Access.Required); the history is read.
+	"rollback": "write",
+	"history":  "read",
 }
 
 // LevelRank orders permission levels: none is 0, admin 5; an unknown level is -1.

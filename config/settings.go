@@ -66,6 +66,12 @@ type Settings struct {
 	// DefaultDriftInterval, 0: off). Nothing is applied.
 	DriftInterval time.Duration
 
+	// Rollback (issue 12): SyncHistory is how many syncs before the last one the registry keeps
+	// for each deployment (RIGEL_SYNC_HISTORY, syncHistory; default DefaultSyncHistory, at most
+	// MaxSyncHistory; 0: the default): the commits `/rigel rollback` can go back to. Each costs
+	// about 120 bytes of the registry ConfigMap per deployment.
+	SyncHistory int
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

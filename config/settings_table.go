@@ -121,6 +121,10 @@ func settingsTable() []setting {
 		dur("DriftInterval", "RIGEL_DRIFT_INTERVAL", "driftInterval", "10m", func(s *Settings) *time.Duration { return &s.DriftInterval }).
 			defVal(DefaultDriftInterval).docs("how often the leader re-previews every applied deployment for drift (jittered ±10%); 0: never"),
 
+		// Rollback (issue 12, settings_rollback.go).
+		num("SyncHistory", "RIGEL_SYNC_HISTORY", "syncHistory", func(s *Settings) *int { return &s.SyncHistory }).
+			defVal(DefaultSyncHistory).docs("how many earlier syncs of each deployment the registry keeps for /rigel rollback (about 120 bytes each)"),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),

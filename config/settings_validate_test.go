@@ -74,7 +74,7 @@ func TestValidate(t *testing.T) {
 		{"log level", func(s *Settings) { s.LogLevel = "loud" }, `RIGEL_LOG_LEVEL "loud"`},
 		{"permissions", func(s *Settings) { s.Permissions = map[string]string{"apply": "maintain", "help": "none"} }, ""},
 		{"permission for no command", func(s *Settings) { s.Permissions = map[string]string{"deploy": "write"} },
-			`RIGEL_PERMISSIONS names "deploy", which is not a command (add-deployment, apply, diff, fix, help, link, list, policy, remove-deployment, sync, unlink)`},
+			`RIGEL_PERMISSIONS names "deploy", which is not a command (add-deployment, apply, diff, fix, help, history, link, list, policy, remove-deployment, rollback, sync, unlink)`},
 		{"unknown level", func(s *Settings) { s.Permissions = map[string]string{"apply": "owner"} },
 			`RIGEL_PERMISSIONS gives apply the level "owner", which is not one of none, read, triage, write, maintain, admin`},
 		{"several", func(s *Settings) { s.WebhookSecret, s.Workers = "", 0 }, "refusing to start: no webhook secret: set webhook-secret in Secret helmsman-github or RIGEL_WEBHOOK_SECRET; "},

@@ -98,17 +98,27 @@ func (s *Sources) RemoveDeployment(name string) error {
 // KindDeployment when there is none). The LastSync it replaces goes first into the
 // deployment's History, which keeps HistoryLimit entries.
 func (s *Sources) SetLastSync(name string, ls LastSync) error {
+	return s.SetLastSyncKeeping(name, ls, HistoryLimit)
+}
+
+// SetLastSyncKeeping is SetLastSync with a History of at most keep entries (RIGEL_SYNC_HISTORY;
+// keep < 1: HistoryLimit). A history longer than keep (the setting was lowered) loses its
+// oldest entries now.
+func (s *Sources) SetLastSyncKeeping(name string, ls LastSync, keep int) error {
 	_, d := s.FindDeployment(name)
 	if d == nil {
 		return deploymentNotFound(name)
+	}
+	if keep < 1 {
+		keep = HistoryLimit
 	}
 	if d.LastSync != nil {
 		prev := *d.LastSync
 		prev.Message = "" // the history keeps what a rollback needs; the message stays with LastSync
 		d.History = append([]LastSync{prev}, d.History...)
 	}
-	if len(d.History) > HistoryLimit {
-		d.History = d.History[:HistoryLimit]
+	if len(d.History) > keep {
+		d.History = d.History[:keep]
 	}
 	d.LastSync = &ls
 	return nil

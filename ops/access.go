@@ -33,6 +33,9 @@ func (a Access) Required(verb string) string {
 	if verb == "unlock" { // who may hold a deployment (sync) may give it back (pull_holds.go); not set apart
 		return a.Required("sync")
 	}
+	if verb == "rollback" { // a rollback preview arms an apply as a sync does (rollback.go), unless set apart
+		return a.Required("sync")
+	}
 	if l, ok := config.DefaultPermissions[verb]; ok {
 		return l
 	}

@@ -73,11 +73,17 @@ func (s *Service) Apply(ctx context.Context, call Call, dep config.Deployment, r
 			return nil, err
 		}
 	}
-	now, err := s.gatedHead(ctx, call, req.At.Branch, id.Commit) // in a PR: its gates, for the previewed commit
+	kind, now := req.Kind, Target{}
+	if id.Rollback { // rollback.go: the pinned commit of the history, not the branch's tip
+		kind = config.SyncKindRollback
+		now, err = s.rollbackHead(ctx, call, dep, req.At, id)
+	} else {
+		now, err = s.gatedHead(ctx, call, req.At.Branch, id.Commit) // in a PR: its gates, for the previewed commit
+	}
 	if err != nil {
 		return nil, err
 	}
-	return s.applyPinned(ctx, call, dep, now, id, applyOpts{Force: req.Force, Prune: req.Prune, Kind: req.Kind})
+	return s.applyPinned(ctx, call, dep, now, id, applyOpts{Force: req.Force, Prune: req.Prune, Kind: kind})
 }
 
 // applyPinned applies the plan of dep at id.Commit (the tip of now when empty) if now still
@@ -143,7 +149,9 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	s.observeApply(dep.Name, start, res.Status, res.Finished)
 	out := &Applied{Plan: p.Plan, Target: p.Target, Result: res,
 		LastSync: config.LastSync{Commit: commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: ResultMessage(res), Kind: opts.Kind}}
-	if _, err := s.Registry.Update(ctx, func(src *config.Sources) error { return src.SetLastSync(dep.Name, out.LastSync) }); err != nil {
+	if _, err := s.Registry.Update(ctx, func(src *config.Sources) error {
+		return src.SetLastSyncKeeping(dep.Name, out.LastSync, s.syncHistory())
+	}); err != nil {
 		log.Error().Err(err).Msg("failed to record the sync")
 		out.RecordErr = fmt.Errorf("failed to record the sync in %s: %w", config.SourcesConfigMap, err)
 	}

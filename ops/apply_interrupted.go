@@ -32,7 +32,7 @@ func (s *Service) interrupted(ctx context.Context, dep string, commit, kind stri
 	}
 	rctx, done := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer done()
-	if _, err := s.Registry.Update(rctx, func(src *config.Sources) error { return src.SetLastSync(dep, last) }); err != nil {
+	if _, err := s.Registry.Update(rctx, func(src *config.Sources) error { return src.SetLastSyncKeeping(dep, last, s.syncHistory()) }); err != nil {
 		zerolog.Ctx(ctx).Error().Err(err).Msg("failed to record the interrupted sync")
 		out.RecordErr = err
 	} else {

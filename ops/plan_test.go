@@ -336,7 +336,7 @@ func TestPreview(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Preview: %v", err)
 			}
-			if p.Plan.Commit != e.main || p.Plan.Deployment != "web" || p.Target != BranchTarget("main") || p.ID() != (PlanID{"web", e.main, p.Plan.Digest}) {
+			if p.Plan.Commit != e.main || p.Plan.Deployment != "web" || p.Target != BranchTarget("main") || p.ID() != (PlanID{Deployment: "web", Commit: e.main, Digest: p.Plan.Digest}) {
 				t.Fatalf("preview = %+v", p)
 			}
 			var violating, owned []string

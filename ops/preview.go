@@ -21,11 +21,15 @@ type Preview struct {
 	// Prunes: the deployment says prune: true, so every apply of it deletes the plan's orphans
 	// (sync.Plan.Orphans); otherwise only an apply asked with prune does.
 	Prunes bool
+
+	// Rollback (issue 12, rollback.go): what a rollback preview goes back from and to; nil
+	// for any other preview.
+	Rollback *RollbackOf
 }
 
 // ID is the identity an apply of this preview gives.
 func (p *Preview) ID() PlanID {
-	return PlanID{Deployment: p.Plan.Deployment, Commit: p.Plan.Commit, Digest: p.Plan.Digest}
+	return PlanID{Deployment: p.Plan.Deployment, Commit: p.Plan.Commit, Digest: p.Plan.Digest, Rollback: p.Rollback != nil}
 }
 
 // PlanID identifies a previewed plan: the deployment, the commit rendered and the digest of
@@ -35,6 +39,10 @@ type PlanID struct {
 	Deployment string
 	Commit     string // "": the tip of the target when applied
 	Digest     string
+	// Rollback (issue 12, rollback.go): the preview of a rollback, applied at Commit (which
+	// must still be in the deployment's history) instead of the branch's tip, and recorded
+	// as a rollback.
+	Rollback bool
 }
 
 // PreviewRequest is what to preview besides the deployment.

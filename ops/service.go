@@ -39,6 +39,10 @@ type Service struct {
 	// Drift (issue 12, drift.go): the latest drift report of each deployment, kept by the
 	// leader's sweep; nil: none is known.
 	Drifts *DriftBoard
+
+	// Rollback (issue 12, rollback.go): how many syncs before the last one the registry keeps
+	// for each deployment (RIGEL_SYNC_HISTORY); 0: config.HistoryLimit.
+	SyncHistory int
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

@@ -15,6 +15,11 @@ type Hints struct {
 	Policy      func(name string) string         // how to see a deployment's policy
 	Force       func(name string) string         // how to apply the last preview, taking over other reconcilers' objects
 	ForceWord   string                           // the word that forces an apply
+
+	// Rollback (issue 12, words/rollback.go): how to preview a rollback of a deployment to a
+	// commit ("": the previous successful sync), and where its history is shown.
+	Rollback func(name, commit string) string
+	History  func(name string) string
 }
 
 // Comment are the hints of slash commands.
@@ -29,4 +34,11 @@ var Comment = Hints{
 	Policy:    func(name string) string { return fmt.Sprintf("`/rigel policy %s`", name) },
 	Force:     func(name string) string { return fmt.Sprintf("run `/rigel apply %s --force`", name) },
 	ForceWord: "`--force`",
+	Rollback: func(name, commit string) string {
+		if commit == "" {
+			return fmt.Sprintf("`/rigel rollback %s`", name)
+		}
+		return fmt.Sprintf("`/rigel rollback %s %s`", name, commit)
+	},
+	History: func(name string) string { return fmt.Sprintf("`/rigel history %s`", name) },
 }

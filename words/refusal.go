@@ -49,6 +49,10 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		outside  *ops.UnlockOutsidePull
 		// apply on merge (issue 11): words/merge.go
 		unarmed *ops.NotArmedAtMerge
+		// rollback (issue 12): words/rollback.go
+		rollbackInPull *ops.RollbackInPull
+		noRollback     *ops.NoRollback
+		notInHistory   *ops.NotInHistory
 	)
 	switch {
 	case errors.As(err, &render):
@@ -117,6 +121,13 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return sayPullHeld(pullHeld, h), true
 	case errors.As(err, &outside):
 		return sayUnlockOutsidePull(outside, h), true
+	// rollback (issue 12): words/rollback.go
+	case errors.As(err, &rollbackInPull):
+		return sayRollbackInPull(rollbackInPull, h), true
+	case errors.As(err, &noRollback):
+		return sayNoRollback(noRollback, h), true
+	case errors.As(err, &notInHistory):
+		return sayNotInHistory(notInHistory, h), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):
