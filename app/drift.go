@@ -17,10 +17,11 @@ import (
 // A drift tracking issue (issue 12) is kept through the installation's GitHub.
 var _ ops.IssueForge = (*githubclient.Installation)(nil)
 
-// driftWorkers is the most deployments the drift sweep checks at once (issue 12); each
-// diff then gets an equal share of RIGEL_DIFF_CONCURRENCY, so that the apiserver never sees
-// more dry-run requests in flight from the sweep than that setting.
-const driftWorkers = 4
+// driftWorkers is the most deployments the drift sweep checks at once (issue 12). Their
+// requests share one bound, RIGEL_DIFF_CONCURRENCY (ops.DriftSweep.InFlight), so that the
+// apiserver never sees more requests in flight from the sweep than that setting; enough
+// workers keep that many in flight while others render or wait on a shared LIST.
+const driftWorkers = 8
 
 // driftLoop is the leader's drift detection (issue 12): every RIGEL_DRIFT_INTERVAL, jittered
 // ±10%, it re-previews every applied deployment at its last synced commit
@@ -42,17 +43,18 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 	if service.Drifts == nil {
 		service.Drifts = &ops.DriftBoard{}
 	}
-	workers := min(driftWorkers, max(s.DiffConcurrency, 1))
+	inFlight := max(s.DiffConcurrency, 1)
 	svc := *service // the same service, whose diffs share the concurrency budget
-	svc.Planner = planner(kc, s, max(s.DiffConcurrency/workers, 1))
+	svc.Planner = planner(kc, s, inFlight)
 	return &driftLoop{
 		svc:      &svc,
 		interval: s.DriftInterval,
 		sweep: ops.DriftSweep{
-			Origin:  originOf(clients, s.UsesApp()),
-			Workers: workers,
-			Board:   service.Drifts,
-			Each:    each,
+			Origin:   originOf(clients, s.UsesApp()),
+			Workers:  driftWorkers,
+			InFlight: inFlight,
+			Board:    service.Drifts,
+			Each:     each,
 		},
 	}
 }

@@ -73,12 +73,17 @@ func DriftCheckable(dep config.Deployment) bool {
 // renders, objects the policy or the apiserver refuse are reported as such (a problem to
 // fix), never as drift; a fetch or diff that fails is DriftFailed with the error returned too.
 func (s *Service) Drift(ctx context.Context, o Origin, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
+	return s.driftIn(ctx, o, repo, dep, nil)
+}
+
+// driftIn is Drift within a sweep whose previews share their reads (sw, nil: none).
+func (s *Service) driftIn(ctx context.Context, o Origin, repo config.Repo, dep config.Deployment, sw *sync.Sweep) (*DriftReport, error) {
 	if !DriftCheckable(dep) {
 		return nil, &NotApplied{Deployment: dep.Name}
 	}
 	commit := dep.LastSync.Commit
 	r := &DriftReport{Deployment: dep.Name, Repo: repo.Repo, Commit: commit}
-	p, err := s.plan(ctx, o, dep, BranchTarget(repo.Branch).At(commit))
+	p, err := s.planIn(ctx, o, dep, BranchTarget(repo.Branch).At(commit), sw)
 	r.CheckedAt = time.Now()
 	switch {
 	case IsRefusal(err): // a *RenderFailed

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
 )
 
 // DriftSweep is how the leader checks every applied deployment for drift (drift.go).
@@ -15,9 +16,11 @@ type DriftSweep struct {
 	// Origin is how to clone a registered repository (its installation's credentials).
 	Origin func(ctx context.Context, repo config.Repo) (Origin, error)
 	// Workers bounds the deployments checked at once, one deployment per worker; < 1: 1.
-	// Each diff has the Planner's own bound of requests in flight: the wiring gives the
-	// sweep a Planner whose bound times Workers is the settings' RIGEL_DIFF_CONCURRENCY.
 	Workers int
+	// InFlight bounds the requests the whole sweep has in flight at the apiserver, all its
+	// workers together (sync.Sweep); < 1: only each diff's own bound (the Planner's), so
+	// Workers times that. The wiring gives it RIGEL_DIFF_CONCURRENCY.
+	InFlight int
 	// Board keeps the latest report of each deployment; nil: none is kept.
 	Board *DriftBoard
 	// Each, when set, is called with every report (a tracking issue, issue 12), from the
@@ -55,6 +58,7 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 		}
 	}
 	workers := max(sw.Workers, 1)
+	shared := sync.NewSweep(sw.InFlight) // the reads the previews of this sweep share
 	var (
 		mu      gosync.Mutex
 		reports []*DriftReport
@@ -68,7 +72,7 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				r, err := s.sweepOne(ctx, sw, j.repo, j.dep)
+				r, err := s.sweepOne(ctx, sw, shared, j.repo, j.dep)
 				if err != nil {
 					log.Warn().Err(err).Str("deployment", j.dep.Name).Msg("drift check failed")
 				}
@@ -98,12 +102,12 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 }
 
 // sweepOne checks one deployment and records its report.
-func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
+func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Sweep, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
 	o, err := sw.Origin(ctx, repo)
 	if err != nil {
 		return nil, fmt.Errorf("failed to reach %s for deployment %s: %w", repo.Repo, dep.Name, err)
 	}
-	r, err := s.Drift(ctx, o, repo, dep)
+	r, err := s.driftIn(ctx, o, repo, dep, shared)
 	if r == nil {
 		return nil, err
 	}
