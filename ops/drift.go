@@ -29,7 +29,7 @@ type DriftReport struct {
 	Repo       string
 	Commit     string    // the last synced commit, re-previewed
 	CheckedAt  time.Time // when the check finished
-	State      string    // DriftInSync, DriftDrifted, DriftRender, DriftPolicy, DriftRejected, DriftFailed
+	State      string    // DriftInSync, DriftDrifted, DriftRender, DriftPolicy, DriftRejected, DriftFailed, DriftSkipped
 	// Create and Update count the objects a new apply would create and update.
 	Create, Update int
 	// Refused counts the objects the policy refuses, Rejected those the apiserver refuses.
@@ -39,6 +39,11 @@ type DriftReport struct {
 	Problem error
 	// Plan is the preview made (nil when it could not be made): its Changes show the drift.
 	Plan *sync.Plan
+	// Applying is the apply that was running, for State DriftSkipped (drift_lock.go); its
+	// fields come from a Lease: quote them where shown.
+	Applying *Held
+	// Previous is the last report that checked, for State DriftSkipped (nil when none).
+	Previous *DriftReport
 }
 
 // Drifted says a new apply would change the cluster.

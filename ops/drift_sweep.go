@@ -44,6 +44,7 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 	}
 	var jobs []job
 	keep := map[string]bool{}
+	running := s.runningApplies(ctx) // skipped, not checked (drift_lock.go)
 	for _, r := range src.Repos {
 		for _, d := range r.Deployments {
 			if DriftCheckable(d) {
@@ -72,7 +73,15 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				r, err := s.sweepOne(ctx, sw, shared, j.repo, j.dep)
+				var (
+					r   *DriftReport
+					err error
+				)
+				if h := running[j.dep.Name]; h != nil {
+					r = s.skip(sw, j.repo, j.dep, h)
+				} else {
+					r, err = s.sweepOne(ctx, sw, shared, j.repo, j.dep)
+				}
 				if err != nil {
 					log.Warn().Err(err).Str("deployment", j.dep.Name).Msg("drift check failed")
 				}
@@ -119,6 +128,11 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Swee
 		s.observeDrift(dep.Name, prev != nil && prev.Drifted())
 		return nil, nil // the next sweep checks the new commit
 	}
+	if r.Drifted() { // an apply running now is changing the cluster: not drift of the old commit
+		if h := s.applyRunning(ctx, dep.Name); h != nil {
+			return s.skip(sw, repo, dep, h), nil
+		}
+	}
 	if sw.Board != nil && r.State != DriftFailed { // a failed check keeps what was known
 		sw.Board.Put(r)
 	}
@@ -129,6 +143,21 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Swee
 		err = nil
 	}
 	return r, err
+}
+
+// skip records that dep was not checked because the apply h runs: the board says so (what
+// /rigel list shows), the metric and the tracking issue keep what the last check found.
+func (s *Service) skip(sw DriftSweep, repo config.Repo, dep config.Deployment, h *Held) *DriftReport {
+	r := skippedReport(repo, dep, h)
+	if sw.Board != nil {
+		r.Previous = sw.Board.Get(dep.Name)
+		if r.Previous != nil && r.Previous.State == DriftSkipped {
+			r.Previous = r.Previous.Previous
+		}
+		sw.Board.Put(r)
+	}
+	s.observeDrift(dep.Name, r.Previous != nil && r.Previous.Drifted())
+	return r
 }
 
 // StopDrift forgets every report of b and sets their metric to 0: a replica that stops
