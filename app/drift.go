@@ -33,15 +33,16 @@ type driftLoop struct {
 }
 
 // newDriftLoop is the drift loop of service, nil when RIGEL_DRIFT_INTERVAL is 0. It gives the
-// service a DriftBoard (what /rigel list and GET /api/git/sources show) when it has none.
+// service a DriftBoard (what /rigel list and GET /api/git/sources show) when it has none,
+// shared by the leader with the other replicas (ConfigMap rigel-drift, config.DriftStore).
 //
 // each is told every report (the tracking issues, commands.Runner.DriftIssues).
 func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, clients *githubclient.Clients, each func(context.Context, config.Repo, config.Deployment, *ops.DriftReport)) *driftLoop {
 	if s.DriftInterval <= 0 {
 		return nil
 	}
-	if service.Drifts == nil {
-		service.Drifts = &ops.DriftBoard{}
+	if service.Drifts == nil { // shared with the other replicas through the ConfigMap rigel-drift
+		service.Drifts = &ops.DriftBoard{Shared: config.NewDriftStore(kc.Typed, s.Namespace)}
 	}
 	inFlight := max(s.DiffConcurrency, 1)
 	svc := *service // the same service, whose diffs share the concurrency budget

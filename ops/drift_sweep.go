@@ -104,6 +104,9 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 	}
 	close(next)
 	wg.Wait()
+	if ctx.Err() == nil {
+		s.shareDrift(ctx, sw.Board) // for the other replicas (drift_share.go)
+	}
 	if len(errs) > 0 {
 		return reports, fmt.Errorf("%d of %d drift checks failed: %w", len(errs), len(jobs), errs[0])
 	}
