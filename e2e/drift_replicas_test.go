@@ -102,4 +102,3 @@ func TestDriftReplicas(t *testing.T) {
 	waitAPIDrift(follower, "drifted")
 	waitAPIDrift(leader, "drifted")
 }
-
