@@ -41,8 +41,11 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 	if s.DriftInterval <= 0 {
 		return nil
 	}
-	if service.Drifts == nil { // shared with the other replicas through the ConfigMap rigel-drift
-		service.Drifts = &ops.DriftBoard{Shared: config.NewDriftStore(kc.Typed, s.Namespace)}
+	if service.Drifts == nil {
+		service.Drifts = &ops.DriftBoard{}
+		if kc != nil { // shared with the other replicas through the ConfigMap rigel-drift
+			service.Drifts.Shared = config.NewDriftStore(kc.Typed, s.Namespace)
+		}
 	}
 	inFlight := max(s.DiffConcurrency, 1)
 	svc := *service // the same service, whose diffs share the concurrency budget
