@@ -123,7 +123,11 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Swee
 	if r == nil {
 		return nil, err
 	}
-	if r.Drifted() && s.syncedSince(ctx, dep) { // an apply ran meanwhile: not drift of it
+	synced := false // the registry read and the lock look share the sweep's bound (sync.Sweep)
+	if r.Drifted() {
+		_ = shared.Within(ctx, func() { synced = s.syncedSince(ctx, dep) })
+	}
+	if synced { // an apply ran meanwhile: not drift of it
 		var prev *DriftReport
 		if sw.Board != nil {
 			prev = sw.Board.Get(dep.Name)
@@ -132,7 +136,9 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Swee
 		return nil, nil // the next sweep checks the new commit
 	}
 	if r.Drifted() { // an apply running now is changing the cluster: not drift of the old commit
-		if h := s.applyRunning(ctx, dep.Name); h != nil {
+		var h *Held
+		_ = shared.Within(ctx, func() { h = s.applyRunning(ctx, dep.Name) })
+		if h != nil {
 			return s.skip(sw, repo, dep, h), nil
 		}
 	}

@@ -82,6 +82,12 @@ func (s *Sweep) release() {
 	}
 }
 
+// Within runs f, which makes one request to the apiserver, within the sweep's bound: for the
+// sweep's requests besides the previews' (the registry read, the apply lock looked at, of a
+// deployment found drifted). It fails only when ctx ends before a slot frees. A nil Sweep
+// runs f at once.
+func (s *Sweep) Within(ctx context.Context, f func()) error { return s.gated(ctx, f) }
+
 // gated runs one request f within the sweep's bound.
 func (s *Sweep) gated(ctx context.Context, f func()) error {
 	if err := s.acquire(ctx); err != nil {
