@@ -16,7 +16,7 @@ func TestSourcesDrift(t *testing.T) {
 	b := &ops.DriftBoard{}
 	b.Put(&ops.DriftReport{Deployment: "web", Commit: "abc", CheckedAt: at, State: ops.DriftDrifted, Update: 1})
 	b.Put(&ops.DriftReport{Deployment: "api", Commit: "def", CheckedAt: at, State: ops.DriftInSync})
-	got, err := json.Marshal(sourcesJSON{Sources: &config.Sources{Version: 2, Repos: []config.Repo{}}, Drift: driftOut(b)})
+	got, err := json.Marshal(sourcesJSON{Sources: &config.Sources{Version: 2, Repos: []config.Repo{}}, Drift: driftOut(b.All())})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (s *server) listSources(c echo.Context) error {
 	if err != nil { // the registry is still worth answering
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to list the holds of pull requests")
 	}
-	return c.JSON(http.StatusOK, sourcesJSON{Sources: src, Holds: holdsOut(holds), Drift: driftOut(s.Ops.Drifts)})
+	return c.JSON(http.StatusOK, sourcesJSON{Sources: src, Holds: holdsOut(holds), Drift: driftOut(s.Ops.DriftReports(ctx))})
 }
 
 type repoRequest struct {

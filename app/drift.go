@@ -17,10 +17,11 @@ import (
 // A drift tracking issue (issue 12) is kept through the installation's GitHub.
 var _ ops.IssueForge = (*githubclient.Installation)(nil)
 
-// driftWorkers is the most deployments the drift sweep checks at once (issue 12); each
-// diff then gets an equal share of RIGEL_DIFF_CONCURRENCY, so that the apiserver never sees
-// more dry-run requests in flight from the sweep than that setting.
-const driftWorkers = 4
+// driftWorkers is the most deployments the drift sweep checks at once (issue 12). Their
+// requests share one bound, RIGEL_DIFF_CONCURRENCY (ops.DriftSweep.InFlight), so that the
+// apiserver never sees more requests in flight from the sweep than that setting; enough
+// workers keep that many in flight while others render or wait on a shared LIST.
+const driftWorkers = 8
 
 // driftLoop is the leader's drift detection (issue 12): every RIGEL_DRIFT_INTERVAL, jittered
 // ±10%, it re-previews every applied deployment at its last synced commit
@@ -32,7 +33,8 @@ type driftLoop struct {
 }
 
 // newDriftLoop is the drift loop of service, nil when RIGEL_DRIFT_INTERVAL is 0. It gives the
-// service a DriftBoard (what /rigel list and GET /api/git/sources show) when it has none.
+// service a DriftBoard (what /rigel list and GET /api/git/sources show) when it has none,
+// shared by the leader with the other replicas (ConfigMap rigel-drift, config.DriftStore).
 //
 // each is told every report (the tracking issues, commands.Runner.DriftIssues).
 func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, clients *githubclient.Clients, each func(context.Context, config.Repo, config.Deployment, *ops.DriftReport)) *driftLoop {
@@ -41,18 +43,22 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 	}
 	if service.Drifts == nil {
 		service.Drifts = &ops.DriftBoard{}
+		if kc != nil { // shared with the other replicas through the ConfigMap rigel-drift
+			service.Drifts.Shared = config.NewDriftStore(kc.Typed, s.Namespace)
+		}
 	}
-	workers := min(driftWorkers, max(s.DiffConcurrency, 1))
+	inFlight := max(s.DiffConcurrency, 1)
 	svc := *service // the same service, whose diffs share the concurrency budget
-	svc.Planner = planner(kc, s, max(s.DiffConcurrency/workers, 1))
+	svc.Planner = planner(kc, s, inFlight)
 	return &driftLoop{
 		svc:      &svc,
 		interval: s.DriftInterval,
 		sweep: ops.DriftSweep{
-			Origin:  originOf(clients, s.UsesApp()),
-			Workers: workers,
-			Board:   service.Drifts,
-			Each:    each,
+			Origin:   originOf(clients, s.UsesApp()),
+			Workers:  driftWorkers,
+			InFlight: inFlight,
+			Board:    service.Drifts,
+			Each:     each,
 		},
 	}
 }

@@ -9,9 +9,10 @@ import (
 	"github.com/rigel-gitops/rigel/sync"
 )
 
-// TestDriftLoopSettings: RIGEL_DRIFT_INTERVAL 0 starts no loop; otherwise the sweep's workers
-// times each diff's requests in flight stay within RIGEL_DIFF_CONCURRENCY, and the service
-// gets the board list and the API read.
+// TestDriftLoopSettings: RIGEL_DRIFT_INTERVAL 0 starts no loop; otherwise all the sweep's
+// requests in flight share one bound, RIGEL_DIFF_CONCURRENCY (ops.DriftSweep.InFlight, which
+// sync.Sweep enforces: TestSweepBoundsRequestsInFlight), no diff has more on its own, and the
+// service gets the board list and the API read.
 func TestDriftLoopSettings(t *testing.T) {
 	if l := newDriftLoop(&config.Settings{DiffConcurrency: 32}, nil, &ops.Service{}, nil, nil); l != nil {
 		t.Fatal("a drift loop with RIGEL_DRIFT_INTERVAL 0")
@@ -20,8 +21,8 @@ func TestDriftLoopSettings(t *testing.T) {
 		svc := &ops.Service{}
 		l := newDriftLoop(&config.Settings{DiffConcurrency: conc, DriftInterval: time.Minute}, nil, svc, nil, nil)
 		per := l.svc.Planner.(*sync.Engine).Concurrency
-		if l.sweep.Workers < 1 || per < 1 || l.sweep.Workers*per > conc {
-			t.Errorf("RIGEL_DIFF_CONCURRENCY %d: %d workers × %d requests each", conc, l.sweep.Workers, per)
+		if l.sweep.Workers < 1 || per < 1 || per > conc || l.sweep.InFlight != conc {
+			t.Errorf("RIGEL_DIFF_CONCURRENCY %d: %d workers, %d requests each, %d in flight in all", conc, l.sweep.Workers, per, l.sweep.InFlight)
 		}
 		if svc.Drifts == nil || l.sweep.Board != svc.Drifts || l.svc.Drifts != svc.Drifts {
 			t.Errorf("the sweep's board is not the service's")

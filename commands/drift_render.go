@@ -45,6 +45,12 @@ func driftLine(d config.Deployment, r *ops.DriftReport) string {
 		return fmt.Sprintf("not comparable: the cluster refuses %d object%s of %s in a dry-run. `/rigel diff %s` shows why.", r.Rejected, plural(r.Rejected), at, d.Name)
 	case ops.DriftRender:
 		return fmt.Sprintf("not comparable: %s no longer renders. `/rigel diff %s` shows why.", at, d.Name)
+	case ops.DriftSkipped: // drift_lock.go: an apply ran when the leader looked
+		line := fmt.Sprintf("skipped at %s: an apply of it was running; checked again at the next sweep", r.CheckedAt.UTC().Format(time.RFC3339))
+		if r.Previous != nil {
+			line += ". Before: " + driftLine(d, r.Previous)
+		}
+		return line
 	}
 	return "unknown (" + cell(r.State) + ")"
 }

@@ -273,6 +273,7 @@ func TestRBACRules(t *testing.T) {
 	convert(t, find(t, objs, "Role", rigelNS, "rigel"), &role)
 	want := map[string][]string{ // "group/resource/name" → verbs
 		"/configmaps/helmsman-git-sources": {"get", "update"},
+		"/configmaps/rigel-drift":          {"get", "update"}, // drift known to every replica (issue 12)
 		"/configmaps/":                     {"create", "delete", "get", "list", "patch"},
 		"/secrets/helmsman-github":         {"get", "update"},
 		"/secrets/rigel-api":               {"get"},

@@ -29,7 +29,7 @@ type DriftReport struct {
 	Repo       string
 	Commit     string    // the last synced commit, re-previewed
 	CheckedAt  time.Time // when the check finished
-	State      string    // DriftInSync, DriftDrifted, DriftRender, DriftPolicy, DriftRejected, DriftFailed
+	State      string    // DriftInSync, DriftDrifted, DriftRender, DriftPolicy, DriftRejected, DriftFailed, DriftSkipped
 	// Create and Update count the objects a new apply would create and update.
 	Create, Update int
 	// Refused counts the objects the policy refuses, Rejected those the apiserver refuses.
@@ -39,6 +39,11 @@ type DriftReport struct {
 	Problem error
 	// Plan is the preview made (nil when it could not be made): its Changes show the drift.
 	Plan *sync.Plan
+	// Applying is the apply that was running, for State DriftSkipped (drift_lock.go); its
+	// fields come from a Lease: quote them where shown.
+	Applying *Held
+	// Previous is the last report that checked, for State DriftSkipped (nil when none).
+	Previous *DriftReport
 }
 
 // Drifted says a new apply would change the cluster.
@@ -73,12 +78,17 @@ func DriftCheckable(dep config.Deployment) bool {
 // renders, objects the policy or the apiserver refuse are reported as such (a problem to
 // fix), never as drift; a fetch or diff that fails is DriftFailed with the error returned too.
 func (s *Service) Drift(ctx context.Context, o Origin, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
+	return s.driftIn(ctx, o, repo, dep, nil)
+}
+
+// driftIn is Drift within a sweep whose previews share their reads (sw, nil: none).
+func (s *Service) driftIn(ctx context.Context, o Origin, repo config.Repo, dep config.Deployment, sw *sync.Sweep) (*DriftReport, error) {
 	if !DriftCheckable(dep) {
 		return nil, &NotApplied{Deployment: dep.Name}
 	}
 	commit := dep.LastSync.Commit
 	r := &DriftReport{Deployment: dep.Name, Repo: repo.Repo, Commit: commit}
-	p, err := s.plan(ctx, o, dep, BranchTarget(repo.Branch).At(commit))
+	p, err := s.planIn(ctx, o, dep, BranchTarget(repo.Branch).At(commit), sw)
 	r.CheckedAt = time.Now()
 	switch {
 	case IsRefusal(err): // a *RenderFailed

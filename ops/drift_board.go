@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"context"
 	gosync "sync"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -14,6 +15,9 @@ import (
 type DriftBoard struct {
 	mu      gosync.Mutex
 	reports map[string]*DriftReport
+	// Shared, when set, is where the leader shares its reports with the other replicas, and
+	// where a replica with no reports of its own reads them (drift_share.go).
+	Shared DriftShare
 }
 
 // Put records r as the latest report of its deployment.
@@ -65,15 +69,16 @@ func (b *DriftBoard) Keep(keep map[string]bool) []string {
 	return gone
 }
 
-// driftOf is the latest drift report of each of repo's deployments checked, nil when drift
-// detection is off (no board).
-func (s *Service) driftOf(repo *config.Repo) map[string]*DriftReport {
+// driftOf is the latest drift report of each of repo's deployments checked (this replica's,
+// or the leader's shared ones: DriftReports), nil when drift detection is off (no board).
+func (s *Service) driftOf(ctx context.Context, repo *config.Repo) map[string]*DriftReport {
 	if s.Drifts == nil || repo == nil {
 		return nil
 	}
+	all := s.DriftReports(ctx)
 	out := map[string]*DriftReport{}
 	for _, d := range repo.Deployments {
-		if r := s.Drifts.Get(d.Name); r != nil {
+		if r := all[d.Name]; r != nil {
 			out[d.Name] = r
 		}
 	}

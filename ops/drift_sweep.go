@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
 )
 
 // DriftSweep is how the leader checks every applied deployment for drift (drift.go).
@@ -15,9 +16,11 @@ type DriftSweep struct {
 	// Origin is how to clone a registered repository (its installation's credentials).
 	Origin func(ctx context.Context, repo config.Repo) (Origin, error)
 	// Workers bounds the deployments checked at once, one deployment per worker; < 1: 1.
-	// Each diff has the Planner's own bound of requests in flight: the wiring gives the
-	// sweep a Planner whose bound times Workers is the settings' RIGEL_DIFF_CONCURRENCY.
 	Workers int
+	// InFlight bounds the requests the whole sweep has in flight at the apiserver, all its
+	// workers together (sync.Sweep); < 1: only each diff's own bound (the Planner's), so
+	// Workers times that. The wiring gives it RIGEL_DIFF_CONCURRENCY.
+	InFlight int
 	// Board keeps the latest report of each deployment; nil: none is kept.
 	Board *DriftBoard
 	// Each, when set, is called with every report (a tracking issue, issue 12), from the
@@ -41,6 +44,7 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 	}
 	var jobs []job
 	keep := map[string]bool{}
+	running := s.runningApplies(ctx) // skipped, not checked (drift_lock.go)
 	for _, r := range src.Repos {
 		for _, d := range r.Deployments {
 			if DriftCheckable(d) {
@@ -55,6 +59,7 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 		}
 	}
 	workers := max(sw.Workers, 1)
+	shared := sync.NewSweep(sw.InFlight) // the reads the previews of this sweep share
 	var (
 		mu      gosync.Mutex
 		reports []*DriftReport
@@ -68,7 +73,15 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 		go func() {
 			defer wg.Done()
 			for j := range next {
-				r, err := s.sweepOne(ctx, sw, j.repo, j.dep)
+				var (
+					r   *DriftReport
+					err error
+				)
+				if h := running[j.dep.Name]; h != nil {
+					r = s.skip(sw, j.repo, j.dep, h)
+				} else {
+					r, err = s.sweepOne(ctx, sw, shared, j.repo, j.dep)
+				}
 				if err != nil {
 					log.Warn().Err(err).Str("deployment", j.dep.Name).Msg("drift check failed")
 				}
@@ -91,6 +104,9 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 	}
 	close(next)
 	wg.Wait()
+	if ctx.Err() == nil {
+		s.shareDrift(ctx, sw.Board) // for the other replicas (drift_share.go)
+	}
 	if len(errs) > 0 {
 		return reports, fmt.Errorf("%d of %d drift checks failed: %w", len(errs), len(jobs), errs[0])
 	}
@@ -98,22 +114,33 @@ func (s *Service) SweepDrift(ctx context.Context, sw DriftSweep) ([]*DriftReport
 }
 
 // sweepOne checks one deployment and records its report.
-func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
+func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Sweep, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
 	o, err := sw.Origin(ctx, repo)
 	if err != nil {
 		return nil, fmt.Errorf("failed to reach %s for deployment %s: %w", repo.Repo, dep.Name, err)
 	}
-	r, err := s.Drift(ctx, o, repo, dep)
+	r, err := s.driftIn(ctx, o, repo, dep, shared)
 	if r == nil {
 		return nil, err
 	}
-	if r.Drifted() && s.syncedSince(ctx, dep) { // an apply ran meanwhile: not drift of it
+	synced := false // the registry read and the lock look share the sweep's bound (sync.Sweep)
+	if r.Drifted() {
+		_ = shared.Within(ctx, func() { synced = s.syncedSince(ctx, dep) })
+	}
+	if synced { // an apply ran meanwhile: not drift of it
 		var prev *DriftReport
 		if sw.Board != nil {
 			prev = sw.Board.Get(dep.Name)
 		}
 		s.observeDrift(dep.Name, prev != nil && prev.Drifted())
 		return nil, nil // the next sweep checks the new commit
+	}
+	if r.Drifted() { // an apply running now is changing the cluster: not drift of the old commit
+		var h *Held
+		_ = shared.Within(ctx, func() { h = s.applyRunning(ctx, dep.Name) })
+		if h != nil {
+			return s.skip(sw, repo, dep, h), nil
+		}
 	}
 	if sw.Board != nil && r.State != DriftFailed { // a failed check keeps what was known
 		sw.Board.Put(r)
@@ -125,6 +152,21 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, repo config.Repo,
 		err = nil
 	}
 	return r, err
+}
+
+// skip records that dep was not checked because the apply h runs: the board says so (what
+// /rigel list shows), the metric and the tracking issue keep what the last check found.
+func (s *Service) skip(sw DriftSweep, repo config.Repo, dep config.Deployment, h *Held) *DriftReport {
+	r := skippedReport(repo, dep, h)
+	if sw.Board != nil {
+		r.Previous = sw.Board.Get(dep.Name)
+		if r.Previous != nil && r.Previous.State == DriftSkipped {
+			r.Previous = r.Previous.Previous
+		}
+		sw.Board.Put(r)
+	}
+	s.observeDrift(dep.Name, r.Previous != nil && r.Previous.Drifted())
+	return r
 }
 
 // StopDrift forgets every report of b and sets their metric to 0: a replica that stops

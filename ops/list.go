@@ -38,7 +38,7 @@ func (s *Service) List(ctx context.Context, repo string) (*Listing, error) {
 			zerolog.Ctx(ctx).Warn().Err(out.WorkloadsErr).Msg("failed to look up linked workloads")
 		}
 		// drift (issue 12): the leader's latest reports
-		out.Drift = s.driftOf(out.Entry)
+		out.Drift = s.driftOf(ctx, out.Entry)
 		if out.Holds, err = s.ListHolds(ctx); err != nil { // the rest is still worth showing
 			zerolog.Ctx(ctx).Warn().Err(err).Msg("failed to list the holds of pull requests")
 		}

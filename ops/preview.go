@@ -79,6 +79,12 @@ func (s *Service) Preview(ctx context.Context, call Call, dep config.Deployment,
 
 // plan renders and diffs one deployment of o at a target (or at an exact commit).
 func (s *Service) plan(ctx context.Context, o Origin, dep config.Deployment, t Target) (*Preview, error) {
+	return s.planIn(ctx, o, dep, t, nil)
+}
+
+// planIn is plan within a drift sweep (sw, nil: none), whose previews share their reads
+// (sync.Sweep, drift_sweep.go).
+func (s *Service) planIn(ctx context.Context, o Origin, dep config.Deployment, t Target, sw *sync.Sweep) (*Preview, error) {
 	snap, err := s.Fetch(ctx, o, t)
 	if err != nil {
 		return nil, err
@@ -91,7 +97,7 @@ func (s *Service) plan(ctx context.Context, o Origin, dep config.Deployment, t T
 	// The policy is checked on the rendered objects before anything reaches the apiserver:
 	// what it refuses is neither dry-run nor read.
 	plan, err := s.Planner.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
-		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep))})
+		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep)), Sweep: sw})
 	s.observeDiff(dep.Name, start)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortCommit(snap.Commit), err)

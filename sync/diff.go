@@ -103,6 +103,11 @@ type DiffOptions struct {
 	// that prunes ("": it may be deleted); it is asked once per orphan, and its answer is
 	// Orphan.Keep (covered by the digest).
 	KeepOrphan func(o Orphan) string
+
+	// Sweep, when set, is shared by the previews of one drift sweep (sweep.go): the live
+	// objects, inventory parents and members are read once per sweep, checked against each
+	// dry-run's resourceVersion, and the requests of all its previews share one bound.
+	Sweep *Sweep
 }
 
 // Diff is DiffWith with the zero DiffOptions.
@@ -128,7 +133,11 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 			it.blocked = opts.Refuse(NewChange(it.ref, it.clusterScoped(), it.desired))
 		}
 	}
-	if err := e.fetch(ctx, items); err != nil {
+	fetch := e.fetch
+	if opts.Sweep != nil {
+		fetch = func(ctx context.Context, items []*item) error { return e.fetchSweep(ctx, opts.Sweep, items) }
+	}
+	if err := fetch(ctx, items); err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
 	}
 	planNS := map[string]bool{}
@@ -143,7 +152,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 		plan.Changes[i] = it.change(planNS, prov.Deployment, opts)
 	}
 	if e.Inventory != "" {
-		if plan.Orphans, err = e.orphans(ctx, prov.Deployment, items); err != nil {
+		if plan.Orphans, err = e.orphans(ctx, prov.Deployment, items, opts.Sweep); err != nil {
 			return nil, fmt.Errorf("failed to read the inventory of %s: %w", prov.Deployment, err)
 		}
 		if opts.KeepOrphan != nil {

@@ -88,14 +88,14 @@ type inventoryParent struct {
 
 // readParent reads the parent ConfigMap of deployment; a missing parent is an empty set. A
 // parent that is not this Rigel's set (another id, another tool) is refused.
-func (e *Engine) readParent(ctx context.Context, deployment string) (inventoryParent, error) {
+func (e *Engine) readParent(ctx context.Context, deployment string, sw *Sweep) (inventoryParent, error) {
 	var p inventoryParent
 	m, err := e.Kube.Mapping(schema.GroupVersionKind{Version: inventoryAPIVersion, Kind: inventoryKind})
 	if err != nil {
 		return p, err
 	}
 	name := InventoryName(deployment)
-	obj, err := e.get(ctx, m, e.Inventory, name)
+	obj, err := e.sweepParent(ctx, sw, m, name) // a GET without a Sweep (sweep.go)
 	if err != nil || obj == nil {
 		return p, err
 	}
@@ -121,8 +121,8 @@ func (e *Engine) readParent(ctx context.Context, deployment string) (inventoryPa
 // of the group-kinds and in the namespaces its parent names, whose provenance names the
 // deployment) that are not in items. A kind
 // the cluster no longer serves has no members left to find.
-func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) ([]Orphan, error) {
-	p, err := e.readParent(ctx, deployment)
+func (e *Engine) orphans(ctx context.Context, deployment string, items []*item, sw *Sweep) ([]Orphan, error) {
+	p, err := e.readParent(ctx, deployment, sw)
 	if err != nil || !p.found {
 		return nil, err
 	}
@@ -137,7 +137,6 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) 
 	// The objects of this plan carry the label already, and live in namespaces the parent may
 	// not name yet: only the parent's set is searched (what is not in it was never applied
 	// with the inventory, and is not an orphan).
-	selector := LabelApplySetPartOf + "=" + e.inventoryID(deployment)
 	var out []Orphan
 	for _, gk := range p.groupKinds {
 		m, err := e.Kube.Mapping(gk.WithVersion(""))
@@ -153,7 +152,7 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) 
 			nss = []string{""}
 		}
 		for _, ns := range nss {
-			objs, err := e.listSelected(ctx, m, ns, selector)
+			objs, err := e.sweepMembers(ctx, sw, m, ns, e.inventoryID(deployment)) // listSelected without a Sweep
 			if err != nil {
 				return nil, fmt.Errorf("failed to list the %s of the inventory: %w", gk, err)
 			}

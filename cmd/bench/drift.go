@@ -4,8 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strconv"
+	"strings"
+	gosync "sync"
 	"sync/atomic"
 	"testing/fstest"
 	"time"
@@ -21,14 +25,16 @@ import (
 )
 
 // The drift sweep figure (issue 12): the leader's sweep (ops.Service.SweepDrift, in this
-// process, with the wiring's split of the budget: 4 workers × 8 requests) of 200 applied
-// deployments × 10 ConfigMaps, all in sync, against the floor of the same 2000 bare
-// server-side-apply dry-runs at concurrency 32 (one process); and the most requests the sweep
-// had in flight at the apiserver at once (goal: never more than 32).
+// process, as the wiring (app/drift.go) sets it up: 8 workers sharing one bound of 32
+// requests in flight, an Engine keeping inventories) of 200 applied deployments × 10
+// ConfigMaps, all in sync, against the floor of the same 2000 bare server-side-apply dry-runs
+// at concurrency 32 (one process); and the most requests the sweep had in flight at the
+// apiserver at once (goal: never more than 32). BENCH_DRIFT_CPUPROFILE=FILE writes a CPU
+// profile of the sweeps (this process only; the apiserver's time is not in it).
 const (
 	driftDeployments = 200
 	driftObjects     = 10
-	driftWorkers     = 4
+	driftWorkers     = 8 // app/drift.go's driftWorkers
 	driftRuns        = 3
 	driftNS          = "bench-drift"
 	driftCommit      = "0123456789abcdef0123456789abcdef01234567"
@@ -49,9 +55,46 @@ func (m memSource) Host() gitsrc.Host { return gitsrc.Host{} }
 type inFlight struct {
 	next      http.RoundTripper
 	now, most atomic.Int64
+	mu        gosync.Mutex
+	kinds     map[string]int // requests by kind (requestKind), for the figure's breakdown
+}
+
+// count adds r to the breakdown of requests by kind.
+func (f *inFlight) count(r *http.Request) {
+	k := requestKind(r)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.kinds == nil {
+		f.kinds = map[string]int{}
+	}
+	f.kinds[k]++
+}
+
+// reset forgets the breakdown and returns it.
+func (f *inFlight) reset() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	k := f.kinds
+	f.kinds = nil
+	return k
+}
+
+// requestKind names a request for the breakdown: dry-run apply, GET, LIST.
+func requestKind(r *http.Request) string {
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodPatch && q.Get("dryRun") != "":
+		return "dry-run"
+	case r.Method == http.MethodGet && q.Has("limit"): // Rigel's LISTs are paged
+		return "list"
+	case r.Method == http.MethodGet:
+		return "get"
+	}
+	return strings.ToLower(r.Method)
 }
 
 func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	f.count(r)
 	n := f.now.Add(1)
 	defer f.now.Add(-1)
 	for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
@@ -80,7 +123,7 @@ func driftBench(c *testenv.Cluster, self string) error {
 		files[fmt.Sprintf("d%03d/cm-%03d.yaml", i/driftObjects, i)] = &fstest.MapFile{Data: []byte(y), Mode: 0o644}
 	}
 	registry := config.NewRegistry(kc.Typed, driftNS+"-rigel")
-	engine := &sync.Engine{Kube: kc, Concurrency: concurrency / driftWorkers}
+	engine := &sync.Engine{Kube: kc, Concurrency: concurrency, Inventory: driftNS + "-rigel"} // app.planner
 	svc := &ops.Service{Registry: registry, Source: memSource{files}, Planner: engine, Workloads: kc}
 	fmt.Printf("applying %d deployments × %d ConfigMaps…\n", driftDeployments, driftObjects)
 	repo := config.Repo{Repo: "acme/bench", Branch: "main", CloneURL: "https://github.com/acme/bench.git"}
@@ -103,9 +146,21 @@ func driftBench(c *testenv.Cluster, self string) error {
 			return err
 		}
 	}
-	sweep := ops.DriftSweep{Origin: func(context.Context, config.Repo) (ops.Origin, error) { return ops.Origin{Repo: repo.Repo}, nil }, Workers: driftWorkers}
+	sweep := ops.DriftSweep{Origin: func(context.Context, config.Repo) (ops.Origin, error) { return ops.Origin{Repo: repo.Repo}, nil }, Workers: driftWorkers, InFlight: concurrency}
 	var walls []time.Duration
 	counter.most.Store(0)
+	counter.reset()
+	if p := os.Getenv("BENCH_DRIFT_CPUPROFILE"); p != "" { // where the sweep's time goes in this process
+		f, err := os.Create(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for i := 0; i < driftRuns; i++ {
 		start := time.Now()
 		reports, err := svc.SweepDrift(ctx, sweep)
@@ -122,6 +177,7 @@ func driftBench(c *testenv.Cluster, self string) error {
 			}
 		}
 	}
+	kinds := counter.reset()
 	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
 	sweepWall := walls[len(walls)/2]
 	var floors []time.Duration
@@ -138,6 +194,16 @@ func driftBench(c *testenv.Cluster, self string) error {
 		driftDeployments, driftObjects, sweepWall.Round(time.Millisecond), driftRuns, driftDeployments*driftObjects, concurrency, floorWall.Round(time.Millisecond))
 	fmt.Printf("drift sweep: %.2fx the floor (goal ≤ 2x); at most %d requests in flight at the apiserver (goal ≤ %d)\n",
 		float64(sweepWall)/float64(floorWall), counter.most.Load(), concurrency)
+	var names []string
+	for k := range kinds {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, k := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", k, kinds[k]/driftRuns))
+	}
+	fmt.Printf("drift sweep: requests per sweep: %s\n", strings.Join(parts, ", "))
 	return nil
 }
 
