@@ -39,6 +39,10 @@ type Service struct {
 	// Drift (issue 12, drift.go): the latest drift report of each deployment, kept by the
 	// leader's sweep; nil: none is known.
 	Drifts *DriftBoard
+
+	// Notifications (issue 12, notify.go): each apply, failure and drift is told to it (a
+	// GitHub Deployment, a webhook message); nil: nobody is told.
+	Notifier Notifier
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

@@ -1,0 +1,137 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// Notifications (issue 12): each apply (by comment, API, merge, push, rollback), its failure,
+// and drift found or cleared is told to a Notifier, which makes it a GitHub Deployment with
+// deployment statuses and, when configured, a message to a Slack-compatible webhook (package
+// notify). A Notifier never blocks an operation nor fails it: Notify returns at once.
+
+// The outcomes told to a Notifier (Event.Kind).
+const (
+	NotifyApplying   = "applying"    // an apply passed every guard and starts
+	NotifyApplied    = "applied"     // it finished: Event.Status says how (Succeeded, Unhealthy, Failed)
+	NotifyFailed     = "failed"      // it failed (the apiserver, the cluster) or was interrupted
+	NotifyDrifted    = "drifted"     // a drift check found the deployment drifted
+	NotifyDriftGone  = "drift-gone"  // a drift check found it in sync again
+	NotifyDriftCheck = "drift-check" // in sync, and what was known before is not (a new leader)
+)
+
+// Event is one outcome of a deployment, as a Notifier is told it. It carries a summary only:
+// counts and names, never an object's content (a diff, a Secret's data).
+type Event struct {
+	Kind       string // Notify*
+	Deployment string // the deployment's name: the GitHub environment
+	Repo       Repo   // the deployment's repository (Installation set when known)
+	Ref        string // the branch synced from ("" unknown)
+	Commit     string // the commit applied, or re-previewed by drift detection
+	SyncKind   string // config.SyncKind*: what applied it (a command, rollback, merge, push)
+	Author     string // who asked ("" the HTTP API, a push, drift detection)
+	Status     string // NotifyApplied: sync.StatusSucceeded, StatusUnhealthy, StatusFailed
+	// Summary is one line: the apply's counts (ResultMessage, with what it pruned), the
+	// failure, or the drift's counts.
+	Summary string
+	// Pruned counts the orphans an apply deleted, and those it failed to delete.
+	Pruned, PruneFailed int
+	Time                time.Time
+}
+
+// Notifier is told each outcome of a deployment (notify.Notifier implements it). Notify must
+// return at once: the work (GitHub, a webhook) runs on its own, and its failures are logged.
+type Notifier interface {
+	Notify(ctx context.Context, e Event)
+}
+
+// notify tells s.Notifier e, when there is one.
+func (s *Service) notify(ctx context.Context, e Event) {
+	if s.Notifier == nil {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	s.Notifier.Notify(ctx, e)
+}
+
+// applyEvent is the event of an apply of dep at commit through call.
+func applyEvent(kind string, call Call, dep config.Deployment, p *Preview, commit string, opts applyOpts) Event {
+	e := Event{Kind: kind, Deployment: dep.Name, Repo: call.Repo, Commit: commit, SyncKind: opts.Kind, Author: call.Author}
+	if p != nil {
+		e.Ref = p.Target.Ref
+	}
+	return e
+}
+
+// notifyApplyDone tells how the apply started by notifyApplying ended: res when it returned
+// one, else err (a failure or an *Interrupted).
+func (s *Service) notifyApplyDone(ctx context.Context, e Event, res *sync.Result, err error) {
+	var stopped *Interrupted
+	switch {
+	case err != nil && errors.As(err, &stopped):
+		e.Kind, e.Summary = NotifyFailed, "interrupted: "+stopped.Error()
+	case err != nil:
+		e.Kind, e.Summary = NotifyFailed, err.Error()
+	case res == nil:
+		return
+	default:
+		e.Kind, e.Status, e.Summary = NotifyApplied, res.Status, ResultMessage(res)
+		for _, o := range res.Pruned {
+			switch o.Action {
+			case sync.ActionDelete:
+				e.Pruned++
+			case sync.ActionError:
+				e.PruneFailed++
+			}
+		}
+	}
+	s.notify(context.WithoutCancel(ctx), e)
+}
+
+// notifyDrift tells what drift check r of dep found, knowing prev (nil: nothing known, as
+// after a change of leader): a change between drifted and in sync, or the first report of a
+// leader. Problems (render, policy, dry-run) and failed checks are not drift: not told.
+func (s *Service) notifyDrift(ctx context.Context, repo config.Repo, dep config.Deployment, prev, r *DriftReport) {
+	if r == nil || (r.State != DriftDrifted && r.State != DriftInSync) {
+		return
+	}
+	wasDrifted, known := false, prev != nil && (prev.State == DriftDrifted || prev.State == DriftInSync)
+	if known {
+		wasDrifted = prev.Drifted()
+	}
+	e := Event{Deployment: dep.Name, Repo: repoOf(repo), Ref: "refs/heads/" + repo.Branch, Commit: r.Commit, Time: r.CheckedAt.UTC()}
+	if dep.LastSync != nil {
+		e.SyncKind = dep.LastSync.Kind
+	}
+	switch {
+	case r.Drifted() && (!known || !wasDrifted):
+		e.Kind = NotifyDrifted
+		e.Summary = driftSummary(r)
+	case !r.Drifted() && known && wasDrifted:
+		e.Kind, e.Summary = NotifyDriftGone, "in sync again"
+	case !r.Drifted() && !known:
+		e.Kind, e.Summary = NotifyDriftCheck, "in sync"
+	default:
+		return
+	}
+	s.notify(ctx, e)
+}
+
+// driftSummary is the one line of a drifted report: its counts.
+func driftSummary(r *DriftReport) string {
+	return fmt.Sprintf("drifted: %d to create, %d to change", r.Create, r.Update)
+}
+
+// repoOf is a registry entry as the GitHub repository it names.
+func repoOf(r config.Repo) Repo {
+	owner, name, _ := strings.Cut(r.Repo, "/")
+	return Repo{Owner: owner, Name: name, DefaultBranch: r.Branch, CloneURL: r.CloneURL, Installation: r.InstallationID}
+}
