@@ -66,6 +66,15 @@ type Settings struct {
 	// DefaultDriftInterval, 0: off). Nothing is applied.
 	DriftInterval time.Duration
 
+	// Notifications (issue 12, settings_notify.go): NotifyDeployments makes each apply a GitHub
+	// Deployment with statuses, and drift a status (RIGEL_NOTIFY_DEPLOYMENTS,
+	// notifyDeployments; default true). NotifyWebhookSecret names a Secret of Rigel's
+	// namespace whose key NotifyWebhookKey holds a Slack-compatible incoming-webhook URL
+	// (RIGEL_NOTIFY_WEBHOOK_SECRET, RIGEL_NOTIFY_WEBHOOK_KEY; "": no messages, key "url").
+	NotifyDeployments   bool
+	NotifyWebhookSecret string
+	NotifyWebhookKey    string
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

@@ -121,6 +121,14 @@ func settingsTable() []setting {
 		dur("DriftInterval", "RIGEL_DRIFT_INTERVAL", "driftInterval", "10m", func(s *Settings) *time.Duration { return &s.DriftInterval }).
 			defVal(DefaultDriftInterval).docs("how often the leader re-previews every applied deployment for drift (jittered ±10%); 0: never"),
 
+		// Notifications (issue 12, settings_notify.go).
+		boolean("NotifyDeployments", "RIGEL_NOTIFY_DEPLOYMENTS", "notifyDeployments", func(s *Settings) *bool { return &s.NotifyDeployments }).
+			defVal(true).docs("each apply is a GitHub Deployment with statuses, drift a status (needs deployments: write)"),
+		str("NotifyWebhookSecret", "RIGEL_NOTIFY_WEBHOOK_SECRET", "notifyWebhookSecret", func(s *Settings) *string { return &s.NotifyWebhookSecret }).
+			docs("the Secret of Rigel's namespace holding a Slack-compatible incoming-webhook URL; empty: no messages"),
+		str("NotifyWebhookKey", "RIGEL_NOTIFY_WEBHOOK_KEY", "notifyWebhookKey", func(s *Settings) *string { return &s.NotifyWebhookKey }).
+			defVal(DefaultNotifyWebhookKey).docs("the key of that Secret holding the URL"),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),
