@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/notify"
 	"github.com/rigel-gitops/rigel/sync"
 )
 
@@ -16,34 +17,19 @@ import (
 // deployment statuses and, when configured, a message to a Slack-compatible webhook (package
 // notify). A Notifier never blocks an operation nor fails it: Notify returns at once.
 
-// The outcomes told to a Notifier (Event.Kind).
+// The outcomes told to a Notifier (Event.Kind), named here so adapters need only ops.
 const (
-	NotifyApplying   = "applying"    // an apply passed every guard and starts
-	NotifyApplied    = "applied"     // it finished: Event.Status says how (Succeeded, Unhealthy, Failed)
-	NotifyFailed     = "failed"      // it failed (the apiserver, the cluster) or was interrupted
-	NotifyDrifted    = "drifted"     // a drift check found the deployment drifted
-	NotifyDriftGone  = "drift-gone"  // a drift check found it in sync again
-	NotifyDriftCheck = "drift-check" // in sync, and what was known before is not (a new leader)
+	NotifyApplying   = notify.Applying   // an apply passed every guard and starts
+	NotifyApplied    = notify.Applied    // it finished: Event.Status says how
+	NotifyFailed     = notify.Failed     // it failed or was interrupted
+	NotifyDrifted    = notify.Drifted    // a drift check found the deployment drifted
+	NotifyDriftGone  = notify.DriftGone  // a drift check found it in sync again
+	NotifyDriftCheck = notify.DriftCheck // in sync, and what was known before is not (a new leader)
 )
 
-// Event is one outcome of a deployment, as a Notifier is told it. It carries a summary only:
-// counts and names, never an object's content (a diff, a Secret's data).
-type Event struct {
-	Kind       string // Notify*
-	Deployment string // the deployment's name: the GitHub environment
-	Repo       Repo   // the deployment's repository (Installation set when known)
-	Ref        string // the branch synced from ("" unknown)
-	Commit     string // the commit applied, or re-previewed by drift detection
-	SyncKind   string // config.SyncKind*: what applied it (a command, rollback, merge, push)
-	Author     string // who asked ("" the HTTP API, a push, drift detection)
-	Status     string // NotifyApplied: sync.StatusSucceeded, StatusUnhealthy, StatusFailed
-	// Summary is one line: the apply's counts (ResultMessage, with what it pruned), the
-	// failure, or the drift's counts.
-	Summary string
-	// Pruned counts the orphans an apply deleted, and those it failed to delete.
-	Pruned, PruneFailed int
-	Time                time.Time
-}
+// Event is one outcome of a deployment, as a Notifier is told it (package notify declares
+// it): a summary only, never an object's content.
+type Event = notify.Event
 
 // Notifier is told each outcome of a deployment (notify.Notifier implements it). Notify must
 // return at once: the work (GitHub, a webhook) runs on its own, and its failures are logged.
