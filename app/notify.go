@@ -25,7 +25,7 @@ func newNotifier(s *config.Settings, kc *kube.Client, clients *githubclient.Clie
 	}
 	if s.NotifyWebhookSecret != "" {
 		store := &config.SecretStore{Kube: kc.Typed, Namespace: s.Namespace, Name: s.NotifyWebhookSecret}
-		key := s.NotifyWebhookKey
+		key := s.WebhookKey()
 		opts.Webhook = &notify.Webhook{URL: func(ctx context.Context) (string, error) {
 			data, exists, err := store.Get(ctx)
 			switch {

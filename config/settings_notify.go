@@ -23,8 +23,19 @@ func (s *Settings) notifyProblems() []string {
 			out = append(out, fmt.Sprintf("RIGEL_NOTIFY_WEBHOOK_SECRET must name a Secret of its own, not %s", s.NotifyWebhookSecret))
 		}
 	}
-	if errs := validation.IsConfigMapKey(s.NotifyWebhookKey); len(errs) > 0 {
-		out = append(out, fmt.Sprintf("RIGEL_NOTIFY_WEBHOOK_KEY %q is not a Secret's key: %s", s.NotifyWebhookKey, errs[0]))
+	if s.NotifyWebhookKey != "" {
+		if errs := validation.IsConfigMapKey(s.NotifyWebhookKey); len(errs) > 0 {
+			out = append(out, fmt.Sprintf("RIGEL_NOTIFY_WEBHOOK_KEY %q is not a Secret's key: %s", s.NotifyWebhookKey, errs[0]))
+		}
 	}
 	return out
+}
+
+// WebhookKey is the key of the webhook's Secret that holds its URL: NotifyWebhookKey, or
+// DefaultNotifyWebhookKey when empty.
+func (s *Settings) WebhookKey() string {
+	if s.NotifyWebhookKey == "" {
+		return DefaultNotifyWebhookKey
+	}
+	return s.NotifyWebhookKey
 }
