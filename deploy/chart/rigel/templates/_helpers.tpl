@@ -63,8 +63,11 @@ comma-separated.
   "commandRate" "RIGEL_COMMAND_RATE"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE"
-  "driftInterval" "RIGEL_DRIFT_INTERVAL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" -}}
+  "driftInterval" "RIGEL_DRIFT_INTERVAL"
+  "notifyDeployments" "RIGEL_NOTIFY_DEPLOYMENTS"
+  "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
+  "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
