@@ -31,12 +31,6 @@ const (
 // it): a summary only, never an object's content.
 type Event = notify.Event
 
-// Notifier is told each outcome of a deployment (notify.Notifier implements it). Notify must
-// return at once: the work (GitHub, a webhook) runs on its own, and its failures are logged.
-type Notifier interface {
-	Notify(ctx context.Context, e Event)
-}
-
 // notify tells s.Notifier e, when there is one.
 func (s *Service) notify(ctx context.Context, e Event) {
 	if s.Notifier == nil {
