@@ -49,8 +49,8 @@ func hasMessage(w *testenv.WebhookReceiver, wants ...string) bool {
 
 // TestNotifications (issue 12): each apply is a GitHub Deployment of the applied commit in
 // the environment named after the deployment, in_progress then success; a hand edit sets a
-// drift failure status on it and a sync clears it; an apply that ends unhealthy is a failure
-// status; the webhook (its URL in a Secret) receives a message for each, with no Secret data
+// drift failure status on it and a sync clears it; an apply that prunes says what it deleted;
+// an apply that ends unhealthy is a failure status; the webhook (its URL in a Secret) receives a message for each, with no Secret data
 // and no URL in them, and a webhook failing at first is retried.
 func TestNotifications(t *testing.T) {
 	hook, err := testenv.StartWebhookReceiver()
@@ -73,7 +73,9 @@ func TestNotifications(t *testing.T) {
 	})
 	ns := unique("notify")
 	password := unique("pw-hunter-")
-	r := newRepo(t, webFiles(ns, 1, password))
+	files := webFiles(ns, 1, password)
+	files["apps/web/k8s/extra.yaml"] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-extra\n  namespace: " + ns + "\n"
+	r := newRepo(t, files)
 	name := unique("notifyweb")
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
@@ -127,6 +129,18 @@ func TestNotifications(t *testing.T) {
 	})
 	waitFor(t, "the message of the drift gone", func() bool { return hasMessage(hook, "*"+name+"* is in sync again") })
 
+	// A prune is told with the apply that made it.
+	if _, err := git.Commit(r.full, "main", map[string]string{"apps/web/k8s/extra.yaml": ""}, "drop web-extra"); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, c.reply("/rigel sync "+name), "1 orphaned (not pruned)")
+	mustContain(t, c.reply("/rigel apply "+name+" --prune"), "Succeeded", "(pruned)")
+	waitFor(t, "the status of the apply that pruned", func() bool {
+		ds := deploymentsOf(r, name)
+		return len(ds) == 3 && ds[2].LatestState() == "success" && strings.Contains(ds[2].Statuses[len(ds[2].Statuses)-1].Description, "1 deleted")
+	})
+	waitFor(t, "the message of the prune", func() bool { return hasMessage(hook, "applied *"+name+"*", "1 deleted", "Pruned 1, 0 not deleted") })
+
 	// An apply that ends unhealthy is a failure status.
 	stuck := webDeployment(ns, 2, "  annotations:\n    "+testenv.StuckAnnotation+": \"true\"\n")
 	head, err := git.Commit(r.full, "main", map[string]string{"apps/web/k8s/deploy/deployment.yaml": stuck}, "a rollout that never ends")
@@ -137,9 +151,9 @@ func TestNotifications(t *testing.T) {
 	mustContain(t, c.reply("/rigel apply "+name), "Unhealthy")
 	waitFor(t, "the failure status of the unhealthy apply", func() bool {
 		ds := deploymentsOf(r, name)
-		return len(ds) == 3 && ds[2].SHA == head && ds[2].LatestState() == "failure"
+		return len(ds) == 4 && ds[3].SHA == head && ds[3].LatestState() == "failure"
 	})
-	mustContain(t, strings.Join(statesOf(deploymentsOf(r, name)[2]), "\n"), "in_progress: applying "+head[:7], "failure: unhealthy after applying "+head[:7])
+	mustContain(t, strings.Join(statesOf(deploymentsOf(r, name)[3]), "\n"), "in_progress: applying "+head[:7], "failure: unhealthy after applying "+head[:7])
 	waitFor(t, "the message of the unhealthy apply", func() bool { return hasMessage(hook, ":warning:", "*"+name+"*", "`"+head[:7]+"`") })
 
 	// Nothing carries the Secret's data or the webhook's URL; Slack would take every request.
