@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,32 @@ func TestNotifications(t *testing.T) {
 	}
 	if v := hook.Violations(); len(v) > 0 {
 		t.Fatalf("requests Slack would refuse: %v", v)
+	}
+}
+
+// TestNotificationsTokenMode (issue 12): in token mode, an apply through the HTTP API is a
+// GitHub Deployment made by the token's user, in progress then successful.
+func TestNotificationsTokenMode(t *testing.T) {
+	const token, login = "ghp_e2eNotifyTokenForRigel0123456789", "rigel-notifier"
+	gh.AddPAT(token, login)
+	git.AllowToken(token)
+	b := startBotWith(t, func(s *config.Settings) {
+		s.AppID, s.PrivateKey, s.Token, s.TokenLogin = 0, nil, token, login
+		s.APIToken, s.NotifyDeployments = apiToken, true
+	})
+	r := newRepo(t, webFiles(unique("notifypat"), 1, "pw"))
+	b.api("POST", "/api/git/sources", map[string]any{"repo": r.full}, http.StatusCreated)
+	name := unique("notifypat")
+	mustContain(t, b.issue(r).reply("/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
+	p := b.api("POST", "/api/git/sync", map[string]any{"repo": r.full, "deployment": name}, http.StatusOK)
+	if got := b.api("POST", "/api/git/sync", p.body["apply"], http.StatusOK); got.str("status") != "Succeeded" {
+		t.Fatalf("applied %s", got.raw)
+	}
+	waitFor(t, "a successful deployment of "+name, func() bool {
+		ds := deploymentsOf(r, name)
+		return len(ds) == 1 && ds[0].LatestState() == "success"
+	})
+	if d := deploymentsOf(r, name)[0]; d.Creator != login || d.SHA != p.str("commit") || len(d.Statuses) != 2 || d.Statuses[0].State != "in_progress" {
+		t.Fatalf("deployment %+v: want one of %s by %s, in_progress then success", d, p.str("commit"), login)
 	}
 }
