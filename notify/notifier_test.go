@@ -193,6 +193,7 @@ func TestWebhookMessages(t *testing.T) {
 		ev(Applying),
 		ev(Applied, func(e *Event) {
 			e.Status, e.Summary, e.Pruned, e.SyncKind = statusSucceeded, "1 created, 0 changed, 2 unchanged, 0 failed, 1 deleted", 1, "rollback"
+			e.Repo.Name = "shop-with-a-rather-long-repository-name" // a long name is no token
 		}),
 		ev(Failed, func(e *Event) { e.Summary = secretErr }),
 		ev(Drifted, func(e *Event) { e.Summary = "drifted: 0 to create, 1 to change"; e.Deployment = "<!channel>" }),
@@ -211,7 +212,7 @@ func TestWebhookMessages(t *testing.T) {
 			t.Errorf("message %d %q lacks %q", i, got[i], want)
 		}
 	}
-	if !strings.Contains(got[0], "by a rollback") || !strings.Contains(got[0], "Pruned 1") || !strings.Contains(got[0], "acme/shop, main") {
+	if !strings.Contains(got[0], "by a rollback") || !strings.Contains(got[0], "acme/shop-with-a-rather-long-repository-name") || !strings.Contains(got[0], "Pruned 1") || !strings.Contains(got[0], ", main]") {
 		t.Errorf("applied message %q", got[0])
 	}
 	for _, leak := range []string{"hunter2", "ghp_abc", "ghs_tok", "/hook/T0/B0/tok", "<!channel>"} {

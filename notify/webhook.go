@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -72,7 +73,9 @@ func (w *Webhook) Send(ctx context.Context, text string) error {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return &SendError{Attempts: 0, Why: "the configured webhook URL is not an http(s) URL"}
 	}
-	body, err := json.Marshal(map[string]string{"text": Redact(text, raw)})
+	// The text is a summary Message made (failures already redacted); the URL is removed
+	// should anything have carried it.
+	body, err := json.Marshal(map[string]string{"text": strings.ReplaceAll(text, raw, "[redacted]")})
 	if err != nil {
 		return fmt.Errorf("failed to encode the message: %w", err)
 	}
