@@ -19,7 +19,7 @@ const notifyFlush = 5 * time.Second
 // installation of each repository (RIGEL_NOTIFY_DEPLOYMENTS), and messages to the webhook
 // whose URL the Secret RIGEL_NOTIFY_WEBHOOK_SECRET holds, read at each message.
 func newNotifier(s *config.Settings, kc *kube.Client, clients *githubclient.Clients) *notify.Notifier {
-	var opts notify.Options
+	opts := notify.Options{WebURL: s.GitHubWebURL}
 	if s.NotifyDeployments {
 		opts.GitHub = installationOf(clients, s.UsesApp())
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -98,6 +99,9 @@ func TestNotifications(t *testing.T) {
 		t.Fatalf("deployment %+v: want one of %s by the app, in_progress then success", d, first)
 	}
 	mustContain(t, d.Statuses[1].Description, "applied "+first[:7], "created")
+	if link := fmt.Sprintf("/%s/issues/%d", r.full, c.number); !strings.HasSuffix(d.Statuses[1].LogURL, link) {
+		t.Errorf("the status links to %q, want the conversation …%s", d.Statuses[1].LogURL, link)
+	}
 	waitFor(t, "the message of the apply (after a 503)", func() bool { return hasMessage(hook, "applied *"+name+"*", "`"+first[:7]+"`") })
 
 	// A hand edit: drift is a failure status on that deployment, once, and a message.

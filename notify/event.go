@@ -32,6 +32,7 @@ type Event struct {
 	Commit     string            // the commit applied, or re-previewed by drift detection
 	SyncKind   string            // what applied it: "" a command or the API, rollback, merge, push
 	Author     string            // who asked ("" the HTTP API, a push, drift detection)
+	Number     int               // the issue or pull request it was asked in; 0 none (the API, a push, drift)
 	Status     string            // Applied: Succeeded, Unhealthy, Failed
 	// Summary is one line: the apply's counts (with what it pruned), the failure, or the
 	// drift's counts.

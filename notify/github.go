@@ -43,6 +43,7 @@ func (n *Notifier) toGitHub(ctx context.Context, e Event) error {
 		return fmt.Errorf("failed to reach %s on GitHub: %w", e.Repo.FullName(), err)
 	}
 	state, desc := statusOf(e)
+	link := n.conversation(e)
 	switch e.Kind {
 	case Applying:
 		id, err := n.create(ctx, gh, e)
@@ -55,7 +56,7 @@ func (n *Notifier) toGitHub(ctx context.Context, e Event) error {
 		}
 		n.open[openKey(e)] = id
 		n.mu.Unlock()
-		return gh.SetDeploymentStatus(ctx, e.Repo, id, githubclient.DeploymentStatus{State: state, Description: desc})
+		return gh.SetDeploymentStatus(ctx, e.Repo, id, githubclient.DeploymentStatus{State: state, Description: desc, LogURL: link})
 	case Applied, Failed:
 		n.mu.Lock()
 		id, ok := n.open[openKey(e)]
@@ -66,11 +67,20 @@ func (n *Notifier) toGitHub(ctx context.Context, e Event) error {
 				return err
 			}
 		}
-		return gh.SetDeploymentStatus(ctx, e.Repo, id, githubclient.DeploymentStatus{State: state, Description: desc})
+		return gh.SetDeploymentStatus(ctx, e.Repo, id, githubclient.DeploymentStatus{State: state, Description: desc, LogURL: link})
 	case Drifted, DriftGone, DriftCheck:
 		return n.driftStatus(ctx, gh, e, state, desc)
 	}
 	return nil
+}
+
+// conversation is the page of the issue or pull request e was asked in ("" none): GitHub
+// answers an issue's address of a pull request with the pull request.
+func (n *Notifier) conversation(e Event) string {
+	if e.Number <= 0 || n.opts.WebURL == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s/%s/issues/%d", strings.TrimSuffix(n.opts.WebURL, "/"), e.Repo.FullName(), e.Number)
 }
 
 // create creates the GitHub Deployment of e's commit.

@@ -21,6 +21,9 @@ type Options struct {
 	GitHub func(ctx context.Context, repo githubclient.Repo) (GitHub, error)
 	// Webhook sends the messages; nil: none.
 	Webhook *Webhook
+	// WebURL is GitHub's web address (https://github.com/): a deployment status of an apply
+	// asked in a conversation links to it. "": no link.
+	WebURL string
 	// Queue bounds the events waiting for each of GitHub and the webhook (< 1: DefaultQueue);
 	// an event that finds its queue full is dropped and logged.
 	Queue int

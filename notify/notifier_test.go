@@ -106,7 +106,7 @@ func run(t *testing.T, n *Notifier) (wait func()) {
 }
 
 func ev(kind string, mod ...func(*Event)) Event {
-	e := Event{Kind: kind, Deployment: "web", Repo: repo, Ref: "refs/heads/main", Commit: commit, Author: "alice"}
+	e := Event{Kind: kind, Deployment: "web", Repo: repo, Ref: "refs/heads/main", Commit: commit, Author: "alice", Number: 12}
 	for _, m := range mod {
 		m(&e)
 	}
@@ -142,7 +142,7 @@ func TestGitHubDeployments(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			gh := &fakeGitHub{failNext: tt.failNext}
-			n := New(Options{GitHub: func(context.Context, githubclient.Repo) (GitHub, error) { return gh, nil }})
+			n := New(Options{WebURL: "https://github.example/", GitHub: func(context.Context, githubclient.Repo) (GitHub, error) { return gh, nil }})
 			wait := run(t, n)
 			for _, e := range tt.events {
 				n.Notify(context.Background(), e)
@@ -150,6 +150,17 @@ func TestGitHubDeployments(t *testing.T) {
 			wait()
 			if got := gh.states(); got != tt.want {
 				t.Fatalf("deployments %q, want %q", got, tt.want)
+			}
+			for _, d := range gh.deps {
+				for _, s := range d.statuses {
+					if s.State != "failure" && s.State != "success" || !strings.Contains(s.Description, "drift") && !strings.Contains(s.Description, "in sync") {
+						if s.LogURL != "https://github.example/acme/shop/issues/12" {
+							t.Errorf("status %+v of an apply asked in #12 does not link to it", s)
+						}
+					} else if s.LogURL != "" {
+						t.Errorf("drift status %+v links to a conversation", s)
+					}
+				}
 			}
 		})
 	}

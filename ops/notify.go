@@ -44,7 +44,7 @@ func (s *Service) notify(ctx context.Context, e Event) {
 
 // applyEvent is the event of an apply of dep at commit through call.
 func applyEvent(kind string, call Call, dep config.Deployment, p *Preview, commit string, opts applyOpts) Event {
-	e := Event{Kind: kind, Deployment: dep.Name, Repo: call.Repo, Commit: commit, SyncKind: opts.Kind, Author: call.Author}
+	e := Event{Kind: kind, Deployment: dep.Name, Repo: call.Repo, Commit: commit, SyncKind: opts.Kind, Author: call.Author, Number: call.Number}
 	if p != nil {
 		e.Ref = p.Target.Ref
 	}
