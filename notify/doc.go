@@ -4,7 +4,7 @@
 // repository's Environments and the pull request timeline, and (b) optionally a message to a
 // Slack-compatible incoming webhook whose URL a Secret holds.
 //
-// It is on the clients' floor: package ops names Event as its own (ops.Event) and calls a
+// It is on the clients' floor: package ops names Event as its own (ops.Notification) and calls a
 // Notifier at each outcome; app wires it with the installations' GitHub clients and the
 // Secret. Notify never blocks nor fails the operation that calls it: events are queued
 // (bounded; a full queue drops and logs), sent by workers of their own, retried with backoff

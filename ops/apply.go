@@ -133,7 +133,7 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	if call.Record != nil {
 		call.Record.NoteApplying(ctx, dep.Name, commit)
 	}
-	ev := applyEvent(NotifyApplying, call, dep, p, commit, opts) // notify.go
+	ev := applyNotification(NotifyApplying, call, dep, p, commit, opts) // notify.go
 	s.notify(ctx, ev)
 	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune)})
 	if stopped := s.interrupted(ctx, dep.Name, commit, opts.Kind, res, err); stopped != nil {

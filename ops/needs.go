@@ -117,5 +117,5 @@ type PullHolds interface {
 // Notifier is told each outcome of a deployment (notify.Notifier implements it). Notify must
 // return at once: the work (GitHub, a webhook) runs on its own, and its failures are logged.
 type Notifier interface {
-	Notify(ctx context.Context, e Event)
+	Notify(ctx context.Context, e Notification)
 }

@@ -17,22 +17,22 @@ import (
 // deployment statuses and, when configured, a message to a Slack-compatible webhook (package
 // notify). A Notifier never blocks an operation nor fails it: Notify returns at once.
 
-// The outcomes told to a Notifier (Event.Kind), named here so adapters need only ops.
+// The outcomes told to a Notifier (Notification.Kind), named here so adapters need only ops.
 const (
 	NotifyApplying   = notify.Applying   // an apply passed every guard and starts
-	NotifyApplied    = notify.Applied    // it finished: Event.Status says how
+	NotifyApplied    = notify.Applied    // it finished: Notification.Status says how
 	NotifyFailed     = notify.Failed     // it failed or was interrupted
 	NotifyDrifted    = notify.Drifted    // a drift check found the deployment drifted
 	NotifyDriftGone  = notify.DriftGone  // a drift check found it in sync again
 	NotifyDriftCheck = notify.DriftCheck // in sync, and what was known before is not (a new leader)
 )
 
-// Event is one outcome of a deployment, as a Notifier is told it (package notify declares
+// Notification is one outcome of a deployment, as a Notifier is told it (package notify declares
 // it): a summary only, never an object's content.
-type Event = notify.Event
+type Notification = notify.Event
 
 // notify tells s.Notifier e, when there is one.
-func (s *Service) notify(ctx context.Context, e Event) {
+func (s *Service) notify(ctx context.Context, e Notification) {
 	if s.Notifier == nil {
 		return
 	}
@@ -42,9 +42,9 @@ func (s *Service) notify(ctx context.Context, e Event) {
 	s.Notifier.Notify(ctx, e)
 }
 
-// applyEvent is the event of an apply of dep at commit through call.
-func applyEvent(kind string, call Call, dep config.Deployment, p *Preview, commit string, opts applyOpts) Event {
-	e := Event{Kind: kind, Deployment: dep.Name, Repo: call.Repo, Commit: commit, SyncKind: opts.Kind, Author: call.Author, Number: call.Number}
+// applyNotification is the notification of an apply of dep at commit through call.
+func applyNotification(kind string, call Call, dep config.Deployment, p *Preview, commit string, opts applyOpts) Notification {
+	e := Notification{Kind: kind, Deployment: dep.Name, Repo: call.Repo, Commit: commit, SyncKind: opts.Kind, Author: call.Author, Number: call.Number}
 	if p != nil {
 		e.Ref = p.Target.Ref
 	}
@@ -53,7 +53,7 @@ func applyEvent(kind string, call Call, dep config.Deployment, p *Preview, commi
 
 // notifyApplyDone tells how the apply started by notifyApplying ended: res when it returned
 // one, else err (a failure or an *Interrupted).
-func (s *Service) notifyApplyDone(ctx context.Context, e Event, res *sync.Result, err error) {
+func (s *Service) notifyApplyDone(ctx context.Context, e Notification, res *sync.Result, err error) {
 	var stopped *Interrupted
 	switch {
 	case err != nil && errors.As(err, &stopped):
@@ -87,7 +87,7 @@ func (s *Service) notifyDrift(ctx context.Context, repo config.Repo, dep config.
 	if known {
 		wasDrifted = prev.Drifted()
 	}
-	e := Event{Deployment: dep.Name, Repo: repoOf(repo), Ref: "refs/heads/" + repo.Branch, Commit: r.Commit, Time: r.CheckedAt.UTC()}
+	e := Notification{Deployment: dep.Name, Repo: repoOf(repo), Ref: "refs/heads/" + repo.Branch, Commit: r.Commit, Time: r.CheckedAt.UTC()}
 	if dep.LastSync != nil {
 		e.SyncKind = dep.LastSync.Kind
 	}

@@ -15,10 +15,10 @@ import (
 // recordingNotifier records the events it is told.
 type recordingNotifier struct {
 	mu     gosync.Mutex
-	events []Event
+	events []Notification
 }
 
-func (n *recordingNotifier) Notify(_ context.Context, e Event) {
+func (n *recordingNotifier) Notify(_ context.Context, e Notification) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.events = append(n.events, e)
