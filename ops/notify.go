@@ -51,7 +51,7 @@ func applyNotification(kind string, call Call, dep config.Deployment, p *Preview
 	return e
 }
 
-// notifyApplyDone tells how the apply started by notifyApplying ended: res when it returned
+// notifyApplyDone tells how the apply whose start e told ended: res when it returned
 // one, else err (a failure or an *Interrupted).
 func (s *Service) notifyApplyDone(ctx context.Context, e Notification, res *sync.Result, err error) {
 	var stopped *Interrupted
