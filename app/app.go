@@ -108,7 +108,12 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		WebURL: s.GitHubWebURL, CommitStatuses: s.Token != "",
 	}
 	seedSyncStatus(ctx, registry, m, log)
+	notifier := newNotifier(s, kc, clients) // notifications (issue 12, notify.go)
+	if notifier != nil {
+		service.Notifier = notifier // before newReplica: the drift loop copies the service
+	}
 	rep := newReplica(s, kc, runner, clients, reg, log)
+	rep.notify = notifier
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
 	rep.seen = store
 	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service}

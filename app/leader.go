@@ -16,6 +16,7 @@ import (
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/metrics"
+	"github.com/rigel-gitops/rigel/notify"
 	"github.com/rigel-gitops/rigel/ops"
 	coord "github.com/rigel-gitops/rigel/replica"
 )
@@ -41,7 +42,8 @@ type replica struct {
 
 	leading atomic.Bool
 
-	drift *driftLoop // drift detection (issue 12, drift.go); nil: off
+	drift  *driftLoop       // drift detection (issue 12, drift.go); nil: off
+	notify *notify.Notifier // notifications (issue 12, notify.go); nil: off
 
 	seen          *kube.Seen // records of events run (dedupe.go), swept by the leader
 	lastSeenSweep time.Time  // only the leader's goroutine touches it
@@ -74,6 +76,7 @@ func (a *App) Identity() string { return a.replica.leases.Identity }
 // leadership (so another replica takes over at once) and returns when it has.
 func (r *replica) lead() (stop func()) {
 	ctx, cancel := context.WithCancel(r.log.WithContext(context.Background()))
+	stopNotify := runNotifier(ctx, r.notify) // notifications (issue 12): on every replica
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -87,7 +90,7 @@ func (r *replica) lead() (stop func()) {
 			}
 		}
 	}()
-	return func() { cancel(); <-done }
+	return func() { cancel(); <-done; stopNotify() }
 }
 
 // elect runs one term of leader election: it returns when ctx ends or the leadership is lost.

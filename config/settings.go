@@ -71,6 +71,14 @@ type Settings struct {
 	// MaxSyncHistory; 0: the default): the commits `/rigel rollback` can go back to. Each costs
 	// about 120 bytes of the registry ConfigMap per deployment.
 	SyncHistory int
+	// Notifications (issue 12, settings_notify.go): NotifyDeployments makes each apply a GitHub
+	// Deployment with statuses, and drift a status (RIGEL_NOTIFY_DEPLOYMENTS,
+	// notifyDeployments; default true). NotifyWebhookSecret names a Secret of Rigel's
+	// namespace whose key NotifyWebhookKey holds a Slack-compatible incoming-webhook URL
+	// (RIGEL_NOTIFY_WEBHOOK_SECRET, RIGEL_NOTIFY_WEBHOOK_KEY; "": no messages, key "url").
+	NotifyDeployments   bool
+	NotifyWebhookSecret string
+	NotifyWebhookKey    string
 
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string

@@ -124,6 +124,13 @@ func settingsTable() []setting {
 		// Rollback (issue 12, settings_rollback.go).
 		num("SyncHistory", "RIGEL_SYNC_HISTORY", "syncHistory", func(s *Settings) *int { return &s.SyncHistory }).
 			defVal(DefaultSyncHistory).docs("how many earlier syncs of each deployment the registry keeps for /rigel rollback (about 120 bytes each)"),
+		// Notifications (issue 12, settings_notify.go).
+		boolean("NotifyDeployments", "RIGEL_NOTIFY_DEPLOYMENTS", "notifyDeployments", func(s *Settings) *bool { return &s.NotifyDeployments }).
+			defVal(true).docs("each apply is a GitHub Deployment with statuses, drift a status (needs deployments: write)"),
+		str("NotifyWebhookSecret", "RIGEL_NOTIFY_WEBHOOK_SECRET", "notifyWebhookSecret", func(s *Settings) *string { return &s.NotifyWebhookSecret }).
+			docs("the Secret of Rigel's namespace holding a Slack-compatible incoming-webhook URL; empty: no messages"),
+		str("NotifyWebhookKey", "RIGEL_NOTIFY_WEBHOOK_KEY", "notifyWebhookKey", func(s *Settings) *string { return &s.NotifyWebhookKey }).
+			defVal(DefaultNotifyWebhookKey).docs("the key of that Secret holding the URL"),
 
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),

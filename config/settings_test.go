@@ -183,8 +183,9 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		CacheDir: filepath.Join(os.TempDir(), "rigel-cache"), DiffConcurrency: 32, Workers: 4, QueueSize: 100,
 		ApplyWait: 2 * time.Minute, LogLevel: "info", RequireApproval: true, RequireMergeable: true, AllowForkApply: false,
 		LeaseDuration: 30 * time.Second, ShutdownGrace: 20 * time.Second,
-		DriftInterval:         DefaultDriftInterval, // drift (issue 12)
-		SyncHistory:           DefaultSyncHistory,   // rollback (issue 12)
+		DriftInterval:     DefaultDriftInterval,                            // drift (issue 12)
+		SyncHistory:       DefaultSyncHistory,                              // rollback (issue 12)
+		NotifyDeployments: true, NotifyWebhookKey: DefaultNotifyWebhookKey, // notifications (issue 12)
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",

@@ -78,6 +78,10 @@ func TestAppManifest(t *testing.T) {
 			{"../githubclient/checks.go", "Checks.CreateCheckRun"}, // rigel/preview: <deployment>
 			{"../githubclient/checks.go", "Checks.UpdateCheckRun"},
 		}},
+		"deployments": {"write", [][2]string{
+			{"../githubclient/deployments.go", "Repositories.CreateDeployment"},       // a GitHub Deployment of each apply (issue 12)
+			{"../githubclient/deployments.go", "Repositories.CreateDeploymentStatus"}, // its statuses, and drift's
+		}},
 		"metadata": {"read", nil}, // mandatory for every app
 	}
 	wantPerms := map[string]string{}

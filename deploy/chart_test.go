@@ -415,6 +415,8 @@ func TestChartCoversSettings(t *testing.T) {
 			all[k] = []any{"kube-system", "ops"}
 		case k == "refuseMergeableStates":
 			all[k] = []any{"dirty", "behind"}
+		case k == "notifyWebhookSecret" || k == "notifyWebhookKey": // notifications (issue 12): names, not URLs
+			all[k] = "rigel-notify"
 		default:
 			switch p.(map[string]any)["type"] {
 			case "boolean":

@@ -139,13 +139,19 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	if call.Record != nil {
 		call.Record.NoteApplying(ctx, dep.Name, commit)
 	}
+	ev := applyNotification(NotifyApplying, call, dep, p, commit, opts) // notify.go
+	s.notify(ctx, ev)
 	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune)})
 	if stopped := s.interrupted(ctx, dep.Name, commit, opts.Kind, res, err); stopped != nil {
+		s.notifyApplyDone(ctx, ev, nil, stopped)
 		return nil, stopped
 	}
 	if err != nil {
-		return nil, fmt.Errorf("failed to apply %s at %s: %w", dep.Name, shortCommit(commit), err)
+		err = fmt.Errorf("failed to apply %s at %s: %w", dep.Name, shortCommit(commit), err)
+		s.notifyApplyDone(ctx, ev, nil, err)
+		return nil, err
 	}
+	s.notifyApplyDone(ctx, ev, res, nil)
 	s.observeApply(dep.Name, start, res.Status, res.Finished)
 	out := &Applied{Plan: p.Plan, Target: p.Target, Result: res,
 		LastSync: config.LastSync{Commit: commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: ResultMessage(res), Kind: opts.Kind}}

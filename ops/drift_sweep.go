@@ -142,9 +142,14 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Swee
 			return s.skip(sw, repo, dep, h), nil
 		}
 	}
+	var prev *DriftReport
+	if sw.Board != nil {
+		prev = sw.Board.Get(dep.Name)
+	}
 	if sw.Board != nil && r.State != DriftFailed { // a failed check keeps what was known
 		sw.Board.Put(r)
 	}
+	s.notifyDrift(ctx, repo, dep, prev, r) // notify.go: found or cleared
 	if sw.Each != nil {
 		sw.Each(ctx, repo, dep, r)
 	}

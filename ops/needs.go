@@ -113,3 +113,9 @@ type PullHolds interface {
 	// zero: whoever's), and reports whether it deleted one.
 	ReleasePullHold(ctx context.Context, deployment string, of PullHold) (bool, error)
 }
+
+// Notifier is told each outcome of a deployment (notify.Notifier implements it). Notify must
+// return at once: the work (GitHub, a webhook) runs on its own, and its failures are logged.
+type Notifier interface {
+	Notify(ctx context.Context, e Notification)
+}

@@ -43,6 +43,9 @@ type Service struct {
 	// Rollback (issue 12, rollback.go): how many syncs before the last one the registry keeps
 	// for each deployment (RIGEL_SYNC_HISTORY); 0: config.HistoryLimit.
 	SyncHistory int
+	// Notifications (issue 12, notify.go): each apply, failure and drift is told to it (a
+	// GitHub Deployment, a webhook message); nil: nobody is told.
+	Notifier Notifier
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

@@ -176,7 +176,7 @@ func TestSetupStart(t *testing.T) {
 		t.Errorf("manifest %s", form.Manifest)
 	}
 	perms, _ := m["default_permissions"].(map[string]any)
-	if perms["contents"] != "write" || perms["metadata"] != "read" || len(perms) != 5 || m["public"] != false {
+	if perms["contents"] != "write" || perms["metadata"] != "read" || perms["deployments"] != "write" || len(perms) != 6 || m["public"] != false {
 		t.Errorf("manifest permissions %v, public %v: want app.yml's", perms, m["public"])
 	}
 	form2, state2 := f.start(t, SetupRequest{PublicURL: "https://rigel.example.com"})

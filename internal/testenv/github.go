@@ -61,6 +61,9 @@ type GitHub struct {
 	statuses   []StatusRecord
 	fileLimits fileLimits
 
+	// GitHub Deployments and their statuses (issue 12, notifications): github_deployments.go.
+	deploys deploymentsState
+
 	// The app-manifest flow (github_manifest.go): manifests shown, apps created from them.
 	pending map[string]*pendingManifest
 	created []*CreatedApp

@@ -38,6 +38,7 @@ var handlers = map[string]func(*GitHub, *call){
 
 var appPermissions = map[string]string{
 	"contents": "write", "issues": "write", "pull_requests": "write", "metadata": "read", "checks": "write", "statuses": "write",
+	"deployments": "write", // GitHub Deployments (issue 12, github_deployments.go)
 }
 
 var appEvents = []string{"issue_comment", "issues", "pull_request", "push"}

@@ -64,8 +64,11 @@ comma-separated.
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE"
   "driftInterval" "RIGEL_DRIFT_INTERVAL"
-  "syncHistory" "RIGEL_SYNC_HISTORY" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" -}}
+  "syncHistory" "RIGEL_SYNC_HISTORY"
+  "notifyDeployments" "RIGEL_NOTIFY_DEPLOYMENTS"
+  "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
+  "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
