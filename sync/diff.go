@@ -63,11 +63,12 @@ type item struct {
 	dry    map[string]interface{} // dry-run result
 	dryErr error
 
-	live    map[string]interface{} // normalized live object; nil when absent
-	liveRV  string
-	owner   *Reconciler // another reconciler managing the live object
-	facts   liveFacts   // provenance and managers of the live object
-	liveErr error
+	live     map[string]interface{} // normalized live object; nil when absent
+	liveRV   string
+	owner    *Reconciler // another reconciler managing the live object
+	facts    liveFacts   // provenance and managers of the live object
+	handover *handover   // client-side kubectl apply manages fields of it (handover.go)
+	liveErr  error
 
 	blocked []Violation // the policy refuses it (DiffOptions.Refuse): never sent to the cluster
 }
@@ -131,6 +132,9 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	if err := e.fetch(ctx, items); err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
 	}
+	if err := e.handOver(ctx, items); err != nil { // handover_apply.go
+		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
+	}
 	planNS := map[string]bool{}
 	for _, it := range items {
 		if groupKind(it.ref) == namespaceGK {
@@ -141,6 +145,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	plan := &Plan{Deployment: prov.Deployment, Path: prov.Path, Commit: prov.Commit, Changes: make([]Change, len(items))}
 	for i, it := range items {
 		plan.Changes[i] = it.change(planNS, prov.Deployment, opts)
+		it.markHandOver(&plan.Changes[i])
 	}
 	if e.Inventory != "" {
 		if plan.Orphans, err = e.orphans(ctx, prov.Deployment, items); err != nil {
@@ -405,6 +410,7 @@ func (it *item) setLive(obj map[string]interface{}) {
 	}
 	it.owner = ReconcilerOf(obj) // before normalize drops managedFields
 	it.facts = liveFactsOf(obj)
+	it.handover = handoverOf(obj)
 	normalize(obj)
 	it.live = obj
 }
