@@ -46,6 +46,10 @@ type HandOver struct {
 	// stringData are one path each, without keys. More is set when the list was cut.
 	Removed []string
 	More    int
+	// Unnamed is the number of fields the apply removes from an object the deployment does
+	// not manage (Change.Unmanaged): their paths are not named (they would tell the keys of
+	// a live object the manifest does not), and Removed is empty.
+	Unnamed int
 }
 
 // handover is what Diff keeps of an object to hand over from kubectl.
@@ -133,8 +137,8 @@ func fieldSet(e metav1.ManagedFieldsEntry) (fieldpath.Set, error) {
 	return s, err
 }
 
-// view is what the change says of the hand-over.
-func (h *handover) view(secret bool) *HandOver {
+// view is what the change says of the hand-over; hidden leaves the paths out.
+func (h *handover) view(secret, hidden bool) *HandOver {
 	out := &HandOver{Managers: h.managers, Removed: []string{}}
 	if h.shown == nil || h.shown.Empty() {
 		return out
@@ -143,6 +147,9 @@ func (h *handover) view(secret bool) *HandOver {
 	var m map[string]interface{}
 	if err == nil && json.Unmarshal(js, &m) == nil {
 		out.Removed, out.More = takeOver(m, []map[string]interface{}{m}, secret)
+	}
+	if hidden {
+		out.Unnamed, out.Removed, out.More = len(out.Removed)+out.More, []string{}, 0
 	}
 	return out
 }

@@ -96,8 +96,7 @@ func (e *Engine) dryRunRemoval(ctx context.Context, it *item) {
 		}
 	}
 	it.handover.shown = changedFields(it.handover.removed, it.dry, after)
-	it.dryErr = fmt.Errorf("the object without the fields kubectl apply set and git no longer sets (%s) was refused: %w",
-		strings.Join(it.handover.view(groupKind(it.ref) == secretGK).Removed, ", "), err)
+	it.dryErr = fmt.Errorf("the object without the fields kubectl apply set and git no longer sets was refused: %w", err)
 }
 
 // update sends an update (PUT) with Rigel's field manager and returns the response body.
@@ -122,7 +121,7 @@ func (it *item) markHandOver(c *Change) {
 	if h == nil || it.dry == nil || it.dryErr != nil || c.Action == ActionError || c.Action == ActionBlocked {
 		return
 	}
-	c.HandOver = h.view(groupKind(it.ref) == secretGK)
+	c.HandOver = h.view(groupKind(it.ref) == secretGK, c.Unmanaged != nil && !c.liveShown)
 	c.handover = h
 }
 
@@ -156,7 +155,11 @@ func (e *Engine) migrate(ctx context.Context, m *meta.RESTMapping, c *Change, ou
 
 // Note says what applying does to an object handed over from kubectl, in one sentence.
 func (h *HandOver) Note() string {
-	if len(h.Removed) == 0 {
+	switch {
+	case h.Unnamed > 0:
+		return fmt.Sprintf("hand-over from kubectl apply: the fields %s manages move to Rigel, and the %d that git no longer sets are removed (not named: this deployment does not manage the object)",
+			strings.Join(h.Managers, ", "), h.Unnamed)
+	case len(h.Removed) == 0:
 		return fmt.Sprintf("hand-over from kubectl apply: the fields %s manages move to Rigel; no field is removed", strings.Join(h.Managers, ", "))
 	}
 	more := ""
