@@ -76,9 +76,16 @@ func renderAdded(repo string, d config.Deployment, branch, commit string, object
 		sync.AnnotationSourceRepo, d.Name, sync.AnnotationSourcePath, d.Path, pol, d.Name)
 }
 
-func renderRemoved(d config.Deployment) string {
-	return fmt.Sprintf("✅ Removed deployment %s (folder %s). Nothing in the cluster was changed or deleted; its objects keep their `%s` annotation.\n\n**Next:** `/rigel list` shows what is left.",
-		code(d.Name), code(d.Path), sync.AnnotationSourceRepo)
+func renderRemoved(d ops.Forgotten) string {
+	inv := ""
+	switch {
+	case d.InventoryErr != nil:
+		inv = fmt.Sprintf(" Its inventory, the ConfigMap %s in Rigel's namespace, could not be deleted (%s): a cluster admin deletes it.", code(sync.InventoryName(d.Name)), code(d.InventoryErr.Error()))
+	case d.Inventory != "":
+		inv = fmt.Sprintf(" Its inventory, the ConfigMap %s in Rigel's namespace, was deleted.", code(d.Inventory))
+	}
+	return fmt.Sprintf("✅ Removed deployment %s (folder %s).%s The objects it applied stay in the cluster as they are, nothing else was changed or deleted; they keep their `%s` annotation.\n\n**Next:** `/rigel list` shows what is left.",
+		code(d.Name), code(d.Path), inv, sync.AnnotationSourceRepo)
 }
 
 func renderFolders(repo, label, commit string, folders []string, registered map[string]string) string {
