@@ -35,6 +35,7 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
+	b.WriteString(adminFlagsNote(r.Deployments)) // registry_flags.go
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
 	b.WriteString(holdsNote(holds, r.Deployments))  // unlock_cmds.go
 	b.WriteString(driftNote(r.Deployments, drifts)) // drift (issue 12): drift_render.go
