@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -154,6 +155,9 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) 
 		}
 		for _, ns := range nss {
 			objs, err := e.listSelected(ctx, m, ns, selector)
+			if apierrors.IsForbidden(err) {
+				return nil, &InventoryUnreadable{Deployment: deployment, GroupKind: gk, Resource: m.Resource.GroupResource(), Namespace: ns, Err: err}
+			}
 			if err != nil {
 				return nil, fmt.Errorf("failed to list the %s of the inventory: %w", gk, err)
 			}
@@ -184,6 +188,27 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) 
 	sort.SliceStable(out, func(i, j int) bool { return lessRef(out[i].Ref, out[j].Ref) })
 	return out, nil
 }
+
+// InventoryUnreadable is a kind of a deployment's inventory Rigel may not list where the
+// inventory says its members live: without the list, no preview can say which of them the
+// folder no longer renders, so Diff fails rather than show none.
+type InventoryUnreadable struct {
+	Deployment string
+	GroupKind  schema.GroupKind
+	Resource   schema.GroupResource
+	Namespace  string // "" for a cluster-scoped kind
+	Err        error  // the apiserver's refusal
+}
+
+func (e *InventoryUnreadable) Error() string {
+	where := "cluster-wide"
+	if e.Namespace != "" {
+		where = "in namespace " + e.Namespace
+	}
+	return fmt.Sprintf("Rigel may not list %s %s, a kind of the inventory of %s: it needs the right to list %s there: %v", e.Resource, where, e.Deployment, e.Resource, e.Err)
+}
+
+func (e *InventoryUnreadable) Unwrap() error { return e.Err }
 
 // listSelected lists the objects of a resource in a namespace ("" for cluster-scoped) that
 // match a label selector, every page.

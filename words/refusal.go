@@ -49,6 +49,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		outside  *ops.UnlockOutsidePull
 		// apply on merge (issue 11): words/merge.go
 		unarmed *ops.NotArmedAtMerge
+		// inventory (issue 12): words/inventory.go
+		invForbidden *ops.InventoryForbidden
 	)
 	switch {
 	case errors.As(err, &render):
@@ -117,6 +119,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return sayPullHeld(pullHeld, h), true
 	case errors.As(err, &outside):
 		return sayUnlockOutsidePull(outside, h), true
+	case errors.As(err, &invForbidden): // words/inventory.go
+		return sayInventoryForbidden(invForbidden, h), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):
