@@ -70,7 +70,7 @@ type handover struct {
 func handoverOf(obj map[string]interface{}) *handover {
 	md, _ := obj["metadata"].(map[string]interface{})
 	raw, ok := md["managedFields"].([]interface{})
-	if !ok || len(raw) == 0 {
+	if !ok || len(raw) == 0 || !mayHandOver(md, raw) {
 		return nil
 	}
 	js, err := json.Marshal(raw)
@@ -127,6 +127,27 @@ func handoverOf(obj map[string]interface{}) *handover {
 	return h
 }
 
+// mayHandOver is handoverOf's quick look, without decoding field sets (every live object of
+// every preview passes here): an Update entry of the main resource by a client-side apply
+// manager, or by any manager but Rigel when the object carries the last-applied annotation.
+func mayHandOver(md map[string]interface{}, raw []interface{}) bool {
+	_, lastApplied := stringMap(md["annotations"])[lastAppliedAnnotation]
+	for _, e := range raw {
+		m, _ := e.(map[string]interface{})
+		if m["operation"] != string(metav1.ManagedFieldsOperationUpdate) {
+			continue
+		}
+		if sub, _ := m["subresource"].(string); sub != "" {
+			continue
+		}
+		name, _ := m["manager"].(string)
+		if name != FieldManager && (lastApplied || slices.Contains(csaManagers, name)) {
+			return true
+		}
+	}
+	return false
+}
+
 // fieldSet decodes the fieldsV1 of a managed fields entry.
 func fieldSet(e metav1.ManagedFieldsEntry) (fieldpath.Set, error) {
 	var s fieldpath.Set
@@ -154,14 +175,16 @@ func (h *handover) view(secret, hidden bool) *HandOver {
 	return out
 }
 
-// digestText is what the digest hashes of a hand-over: the managers, the removed fields and
-// the migration patch (it holds the live managed fields and resourceVersion).
+// digestText is what the digest hashes of a hand-over: the managers and the fields the apply
+// removes, what the preview shows of it. Not the migration patch: it holds the live
+// resourceVersion, which any write moves (a controller's status) — the patch itself is
+// guarded by it at apply time.
 func (h *handover) digestText() string {
 	removed := ""
 	if h.removed != nil {
 		removed = h.removed.String()
 	}
-	return fmt.Sprintf("%v\x00%s\x00%s", h.managers, removed, h.patch)
+	return fmt.Sprintf("%v\x00%s", h.managers, removed)
 }
 
 // removedFields is what applying (after the migration) removes from the object: the fields

@@ -2,6 +2,7 @@ package sync
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -218,5 +219,52 @@ func TestRemoveFieldsByPath(t *testing.T) {
 	}
 	if !reflect.DeepEqual(obj, want) {
 		t.Errorf("got %v\nwant %v", obj, want)
+	}
+}
+
+func TestHandoverOfManagers(t *testing.T) {
+	entry := func(manager, op, sub, fields string) interface{} {
+		var fs map[string]interface{}
+		if err := json.Unmarshal([]byte(fields), &fs); err != nil {
+			t.Fatal(err)
+		}
+		e := map[string]interface{}{"manager": manager, "operation": op, "apiVersion": "v1", "fieldsType": "FieldsV1", "fieldsV1": fs}
+		if sub != "" {
+			e["subresource"] = sub
+		}
+		return e
+	}
+	data := `{"f:data":{".":{},"f:a":{}}}`
+	owningLA := `{"f:data":{"f:a":{}},"f:metadata":{"f:annotations":{".":{},"f:kubectl.kubernetes.io/last-applied-configuration":{}}}}`
+	tests := []struct {
+		name        string
+		lastApplied bool
+		entries     []interface{}
+		want        []string // managers handed over; nil: none
+	}{
+		{"Rigel's apply only", false, []interface{}{entry("rigel", "Apply", "", data)}, nil},
+		{"client-side kubectl apply", true, []interface{}{entry("kubectl-client-side-apply", "Update", "", owningLA)}, []string{"kubectl-client-side-apply"}},
+		{"an old kubectl", false, []interface{}{entry("kubectl", "Update", "", data), entry("rigel", "Apply", "", data)}, []string{"kubectl"}},
+		{"another manager owning the annotation", true, []interface{}{entry("ci-bot", "Update", "", owningLA)}, []string{"ci-bot"}},
+		{"kubectl edit, not owning the annotation", true, []interface{}{entry("kubectl-edit", "Update", "", data)}, nil},
+		{"a status writer", false, []interface{}{entry("kubectl", "Update", "status", data)}, nil},
+		{"a server-side apply by kubectl", false, []interface{}{entry("kubectl", "Apply", "", data)}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			md := map[string]interface{}{"name": "x", "resourceVersion": "7", "managedFields": tt.entries}
+			if tt.lastApplied {
+				md["annotations"] = map[string]interface{}{lastAppliedAnnotation: "{}"}
+			}
+			h := handoverOf(map[string]interface{}{"metadata": md})
+			switch {
+			case tt.want == nil && h != nil:
+				t.Errorf("hand-over of %v", h.managers)
+			case tt.want != nil && (h == nil || !reflect.DeepEqual(h.managers, tt.want)):
+				t.Errorf("hand-over %+v, want managers %v", h, tt.want)
+			case h != nil && (!strings.Contains(string(h.patch), `"/metadata/resourceVersion","value":"7"`) || h.rigel.Empty()):
+				t.Errorf("patch %s, rigel %v", h.patch, h.rigel)
+			}
+		})
 	}
 }
