@@ -52,7 +52,12 @@ func kubectlApplyFile(t *testing.T, manifest string) {
 	if err != nil {
 		t.Skip("no kubectl")
 	}
-	file := filepath.Join(t.TempDir(), "m.yaml")
+	dir, err := os.MkdirTemp("", "kubectl") // kubectl -f splits a path at commas, which test names hold
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	file := filepath.Join(dir, "m.yaml")
 	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -55,10 +55,10 @@ type HandOver struct {
 // handover is what Diff keeps of an object to hand over from kubectl.
 type handover struct {
 	managers []string
-	patch    []byte         // csaupgrade's JSON patch of the live managed fields (with the live resourceVersion)
-	rigel    *fieldpath.Set // Rigel's Apply set once migrated
-	others   *fieldpath.Set // every other manager's fields once migrated
-	removed  *fieldpath.Set // what the apply removes (set by Diff after the dry-run)
+	patch    []byte // csaupgrade's JSON patch of the live managed fields (with the live resourceVersion)
+	// Rigel's Apply set and every other manager's fields, before and after the migration.
+	before, othersBefore, after, othersAfter *fieldpath.Set
+	removed                                  *fieldpath.Set // what the apply removes (set by Diff after the dry-run)
 	// shown are the removed fields whose value the apply changes: neither defaulted back to
 	// the same value nor kubectl's last-applied annotation (which previews never show).
 	shown *fieldpath.Set
@@ -112,19 +112,30 @@ func handoverOf(obj map[string]interface{}) *handover {
 	if csaupgrade.UpgradeManagedFields(up, names, FieldManager) != nil {
 		return nil
 	}
-	h.rigel, h.others = &fieldpath.Set{}, &fieldpath.Set{}
-	for _, e := range up.GetManagedFields() {
-		s, err := fieldSet(e)
-		if err != nil {
-			return nil
-		}
-		if e.Manager == FieldManager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
-			h.rigel = h.rigel.Union(&s)
-		} else {
-			h.others = h.others.Union(&s)
-		}
+	if h.before, h.othersBefore, ok = rigelAndOthers(entries); !ok {
+		return nil
+	}
+	if h.after, h.othersAfter, ok = rigelAndOthers(up.GetManagedFields()); !ok {
+		return nil
 	}
 	return h
+}
+
+// rigelAndOthers splits managed fields into Rigel's Apply set and every other manager's.
+func rigelAndOthers(entries []metav1.ManagedFieldsEntry) (rigel, others *fieldpath.Set, ok bool) {
+	rigel, others = &fieldpath.Set{}, &fieldpath.Set{}
+	for _, e := range entries {
+		s, err := fieldSet(e)
+		if err != nil {
+			return nil, nil, false
+		}
+		if e.Manager == FieldManager && e.Operation == metav1.ManagedFieldsOperationApply && e.Subresource == "" {
+			rigel = rigel.Union(&s)
+		} else {
+			others = others.Union(&s)
+		}
+	}
+	return rigel, others, true
 }
 
 // mayHandOver is handoverOf's quick look, without decoding field sets (every live object of
@@ -187,13 +198,20 @@ func (h *handover) digestText() string {
 	return fmt.Sprintf("%v\x00%s", h.managers, removed)
 }
 
-// removedFields is what applying (after the migration) removes from the object: the fields
-// Rigel's migrated set owns that its apply no longer sets (applied) and that no other
-// manager owns. A field with something under it that is still applied or owned stays.
+// removedFields is what the migration makes applying remove from the object beyond what the
+// server-side dry-run (without it) removes already: what Rigel's apply prunes with the
+// migrated field sets and does not prune with the live ones. A field with something under
+// it that is still applied or owned stays.
 func (h *handover) removedFields(applied *fieldpath.Set) *fieldpath.Set {
-	keep := applied.Union(h.others)
+	return pruned(h.after, applied, h.othersAfter).Difference(pruned(h.before, applied, h.othersBefore))
+}
+
+// pruned is what server-side apply removes when the applier owned last and now applies
+// applied, while others own theirs: what it no longer sets and nobody else owns.
+func pruned(last, applied, others *fieldpath.Set) *fieldpath.Set {
+	keep := applied.Union(others)
 	out := &fieldpath.Set{}
-	h.rigel.Difference(keep).Iterate(func(p fieldpath.Path) {
+	last.Difference(keep).Iterate(func(p fieldpath.Path) {
 		if !hasUnder(keep, p) {
 			out.Insert(p)
 		}

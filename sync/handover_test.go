@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
@@ -22,7 +23,12 @@ func kubectlApply(t *testing.T, manifest string, args ...string) {
 	if err != nil {
 		t.Skip("no kubectl")
 	}
-	file := filepath.Join(t.TempDir(), "m.yaml")
+	dir, err := os.MkdirTemp("", "kubectl") // kubectl -f splits a path at commas, which test names hold
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	file := filepath.Join(dir, "m.yaml")
 	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -262,8 +268,71 @@ func TestHandoverOfManagers(t *testing.T) {
 				t.Errorf("hand-over of %v", h.managers)
 			case tt.want != nil && (h == nil || !reflect.DeepEqual(h.managers, tt.want)):
 				t.Errorf("hand-over %+v, want managers %v", h, tt.want)
-			case h != nil && (!strings.Contains(string(h.patch), `"/metadata/resourceVersion","value":"7"`) || h.rigel.Empty()):
-				t.Errorf("patch %s, rigel %v", h.patch, h.rigel)
+			case h != nil && (!strings.Contains(string(h.patch), `"/metadata/resourceVersion","value":"7"`) || h.after == nil || h.othersBefore == nil):
+				t.Errorf("patch %s, after %v", h.patch, h.after)
+			}
+		})
+	}
+}
+
+// A field both Rigel's earlier apply (before hand-overs) and client-side kubectl apply own:
+// the dry-run alone keeps it (kubectl owns it too), the migration makes the apply remove it.
+// And a kubectl apply after Rigel's that changed nothing owns only its annotation: the
+// dry-run removes the field by itself, and the hand-over names nothing more.
+func TestHandOverOfFieldsRigelOwnedToo(t *testing.T) {
+	e := &Engine{Kube: cluster(t), Inventory: newNamespace(t, "rigel")}
+	ctx := testCtx(t)
+	dep := uniqueName("web")
+	prov := Provenance{Deployment: dep, Path: "apps/web", Commit: "c1"}
+	tests := []struct {
+		name        string
+		kubectlLast bool // kubectl applies after Rigel, rather than before
+		wantRemoved []string
+	}{
+		{"kubectl first, then Rigel without a hand-over", false, []string{"data.b"}},
+		{"Rigel first, then kubectl with the same values", true, []string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ns := newNamespace(t, "handover-both")
+			ref := Ref{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "conf"}
+			two := configMap(ns, "conf", map[string]string{"a": "1", "b": "2"})
+			if !tt.kubectlLast {
+				kubectlApply(t, two)
+			}
+			// Rigel's apply as it was before hand-overs: a server-side apply alone.
+			p := mustDiff(t, e, ctx, objs(t, "apps/web/cm.yaml", two), prov)
+			body, err := json.Marshal(p.Changes[0].Desired().Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := theClient.Mapping(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.apply(ctx, m, ns, "conf", body, false); err != nil {
+				t.Fatal(err)
+			}
+			if tt.kubectlLast {
+				kubectlApply(t, two)
+			}
+			before := liveNormalized(t, ctx, ref)
+
+			git := objs(t, "apps/web/cm.yaml", configMap(ns, "conf", map[string]string{"a": "1"}))
+			p = mustDiff(t, e, ctx, git, prov)
+			c := p.Changes[0]
+			if c.HandOver == nil || !reflect.DeepEqual(c.HandOver.Removed, tt.wantRemoved) || !strings.Contains(c.Diff, `-  b: "2"`) {
+				t.Fatalf("change %s %+v:\n%s", c.Action, c.HandOver, c.Diff)
+			}
+			if res := mustApply(t, e, ctx, p, ApplyOptions{}); res.Status != StatusSucceeded {
+				t.Fatalf("apply: %+v", res.Objects)
+			}
+			got, err := unifiedDiff(ref, before, liveNormalized(t, ctx, ref))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != c.Diff {
+				t.Errorf("the apply did not produce the preview.\npreview:\n%s\napplied:\n%s", c.Diff, got)
 			}
 		})
 	}
