@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,7 +72,7 @@ func kubectlApplyFile(t *testing.T, manifest string) {
 // a second preview is unchanged. The Deployment is linked to the deployment (its live values
 // are shown); the ConfigMap is not (its removed field is counted, not named).
 func TestHandOverFromKubectlApply(t *testing.T) {
-	b := startBot(t)
+	b := startAPIBot(t)
 	ns := unique("handover")
 	if err := cluster.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
@@ -87,6 +88,12 @@ func TestHandOverFromKubectlApply(t *testing.T) {
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/web/k8s"), "Registered deployment `web`")
 	mustContain(t, c.reply(fmt.Sprintf("/rigel link deploy/legacy -n %s web", ns)), "✅ Linked Deployment `legacy`")
+
+	// The HTTP API's preview says the same.
+	api := b.api("POST", "/api/git/sync", map[string]any{"repo": r.full, "deployment": "web"}, http.StatusOK)
+	mustContain(t, api.raw, `"handOver":{"managers":["kubectl-client-side-apply"],"removed":["metadata.labels.tier","spec.template.spec.containers[name=web].env[name=DEBUG]"]}`,
+		`"handOver":{"managers":["kubectl-client-side-apply"],"removed":[],"unnamed":1}`)
+	mustNotContain(t, api.raw, "private-key-name", "was-here")
 
 	got := c.reply("/rigel sync web")
 	mustContain(t, got,
