@@ -63,14 +63,15 @@ type item struct {
 	dry    map[string]interface{} // dry-run result
 	dryErr error
 
-	live     map[string]interface{} // normalized live object; nil when absent
-	liveRV   string
-	owner    *Reconciler // another reconciler managing the live object
-	facts    liveFacts   // provenance and managers of the live object
-	handover *handover   // client-side kubectl apply manages fields of it (handover.go)
-	liveErr  error
+	live    map[string]interface{} // normalized live object; nil when absent
+	liveRV  string
+	owner   *Reconciler // another reconciler managing the live object
+	facts   liveFacts   // provenance and managers of the live object
+	liveErr error
 
 	blocked []Violation // the policy refuses it (DiffOptions.Refuse): never sent to the cluster
+
+	handover *handover // client-side kubectl apply manages fields of the live object (handover.go)
 }
 
 // clusterScoped reports whether the kind is known (to the cluster or from a CRD of the plan)
