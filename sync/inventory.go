@@ -155,6 +155,14 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item) 
 		}
 		for _, ns := range nss {
 			objs, err := e.listSelected(ctx, m, ns, selector)
+			if apierrors.IsForbidden(err) && ns == e.Inventory && !clusterScoped {
+				// The parent's own namespace is part of every set (KEP-3659), but Rigel's
+				// namespace holds members only where Rigel may write, and so read, them: a
+				// namespaced install (overlays/namespaced) may list there only its own
+				// ConfigMaps, and the policy refuses Rigel's namespace unless a cluster admin
+				// names it. A kind it may not list there has no member there.
+				continue
+			}
 			if apierrors.IsForbidden(err) {
 				return nil, &InventoryUnreadable{Deployment: deployment, GroupKind: gk, Resource: m.Resource.GroupResource(), Namespace: ns, Err: err}
 			}
