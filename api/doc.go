@@ -21,7 +21,8 @@
 // RemoveRepo, Folders, Repos, Preview, ApplyPreviewed, ProposeFix), shared with the commands: a folder
 // must stay inside its repo and hold manifests, names are derived and unique the same way, and
 // an apply applies exactly the previewed plan, identified by its commit and digest, or nothing
-// (409). Nothing in the cluster is ever deleted. Refusals are {"error": "…"} saying what was
+// (409). Nothing in the cluster is deleted but what prune deletes (an apply with "prune") and
+// the inventory ConfigMap of a deployment forgotten (its objects stay). Refusals are {"error": "…"} saying what was
 // wrong and how to go on; they change nothing.
 //
 // # Who may call it

@@ -47,6 +47,18 @@ type changeJSON struct {
 	// Unmanaged is set when the object exists and the deployment does not manage it: diff is
 	// then the manifest alone, and no live value of it appears anywhere in the answer.
 	Unmanaged *unmanagedJSON `json:"unmanaged,omitempty"`
+	// HandOver is set when client-side kubectl apply manages fields of the live object:
+	// applying first moves them to Rigel, removing those git no longer sets (listed by path,
+	// or only counted when the deployment does not manage the object).
+	HandOver *handOverJSON `json:"handOver,omitempty"`
+}
+
+// handOverJSON is sync.HandOver.
+type handOverJSON struct {
+	Managers []string `json:"managers"`
+	Removed  []string `json:"removed"`
+	More     int      `json:"more,omitempty"`
+	Unnamed  int      `json:"unnamed,omitempty"`
 }
 
 // unmanagedJSON says who manages an existing object the deployment does not, and which
@@ -108,6 +120,9 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 		}
 		if u := ch.Unmanaged; u != nil {
 			cj.Unmanaged = &unmanagedJSON{Deployment: u.Deployment, Path: u.Path, OwnerRepo: u.OwnerRepo, Managers: u.Managers, TakeOver: u.TakeOver, More: u.More}
+		}
+		if h := ch.HandOver; h != nil {
+			cj.HandOver = &handOverJSON{Managers: h.Managers, Removed: h.Removed, More: h.More, Unnamed: h.Unnamed}
 		}
 		if ch.Action == sync.ActionBlocked {
 			out.Counts.Blocked++

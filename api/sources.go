@@ -109,7 +109,7 @@ func (s *server) removeRepo(c echo.Context) error {
 		return err
 	}
 	zerolog.Ctx(ctx).Info().Str("repo", removed.Repo).Int("deployments", len(removed.Deployments)).Msg("repo removed")
-	return c.JSON(http.StatusOK, removal{Removed: removed, Note: "Rigel forgot the repo and its deployments; nothing in the cluster was changed."})
+	return c.JSON(http.StatusOK, removal{Removed: removed, Note: "Rigel forgot the repo and its deployments, and deleted their inventories; the objects they applied stay in the cluster."})
 }
 
 type deploymentRequest struct {
@@ -168,7 +168,11 @@ func (s *server) removeDeployment(c echo.Context) error {
 		return err
 	}
 	zerolog.Ctx(ctx).Info().Str("deployment", removed.Name).Msg("deployment removed")
-	return c.JSON(http.StatusOK, removal{Removed: removed, Note: "Rigel forgot the deployment; nothing in the cluster was changed."})
+	note := "Rigel forgot the deployment; the objects it applied stay in the cluster."
+	if removed.Inventory != "" {
+		note = "Rigel forgot the deployment and deleted its inventory (the ConfigMap " + removed.Inventory + "); the objects it applied stay in the cluster."
+	}
+	return c.JSON(http.StatusOK, removal{Removed: removed, Note: note})
 }
 
 type folderJSON struct {

@@ -114,6 +114,7 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 		escFrom = "the deployment takes back the default's `allowEscalation: true`"
 	}
 	fmt.Fprintf(&b, "| escalation guard | %s | %s |\n\n", esc, escFrom)
+	b.WriteString(adminFlagsPolicy(d)) // registry_flags.go
 	for _, p := range append(own.Problems("the policy"), def.Problems("the default policy")...) {
 		fmt.Fprintf(&b, "⚠️ %s: it matches nothing but itself.\n\n", mdText(p))
 	}

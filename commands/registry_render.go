@@ -35,6 +35,7 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
+	b.WriteString(adminFlagsNote(r.Deployments)) // registry_flags.go
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
 	b.WriteString(holdsNote(holds, r.Deployments))  // unlock_cmds.go
 	b.WriteString(driftNote(r.Deployments, drifts)) // drift (issue 12): drift_render.go
@@ -76,9 +77,16 @@ func renderAdded(repo string, d config.Deployment, branch, commit string, object
 		sync.AnnotationSourceRepo, d.Name, sync.AnnotationSourcePath, d.Path, pol, d.Name)
 }
 
-func renderRemoved(d config.Deployment) string {
-	return fmt.Sprintf("✅ Removed deployment %s (folder %s). Nothing in the cluster was changed or deleted; its objects keep their `%s` annotation.\n\n**Next:** `/rigel list` shows what is left.",
-		code(d.Name), code(d.Path), sync.AnnotationSourceRepo)
+func renderRemoved(d ops.Forgotten) string {
+	inv := ""
+	switch {
+	case d.InventoryErr != nil:
+		inv = fmt.Sprintf(" Its inventory, the ConfigMap %s in Rigel's namespace, could not be deleted (%s): a cluster admin deletes it.", code(sync.InventoryName(d.Name)), code(d.InventoryErr.Error()))
+	case d.Inventory != "":
+		inv = fmt.Sprintf(" Its inventory, the ConfigMap %s in Rigel's namespace, was deleted.", code(d.Inventory))
+	}
+	return fmt.Sprintf("✅ Removed deployment %s (folder %s).%s The objects it applied stay in the cluster as they are, nothing else was changed or deleted; they keep their `%s` annotation.\n\n**Next:** `/rigel list` shows what is left.",
+		code(d.Name), code(d.Path), inv, sync.AnnotationSourceRepo)
 }
 
 func renderFolders(repo, label, commit string, folders []string, registered map[string]string) string {

@@ -77,7 +77,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	blocks = append(blocks, head.String())
 	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
-		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil && ch.Unmanaged == nil {
+		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil && ch.Unmanaged == nil && ch.HandOver == nil {
 			names = append(names, ch.Ref.String())
 			continue
 		}
@@ -155,7 +155,7 @@ func renderChange(ch sync.Change) string {
 			fmt.Fprintf(&b, " — Secret keys %s", strings.Join(parts, "; "))
 		}
 	}
-	b.WriteString(guardTitle(ch) + unmanagedTitle(ch) + "</summary>\n\n" + guardNotes(ch) + unmanagedNotes(ch))
+	b.WriteString(guardTitle(ch) + unmanagedTitle(ch) + handOverTitle(ch) + "</summary>\n\n" + guardNotes(ch) + unmanagedNotes(ch) + handOverNotes(ch))
 	if ch.Note != "" && ch.Unmanaged == nil { // unmanagedNotes says it
 		b.WriteString("> " + ch.Note + "\n\n")
 	}

@@ -82,7 +82,7 @@ func (r *Runner) verbs() []verb {
 		{"help", "/rigel help", "this list", runHelp},
 		{"list", "/rigel list", "the deployments of this repo and their last sync", runList},
 		{"add-deployment", "/rigel add-deployment [PATH] [--name NAME] [--namespaces NS,…]", "register a manifest folder (without PATH: list the folders that hold manifests)", runAddDeployment},
-		{"remove-deployment", "/rigel remove-deployment NAME", "forget a deployment (nothing in the cluster is deleted)", runRemoveDeployment},
+		{"remove-deployment", "/rigel remove-deployment NAME", "forget a deployment (its inventory goes; the objects it applied stay)", runRemoveDeployment},
 		{"link", "/rigel link KIND/NAME [-n NS] DEPLOYMENT [--force]", "mark an existing Deployment, StatefulSet or DaemonSet as part of a deployment (annotations only, nothing is rolled out)", runLink},
 		{"unlink", "/rigel unlink KIND/NAME [-n NS]", "remove that mark from a workload", runUnlink},
 		{"fix", "/rigel fix KIND/NAME [-n NS] [set FIELD=VALUE…] [--container NAME]", "look at a workload's pods and open a pull request that fixes its manifest (or set `image`, `memory`, `cpu`, `replicas`, `env.NAME`); nothing is applied", runFix},

@@ -125,7 +125,7 @@ func TestChartSchemaRefuses(t *testing.T) {
 // freeForm are the values whose content the schema leaves to Kubernetes (they are passed
 // through to an object's field as they are): the schema types them, not their keys.
 var freeForm = []string{
-	"global", "affinity", "tolerations", "rbac.readerRules", "rbac.deployerRules",
+	"global", "affinity", "tolerations", "rbac.readerRules", "rbac.deployerRules", "rbac.prunerRules",
 	"networkPolicy.hookFrom", "networkPolicy.egress", "networkPolicy.monitoringNamespaceSelector",
 	"extraEnv",
 }

@@ -154,6 +154,7 @@ func TestChartMatchesKustomize(t *testing.T) {
 		{"namespaced scope and the overlay", overlayDir, map[string]any{
 			"rbac": map[string]any{"scope": "namespaced", "namespaces": []any{"team-a", "team-b"}},
 		}},
+		{"prune and the prune overlay", pruneOverlayDir, map[string]any{"rbac": map[string]any{"prune": true}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

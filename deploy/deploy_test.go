@@ -22,6 +22,8 @@ import (
 const (
 	rigelNS    = "rigel"
 	overlayDir = "overlays/namespaced"
+	// pruneOverlayDir is the base with components/pruner: the right to delete, for prune.
+	pruneOverlayDir = "overlays/prune"
 )
 
 var cluster *testenv.Cluster

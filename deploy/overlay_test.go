@@ -56,7 +56,9 @@ func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns,
 	t.Run("keeps the inventories of its deployments in its own namespace", func(t *testing.T) {
 		e := &sync.Engine{Kube: rigel, Inventory: ns} // as app.New builds it (issue 12)
 		prov := sync.Provenance{Deployment: "probe-inv", Path: "probe"}
-		one := []sync.Object{{Obj: probeConfigMap(targets[0], "probe-inv")}}
+		// A Deployment too: Rigel may not list Deployments in its own namespace, which is part
+		// of every inventory (KEP-3659), and previews must go on.
+		one := []sync.Object{{Obj: probeConfigMap(targets[0], "probe-inv")}, {Obj: probeDeployment(targets[0], "probe-inv")}}
 		for range 2 { // the second preview reads the inventory the first apply wrote
 			plan, err := e.Diff(ctxT(t), one, prov)
 			if err != nil {
@@ -71,8 +73,8 @@ func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns,
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(plan.Orphans) != 1 || plan.Orphans[0].Ref.Name != "probe-inv" {
-			t.Errorf("orphans %+v, want ConfigMap probe-inv", plan.Orphans)
+		if len(plan.Orphans) != 2 || plan.Orphans[0].Ref.Name != "probe-inv" || plan.Orphans[1].Ref.Name != "probe-inv" {
+			t.Errorf("orphans %+v, want ConfigMap and Deployment probe-inv", plan.Orphans)
 		}
 	})
 	t.Run("is forbidden elsewhere", func(t *testing.T) {
@@ -117,4 +119,22 @@ func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns,
 			t.Errorf("list Secrets in %s: %v", ns, err)
 		}
 	})
+}
+
+// probeDeployment is a Deployment in ns, for checking what Rigel may deploy and read there.
+func probeDeployment(ns, name string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]interface{}{
+		"spec": map[string]interface{}{
+			"selector": map[string]interface{}{"matchLabels": map[string]interface{}{"app": name}},
+			"template": map[string]interface{}{
+				"metadata": map[string]interface{}{"labels": map[string]interface{}{"app": name}},
+				"spec":     map[string]interface{}{"containers": []interface{}{map[string]interface{}{"name": "app", "image": "registry.example/app:1"}}},
+			},
+		},
+	}}
+	u.SetAPIVersion("apps/v1")
+	u.SetKind("Deployment")
+	u.SetNamespace(ns)
+	u.SetName(name)
+	return u
 }

@@ -305,14 +305,14 @@ func TestAPISources(t *testing.T) {
 		})
 	}
 
-	t.Run("remove a deployment, then the repo: nothing in the cluster is deleted", func(t *testing.T) {
+	t.Run("remove a deployment, then the repo: the objects stay in the cluster", func(t *testing.T) {
 		got := b.api("DELETE", "/api/git/sources/deployment", map[string]any{"name": "other"}, http.StatusOK)
-		mustContain(t, got.raw, `"name":"other"`, "nothing in the cluster")
+		mustContain(t, got.raw, `"name":"other"`, "the objects it applied stay in the cluster")
 		if _, dep := b.registry().FindDeployment("other"); dep != nil {
 			t.Fatal("the deployment is still registered")
 		}
 		got = b.api("DELETE", "/api/git/sources", map[string]any{"repo": r.full}, http.StatusOK)
-		mustContain(t, got.raw, `"name":"web"`, "nothing in the cluster")
+		mustContain(t, got.raw, `"name":"web"`, "the objects they applied stay in the cluster")
 		if b.registry().FindRepo(r.full) != nil {
 			t.Fatal("the repo is still registered")
 		}

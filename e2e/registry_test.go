@@ -28,7 +28,7 @@ func TestRemoveDeployment(t *testing.T) {
 		{"no name", c, "/rigel remove-deployment", []string{"❌", "takes one deployment name"}},
 		{"unknown name", c, "/rigel remove-deployment nosuch", []string{"❌", "no deployment named `nosuch`", name}},
 		{"from another repo", b.issue(other), "/rigel remove-deployment " + name, []string{"❌", "belongs to " + r.full}},
-		{"removed", c, "/rigel remove-deployment " + name, []string{"✅ Removed deployment `" + name + "`", "Nothing in the cluster was changed"}},
+		{"removed", c, "/rigel remove-deployment " + name, []string{"✅ Removed deployment `" + name + "`", "The objects it applied stay in the cluster"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -37,6 +37,13 @@ type Planner interface {
 	Apply(ctx context.Context, plan *sync.Plan, opts sync.ApplyOptions) (*sync.Result, error)
 }
 
+// Inventories forgets a deployment's inventory, its ApplySet parent (sync.Engine). The Planner
+// implements it when it keeps inventories; Forget and RemoveRepo then delete the parent.
+type Inventories interface {
+	// ForgetInventory deletes the parent and returns its name ("" when there was none).
+	ForgetInventory(ctx context.Context, deployment string) (string, error)
+}
+
 // Workloads reads and marks the cluster's workloads (kube.Client).
 type Workloads interface {
 	GetWorkload(ctx context.Context, ref kube.WorkloadRef) (*kube.Workload, error)

@@ -99,6 +99,9 @@ func (s *Service) planIn(ctx context.Context, o Origin, dep config.Deployment, t
 	plan, err := s.Planner.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
 		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep)), Sweep: sw})
 	s.observeDiff(dep.Name, start)
+	if f := inventoryForbidden(err); f != nil { // refusals_inventory.go
+		return nil, f
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s at %s: %w", dep.Name, shortCommit(snap.Commit), err)
 	}

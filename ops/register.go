@@ -7,6 +7,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/rs/zerolog"
+
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
 )
@@ -107,10 +109,22 @@ func (s *Service) Folders(ctx context.Context, o Origin, t Target) (*FolderList,
 	return &FolderList{At: t, Commit: snap.Commit, Folders: folders, Registered: registered}, nil
 }
 
-// Forget forgets the deployment called name; nothing in the cluster changes. With fromRepo
+// Forgotten is what Forget did: the deployment it removed from the registry, and the parent
+// ConfigMap of its inventory it deleted (the objects the deployment applied stay).
+type Forgotten struct {
+	config.Deployment
+	// Inventory is the name of the ApplySet parent deleted ("" when there was none).
+	Inventory string `json:"inventory,omitempty"`
+	// InventoryErr says why the parent could not be deleted; the deployment is forgotten all
+	// the same (a cluster admin deletes the ConfigMap).
+	InventoryErr error `json:"-"`
+}
+
+// Forget forgets the deployment called name and deletes its inventory's parent ConfigMap
+// (Inventories); the objects it applied stay in the cluster, as they are. With fromRepo
 // set (a conversation of that repo asks), only a deployment of that repo may be forgotten.
-func (s *Service) Forget(ctx context.Context, name, fromRepo string) (config.Deployment, error) {
-	var removed config.Deployment
+func (s *Service) Forget(ctx context.Context, name, fromRepo string) (Forgotten, error) {
+	var removed Forgotten
 	_, err := s.Registry.Update(ctx, func(src *config.Sources) error {
 		owner, dep := src.FindDeployment(name)
 		switch {
@@ -121,7 +135,7 @@ func (s *Service) Forget(ctx context.Context, name, fromRepo string) (config.Dep
 		case fromRepo != "" && !strings.EqualFold(owner.Repo, fromRepo):
 			return &OtherRepo{Deployment: name, Repo: owner.Repo, Verb: Forgetting}
 		}
-		removed = *dep
+		removed.Deployment = *dep
 		return src.RemoveDeployment(name)
 	})
 	if err != nil {
@@ -129,7 +143,22 @@ func (s *Service) Forget(ctx context.Context, name, fromRepo string) (config.Dep
 	}
 	s.observeRemoved(removed.Name)
 	s.forgetHold(ctx, removed.Name) // pull_holds.go
+	removed.Inventory, removed.InventoryErr = s.forgetInventory(ctx, removed.Name)
 	return removed, nil
+}
+
+// forgetInventory deletes the inventory parent of a forgotten deployment, when the Planner
+// keeps inventories; a failure is logged and returned for the reply to say.
+func (s *Service) forgetInventory(ctx context.Context, name string) (string, error) {
+	inv, ok := s.Planner.(Inventories)
+	if !ok {
+		return "", nil
+	}
+	parent, err := inv.ForgetInventory(ctx, name)
+	if err != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Str("deployment", name).Msg("inventory of a removed deployment not deleted")
+	}
+	return parent, err
 }
 
 // RegisterRepo registers a repo without deployments, or updates the branch, clone URL and
@@ -154,7 +183,8 @@ func (s *Service) RegisterRepo(ctx context.Context, entry config.Repo) (bool, co
 	return created, *src.FindRepo(entry.Repo), nil
 }
 
-// RemoveRepo forgets a repo and all its deployments; nothing in the cluster changes. A repo
+// RemoveRepo forgets a repo and all its deployments, and deletes their inventories' parent
+// ConfigMaps (as Forget); the objects they applied stay. A repo
 // not registered is a *NotFound of KindRepository.
 func (s *Service) RemoveRepo(ctx context.Context, fullName string) (config.Repo, error) {
 	var removed config.Repo
@@ -168,6 +198,7 @@ func (s *Service) RemoveRepo(ctx context.Context, fullName string) (config.Repo,
 	}
 	for _, d := range removed.Deployments {
 		s.observeRemoved(d.Name)
+		_, _ = s.forgetInventory(ctx, d.Name) // logged; the repo is forgotten all the same
 	}
 	return removed, nil
 }

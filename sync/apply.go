@@ -169,6 +169,9 @@ func (e *Engine) applyAll(ctx context.Context, plan *Plan, idx []int, res *Resul
 		}
 		states[i].mapping = m
 		g.Go(func() error {
+			if c.handover != nil && !e.migrate(ctx, m, c, &res.Objects[i]) { // handover_apply.go
+				return nil
+			}
 			u, err := e.applyOne(ctx, m, c.desired, decode)
 			if err != nil {
 				res.Objects[i].Action = ActionError

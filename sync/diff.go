@@ -70,6 +70,8 @@ type item struct {
 	liveErr error
 
 	blocked []Violation // the policy refuses it (DiffOptions.Refuse): never sent to the cluster
+
+	handover *handover // client-side kubectl apply manages fields of the live object (handover.go)
 }
 
 // clusterScoped reports whether the kind is known (to the cluster or from a CRD of the plan)
@@ -140,6 +142,9 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	if err := fetch(ctx, items); err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
 	}
+	if err := e.handOver(ctx, items); err != nil { // handover_apply.go
+		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
+	}
 	planNS := map[string]bool{}
 	for _, it := range items {
 		if groupKind(it.ref) == namespaceGK {
@@ -150,6 +155,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	plan := &Plan{Deployment: prov.Deployment, Path: prov.Path, Commit: prov.Commit, Changes: make([]Change, len(items))}
 	for i, it := range items {
 		plan.Changes[i] = it.change(planNS, prov.Deployment, opts)
+		it.markHandOver(&plan.Changes[i])
 	}
 	if e.Inventory != "" {
 		if plan.Orphans, err = e.orphans(ctx, prov.Deployment, items, opts.Sweep); err != nil {
@@ -414,6 +420,7 @@ func (it *item) setLive(obj map[string]interface{}) {
 	}
 	it.owner = ReconcilerOf(obj) // before normalize drops managedFields
 	it.facts = liveFactsOf(obj)
+	it.handover = handoverOf(obj)
 	normalize(obj)
 	it.live = obj
 }

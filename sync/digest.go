@@ -45,6 +45,10 @@ func planDigest(p *Plan, items []*item) string {
 		default:
 			field(h, string(liveDigestJSON(it)))
 		}
+		if it.handover != nil { // only then, so other plans keep their digest
+			field(h, "handover")
+			field(h, it.handover.digestText())
+		}
 	}
 	// The orphans an apply that prunes deletes (or keeps, and why): only when there are some,
 	// so a plan without orphans keeps its digest.

@@ -29,6 +29,11 @@
 // lists the members the objects no longer include as Plan.Orphans (covered by the Digest), and
 // Apply with ApplyOptions.Prune deletes them after a healthy apply (inventory_apply.go).
 //
+// An existing object whose fields client-side `kubectl apply` manages is handed over
+// (handover.go): Diff shows, as Change.HandOver and in its diff, the fields git no longer sets
+// that Apply removes once it has migrated the object's managed fields to Rigel (csaupgrade),
+// and the Digest covers it.
+//
 // The package knows nothing of GitHub or git. It logs to zerolog.Ctx(ctx): the caller's
 // logger names the deployment (and the delivery, repo and issue of a command); sync adds only
 // what it knows of its own (commit, counts, durations), never a key twice.

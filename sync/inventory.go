@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -153,6 +154,17 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item, 
 		}
 		for _, ns := range nss {
 			objs, err := e.sweepMembers(ctx, sw, m, ns, e.inventoryID(deployment)) // listSelected without a Sweep
+			if apierrors.IsForbidden(err) && ns == e.Inventory && !clusterScoped {
+				// The parent's own namespace is part of every set (KEP-3659), but Rigel's
+				// namespace holds members only where Rigel may write, and so read, them: a
+				// namespaced install (overlays/namespaced) may list there only its own
+				// ConfigMaps, and the policy refuses Rigel's namespace unless a cluster admin
+				// names it. A kind it may not list there has no member there.
+				continue
+			}
+			if apierrors.IsForbidden(err) {
+				return nil, &InventoryUnreadable{Deployment: deployment, GroupKind: gk, Resource: m.Resource.GroupResource(), Namespace: ns, Err: err}
+			}
 			if err != nil {
 				return nil, fmt.Errorf("failed to list the %s of the inventory: %w", gk, err)
 			}
@@ -183,6 +195,27 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item, 
 	sort.SliceStable(out, func(i, j int) bool { return lessRef(out[i].Ref, out[j].Ref) })
 	return out, nil
 }
+
+// InventoryUnreadable is a kind of a deployment's inventory Rigel may not list where the
+// inventory says its members live: without the list, no preview can say which of them the
+// folder no longer renders, so Diff fails rather than show none.
+type InventoryUnreadable struct {
+	Deployment string
+	GroupKind  schema.GroupKind
+	Resource   schema.GroupResource
+	Namespace  string // "" for a cluster-scoped kind
+	Err        error  // the apiserver's refusal
+}
+
+func (e *InventoryUnreadable) Error() string {
+	where := "cluster-wide"
+	if e.Namespace != "" {
+		where = "in namespace " + e.Namespace
+	}
+	return fmt.Sprintf("Rigel may not list %s %s, a kind of the inventory of %s: it needs the right to list %s there: %v", e.Resource, where, e.Deployment, e.Resource, e.Err)
+}
+
+func (e *InventoryUnreadable) Unwrap() error { return e.Err }
 
 // listSelected lists the objects of a resource in a namespace ("" for cluster-scoped) that
 // match a label selector, every page.

@@ -107,7 +107,35 @@ func (e *Engine) deleteExactly(ctx context.Context, o Orphan) error {
 	case apierrors.IsConflict(err):
 		return fmt.Errorf("not deleted: the object changed since the preview (preview again): %w", err)
 	case apierrors.IsForbidden(err):
-		return fmt.Errorf("not deleted: Rigel may not delete it — pruning needs the delete right on its kind, which the shipped install does not grant: a cluster admin grants it to Rigel's ServiceAccount (README, Prune): %w", err)
+		return fmt.Errorf("not deleted: Rigel may not delete it — pruning needs the delete right on its kind, which the shipped install does not grant: a cluster admin turns it on (the chart's rbac.prune: true, or the kustomize component deploy/components/pruner; README, Inventory and prune): %w", err)
 	}
 	return fmt.Errorf("failed to delete: %w", err)
+}
+
+// ForgetInventory deletes the parent ConfigMap of a deployment's inventory (when the Engine
+// keeps inventories and the deployment has one), for a deployment Rigel forgets: the members
+// stay in the cluster as they are (their part-of label then names a set with no parent,
+// which no tool prunes). It returns the name of the ConfigMap deleted, "" when there was
+// none. A ConfigMap of that name that is not this deployment's inventory is refused, not
+// deleted.
+func (e *Engine) ForgetInventory(ctx context.Context, deployment string) (string, error) {
+	if e.Inventory == "" {
+		return "", nil
+	}
+	p, err := e.readParent(ctx, deployment, nil)
+	if err != nil {
+		return "", fmt.Errorf("failed to read the inventory of %s: %w", deployment, err)
+	}
+	if !p.found {
+		return "", nil
+	}
+	name := InventoryName(deployment)
+	err = e.Kube.Typed.CoreV1().ConfigMaps(e.Inventory).Delete(ctx, name, metav1.DeleteOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return "", nil
+	case err != nil:
+		return "", fmt.Errorf("failed to delete the inventory %s/%s of %s: %w", e.Inventory, name, deployment, err)
+	}
+	return name, nil
 }

@@ -247,3 +247,45 @@ func TestInventoryMigratesProvenance(t *testing.T) {
 		t.Errorf("orphans:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+func TestForgetInventory(t *testing.T) {
+	inv := newNamespace(t, "rigel")
+	e := &Engine{Kube: cluster(t), Inventory: inv}
+	ctx := testCtx(t)
+	ns := newNamespace(t, "forget")
+	dep := uniqueName("shop")
+	prov := Provenance{Deployment: dep, Path: "apps/shop", Commit: "c1"}
+	p := mustDiff(t, e, ctx, objs(t, "apps/shop/a.yaml", configMap(ns, "a", map[string]string{"k": "v"})), prov)
+	if res := mustApply(t, e, ctx, p, ApplyOptions{}); res.Status != StatusSucceeded {
+		t.Fatalf("apply: %+v", res)
+	}
+	got, err := e.ForgetInventory(ctx, dep)
+	if err != nil || got != InventoryName(dep) {
+		t.Fatalf("ForgetInventory = %q, %v", got, err)
+	}
+	cms := theClient.Typed.CoreV1().ConfigMaps
+	if _, err := cms(inv).Get(ctx, InventoryName(dep), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the parent after ForgetInventory: %v", err)
+	}
+	if _, err := cms(ns).Get(ctx, "a", metav1.GetOptions{}); err != nil {
+		t.Errorf("the member after ForgetInventory: %v", err)
+	}
+	if got, err := e.ForgetInventory(ctx, dep); got != "" || err != nil {
+		t.Errorf("ForgetInventory again = %q, %v", got, err)
+	}
+
+	// A ConfigMap of that name that is not the deployment's inventory stays.
+	other := uniqueName("other")
+	if _, err := cms(inv).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: InventoryName(other), Namespace: inv}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ForgetInventory(ctx, other); err == nil || !strings.Contains(err.Error(), "is not the inventory") {
+		t.Errorf("ForgetInventory of a look-alike: %v", err)
+	}
+	if _, err := cms(inv).Get(ctx, InventoryName(other), metav1.GetOptions{}); err != nil {
+		t.Errorf("the look-alike: %v", err)
+	}
+	if got, err := (&Engine{Kube: theClient}).ForgetInventory(ctx, dep); got != "" || err != nil {
+		t.Errorf("an Engine without inventories: %q, %v", got, err)
+	}
+}

@@ -80,7 +80,11 @@ type Change struct {
 	// Unmanaged is set when the object exists and this deployment does not manage it (its
 	// provenance names another deployment, or none): Diff then shows no live value of it.
 	Unmanaged *Unmanaged
+	// HandOver is set when client-side kubectl apply manages fields of the live object:
+	// applying moves them to Rigel first, removing those git no longer sets (handover.go).
+	HandOver *HandOver
 
+	handover  *handover // the migration Apply sends first
 	desired   *unstructured.Unstructured
 	liveShown bool // DiffOptions.LiveOfUnmanaged: messages about it need not be hidden
 }

@@ -53,6 +53,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		rollbackInPull *ops.RollbackInPull
 		noRollback     *ops.NoRollback
 		notInHistory   *ops.NotInHistory
+		// inventory (issue 12): words/inventory.go
+		invForbidden *ops.InventoryForbidden
 	)
 	switch {
 	case errors.As(err, &render):
@@ -128,6 +130,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return sayNoRollback(noRollback, h), true
 	case errors.As(err, &notInHistory):
 		return sayNotInHistory(notInHistory, h), true
+	case errors.As(err, &invForbidden): // words/inventory.go
+		return sayInventoryForbidden(invForbidden, h), true
 	case errors.As(err, &invalid):
 		return invalid.Msg, true
 	case ops.IsRefusal(err):

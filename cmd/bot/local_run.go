@@ -123,6 +123,9 @@ func printPlan(w io.Writer, plan *sync.Plan, name string, color bool) {
 		if u := c.Unmanaged; u != nil {
 			fmt.Fprintf(w, "# %s exists, not managed by %s: %s\n", c.Ref, name, unmanagedWords(u))
 		}
+		if h := c.HandOver; h != nil { // sync/handover.go
+			fmt.Fprintf(w, "# %s: %s\n", c.Ref, h.Note())
+		}
 		switch {
 		case c.Err != "" && color:
 			fmt.Fprintf(w, "%s# %s refused: %s%s\n", ansiBold+ansiRed, c.Ref, c.Err, ansiReset)

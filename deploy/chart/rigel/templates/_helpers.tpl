@@ -117,5 +117,5 @@ comma-separated.
   value: {{ join "," . | quote }}
 {{- end }}
 - name: RIGEL_OWN_CLUSTER_ROLES
-  value: {{ printf "%s,%s" .Values.rbac.deployerName .Values.rbac.readerName | quote }}
+  value: {{ printf "%s,%s,%s" .Values.rbac.deployerName .Values.rbac.readerName .Values.rbac.prunerName | quote }}
 {{- end }}
