@@ -1,0 +1,250 @@
+package ops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/gitsrc"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// Push-triggered sync (issue 12): a deployment registered with applyOn: push (set by cluster
+// admins) is previewed and applied at every commit pushed to its branch that changes its
+// inputs (sync.Inputs: the folder's files and every file its render reads), with the guards of
+// a typed apply: the apply lock (Held), a pull request's hold (PullHeld), the render
+// (RenderFailed), the policy (Policy), takeovers (Takeover) and other reconcilers (Reconciler:
+// a push never forces). A commit is never applied twice (the registry's last sync), and an
+// older commit never over a newer one (the branch must still point at it). The same operation
+// serves the polling fallback (app/poll.go), which hands it each branch's tip.
+
+// PushSync is a commit pushed to a branch, from a push event or found by the poller.
+type PushSync struct {
+	Branch string // the branch pushed (without refs/heads/)
+	// Before and After are the commits the branch moved from and to. Before "" or zeros (a new
+	// branch), or a commit Rigel cannot read, counts every deployment as changed.
+	Before, After string
+	// Forced says the push rewrote the branch: every deployment counts as changed.
+	Forced bool
+	// SinceLastSync (the poller) compares each deployment's inputs at After with those at its
+	// last synced commit instead of Before (never synced: changed).
+	SinceLastSync bool
+}
+
+// PushApplies is what a push did to the deployments of its repository that apply on push.
+type PushApplies struct {
+	Repo     *config.Repo // the registered repository; nil when the push is not to a registered repo's branch
+	Outcomes []PushOutcome
+}
+
+// PushOutcome is what push-triggered sync did for one deployment.
+type PushOutcome struct {
+	Deployment config.Deployment
+	Commit     string // the commit pushed
+
+	// Done: the registry's last sync is already this commit (a redelivered push, or the
+	// poller after the push's delivery). Nothing was done, nothing is said.
+	Done bool
+	// Superseded: the branch no longer points at the commit (a newer push is judged on its
+	// own). Nothing was done, nothing is said.
+	Superseded bool
+	// Untouched: the push changes none of the deployment's inputs. Nothing was done, nothing
+	// is said.
+	Untouched bool
+	// Because is the first changed input, or why the deployment counts as changed.
+	Because string
+
+	Applied *Applied // set when it was applied (its reply shows the plan it applied)
+	// Refused is why nothing was applied: a refusal (Held, PullHeld, RenderFailed, Policy,
+	// Takeover, Reconciler…) or a failure (fetching, diffing, applying).
+	Refused error
+	// Fresh is the preview made to decide, when it was made and nothing was applied.
+	Fresh *Preview
+}
+
+// Quiet says the outcome is nothing to tell anyone about.
+func (o PushOutcome) Quiet() bool { return o.Done || o.Superseded || o.Untouched }
+
+// ApplyOnPush applies, for a commit pushed to the branch of a registered repository, each of
+// the repository's deployments registered with applyOn: push whose inputs it changes, as the
+// package comment says. A push to another branch or to an unregistered repository does
+// nothing. An error is returned only when the push could not be judged at all (the
+// registry failed); each deployment's refusal or failure is its outcome.
+func (s *Service) ApplyOnPush(ctx context.Context, call Call, push PushSync) (*PushApplies, error) {
+	src, err := s.Registry.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &PushApplies{}
+	entry := src.FindRepo(call.Repo.FullName())
+	if entry == nil || entry.Branch != push.Branch || push.After == "" {
+		return out, nil
+	}
+	out.Repo = entry
+	var deps []config.Deployment
+	for _, d := range entry.Deployments {
+		if d.ApplyOn == config.ApplyOnPush {
+			deps = append(deps, d)
+		}
+	}
+	sort.Slice(deps, func(i, j int) bool { return deps[i].Name < deps[j].Name })
+	log := zerolog.Ctx(ctx)
+	for _, d := range deps {
+		o := s.applyPushed(ctx, call, d, entry.Branch, push)
+		ev := log.Info()
+		if o.Refused != nil {
+			ev = ev.AnErr("refused", o.Refused)
+		}
+		ev.Str("deployment", d.Name).Str("commit", push.After).Bool("applied", o.Applied != nil).Bool("done", o.Done).
+			Bool("superseded", o.Superseded).Bool("untouched", o.Untouched).Str("because", o.Because).Msg("apply on push")
+		out.Outcomes = append(out.Outcomes, o)
+	}
+	return out, nil
+}
+
+// applyPushed judges and applies one deployment at the pushed commit.
+func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deployment, branch string, push PushSync) PushOutcome {
+	out := PushOutcome{Deployment: dep, Commit: push.After}
+	if dep.LastSync != nil && strings.EqualFold(dep.LastSync.Commit, push.After) {
+		out.Done = true
+		return out
+	}
+	o := call.Origin()
+	tip, err := s.Fetch(ctx, o, BranchTarget(branch))
+	if err != nil {
+		out.Refused = err
+		return out
+	}
+	if !strings.EqualFold(tip.Commit, push.After) {
+		out.Superseded = true
+		return out
+	}
+	before := push.Before
+	if push.SinceLastSync {
+		before = ""
+		if dep.LastSync != nil {
+			before = dep.LastSync.Commit
+		}
+	}
+	if out.Because = s.pushTouches(ctx, o, dep, branch, before, push.Forced && !push.SinceLastSync, tip); out.Because == "" {
+		out.Untouched = true
+		return out
+	}
+	if s.Locker == nil {
+		out.Refused = errors.New("failed to lock the deployment: this Rigel has no Leases to lock with")
+		return out
+	}
+	ctx, release, err := s.Locker.LockDeployment(ctx, dep.Name, call.Holder)
+	if err != nil {
+		out.Refused = err
+		return out
+	}
+	defer release()
+	// Under the lock, the registry says whether this commit was applied already (by another
+	// replica's delivery of the same push, or the poller).
+	src, err := s.Registry.Load(ctx)
+	if err != nil {
+		out.Refused = err
+		return out
+	}
+	_, d := src.FindDeployment(dep.Name)
+	switch {
+	case d == nil || d.ApplyOn != config.ApplyOnPush:
+		out.Untouched, out.Because = true, "" // removed, or no longer applied on push
+		return out
+	case d.LastSync != nil && strings.EqualFold(d.LastSync.Commit, push.After):
+		out.Done = true
+		return out
+	}
+	dep = *d
+	if err := s.checkHold(ctx, call, dep.Name, "apply"); err != nil { // pull_holds.go
+		out.Refused = err
+		return out
+	}
+	out.Fresh, out.Applied, out.Refused = s.applyPushCommit(ctx, call, dep, branch, push.After)
+	return out
+}
+
+// applyPushCommit previews dep at commit (the branch's tip) and applies exactly that preview
+// when no guard of an apply refuses it. The caller holds the deployment's lock.
+func (s *Service) applyPushCommit(ctx context.Context, call Call, dep config.Deployment, branch, commit string) (*Preview, *Applied, error) {
+	p, err := s.plan(ctx, call.Origin(), dep, BranchTarget(branch).At(commit))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(p.Plan.Violating()) > 0 {
+		return p, nil, s.policyRefusal(p.Plan)
+	}
+	if len(TakenFrom(p.Plan)) > 0 {
+		return p, nil, &Takeover{Plan: p.Plan}
+	}
+	if err := s.guardApply(p.Plan, false); err != nil {
+		return p, nil, err
+	}
+	done, err := s.applyChecked(ctx, call, dep, p, commit, applyOpts{Kind: config.SyncKindPush})
+	if err != nil {
+		return p, nil, err
+	}
+	return nil, done, nil
+}
+
+// pushTouches says why the push from before to after changes dep's inputs: the first input
+// whose content differs, or why every input counts as changed; "" when none changed.
+func (s *Service) pushTouches(ctx context.Context, o Origin, dep config.Deployment, branch, before string, forced bool, after *gitsrc.Snapshot) string {
+	switch {
+	case forced:
+		return "a force push"
+	case before == "" || strings.Trim(before, "0") == "":
+		return "no earlier commit to compare with"
+	case strings.EqualFold(before, after.Commit):
+		return ""
+	}
+	old, err := s.Fetch(ctx, o, BranchTarget(branch).At(before))
+	if err != nil {
+		zerolog.Ctx(ctx).Info().Err(err).Str("before", before).Msg("the commit before the push cannot be read: every input counts as changed")
+		return fmt.Sprintf("the commit before the push, %s, cannot be read", shortCommit(before))
+	}
+	inputs, errAfter := sync.Inputs(ctx, after, dep.Path)
+	was, errBefore := sync.Inputs(ctx, old, dep.Path)
+	switch {
+	case errAfter != nil && errBefore != nil:
+		return "its folder renders at neither commit"
+	case errAfter != nil:
+		return "its folder no longer renders"
+	case errBefore != nil:
+		return "its folder did not render before"
+	}
+	all := map[string]bool{}
+	for _, f := range append(inputs, was...) {
+		all[f] = true
+	}
+	files := make([]string, 0, len(all))
+	for f := range all {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		if entryOf(after, f) != entryOf(old, f) {
+			return f
+		}
+	}
+	return ""
+}
+
+// entryOf is what a tree holds at name, to compare: a file's content, a link's target, or
+// nothing.
+func entryOf(fsys fs.FS, name string) string {
+	if b, err := fs.ReadFile(fsys, name); err == nil {
+		return "file\x00" + string(b)
+	}
+	if t, err := fs.ReadLink(fsys, name); err == nil {
+		return "link\x00" + t
+	}
+	return "none"
+}
