@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,6 +36,9 @@ type PushSync struct {
 	// SinceLastSync (the poller) compares each deployment's inputs at After with those at its
 	// last synced commit instead of Before (never synced: changed).
 	SinceLastSync bool
+	// Only judges these deployments (the poller: those whose tip it has not tried yet); nil:
+	// every deployment of the repository that applies on push.
+	Only []string
 }
 
 // PushApplies is what a push did to the deployments of its repository that apply on push.
@@ -57,8 +61,9 @@ type PushOutcome struct {
 	// Untouched: the push changes none of the deployment's inputs. Nothing was done, nothing
 	// is said.
 	Untouched bool
-	// Because is the first changed input, or why the deployment counts as changed.
-	Because string
+	// Changed is the first input whose content the push changed; Because, when Changed is
+	// "", why every input counts as changed (a force push, no earlier commit…).
+	Changed, Because string
 
 	Applied *Applied // set when it was applied (its reply shows the plan it applied)
 	// Refused is why nothing was applied: a refusal (Held, PullHeld, RenderFailed, Policy,
@@ -89,7 +94,7 @@ func (s *Service) ApplyOnPush(ctx context.Context, call Call, push PushSync) (*P
 	out.Repo = entry
 	var deps []config.Deployment
 	for _, d := range entry.Deployments {
-		if d.ApplyOn == config.ApplyOnPush {
+		if d.ApplyOn == config.ApplyOnPush && (push.Only == nil || slices.Contains(push.Only, d.Name)) {
 			deps = append(deps, d)
 		}
 	}
@@ -102,7 +107,7 @@ func (s *Service) ApplyOnPush(ctx context.Context, call Call, push PushSync) (*P
 			ev = ev.AnErr("refused", o.Refused)
 		}
 		ev.Str("deployment", d.Name).Str("commit", push.After).Bool("applied", o.Applied != nil).Bool("done", o.Done).
-			Bool("superseded", o.Superseded).Bool("untouched", o.Untouched).Str("because", o.Because).Msg("apply on push")
+			Bool("superseded", o.Superseded).Bool("untouched", o.Untouched).Str("changed", o.Changed).Str("because", o.Because).Msg("apply on push")
 		out.Outcomes = append(out.Outcomes, o)
 	}
 	return out, nil
@@ -132,7 +137,7 @@ func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deploym
 			before = dep.LastSync.Commit
 		}
 	}
-	if out.Because = s.pushTouches(ctx, o, dep, branch, before, push.Forced && !push.SinceLastSync, tip); out.Because == "" {
+	if out.Changed, out.Because = s.pushTouches(ctx, o, dep, branch, before, push.Forced && !push.SinceLastSync, tip); out.Changed == "" && out.Because == "" {
 		out.Untouched = true
 		return out
 	}
@@ -156,7 +161,7 @@ func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deploym
 	_, d := src.FindDeployment(dep.Name)
 	switch {
 	case d == nil || d.ApplyOn != config.ApplyOnPush:
-		out.Untouched, out.Because = true, "" // removed, or no longer applied on push
+		out.Untouched, out.Changed, out.Because = true, "", "" // removed, or no longer applied on push
 		return out
 	case d.LastSync != nil && strings.EqualFold(d.LastSync.Commit, push.After):
 		out.Done = true
@@ -194,31 +199,32 @@ func (s *Service) applyPushCommit(ctx context.Context, call Call, dep config.Dep
 	return nil, done, nil
 }
 
-// pushTouches says why the push from before to after changes dep's inputs: the first input
-// whose content differs, or why every input counts as changed; "" when none changed.
-func (s *Service) pushTouches(ctx context.Context, o Origin, dep config.Deployment, branch, before string, forced bool, after *gitsrc.Snapshot) string {
+// pushTouches says whether the push from before to after changes dep's inputs: the first
+// input whose content differs (changed), or why every input counts as changed (why); both ""
+// when none changed.
+func (s *Service) pushTouches(ctx context.Context, o Origin, dep config.Deployment, branch, before string, forced bool, after *gitsrc.Snapshot) (changed, why string) {
 	switch {
 	case forced:
-		return "a force push"
+		return "", "a force push"
 	case before == "" || strings.Trim(before, "0") == "":
-		return "no earlier commit to compare with"
+		return "", "no earlier commit to compare with"
 	case strings.EqualFold(before, after.Commit):
-		return ""
+		return "", ""
 	}
 	old, err := s.Fetch(ctx, o, BranchTarget(branch).At(before))
 	if err != nil {
 		zerolog.Ctx(ctx).Info().Err(err).Str("before", before).Msg("the commit before the push cannot be read: every input counts as changed")
-		return fmt.Sprintf("the commit before the push, %s, cannot be read", shortCommit(before))
+		return "", fmt.Sprintf("the commit before the push, %s, cannot be read", shortCommit(before))
 	}
 	inputs, errAfter := sync.Inputs(ctx, after, dep.Path)
 	was, errBefore := sync.Inputs(ctx, old, dep.Path)
 	switch {
 	case errAfter != nil && errBefore != nil:
-		return "its folder renders at neither commit"
+		return "", "its folder renders at neither commit"
 	case errAfter != nil:
-		return "its folder no longer renders"
+		return "", "its folder no longer renders"
 	case errBefore != nil:
-		return "its folder did not render before"
+		return "", "its folder did not render before"
 	}
 	all := map[string]bool{}
 	for _, f := range append(inputs, was...) {
@@ -231,10 +237,10 @@ func (s *Service) pushTouches(ctx context.Context, o Origin, dep config.Deployme
 	sort.Strings(files)
 	for _, f := range files {
 		if entryOf(after, f) != entryOf(old, f) {
-			return f
+			return f, ""
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // entryOf is what a tree holds at name, to compare: a file's content, a link's target, or
@@ -247,4 +253,12 @@ func entryOf(fsys fs.FS, name string) string {
 		return "link\x00" + t
 	}
 	return "none"
+}
+
+// CommitCommentForge is what push-triggered sync's reports need from GitHub besides a Forge
+// (issue 12): a comment on the pushed commit, where the deployment's report says (the
+// default); githubclient.Installation implements it.
+type CommitCommentForge interface {
+	// CommitComment comments on commit sha of repo and returns the comment's id.
+	CommitComment(ctx context.Context, repo Repo, sha, body string) (int64, error)
 }

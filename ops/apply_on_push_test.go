@@ -165,7 +165,7 @@ func TestApplyOnPush(t *testing.T) {
 			if o.Quiet() != tc.quiet {
 				t.Fatalf("web: quiet %v (%+v), want %v", o.Quiet(), o, tc.quiet)
 			}
-			if tc.because != "" && !strings.Contains(o.Because, tc.because) {
+			if tc.because != "" && !strings.Contains(o.Changed+o.Because, tc.because) {
 				t.Errorf("web: because %q, want %q", o.Because, tc.because)
 			}
 			if tc.refused == nil {
@@ -215,10 +215,10 @@ func TestApplyOnPushSinceLastSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	web, api := w.outcome(t, out, "web"), w.outcome(t, out, "api")
-	if web.Applied == nil || web.Because != "no earlier commit to compare with" {
+	if web.Applied == nil || web.Because != "no earlier commit to compare with" || web.Changed != "" {
 		t.Errorf("web (never synced): %+v, want applied", web)
 	}
-	if api.Applied == nil || api.Because != "apps/api/cm.yaml" {
+	if api.Applied == nil || api.Changed != "apps/api/cm.yaml" || api.Because != "" {
 		t.Errorf("api (synced before its change): %+v, want applied because of apps/api/cm.yaml", api)
 	}
 	// The tip again: both are done.

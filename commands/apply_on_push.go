@@ -1,0 +1,160 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	gosync "sync"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/replica"
+)
+
+// Push-triggered sync (issue 12): a push to a registered repository's branch applies each
+// deployment registered with applyOn: push whose inputs it changes (ops.ApplyOnPush). The
+// outcome (applied; or refused, why, and the preview that decided) is posted where the
+// deployment's report says: a comment on the pushed commit (the default) or on an issue, and
+// the check run `rigel/apply: <deployment>` on the commit. The polling fallback (app/poll.go)
+// hands PollPush each branch's tip when push deliveries were lost.
+
+// applyOnPush applies the deployments p applies on push (only: these; nil: all) and reports
+// each outcome that says something. poll: p is a tip the poller found (no push event), whose
+// deployments are compared with their last synced commit.
+func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []string, poll bool) error {
+	log := zerolog.Ctx(ctx)
+	what := "apply on push of "
+	if poll {
+		what = "apply on push (poll) of "
+	}
+	oc := ops.Call{Repo: p.Repo, Author: p.Pusher, Forge: gh,
+		Holder: ops.Holder{Repo: p.Repo.FullName(), Installation: p.Repo.Installation, Command: what + shortSHA(p.After), Delivery: p.DeliveryID}}
+	res, err := r.Ops.ApplyOnPush(ctx, oc, ops.PushSync{Branch: p.Branch, Before: p.Before, After: p.After, Forced: p.Forced, SinceLastSync: poll, Only: only})
+	if err != nil {
+		return fmt.Errorf("failed to apply on push of %s: %w", shortSHA(p.After), err)
+	}
+	var errs []error
+	for _, o := range res.Outcomes {
+		if !o.Superseded && !retryable(o.Refused) {
+			r.pushed.note(o.Deployment.Name, o.Commit)
+		}
+		if o.Quiet() {
+			log.Info().Str("deployment", o.Deployment.Name).Bool("done", o.Done).Bool("superseded", o.Superseded).Msg("nothing to apply on this push, nothing to say")
+			continue
+		}
+		body, ck := renderPushOutcome(p.Repo.FullName(), p.Branch, o)
+		r.setApplyCheck(ctx, gh, p.Repo, o.Commit, o.Deployment.Name, ck)
+		if err := r.reportPush(ctx, gh, p.Repo, o, body); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// PollPush is the polling fallback's way in (app/poll.go): tip is the commit branch of repo
+// points at now, and deps the deployments of the repository that apply on push. Those this
+// replica already judged at tip are left alone; the others are applied as a push of tip would
+// apply them, compared with their last synced commit, and reported as a push is.
+func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch, tip string, deps []string) error {
+	var todo []string
+	for _, d := range deps {
+		if !r.pushed.tried(d, tip) {
+			todo = append(todo, d)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	return r.applyOnPush(ctx, gh, Push{Repo: repo, Branch: branch, After: tip}, todo, true)
+}
+
+// retryable says a push's refusal may go away by itself (another apply held the lock, or
+// Rigel failed): the poller judges the commit again.
+func retryable(err error) bool {
+	var held *replica.Held
+	return err != nil && (!ops.IsRefusal(err) || errors.As(err, &held))
+}
+
+// reportPush posts a push's outcome where the deployment's report says.
+func (r *Runner) reportPush(ctx context.Context, gh GitHub, repo Repo, o ops.PushOutcome, body string) error {
+	if n := config.ReportIssue(o.Deployment.Report); n > 0 {
+		for _, part := range splitComment(r.seal(Request{Repo: repo, Number: n}, body)) {
+			if _, err := gh.Comment(ctx, repo, n, part); err != nil {
+				return fmt.Errorf("failed to say on %s#%d what the push of %s did to %s: %w", repo.FullName(), n, shortSHA(o.Commit), o.Deployment.Name, err)
+			}
+		}
+		return nil
+	}
+	cc, ok := gh.(ops.CommitCommentForge)
+	if !ok {
+		return fmt.Errorf("failed to comment on commit %s of %s: this GitHub client cannot comment on commits", shortSHA(o.Commit), repo.FullName())
+	}
+	for _, part := range splitComment(r.seal(Request{Repo: repo}, body)) {
+		if _, err := cc.CommitComment(ctx, repo, o.Commit, part); err != nil {
+			return fmt.Errorf("failed to comment on commit %s of %s what its push did to %s: %w", shortSHA(o.Commit), repo.FullName(), o.Deployment.Name, err)
+		}
+	}
+	return nil
+}
+
+// renderPushOutcome is the report of one deployment's push-triggered sync and the apply check
+// run on the pushed commit.
+func renderPushOutcome(repo, branch string, o ops.PushOutcome) (string, applyCheck) {
+	dep := o.Deployment.Name
+	if o.Applied != nil {
+		lead := fmt.Sprintf("**Pushed `%s` to %s: Rigel applied %s** (it applies on push; %s).", shortSHA(o.Commit), code(branch), code(dep), pushReason(o))
+		return lead + blockSep + renderApplied(repo, o.Applied), appliedCheck(repo, o.Applied)
+	}
+	why, refused := refusal(o.Refused)
+	if !refused {
+		why = "Rigel could not apply it: " + mdText(o.Refused.Error())
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "**Pushed `%s` to %s: Rigel did not apply %s** (it applies on push; %s). ", shortSHA(o.Commit), code(branch), code(dep), pushReason(o))
+	b.WriteString(mergeWhy(why))
+	if o.Fresh != nil {
+		fmt.Fprintf(&b, "%s<details><summary>The preview of the pushed commit, what applying it would do</summary>\n\n%s\n\n</details>", blockSep, freshPlan(repo, o.Fresh))
+	}
+	next := fmt.Sprintf("fix it in git and push again: Rigel applies the next push that changes %s.", code(dep))
+	if retryable(o.Refused) {
+		next = fmt.Sprintf("nothing to fix in git: when polling is on (`RIGEL_POLL_INTERVAL`), Rigel tries this commit again at the next poll; else at the next push that changes %s.", code(dep))
+	}
+	fmt.Fprintf(&b, "%s**Next:** %s Or, in an issue of this repository, `/rigel sync %s` previews %s at its branch and `/rigel apply %s` then applies exactly that.", blockSep, next, dep, code(dep), dep)
+	title := fmt.Sprintf("%s was not applied at %s", dep, shortSHA(o.Commit))
+	return b.String(), applyCheck{Conclusion: githubclient.ConclusionFailure, Title: title, Summary: inert(b.String()), Annotations: mergeAnnotations(o.Refused)}
+}
+
+// pushReason says why the push concerned the deployment.
+func pushReason(o ops.PushOutcome) string {
+	if o.Changed != "" {
+		return "the push changes " + code(o.Changed)
+	}
+	return mdText(o.Because) + ", so each of its inputs counts as changed"
+}
+
+// pushMemory is, per deployment, the commit this replica last judged it at (applied,
+// refused, or untouched by the push): the poller does not judge it there again. It holds one
+// entry per deployment.
+type pushMemory struct {
+	mu     gosync.Mutex
+	judged map[string]string
+}
+
+func (m *pushMemory) note(dep, commit string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.judged == nil {
+		m.judged = map[string]string{}
+	}
+	m.judged[dep] = commit
+}
+
+func (m *pushMemory) tried(dep, commit string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.judged[dep] == commit
+}
