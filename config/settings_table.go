@@ -121,6 +121,10 @@ func settingsTable() []setting {
 		dur("DriftInterval", "RIGEL_DRIFT_INTERVAL", "driftInterval", "10m", func(s *Settings) *time.Duration { return &s.DriftInterval }).
 			defVal(DefaultDriftInterval).docs("how often the leader re-previews every applied deployment for drift (jittered ±10%); 0: never"),
 
+		// Push-triggered sync (issue 12): the polling fallback.
+		dur("PollInterval", "RIGEL_POLL_INTERVAL", "pollInterval", "5m", func(s *Settings) *time.Duration { return &s.PollInterval }).
+			docs("how often the leader reads the branch of each applyOn: push deployment and applies a tip whose push was not delivered (jittered ±10%); 0: never"),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),

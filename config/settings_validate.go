@@ -60,6 +60,9 @@ func (s *Settings) validate(credentials bool) error {
 	if s.DriftInterval < 0 { // drift (issue 12)
 		add("RIGEL_DRIFT_INTERVAL must be 0 (off) or positive, not %s", s.DriftInterval)
 	}
+	if s.PollInterval < 0 { // push-triggered sync (issue 12)
+		add("RIGEL_POLL_INTERVAL must be 0 (off) or positive, not %s", s.PollInterval)
+	}
 	if s.LogLevel != "" {
 		if _, err := zerolog.ParseLevel(s.LogLevel); err != nil {
 			add("RIGEL_LOG_LEVEL %q is not a log level (trace, debug, info, warn, error)", s.LogLevel)
