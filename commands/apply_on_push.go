@@ -55,21 +55,28 @@ func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []stri
 	return errors.Join(errs...)
 }
 
-// PollPush is the polling fallback's way in (app/poll.go): tip is the commit branch of repo
-// points at now, and deps the deployments of the repository that apply on push. Those this
-// replica already judged at tip are left alone; the others are applied as a push of tip would
-// apply them, compared with their last synced commit, and reported as a push is.
-func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch, tip string, deps []string) error {
+// PollPush is the polling fallback's way in (app/poll.go): it reads the tip of branch of
+// repo (from Rigel's git host only, as every fetch) and judges deps, the deployments of the
+// repository that apply on push, at it. Those this replica already judged at the tip are left
+// alone; the others are applied as a push of the tip would apply them, compared with their
+// last synced commit, and reported as a push is.
+func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch string, deps []string) error {
+	oc := ops.Call{Repo: repo, Forge: gh}
+	snap, err := r.Ops.Fetch(ctx, oc.Origin(), ops.BranchTarget(branch))
+	if err != nil {
+		return fmt.Errorf("failed to read the tip of %s of %s: %w", branch, repo.FullName(), err)
+	}
 	var todo []string
 	for _, d := range deps {
-		if !r.pushed.tried(d, tip) {
+		if !r.pushed.tried(d, snap.Commit) {
 			todo = append(todo, d)
 		}
 	}
 	if len(todo) == 0 {
 		return nil
 	}
-	return r.applyOnPush(ctx, gh, Push{Repo: repo, Branch: branch, After: tip}, todo, true)
+	zerolog.Ctx(ctx).Info().Str("repo", repo.FullName()).Str("branch", branch).Str("commit", snap.Commit).Strs("deployments", todo).Msg("poll: a tip not judged yet")
+	return r.applyOnPush(ctx, gh, Push{Repo: repo, Branch: branch, After: snap.Commit}, todo, true)
 }
 
 // retryable says a push's refusal may go away by itself (another apply held the lock, or

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/gitsrc"
 	"github.com/rigel-gitops/rigel/ops"
 	"github.com/rigel-gitops/rigel/replica"
 	"github.com/rigel-gitops/rigel/sync"
@@ -127,18 +129,39 @@ func TestReportPush(t *testing.T) {
 }
 
 // TestPollPushRemembers: the poller leaves alone the deployments this replica already judged
-// at the tip (a push handled, or an earlier poll), without asking the service.
+// at the tip (a push handled, or an earlier poll), without judging them again.
 func TestPollPushRemembers(t *testing.T) {
-	r := &Runner{Ops: &ops.Service{}} // a service without a registry: calling it would panic
+	src := &tipSource{tip: commit}
+	r := &Runner{Ops: &ops.Service{Source: src}} // a service without a registry: judging would panic
 	r.pushed.note("web", commit)
 	r.pushed.note("api", commit)
-	if err := r.PollPush(context.Background(), &commitRecorder{}, Repo{Owner: "acme", Name: "web"}, "main", commit, []string{"web", "api"}); err != nil {
+	if err := r.PollPush(context.Background(), &commitRecorder{}, Repo{Owner: "acme", Name: "web", CloneURL: "https://github.test/acme/web.git"}, "main", []string{"web", "api"}); err != nil {
 		t.Fatal(err)
+	}
+	if len(src.fetched) != 1 || src.fetched[0].Ref != "refs/heads/main" || src.fetched[0].Commit != "" {
+		t.Fatalf("fetched %+v, want the tip of main once", src.fetched)
 	}
 	if !r.pushed.tried("web", commit) || r.pushed.tried("web", strings.Repeat("e", 40)) {
 		t.Fatal("the memory does not tell commits apart")
 	}
 }
+
+// tipSource is a git source whose branches all point at tip.
+type tipSource struct {
+	tip     string
+	fetched []gitsrc.FetchRequest
+}
+
+func (s *tipSource) Fetch(_ context.Context, req gitsrc.FetchRequest) (*gitsrc.Snapshot, error) {
+	s.fetched = append(s.fetched, req)
+	return &gitsrc.Snapshot{Commit: s.tip, FS: fstest.MapFS{}}, nil
+}
+
+func (s *tipSource) Push(context.Context, gitsrc.PushRequest) (gitsrc.PushResult, error) {
+	return gitsrc.PushResult{}, errors.New("no pushes")
+}
+
+func (s *tipSource) Host() gitsrc.Host { return gitsrc.Host{} }
 
 func TestRetryable(t *testing.T) {
 	for _, tc := range []struct {
