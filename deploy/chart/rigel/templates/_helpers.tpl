@@ -63,8 +63,9 @@ comma-separated.
   "commandRate" "RIGEL_COMMAND_RATE"
   "leaseDuration" "RIGEL_LEASE_DURATION"
   "shutdownGrace" "RIGEL_SHUTDOWN_GRACE"
-  "driftInterval" "RIGEL_DRIFT_INTERVAL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" -}}
+  "driftInterval" "RIGEL_DRIFT_INTERVAL"
+  "pollInterval" "RIGEL_POLL_INTERVAL" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "pollInterval" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
