@@ -25,6 +25,7 @@ type pollLoop struct {
 	registry ops.Registry
 	clients  *githubclient.Clients
 	usesApp  bool
+	appID    int64 // Rigel's GitHub App; 0 in token mode
 	interval time.Duration
 }
 
@@ -33,7 +34,7 @@ func newPollLoop(s *config.Settings, runner *commands.Runner, clients *githubcli
 	if s.PollInterval <= 0 {
 		return nil
 	}
-	return &pollLoop{runner: runner, registry: runner.Ops.Registry, clients: clients, usesApp: s.UsesApp(), interval: s.PollInterval}
+	return &pollLoop{runner: runner, registry: runner.Ops.Registry, clients: clients, usesApp: s.UsesApp(), appID: s.AppID, interval: s.PollInterval}
 }
 
 // run polls at once (a new leader does not know what was delivered while none led), then
@@ -117,5 +118,5 @@ func (p *pollLoop) pollRepo(ctx context.Context, repo config.Repo, deps []string
 		return fmt.Errorf("failed to reach %s on GitHub: %w", repo.Repo, err)
 	}
 	r := commands.Repo{Owner: owner, Name: name, CloneURL: repo.CloneURL, Installation: repo.InstallationID}
-	return p.runner.PollPush(ctx, gh, r, repo.Branch, deps)
+	return p.runner.PollPush(ctx, gh, r, repo.Branch, deps, commands.PollOptions{AppID: p.appID})
 }

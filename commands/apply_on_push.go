@@ -55,12 +55,21 @@ func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []stri
 	return errors.Join(errs...)
 }
 
+// PollOptions say how PollPush recognises what was judged before.
+type PollOptions struct {
+	// AppID is Rigel's GitHub App (0 in token mode): only its apply check runs on a commit say
+	// the commit was judged.
+	AppID int64
+}
+
 // PollPush is the polling fallback's way in (app/poll.go): it reads the tip of branch of
 // repo (from Rigel's git host only, as every fetch) and judges deps, the deployments of the
-// repository that apply on push, at it. Those this replica already judged at the tip are left
-// alone; the others are applied as a push of the tip would apply them, compared with their
-// last synced commit, and reported as a push is.
-func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch string, deps []string) error {
+// repository that apply on push, at it. A deployment this replica already judged at the tip,
+// or whose apply check (`rigel/apply: NAME`, set with every report) is on the tip already —
+// the push was delivered to another replica, or judged before a restart —, is left alone; the
+// others are applied as a push of the tip would apply them, compared with their last synced
+// commit, and reported as a push is.
+func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch string, deps []string, opts PollOptions) error {
 	oc := ops.Call{Repo: repo, Forge: gh}
 	snap, err := r.Ops.Fetch(ctx, oc.Origin(), ops.BranchTarget(branch))
 	if err != nil {
@@ -68,15 +77,70 @@ func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch stri
 	}
 	var todo []string
 	for _, d := range deps {
-		if !r.pushed.tried(d, snap.Commit) {
-			todo = append(todo, d)
+		if r.pushed.tried(d, snap.Commit) {
+			continue
 		}
+		if r.applyChecked(ctx, gh, repo, snap.Commit, d, opts.AppID) {
+			r.pushed.note(d, snap.Commit)
+			continue
+		}
+		todo = append(todo, d)
 	}
 	if len(todo) == 0 {
 		return nil
 	}
 	zerolog.Ctx(ctx).Info().Str("repo", repo.FullName()).Str("branch", branch).Str("commit", snap.Commit).Strs("deployments", todo).Msg("poll: a tip not judged yet")
 	return r.applyOnPush(ctx, gh, Push{Repo: repo, Branch: branch, After: snap.Commit}, todo, true)
+}
+
+// The readers of apply checks (githubclient.Installation implements both).
+type (
+	checkRunReader interface {
+		CheckRuns(ctx context.Context, repo Repo, sha, name string, appID int64) ([]githubclient.CheckRunState, error)
+	}
+	statusReader interface {
+		Statuses(ctx context.Context, repo Repo, sha string) ([]CommitStatus, error)
+	}
+)
+
+// applyChecked says whether the apply check of dep is on commit sha already: a check run of
+// app appID (app mode), or a commit status of that name (token mode). When GitHub cannot
+// say, it says no (the commit is judged, at worst reported twice).
+func (r *Runner) applyChecked(ctx context.Context, gh GitHub, repo Repo, sha, dep string, appID int64) bool {
+	name := applyCheckName(dep)
+	log := zerolog.Ctx(ctx).With().Str("deployment", dep).Str("commit", sha).Logger()
+	if r.CommitStatuses {
+		sr, ok := gh.(statusReader)
+		if !ok {
+			return false
+		}
+		sts, err := sr.Statuses(ctx, repo, sha)
+		if err != nil {
+			log.Warn().Err(err).Msg("could not read the commit's statuses; judging it")
+			return false
+		}
+		for _, st := range sts {
+			if st.Context == name {
+				return true
+			}
+		}
+		return false
+	}
+	cr, ok := gh.(checkRunReader)
+	if !ok {
+		return false
+	}
+	runs, err := cr.CheckRuns(ctx, repo, sha, name, appID)
+	if err != nil {
+		log.Warn().Err(err).Msg("could not read the commit's check runs; judging it")
+		return false
+	}
+	for _, run := range runs {
+		if run.Name == name && (appID == 0 || run.AppID == appID) {
+			return true
+		}
+	}
+	return false
 }
 
 // retryable says a push's refusal may go away by itself (another apply held the lock, or

@@ -135,7 +135,7 @@ func TestPollPushRemembers(t *testing.T) {
 	r := &Runner{Ops: &ops.Service{Source: src}} // a service without a registry: judging would panic
 	r.pushed.note("web", commit)
 	r.pushed.note("api", commit)
-	if err := r.PollPush(context.Background(), &commitRecorder{}, Repo{Owner: "acme", Name: "web", CloneURL: "https://github.test/acme/web.git"}, "main", []string{"web", "api"}); err != nil {
+	if err := r.PollPush(context.Background(), &commitRecorder{}, Repo{Owner: "acme", Name: "web", CloneURL: "https://github.test/acme/web.git"}, "main", []string{"web", "api"}, PollOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if len(src.fetched) != 1 || src.fetched[0].Ref != "refs/heads/main" || src.fetched[0].Commit != "" {
@@ -143,6 +143,71 @@ func TestPollPushRemembers(t *testing.T) {
 	}
 	if !r.pushed.tried("web", commit) || r.pushed.tried("web", strings.Repeat("e", 40)) {
 		t.Fatal("the memory does not tell commits apart")
+	}
+}
+
+// checksRecorder is a GitHub whose commits carry check runs and statuses.
+type checksRecorder struct {
+	commitRecorder
+	runs     []githubclient.CheckRunState
+	statuses []CommitStatus
+	asked    int
+}
+
+func (c *checksRecorder) CheckRuns(_ context.Context, _ Repo, sha, name string, appID int64) ([]githubclient.CheckRunState, error) {
+	c.asked++
+	var out []githubclient.CheckRunState
+	for _, r := range c.runs {
+		if r.HeadSHA == sha && (name == "" || r.Name == name) && (appID == 0 || r.AppID == appID) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+func (c *checksRecorder) Statuses(context.Context, Repo, string) ([]CommitStatus, error) {
+	c.asked++
+	return c.statuses, nil
+}
+
+// TestPollPushSeesApplyChecks: a tip whose apply check Rigel's app set (the push was delivered
+// to another replica) is not judged again; one of another app, or another deployment's, does
+// not count. In token mode a commit status of that name counts.
+func TestPollPushSeesApplyChecks(t *testing.T) {
+	ctx := context.Background()
+	repo := Repo{Owner: "acme", Name: "web"}
+	for _, tc := range []struct {
+		name     string
+		statuses bool
+		runs     []githubclient.CheckRunState
+		sts      []CommitStatus
+		want     bool
+	}{
+		{name: "Rigel's check run", runs: []githubclient.CheckRunState{{Name: "rigel/apply: web", HeadSHA: commit, AppID: 7}}, want: true},
+		{name: "another app's check run of that name", runs: []githubclient.CheckRunState{{Name: "rigel/apply: web", HeadSHA: commit, AppID: 99}}},
+		{name: "another deployment's", runs: []githubclient.CheckRunState{{Name: "rigel/apply: api", HeadSHA: commit, AppID: 7}}},
+		{name: "another commit's", runs: []githubclient.CheckRunState{{Name: "rigel/apply: web", HeadSHA: strings.Repeat("e", 40), AppID: 7}}},
+		{name: "none"},
+		{name: "token mode: a status", statuses: true, sts: []CommitStatus{{Context: "rigel/apply: web", State: "failure"}}, want: true},
+		{name: "token mode: another status", statuses: true, sts: []CommitStatus{{Context: "ci", State: "success"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gh := &checksRecorder{runs: tc.runs, statuses: tc.sts}
+			r := &Runner{Ops: &ops.Service{}, CommitStatuses: tc.statuses}
+			if got := r.applyChecked(ctx, gh, repo, commit, "web", 7); got != tc.want || gh.asked != 1 {
+				t.Fatalf("applyChecked = %v after %d questions, want %v after 1", got, gh.asked, tc.want)
+			}
+		})
+	}
+	// Through PollPush: Rigel's check on the tip leaves web alone (a judging service would
+	// panic: it has no registry) and remembers it.
+	gh := &checksRecorder{runs: []githubclient.CheckRunState{{Name: "rigel/apply: web", HeadSHA: commit, AppID: 7}}}
+	r := &Runner{Ops: &ops.Service{Source: &tipSource{tip: commit}}}
+	if err := r.PollPush(ctx, gh, repo, "main", []string{"web"}, PollOptions{AppID: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.pushed.tried("web", commit) {
+		t.Fatal("a tip judged elsewhere is not remembered")
 	}
 }
 
@@ -178,3 +243,9 @@ func TestRetryable(t *testing.T) {
 		}
 	}
 }
+
+// The poller reads apply checks through the installation's GitHub.
+var (
+	_ checkRunReader = (*githubclient.Installation)(nil)
+	_ statusReader   = (*githubclient.Installation)(nil)
+)
