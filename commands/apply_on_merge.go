@@ -34,7 +34,7 @@ type Push struct {
 // merged pull request; then it applies the deployments that apply on push (applyOn: push,
 // apply_on_push.go) and reports each where the deployment says.
 func (r *Runner) HandlePush(ctx context.Context, gh GitHub, p Push) error {
-	return errors.Join(r.applyOnMerge(ctx, gh, p), r.applyOnPush(ctx, gh, p, nil, false))
+	return errors.Join(r.applyOnMerge(ctx, gh, p), r.applyOnPush(ctx, gh, p, nil, false, nil))
 }
 
 // applyOnMerge applies on merge what the push merged, and says so in the merged pull request.

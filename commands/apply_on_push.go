@@ -25,17 +25,17 @@ import (
 // applyOnPush applies the deployments p applies on push (only: these; nil: all) and reports
 // each outcome that says something. poll: p is a tip the poller found (no push event), whose
 // deployments are compared with their last synced commit.
-func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []string, poll bool) error {
+func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []string, poll bool, skip func(ctx context.Context, dep, commit string) bool) error {
 	log := zerolog.Ctx(ctx)
-	what := "apply on push of "
+	what := "apply on push of " + shortSHA(p.After)
 	if poll {
-		what = "apply on push (poll) of "
+		what = "apply on push (poll of " + p.Branch + ")"
 	}
 	oc := ops.Call{Repo: p.Repo, Author: p.Pusher, Forge: gh,
-		Holder: ops.Holder{Repo: p.Repo.FullName(), Installation: p.Repo.Installation, Command: what + shortSHA(p.After), Delivery: p.DeliveryID}}
-	res, err := r.Ops.ApplyOnPush(ctx, oc, ops.PushSync{Branch: p.Branch, Before: p.Before, After: p.After, Forced: p.Forced, SinceLastSync: poll, Only: only})
+		Holder: ops.Holder{Repo: p.Repo.FullName(), Installation: p.Repo.Installation, Command: what, Delivery: p.DeliveryID}}
+	res, err := r.Ops.ApplyOnPush(ctx, oc, ops.PushSync{Branch: p.Branch, Before: p.Before, After: p.After, Forced: p.Forced, SinceLastSync: poll, Only: only, Skip: skip})
 	if err != nil {
-		return fmt.Errorf("failed to apply on push of %s: %w", shortSHA(p.After), err)
+		return fmt.Errorf("failed to %s: %w", what, err)
 	}
 	var errs []error
 	for _, o := range res.Outcomes {
@@ -70,27 +70,18 @@ type PollOptions struct {
 // others are applied as a push of the tip would apply them, compared with their last synced
 // commit, and reported as a push is.
 func (r *Runner) PollPush(ctx context.Context, gh GitHub, repo Repo, branch string, deps []string, opts PollOptions) error {
-	oc := ops.Call{Repo: repo, Forge: gh}
-	snap, err := r.Ops.Fetch(ctx, oc.Origin(), ops.BranchTarget(branch))
-	if err != nil {
-		return fmt.Errorf("failed to read the tip of %s of %s: %w", branch, repo.FullName(), err)
-	}
-	var todo []string
-	for _, d := range deps {
-		if r.pushed.tried(d, snap.Commit) {
-			continue
+	skip := func(ctx context.Context, dep, tip string) bool {
+		if r.pushed.tried(dep, tip) {
+			return true
 		}
-		if r.applyChecked(ctx, gh, repo, snap.Commit, d, opts.AppID) {
-			r.pushed.note(d, snap.Commit)
-			continue
+		if r.applyChecked(ctx, gh, repo, tip, dep, opts.AppID) {
+			zerolog.Ctx(ctx).Info().Str("deployment", dep).Str("commit", tip).Msg("poll: the tip was judged already (its apply check is set)")
+			r.pushed.note(dep, tip)
+			return true
 		}
-		todo = append(todo, d)
+		return false
 	}
-	if len(todo) == 0 {
-		return nil
-	}
-	zerolog.Ctx(ctx).Info().Str("repo", repo.FullName()).Str("branch", branch).Str("commit", snap.Commit).Strs("deployments", todo).Msg("poll: a tip not judged yet")
-	return r.applyOnPush(ctx, gh, Push{Repo: repo, Branch: branch, After: snap.Commit}, todo, true)
+	return r.applyOnPush(ctx, gh, Push{Repo: repo, Branch: branch}, deps, true, skip)
 }
 
 // The readers of apply checks (githubclient.Installation implements both).

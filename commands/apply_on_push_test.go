@@ -8,6 +8,10 @@ import (
 	"testing/fstest"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sfake "k8s.io/client-go/kubernetes/fake"
+
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/gitsrc"
@@ -132,7 +136,7 @@ func TestReportPush(t *testing.T) {
 // at the tip (a push handled, or an earlier poll), without judging them again.
 func TestPollPushRemembers(t *testing.T) {
 	src := &tipSource{tip: commit}
-	r := &Runner{Ops: &ops.Service{Source: src}} // a service without a registry: judging would panic
+	r := &Runner{Ops: pushService(t, src)} // a service without a planner: judging would fail
 	r.pushed.note("web", commit)
 	r.pushed.note("api", commit)
 	if err := r.PollPush(context.Background(), &commitRecorder{}, Repo{Owner: "acme", Name: "web", CloneURL: "https://github.test/acme/web.git"}, "main", []string{"web", "api"}, PollOptions{}); err != nil {
@@ -202,13 +206,23 @@ func TestPollPushSeesApplyChecks(t *testing.T) {
 	// Through PollPush: Rigel's check on the tip leaves web alone (a judging service would
 	// panic: it has no registry) and remembers it.
 	gh := &checksRecorder{runs: []githubclient.CheckRunState{{Name: "rigel/apply: web", HeadSHA: commit, AppID: 7}}}
-	r := &Runner{Ops: &ops.Service{Source: &tipSource{tip: commit}}}
+	src := &tipSource{tip: commit}
+	r := &Runner{Ops: pushService(t, src)}
 	if err := r.PollPush(ctx, gh, repo, "main", []string{"web"}, PollOptions{AppID: 7}); err != nil {
 		t.Fatal(err)
 	}
-	if !r.pushed.tried("web", commit) {
-		t.Fatal("a tip judged elsewhere is not remembered")
+	if !r.pushed.tried("web", commit) || len(src.fetched) != 1 {
+		t.Fatalf("a tip judged elsewhere is not remembered (or was fetched %d times, want once)", len(src.fetched))
 	}
+}
+
+// pushService is a service whose registry holds acme/web (branch main) with web and api
+// applied on push, whose git source is src, and which has no planner.
+func pushService(t *testing.T, src ops.Source) *ops.Service {
+	t.Helper()
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: config.SourcesConfigMap, Namespace: "rigel"},
+		Data: map[string]string{"version": "2", "repos.yaml": "- {repo: acme/web, branch: main, deployments: [{name: web, path: apps/web, applyOn: push}, {name: api, path: apps/api, applyOn: push}]}\n"}}
+	return &ops.Service{Registry: config.NewRegistry(k8sfake.NewSimpleClientset(cm), "rigel"), Source: src}
 }
 
 // tipSource is a git source whose branches all point at tip.

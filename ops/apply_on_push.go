@@ -29,16 +29,21 @@ import (
 type PushSync struct {
 	Branch string // the branch pushed (without refs/heads/)
 	// Before and After are the commits the branch moved from and to. Before "" or zeros (a new
-	// branch), or a commit Rigel cannot read, counts every deployment as changed.
+	// branch), or a commit Rigel cannot read, counts every deployment as changed. After "" with
+	// SinceLastSync (the poller): the branch's tip, read from the git host.
 	Before, After string
 	// Forced says the push rewrote the branch: every deployment counts as changed.
 	Forced bool
 	// SinceLastSync (the poller) compares each deployment's inputs at After with those at its
 	// last synced commit instead of Before (never synced: changed).
 	SinceLastSync bool
-	// Only judges these deployments (the poller: those whose tip it has not tried yet); nil:
-	// every deployment of the repository that applies on push.
+	// Only judges these deployments; nil: every deployment of the repository that applies on
+	// push.
 	Only []string
+	// Skip says whether the adapter judged dep at commit already (the poller: its memory, or
+	// the apply check it set on the commit): such a deployment is left alone, without an
+	// outcome. nil: none was.
+	Skip func(ctx context.Context, dep, commit string) bool
 }
 
 // PushApplies is what a push did to the deployments of its repository that apply on push.
@@ -78,8 +83,8 @@ func (o PushOutcome) Quiet() bool { return o.Done || o.Superseded || o.Untouched
 
 // ApplyOnPush applies, for a commit pushed to the branch of a registered repository, each of
 // the repository's deployments registered with applyOn: push whose inputs it changes, as the
-// package comment says. A push to another branch or to an unregistered repository does
-// nothing. An error is returned only when the push could not be judged at all (the
+// package comment says (the poller: at the branch's tip). A push to another branch or to an
+// unregistered repository does nothing. An error is returned only when the push could not be judged at all (the
 // registry failed); each deployment's refusal or failure is its outcome.
 func (s *Service) ApplyOnPush(ctx context.Context, call Call, push PushSync) (*PushApplies, error) {
 	src, err := s.Registry.Load(ctx)
@@ -88,7 +93,7 @@ func (s *Service) ApplyOnPush(ctx context.Context, call Call, push PushSync) (*P
 	}
 	out := &PushApplies{}
 	entry := src.FindRepo(call.Repo.FullName())
-	if entry == nil || entry.Branch != push.Branch || push.After == "" {
+	if entry == nil || entry.Branch != push.Branch || (push.After == "" && !push.SinceLastSync) {
 		return out, nil
 	}
 	out.Repo = entry
@@ -98,9 +103,22 @@ func (s *Service) ApplyOnPush(ctx context.Context, call Call, push PushSync) (*P
 			deps = append(deps, d)
 		}
 	}
+	if len(deps) == 0 {
+		return out, nil
+	}
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Name < deps[j].Name })
+	if push.After == "" { // the poller: the tip now
+		tip, err := s.Fetch(ctx, call.Origin(), BranchTarget(entry.Branch))
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the tip of %s of %s: %w", entry.Branch, entry.Repo, err)
+		}
+		push.After = tip.Commit
+	}
 	log := zerolog.Ctx(ctx)
 	for _, d := range deps {
+		if push.Skip != nil && push.Skip(ctx, d.Name, push.After) {
+			continue
+		}
 		o := s.applyPushed(ctx, call, d, entry.Branch, push)
 		ev := log.Info()
 		if o.Refused != nil {

@@ -210,11 +210,14 @@ func TestApplyOnPushSinceLastSync(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := w.src.commit("refs/heads/main", func() map[string]string { f := pushFiles("1", "2", "1"); f["README.md"] = "x"; return f }())
-	out, err := w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", After: next, SinceLastSync: true})
+	out, err := w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", SinceLastSync: true}) // the tip
 	if err != nil {
 		t.Fatal(err)
 	}
 	web, api := w.outcome(t, out, "web"), w.outcome(t, out, "api")
+	if web.Commit != next || api.Commit != next {
+		t.Fatalf("judged at %s and %s, want the tip %s", web.Commit, api.Commit, next)
+	}
 	if web.Applied == nil || web.Because != "no earlier commit to compare with" || web.Changed != "" {
 		t.Errorf("web (never synced): %+v, want applied", web)
 	}
@@ -233,5 +236,16 @@ func TestApplyOnPushSinceLastSync(t *testing.T) {
 	}
 	if len(w.pl.applied) != 2 {
 		t.Fatalf("%d applies, want 2", len(w.pl.applied))
+	}
+	// A newer tip the adapter says it judged already (Skip) is left alone, without an outcome.
+	newer := w.src.commit("refs/heads/main", pushFiles("2", "3", "1"))
+	var asked []string
+	out, err = w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", SinceLastSync: true,
+		Skip: func(_ context.Context, dep, commit string) bool { asked = append(asked, dep+"@"+commit); return true }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Outcomes) != 0 || len(w.pl.applied) != 2 || strings.Join(asked, ",") != "api@"+newer+",web@"+newer {
+		t.Fatalf("outcomes %+v, %d applies, asked %v; want none, 2, both deployments at the newer tip", out.Outcomes, len(w.pl.applied), asked)
 	}
 }
