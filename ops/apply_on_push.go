@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -159,16 +160,21 @@ func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deploym
 		out.Untouched = true
 		return out
 	}
-	if s.Locker == nil {
-		out.Refused = errors.New("failed to lock the deployment: this Rigel has no Leases to lock with")
-		return out
-	}
-	ctx, release, err := s.Locker.LockDeployment(ctx, dep.Name, call.Holder)
+	ctx, release, err := s.lockForPush(ctx, dep.Name, call.Holder)
 	if err != nil {
 		out.Refused = err
 		return out
 	}
 	defer release()
+	// Under the lock, the branch must still be at the commit: a newer push that waited for
+	// this lock is applied by its own handling, and an older one never over it.
+	if tip, err := s.Fetch(ctx, o, BranchTarget(branch)); err != nil {
+		out.Refused = err
+		return out
+	} else if !strings.EqualFold(tip.Commit, push.After) {
+		out.Superseded = true
+		return out
+	}
 	// Under the lock, the registry says whether this commit was applied already (by another
 	// replica's delivery of the same push, or the poller).
 	src, err := s.Registry.Load(ctx)
@@ -192,6 +198,35 @@ func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deploym
 	}
 	out.Fresh, out.Applied, out.Refused = s.applyPushCommit(ctx, call, dep, branch, push.After)
 	return out
+}
+
+// pushLockWait bounds how long a push waits for the apply lock another apply of its
+// deployment holds (pushes in quick succession are applied one after the other, the older
+// found superseded); at least minPushLockWait, else twice the apply's wait for health.
+var minPushLockWait = 30 * time.Second
+
+// pushLockRetry is the pause between two tries of the lock.
+var pushLockRetry = time.Second
+
+// lockForPush takes dep's apply lock, waiting while another apply holds it (a *Held once
+// the wait is over).
+func (s *Service) lockForPush(ctx context.Context, dep string, h Holder) (context.Context, func(), error) {
+	if s.Locker == nil {
+		return nil, nil, errors.New("failed to lock the deployment: this Rigel has no Leases to lock with")
+	}
+	deadline := time.Now().Add(max(minPushLockWait, 2*s.ApplyWait))
+	for {
+		lctx, release, err := s.Locker.LockDeployment(ctx, dep, h)
+		var held *Held
+		if err == nil || !errors.As(err, &held) || time.Now().After(deadline) {
+			return lctx, release, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, err
+		case <-time.After(pushLockRetry):
+		}
+	}
 }
 
 // applyPushCommit previews dep at commit (the branch's tip) and applies exactly that preview

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
@@ -67,7 +68,15 @@ func (w *pushWorld) outcome(t *testing.T, out *PushApplies, dep string) PushOutc
 	return PushOutcome{}
 }
 
+// shortPushLockWait makes a push wait for a held lock briefly, for the tests.
+func shortPushLockWait(t *testing.T) {
+	wait, retry := minPushLockWait, pushLockRetry
+	minPushLockWait, pushLockRetry = 50*time.Millisecond, 5*time.Millisecond
+	t.Cleanup(func() { minPushLockWait, pushLockRetry = wait, retry })
+}
+
 func TestApplyOnPush(t *testing.T) {
+	shortPushLockWait(t)
 	v1 := pushFiles("1", "1", "1")
 	tests := []struct {
 		name     string
@@ -178,6 +187,46 @@ func TestApplyOnPush(t *testing.T) {
 				t.Fatalf("web: applied %v, refused by %T (%v); want a refusal %T", o.Applied != nil, o.Refused, o.Refused, tc.refused)
 			}
 		})
+	}
+}
+
+// TestApplyOnPushWaitsForTheLock: a push whose deployment another apply holds waits for the
+// lock; when it is given back in time, the push is applied; a push that waited while a newer
+// one moved the branch is superseded, and says nothing.
+func TestApplyOnPushWaitsForTheLock(t *testing.T) {
+	shortPushLockWait(t)
+	minPushLockWait = 5 * time.Second
+	w := newPushWorld(t, pushRegistry, pushFiles("1", "1", "1"), pushFiles("2", "1", "1"))
+	lk := w.svc.Locker.(*fakeLocker)
+	_, release, err := lk.LockDeployment(context.Background(), "web", Holder{Repo: "acme/web", Command: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, release)
+	out, err := w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", Before: w.before, After: w.after, Only: []string{"web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := w.outcome(t, out, "web"); o.Applied == nil || o.Refused != nil {
+		t.Fatalf("web: %+v, want applied once the lock was given back", o)
+	}
+
+	// The branch moves while the push waits: superseded.
+	older := w.src.commit("refs/heads/main", pushFiles("3", "1", "1"))
+	_, release, err = lk.LockDeployment(context.Background(), "web", Holder{Repo: "acme/web", Command: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(100*time.Millisecond, func() { w.src.commit("refs/heads/main", pushFiles("4", "1", "1")); release() })
+	out, err = w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", Before: w.after, After: older, Only: []string{"web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := w.outcome(t, out, "web"); !o.Superseded || o.Applied != nil || !o.Quiet() {
+		t.Fatalf("web: %+v, want superseded by the newer push", o)
+	}
+	if len(w.pl.applied) != 1 {
+		t.Fatalf("%d applies, want 1", len(w.pl.applied))
 	}
 }
 
