@@ -169,6 +169,25 @@ func TestApplyOnPush(t *testing.T) {
 			t.Fatalf("last sync of %s after the refused push: %+v, want still %s", web, ls, after)
 		}
 	})
+
+	t.Run("report: issue#N says it in the issue instead", func(t *testing.T) {
+		setDeployment(t, b, web, func(d *config.Deployment) { d.Report = fmt.Sprintf("issue#%d", c.number) })
+		before := len(c.botComments())
+		next, err := git.Commit(r.full, "main", map[string]string{"apps/web/k8s/deploy/deployment.yaml": webDeployment(ns, 4, "")}, "four replicas")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := gh.PushEvent(testenv.PushOpts{Repo: r.full, After: next})
+		if err != nil {
+			t.Fatal(err)
+		}
+		deliverPush(t, b, body)
+		c.waitReplies(before + 1)
+		mustContain(t, c.botComments()[before].Body, "Pushed `"+next[:7]+"` to `main`: Rigel did not apply `"+web+"`", "policy of `"+web+"` refuses")
+		if n := len(gh.CommitComments(r.full, next)); n != 0 {
+			t.Fatalf("%d comments on the commit, want the report in the issue only", n)
+		}
+	})
 }
 
 // TestApplyOnPushPoll: with RIGEL_POLL_INTERVAL set and no push delivered, the leader applies
