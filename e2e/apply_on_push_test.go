@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -236,3 +237,49 @@ func TestApplyOnPushPoll(t *testing.T) {
 
 // applyWait is the bot's RIGEL_APPLY_WAIT as the test bots set it (botSettings).
 func (b *bot) applyWait() time.Duration { return 20 * time.Second }
+
+// TestApplyOnPushTokenMode: with a personal access token instead of an app, the poll applies
+// an applyOn: push deployment too; the report is the token's commit comment and the apply
+// check a commit status (no check runs).
+func TestApplyOnPushTokenMode(t *testing.T) {
+	const token, login = "ghp_e2eTokenForPushes0123456789abcd", "rigel-pushes"
+	gh.AddPAT(token, login)
+	git.AllowToken(token)
+	b := startBotWith(t, func(s *config.Settings) {
+		s.AppID, s.PrivateKey, s.Token, s.TokenLogin = 0, nil, token, login
+		s.APIToken, s.PollInterval = apiToken, time.Second
+	})
+	ns := unique("tokenpush")
+	r := newRepo(t, webFiles(ns, 1, pushSecret))
+	b.api("POST", "/api/git/sources", map[string]any{"repo": r.full}, http.StatusCreated)
+	name := unique("tokenweb")
+	mustContain(t, b.issue(r).reply("/rigel add-deployment apps/web/k8s --name "+name), "Registered deployment")
+	setDeployment(t, b, name, func(d *config.Deployment) { d.ApplyOn = config.ApplyOnPush })
+	first, err := git.Head(r.full, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCommitComments(t, b, r.full, first, 1, 60*time.Second)
+	next, err := git.Commit(r.full, "main", map[string]string{"apps/web/k8s/deploy/deployment.yaml": webDeployment(ns, 2, "")}, "two replicas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := waitCommitComments(t, b, r.full, next, 1, 30*time.Second)
+	if got[0].User != login {
+		t.Fatalf("the report is %s's, want the token's %s", got[0].User, login)
+	}
+	mustContain(t, got[0].Body, "Rigel applied `"+name+"`", "Succeeded")
+	if n := replicasOf(t, ns); n != 2 {
+		t.Fatalf("web has %d replicas, want 2", n)
+	}
+	if st, ok := gh.LatestStatus(r.full, next, "rigel/apply: "+name); !ok || st.State != "success" {
+		t.Fatalf("rigel/apply status on %s: %+v (found %v), want success", next[:7], st, ok)
+	}
+	if runs := gh.CheckRuns(r.full, next); len(runs) != 0 {
+		t.Fatalf("check runs %+v in token mode", runs)
+	}
+	time.Sleep(3 * time.Second) // more polls
+	if n := len(gh.CommitComments(r.full, next)); n != 1 {
+		t.Fatalf("%d reports on %s after more polls, want 1", n, next[:7])
+	}
+}
