@@ -37,6 +37,9 @@ func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []stri
 	if err != nil {
 		return fmt.Errorf("failed to %s: %w", what, err)
 	}
+	// An apply cut short (shutdown, a lost lock) is still reported.
+	ctx, cancel := replyContext(ctx)
+	defer cancel()
 	var errs []error
 	for _, o := range res.Outcomes {
 		if !o.Superseded && !retryable(o.Refused) {
