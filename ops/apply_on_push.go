@@ -151,10 +151,7 @@ func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deploym
 	}
 	before := push.Before
 	if push.SinceLastSync {
-		before = ""
-		if dep.LastSync != nil {
-			before = dep.LastSync.Commit
-		}
+		before = sinceCommit(dep)
 	}
 	if out.Changed, out.Because = s.pushTouches(ctx, o, dep, branch, before, push.Forced && !push.SinceLastSync, tip); out.Changed == "" && out.Because == "" {
 		out.Untouched = true
@@ -250,6 +247,19 @@ func (s *Service) applyPushCommit(ctx context.Context, call Call, dep config.Dep
 		return p, nil, err
 	}
 	return nil, done, nil
+}
+
+// sinceCommit is the commit the poller compares a deployment's inputs with: its last sync's
+// ("": never synced). After a rollback, the commit rolled back from (the sync before it): the
+// poll does not undo a rollback, only a commit pushed after it does.
+func sinceCommit(dep config.Deployment) string {
+	switch {
+	case dep.LastSync == nil:
+		return ""
+	case dep.LastSync.Kind == config.SyncKindRollback && len(dep.History) > 0:
+		return dep.History[0].Commit
+	}
+	return dep.LastSync.Commit
 }
 
 // pushTouches says whether the push from before to after changes dep's inputs: the first

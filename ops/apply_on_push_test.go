@@ -248,6 +248,34 @@ func TestApplyOnPushOnce(t *testing.T) {
 	}
 }
 
+// TestApplyOnPushPollAfterRollback: the poll does not undo a rollback (the tip is the commit
+// rolled back from), but applies a commit pushed after it.
+func TestApplyOnPushPollAfterRollback(t *testing.T) {
+	w := newPushWorld(t, pushRegistry, pushFiles("1", "1", "1"), pushFiles("2", "1", "1"))
+	// web applied at after (the tip), then rolled back to before.
+	for _, ls := range []config.LastSync{{Commit: w.after, Status: sync.StatusSucceeded, Kind: config.SyncKindPush}, {Commit: w.before, Status: sync.StatusSucceeded, Kind: config.SyncKindRollback}} {
+		if _, err := w.svc.Registry.Update(context.Background(), func(s *config.Sources) error { return s.SetLastSync("web", ls) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll := PushSync{Branch: "main", SinceLastSync: true, Only: []string{"web"}}
+	out, err := w.svc.ApplyOnPush(context.Background(), w.call(), poll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := w.outcome(t, out, "web"); !o.Untouched || len(w.pl.applied) != 0 {
+		t.Fatalf("web after its rollback: %+v, %d applies; want untouched (the poll does not undo a rollback)", o, len(w.pl.applied))
+	}
+	next := w.src.commit("refs/heads/main", pushFiles("3", "1", "1"))
+	out, err = w.svc.ApplyOnPush(context.Background(), w.call(), poll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := w.outcome(t, out, "web"); o.Applied == nil || o.Commit != next {
+		t.Fatalf("web after a later push: %+v, want applied at %s", o, next)
+	}
+}
+
 // TestApplyOnPushSinceLastSync: the poller compares each deployment's inputs with its last
 // synced commit: a deployment never synced counts as changed; one synced before an unrelated
 // commit is untouched.
