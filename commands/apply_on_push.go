@@ -42,11 +42,11 @@ func (r *Runner) applyOnPush(ctx context.Context, gh GitHub, p Push, only []stri
 	defer cancel()
 	var errs []error
 	for _, o := range res.Outcomes {
-		if !o.Superseded && !retryable(o.Refused) {
+		if !o.Superseded && !o.Busy && !retryable(o.Refused) {
 			r.pushed.note(o.Deployment.Name, o.Commit)
 		}
 		if o.Quiet() {
-			log.Info().Str("deployment", o.Deployment.Name).Bool("done", o.Done).Bool("superseded", o.Superseded).Msg("nothing to apply on this push, nothing to say")
+			log.Info().Str("deployment", o.Deployment.Name).Bool("done", o.Done).Bool("superseded", o.Superseded).Bool("busy", o.Busy).Msg("nothing to apply on this push, nothing to say")
 			continue
 		}
 		body, ck := renderPushOutcome(p.Repo.FullName(), p.Branch, o)

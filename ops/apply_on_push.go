@@ -67,6 +67,9 @@ type PushOutcome struct {
 	// Untouched: the push changes none of the deployment's inputs. Nothing was done, nothing
 	// is said.
 	Untouched bool
+	// Busy (the poller only): another apply held the deployment's lock. Nothing was done,
+	// nothing is said; the next poll tries again.
+	Busy bool
 	// Changed is the first input whose content the push changed; Because, when Changed is
 	// "", why every input counts as changed (a force push, no earlier commit…).
 	Changed, Because string
@@ -80,7 +83,7 @@ type PushOutcome struct {
 }
 
 // Quiet says the outcome is nothing to tell anyone about.
-func (o PushOutcome) Quiet() bool { return o.Done || o.Superseded || o.Untouched }
+func (o PushOutcome) Quiet() bool { return o.Done || o.Superseded || o.Untouched || o.Busy }
 
 // ApplyOnPush applies, for a commit pushed to the branch of a registered repository, each of
 // the repository's deployments registered with applyOn: push whose inputs it changes, as the
@@ -157,7 +160,12 @@ func (s *Service) applyPushed(ctx context.Context, call Call, dep config.Deploym
 		out.Untouched = true
 		return out
 	}
-	ctx, release, err := s.lockForPush(ctx, dep.Name, call.Holder)
+	ctx, release, err := s.lockForPush(ctx, dep.Name, call.Holder, !push.SinceLastSync)
+	var held *Held
+	if push.SinceLastSync && errors.As(err, &held) {
+		out.Busy = true // a push being applied, or someone's apply: the next poll sees what it did
+		return out
+	}
 	if err != nil {
 		out.Refused = err
 		return out
@@ -205,9 +213,9 @@ var minPushLockWait = 30 * time.Second
 // pushLockRetry is the pause between two tries of the lock.
 var pushLockRetry = time.Second
 
-// lockForPush takes dep's apply lock, waiting while another apply holds it (a *Held once
-// the wait is over).
-func (s *Service) lockForPush(ctx context.Context, dep string, h Holder) (context.Context, func(), error) {
+// lockForPush takes dep's apply lock; with wait, it waits while another apply holds it (a
+// *Held once the wait is over).
+func (s *Service) lockForPush(ctx context.Context, dep string, h Holder, wait bool) (context.Context, func(), error) {
 	if s.Locker == nil {
 		return nil, nil, errors.New("failed to lock the deployment: this Rigel has no Leases to lock with")
 	}
@@ -215,7 +223,7 @@ func (s *Service) lockForPush(ctx context.Context, dep string, h Holder) (contex
 	for {
 		lctx, release, err := s.Locker.LockDeployment(ctx, dep, h)
 		var held *Held
-		if err == nil || !errors.As(err, &held) || time.Now().After(deadline) {
+		if err == nil || !wait || !errors.As(err, &held) || time.Now().After(deadline) {
 			return lctx, release, err
 		}
 		select {

@@ -228,6 +228,29 @@ func TestApplyOnPushWaitsForTheLock(t *testing.T) {
 	if len(w.pl.applied) != 1 {
 		t.Fatalf("%d applies, want 1", len(w.pl.applied))
 	}
+
+	// The poller does not wait: busy, quiet, tried again at the next poll.
+	newest := w.src.commit("refs/heads/main", pushFiles("5", "1", "1"))
+	_, release, err = lk.LockDeployment(context.Background(), "web", Holder{Repo: "acme/web", Command: "apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	out, err = w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", SinceLastSync: true, Only: []string{"web"}})
+	release()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := w.outcome(t, out, "web"); !o.Busy || !o.Quiet() || o.Commit != newest || time.Since(start) > time.Second {
+		t.Fatalf("web: %+v after %s, want busy at once", o, time.Since(start))
+	}
+	out, err = w.svc.ApplyOnPush(context.Background(), w.call(), PushSync{Branch: "main", SinceLastSync: true, Only: []string{"web"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := w.outcome(t, out, "web"); o.Applied == nil {
+		t.Fatalf("web at the next poll: %+v, want applied", o)
+	}
 }
 
 // TestApplyOnPushOnce: the same push handled again (a redelivery, or the poller after it)
