@@ -17,3 +17,6 @@ func (f forges) ForInstallation(id int64) (ops.Forge, error) {
 	}
 	return i, nil
 }
+
+// A push's report (issue 12, push-triggered sync) is a comment on its commit.
+var _ ops.CommitCommentForge = (*githubclient.Installation)(nil)

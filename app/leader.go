@@ -44,6 +44,7 @@ type replica struct {
 
 	drift  *driftLoop       // drift detection (issue 12, drift.go); nil: off
 	notify *notify.Notifier // notifications (issue 12, notify.go); nil: off
+	poll   *pollLoop        // the polling fallback of push-triggered sync (issue 12, poll.go); nil: off
 
 	seen          *kube.Seen // records of events run (dedupe.go), swept by the leader
 	lastSeenSweep time.Time  // only the leader's goroutine touches it
@@ -63,6 +64,7 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 		gauge:   metrics.NewLeaderGauge(reg),
 		log:     log.With().Str("replica", leases.Identity).Logger(),
 		drift:   newDriftLoop(s, kc, runner.Ops, clients, runner.DriftIssues(forges{clients}.ForInstallation)), // drift (issue 12)
+		poll:    newPollLoop(s, runner, clients),                                                               // push-triggered sync (issue 12)
 	}
 }
 
@@ -141,6 +143,11 @@ func (r *replica) leadWork(ctx context.Context) {
 	if r.drift != nil { // drift (issue 12): until the leadership ends
 		done := make(chan struct{})
 		go func() { defer close(done); r.drift.run(ctx) }()
+		defer func() { <-done }()
+	}
+	if r.poll != nil { // push-triggered sync's polling fallback (issue 12): until the leadership ends
+		done := make(chan struct{})
+		go func() { defer close(done); r.poll.run(ctx) }()
 		defer func() { <-done }()
 	}
 	for {

@@ -27,13 +27,21 @@ type Push struct {
 	Branch        string // without refs/heads/
 	Before, After string
 	Pusher        string
+	Forced        bool // the push rewrote the branch (push-triggered sync, issue 12)
 }
 
-// HandlePush applies on merge what the push merged, and says so in the merged pull request.
+// HandlePush applies on merge what the push merged (applyOn: merge), and says so in the
+// merged pull request; then it applies the deployments that apply on push (applyOn: push,
+// apply_on_push.go) and reports each where the deployment says.
+func (r *Runner) HandlePush(ctx context.Context, gh GitHub, p Push) error {
+	return errors.Join(r.applyOnMerge(ctx, gh, p), r.applyOnPush(ctx, gh, p, nil, false, nil))
+}
+
+// applyOnMerge applies on merge what the push merged, and says so in the merged pull request.
 // A direct push, a push to a branch Rigel does not follow, or a repository without a
 // deployment applied on merge does nothing and says nothing; so does the same push handled
 // again (each deployment's last sync is already the merge commit).
-func (r *Runner) HandlePush(ctx context.Context, gh GitHub, p Push) error {
+func (r *Runner) applyOnMerge(ctx context.Context, gh GitHub, p Push) error {
 	log := zerolog.Ctx(ctx)
 	oc := ops.Call{Repo: p.Repo, Author: p.Pusher, Forge: gh,
 		Holder: ops.Holder{Repo: p.Repo.FullName(), Installation: p.Repo.Installation, Command: "apply on merge of " + shortSHA(p.After), Delivery: p.DeliveryID}}

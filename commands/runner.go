@@ -39,6 +39,10 @@ type Runner struct {
 	WebURL         string       // GitHub's web address, for links to comments; "": no links
 	CommitStatuses bool         // token mode: commit statuses stand in for check runs
 	autoplans      autoplanRuns // the autoplans running in this replica, by pull request
+
+	// Push-triggered sync (issue 12, apply_on_push.go): the commits each deployment was judged
+	// at in this replica, so that the poller does not judge (and report) them again.
+	pushed pushMemory
 }
 
 // userErrorf refuses a command: the reply says what was wrong and how to fix it (Markdown),

@@ -185,9 +185,10 @@ func deploymentProblems(d Deployment) []string {
 	if d.Policy != nil {
 		out = append(out, d.Policy.Problems("its policy")...)
 	}
-	if d.ApplyOn != ApplyOnCommand && d.ApplyOn != ApplyOnMerge {
-		out = append(out, fmt.Sprintf("applyOn %q is not a way to apply: write applyOn: merge to apply it when an approved pull request merges, or leave it out to apply only by command", d.ApplyOn))
+	if d.ApplyOn != ApplyOnCommand && d.ApplyOn != ApplyOnMerge && d.ApplyOn != ApplyOnPush {
+		out = append(out, fmt.Sprintf("applyOn %q is not a way to apply: write applyOn: merge to apply it when an approved pull request merges, applyOn: push to apply every push to the branch that changes it, or leave it out to apply only by command", d.ApplyOn))
 	}
+	out = append(out, reportProblems(d)...) // issue 12, push-triggered sync
 	return out
 }
 
@@ -234,4 +235,18 @@ func (s *Sources) removeInvalid(keep func(e *InvalidEntry) bool) (removed []Inva
 		s.Invalid = nil
 	}
 	return removed
+}
+
+// reportProblems checks where a push's outcome is posted (issue 12): "commit" (the default),
+// or "issue#N"; only with applyOn: push.
+func reportProblems(d Deployment) []string {
+	switch {
+	case d.Report == "":
+		return nil
+	case d.Report != ReportCommit && ReportIssue(d.Report) == 0:
+		return []string{fmt.Sprintf("report %q is not a place to report to: write report: commit (a comment on the pushed commit, the default) or report: issue#N (a comment on issue N of the repository)", d.Report)}
+	case d.ApplyOn != ApplyOnPush:
+		return []string{fmt.Sprintf("report %q is set but the deployment does not apply on push: write applyOn: push too, or leave report out", d.Report)}
+	}
+	return nil
 }

@@ -79,6 +79,11 @@ type Settings struct {
 	NotifyDeployments   bool
 	NotifyWebhookSecret string
 	NotifyWebhookKey    string
+	// Push-triggered sync (issue 12): the leader reads the branch tip of every deployment
+	// registered with applyOn: push every PollInterval, jittered ±10%, and applies a tip it has
+	// not synced or tried, as a push would (RIGEL_POLL_INTERVAL, pollInterval; default 0: off,
+	// only push events apply).
+	PollInterval time.Duration
 
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string

@@ -131,6 +131,9 @@ func settingsTable() []setting {
 			docs("the Secret of Rigel's namespace holding a Slack-compatible incoming-webhook URL; empty: no messages"),
 		str("NotifyWebhookKey", "RIGEL_NOTIFY_WEBHOOK_KEY", "notifyWebhookKey", func(s *Settings) *string { return &s.NotifyWebhookKey }).
 			defVal(DefaultNotifyWebhookKey).docs("the key of that Secret holding the URL"),
+		// Push-triggered sync (issue 12): the polling fallback.
+		dur("PollInterval", "RIGEL_POLL_INTERVAL", "pollInterval", "5m", func(s *Settings) *time.Duration { return &s.PollInterval }).
+			docs("how often the leader reads the branch of each applyOn: push deployment and applies a tip whose push was not delivered (jittered ±10%); 0: never"),
 
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),

@@ -63,6 +63,9 @@ func (s *Settings) validate(credentials bool) error {
 	if s.SyncHistory < 0 || s.SyncHistory > MaxSyncHistory { // rollback (issue 12); 0: the default
 		add("RIGEL_SYNC_HISTORY must be between 1 and %d, not %d", MaxSyncHistory, s.SyncHistory)
 	}
+	if s.PollInterval < 0 { // push-triggered sync (issue 12)
+		add("RIGEL_POLL_INTERVAL must be 0 (off) or positive, not %s", s.PollInterval)
+	}
 	if s.LogLevel != "" {
 		if _, err := zerolog.ParseLevel(s.LogLevel); err != nil {
 			add("RIGEL_LOG_LEVEL %q is not a log level (trace, debug, info, warn, error)", s.LogLevel)

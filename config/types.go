@@ -1,6 +1,9 @@
 package config
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Names of the documented objects.
 const (
@@ -66,13 +69,41 @@ type Deployment struct {
 	// HistoryLimit of them (Sources.SetLastSync moves the old LastSync here): the commits a
 	// rollback can go back to.
 	History []LastSync `json:"history,omitempty"`
+
+	// Report (issue 12, push-triggered sync), set by cluster admins with applyOn: push: where
+	// the outcome of a push's apply is posted. "" or ReportCommit: a comment on the pushed
+	// commit; "issue#N": a comment on issue N of the deployment's repository (ReportIssue).
+	Report string `json:"report,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.
 const (
 	ApplyOnCommand = ""      // only /rigel apply (or the API) applies
 	ApplyOnMerge   = "merge" // also the push of a merge commit of an approved pull request
+	// ApplyOnPush (issue 12): also every push to the branch that changes the deployment's
+	// inputs (ops/apply_on_push.go), with the guards of a typed apply.
+	ApplyOnPush = "push"
 )
+
+// ReportCommit is Deployment.Report's default: a push's outcome is a comment on its commit.
+const ReportCommit = "commit"
+
+// ReportIssue is the issue number Deployment.Report names ("issue#12" is 12): 0 when it names
+// none (the default, a commit comment; or a value that is not valid).
+func ReportIssue(report string) int {
+	rest, ok := strings.CutPrefix(report, "issue#")
+	if !ok || rest == "" || len(rest) > 9 || rest[0] == '0' {
+		return 0
+	}
+	n := 0
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return 0
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
 
 // Policy limits what a deployment may apply; see policy.go.
 type Policy struct {

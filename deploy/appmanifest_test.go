@@ -60,8 +60,9 @@ func TestAppManifest(t *testing.T) {
 		code  [][2]string // file, a call or request in it
 	}{
 		"contents": {"write", [][2]string{
-			{"../gitsrc/push.go", "Push"},                  // the branch of a /rigel fix pull request
-			{"../githubclient/clients.go", "Installation"}, // installation tokens clone the repositories
+			{"../gitsrc/push.go", "Push"},                                       // the branch of a /rigel fix pull request
+			{"../githubclient/clients.go", "Installation"},                      // installation tokens clone the repositories
+			{"../githubclient/commit_comment.go", "Repositories.CreateComment"}, // push-triggered sync reports on the pushed commit (issue 12)
 		}},
 		"pull_requests": {"write", [][2]string{
 			{"../githubclient/pulls.go", "PullRequests.Create"},         // open a /rigel fix pull request

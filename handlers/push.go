@@ -12,9 +12,11 @@ import (
 	"github.com/rigel-gitops/rigel/commands"
 )
 
-// Push handles push events (issue 11, apply on merge): a push to a branch (not a tag, not a
-// deletion) is handed to commands.Runner.HandlePush, which applies on merge what the push
-// merged (ops.ApplyOnMerge) and says so in the merged pull request. Anything else is dropped.
+// Push handles push events (issue 11, apply on merge; issue 12, push-triggered sync): a push
+// to a branch (not a tag, not a deletion) is handed to commands.Runner.HandlePush, which
+// applies on merge what the push merged (ops.ApplyOnMerge) and says so in the merged pull
+// request, and applies the deployments registered with applyOn: push whose inputs it changes
+// (ops.ApplyOnPush). Anything else is dropped.
 type Push struct{ Deps }
 
 // Handles names the event.
@@ -54,7 +56,7 @@ func (h *Push) Handle(ctx context.Context, _, deliveryID string, payload []byte)
 	if gh == nil || err != nil {
 		return err
 	}
-	push := commands.Push{DeliveryID: deliveryID, Repo: repo, Branch: branch, Before: strings.ToLower(ev.GetBefore()), After: after, Pusher: ev.GetPusher().GetName()}
+	push := commands.Push{DeliveryID: deliveryID, Repo: repo, Branch: branch, Before: strings.ToLower(ev.GetBefore()), After: after, Pusher: ev.GetPusher().GetName(), Forced: ev.GetForced()}
 	if err := h.Runner.HandlePush(ctx, gh, push); err != nil {
 		return fmt.Errorf("failed to handle push %s: %w", deliveryID, err)
 	}

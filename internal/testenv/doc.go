@@ -14,7 +14,9 @@
 //     request's files and compares commits from the git server's real commits, counts
 //     comment edits, merges pull requests (MergePull), and answers GraphQL's
 //     minimizeComment at /api/graphql, validated against
-//     testdata/graphql-minimize-comment.graphql.
+//     testdata/graphql-minimize-comment.graphql. It comments on commits (CommitComments;
+//     issue 12, push-triggered sync), described in testdata/rest-api-commit-comments.json
+//     since the shared description lacks that operation.
 //   - Payload, IssueComment, GitHub.CommentEvent, Sign, PostWebhook: GitHub's example
 //     webhook payloads (testdata/webhooks, embedded), adjusted and signed;
 //     PullRequestWebhook, PushWebhook, CheckRunWebhook, ReviewWebhook and the fake's

@@ -35,6 +35,8 @@ type GitHub struct {
 
 	issueEdits map[int64]int // updates of each issue by id (github_issues.go, issue 12); under mu
 
+	commitComments []CommitCommentRecord // comments on commits (github_commit_comments.go, issue 12); under mu
+
 	gs   *GitServer
 	srv  *httptest.Server
 	spec *apiSpec

@@ -43,8 +43,28 @@ var (
 	specErr  error
 )
 
+// Operations the shared description lacks, written after GitHub's documentation (issue 12:
+// commit comments, the report of a push-triggered sync).
+//
+//go:embed testdata/rest-api-commit-comments.json
+var restAPICommitComments []byte
+
 func loadSpec() (*apiSpec, error) {
-	specOnce.Do(func() { specVal, specErr = parseSpec(restAPISubset) })
+	specOnce.Do(func() {
+		specVal, specErr = parseSpec(restAPISubset)
+		if specErr != nil {
+			return
+		}
+		extra, err := parseSpec(restAPICommitComments)
+		if err != nil {
+			specErr = err
+			return
+		}
+		specVal.ops = append(specVal.ops, extra.ops...)
+		sort.Slice(specVal.ops, func(i, j int) bool {
+			return specVal.ops[i].Template+specVal.ops[i].Method < specVal.ops[j].Template+specVal.ops[j].Method
+		})
+	})
 	return specVal, specErr
 }
 

@@ -67,8 +67,9 @@ comma-separated.
   "syncHistory" "RIGEL_SYNC_HISTORY"
   "notifyDeployments" "RIGEL_NOTIFY_DEPLOYMENTS"
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
-  "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" -}}
+  "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
+  "pollInterval" "RIGEL_POLL_INTERVAL" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
