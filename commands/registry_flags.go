@@ -8,7 +8,7 @@ import (
 )
 
 // What cluster admins set on a deployment besides its policy (issues 11, 12): prune,
-// applyOn, driftIssue. `/rigel list` and `/rigel policy` show them where set.
+// applyOn (and a push's report), driftIssue. `/rigel list` and `/rigel policy` show them where set.
 
 // adminFlags are the settings of d that cluster admins set, each as `key: value` and what it
 // does; none when all are at their defaults.
@@ -21,8 +21,12 @@ func adminFlags(d config.Deployment) []string {
 	case config.ApplyOnCommand:
 	case config.ApplyOnMerge:
 		out = append(out, "`applyOn: merge` (the merge of an approved pull request also applies it)")
-	case "push":
-		out = append(out, "`applyOn: push` (a push to its branch that changes its inputs applies it)")
+	case config.ApplyOnPush:
+		where := "a comment on the pushed commit"
+		if n := config.ReportIssue(d.Report); n > 0 {
+			where = fmt.Sprintf("a comment on issue #%d", n)
+		}
+		out = append(out, "`applyOn: push` (a push to its branch that changes its inputs applies it; the outcome: "+where+")")
 	default:
 		out = append(out, "applyOn: "+code(d.ApplyOn))
 	}

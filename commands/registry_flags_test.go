@@ -11,8 +11,12 @@ func TestAdminFlagsShown(t *testing.T) {
 	web := config.Deployment{Name: "web", Path: "apps/web", Prune: true, ApplyOn: config.ApplyOnMerge, DriftIssue: true}
 	api := config.Deployment{Name: "api", Path: "apps/api"}
 	odd := config.Deployment{Name: "odd", Path: "apps/odd", ApplyOn: "`weird`|"}
-	list := renderList("acme/shop", &config.Repo{Repo: "acme/shop", Branch: "main", Deployments: []config.Deployment{web, api, odd}}, nil, nil, nil)
+	pushed := config.Deployment{Name: "pushed", Path: "apps/pushed", ApplyOn: config.ApplyOnPush, Report: "issue#12",
+		LastSync: &config.LastSync{Commit: "0123456789abcdef0123456789abcdef01234567", Status: "Succeeded", Kind: config.SyncKindRollback}}
+	list := renderList("acme/shop", &config.Repo{Repo: "acme/shop", Branch: "main", Deployments: []config.Deployment{web, api, odd, pushed}}, nil, nil, nil)
 	for _, want := range []string{"Set by cluster admins in the registry:",
+		"- `pushed`: `applyOn: push` (a push to its branch that changes its inputs applies it; the outcome: a comment on issue #12)",
+		"| `0123456` | Succeeded, by rollback |",
 		"- `web`: `prune: true` (every apply deletes what the folder no longer renders), `applyOn: merge` (the merge of an approved pull request also applies it), `driftIssue: true` (a tracking issue while it drifts)",
 		"- `odd`: applyOn: "} {
 		if !strings.Contains(list, want) {

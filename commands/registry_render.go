@@ -28,6 +28,9 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 			when = ls.Time.UTC().Format(time.RFC3339)
 			commit = cellCode(shortSHA(ls.Commit))
 			status = ls.Status
+			if ls.Kind != config.SyncKindCommand { // what applied it (issue 12): a rollback, a merge, a push
+				status += ", by " + ls.Kind
+			}
 			if ls.Message != "" {
 				status += " (" + ls.Message + ")"
 			}
