@@ -149,7 +149,6 @@ var refusalStatus = []struct {
 	{is[*ops.Stale], http.StatusConflict},    // the preview is not what would be applied now
 	{is[*ops.NotFound], http.StatusNotFound}, // a deployment, repository (or workload) nothing has
 	{is[*ops.PullHeld], http.StatusConflict}, // another pull request holds the deployment
-	// TODO at merge: the refusals of areas A, B and D that are not bad input (a held lock…), if any changes status.
 }
 
 // is says whether err is (or wraps) a T.
