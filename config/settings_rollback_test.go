@@ -1,8 +1,6 @@
 package config
 
 import (
-	"context"
-	"strings"
 	"testing"
 )
 
@@ -10,11 +8,7 @@ import (
 // the default, as in a Settings built in code), and refuses anything else (unparsable when
 // loading, out of range in Validate).
 func TestSyncHistorySetting(t *testing.T) {
-	tests := []struct {
-		env     string
-		want    int
-		wantErr string
-	}{
+	checkSetting(t, "RIGEL_SYNC_HISTORY", func(s *Settings) *int { return &s.SyncHistory }, []settingCase[int]{
 		{env: "", want: DefaultSyncHistory},
 		{env: "1", want: 1},
 		{env: "50", want: 50},
@@ -22,30 +16,7 @@ func TestSyncHistorySetting(t *testing.T) {
 		{env: "-1", wantErr: "RIGEL_SYNC_HISTORY must be between 1 and 50, not -1"},
 		{env: "51", wantErr: "RIGEL_SYNC_HISTORY must be between 1 and 50, not 51"},
 		{env: "many", wantErr: `RIGEL_SYNC_HISTORY "many" is not a number`},
-	}
-	for _, tc := range tests {
-		t.Run(tc.env, func(t *testing.T) {
-			noServiceAccount(t)
-			s, err := LoadSettings(context.Background(), envFunc(map[string]string{"RIGEL_SYNC_HISTORY": tc.env}), nil)
-			if err == nil && tc.wantErr != "" {
-				v := validApp(t)
-				v.SyncHistory = s.SyncHistory
-				err = v.Validate()
-			}
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if s.SyncHistory != tc.want {
-				t.Fatalf("SyncHistory = %d, want %d", s.SyncHistory, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // TestSetLastSyncKeeping: the history keeps what the setting says, and a lowered setting
