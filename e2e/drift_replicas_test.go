@@ -47,16 +47,8 @@ func TestDriftReplicas(t *testing.T) {
 	mustContain(t, c.reply("/rigel list"), "in sync with")
 
 	// A hand edit: the leader finds it, the follower shows it.
+	handEdit(t, ns, "web-config", "LOG_LEVEL", "debug") // as kubectl edit makes it
 	ctx := context.Background()
-	cms := kc.Typed.CoreV1().ConfigMaps(ns)
-	cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm.Data["LOG_LEVEL"] = "debug"
-	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
-		t.Fatal(err)
-	}
 	if d := waitAPIDrift(follower, "drifted"); d["update"] != float64(1) || d["drifted"] != true {
 		t.Fatalf("the follower's API drift after a hand edit: %v, want drifted with 1 update", d)
 	}

@@ -84,17 +84,8 @@ func TestDrift(t *testing.T) {
 	}
 
 	// A hand edit, as kubectl edit would make it.
-	ctx := context.Background()
-	cms := kc.Typed.CoreV1().ConfigMaps(ns)
-	cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm.Data["LOG_LEVEL"] = "debug"
-	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
-		t.Fatal(err)
-	}
-	waitDrift(t, b, name, 1, 5*time.Second) // within one interval, and a sweep's time
+	handEdit(t, ns, "web-config", "LOG_LEVEL", "debug") // as kubectl edit makes it
+	waitDrift(t, b, name, 1, 5*time.Second)             // within one interval, and a sweep's time
 	d := apiDrift(b, name)
 	if d["state"] != "drifted" || d["drifted"] != true || d["update"] != float64(1) || d["create"] != float64(0) {
 		t.Fatalf("API drift after a hand edit: %v, want drifted with 1 update", d)
@@ -107,7 +98,7 @@ func TestDrift(t *testing.T) {
 	if is := gh.Issues(r.full, gh.AppSlug+"[bot]"); len(is) != 1 || is[0].State != "open" || is[0].Edits != 0 {
 		t.Fatalf("issues after more sweeps of the same drift: %+v, want the one issue, open and not edited", is)
 	}
-	if cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{}); err != nil || cm.Data["LOG_LEVEL"] != "debug" {
+	if cm, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(context.Background(), "web-config", metav1.GetOptions{}); err != nil || cm.Data["LOG_LEVEL"] != "debug" {
 		t.Fatalf("the hand edit was undone by drift detection: %v %v", cm.Data, err)
 	}
 
@@ -139,5 +130,21 @@ func waitIssue(t *testing.T, r repo, ok func(testenv.Issue) bool) testenv.Issue 
 			t.Fatalf("the bot's issues in %s: %+v", r.full, is)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// handEdit sets key of the ConfigMap ns/name to value, as `kubectl edit` would (its own field
+// manager): drift for Rigel.
+func handEdit(t *testing.T, ns, name, key, value string) {
+	t.Helper()
+	ctx := context.Background()
+	cms := kc.Typed.CoreV1().ConfigMaps(ns)
+	cm, err := cms.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm.Data[key] = value
+	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -105,15 +105,7 @@ func TestNotifications(t *testing.T) {
 	waitFor(t, "the message of the apply (after a 503)", func() bool { return hasMessage(hook, "applied *"+name+"*", "`"+first[:7]+"`") })
 
 	// A hand edit: drift is a failure status on that deployment, once, and a message.
-	cms := kc.Typed.CoreV1().ConfigMaps(ns)
-	cm, err := cms.Get(ctx, "web-config", metav1.GetOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cm.Data["LOG_LEVEL"] = "debug"
-	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
-		t.Fatal(err)
-	}
+	handEdit(t, ns, "web-config", "LOG_LEVEL", "debug") // as kubectl edit makes it
 	waitFor(t, "the drift status", func() bool {
 		ds := deploymentsOf(r, name)
 		return len(ds) == 1 && ds[0].LatestState() == "failure"
