@@ -69,11 +69,8 @@ func liveNormalized(t *testing.T, ctx context.Context, r Ref) map[string]interfa
 }
 
 func TestHandOverFromKubectlApply(t *testing.T) {
-	e := &Engine{Kube: cluster(t), Inventory: newNamespace(t, "rigel")}
-	ctx := testCtx(t)
-	ns := newNamespace(t, "handover")
-	dep := uniqueName("web")
-	prov := Provenance{Deployment: dep, Path: "apps/web", Commit: "c1"}
+	e, ctx, ns, prov := handOverBed(t, "handover")
+	dep := prov.Deployment
 	ref := Ref{Group: "apps", Version: "v1", Kind: "Deployment", Namespace: ns, Name: "web"}
 	linked := map[string]string{AnnotationSourceRepo: dep, AnnotationSourcePath: prov.Path}
 
@@ -137,11 +134,7 @@ func TestHandOverFromKubectlApply(t *testing.T) {
 }
 
 func TestHandOverOfUnmanagedObjectNamesFieldsOnly(t *testing.T) {
-	e := &Engine{Kube: cluster(t), Inventory: newNamespace(t, "rigel")}
-	ctx := testCtx(t)
-	ns := newNamespace(t, "handover-u")
-	dep := uniqueName("web")
-	prov := Provenance{Deployment: dep, Path: "apps/web", Commit: "c1"}
+	e, ctx, ns, prov := handOverBed(t, "handover-u")
 	ref := Ref{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "conf"}
 	kubectlApply(t, configMap(ns, "conf", map[string]string{"color": "blue", "secretish": "s3cr3t-value"}))
 	git := objs(t, "apps/web/cm.yaml", configMap(ns, "conf", map[string]string{"color": "green"}))
@@ -164,11 +157,7 @@ func TestHandOverOfUnmanagedObjectNamesFieldsOnly(t *testing.T) {
 }
 
 func TestHandOverRefusedWhenObjectChangedSincePreview(t *testing.T) {
-	e := &Engine{Kube: cluster(t), Inventory: newNamespace(t, "rigel")}
-	ctx := testCtx(t)
-	ns := newNamespace(t, "handover-c")
-	dep := uniqueName("web")
-	prov := Provenance{Deployment: dep, Path: "apps/web", Commit: "c1"}
+	e, ctx, ns, prov := handOverBed(t, "handover-c")
 	ref := Ref{Version: "v1", Kind: "ConfigMap", Namespace: ns, Name: "conf"}
 	kubectlApply(t, configMap(ns, "conf", map[string]string{"a": "1", "b": "2"}))
 	git := objs(t, "apps/web/cm.yaml", configMap(ns, "conf", map[string]string{"a": "1"}))
@@ -336,4 +325,12 @@ func TestHandOverOfFieldsRigelOwnedToo(t *testing.T) {
 			}
 		})
 	}
+}
+
+// handOverBed is what each hand-over test starts from: an engine keeping inventories, a
+// namespace of its own (named after prefix) and the provenance of a new deployment.
+func handOverBed(t *testing.T, prefix string) (*Engine, context.Context, string, Provenance) {
+	t.Helper()
+	e := &Engine{Kube: cluster(t), Inventory: newNamespace(t, "rigel")}
+	return e, testCtx(t), newNamespace(t, prefix), Provenance{Deployment: uniqueName("web"), Path: "apps/web", Commit: "c1"}
 }
