@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -46,27 +43,6 @@ metadata:
 %s`, ns, label, env)
 }
 
-// kubectlApplyFile runs the real kubectl's client-side apply of manifest on the test cluster.
-func kubectlApplyFile(t *testing.T, manifest string) {
-	t.Helper()
-	bin, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("no kubectl")
-	}
-	dir, err := os.MkdirTemp("", "kubectl") // kubectl -f splits a path at commas, which test names hold
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	file := filepath.Join(dir, "m.yaml")
-	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command(bin, "--kubeconfig", cluster.Kubeconfig, "apply", "-f", file).CombinedOutput(); err != nil {
-		t.Fatalf("kubectl apply: %v: %s", err, out)
-	}
-}
-
 // Issue 12: a field removed from git disappears from an object first created by client-side
 // `kubectl apply`: the preview shows the hand-over and the removal, the apply removes it, and
 // a second preview is unchanged. The Deployment is linked to the deployment (its live values
@@ -78,8 +54,8 @@ func TestHandOverFromKubectlApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	kubectlApplyFile(t, handOverApp(ns, true))
-	kubectlApplyFile(t, fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n  namespace: %s\ndata:\n  color: blue\n  private-key-name: was-here\n", ns))
+	cluster.KubectlApply(t, handOverApp(ns, true))
+	cluster.KubectlApply(t, fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conf\n  namespace: %s\ndata:\n  color: blue\n  private-key-name: was-here\n", ns))
 
 	r := newRepo(t, map[string]string{
 		"apps/web/k8s/deploy.yaml": handOverApp(ns, false),

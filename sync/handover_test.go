@@ -4,9 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -15,28 +12,6 @@ import (
 	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 	"sigs.k8s.io/structured-merge-diff/v6/value"
 )
-
-// kubectlApply runs the real kubectl's client-side apply of a manifest on the test cluster.
-func kubectlApply(t *testing.T, manifest string, args ...string) {
-	t.Helper()
-	bin, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("no kubectl")
-	}
-	dir, err := os.MkdirTemp("", "kubectl") // kubectl -f splits a path at commas, which test names hold
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	file := filepath.Join(dir, "m.yaml")
-	if err := os.WriteFile(file, []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, append([]string{"--kubeconfig", theCluster.Kubeconfig, "apply", "-f", file}, args...)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("kubectl apply: %v: %s", err, out)
-	}
-}
 
 // handOverDeployment is a Deployment with, when extra is set, a label and an env var that git
 // later drops; annotations are added to its metadata.
@@ -333,4 +308,10 @@ func handOverBed(t *testing.T, prefix string) (*Engine, context.Context, string,
 	t.Helper()
 	e := &Engine{Kube: cluster(t), Inventory: newNamespace(t, "rigel")}
 	return e, testCtx(t), newNamespace(t, prefix), Provenance{Deployment: uniqueName("web"), Path: "apps/web", Commit: "c1"}
+}
+
+// kubectlApply is the real kubectl's client-side apply of manifest on the test cluster.
+func kubectlApply(t *testing.T, manifest string, args ...string) {
+	t.Helper()
+	theCluster.KubectlApply(t, manifest, args...)
 }

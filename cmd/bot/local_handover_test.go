@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -15,16 +13,10 @@ import (
 // TestLocalHandOver: `rigel diff` names the fields of an object first written by client-side
 // `kubectl apply` that `rigel apply` removes, and `rigel apply` removes them.
 func TestLocalHandOver(t *testing.T) {
-	bin, err := exec.LookPath("kubectl")
-	if err != nil {
-		t.Skip("no kubectl")
-	}
 	dir, write := newFolder(t, "local-handover")
 	first := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: local-handover\ndata:\n  a: \"1\"\n  b: \"2\"\n"
 	write("cm.yaml", first)
-	if out, err := exec.Command(bin, "--kubeconfig", cluster.Kubeconfig, "apply", "-f", filepath.Join(dir, "cm.yaml")).CombinedOutput(); err != nil {
-		t.Fatalf("kubectl apply: %v: %s", err, out)
-	}
+	cluster.KubectlApply(t, first)
 	write("cm.yaml", strings.Replace(first, "  b: \"2\"\n", "", 1))
 
 	var out bytes.Buffer
