@@ -1,0 +1,327 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/engine"
+	"helm.sh/helm/v3/pkg/releaseutil"
+)
+
+// ChartSettings are how a deployment renders a Helm chart folder (issue 13): the release
+// name and namespace of an install, the values files merged in order over the chart's
+// values.yaml, and --set-file values.
+//
+// Values and the paths of SetFiles are relative to the chart folder, as `helm -f` typed in
+// it (`values-prod.yaml`, `../shared/values.yaml`); they must stay inside the repository.
+type ChartSettings struct {
+	Release   string            // release name; "" is the chart's name
+	Namespace string            // release namespace; "" is "default"
+	Values    []string          // values files, later ones win
+	SetFiles  map[string]string // values key (helm --set-file syntax, e.g. "config.script") -> file
+}
+
+// Capabilities are what a chart's templates see as .Capabilities: the cluster's Kubernetes
+// version and API versions ("apps/v1", and "apps/v1/Deployment" for each kind), from the
+// live cluster's discovery (Engine.Capabilities).
+type Capabilities struct {
+	KubeVersion string   // e.g. "v1.33.1"
+	APIVersions []string // sorted
+}
+
+// RenderOptions tune RenderWith. The zero value renders as Render does.
+type RenderOptions struct {
+	// Chart is how a chart folder (one holding Chart.yaml) is rendered; nil renders it with
+	// the chart's name as release, namespace "default" and values.yaml only.
+	Chart *ChartSettings
+	// Capabilities are the cluster's, for a chart; nil uses Helm's defaults, as `helm template`.
+	Capabilities *Capabilities
+}
+
+// ChartFile is the file that makes a folder a Helm chart.
+const ChartFile = "Chart.yaml"
+
+// Bounds on a chart render (beyond MaxFileBytes, MaxObjects, MaxRenderedBytes, MaxRenderTime).
+const (
+	MaxChartFiles = MaxKustomizeFiles // files of a chart, its subcharts, values and set-files
+	MaxChartBytes = MaxKustomizeBytes // their bytes
+	// MaxChartDepth bounds the nesting of file:// dependencies loaded from the repository.
+	MaxChartDepth = 8
+)
+
+// RenderWith is Render with options: a folder holding a Chart.yaml is rendered as a Helm
+// chart, with Helm's Go SDK, as `helm install` would render it (render_helm.go):
+//
+//   - from the repository's files only: the chart folder (its templates, helpers, files and
+//     the subcharts vendored in charts/, .helmignore honoured), file:// dependencies inside
+//     the repository, the values files and set-files of opts.Chart; a dependency that is
+//     neither is refused with a *HermeticError naming Chart.yaml;
+//   - install-like: .Release.IsInstall, the release name and namespace of opts.Chart;
+//     .Capabilities from opts.Capabilities; `lookup` finds nothing (as `helm template`:
+//     Rigel's render never reaches the cluster) and getHostByName answers "";
+//     values.schema.json is checked, with no $ref outside the schema;
+//   - a template error is a *ParseError naming the template (repository path) and line;
+//   - the objects come CRDs of crds/ first, then the manifests in Helm's install order, then
+//     the hooks (helm.sh/hook), each with Object.Hook set and its annotations kept, by weight.
+//
+// The same bounds as a kustomize build apply (MaxRenderTime, MaxChartFiles, MaxChartBytes,
+// MaxFileBytes, MaxRenderedBytes, MaxObjects); nothing is fetched.
+func RenderWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptions) ([]Object, error) {
+	objs, _, err := renderWith(ctx, fsys, folder, opts, nil)
+	return objs, err
+}
+
+// renderWith renders a folder, recording the files a chart render reads in rec (nil: none).
+func renderWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptions, rec *reads) ([]Object, bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
+	defer cancel()
+	dir, entries, err := openFolder(fsys, folder)
+	if err != nil {
+		return nil, false, err
+	}
+	var objs []Object
+	isChart := chartIn(entries)
+	switch k := kustomizationIn(entries); {
+	case isChart:
+		objs, err = renderChart(ctx, fsys, dir, opts, rec)
+	case k != "":
+		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k))
+	default:
+		objs, err = renderPlain(ctx, fsys, dir)
+	}
+	if err != nil {
+		return nil, isChart, err
+	}
+	if len(objs) > MaxObjects {
+		return nil, isChart, fmt.Errorf("failed to render %s: %d objects, more than the limit of %d", dir, len(objs), MaxObjects)
+	}
+	if err := checkDuplicates(objs); err != nil {
+		return nil, isChart, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	return objs, isChart, nil
+}
+
+// chartIn reports whether a folder's entries hold a Chart.yaml file.
+func chartIn(entries []fs.DirEntry) bool {
+	for _, e := range entries {
+		if e.Name() == ChartFile && e.Type().IsRegular() {
+			return true
+		}
+	}
+	return false
+}
+
+// IsChart reports whether a repository folder is a Helm chart (holds a Chart.yaml).
+func IsChart(fsys fs.FS, folder string) bool {
+	_, entries, err := openFolder(fsys, folder)
+	return err == nil && chartIn(entries)
+}
+
+// renderChart renders the chart in dir.
+func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
+	set := ChartSettings{}
+	if opts.Chart != nil {
+		set = *opts.Chart
+	}
+	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec}
+	ch, err := ld.load(dir, 0)
+	if err != nil {
+		return nil, chartFailure(ctx, dir, err)
+	}
+	vals, err := ld.values(dir, set)
+	if err != nil {
+		return nil, chartFailure(ctx, dir, err)
+	}
+	release := set.Release
+	if release == "" {
+		release = ch.Name()
+	}
+	if err := chartutil.ValidateReleaseName(release); err != nil {
+		return nil, fmt.Errorf("failed to render chart %s: release name %q: %w", dir, release, err)
+	}
+	ns := set.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	caps := helmCapabilities(opts.Capabilities)
+	if kv := ch.Metadata.KubeVersion; kv != "" && !chartutil.IsCompatibleRange(kv, caps.KubeVersion.String()) {
+		return nil, fmt.Errorf("failed to render chart %s: %s requires kubeVersion %s, and the cluster runs Kubernetes %s", dir, path.Join(dir, ChartFile), kv, caps.KubeVersion.String())
+	}
+	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {
+		return nil, fmt.Errorf("failed to render chart %s: its dependencies: %w", dir, err)
+	}
+	top, err := chartutil.ToRenderValuesWithSchemaValidation(ch, vals, chartutil.ReleaseOptions{
+		Name: release, Namespace: ns, Revision: 1, IsInstall: true,
+	}, caps, true)
+	if err != nil {
+		return nil, fmt.Errorf("failed to render chart %s: its values: %w", dir, err)
+	}
+	if err := validateSchemas(ch, top["Values"].(chartutil.Values), dir); err != nil {
+		return nil, err
+	}
+	files, err := runHelm(ctx, ch, top)
+	switch {
+	case ctx.Err() != nil:
+		return nil, stoppedError(ctx, dir)
+	case err != nil:
+		return nil, templateError(dir, ch.Name(), err)
+	}
+	return chartObjects(ctx, dir, ch, files)
+}
+
+// chartFailure wraps an error of loading a chart; a *HermeticError or *ParseError is
+// returned as is (it names the file).
+func chartFailure(ctx context.Context, dir string, err error) error {
+	var he *HermeticError
+	var pe *ParseError
+	var pa *PathError
+	switch {
+	case ctx.Err() != nil:
+		return stoppedError(ctx, dir)
+	case errors.As(err, &he), errors.As(err, &pe), errors.As(err, &pa):
+		return err
+	}
+	return fmt.Errorf("failed to render chart %s: %w", dir, err)
+}
+
+// helmCapabilities converts Capabilities; nil is Helm's defaults.
+func helmCapabilities(c *Capabilities) *chartutil.Capabilities {
+	caps := chartutil.DefaultCapabilities.Copy()
+	if c == nil {
+		return caps
+	}
+	if kv, err := chartutil.ParseKubeVersion(c.KubeVersion); err == nil {
+		caps.KubeVersion = *kv
+		caps.KubeVersion.Version = c.KubeVersion
+	}
+	if len(c.APIVersions) > 0 {
+		caps.APIVersions = append(chartutil.VersionSet(nil), c.APIVersions...)
+	}
+	return caps
+}
+
+// runHelm renders the templates with Helm's engine, in a goroutine that runHelm stops waiting
+// for when ctx is done (Helm's engine takes no context; the render holds a build slot until
+// it ends). The engine has no cluster client: `lookup` returns an empty object.
+func runHelm(ctx context.Context, ch *chart.Chart, vals chartutil.Values) (map[string]string, error) {
+	select {
+	case buildSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	type result struct {
+		files map[string]string
+		err   error
+	}
+	done := make(chan result, 1)
+	runningBuilds.Add(1)
+	go func() {
+		defer func() {
+			runningBuilds.Add(-1)
+			<-buildSlots
+		}()
+		defer func() {
+			if p := recover(); p != nil {
+				done <- result{err: fmt.Errorf("helm failed: %v", p)}
+			}
+		}()
+		var e engine.Engine // no client provider: lookup answers nothing; EnableDNS false
+		files, err := e.Render(ch, vals)
+		done <- result{files, err}
+	}()
+	select {
+	case r := <-done:
+		return r.files, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// chartObjects turns Helm's rendered files into objects: CRDs first, then manifests in
+// install order, then hooks by weight.
+func chartObjects(ctx context.Context, dir string, ch *chart.Chart, files map[string]string) ([]Object, error) {
+	var total int64
+	for name, content := range files {
+		if strings.HasSuffix(name, "NOTES.txt") {
+			delete(files, name)
+			continue
+		}
+		total += int64(len(content))
+	}
+	if total > maxRenderedBytes {
+		return nil, fmt.Errorf("failed to render chart %s: its templates rendered more than %d MiB, the limit for one deployment: split the chart into several deployments", dir, maxRenderedBytes>>20)
+	}
+	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
+	if err != nil {
+		return nil, renderedYAMLError(dir, ch.Name(), err)
+	}
+	var objs []Object
+	add := func(file, content string, hook *Hook) error {
+		if ctx.Err() != nil {
+			return stoppedError(ctx, dir)
+		}
+		if err := checkDocCount(file, []byte(content), MaxObjects-len(objs)); err != nil {
+			return fmt.Errorf("failed to render chart %s: %w", dir, err)
+		}
+		us, err := parseManifest(file, []byte(content))
+		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) && !strings.Contains(file, "/crds/") {
+				pe.Msg = "the template rendered invalid YAML: " + pe.Msg + " (the line is in the rendered output; render it with helm template to see it)"
+				pe.Line = 0
+			}
+			return err
+		}
+		for _, u := range us {
+			o := Object{Obj: u, Source: file}
+			if hook != nil {
+				h := *hook
+				o.Hook = &h
+			}
+			objs = append(objs, o)
+		}
+		if len(objs) > MaxObjects {
+			return fmt.Errorf("failed to render chart %s: %w", dir, tooManyObjects(dir))
+		}
+		return nil
+	}
+	for _, crd := range ch.CRDObjects() {
+		if err := add(repoPath(dir, ch.Name(), crd.Filename), string(crd.File.Data), nil); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range manifests {
+		if err := add(repoPath(dir, ch.Name(), m.Name), m.Content, nil); err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(hooks, func(i, j int) bool {
+		if hooks[i].Weight != hooks[j].Weight {
+			return hooks[i].Weight < hooks[j].Weight
+		}
+		return hooks[i].Name < hooks[j].Name
+	})
+	for _, h := range hooks {
+		if err := add(repoPath(dir, ch.Name(), h.Path), h.Manifest, hookOf(h)); err != nil {
+			return nil, err
+		}
+	}
+	return objs, nil
+}
+
+// repoPath maps a path of Helm's ("web/templates/x.yaml", "web/charts/db/templates/y.yaml")
+// to the repository path of the file in the chart folder dir.
+func repoPath(dir, chartName, p string) string {
+	rest, ok := strings.CutPrefix(p, chartName+"/")
+	if !ok {
+		return p
+	}
+	return path.Join(dir, rest)
+}

@@ -1,0 +1,362 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// chartRepo is the repository of sync/testdata/chart: a chart web (helpers, a subchart db in
+// charts/, values per environment, a pre-install hook, a CRD, NOTES.txt) and script.sh.
+func chartRepo() fstest.MapFS {
+	root := os.DirFS("testdata/chart")
+	m := fstest.MapFS{}
+	err := fs.WalkDir(root, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(root, p)
+		m[p] = file(string(data))
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func objByName(t *testing.T, objs []Object, kind, name string) Object {
+	t.Helper()
+	for _, o := range objs {
+		if o.Obj.GetKind() == kind && o.Obj.GetName() == name {
+			return o
+		}
+	}
+	t.Fatalf("no %s/%s in:\n%s", kind, name, summary(objs))
+	return Object{}
+}
+
+func TestRenderChartOrderAndSources(t *testing.T) {
+	objs, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{
+		Chart: &ChartSettings{Release: "shop", Namespace: "prod", Values: []string{"values-prod.yaml"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// CRDs first, then Helm's install order (Service, PVC, Deployment...), then the hook;
+	// NOTES.txt is not an object; sources are repository paths of the templates.
+	want := "CustomResourceDefinition/crontabs.example.com@web/crds/crontab.yaml\n" +
+		"ConfigMap/prod/shop-web-config@web/templates/configmap.yaml\n" +
+		"PersistentVolumeClaim/prod/shop-db@web/charts/db/templates/pvc.yaml\n" +
+		"Service/prod/shop-web@web/templates/service.yaml\n" +
+		"Deployment/prod/shop-web@web/templates/deployment.yaml\n" +
+		"Job/prod/shop-web-migrate@web/templates/hook-migrate.yaml\n"
+	if got := summary(objs); got != want {
+		t.Errorf("objects:\n%s\nwant:\n%s", got, want)
+	}
+	d := objByName(t, objs, "Deployment", "shop-web").Obj
+	cs, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
+	if img := cs[0].(map[string]interface{})["image"]; img != "nginx:1.28" {
+		t.Errorf("image = %v, want nginx:1.28 (values-prod.yaml over values.yaml)", img)
+	}
+	if r, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); r != 3 {
+		t.Errorf("replicas = %d, want 3", r)
+	}
+	pvc := objByName(t, objs, "PersistentVolumeClaim", "shop-db").Obj
+	if s, _, _ := unstructured.NestedString(pvc.Object, "spec", "resources", "requests", "storage"); s != "1Gi" {
+		t.Errorf("subchart size = %q, want 1Gi (parent values over the subchart's)", s)
+	}
+	cmap := objByName(t, objs, "ConfigMap", "shop-web-config").Obj
+	data, _, _ := unstructured.NestedStringMap(cmap.Object, "data")
+	if data["install"] != "true" || data["looked-up"] != "0" || data["greeting"] != "hello" {
+		t.Errorf("configmap data = %v: want install true, lookup answering nothing, greeting hello", data)
+	}
+	for _, o := range objs {
+		if (o.Hook != nil) != (o.Obj.GetKind() == "Job") {
+			t.Errorf("%s: Hook = %+v", RefOf(o.Obj), o.Hook)
+		}
+	}
+	h := objByName(t, objs, "Job", "shop-web-migrate")
+	want2 := &Hook{Phases: []string{"pre-install", "pre-upgrade"}, Weight: -5, DeletePolicies: []string{"before-hook-creation", "hook-succeeded"}, Source: HookSourceHelm}
+	if !reflect.DeepEqual(h.Hook, want2) {
+		t.Errorf("hook = %+v, want %+v", h.Hook, want2)
+	}
+	if h.Obj.GetAnnotations()["helm.sh/hook"] != "pre-install,pre-upgrade" {
+		t.Errorf("hook annotations not kept: %v", h.Obj.GetAnnotations())
+	}
+}
+
+func TestRenderChartValuesInOrder(t *testing.T) {
+	repo := chartRepo()
+	tests := []struct {
+		name     string
+		set      *ChartSettings
+		replicas int64
+		greeting string
+		release  string
+		ns       string
+	}{
+		{"defaults", nil, 1, "hello", "web", "default"},
+		{"prod", &ChartSettings{Values: []string{"values-prod.yaml"}}, 3, "hello", "web", "default"},
+		{"prod then staging", &ChartSettings{Release: "a", Namespace: "s", Values: []string{"values-prod.yaml", "values-staging.yaml"}}, 2, "staging", "a", "s"},
+		{"staging then prod", &ChartSettings{Values: []string{"values-staging.yaml", "values-prod.yaml"}}, 3, "staging", "web", "default"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := RenderWith(context.Background(), repo, "web", RenderOptions{Chart: tt.set})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := objByName(t, objs, "Deployment", tt.release+"-web").Obj
+			if r, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); r != tt.replicas {
+				t.Errorf("replicas = %d, want %d", r, tt.replicas)
+			}
+			if d.GetNamespace() != tt.ns {
+				t.Errorf("namespace = %q, want %q", d.GetNamespace(), tt.ns)
+			}
+			c := objByName(t, objs, "ConfigMap", tt.release+"-web-config").Obj
+			if g, _, _ := unstructured.NestedString(c.Object, "data", "greeting"); g != tt.greeting {
+				t.Errorf("greeting = %q, want %q", g, tt.greeting)
+			}
+		})
+	}
+}
+
+func TestRenderChartSetFileAndCapabilities(t *testing.T) {
+	objs, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{
+		Chart:        &ChartSettings{SetFiles: map[string]string{"script": "../script.sh"}},
+		Capabilities: &Capabilities{KubeVersion: "v1.33.2", APIVersions: []string{"v1", "apps/v1", "example.com/v1", "example.com/v1/Widget"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := objByName(t, objs, "ConfigMap", "web-web-config").Obj
+	data, _, _ := unstructured.NestedStringMap(c.Object, "data")
+	if data["script"] != "echo hi\n" || data["kube"] != "v1.33.2" || data["widgets"] != "yes" {
+		t.Errorf("data = %v: want the set-file, the cluster's version and API versions", data)
+	}
+	// Without capabilities: Helm's defaults, as helm template.
+	objs, err = RenderWith(context.Background(), chartRepo(), "web", RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, _ = unstructured.NestedStringMap(objByName(t, objs, "ConfigMap", "web-web-config").Obj.Object, "data")
+	if _, ok := data["widgets"]; ok || data["kube"] == "v1.33.2" {
+		t.Errorf("data = %v: want Helm's default capabilities", data)
+	}
+}
+
+func TestRenderChartTemplateErrors(t *testing.T) {
+	base := func(extra map[string]string) fstest.MapFS {
+		m := chartRepo()
+		for k, v := range extra {
+			m[k] = file(v)
+		}
+		return m
+	}
+	tests := []struct {
+		name, file string
+		line       int
+		msg        string
+		repo       fstest.MapFS
+	}{
+		{"parse", "web/templates/bad.yaml", 3, "unclosed action", base(map[string]string{"web/templates/bad.yaml": "a: 1\nb: 2\nc: {{ .Values.x \n"})},
+		{"exec nil", "web/templates/bad.yaml", 2, "nil pointer", base(map[string]string{"web/templates/bad.yaml": "a: 1\nb: {{ .Values.nope.deeper.x }}\n"})},
+		{"required", "web/templates/bad.yaml", 1, "give a name", base(map[string]string{"web/templates/bad.yaml": "{{ required \"give a name\" .Values.name }}\n"})},
+		// Helm keeps only the call site of a fail or required inside an include.
+		{"fail in a helper", "web/templates/bad.yaml", 1, "boom", base(map[string]string{
+			"web/templates/_more.tpl": "{{- define \"more\" -}}\n{{ fail \"boom\" }}\n{{- end }}\n",
+			"web/templates/bad.yaml":  "x: {{ include \"more\" . }}\n",
+		})},
+		{"in a helper", "web/templates/_more.tpl", 2, "nil pointer", base(map[string]string{
+			"web/templates/_more.tpl": "{{- define \"more\" -}}\n{{ .Values.no.such }}\n{{- end }}\n",
+			"web/templates/bad.yaml":  "x: {{ include \"more\" . }}\n",
+		})},
+		{"subchart", "web/charts/db/templates/bad.yaml", 1, "nil pointer", base(map[string]string{"web/charts/db/templates/bad.yaml": "{{ .Values.a.b.c }}\n"})},
+		{"invalid YAML rendered", "web/templates/bad.yaml", 0, "rendered invalid YAML", base(map[string]string{"web/templates/bad.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n"})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := RenderWith(context.Background(), tt.repo, "web", RenderOptions{})
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("err = %v (%T), want a *ParseError", err, err)
+			}
+			if pe.File != tt.file || pe.Line != tt.line || !strings.Contains(pe.Msg, tt.msg) || strings.Contains(pe.Msg, "HELM_ERR") {
+				t.Errorf("err = %#v, want %s line %d with %q", pe, tt.file, tt.line, tt.msg)
+			}
+		})
+	}
+}
+
+func TestRenderChartHermetic(t *testing.T) {
+	with := func(extra map[string]*fstest.MapFile) fstest.MapFS {
+		m := chartRepo()
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	dep := func(repo string) *fstest.MapFile {
+		return file("apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: db\n    version: 0.1.0\n  - name: common\n    version: 1.0.0\n    repository: " + repo + "\n")
+	}
+	tests := []struct {
+		name string
+		repo fstest.MapFS
+		set  *ChartSettings
+		want string // in the error
+		as   interface{}
+	}{
+		{"https dependency", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("https://charts.example.com")}), nil, "not vendored in charts/", new(*HermeticError)},
+		{"oci dependency", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("oci://registry.example.com/charts")}), nil, "fetches nothing", new(*HermeticError)},
+		{"file dependency outside", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("file://../../elsewhere")}), nil, "outside the repository", new(*HermeticError)},
+		{"file dependency absolute", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("file:///etc")}), nil, "absolute", new(*HermeticError)},
+		{"values outside", chartRepo(), &ChartSettings{Values: []string{"../../etc/passwd"}}, "outside the repository", new(*PathError)},
+		{"values absolute", chartRepo(), &ChartSettings{Values: []string{"/etc/passwd"}}, "absolute", new(*PathError)},
+		{"values missing", chartRepo(), &ChartSettings{Values: []string{"values-dev.yaml"}}, "web/values-dev.yaml does not exist", new(*PathError)},
+		{"values symlink", with(map[string]*fstest.MapFile{"web/values-link.yaml": symlink("values-prod.yaml")}), &ChartSettings{Values: []string{"values-link.yaml"}}, "symlink", new(*PathError)},
+		{"symlink in chart", with(map[string]*fstest.MapFile{"web/templates/link.yaml": symlink("../../script.sh")}), nil, "symlink", new(*PathError)},
+		{"set-file outside", chartRepo(), &ChartSettings{SetFiles: map[string]string{"a": "../../x"}}, "outside the repository", new(*PathError)},
+		{"schema ref", with(map[string]*fstest.MapFile{"web/values.schema.json": file(`{"$ref": "https://example.com/schema.json"}`)}), nil, "fetches nothing", nil},
+		{"schema violated", with(map[string]*fstest.MapFile{"web/values.schema.json": file(`{"type": "object", "properties": {"replicaCount": {"type": "string"}}}`)}), nil, "values.schema.json", nil},
+		{"alias bomb in values", with(map[string]*fstest.MapFile{"web/values-bomb.yaml": file(aliasBomb())}), &ChartSettings{Values: []string{"values-bomb.yaml"}}, "excessive aliasing", nil},
+		{"bad release", chartRepo(), &ChartSettings{Release: "Not_A_Name"}, "release name", nil},
+		{"kube version", with(map[string]*fstest.MapFile{"web/Chart.yaml": file("apiVersion: v2\nname: web\nversion: 0.1.0\nkubeVersion: '>= 9.0.0'\n")}), nil, "requires kubeVersion", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := RenderWith(context.Background(), tt.repo, "web", RenderOptions{Chart: tt.set})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want one with %q", err, tt.want)
+			}
+			if tt.as != nil && !errors.As(err, tt.as) {
+				t.Errorf("err is a %T, want %T", err, tt.as)
+			}
+		})
+	}
+}
+
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n")
+	prev := "a"
+	for _, n := range []string{"b", "c", "d", "e", "f", "g", "h", "i"} {
+		b.WriteString(n + ": &" + n + " [")
+		for i := 0; i < 9; i++ {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("*" + prev)
+		}
+		b.WriteString("]\n")
+		prev = n
+	}
+	return b.String()
+}
+
+func TestRenderChartFileDependency(t *testing.T) {
+	m := chartRepo()
+	m["web/Chart.yaml"] = file("apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n  - name: db\n    version: 0.1.0\n  - name: common\n    version: 1.0.0\n    repository: file://../libs/common\n")
+	m["libs/common/Chart.yaml"] = file("apiVersion: v2\nname: common\nversion: 1.0.0\n")
+	m["libs/common/templates/cm.yaml"] = file("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-common\n")
+	objs, err := RenderWith(context.Background(), m, "web", RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objByName(t, objs, "ConfigMap", "web-common")
+	in, err := InputsWith(context.Background(), m, "web", RenderOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !contains(in, "libs/common/templates/cm.yaml") {
+		t.Errorf("inputs %q lack the file:// dependency's template", in)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestChartInputs(t *testing.T) {
+	m := chartRepo()
+	m["web/.helmignore"] = file("*.md\n")
+	m["web/README.md"] = file("# ignored\n")
+	got, err := InputsWith(context.Background(), m, "web", RenderOptions{Chart: &ChartSettings{
+		Values: []string{"values-prod.yaml"}, SetFiles: map[string]string{"script": "../script.sh"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"script.sh", "web/.helmignore", "web/Chart.yaml", "web/charts/db/Chart.yaml", "web/charts/db/templates/pvc.yaml",
+		"web/charts/db/values.yaml", "web/crds/crontab.yaml", "web/templates/NOTES.txt", "web/templates/_helpers.tpl",
+		"web/templates/configmap.yaml", "web/templates/deployment.yaml", "web/templates/hook-migrate.yaml",
+		"web/templates/service.yaml", "web/values-prod.yaml", "web/values-staging.yaml", "web/values.yaml"} // every file of the chart but README.md
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("inputs:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestRenderChartBounds(t *testing.T) {
+	t.Run("rendered bytes", func(t *testing.T) {
+		old := maxRenderedBytes
+		maxRenderedBytes = 1 << 10
+		defer func() { maxRenderedBytes = old }()
+		m := chartRepo()
+		m["web/templates/big.yaml"] = file("{{ range until 200 }}# {{ . }} padding padding padding\n{{ end }}")
+		_, err := RenderWith(context.Background(), m, "web", RenderOptions{})
+		if err == nil || !strings.Contains(err.Error(), "rendered more than") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("objects", func(t *testing.T) {
+		m := chartRepo()
+		m["web/templates/many.yaml"] = file("{{ range until 10001 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{{ . }}\n{{ end }}")
+		_, err := RenderWith(context.Background(), m, "web", RenderOptions{})
+		if err == nil || !strings.Contains(err.Error(), "more than 10000 objects") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("time", func(t *testing.T) {
+		m := chartRepo()
+		// A template that runs for long: the render stops at the context's deadline.
+		m["web/templates/slow.yaml"] = file("{{ range until 3000 }}{{ range until 3000 }}{{ end }}{{ end }}")
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, err := RenderWith(ctx, m, "web", RenderOptions{})
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("err = %v, want the deadline", err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("render took %v after its deadline", d)
+		}
+	})
+}
+
+func TestPlainFolderSkipsChart(t *testing.T) {
+	m := chartRepo()
+	m["cm.yaml"] = file(cm("top"))
+	objs, err := Render(context.Background(), m, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(objs); got != "ConfigMap/top@cm.yaml\n" {
+		t.Errorf("plain render of the root read the chart: %s", got)
+	}
+	if !IsChart(m, "web") || IsChart(m, ".") {
+		t.Error("IsChart")
+	}
+}
