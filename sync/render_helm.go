@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -324,4 +325,36 @@ func repoPath(dir, chartName, p string) string {
 		return p
 	}
 	return path.Join(dir, rest)
+}
+
+// lookupRE finds a call of Helm's lookup function in a template.
+var lookupRE = regexp.MustCompile(`\blookup\s+["$(]`)
+
+// LookupNote is what a preview says of a chart whose templates call lookup (ChartLookups).
+const LookupNote = "the chart calls `lookup`, which finds nothing when Rigel renders (as with `helm template`): Rigel's render never reads the cluster, so what a template does with a live object is rendered as if it did not exist"
+
+// ChartLookups returns the templates (repository paths, sorted) of the chart in folder and its
+// subcharts that call Helm's lookup function, which answers nothing in a Rigel render: a
+// preview names them with LookupNote. It returns nil for a folder that is not a chart.
+func ChartLookups(fsys fs.FS, folder string) []string {
+	dir, entries, err := openFolder(fsys, folder)
+	if err != nil || !chartIn(entries) {
+		return nil
+	}
+	var out []string
+	n := 0
+	_ = fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || n > MaxChartFiles {
+			return fs.SkipAll
+		}
+		if d.Type().IsRegular() && strings.Contains("/"+p, "/templates/") {
+			n++
+			if data, err := readBounded(fsys, p, MaxFileBytes); err == nil && lookupRE.Match(data) {
+				out = append(out, p)
+			}
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
 }

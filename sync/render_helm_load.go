@@ -2,8 +2,10 @@ package sync
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
@@ -112,6 +114,11 @@ func (l *chartLoader) load(dir string, depth int) (*chart.Chart, error) {
 				return err
 			}
 		}
+		if strings.HasSuffix(p, ".tgz") {
+			if err := l.archive(p, data); err != nil {
+				return err
+			}
+		}
 		files = append(files, &loader.BufferedFile{Name: rel, Data: bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))})
 		return nil
 	})
@@ -126,6 +133,25 @@ func (l *chartLoader) load(dir string, depth int) (*chart.Chart, error) {
 		return nil, err
 	}
 	return ch, nil
+}
+
+// archive counts the decompressed bytes of a vendored chart archive against MaxChartBytes
+// before Helm's loader unpacks it (its own bound is per archive, and larger).
+func (l *chartLoader) archive(p string, data []byte) error {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("%s is not a gzipped chart archive: %w", p, err)
+	}
+	room := MaxChartBytes - l.bytes
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, room+1))
+	if err != nil {
+		return fmt.Errorf("%s is not a valid chart archive: %w", p, err)
+	}
+	if n > room {
+		return fmt.Errorf("the chart, its subcharts and values are more than %d MiB, the limit for one deployment, once %s is unpacked", MaxChartBytes>>20, p)
+	}
+	l.bytes += n
+	return nil
 }
 
 // dependencies checks that each dependency of Chart.yaml is vendored in charts/ or is a

@@ -1,6 +1,9 @@
 package sync
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io/fs"
@@ -358,5 +361,59 @@ func TestPlainFolderSkipsChart(t *testing.T) {
 	}
 	if !IsChart(m, "web") || IsChart(m, ".") {
 		t.Error("IsChart")
+	}
+}
+
+func TestChartLookups(t *testing.T) {
+	m := chartRepo()
+	m["web/charts/db/templates/secret.yaml"] = file("{{- $s := (lookup \"v1\" \"Secret\" .Release.Namespace \"db\") }}\n")
+	got := ChartLookups(m, "web")
+	if want := []string{"web/charts/db/templates/secret.yaml", "web/templates/configmap.yaml"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("ChartLookups = %q, want %q", got, want)
+	}
+	if got := ChartLookups(m, "web/templates"); got != nil {
+		t.Errorf("ChartLookups(not a chart) = %q", got)
+	}
+}
+
+func TestRenderChartArchiveBound(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zeros := make([]byte, 1<<20)
+	for i := 0; i < (MaxChartBytes>>20)+1; i++ {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	m := chartRepo()
+	m["web/charts/bomb-0.1.0.tgz"] = &fstest.MapFile{Data: buf.Bytes(), Mode: 0o644}
+	_, err := RenderWith(context.Background(), m, "web", RenderOptions{})
+	if err == nil || !strings.Contains(err.Error(), "once web/charts/bomb-0.1.0.tgz is unpacked") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestRenderChartVendoredArchive(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	for name, body := range map[string]string{
+		"cache/Chart.yaml":        "apiVersion: v2\nname: cache\nversion: 0.2.0\n",
+		"cache/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-cache\n  namespace: {{ .Release.Namespace }}\n",
+	} {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	zw.Close()
+	m := chartRepo()
+	m["web/charts/cache-0.2.0.tgz"] = &fstest.MapFile{Data: buf.Bytes(), Mode: 0o644}
+	objs, err := RenderWith(context.Background(), m, "web", RenderOptions{Chart: &ChartSettings{Namespace: "shop"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := objByName(t, objs, "ConfigMap", "web-cache"); o.Obj.GetNamespace() != "shop" || o.Source != "web/charts/cache/templates/cm.yaml" {
+		t.Errorf("archive subchart object %s from %s", RefOf(o.Obj), o.Source)
 	}
 }
