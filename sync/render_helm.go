@@ -164,7 +164,8 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	if err != nil {
 		return nil, fmt.Errorf("failed to render chart %s: its values: %w", dir, err)
 	}
-	if err := validateSchemas(ch, top["Values"].(chartutil.Values), dir); err != nil {
+	merged, _ := top["Values"].(chartutil.Values)
+	if err := validateSchemas(ch, merged, dir); err != nil {
 		return nil, err
 	}
 	files, err := runHelm(ctx, ch, top)
