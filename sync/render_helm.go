@@ -42,7 +42,8 @@ type RenderOptions struct {
 	// Chart is how a chart folder (one holding Chart.yaml) is rendered; nil renders it with
 	// the chart's name as release, namespace "default" and values.yaml only.
 	Chart *ChartSettings
-	// Capabilities are the cluster's, for a chart; nil uses Helm's defaults, as `helm template`.
+	// Capabilities are the cluster's, for a chart; nil uses Helm's defaults, as `helm template`,
+	// and does not check Chart.yaml's kubeVersion.
 	Capabilities *Capabilities
 }
 
@@ -152,7 +153,8 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 		ns = "default"
 	}
 	caps := helmCapabilities(opts.Capabilities)
-	if kv := ch.Metadata.KubeVersion; kv != "" && !chartutil.IsCompatibleRange(kv, caps.KubeVersion.String()) {
+	// Chart.yaml's kubeVersion is checked against the cluster's, not against Helm's defaults.
+	if kv := ch.Metadata.KubeVersion; kv != "" && opts.Capabilities != nil && !chartutil.IsCompatibleRange(kv, caps.KubeVersion.String()) {
 		return nil, fmt.Errorf("failed to render chart %s: %s requires kubeVersion %s, and the cluster runs Kubernetes %s", dir, path.Join(dir, ChartFile), kv, caps.KubeVersion.String())
 	}
 	if err := chartutil.ProcessDependenciesWithMerge(ch, vals); err != nil {

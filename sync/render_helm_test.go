@@ -232,11 +232,11 @@ func TestRenderChartHermetic(t *testing.T) {
 		{"schema violated", with(map[string]*fstest.MapFile{"web/values.schema.json": file(`{"type": "object", "properties": {"replicaCount": {"type": "string"}}}`)}), nil, "values.schema.json", nil},
 		{"alias bomb in values", with(map[string]*fstest.MapFile{"web/values-bomb.yaml": file(aliasBomb())}), &ChartSettings{Values: []string{"values-bomb.yaml"}}, "excessive aliasing", nil},
 		{"bad release", chartRepo(), &ChartSettings{Release: "Not_A_Name"}, "release name", nil},
-		{"kube version", with(map[string]*fstest.MapFile{"web/Chart.yaml": file("apiVersion: v2\nname: web\nversion: 0.1.0\nkubeVersion: '>= 9.0.0'\n")}), nil, "requires kubeVersion", nil},
+		{"kube version", with(map[string]*fstest.MapFile{"web/Chart.yaml": file("apiVersion: v2\nname: web\nversion: 0.1.0\nkubeVersion: '>= 9.0.0'\n")}), nil, "requires kubeVersion >= 9.0.0, and the cluster runs Kubernetes v1.33.0", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := RenderWith(context.Background(), tt.repo, "web", RenderOptions{Chart: tt.set})
+			_, err := RenderWith(context.Background(), tt.repo, "web", RenderOptions{Chart: tt.set, Capabilities: &Capabilities{KubeVersion: "v1.33.0"}})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("err = %v, want one with %q", err, tt.want)
 			}
@@ -244,6 +244,16 @@ func TestRenderChartHermetic(t *testing.T) {
 				t.Errorf("err is a %T, want %T", err, tt.as)
 			}
 		})
+	}
+}
+
+// Without the cluster's capabilities (a render for a fix or a registration check), Chart.yaml's
+// kubeVersion is not held against Helm's default version.
+func TestRenderChartKubeVersionWithoutCluster(t *testing.T) {
+	m := chartRepo()
+	m["web/Chart.yaml"] = file("apiVersion: v2\nname: web\nversion: 0.1.0\nkubeVersion: '>= 1.30.0-0'\n")
+	if _, err := RenderWith(context.Background(), m, "web", RenderOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
 
