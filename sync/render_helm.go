@@ -137,6 +137,7 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	if err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}
+	paths := ld.sources(ch) // before ProcessDependencies replaces subcharts with copies
 	vals, err := ld.values(dir, set)
 	if err != nil {
 		return nil, chartFailure(ctx, dir, err)
@@ -175,9 +176,9 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	case ctx.Err() != nil:
 		return nil, stoppedError(ctx, dir)
 	case err != nil:
-		return nil, templateError(dir, ch.Name(), err)
+		return nil, templateError(dir, paths, err)
 	}
-	return chartObjects(ctx, dir, ch, files)
+	return chartObjects(ctx, dir, ch, paths, files)
 }
 
 // chartFailure wraps an error of loading a chart; a *HermeticError or *ParseError is
@@ -250,7 +251,7 @@ func runHelm(ctx context.Context, ch *chart.Chart, vals chartutil.Values) (map[s
 
 // chartObjects turns Helm's rendered files into objects: CRDs first, then manifests in
 // install order, then hooks by weight.
-func chartObjects(ctx context.Context, dir string, ch *chart.Chart, files map[string]string) ([]Object, error) {
+func chartObjects(ctx context.Context, dir string, ch *chart.Chart, paths []pathMap, files map[string]string) ([]Object, error) {
 	var total int64
 	for name, content := range files {
 		if strings.HasSuffix(name, "NOTES.txt") {
@@ -264,7 +265,7 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, files map[st
 	}
 	hooks, manifests, err := releaseutil.SortManifests(files, nil, releaseutil.InstallOrder)
 	if err != nil {
-		return nil, renderedYAMLError(dir, ch.Name(), err)
+		return nil, renderedYAMLError(dir, paths, err)
 	}
 	var objs []Object
 	add := func(file, content string, hook *Hook) error {
@@ -297,12 +298,12 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, files map[st
 		return nil
 	}
 	for _, crd := range ch.CRDObjects() {
-		if err := add(repoPath(dir, ch.Name(), crd.Filename), string(crd.File.Data), nil); err != nil {
+		if err := add(repoPath(paths, crd.Filename), string(crd.File.Data), nil); err != nil {
 			return nil, err
 		}
 	}
 	for _, m := range manifests {
-		if err := add(repoPath(dir, ch.Name(), m.Name), m.Content, nil); err != nil {
+		if err := add(repoPath(paths, m.Name), m.Content, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -313,7 +314,7 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, files map[st
 		return hooks[i].Name < hooks[j].Name
 	})
 	for _, h := range hooks {
-		if err := add(repoPath(dir, ch.Name(), h.Path), h.Manifest, hookOf(h)); err != nil {
+		if err := add(repoPath(paths, h.Path), h.Manifest, hookOf(h)); err != nil {
 			return nil, err
 		}
 	}
@@ -321,13 +322,14 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, files map[st
 }
 
 // repoPath maps a path of Helm's ("web/templates/x.yaml", "web/charts/db/templates/y.yaml")
-// to the repository path of the file in the chart folder dir.
-func repoPath(dir, chartName, p string) string {
-	rest, ok := strings.CutPrefix(p, chartName+"/")
-	if !ok {
-		return p
+// to the repository path of the file (paths: chartLoader.sources); an unknown one is kept.
+func repoPath(paths []pathMap, p string) string {
+	for _, m := range paths {
+		if rest, ok := strings.CutPrefix(p, m.helm+"/"); ok {
+			return path.Join(m.repo, rest)
+		}
 	}
-	return path.Join(dir, rest)
+	return p
 }
 
 // lookupRE finds a call of Helm's lookup function in a template.

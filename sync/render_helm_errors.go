@@ -26,7 +26,7 @@ var helmMarkers = strings.NewReplacer("HELM_ERR_START", "", "HELM_ERR_END", "")
 
 // templateError turns an error of Helm's engine into a *ParseError naming the innermost
 // template (as a repository path) and its line; an error without a location is wrapped.
-func templateError(dir, chartName string, err error) error {
+func templateError(dir string, paths []pathMap, err error) error {
 	msg := helmMarkers.Replace(err.Error())
 	locs := templateLocRE.FindAllStringSubmatchIndex(msg, -1)
 	if len(locs) == 0 {
@@ -42,7 +42,7 @@ func templateError(dir, chartName string, err error) error {
 		file, line = s[1], s[2]
 	}
 	n, _ := strconv.Atoi(line)
-	return &ParseError{File: repoPath(dir, chartName, file), Line: n, Msg: rest}
+	return &ParseError{File: repoPath(paths, file), Line: n, Msg: rest}
 }
 
 // yamlParseRE finds the template of an error of Helm's manifest sorter.
@@ -50,9 +50,9 @@ var yamlParseRE = regexp.MustCompile(`YAML parse error on (\S+): (.*)`)
 
 // renderedYAMLError turns an error of releaseutil.SortManifests (a template rendered
 // invalid YAML) into a *ParseError naming the template.
-func renderedYAMLError(dir, chartName string, err error) error {
+func renderedYAMLError(dir string, paths []pathMap, err error) error {
 	if m := yamlParseRE.FindStringSubmatch(err.Error()); m != nil {
-		return &ParseError{File: repoPath(dir, chartName, m[1]),
+		return &ParseError{File: repoPath(paths, m[1]),
 			Msg: "the template rendered invalid YAML: " + strings.TrimPrefix(m[2], "error converting YAML to JSON: ") + " (the line is in the rendered output)"}
 	}
 	return fmt.Errorf("failed to render chart %s: %w", dir, err)

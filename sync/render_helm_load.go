@@ -26,6 +26,7 @@ type chartLoader struct {
 	rec   *reads
 	files int
 	bytes int64
+	dirs  map[*chart.Chart]string // the repository folder of each chart loaded from a folder
 }
 
 // read reads one repository file within the bounds.
@@ -132,8 +133,36 @@ func (l *chartLoader) load(dir string, depth int) (*chart.Chart, error) {
 	if err := l.dependencies(dir, ch, depth); err != nil {
 		return nil, err
 	}
+	if l.dirs == nil {
+		l.dirs = map[*chart.Chart]string{}
+	}
+	l.dirs[ch] = dir
 	return ch, nil
 }
+
+// sources maps the paths Helm names templates by ("web", "web/charts/db") to the repository
+// folders they come from: a vendored subchart is in charts/ of its parent, a file://
+// dependency where it was loaded from. Longer prefixes first.
+func (l *chartLoader) sources(root *chart.Chart) []pathMap {
+	var out []pathMap
+	var walk func(c *chart.Chart, parentDir string)
+	walk = func(c *chart.Chart, parentDir string) {
+		dir, ok := l.dirs[c]
+		if !ok {
+			dir = path.Join(parentDir, "charts", c.Name())
+		}
+		out = append(out, pathMap{helm: c.ChartFullPath(), repo: dir})
+		for _, d := range c.Dependencies() {
+			walk(d, dir)
+		}
+	}
+	walk(root, "")
+	sort.Slice(out, func(i, j int) bool { return len(out[i].helm) > len(out[j].helm) })
+	return out
+}
+
+// pathMap maps a Helm chart path to a repository folder.
+type pathMap struct{ helm, repo string }
 
 // archive counts the decompressed bytes of a vendored chart archive against MaxChartBytes
 // before Helm's loader unpacks it (its own bound is per archive, and larger).

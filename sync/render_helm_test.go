@@ -284,7 +284,15 @@ func TestRenderChartFileDependency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objByName(t, objs, "ConfigMap", "web-common")
+	if o := objByName(t, objs, "ConfigMap", "web-common"); o.Source != "libs/common/templates/cm.yaml" {
+		t.Errorf("source = %q, want the file:// dependency's template", o.Source)
+	}
+	m["libs/common/templates/bad.yaml"] = file("x: {{ .Values.a.b }}\n")
+	_, err = RenderWith(context.Background(), m, "web", RenderOptions{})
+	if pe := (*ParseError)(nil); !errors.As(err, &pe) || pe.File != "libs/common/templates/bad.yaml" || pe.Line != 1 {
+		t.Errorf("err = %v, want one naming libs/common/templates/bad.yaml line 1", err)
+	}
+	delete(m, "libs/common/templates/bad.yaml")
 	in, err := InputsWith(context.Background(), m, "web", RenderOptions{})
 	if err != nil {
 		t.Fatal(err)
