@@ -126,8 +126,17 @@ func IsChart(fsys fs.FS, folder string) bool {
 	return err == nil && chartIn(entries)
 }
 
-// renderChart renders the chart in dir.
+// renderChart renders the chart in dir: in a child process (render_helm_child.go) when it
+// can, else in this one.
 func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
+	if exe := chartChildExe(); exe != "" {
+		return renderChartChild(ctx, exe, fsys, dir, opts, rec)
+	}
+	return renderChartHere(ctx, fsys, dir, opts, rec)
+}
+
+// renderChartHere renders the chart in dir in this process.
+func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
 	set := ChartSettings{}
 	if opts.Chart != nil {
 		set = *opts.Chart

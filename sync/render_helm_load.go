@@ -27,6 +27,7 @@ type chartLoader struct {
 	files int
 	bytes int64
 	dirs  map[*chart.Chart]string // the repository folder of each chart loaded from a folder
+	keep  map[string][]byte       // when set, every file read (for the child process)
 }
 
 // read reads one repository file within the bounds.
@@ -50,6 +51,9 @@ func (l *chartLoader) read(p string) ([]byte, error) {
 	if l.rec != nil {
 		l.rec.add(p)
 	}
+	if l.keep != nil {
+		l.keep[p] = data
+	}
 	return data, nil
 }
 
@@ -63,6 +67,9 @@ func (l *chartLoader) load(dir string, depth int) (*chart.Chart, error) {
 	if data, err := fs.ReadFile(l.fsys, path.Join(dir, ignore.HelmIgnore)); err == nil {
 		if l.rec != nil {
 			l.rec.add(path.Join(dir, ignore.HelmIgnore))
+		}
+		if l.keep != nil {
+			l.keep[path.Join(dir, ignore.HelmIgnore)] = data
 		}
 		if len(data) > MaxFileBytes {
 			return nil, fmt.Errorf("%s is more than %d bytes", path.Join(dir, ignore.HelmIgnore), MaxFileBytes)

@@ -334,7 +334,8 @@ func TestRenderChartBounds(t *testing.T) {
 	t.Run("rendered bytes", func(t *testing.T) {
 		old := maxRenderedBytes
 		maxRenderedBytes = 1 << 10
-		defer func() { maxRenderedBytes = old }()
+		isolateCharts = false // the child process has the real bound
+		defer func() { maxRenderedBytes, isolateCharts = old, true }()
 		m := chartRepo()
 		m["web/templates/big.yaml"] = file("{{ range until 200 }}# {{ . }} padding padding padding\n{{ end }}")
 		_, err := RenderWith(context.Background(), m, "web", RenderOptions{})
@@ -365,6 +366,50 @@ func TestRenderChartBounds(t *testing.T) {
 			t.Errorf("render took %v after its deadline", d)
 		}
 	})
+}
+
+// A template that would take all the memory stops its own render process, and says why.
+func TestRenderChartMemoryBomb(t *testing.T) {
+	m := chartRepo()
+	m["web/templates/bomb.yaml"] = file("{{ $x := until 400000000 }}{{ range $x }}{{ end }}")
+	_, err := RenderWith(testCtx(t), m, "web", RenderOptions{})
+	if err == nil || !strings.Contains(err.Error(), "more than 1024 MiB of memory") {
+		t.Fatalf("err = %v", err)
+	}
+	// The renders after it are fine.
+	if _, err := RenderWith(testCtx(t), chartRepo(), "web", RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Rendering in a child process and in this one give the same objects and errors.
+func TestRenderChartChildSameAsHere(t *testing.T) {
+	m := chartRepo()
+	opts := RenderOptions{Chart: &ChartSettings{Release: "shop", Namespace: "prod", Values: []string{"values-prod.yaml"}, SetFiles: map[string]string{"script": "../script.sh"}},
+		Capabilities: &Capabilities{KubeVersion: "v1.33.2", APIVersions: []string{"v1", "example.com/v1/Widget"}}}
+	render := func(isolated bool, m fstest.MapFS) ([]Object, error) {
+		isolateCharts = isolated
+		defer func() { isolateCharts = true }()
+		return RenderWith(context.Background(), m, "web", opts)
+	}
+	child, err := render(true, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	here, err := render(false, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(child, here) {
+		t.Errorf("child:\n%s\nhere:\n%s", summary(child), summary(here))
+	}
+	m["web/templates/bad.yaml"] = file("a: {{ .Values.x.y }}\n")
+	_, errChild := render(true, m)
+	_, errHere := render(false, m)
+	var pc, ph *ParseError
+	if !errors.As(errChild, &pc) || !errors.As(errHere, &ph) || !reflect.DeepEqual(pc, ph) {
+		t.Errorf("child: %v\nhere: %v", errChild, errHere)
+	}
 }
 
 func TestPlainFolderSkipsChart(t *testing.T) {
