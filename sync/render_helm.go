@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/rs/zerolog"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
 	"helm.sh/helm/v3/pkg/engine"
@@ -129,10 +131,26 @@ func IsChart(fsys fs.FS, folder string) bool {
 // renderChart renders the chart in dir: in a child process (render_helm_child.go) when it
 // can, else in this one.
 func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
-	if exe := chartChildExe(); exe != "" {
-		return renderChartChild(ctx, exe, fsys, dir, opts, rec)
+	start := time.Now()
+	exe := chartChildExe()
+	var objs []Object
+	var err error
+	if exe != "" {
+		objs, err = renderChartChild(ctx, exe, fsys, dir, opts, rec)
+	} else {
+		objs, err = renderChartHere(ctx, fsys, dir, opts, rec)
 	}
-	return renderChartHere(ctx, fsys, dir, opts, rec)
+	if err == nil {
+		hooks := 0
+		for _, o := range objs {
+			if o.Hook != nil {
+				hooks++
+			}
+		}
+		zerolog.Ctx(ctx).Debug().Int("objects", len(objs)).Int("hooks", hooks).Bool("isolated", exe != "").
+			Dur("took", time.Since(start)).Msg("chart rendered")
+	}
+	return objs, err
 }
 
 // renderChartHere renders the chart in dir in this process.
