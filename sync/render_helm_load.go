@@ -297,16 +297,22 @@ func (l *chartLoader) inRepo(dir, p, what string) (string, error) {
 	if full == ".." || strings.HasPrefix(full, "../") {
 		return "", &PathError{Path: p, Reason: what + " leads outside the repository"}
 	}
-	if _, err := cleanFolder(l.fsys, path.Dir(full)); err != nil {
+	parent, err := cleanFolder(l.fsys, path.Dir(full))
+	if err != nil {
 		return "", &PathError{Path: p, Reason: what + ": " + err.Error()}
 	}
-	st, err := fs.Lstat(l.fsys, full)
+	// The file's type as its folder lists it (a snapshot need not implement fs.ReadLinkFS).
+	entries, err := fs.ReadDir(l.fsys, parent)
+	if err != nil {
+		return "", fmt.Errorf("failed to read %s: %w", parent, err)
+	}
+	i := sort.Search(len(entries), func(i int) bool { return entries[i].Name() >= path.Base(full) })
 	switch {
-	case err != nil:
+	case i == len(entries) || entries[i].Name() != path.Base(full):
 		return "", &PathError{Path: p, Reason: fmt.Sprintf("%s: %s does not exist in the repository", what, full)}
-	case st.Mode()&fs.ModeSymlink != 0:
+	case entries[i].Type()&fs.ModeSymlink != 0:
 		return "", &PathError{Path: p, Reason: fmt.Sprintf("%s: %s is a symlink, and Rigel does not follow symlinks", what, full)}
-	case !st.Mode().IsRegular():
+	case !entries[i].Type().IsRegular():
 		return "", &PathError{Path: p, Reason: fmt.Sprintf("%s: %s is not a file", what, full)}
 	}
 	return full, nil
