@@ -29,7 +29,7 @@ import (
 // MaxConcurrentBuilds.
 
 // MaxChartRenderMemory bounds the memory of the process rendering one chart.
-const MaxChartRenderMemory = 1 << 30
+const MaxChartRenderMemory = 1 << 30 // room for MaxRenderedBytes of YAML decoded
 
 // chartChildEnv, set to "1", makes the process a chart render child (see init).
 const chartChildEnv = "RIGEL_HELM_RENDER_CHILD"

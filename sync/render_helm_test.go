@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"reflect"
@@ -373,7 +374,7 @@ func TestRenderChartMemoryBomb(t *testing.T) {
 	m := chartRepo()
 	m["web/templates/bomb.yaml"] = file("{{ $x := until 400000000 }}{{ range $x }}{{ end }}")
 	_, err := RenderWith(testCtx(t), m, "web", RenderOptions{})
-	if err == nil || !strings.Contains(err.Error(), "more than 1024 MiB of memory") {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("more than %d MiB of memory", MaxChartRenderMemory>>20)) {
 		t.Fatalf("err = %v", err)
 	}
 	// The renders after it are fine.
