@@ -305,7 +305,7 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, paths []path
 		us, err := parseManifest(file, []byte(content))
 		if err != nil {
 			var pe *ParseError
-			if errors.As(err, &pe) && !strings.Contains(file, "/crds/") {
+			if errors.As(err, &pe) && !strings.Contains("/"+file, "/crds/") { // a CRD is a file as written: its line stands
 				pe.Msg = "the template rendered invalid YAML: " + pe.Msg + " (the line is in the rendered output; render it with helm template to see it)"
 				pe.Line = 0
 			}
