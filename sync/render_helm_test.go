@@ -481,3 +481,28 @@ func TestRenderChartVendoredArchive(t *testing.T) {
 		t.Errorf("archive subchart object %s from %s", RefOf(o.Obj), o.Source)
 	}
 }
+
+// A chart at the repository root renders; a CRD that is not valid YAML is named with its line.
+func TestRenderChartAtRoot(t *testing.T) {
+	m := fstest.MapFS{
+		"Chart.yaml":          file("apiVersion: v2\nname: root\nversion: 0.1.0\n"),
+		"templates/cm.yaml":   file("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"),
+		".git/config":         file("[core]\n"),
+		"crds/widget.yaml":    file(crdYAML("example.com", "Widget", "widgets")),
+		"docs/values-x.yaml":  file("a: 1\n"),
+		".github/ci/job.yaml": file(cm("ci")),
+	}
+	objs, err := RenderWith(context.Background(), m, ".", RenderOptions{Chart: &ChartSettings{Release: "top"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := summary(objs), "CustomResourceDefinition/widgets.example.com@crds/widget.yaml\nConfigMap/top@templates/cm.yaml\n"; got != want {
+		t.Errorf("objects:\n%s\nwant:\n%s", got, want)
+	}
+	m["crds/widget.yaml"] = file("apiVersion: v1\nkind: X\nmetadata: [\n")
+	_, err = RenderWith(context.Background(), m, ".", RenderOptions{})
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.File != "crds/widget.yaml" || pe.Line == 0 {
+		t.Errorf("err = %#v, want crds/widget.yaml with its line", err)
+	}
+}
