@@ -73,7 +73,8 @@ const (
 //     values.schema.json is checked, with no $ref outside the schema;
 //   - a template error is a *ParseError naming the template (repository path) and line;
 //   - the objects come CRDs of crds/ first, then the manifests in Helm's install order, then
-//     the hooks (helm.sh/hook), each with Object.Hook set and its annotations kept, by weight.
+//     the hooks (helm.sh/hook, annotations kept: the hooks of a plan are told by them,
+//     whatever rendered them), by weight then name as Helm runs them.
 //
 // The same bounds as a kustomize build apply (MaxRenderTime, MaxChartFiles, MaxChartBytes,
 // MaxFileBytes, MaxRenderedBytes, MaxObjects); nothing is fetched.
@@ -143,7 +144,7 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	if err == nil {
 		hooks := 0
 		for _, o := range objs {
-			if o.Hook != nil {
+			if o.Obj.GetAnnotations()[helmHookAnnotation] != "" {
 				hooks++
 			}
 		}
@@ -295,7 +296,7 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, paths []path
 		return nil, renderedYAMLError(dir, paths, err)
 	}
 	var objs []Object
-	add := func(file, content string, hook *Hook) error {
+	add := func(file, content string) error {
 		if ctx.Err() != nil {
 			return stoppedError(ctx, dir)
 		}
@@ -312,12 +313,7 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, paths []path
 			return err
 		}
 		for _, u := range us {
-			o := Object{Obj: u, Source: file}
-			if hook != nil {
-				h := *hook
-				o.Hook = &h
-			}
-			objs = append(objs, o)
+			objs = append(objs, Object{Obj: u, Source: file})
 		}
 		if len(objs) > MaxObjects {
 			return fmt.Errorf("failed to render chart %s: %w", dir, tooManyObjects(dir))
@@ -325,12 +321,12 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, paths []path
 		return nil
 	}
 	for _, crd := range ch.CRDObjects() {
-		if err := add(repoPath(paths, crd.Filename), string(crd.File.Data), nil); err != nil {
+		if err := add(repoPath(paths, crd.Filename), string(crd.File.Data)); err != nil {
 			return nil, err
 		}
 	}
 	for _, m := range manifests {
-		if err := add(repoPath(paths, m.Name), m.Content, nil); err != nil {
+		if err := add(repoPath(paths, m.Name), m.Content); err != nil {
 			return nil, err
 		}
 	}
@@ -341,7 +337,7 @@ func chartObjects(ctx context.Context, dir string, ch *chart.Chart, paths []path
 		return hooks[i].Name < hooks[j].Name
 	})
 	for _, h := range hooks {
-		if err := add(repoPath(paths, h.Path), h.Manifest, hookOf(h)); err != nil {
+		if err := add(repoPath(paths, h.Path), h.Manifest); err != nil {
 			return nil, err
 		}
 	}
@@ -358,6 +354,9 @@ func repoPath(paths []pathMap, p string) string {
 	}
 	return p
 }
+
+// helmHookAnnotation marks a chart's hook.
+const helmHookAnnotation = "helm.sh/hook"
 
 // lookupRE finds a call of Helm's lookup function in a template.
 var lookupRE = regexp.MustCompile(`\blookup\s+["$(]`)

@@ -73,7 +73,6 @@ type childRequest struct {
 type childObject struct {
 	JSON   []byte
 	Source string
-	Hook   *Hook
 }
 
 // childResult is what a child answers: objects, or an error keeping its type.
@@ -152,7 +151,7 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 		if err := u.UnmarshalJSON(o.JSON); err != nil {
 			return nil, fmt.Errorf("failed to render chart %s: the render process answered badly: %w", dir, err)
 		}
-		objs = append(objs, Object{Obj: u, Source: o.Source, Hook: o.Hook})
+		objs = append(objs, Object{Obj: u, Source: o.Source})
 	}
 	return objs, nil
 }
@@ -216,7 +215,7 @@ func chartChild(in io.Reader, out io.Writer) int {
 			res = childResult{Err: fmt.Sprintf("failed to encode %s: %v", RefOf(o.Obj), err)}
 			break
 		}
-		res.Objects = append(res.Objects, childObject{JSON: js, Source: o.Source, Hook: o.Hook})
+		res.Objects = append(res.Objects, childObject{JSON: js, Source: o.Source})
 	}
 	if err := gob.NewEncoder(out).Encode(res); err != nil {
 		fmt.Fprintln(os.Stderr, "failed to answer:", err)

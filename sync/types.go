@@ -18,8 +18,6 @@ const (
 type Object struct {
 	Obj    *unstructured.Unstructured
 	Source string // file, relative to the repo root ("apps/web/k8s/deploy.yaml"); "" when built by kustomize
-	// Hook is set for a chart's hook (render_helm_hooks.go): its annotations are kept on Obj.
-	Hook *Hook
 }
 
 // Ref names a cluster object.
