@@ -16,7 +16,7 @@ func TestRenderChartWithClusterCapabilities(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(caps.KubeVersion, "v1.") || !contains(caps.APIVersions, "apps/v1") || !contains(caps.APIVersions, "apps/v1/Deployment") || !contains(caps.APIVersions, "v1/ConfigMap") {
+	if !strings.HasPrefix(caps.KubeVersion, "v1.") || !hasPath(caps.APIVersions, "apps/v1") || !hasPath(caps.APIVersions, "apps/v1/Deployment") || !hasPath(caps.APIVersions, "v1/ConfigMap") {
 		t.Fatalf("capabilities = %s, %d API versions: want the cluster's", caps.KubeVersion, len(caps.APIVersions))
 	}
 	again, err := e.Capabilities(ctx)

@@ -289,12 +289,12 @@ func TestRenderChartFileDependency(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !contains(in, "libs/common/templates/cm.yaml") {
+	if !hasPath(in, "libs/common/templates/cm.yaml") {
 		t.Errorf("inputs %q lack the file:// dependency's template", in)
 	}
 }
 
-func contains(list []string, s string) bool {
+func hasPath(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
 			return true
