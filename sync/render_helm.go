@@ -22,13 +22,14 @@ import (
 // name and namespace of an install, the values files merged in order over the chart's
 // values.yaml, and --set-file values.
 //
-// Values and the paths of SetFiles are relative to the chart folder, as `helm -f` typed in
-// it (`values-prod.yaml`, `../shared/values.yaml`); they must stay inside the repository.
+// Values and the paths of SetFiles are repository paths, as the registry's (chart-folder
+// relative) become through config.ChartValuesPath: "charts/web/values-prod.yaml",
+// "shared/values.yaml"; a path outside the repository, absolute or through a symlink is refused.
 type ChartSettings struct {
 	Release   string            // release name; "" is the chart's name
 	Namespace string            // release namespace; "" is "default"
-	Values    []string          // values files, later ones win
-	SetFiles  map[string]string // values key (helm --set-file syntax, e.g. "config.script") -> file
+	Values    []string          // values files (repository paths), later ones win
+	SetFiles  map[string]string // values key (helm --set-file syntax, e.g. "config.script") -> repository path
 }
 
 // Capabilities are what a chart's templates see as .Capabilities: the cluster's Kubernetes
@@ -166,7 +167,7 @@ func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOpt
 		return nil, chartFailure(ctx, dir, err)
 	}
 	paths := ld.sources(ch) // before ProcessDependencies replaces subcharts with copies
-	vals, err := ld.values(dir, set)
+	vals, err := ld.values(set)
 	if err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}

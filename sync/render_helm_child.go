@@ -109,7 +109,7 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	if _, err := ld.load(dir, 0); err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}
-	if _, err := ld.values(dir, set); err != nil {
+	if _, err := ld.values(set); err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}
 	var in bytes.Buffer

@@ -26,7 +26,7 @@ func TestRenderChartWithClusterCapabilities(t *testing.T) {
 
 	ns := newNamespace(t, "chart")
 	objs, err := RenderWith(ctx, chartRepo(), "web", RenderOptions{
-		Chart:        &ChartSettings{Release: "shop", Namespace: ns, Values: []string{"values-prod.yaml"}},
+		Chart:        &ChartSettings{Release: "shop", Namespace: ns, Values: []string{"web/values-prod.yaml"}},
 		Capabilities: caps,
 	})
 	if err != nil {

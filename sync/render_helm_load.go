@@ -238,10 +238,10 @@ func (l *chartLoader) dependencies(dir string, ch *chart.Chart, depth int) error
 
 // values reads the values files and set-files of set, merged in order (later files win,
 // maps merged key by key, as `helm -f a.yaml -f b.yaml --set-file k=p`).
-func (l *chartLoader) values(dir string, set ChartSettings) (map[string]interface{}, error) {
+func (l *chartLoader) values(set ChartSettings) (map[string]interface{}, error) {
 	base := map[string]interface{}{}
 	for _, v := range set.Values {
-		p, err := l.inRepo(dir, v, "values file")
+		p, err := l.inRepo(v, "values file")
 		if err != nil {
 			return nil, err
 		}
@@ -264,7 +264,7 @@ func (l *chartLoader) values(dir string, set ChartSettings) (map[string]interfac
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		p, err := l.inRepo(dir, set.SetFiles[k], "set-file "+k)
+		p, err := l.inRepo(set.SetFiles[k], "set-file "+k)
 		if err != nil {
 			return nil, err
 		}
@@ -283,17 +283,18 @@ func (l *chartLoader) values(dir string, set ChartSettings) (map[string]interfac
 	return base, nil
 }
 
-// inRepo resolves a path relative to the chart folder dir, refusing one outside the repository.
-func (l *chartLoader) inRepo(dir, p, what string) (string, error) {
+// inRepo checks a repository path of a values file or set-file, refusing one outside the
+// repository, and returns its clean form.
+func (l *chartLoader) inRepo(p, what string) (string, error) {
 	switch {
 	case p == "":
 		return "", &PathError{Path: p, Reason: what + " is empty"}
 	case strings.Contains(p, `\`):
 		return "", &PathError{Path: p, Reason: what + ": use forward slashes (/) to separate folders"}
 	case path.IsAbs(p):
-		return "", &PathError{Path: p, Reason: what + " is absolute: give a path relative to the chart folder " + dir}
+		return "", &PathError{Path: p, Reason: what + " is absolute: give a path in the repository, like charts/web/values-prod.yaml"}
 	}
-	full := path.Join(dir, p)
+	full := path.Clean(p)
 	if full == ".." || strings.HasPrefix(full, "../") {
 		return "", &PathError{Path: p, Reason: what + " leads outside the repository"}
 	}

@@ -50,7 +50,7 @@ func objByName(t *testing.T, objs []Object, kind, name string) Object {
 
 func TestRenderChartOrderAndSources(t *testing.T) {
 	objs, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{
-		Chart: &ChartSettings{Release: "shop", Namespace: "prod", Values: []string{"values-prod.yaml"}},
+		Chart: &ChartSettings{Release: "shop", Namespace: "prod", Values: []string{"web/values-prod.yaml"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,9 +100,9 @@ func TestRenderChartValuesInOrder(t *testing.T) {
 		ns       string
 	}{
 		{"defaults", nil, 1, "hello", "web", "default"},
-		{"prod", &ChartSettings{Values: []string{"values-prod.yaml"}}, 3, "hello", "web", "default"},
-		{"prod then staging", &ChartSettings{Release: "a", Namespace: "s", Values: []string{"values-prod.yaml", "values-staging.yaml"}}, 2, "staging", "a", "s"},
-		{"staging then prod", &ChartSettings{Values: []string{"values-staging.yaml", "values-prod.yaml"}}, 3, "staging", "web", "default"},
+		{"prod", &ChartSettings{Values: []string{"web/values-prod.yaml"}}, 3, "hello", "web", "default"},
+		{"prod then staging", &ChartSettings{Release: "a", Namespace: "s", Values: []string{"web/values-prod.yaml", "web/values-staging.yaml"}}, 2, "staging", "a", "s"},
+		{"staging then prod", &ChartSettings{Values: []string{"web/values-staging.yaml", "web/values-prod.yaml"}}, 3, "staging", "web", "default"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +127,7 @@ func TestRenderChartValuesInOrder(t *testing.T) {
 
 func TestRenderChartSetFileAndCapabilities(t *testing.T) {
 	objs, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{
-		Chart:        &ChartSettings{SetFiles: map[string]string{"script": "../script.sh"}},
+		Chart:        &ChartSettings{SetFiles: map[string]string{"script": "script.sh"}},
 		Capabilities: &Capabilities{KubeVersion: "v1.33.2", APIVersions: []string{"v1", "apps/v1", "example.com/v1", "example.com/v1/Widget"}},
 	})
 	if err != nil {
@@ -214,15 +214,15 @@ func TestRenderChartHermetic(t *testing.T) {
 		{"oci dependency", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("oci://registry.example.com/charts")}), nil, "fetches nothing", new(*HermeticError)},
 		{"file dependency outside", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("file://../../elsewhere")}), nil, "outside the repository", new(*HermeticError)},
 		{"file dependency absolute", with(map[string]*fstest.MapFile{"web/Chart.yaml": dep("file:///etc")}), nil, "absolute", new(*HermeticError)},
-		{"values outside", chartRepo(), &ChartSettings{Values: []string{"../../etc/passwd"}}, "outside the repository", new(*PathError)},
+		{"values outside", chartRepo(), &ChartSettings{Values: []string{"web/../../etc/passwd"}}, "outside the repository", new(*PathError)},
 		{"values absolute", chartRepo(), &ChartSettings{Values: []string{"/etc/passwd"}}, "absolute", new(*PathError)},
-		{"values missing", chartRepo(), &ChartSettings{Values: []string{"values-dev.yaml"}}, "web/values-dev.yaml does not exist", new(*PathError)},
-		{"values symlink", with(map[string]*fstest.MapFile{"web/values-link.yaml": symlink("values-prod.yaml")}), &ChartSettings{Values: []string{"values-link.yaml"}}, "symlink", new(*PathError)},
+		{"values missing", chartRepo(), &ChartSettings{Values: []string{"web/values-dev.yaml"}}, "web/values-dev.yaml does not exist", new(*PathError)},
+		{"values symlink", with(map[string]*fstest.MapFile{"web/values-link.yaml": symlink("values-prod.yaml")}), &ChartSettings{Values: []string{"web/values-link.yaml"}}, "symlink", new(*PathError)},
 		{"symlink in chart", with(map[string]*fstest.MapFile{"web/templates/link.yaml": symlink("../../script.sh")}), nil, "symlink", new(*PathError)},
-		{"set-file outside", chartRepo(), &ChartSettings{SetFiles: map[string]string{"a": "../../x"}}, "outside the repository", new(*PathError)},
+		{"set-file outside", chartRepo(), &ChartSettings{SetFiles: map[string]string{"a": "../x"}}, "outside the repository", new(*PathError)},
 		{"schema ref", with(map[string]*fstest.MapFile{"web/values.schema.json": file(`{"$ref": "https://example.com/schema.json"}`)}), nil, "fetches nothing", nil},
 		{"schema violated", with(map[string]*fstest.MapFile{"web/values.schema.json": file(`{"type": "object", "properties": {"replicaCount": {"type": "string"}}}`)}), nil, "values.schema.json", nil},
-		{"alias bomb in values", with(map[string]*fstest.MapFile{"web/values-bomb.yaml": file(aliasBomb())}), &ChartSettings{Values: []string{"values-bomb.yaml"}}, "excessive aliasing", nil},
+		{"alias bomb in values", with(map[string]*fstest.MapFile{"web/values-bomb.yaml": file(aliasBomb())}), &ChartSettings{Values: []string{"web/values-bomb.yaml"}}, "excessive aliasing", nil},
 		{"bad release", chartRepo(), &ChartSettings{Release: "Not_A_Name"}, "release name", nil},
 		{"kube version", with(map[string]*fstest.MapFile{"web/Chart.yaml": file("apiVersion: v2\nname: web\nversion: 0.1.0\nkubeVersion: '>= 9.0.0'\n")}), nil, "requires kubeVersion >= 9.0.0, and the cluster runs Kubernetes v1.33.0", nil},
 	}
@@ -308,7 +308,7 @@ func TestChartInputs(t *testing.T) {
 	m["web/.helmignore"] = file("*.md\n")
 	m["web/README.md"] = file("# ignored\n")
 	got, err := InputsWith(context.Background(), m, "web", RenderOptions{Chart: &ChartSettings{
-		Values: []string{"values-prod.yaml"}, SetFiles: map[string]string{"script": "../script.sh"},
+		Values: []string{"web/values-prod.yaml"}, SetFiles: map[string]string{"script": "script.sh"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -377,7 +377,7 @@ func TestRenderChartMemoryBomb(t *testing.T) {
 // Rendering in a child process and in this one give the same objects and errors.
 func TestRenderChartChildSameAsHere(t *testing.T) {
 	m := chartRepo()
-	opts := RenderOptions{Chart: &ChartSettings{Release: "shop", Namespace: "prod", Values: []string{"values-prod.yaml"}, SetFiles: map[string]string{"script": "../script.sh"}},
+	opts := RenderOptions{Chart: &ChartSettings{Release: "shop", Namespace: "prod", Values: []string{"web/values-prod.yaml"}, SetFiles: map[string]string{"script": "script.sh"}},
 		Capabilities: &Capabilities{KubeVersion: "v1.33.2", APIVersions: []string{"v1", "example.com/v1/Widget"}}}
 	render := func(isolated bool, m fstest.MapFS) ([]Object, error) {
 		isolateCharts = isolated

@@ -128,7 +128,7 @@ func helmBench(c *testenv.Cluster) error {
 		return err
 	}
 	files := helmChart()
-	opts := sync.RenderOptions{Chart: &sync.ChartSettings{Release: "shop", Namespace: helmNS, Values: []string{"values-prod.yaml"}}, Capabilities: caps}
+	opts := sync.RenderOptions{Chart: &sync.ChartSettings{Release: "shop", Namespace: helmNS, Values: []string{"chart/values-prod.yaml"}}, Capabilities: caps}
 	objs, err := sync.RenderWith(ctx, files, "chart", opts)
 	if err != nil {
 		return err
