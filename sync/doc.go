@@ -25,7 +25,7 @@
 // values.schema.json leaving it are refused), `lookup` answering nothing (ChartLookups names
 // the templates that call it), within the bounds of a kustomize build. A template error is a
 // *ParseError naming the template and line. CRDs of crds/ come first, then Helm's install
-// order, then the hooks, each with Object.Hook set and its annotations kept.
+// order, then the hooks (by weight, their helm.sh/hook annotations kept).
 //
 // Engine.Diff previews a set of objects with server-side apply in dry-run, fetching the live
 // objects alongside, and returns a Plan: one Change per object (create, update with a unified
