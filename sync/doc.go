@@ -15,7 +15,17 @@
 // takes no context: its build runs in a goroutine that Render stops waiting for, and that
 // stops at its next file access), within MaxFileBytes, MaxKustomizeBytes, MaxKustomizeFiles,
 // MaxObjects, MaxRenderedBytes and MaxConcurrentBuilds. ManifestFolders and DeploymentName
-// suggest deployments for a repository.
+// suggest deployments for a repository; ChartFolders lists its Helm charts and their values files.
+//
+// RenderWith renders a folder holding a Chart.yaml as a Helm chart with Helm's Go SDK
+// (render_helm*.go, issue 13), install-like, with the deployment's ChartSettings (release,
+// namespace, values files in order, set-files) and the cluster's Capabilities
+// (Engine.Capabilities, from discovery): from the repository's files only (vendored charts/,
+// file:// dependencies inside the repository; any other dependency and any $ref of
+// values.schema.json leaving it are refused), `lookup` answering nothing (ChartLookups names
+// the templates that call it), within the bounds of a kustomize build. A template error is a
+// *ParseError naming the template and line. CRDs of crds/ come first, then Helm's install
+// order, then the hooks (by weight, their helm.sh/hook annotations kept).
 //
 // Engine.Diff previews a set of objects with server-side apply in dry-run, fetching the live
 // objects alongside, and returns a Plan: one Change per object (create, update with a unified

@@ -14,8 +14,9 @@ import (
 // every folder with a kustomization file, and every folder that directly holds a YAML or JSON
 // file with a top-level apiVersion and kind, unless a folder above it is already listed
 // (plain rendering is recursive; a kustomization uses only what it names). A folder with its
-// own kustomization is always listed. Hidden folders (.git, .github, ...), symlinks and Helm
-// charts (folders with a Chart.yaml) are skipped.
+// own kustomization is always listed, and so is a Helm chart (a folder with a Chart.yaml),
+// whose subfolders are not (its templates and charts/ are the chart's; ChartFolders lists
+// its values files). Hidden folders (.git, .github, ...) and symlinks are skipped.
 func ManifestFolders(fsys fs.FS) ([]string, error) {
 	var out []string
 	var walk func(dir string, covered bool) error
@@ -24,10 +25,9 @@ func ManifestFolders(fsys fs.FS) ([]string, error) {
 		if err != nil {
 			return fmt.Errorf("failed to list manifest folders: %w", err)
 		}
-		for _, e := range entries {
-			if e.Name() == "Chart.yaml" && e.Type().IsRegular() {
-				return nil
-			}
+		if chartIn(entries) {
+			out = append(out, dir)
+			return nil
 		}
 		switch {
 		case kustomizationIn(entries) != "":

@@ -21,6 +21,7 @@ func TestManifestFolders(t *testing.T) {
 		"apps/docs/mkdocs.yml":                    file("site_name: docs\n"), // YAML, not a manifest
 		"apps/chart/Chart.yaml":                   file("apiVersion: v2\nname: c\n"),
 		"apps/chart/templates/d.yaml":             file(cm("{{ .Values.name }}")),
+		"apps/chart/charts/sub/Chart.yaml":        file("apiVersion: v2\nname: sub\n"), // a subchart: not listed
 		"config/app.json":                         file(`{"name": "x"}`),
 		"config/cm.json":                          file(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}`),
 		"values/values.yaml":                      file("image:\n  kind: x\n  apiVersion: y\n"), // not top-level
@@ -32,7 +33,7 @@ func TestManifestFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"apps/api/base", "apps/api/prod", "apps/api/prod/nested", "apps/web/k8s", "apps/web/k8s/overlay", "config"}
+	want := []string{"apps/api/base", "apps/api/prod", "apps/api/prod/nested", "apps/chart", "apps/web/k8s", "apps/web/k8s/overlay", "config"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ManifestFolders:\n got %q\nwant %q", got, want)
 	}
@@ -80,5 +81,43 @@ func TestDeploymentName(t *testing.T) {
 				t.Errorf("DeploymentName(%q) = %q, want %q", tt.folder, got, tt.want)
 			}
 		})
+	}
+}
+
+func TestChartFolders(t *testing.T) {
+	fsys := fstest.MapFS{
+		"charts/web/Chart.yaml":                file("apiVersion: v2\nname: web\nversion: 0.1.0\n"),
+		"charts/web/values.yaml":               file("a: 1\n"),
+		"charts/web/values-prod.yaml":          file("a: 2\n"),
+		"charts/web/staging.values.yml":        file("a: 3\n"),
+		"charts/web/values.schema.json":        file("{}"),
+		"charts/web/README.md":                 file("#"),
+		"charts/web/templates/values.yaml":     file(cm("x")), // a template, not a values file
+		"charts/web/charts/db/Chart.yaml":      file("apiVersion: v2\nname: db\nversion: 0.1.0\n"),
+		"charts/web/charts/db/values.yaml":     file("b: 1\n"),
+		"charts/api/Chart.yaml":                file("apiVersion: v2\nname: api-chart\nversion: 1.0.0\n"),
+		"charts/api/templates/cm.yaml":         file(cm("api")),
+		"apps/plain/cm.yaml":                   file(cm("plain")),
+		"apps/plain/vendored/Chart.yaml":       file("name: [broken\n"),
+		"apps/plain/vendored/templates/x.yaml": file(cm("v")),
+	}
+	got, err := ChartFolders(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ChartFolder{
+		{Path: "apps/plain/vendored"},
+		{Path: "charts/api", Name: "api-chart"},
+		{Path: "charts/web", Name: "web", Values: []string{"values.yaml", "staging.values.yml", "values-prod.yaml"}},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ChartFolders:\n got %+v\nwant %+v", got, want)
+	}
+	folders, err := ManifestFolders(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"apps/plain", "apps/plain/vendored", "charts/api", "charts/web"}; !reflect.DeepEqual(folders, want) {
+		t.Errorf("ManifestFolders = %q, want %q", folders, want)
 	}
 }

@@ -18,7 +18,8 @@ import (
 // every file the kustomize build opens (its kustomizations, resources, patches, bases and
 // components, in this folder or elsewhere in the repository). It renders the folder as
 // Render does, within the same bounds and under the same hermetic checks, and fails as
-// Render fails. A change to a file outside this list cannot change the folder's render.
+// Render fails. A change to a file outside this list cannot change the folder's render. A
+// Helm chart folder is rendered with the default settings (InputsWith takes the deployment's).
 func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
 	defer cancel()
@@ -27,6 +28,12 @@ func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 		return nil, err
 	}
 	rec := &reads{files: map[string]bool{}}
+	if chartIn(entries) {
+		if _, _, err := renderWith(ctx, fsys, dir, RenderOptions{}, rec); err != nil {
+			return nil, err
+		}
+		return rec.list(), nil
+	}
 	if k := kustomizationIn(entries); k != "" {
 		err = kustomizeInputs(ctx, fsys, dir, rec)
 	} else {
@@ -124,4 +131,19 @@ func (r *recordingKFS) Open(p string) (filesys.File, error) {
 		r.rec.add(p)
 	}
 	return f, err
+}
+
+// InputsWith is Inputs with render options. For a Helm chart folder it is every file the
+// render reads: the chart's files (its templates, helpers, files, CRDs and vendored subcharts,
+// .helmignore honoured), the file:// dependencies in the repository, and the values files and
+// set-files of opts.Chart, so that a change to any of them previews the deployment again.
+func InputsWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptions) ([]string, error) {
+	if !IsChart(fsys, folder) {
+		return Inputs(ctx, fsys, folder)
+	}
+	rec := &reads{files: map[string]bool{}}
+	if _, _, err := renderWith(ctx, fsys, folder, opts, rec); err != nil {
+		return nil, err
+	}
+	return rec.list(), nil
 }

@@ -45,7 +45,8 @@ func KustomizationNames() []string {
 // at one commit (slash-separated paths relative to the repository root) and folder is
 // repository-relative. A folder holding a kustomization is built with kustomize; otherwise
 // every *.yaml, *.yml and *.json file under it (recursively, skipping hidden folders and
-// subfolders that hold their own kustomization) is read.
+// subfolders that hold their own kustomization or Helm chart) is read. A folder holding a
+// Chart.yaml is rendered as a Helm chart (RenderWith, render_helm.go).
 //
 // Rendering is hermetic: a kustomize build never opens a network connection and never reads
 // outside the repository (hermetic.go lists what is refused, with a *HermeticError naming
@@ -53,28 +54,7 @@ func KustomizationNames() []string {
 // ctx and at most MaxRenderTime, within MaxFileBytes, MaxKustomizeBytes, MaxKustomizeFiles,
 // MaxObjects and MaxRenderedBytes; a render cut short returns an error wrapping ctx.Err().
 func Render(ctx context.Context, fsys fs.FS, folder string) ([]Object, error) {
-	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
-	defer cancel()
-	dir, entries, err := openFolder(fsys, folder)
-	if err != nil {
-		return nil, err
-	}
-	var objs []Object
-	if k := kustomizationIn(entries); k != "" {
-		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k))
-	} else {
-		objs, err = renderPlain(ctx, fsys, dir)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(objs) > MaxObjects {
-		return nil, fmt.Errorf("failed to render %s: %d objects, more than the limit of %d", dir, len(objs), MaxObjects)
-	}
-	if err := checkDuplicates(objs); err != nil {
-		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
-	}
-	return objs, nil
+	return RenderWith(ctx, fsys, folder, RenderOptions{})
 }
 
 // stoppedError is the error of a render cut short by ctx (its deadline, MaxRenderTime or the
@@ -178,7 +158,7 @@ func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) 
 		if err != nil {
 			return fmt.Errorf("failed to read folder %s: %w", d, err)
 		}
-		if d != dir && kustomizationIn(entries) != "" {
+		if d != dir && (kustomizationIn(entries) != "" || chartIn(entries)) {
 			return nil // its own deployment
 		}
 		for _, e := range entries {

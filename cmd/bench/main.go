@@ -29,6 +29,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "autoplan" { // only the autoplan figure (autoplan.go)
 		os.Exit(autoplanMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "helm" { // only the chart render + diff figure (helm.go, issue 13)
+		os.Exit(helmMain())
+	}
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
 	}
