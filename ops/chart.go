@@ -30,6 +30,34 @@ func render(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]sync.Obje
 // render gets.
 var renderWith = sync.RenderWith
 
+// renderInputs are the files of fsys dep's render reads (sync.Inputs), with, for a chart, the values
+// and set-file files its settings name (they may be outside the chart folder), so that a
+// change to one of them previews the deployment. When the folder does not render, they come
+// with the error.
+func renderInputs(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]string, error) {
+	in, err := sync.Inputs(ctx, fsys, dep.Path)
+	if dep.Chart == nil || !isChart(fsys, dep.Path) {
+		return in, err
+	}
+	for _, f := range settingsFiles(dep) { // also when the chart does not render: they count
+		if !slices.Contains(in, f) {
+			in = append(in, f)
+		}
+	}
+	slices.Sort(in)
+	return in, err
+}
+
+// settingsFiles are the files dep's chart settings name, relative to the repository root.
+func settingsFiles(dep config.Deployment) []string {
+	cs := chartSettings(dep)
+	out := slices.Clone(cs.Values)
+	for _, k := range slices.Sorted(maps.Keys(cs.SetFiles)) {
+		out = append(out, cs.SetFiles[k])
+	}
+	return out
+}
+
 // renderOptions are the options of dep's render: its chart settings when its folder holds a
 // chart (none for any other folder).
 func renderOptions(fsys fs.FS, dep config.Deployment) sync.RenderOptions {

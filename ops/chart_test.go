@@ -5,8 +5,10 @@ import (
 	"io/fs"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/sync"
@@ -248,5 +250,29 @@ func TestFoldersCharts(t *testing.T) {
 	}
 	if strings.Contains(strings.Join(got.Folders, " "), "shared") {
 		t.Fatal("a folder of values only is listed")
+	}
+}
+
+// TestRenderInputsOfAChart: a chart deployment's inputs hold the files its settings name, also
+// outside the chart folder, so a pull request changing one previews it (autoplan, apply on
+// push); a plain folder's are sync.Inputs'.
+func TestRenderInputsOfAChart(t *testing.T) {
+	fsys := fstest.MapFS{}
+	for name, body := range chartFiles {
+		fsys[name] = &fstest.MapFile{Data: []byte(body), Mode: 0o644}
+	}
+	dep := config.Deployment{Name: "web-prod", Path: "charts/web", Chart: &config.Chart{Values: []string{"values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"conf": "files/app.conf"}}}
+	got, _ := renderInputs(context.Background(), fsys, dep) // the chart renders once part A is merged; the files count either way
+	for _, f := range []string{"charts/web/values-prod.yaml", "shared/common.yaml", "charts/web/files/app.conf"} {
+		if !slices.Contains(got, f) {
+			t.Errorf("inputs %q lack %s", got, f)
+		}
+	}
+	if !slices.IsSorted(got) {
+		t.Errorf("inputs %q are not sorted", got)
+	}
+	plain, err := renderInputs(context.Background(), fsys, config.Deployment{Name: "web", Path: "apps/web", Chart: &config.Chart{Values: []string{"x.yaml"}}})
+	if err != nil || !slices.Equal(plain, []string{"apps/web/cm.yaml"}) {
+		t.Fatalf("inputs of a plain folder = %q, %v; want its manifest only", plain, err)
 	}
 }
