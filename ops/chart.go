@@ -22,7 +22,9 @@ import (
 const ChartFile = "Chart.yaml"
 
 // render renders dep's folder of fsys, as a chart with dep's settings when it holds one.
-func render(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]sync.Object, error) {
+// TODO(issue 13, part A): the chart's .Capabilities from the live cluster (RenderOptions.
+// Capabilities), from the Planner once it tells them.
+func (s *Service) render(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]sync.Object, error) {
 	return renderWith(ctx, fsys, dep.Path, renderOptions(fsys, dep))
 }
 

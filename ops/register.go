@@ -64,7 +64,7 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 		return nil, err
 	}
 	dep := config.Deployment{Name: name, Path: folder, Chart: chart}
-	objs, err := render(ctx, snap, dep)
+	objs, err := s.render(ctx, snap, dep)
 	if err != nil {
 		return nil, &RenderFailed{Folder: folder, At: t, Commit: snap.Commit, Err: err}
 	}
