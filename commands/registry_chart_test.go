@@ -85,6 +85,7 @@ func TestChartRepliesGolden(t *testing.T) {
 		&ops.NotAChart{Folder: "apps/web", At: at, Commit: commit},
 		&ops.ChartFileMissing{Folder: "charts/web", What: "values file", File: "values-qa.yaml", Path: "charts/web/values-qa.yaml", At: at, Commit: commit},
 		&ops.ChartFileMissing{Folder: "charts/web", What: "set-file config.nginx", File: "files/none.conf", Path: "charts/web/files/none.conf", At: at, Commit: commit},
+		&ops.Taken{Why: ops.TakenFolder, Name: "web-again", Folder: "charts/web", By: "web-prod", Chart: true},
 	}
 	var refused []string
 	for _, err := range refusals {

@@ -116,7 +116,7 @@ func TestRegisterChart(t *testing.T) {
 	}
 	// The same folder with the same settings: taken.
 	_, err = s.Register(ctx, o, webEntry, "charts/web", "web-again", &config.Chart{Release: "web", Namespace: "prod", Values: []string{"values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"config.file": "files/app.conf"}})
-	if taken, ok := err.(*Taken); !ok || taken.Why != TakenFolder || taken.By != "web-prod" {
+	if taken, ok := err.(*Taken); !ok || taken.Why != TakenFolder || taken.By != "web-prod" || !taken.Chart {
 		t.Fatalf("the same settings again: %v, want *Taken by web-prod", err)
 	}
 	// Empty settings are none: taken by web-default.

@@ -84,7 +84,7 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 	case errors.As(err, &taken):
 		return nil, &Taken{Why: TakenName, Name: name, Folder: folder, Repo: taken.Repo}
 	case errors.As(err, &pathTaken):
-		return nil, &Taken{Why: TakenFolder, Name: name, Folder: folder, By: pathTaken.Name}
+		return nil, &Taken{Why: TakenFolder, Name: name, Folder: folder, By: pathTaken.Name, Chart: isChart(snap, folder)}
 	case errors.As(err, &invalid): // the name, or the repo, of an invalid registry entry
 		return nil, &InvalidEntries{Entries: []*config.InvalidEntry{invalid}}
 	case err != nil:
