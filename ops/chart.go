@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"maps"
 	"path"
@@ -161,6 +162,15 @@ func checkChart(fsys fs.FS, folder string, c *config.Chart, t Target, commit str
 		}
 	}
 	return nil
+}
+
+// releaseProblem says why a chart deployment called name cannot use its name as the release
+// ("" when it can, or sets its own, or folder is no chart): helm's limit is shorter.
+func releaseProblem(fsys fs.FS, folder, name string, c *config.Chart) string {
+	if (c != nil && c.Release != "") || len(name) <= config.MaxReleaseName || !isChart(fsys, folder) {
+		return ""
+	}
+	return fmt.Sprintf("the deployment name %q is the chart's release name, and it is longer than %d characters, helm's limit for a release name: give a shorter release name (--release, or release in the chart settings) or a shorter deployment name", name, config.MaxReleaseName)
 }
 
 // ChartFolder is a folder of the repository that holds a Helm chart, as the folder browser

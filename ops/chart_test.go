@@ -138,6 +138,7 @@ func TestRegisterChart(t *testing.T) {
 // the registry.
 func TestRegisterChartRefusals(t *testing.T) {
 	main := BranchTarget("main")
+	long := strings.Repeat("w", 60)
 	tests := []struct {
 		name    string
 		folder  string
@@ -149,6 +150,8 @@ func TestRegisterChartRefusals(t *testing.T) {
 			Problems: config.Chart{Release: "Web_1"}.Problems("charts/web")}, false},
 		{"a values file outside the repo", "charts/web", &config.Chart{Values: []string{"../../../etc/x.yaml"}}, &BadChart{Folder: "charts/web", Name: "web-x",
 			Problems: config.Chart{Values: []string{"../../../etc/x.yaml"}}.Problems("charts/web")}, false},
+		{"a deployment name too long to be the release", "charts/web", nil, &BadChart{Folder: "charts/web", Name: long,
+			Problems: []string{releaseProblem(fstest.MapFS{"charts/web/Chart.yaml": {}}, "charts/web", long, nil)}}, true},
 		{"settings for a plain folder", "apps/new", &config.Chart{Values: []string{"values.yaml"}}, &NotAChart{Folder: "apps/new", At: main, Commit: "sha"}, true},
 		{"a values file that is not there", "charts/web", &config.Chart{Values: []string{"values.yaml", "values-qa.yaml"}},
 			&ChartFileMissing{Folder: "charts/web", What: "values file", File: "values-qa.yaml", Path: "charts/web/values-qa.yaml", At: main, Commit: "sha"}, true},
@@ -163,7 +166,11 @@ func TestRegisterChartRefusals(t *testing.T) {
 			var r renders
 			r.install(t)
 			before := stored(t, s)
-			_, err := s.Register(context.Background(), Origin{Repo: "acme/web"}, webEntry, tc.folder, "web-x", tc.chart)
+			name := "web-x"
+			if b, ok := tc.want.(*BadChart); ok {
+				name = b.Name
+			}
+			_, err := s.Register(context.Background(), Origin{Repo: "acme/web"}, webEntry, tc.folder, name, tc.chart)
 			want := tc.want
 			switch w := want.(type) {
 			case *NotAChart:

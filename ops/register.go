@@ -63,6 +63,9 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 	if err := checkChart(snap, folder, chart, t, snap.Commit); err != nil {
 		return nil, err
 	}
+	if p := releaseProblem(snap, folder, name, chart); p != "" {
+		return nil, &BadChart{Folder: folder, Name: name, Problems: []string{p}}
+	}
 	dep := config.Deployment{Name: name, Path: folder, Chart: chart}
 	objs, err := s.render(ctx, snap, dep)
 	if err != nil {
