@@ -116,6 +116,10 @@ type deploymentRequest struct {
 	Repo string `json:"repo"`
 	Path string `json:"path"`
 	Name string `json:"name"`
+	// Chart (issue 13): how the Helm chart the folder holds renders, as the registry keeps it:
+	// {"release", "namespace", "values": [...], "setFiles": {"key": "path"}}, paths relative
+	// to the chart folder.
+	Chart *config.Chart `json:"chart"`
 }
 
 type addedDeployment struct {
@@ -141,7 +145,7 @@ func (s *server) addDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	added, err := s.Ops.Register(ctx, o, entry, req.Path, req.Name)
+	added, err := s.Ops.Register(ctx, o, entry, req.Path, req.Name, req.Chart)
 	if err != nil {
 		return err
 	}
@@ -178,6 +182,14 @@ func (s *server) removeDeployment(c echo.Context) error {
 type folderJSON struct {
 	Path       string `json:"path"`
 	Deployment string `json:"deployment,omitempty"` // the deployment registered for it
+	// Chart (issue 13): the folder holds a Helm chart; its values files and the deployments
+	// registered for it (a chart folder may be several).
+	Chart *chartFolderJSON `json:"chart,omitempty"`
+}
+
+type chartFolderJSON struct {
+	Values      []string `json:"values"`      // relative to the chart folder, values.yaml first
+	Deployments []string `json:"deployments"` // registered for the folder, by name
 }
 
 type treeJSON struct {
@@ -217,7 +229,11 @@ func (s *server) repoTree(c echo.Context) error {
 	}
 	out := treeJSON{Repo: entry.Repo, Ref: full, Commit: f.Commit, Folders: []folderJSON{}}
 	for _, p := range f.Folders {
-		out.Folders = append(out.Folders, folderJSON{Path: p, Deployment: f.Registered[p]})
+		fj := folderJSON{Path: p, Deployment: f.Registered[p]}
+		if c, ok := f.Charts[p]; ok {
+			fj.Chart = &chartFolderJSON{Values: nonNil(c.Values), Deployments: nonNil(c.Deployments)}
+		}
+		out.Folders = append(out.Folders, fj)
 	}
 	return c.JSON(http.StatusOK, out)
 }

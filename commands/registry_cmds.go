@@ -28,11 +28,18 @@ func runList(ctx context.Context, c *call) (string, error) {
 }
 
 func runAddDeployment(ctx context.Context, c *call) (string, error) {
-	if err := c.checkFlags("name", "namespaces"); err != nil {
+	if err := c.checkFlags(append([]string{"name", "namespaces"}, chartFlags...)...); err != nil { // registry_chart.go
 		return "", err
 	}
 	if len(c.cmd.Args) > 1 {
 		return "", userErrorf("`add-deployment` takes one folder, and %d were given. Register them one at a time.", len(c.cmd.Args))
+	}
+	chart, err := c.chartSettings() // registry_chart.go
+	if err != nil {
+		return "", err
+	}
+	if len(c.cmd.Args) == 0 && chart != nil {
+		return "", userErrorf("the chart flags (`--values`, `--release`, `--namespace`, `--set-file`) need the chart folder, e.g. `/rigel add-deployment charts/web --values values-prod.yaml`; `/rigel add-deployment` alone lists the folders. Nothing was registered.")
 	}
 	if len(c.cmd.Args) == 0 { // deployments follow the branch, whatever conversation registers them
 		return c.listFolders(ctx, ops.BranchTarget(c.req.Repo.DefaultBranch))
@@ -42,7 +49,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 		return "", err
 	}
 	name, _ := c.cmd.Flag("name")
-	added, err := c.r.Ops.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name)
+	added, err := c.r.Ops.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name, chart)
 	if err != nil {
 		return "", err
 	}
@@ -52,7 +59,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 		}
 		added.Deployment.Policy = pol
 	}
-	return renderAdded(c.req.Repo.FullName(), added.Deployment, added.Branch, added.Commit, added.Objects), nil
+	return renderAdded(c.req.Repo.FullName(), added), nil
 }
 
 func (c *call) listFolders(ctx context.Context, t target) (string, error) {
@@ -60,7 +67,7 @@ func (c *call) listFolders(ctx context.Context, t target) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return renderFolders(c.req.Repo.FullName(), words.Label(f.At), f.Commit, f.Folders, f.Registered), nil
+	return renderFolders(c.req.Repo.FullName(), words.Label(f.At), f.Commit, f.Folders, f.Registered, f.Charts), nil
 }
 
 func runRemoveDeployment(ctx context.Context, c *call) (string, error) {

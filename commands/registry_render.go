@@ -38,6 +38,7 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
+	b.WriteString(chartNote(r.Deployments))      // registry_chart.go (issue 13)
 	b.WriteString(adminFlagsNote(r.Deployments)) // registry_flags.go
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
 	b.WriteString(holdsNote(holds, r.Deployments))  // unlock_cmds.go
@@ -70,10 +71,11 @@ func renderWorkloads(deps []config.Deployment, workloads map[string][]kube.Workl
 	return b.String()
 }
 
-func renderAdded(repo string, d config.Deployment, branch, commit string, objects int) string {
-	pol := ""
+func renderAdded(repo string, added *ops.Added) string {
+	d, branch, commit, objects := added.Deployment, added.Branch, added.Commit, added.Objects
+	pol := addedChart(added) // registry_chart.go (issue 13)
 	if d.Policy != nil && len(d.Policy.Namespaces) > 0 {
-		pol = fmt.Sprintf(" Its own policy names the namespaces %s; it only narrows the cluster admin's default policy and never opens a protected namespace: `/rigel policy %s` shows what it may apply.", codeList(d.Policy.Namespaces), d.Name)
+		pol += fmt.Sprintf(" Its own policy names the namespaces %s; it only narrows the cluster admin's default policy and never opens a protected namespace: `/rigel policy %s` shows what it may apply.", codeList(d.Policy.Namespaces), d.Name)
 	}
 	return fmt.Sprintf("✅ Registered deployment %s: folder %s of %s, branch %s (%d object%s at %s).\n\nIts objects will carry `%s: %s` and `%s: %s` once applied.%s\n\n**Next:** `/rigel diff %s` shows what applying it would change.",
 		code(d.Name), code(d.Path), repo, code(branch), objects, plural(objects), code(shortSHA(commit)),
@@ -92,7 +94,7 @@ func renderRemoved(d ops.Forgotten) string {
 		code(d.Name), code(d.Path), inv, sync.AnnotationSourceRepo)
 }
 
-func renderFolders(repo, label, commit string, folders []string, registered map[string]string) string {
+func renderFolders(repo, label, commit string, folders []string, registered map[string]string, charts map[string]ops.ChartFolder) string {
 	if len(folders) == 0 {
 		return fmt.Sprintf("No folder of %s on %s (`%s`) holds Kubernetes manifests (`*.yaml`, `*.yml` or `*.json` with `apiVersion` and `kind`, or a `kustomization.yaml`).\n\n**Next:** push manifests, then `/rigel add-deployment PATH`.", repo, label, shortSHA(commit))
 	}
@@ -111,6 +113,7 @@ func renderFolders(repo, label, commit string, folders []string, registered map[
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", cellCode(f), cellCode(cmd))
 	}
+	b.WriteString(chartsNote(charts)) // registry_chart.go (issue 13)
 	if first != "" {
 		fmt.Fprintf(&b, "\n**Next:** %s (add `--name NAME` to choose the name).", code(first))
 	} else {

@@ -92,8 +92,8 @@ func TestRenderGolden(t *testing.T) {
 		{"list_unknown_workloads", renderList("acme/web", repo, nil, errors.New(`failed to list Deployments: deployments.apps is forbidden`), nil)},
 		{"list_empty", renderList("acme/web", nil, nil, nil, nil)},
 		{"linked", renderLinked(kube.WorkloadRef{Kind: "StatefulSet", Namespace: "shop", Name: "db"}, config.Deployment{Name: "web", Path: "apps/web/k8s"}, "api")},
-		{"folders", renderFolders("acme/web", "branch `main`", commit, []string{"apps/api/k8s", "apps/web/k8s"}, map[string]string{"apps/web/k8s": "web"})},
-		{"added", renderAdded("acme/web", config.Deployment{Name: "web", Path: "apps/web/k8s"}, "main", commit, 4)},
+		{"folders", renderFolders("acme/web", "branch `main`", commit, []string{"apps/api/k8s", "apps/web/k8s"}, map[string]string{"apps/web/k8s": "web"}, nil)},
+		{"added", renderAdded("acme/web", &ops.Added{Deployment: config.Deployment{Name: "web", Path: "apps/web/k8s"}, Branch: "main", Commit: commit, Objects: 4})},
 		{"help", renderHelp(verbs, "")},
 		{"error", errorReply("/rigel dif web", "`dif` is not a Rigel command. Did you mean `diff`?", "Type `dif` again as `/rigel diff web`, or `/rigel help` for all commands.")},
 	}

@@ -189,6 +189,10 @@ func deploymentProblems(d Deployment) []string {
 		out = append(out, fmt.Sprintf("applyOn %q is not a way to apply: write applyOn: merge to apply it when an approved pull request merges, applyOn: push to apply every push to the branch that changes it, or leave it out to apply only by command", d.ApplyOn))
 	}
 	out = append(out, reportProblems(d)...) // issue 12, push-triggered sync
+	// issue 13, Helm charts: the chart settings (chart.go)
+	if d.Chart != nil {
+		out = append(out, d.Chart.Problems(d.Path)...)
+	}
 	return out
 }
 

@@ -31,8 +31,10 @@ func (s *Sources) FindDeployment(name string) (*Repo, *Deployment) {
 }
 
 // AddDeployment registers d under repo (repo.Deployments is ignored). It fails with
-// *InvalidNameError, *InvalidPathError, *NameTakenError when the name is used by any repo, or
-// *PathTakenError when the same folder of the same repo is registered under another name.
+// *InvalidNameError, *InvalidPathError, *InvalidChartError, *NameTakenError when the name is
+// used by any repo, or *PathTakenError when the same folder of the same repo is registered
+// under another name with the same chart settings (one chart folder may be several
+// deployments with different settings, issue 13).
 // For a repo already registered, a non-empty CloneURL, non-zero InstallationID, and a
 // Branch when none was recorded update the entry.
 func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
@@ -44,6 +46,9 @@ func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
 		return err
 	}
 	d.Path = p
+	if err := ValidateChart(d); err != nil {
+		return err
+	}
 	if r, _ := s.FindDeployment(d.Name); r != nil {
 		return &NameTakenError{Name: d.Name, Repo: r.Repo}
 	}
@@ -54,7 +59,7 @@ func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
 		return nil
 	}
 	for _, other := range existing.Deployments {
-		if other.Path == d.Path {
+		if other.Path == d.Path && SameChart(other.Chart, d.Chart) {
 			return &PathTakenError{Repo: existing.Repo, Path: d.Path, Name: other.Name}
 		}
 	}

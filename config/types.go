@@ -74,6 +74,10 @@ type Deployment struct {
 	// the outcome of a push's apply is posted. "" or ReportCommit: a comment on the pushed
 	// commit; "issue#N": a comment on issue N of the deployment's repository (ReportIssue).
 	Report string `json:"report,omitempty"`
+
+	// Chart (issue 13, Helm charts): how the Helm chart the folder holds renders (chart.go):
+	// release, namespace, values files, set-file. nil: the chart's defaults (or not a chart).
+	Chart *Chart `json:"chart,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.

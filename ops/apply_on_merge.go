@@ -256,7 +256,7 @@ func (s *Service) rendersSame(ctx context.Context, o Origin, dep config.Deployme
 		if err != nil {
 			return false
 		}
-		if rendered[i], err = sync.Render(ctx, snap, dep.Path); err != nil {
+		if rendered[i], err = s.render(ctx, snap, dep); err != nil { // chart.go
 			return false
 		}
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/gitsrc"
-	"github.com/rigel-gitops/rigel/sync"
 )
 
 // Push-triggered sync (issue 12): a deployment registered with applyOn: push (set by cluster
@@ -287,8 +286,8 @@ func (s *Service) pushTouches(ctx context.Context, o Origin, dep config.Deployme
 		zerolog.Ctx(ctx).Info().Err(err).Str("before", before).Msg("the commit before the push cannot be read: every input counts as changed")
 		return "", fmt.Sprintf("the commit before the push, %s, cannot be read", shortCommit(before))
 	}
-	inputs, errAfter := sync.Inputs(ctx, after, dep.Path)
-	was, errBefore := sync.Inputs(ctx, old, dep.Path)
+	inputs, errAfter := renderInputs(ctx, after, dep) // chart.go: with a chart's values files
+	was, errBefore := renderInputs(ctx, old, dep)
 	switch {
 	case errAfter != nil && errBefore != nil:
 		return "", "its folder renders at neither commit"

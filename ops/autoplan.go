@@ -11,7 +11,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
-	"github.com/rigel-gitops/rigel/sync"
 )
 
 // Autoplan: a pull request previews itself (issue 11). On a new head, the deployments whose
@@ -225,14 +224,14 @@ func (s *Service) affected(ctx context.Context, call Call, req AutoplanRequest, 
 	var base fs.FS // fetched when a deployment's inputs cannot be read at the head
 	for i := range outcomes {
 		o := &outcomes[i]
-		inputs, err := sync.Inputs(ctx, head, o.Deployment.Path)
+		inputs, err := renderInputs(ctx, head, o.Deployment) // chart.go: with a chart's values files
 		if err != nil {
 			// The folder does not render at the head: its inputs at the base, and anything
 			// under the folder, count, so the preview reports the error.
 			if base == nil {
 				base = s.baseFS(ctx, call, req)
 			}
-			inputs, _ = sync.Inputs(ctx, base, o.Deployment.Path)
+			inputs, _ = renderInputs(ctx, base, o.Deployment)
 		}
 		if f := firstChanged(changed, inputs, o.Deployment.Path); f != "" {
 			o.Affected, o.Because = true, f

@@ -89,7 +89,7 @@ func (s *Service) planIn(ctx context.Context, o Origin, dep config.Deployment, t
 	if err != nil {
 		return nil, err
 	}
-	objs, err := sync.Render(ctx, snap, dep.Path)
+	objs, err := s.render(ctx, snap, dep) // chart.go: a chart renders with the deployment's settings
 	if err != nil {
 		return nil, &RenderFailed{Folder: dep.Path, At: t, Commit: snap.Commit, Err: err}
 	}

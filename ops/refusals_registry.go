@@ -89,6 +89,9 @@ type Taken struct {
 	Folder string // the folder asked for
 	Repo   string // TakenName: the repository whose deployment has the name
 	By     string // TakenFolder: the deployment registered for the folder
+	// Chart (issue 13): TakenFolder of a Helm chart, registered with the same chart settings
+	// (another deployment of it needs other settings).
+	Chart bool
 }
 
 func (e *Taken) Error() string {

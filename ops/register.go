@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/rs/zerolog"
@@ -24,18 +25,22 @@ type Added struct {
 	Branch     string
 	Commit     string // the commit its folder was checked at
 	Objects    int    // how many objects the folder renders to there
+	Chart      bool   // the folder holds a Helm chart (issue 13), rendered with Deployment.Chart
 }
 
 // Register registers folder of repo entry.Repo as a deployment, by the rules of
 // `/rigel add-deployment`: the folder stays inside the repo, holds manifests on entry.Branch
 // (fetched from o) that render without error, and is not registered yet; the name, derived from
 // the folder when empty, is a DNS label no repo uses yet. A repo not registered yet is
-// registered as entry.
-func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, folder, name string) (*Added, error) {
+// registered as entry. chart (nil: none) are the settings of the Helm chart the folder holds
+// (issue 13, chart.go): valid, for a chart folder, naming files the repository has; one chart
+// folder may be several deployments with different settings.
+func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, folder, name string, chart *config.Chart) (*Added, error) {
 	folder, err := cleanFolder(folder)
 	if err != nil {
 		return nil, err
 	}
+	chart = cleanChart(chart)
 	if name == "" {
 		name = sync.DeploymentName(folder)
 		if name == "" {
@@ -45,36 +50,50 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 	if err := config.ValidateName(name); err != nil {
 		return nil, &BadName{Name: name, Reason: err.Error(), Folder: folder, Suggest: config.SanitizeName(name)}
 	}
+	if chart != nil {
+		if problems := chart.Problems(folder); len(problems) > 0 {
+			return nil, &BadChart{Folder: folder, Name: name, Problems: problems}
+		}
+	}
 	t := BranchTarget(entry.Branch)
 	snap, err := s.Fetch(ctx, o, t)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := sync.Render(ctx, snap, folder)
+	if err := checkChart(snap, folder, chart, t, snap.Commit); err != nil {
+		return nil, err
+	}
+	if p := releaseProblem(snap, folder, name, chart); p != "" {
+		return nil, &BadChart{Folder: folder, Name: name, Problems: []string{p}}
+	}
+	dep := config.Deployment{Name: name, Path: folder, Chart: chart}
+	objs, err := s.render(ctx, snap, dep)
 	if err != nil {
 		return nil, &RenderFailed{Folder: folder, At: t, Commit: snap.Commit, Err: err}
 	}
 	if len(objs) == 0 {
 		return nil, &NoManifests{Folder: folder, At: t, Commit: snap.Commit}
 	}
-	dep := config.Deployment{Name: name, Path: folder}
 	_, err = s.Registry.Update(ctx, func(src *config.Sources) error {
 		return src.AddDeployment(entry, dep)
 	})
 	var taken *config.NameTakenError
 	var pathTaken *config.PathTakenError
 	var invalid *config.InvalidEntry
+	var badChart *config.InvalidChartError
 	switch {
+	case errors.As(err, &badChart): // checked above: only a rule of the registry's own
+		return nil, &BadChart{Folder: folder, Name: name, Problems: badChart.Problems}
 	case errors.As(err, &taken):
 		return nil, &Taken{Why: TakenName, Name: name, Folder: folder, Repo: taken.Repo}
 	case errors.As(err, &pathTaken):
-		return nil, &Taken{Why: TakenFolder, Name: name, Folder: folder, By: pathTaken.Name}
+		return nil, &Taken{Why: TakenFolder, Name: name, Folder: folder, By: pathTaken.Name, Chart: isChart(snap, folder)}
 	case errors.As(err, &invalid): // the name, or the repo, of an invalid registry entry
 		return nil, &InvalidEntries{Entries: []*config.InvalidEntry{invalid}}
 	case err != nil:
 		return nil, fmt.Errorf("failed to register %s: %w", name, err)
 	}
-	return &Added{Deployment: dep, Branch: entry.Branch, Commit: snap.Commit, Objects: len(objs)}, nil
+	return &Added{Deployment: dep, Branch: entry.Branch, Commit: snap.Commit, Objects: len(objs), Chart: isChart(snap, folder)}, nil
 }
 
 // FolderList is the folders of a commit that hold manifests.
@@ -82,7 +101,10 @@ type FolderList struct {
 	At         Target            // what was looked at
 	Commit     string            // the commit it was at
 	Folders    []string          // repo-relative, sorted
-	Registered map[string]string // folder → the deployment registered for it
+	Registered map[string]string // folder → the deployment registered for it (the first by name, for a chart folder of several)
+	// Charts (issue 13) are the folders of Folders that hold a Helm chart, with their values
+	// files and every deployment registered for each.
+	Charts map[string]ChartFolder
 }
 
 // Folders lists the folders of o's repo that hold manifests at t, as `/rigel add-deployment`
@@ -96,6 +118,16 @@ func (s *Service) Folders(ctx context.Context, o Origin, t Target) (*FolderList,
 	if err != nil {
 		return nil, fmt.Errorf("failed to look for manifest folders in %s: %w", o.Repo, err)
 	}
+	charts, err := chartFolders(snap) // chart.go
+	if err != nil {
+		return nil, fmt.Errorf("failed to look for Helm charts in %s: %w", o.Repo, err)
+	}
+	for f := range charts {
+		if !slices.Contains(folders, f) {
+			folders = append(folders, f)
+		}
+	}
+	slices.Sort(folders)
 	src, err := s.load(ctx)
 	if err != nil {
 		return nil, err
@@ -103,10 +135,17 @@ func (s *Service) Folders(ctx context.Context, o Origin, t Target) (*FolderList,
 	registered := map[string]string{}
 	if repo := src.FindRepo(o.Repo); repo != nil {
 		for _, d := range repo.Deployments {
-			registered[d.Path] = d.Name
+			if had, ok := registered[d.Path]; !ok || d.Name < had {
+				registered[d.Path] = d.Name
+			}
+			if c, ok := charts[d.Path]; ok {
+				c.Deployments = append(c.Deployments, d.Name)
+				slices.Sort(c.Deployments)
+				charts[d.Path] = c
+			}
 		}
 	}
-	return &FolderList{At: t, Commit: snap.Commit, Folders: folders, Registered: registered}, nil
+	return &FolderList{At: t, Commit: snap.Commit, Folders: folders, Registered: registered, Charts: charts}, nil
 }
 
 // Forgotten is what Forget did: the deployment it removed from the registry, and the parent

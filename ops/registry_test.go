@@ -53,7 +53,7 @@ func TestRegistryRefusals(t *testing.T) {
 	o := Origin{Repo: "acme/web", CloneURL: webEntry.CloneURL}
 	register := func(folder, name string) func(context.Context, *Service) error {
 		return func(ctx context.Context, s *Service) error {
-			_, err := s.Register(ctx, o, webEntry, folder, name)
+			_, err := s.Register(ctx, o, webEntry, folder, name, nil)
 			return err
 		}
 	}
@@ -179,7 +179,7 @@ func sameRefusal(t *testing.T, err error, want Refusal, sha string) {
 func TestRegister(t *testing.T) {
 	ctx := context.Background()
 	s, sha, _ := registryService(t, testRegistry, testFiles)
-	added, err := s.Register(ctx, Origin{Repo: "acme/web"}, webEntry, "./apps/new/", "")
+	added, err := s.Register(ctx, Origin{Repo: "acme/web"}, webEntry, "./apps/new/", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestRegister(t *testing.T) {
 	}
 	// A repo not registered yet is registered with its first deployment.
 	fresh := config.Repo{Repo: "acme/fresh", Branch: "main", CloneURL: "https://github.test/acme/fresh.git", InstallationID: 7}
-	if _, err := s.Register(ctx, Origin{Repo: "acme/fresh"}, fresh, "apps/api", "fresh-api"); err != nil {
+	if _, err := s.Register(ctx, Origin{Repo: "acme/fresh"}, fresh, "apps/api", "fresh-api", nil); err != nil {
 		t.Fatal(err)
 	}
 	if r := mustLoad(t, s).FindRepo("acme/fresh"); r == nil || r.InstallationID != 7 || r.CloneURL != fresh.CloneURL || len(r.Deployments) != 1 {
@@ -207,7 +207,7 @@ func TestFolders(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &FolderList{At: BranchTarget("main"), Commit: sha, Folders: []string{"apps/api", "apps/new", "apps/web"},
-		Registered: map[string]string{"apps/api": "api", "apps/web": "web"}}
+		Registered: map[string]string{"apps/api": "api", "apps/web": "web"}, Charts: map[string]ChartFolder{}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("folders %+v, want %+v", got, want)
 	}

@@ -24,6 +24,10 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		noDeps      *ops.NoDeployments
 		ambiguous   *ops.Ambiguous
 		otherRepo   *ops.OtherRepo
+		// Helm charts (issue 13): words/chart.go
+		badChart     *ops.BadChart
+		notAChart    *ops.NotAChart
+		chartMissing *ops.ChartFileMissing
 
 		// plan: preview and apply
 		stale       *ops.Stale
@@ -80,6 +84,12 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return sayAmbiguous(ambiguous), true
 	case errors.As(err, &otherRepo):
 		return sayOtherRepo(otherRepo), true
+	case errors.As(err, &badChart): // Helm charts (issue 13): words/chart.go
+		return sayBadChart(badChart), true
+	case errors.As(err, &notAChart):
+		return sayNotAChart(notAChart, h), true
+	case errors.As(err, &chartMissing):
+		return sayChartFileMissing(chartMissing, h), true
 	// end of registry
 	// plan: preview and apply (words/plan.go)
 	case errors.As(err, &stale):

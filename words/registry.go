@@ -76,6 +76,9 @@ func sayNoManifests(e *ops.NoManifests, h Hints) string {
 
 // sayTaken refuses a name or folder registered already.
 func sayTaken(e *ops.Taken, h Hints) string {
+	if e.Why == ops.TakenFolder && e.Chart { // issue 13
+		return fmt.Sprintf("the chart `%s` is already registered as `%s` with the same chart settings. One chart may be several deployments with different settings (values files, release, namespace, set-file). %s shows the deployments of this repo.", e.Folder, e.By, h.Deployments)
+	}
 	if e.Why == ops.TakenFolder {
 		return fmt.Sprintf("`%s` is already registered as `%s`. %s shows the deployments of this repo.", e.Folder, e.By, h.Deployments)
 	}
