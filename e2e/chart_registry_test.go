@@ -149,7 +149,6 @@ func TestChartRegistration(t *testing.T) {
 // TestChartRegisterAndPreview: a chart registered with its settings renders with them: the
 // release names the objects, the values file in order sets the value, set-file fills one.
 func TestChartRegisterAndPreview(t *testing.T) {
-	t.Skip("needs part A of issue 13 (sync.RenderWith rendering charts); the lead removes this skip at merge")
 	b := startAPIBot(t)
 	ns := unique("chart")
 	files := chartRepoFiles(ns)

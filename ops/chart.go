@@ -22,11 +22,34 @@ import (
 // ChartFile is the name of the file that makes a folder a Helm chart.
 const ChartFile = "Chart.yaml"
 
-// render renders dep's folder of fsys, as a chart with dep's settings when it holds one.
-// TODO(issue 13, part A): the chart's .Capabilities from the live cluster (RenderOptions.
-// Capabilities), from the Planner once it tells them.
+// render renders dep's folder of fsys, as a chart with dep's settings when it holds one, and
+// the live cluster's .Capabilities when the Planner tells them (sync.Engine.Capabilities), so
+// a chart branching on the Kubernetes version or an API renders as it would install.
 func (s *Service) render(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]sync.Object, error) {
-	return renderWith(ctx, fsys, dep.Path, renderOptions(fsys, dep))
+	opts := renderOptions(fsys, dep)
+	if c, ok := s.Planner.(capabilities); ok && opts.Chart != nil {
+		caps, err := c.Capabilities(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the cluster's version and APIs for the chart's .Capabilities: %w", err)
+		}
+		opts.Capabilities = caps
+	}
+	return renderWith(ctx, fsys, dep.Path, opts)
+}
+
+// capabilities is what a Planner that knows the cluster tells a chart's render (sync.Engine).
+type capabilities interface {
+	Capabilities(ctx context.Context) (*sync.Capabilities, error)
+}
+
+// releaseNamespace is the namespace of the namespaced objects of dep's chart that name none,
+// as Helm installs them in the release's namespace ("" for any other folder: "default", as
+// kubectl apply).
+func releaseNamespace(fsys fs.FS, dep config.Deployment) string {
+	if opts := renderOptions(fsys, dep); opts.Chart != nil {
+		return opts.Chart.Namespace
+	}
+	return ""
 }
 
 // renderWith is sync.RenderWith; the tests over fakes replace it to see the options each

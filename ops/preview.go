@@ -97,7 +97,8 @@ func (s *Service) planIn(ctx context.Context, o Origin, dep config.Deployment, t
 	// The policy is checked on the rendered objects before anything reaches the apiserver:
 	// what it refuses is neither dry-run nor read.
 	plan, err := s.Planner.DiffWith(ctx, objs, sync.Provenance{Deployment: dep.Name, Path: dep.Path, Commit: snap.Commit},
-		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep)), Sweep: sw})
+		sync.DiffOptions{Refuse: refuseByPolicy(s.PolicyOf(dep)), KeepOrphan: keepByPolicy(s.PolicyOf(dep)), Sweep: sw,
+			Namespace: releaseNamespace(snap, dep)}) // chart.go
 	s.observeDiff(dep.Name, start)
 	if f := inventoryForbidden(err); f != nil { // refusals_inventory.go
 		return nil, f
