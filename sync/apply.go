@@ -28,6 +28,10 @@ type ApplyOptions struct {
 	// Prune deletes the plan's orphans that may be deleted (Orphan.Prunable) once every
 	// object applied and became healthy (Result.Pruned); otherwise none is deleted.
 	Prune bool
+
+	// HookTimeout bounds the wait for each hook of the plan to complete (hooks_apply.go);
+	// 0 means DefaultHookTimeout.
+	HookTimeout time.Duration
 }
 
 // crdEstablishTimeout bounds the wait for the CRDs of a plan to be served.
@@ -89,7 +93,14 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 		e.waitEstablished(ctx, crds, res, states)
 		e.Kube.ResetMapper()
 	}
-	e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
+	// The plan's hooks (hooks_apply.go): pre hooks after the Namespaces and CRDs and before
+	// the rest, which is not applied when one fails; sync hooks right after it.
+	if e.runHooks(ctx, plan, HookPre, res, opts) {
+		e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
+		e.runHooks(ctx, plan, HookSync, res, opts)
+	} else {
+		notAppliedAfterHook(plan, rest, res)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("failed to apply %s: %w", plan.Deployment, err)
 	}
@@ -107,6 +118,7 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 	if res.Status == StatusSucceeded && unhealthy {
 		res.Status = StatusUnhealthy
 	}
+	e.finishHooks(ctx, plan, res, opts) // post hooks when healthy, else SyncFail ones
 	if opts.Prune && len(plan.Orphans) > 0 {
 		e.pruneAfter(ctx, plan, res)
 	}

@@ -134,5 +134,10 @@ func (p *Plan) Reconciled() []Change {
 			out = append(out, c)
 		}
 	}
+	for _, h := range p.Hooks { // hooks.go: a hook's live object too
+		if h.ManagedBy != nil {
+			out = append(out, h.Change)
+		}
+	}
 	return out
 }

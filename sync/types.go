@@ -108,7 +108,10 @@ type Plan struct {
 	// Orphans are the members of the deployment's inventory that the folder no longer renders
 	// (inventory.go): what an apply that prunes deletes. The digest covers them.
 	Orphans []Orphan
-	Digest  string
+	// Hooks are the rendered objects with hook annotations (hooks.go): kept apart from
+	// Changes, run by Apply in their stage, in this order. The digest covers them.
+	Hooks  []HookChange
+	Digest string
 }
 
 // Counts returns how many objects are created, changed, unchanged and refused.
@@ -141,7 +144,9 @@ type Result struct {
 	Objects []ObjectResult
 	// Pruned is the outcome for each orphan of the plan when the apply pruned (ApplyOptions.Prune):
 	// ActionDelete, ActionKeep or ActionError, in the order they were deleted.
-	Pruned   []ObjectResult
+	Pruned []ObjectResult
+	// Hooks is the outcome of each hook of the plan, in the order they ran (hooks_apply.go).
+	Hooks    []HookResult
 	Status   string // "Succeeded", "Failed" or "Unhealthy"
 	Started  time.Time
 	Finished time.Time
