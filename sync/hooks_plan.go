@@ -71,7 +71,7 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 		if err != nil {
 			return nil, fmt.Errorf("failed to encode %s: %w", RefOf(d), err)
 		}
-				hc := HookChange{Hook: *h, GenerateName: d.GetGenerateName(), Runs: runsOf(d), body: body}
+		hc := HookChange{Hook: *h, GenerateName: d.GetGenerateName(), Runs: runsOf(d), body: body}
 		hc.Change = Change{Ref: RefOf(d), Source: o.Source, desired: d, Action: ActionCreate,
 			ClusterScoped: !namespaced && (it.mapping != nil || it.crd != "")}
 		hc.Stage, hc.NotRun = stageOf(h, install)
