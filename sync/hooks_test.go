@@ -1,0 +1,119 @@
+package sync
+
+import (
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func hookObj(ann map[string]interface{}) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "batch/v1", "kind": "Job",
+		"metadata": map[string]interface{}{"name": "h", "annotations": ann},
+	}}
+}
+
+func TestHookOfAndStage(t *testing.T) {
+	tests := []struct {
+		name        string
+		ann         map[string]interface{}
+		install     bool
+		wantHook    bool
+		wantStage   HookStage
+		wantWhy     string // substring of NotRun
+		wantPolicy  string // DeletePolicies joined
+		wantWeight  int
+		wantUnknown string
+	}{
+		{name: "no hook", ann: map[string]interface{}{"a": "b"}},
+		{name: "helm pre-install on install", ann: map[string]interface{}{AnnotationHelmHook: "pre-install", AnnotationHelmHookWeight: "-5"},
+			install: true, wantHook: true, wantStage: HookPre, wantPolicy: DeleteBeforeCreation, wantWeight: -5},
+		{name: "helm pre-install on upgrade", ann: map[string]interface{}{AnnotationHelmHook: "pre-install"},
+			wantHook: true, wantStage: HookNotRun, wantWhy: "pre-install: this apply is an upgrade", wantPolicy: DeleteBeforeCreation},
+		{name: "helm pre-install,pre-upgrade on upgrade", ann: map[string]interface{}{AnnotationHelmHook: "pre-install, pre-upgrade", AnnotationHelmDeletePolicy: "hook-succeeded,hook-failed"},
+			wantHook: true, wantStage: HookPre, wantPolicy: "hook-succeeded,hook-failed"},
+		{name: "helm post-upgrade", ann: map[string]interface{}{AnnotationHelmHook: "post-upgrade"},
+			wantHook: true, wantStage: HookPost, wantPolicy: DeleteBeforeCreation},
+		{name: "helm test", ann: map[string]interface{}{AnnotationHelmHook: "test"},
+			wantHook: true, wantStage: HookNotRun, wantWhy: "helm test", wantPolicy: DeleteBeforeCreation},
+		{name: "helm pre-delete", ann: map[string]interface{}{AnnotationHelmHook: "pre-delete"},
+			wantHook: true, wantStage: HookNotRun, wantWhy: "does not uninstall", wantPolicy: DeleteBeforeCreation},
+		{name: "helm post-rollback", ann: map[string]interface{}{AnnotationHelmHook: "post-rollback"},
+			wantHook: true, wantStage: HookNotRun, wantWhy: "rollback hook", wantPolicy: DeleteBeforeCreation},
+		{name: "helm unknown phase and policy", ann: map[string]interface{}{AnnotationHelmHook: "pre-lunch", AnnotationHelmDeletePolicy: "never", AnnotationHelmHookWeight: "x"},
+			wantHook: true, wantStage: HookNotRun, wantWhy: "pre-lunch: not a Helm hook phase Rigel knows", wantPolicy: DeleteBeforeCreation,
+			wantUnknown: "helm.sh/hook-weight=x (not an integer: weight 0)|helm.sh/hook-delete-policy=never"},
+		{name: "argo PreSync with wave", ann: map[string]interface{}{AnnotationArgoHook: "PreSync", AnnotationArgoSyncWave: "2", AnnotationArgoDeletePolicy: "HookSucceeded"},
+			wantHook: true, wantStage: HookPre, wantPolicy: DeleteSucceeded, wantWeight: 2},
+		{name: "argo Sync", ann: map[string]interface{}{AnnotationArgoHook: "Sync"}, wantHook: true, wantStage: HookSync, wantPolicy: DeleteBeforeCreation},
+		{name: "argo PostSync", ann: map[string]interface{}{AnnotationArgoHook: "PostSync", AnnotationArgoDeletePolicy: "BeforeHookCreation,HookFailed"},
+			wantHook: true, wantStage: HookPost, wantPolicy: "before-hook-creation,hook-failed"},
+		{name: "argo SyncFail", ann: map[string]interface{}{AnnotationArgoHook: "SyncFail"}, wantHook: true, wantStage: HookFail, wantPolicy: DeleteBeforeCreation},
+		{name: "argo Skip", ann: map[string]interface{}{AnnotationArgoHook: "Skip"}, wantHook: true, wantStage: HookNotRun, wantWhy: "Skip", wantPolicy: DeleteBeforeCreation},
+		{name: "argo wins over helm", ann: map[string]interface{}{AnnotationArgoHook: "PostSync", AnnotationHelmHook: "pre-install"},
+			install: true, wantHook: true, wantStage: HookPost, wantPolicy: DeleteBeforeCreation},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := hookOf(hookObj(tt.ann), "f.yaml")
+			if (h != nil) != tt.wantHook {
+				t.Fatalf("hook %+v, want hook %v", h, tt.wantHook)
+			}
+			if h == nil {
+				return
+			}
+			s, why := stageOf(h, tt.install)
+			if s != tt.wantStage || !strings.Contains(why, tt.wantWhy) || (tt.wantWhy == "") != (why == "") {
+				t.Errorf("stage %q (%q), want %q (%q)", s, why, tt.wantStage, tt.wantWhy)
+			}
+			if got := strings.Join(h.DeletePolicies, ","); got != tt.wantPolicy {
+				t.Errorf("policies %q, want %q", got, tt.wantPolicy)
+			}
+			if h.Weight != tt.wantWeight {
+				t.Errorf("weight %d, want %d", h.Weight, tt.wantWeight)
+			}
+			if got := strings.Join(h.Unknown, "|"); got != tt.wantUnknown {
+				t.Errorf("unknown %q, want %q", got, tt.wantUnknown)
+			}
+		})
+	}
+}
+
+func TestHookGenerateNameParses(t *testing.T) {
+	doc := "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  annotations:\n    argocd.argoproj.io/hook: PreSync\n"
+	if _, err := parseYAML("hooks.yaml", []byte(doc)); err != nil {
+		t.Fatalf("a hook with generateName: %v", err)
+	}
+	plain := "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n"
+	if _, err := parseYAML("plain.yaml", []byte(plain)); err == nil || !strings.Contains(err.Error(), "metadata.name") {
+		t.Fatalf("an object that is no hook still needs a name: %v", err)
+	}
+}
+
+func TestHookRuns(t *testing.T) {
+	us, err := parseYAML("j.yaml", []byte(`apiVersion: batch/v1
+kind: Job
+metadata:
+  name: migrate
+  annotations: {helm.sh/hook: pre-install}
+spec:
+  template:
+    spec:
+      initContainers:
+      - {name: wait, image: busybox:1.36, command: [sh, -c, "sleep 1"]}
+      containers:
+      - name: migrate
+        image: example.com/app:1.2
+        command: [/app]
+        args: [migrate, --to, latest]
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := runsOf(us[0])
+	if len(got) != 2 || got[0].Container != "wait" || got[1].Image != "example.com/app:1.2" ||
+		strings.Join(got[1].Command, " ") != "/app migrate --to latest" || strings.Join(got[0].Command, " ") != "sh -c sleep 1" {
+		t.Fatalf("runs %+v", got)
+	}
+}
