@@ -261,7 +261,22 @@ func (e *Engine) hookLogs(ctx context.Context, ref Ref, uid types.UID) string {
 	if err != nil {
 		return "(no logs of pod " + pod + ": " + err.Error() + ")"
 	}
-	return string(raw)
+	return cleanLogs(raw)
+}
+
+// cleanLogs keeps the text of hostile log bytes: valid UTF-8, without control characters
+// (terminal escapes, carriage returns) other than newlines and tabs.
+func cleanLogs(raw []byte) string {
+	s := strings.ToValidUTF8(string(raw), "\uFFFD")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n' || r == '\t':
+			return r
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func ownedBy(refs []metav1.OwnerReference, uid types.UID) bool {

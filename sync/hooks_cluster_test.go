@@ -304,6 +304,9 @@ func TestHooksDigestAndRefusals(t *testing.T) {
 	if h := p.Hooks[0]; h.Action != ActionError || !strings.Contains(h.Err, "is not this deployment's") || h.Unmanaged == nil || h.Unmanaged.Deployment != "other" {
 		t.Fatalf("hook over another deployment's Job: %+v", h)
 	}
+	if _, _, _, failed := p.Counts(); failed != 1 {
+		t.Errorf("a refused hook is not counted as refused: %d", failed)
+	}
 	res := mustApply(t, e, ctx, p, ApplyOptions{HookTimeout: time.Second})
 	if res.Status != StatusFailed || res.Hooks[0].Outcome != HookBlocked {
 		t.Fatalf("%s %+v", res.Status, res.Hooks)

@@ -117,3 +117,10 @@ spec:
 		t.Fatalf("runs %+v", got)
 	}
 }
+
+func TestCleanLogs(t *testing.T) {
+	got := cleanLogs([]byte("ok\tdone\n\x1b[31mred\x1b[0m\r\nbad \xff byte\u009b\n"))
+	if want := "ok\tdone\n[31mred[0m\nbad \uFFFD byte\n"; got != want {
+		t.Fatalf("cleanLogs = %q, want %q", got, want)
+	}
+}

@@ -114,8 +114,14 @@ type Plan struct {
 	Digest string
 }
 
-// Counts returns how many objects are created, changed, unchanged and refused.
+// Counts returns how many objects are created, changed, unchanged and refused. A hook that
+// runs and that the preview refused (hooks.go) counts as refused: applying would fail at it.
 func (p *Plan) Counts() (create, update, unchanged, failed int) {
+	for _, h := range p.Hooks {
+		if h.Action == ActionError && h.Stage != HookNotRun {
+			failed++
+		}
+	}
 	for _, c := range p.Changes {
 		switch c.Action {
 		case ActionCreate:
