@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
 // The test bed runs no kube-controller-manager and no kubelet, so a hook Job never completes
@@ -56,7 +56,7 @@ func runJobController(t *testing.T, ctx context.Context, ns, watchCM string, dec
 					if !known {
 						continue
 					}
-					_, _ = cs.BatchV1().Jobs(ns).UpdateStatus(ctx, finishedJob(j, succeed), metav1.UpdateOptions{})
+					_, _ = cs.BatchV1().Jobs(ns).UpdateStatus(ctx, testenv.FinishedJob(j, succeed), metav1.UpdateOptions{})
 				}
 			}
 			select {
@@ -72,28 +72,6 @@ func (jc *jobController) order() string {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	return strings.Join(jc.seen, "\n")
-}
-
-// finishedJob is j with the status the Job controller writes when it finishes.
-func finishedJob(j *batchv1.Job, succeed bool) *batchv1.Job {
-	j = j.DeepCopy()
-	now := metav1.Now()
-	j.Status.StartTime = &now
-	if succeed {
-		j.Status.Succeeded = 1
-		j.Status.CompletionTime = &now
-		j.Status.Conditions = []batchv1.JobCondition{
-			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, Reason: "CompletionsReached", LastTransitionTime: now, LastProbeTime: now},
-			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, Reason: "CompletionsReached", LastTransitionTime: now, LastProbeTime: now},
-		}
-		return j
-	}
-	j.Status.Failed = 1
-	j.Status.Conditions = []batchv1.JobCondition{
-		{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
-		{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
-	}
-	return j
 }
 
 func hookJob(ns, name, ann string) string {

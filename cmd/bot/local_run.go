@@ -102,7 +102,7 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	case o.verb == "diff":
 		return nil
 	}
-	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: o.wait})
+	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: o.wait, HookTimeout: o.wait})
 	if err != nil {
 		return fail(err)
 	}
