@@ -153,9 +153,13 @@ func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provena
 }
 
 // isInstall says whether applying the changes installs (no object exists yet) rather than
-// upgrades: Helm's pre-install and post-install hooks run only then.
+// upgrades: Helm's pre-install and post-install hooks run only then. Namespaces and CRDs do
+// not count: they often exist before a release (created by an admin, or by another one).
 func isInstall(changes []Change) bool {
 	for _, c := range changes {
+		if stage(c.Ref) < 2 {
+			continue
+		}
 		switch c.Action {
 		case ActionUpdate, ActionUnchanged:
 			return false

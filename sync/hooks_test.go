@@ -1,8 +1,10 @@
 package sync
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -122,5 +124,55 @@ func TestCleanLogs(t *testing.T) {
 	got := cleanLogs([]byte("ok\tdone\n\x1b[31mred\x1b[0m\r\nbad \xff byte\u009b\n"))
 	if want := "ok\tdone\n[31mred[0m\nbad \uFFFD byte\n"; got != want {
 		t.Fatalf("cleanLogs = %q, want %q", got, want)
+	}
+}
+
+// Hooks with a generateName render from a plain folder (twice the same generateName included)
+// and, named, through kustomize. (kustomize itself refuses an object without metadata.name:
+// a generateName hook in a kustomization is a TODO of render_kustomize.go.)
+func TestRenderHooksWithGenerateName(t *testing.T) {
+	hook := "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n  annotations:\n    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: m, image: app:1}]\n"
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n"
+	for name, files := range map[string]fstest.MapFS{
+		"plain": {"app/hooks.yaml": {Data: []byte(hook + "---\n" + hook)}, "app/cm.yaml": {Data: []byte(cm)}},
+		"kustomize": {"app/hooks.yaml": {Data: []byte(strings.Replace(hook, "generateName: migrate-", "name: migrate", 1))}, "app/cm.yaml": {Data: []byte(cm)},
+			"app/kustomization.yaml": {Data: []byte("resources: [cm.yaml, hooks.yaml]\nnamespace: shop\n")}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			objs, err := Render(context.Background(), files, "app")
+			if err != nil {
+				t.Fatal(err)
+			}
+			desired, hooks := splitHooks(objs)
+			if len(desired) != 1 || len(hooks) == 0 || !strings.HasPrefix(hooks[0].Obj.GetGenerateName()+hooks[0].Obj.GetName(), "migrate") {
+				t.Fatalf("desired %d hooks %d", len(desired), len(hooks))
+			}
+		})
+	}
+}
+
+func TestIsInstall(t *testing.T) {
+	ns := Change{Ref: Ref{Version: "v1", Kind: "Namespace", Name: "shop"}, Action: ActionUnchanged}
+	cm := func(a Action) Change {
+		return Change{Ref: Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "c"}, Action: a}
+	}
+	tests := []struct {
+		name    string
+		changes []Change
+		want    bool
+	}{
+		{"nothing", nil, true},
+		{"all created", []Change{cm(ActionCreate)}, true},
+		{"a Namespace that exists does not make an upgrade", []Change{ns, cm(ActionCreate)}, true},
+		{"an object that exists", []Change{cm(ActionCreate), cm(ActionUnchanged)}, false},
+		{"an object that changes", []Change{cm(ActionUpdate)}, false},
+		{"an object that exists and is another's", []Change{{Ref: cm("").Ref, Action: ActionCreate, Unmanaged: &Unmanaged{Deployment: "x"}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := isInstall(tt.changes); got != tt.want {
+				t.Fatalf("isInstall = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
