@@ -293,3 +293,23 @@ func TestHooksDigestAndRefusals(t *testing.T) {
 		t.Errorf("the other deployment's Job was replaced")
 	}
 }
+
+// A hook in a Namespace the plan creates: previewed (not dry-run, said), run after the
+// Namespace is applied.
+func TestHooksInANamespaceOfThePlan(t *testing.T) {
+	e := newEngine(t)
+	ctx := testCtx(t)
+	ns := uniqueName("hooknew")
+	prov := Provenance{Deployment: "web", Path: "apps/web", Commit: "c1"}
+	in := objs(t, "f.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: "+ns+"\n", hookCM("app", ns, "1"),
+		hookJob(ns, "migrate", "    helm.sh/hook: pre-install\n"))
+	p := mustDiff(t, e, ctx, in, prov)
+	if h := p.Hooks[0]; h.Action != ActionCreate || h.Err != "" || !strings.Contains(h.Note, "namespace "+ns+" is created by this plan") {
+		t.Fatalf("hook %+v", h)
+	}
+	jc := runJobController(t, ctx, ns, "app", func(string) (bool, bool) { return true, true })
+	res := mustApply(t, e, ctx, p, ApplyOptions{HookTimeout: 20 * time.Second})
+	if res.Status != StatusSucceeded || hookSummary(res) != "pre Job/migrate Succeeded []\n" || jc.order() != "migrate (configmap absent)" {
+		t.Fatalf("%s %s %s", res.Status, hookSummary(res), jc.order())
+	}
+}

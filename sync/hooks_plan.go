@@ -91,7 +91,13 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 		it.hc = hc
 		items = append(items, it)
 	}
-	if err := e.fetchHooks(ctx, items, prov); err != nil {
+	planNS := map[string]bool{}
+	for _, o := range objs {
+		if o.Obj != nil && o.Obj.GroupVersionKind().GroupKind() == namespaceGK {
+			planNS[o.Obj.GetName()] = true
+		}
+	}
+	if err := e.fetchHooks(ctx, items, prov, planNS); err != nil {
 		return nil, err
 	}
 	out := make([]HookChange, len(items))
@@ -103,8 +109,9 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 }
 
 // fetchHooks reads the live object of each named hook Rigel runs (who manages it) and
-// dry-runs the creation of each hook Rigel runs. Failures are kept in the hooks.
-func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provenance) error {
+// dry-runs the creation of each hook Rigel runs. Failures are kept in the hooks. planNS holds
+// the Namespaces the plan creates (applied before any hook).
+func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provenance, planNS map[string]bool) error {
 	var g errgroup.Group
 	g.SetLimit(e.limit())
 	for _, it := range items {
@@ -137,6 +144,10 @@ func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provena
 				}
 			}
 			_, err := res.Create(ctx, it.hc.desired, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
+			if err != nil && planNS[hc.Ref.Namespace] && isNamespaceNotFound(err, hc.Ref.Namespace) {
+				hc.Note = fmt.Sprintf("namespace %s is created by this plan: the hook could not be dry-run", hc.Ref.Namespace)
+				return nil
+			}
 			if err != nil && !(apierrors.IsAlreadyExists(err) && hc.liveRV != "") {
 				hc.Action = ActionError
 				if groupKind(hc.Ref) == secretGK {
