@@ -199,5 +199,5 @@ func ResultMessage(res *sync.Result) string {
 			failed++
 		}
 	}
-	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed) + prunedNote(res)
+	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed) + prunedNote(res) + hooksNote(res)
 }
