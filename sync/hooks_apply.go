@@ -261,6 +261,9 @@ func (e *Engine) hookLogs(ctx context.Context, ref Ref, uid types.UID) string {
 	if err != nil {
 		return "(no logs of pod " + pod + ": " + err.Error() + ")"
 	}
+	if len(raw) == 0 {
+		return "(no logs: pod " + pod + " wrote nothing)"
+	}
 	return cleanLogs(raw)
 }
 

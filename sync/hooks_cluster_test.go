@@ -313,3 +313,46 @@ func TestHooksInANamespaceOfThePlan(t *testing.T) {
 		t.Fatalf("%s %s %s", res.Status, hookSummary(res), jc.order())
 	}
 }
+
+// A Pod hook of Argo CD's Sync phase runs right after the objects and succeeds when its pod
+// does (the test plays its kubelet: phase Succeeded through the status subresource); it is
+// deleted as its policy says.
+func TestHooksSyncPod(t *testing.T) {
+	e := newEngine(t)
+	ctx := testCtx(t)
+	ns := newNamespace(t, "hookpod")
+	prov := Provenance{Deployment: "web", Path: "apps/web", Commit: "c1"}
+	pod := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: check\n  namespace: " + ns + "\n  annotations:\n    argocd.argoproj.io/hook: Sync\n    argocd.argoproj.io/hook-delete-policy: HookSucceeded\n" +
+		"spec:\n  restartPolicy: Never\n  containers:\n  - name: check\n    image: example.com/check:1\n    args: [--all]\n"
+	p := mustDiff(t, e, ctx, objs(t, "f.yaml", hookCM("app", ns, "1"), pod), prov)
+	if len(p.Hooks) != 1 || p.Hooks[0].Stage != HookSync || p.Hooks[0].Runs[0].Image != "example.com/check:1" {
+		t.Fatalf("hooks %+v", p.Hooks)
+	}
+	cs := theClient.Typed
+	sawCM := make(chan bool, 1)
+	go func() {
+		for ctx.Err() == nil {
+			if pd, err := cs.CoreV1().Pods(ns).Get(ctx, "check", metav1.GetOptions{}); err == nil {
+				_, cmErr := cs.CoreV1().ConfigMaps(ns).Get(ctx, "app", metav1.GetOptions{})
+				sawCM <- cmErr == nil
+				pd.Status.Phase = "Succeeded"
+				_, _ = cs.CoreV1().Pods(ns).UpdateStatus(ctx, pd, metav1.UpdateOptions{})
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	res := mustApply(t, e, ctx, p, ApplyOptions{HookTimeout: 20 * time.Second})
+	if res.Status != StatusSucceeded || hookSummary(res) != "sync Pod/check Succeeded [hook-succeeded]\n" {
+		t.Fatalf("%s %s %+v", res.Status, hookSummary(res), res.Hooks)
+	}
+	if !<-sawCM {
+		t.Errorf("the Sync hook ran before the objects were applied")
+	}
+	if !strings.Contains(res.Hooks[0].Logs, "no logs") || !strings.Contains(res.Hooks[0].Logs, "check") {
+		t.Errorf("logs %q (the test bed has no kubelet to serve them)", res.Hooks[0].Logs)
+	}
+	if _, err := cs.CoreV1().Pods(ns).Get(ctx, "check", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("HookSucceeded: the pod is still there: %v", err)
+	}
+}
