@@ -258,7 +258,10 @@ func (e *Engine) hookLogs(ctx context.Context, ref Ref, uid types.UID) string {
 	}
 	lines, limit := int64(hookLogLines), int64(hookLogBytes)
 	raw, err := pods.GetLogs(pod, &corev1.PodLogOptions{TailLines: &lines, LimitBytes: &limit}).DoRaw(ctx)
-	if err != nil {
+	switch {
+	case apierrors.IsForbidden(err):
+		return "(no logs: Rigel may not read the logs of pod " + pod + ": a cluster admin grants get on pods/log to see them here)"
+	case err != nil:
 		return "(no logs of pod " + pod + ": " + err.Error() + ")"
 	}
 	if len(raw) == 0 {

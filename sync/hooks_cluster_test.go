@@ -7,10 +7,13 @@ import (
 	"testing"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 
 	"github.com/rigel-gitops/rigel/internal/testenv"
+	"github.com/rigel-gitops/rigel/kube"
 )
 
 // The test bed runs no kube-controller-manager and no kubelet, so a hook Job never completes
@@ -354,5 +357,65 @@ func TestHooksSyncPod(t *testing.T) {
 	}
 	if _, err := cs.CoreV1().Pods(ns).Get(ctx, "check", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("HookSucceeded: the pod is still there: %v", err)
+	}
+}
+
+// A Rigel without the right to delete Jobs (the shipped install grants no delete) refuses in
+// the preview a hook whose delete policy needs one, saying which right; a hook that needs no
+// deletion previews as usual.
+func TestHooksDeleteRight(t *testing.T) {
+	ctx := testCtx(t)
+	ns := newNamespace(t, "hookright")
+	user := uniqueName("nodelete")
+	cs := cluster(t).Typed
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: ns}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "create", "patch"}},
+		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "create", "patch"}},
+	}}
+	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rb := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: user, Namespace: ns},
+		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: user},
+		Subjects: []rbacv1.Subject{{Kind: "User", Name: user}}}
+	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, rb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := rest.CopyConfig(theCluster.Config)
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: []string{"system:authenticated"}}
+	kc, err := kube.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{Kube: kc}
+	prov := Provenance{Deployment: "web", Path: "apps/web", Commit: "c1"}
+	in := objs(t, "f.yaml", hookCM("app", ns, "1"),
+		hookJob(ns, "migrate", "    helm.sh/hook: pre-install\n    helm.sh/hook-delete-policy: hook-succeeded\n"),
+		hookJob(ns, "seed-", "    helm.sh/hook: pre-install\n"))
+	var p *Plan
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if p, err = e.Diff(ctx, in, prov); err == nil && p.Changes[0].Action == ActionCreate {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var migrate, seed HookChange
+	for _, h := range p.Hooks {
+		if h.Ref.Name == "migrate" {
+			migrate = h
+		} else {
+			seed = h
+		}
+	}
+	if migrate.Action != ActionError || !strings.Contains(migrate.Err, "its delete policy (hook-succeeded) needs Rigel to delete jobs.batch in namespace "+ns+", and it may not") {
+		t.Fatalf("migrate: %s %q", migrate.Action, migrate.Err)
+	}
+	if seed.Action != ActionCreate || seed.Err != "" {
+		t.Fatalf("seed: %s %q", seed.Action, seed.Err)
+	}
+	if _, _, _, failed := p.Counts(); failed != 1 {
+		t.Errorf("refused: %d", failed)
 	}
 }

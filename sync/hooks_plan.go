@@ -3,12 +3,15 @@ package sync
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash"
 	"strconv"
 	"strings"
+	gosync "sync"
 
 	"golang.org/x/sync/errgroup"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -114,6 +117,7 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provenance, planNS map[string]bool) error {
 	var g errgroup.Group
 	g.SetLimit(e.limit())
+	rights := &deleteRights{known: map[string]error{}}
 	for _, it := range items {
 		hc := &it.hc
 		if it.mapping == nil || hc.Stage == HookNotRun || hc.Action != ActionCreate {
@@ -146,15 +150,18 @@ func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provena
 			_, err := res.Create(ctx, it.hc.desired, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldManager: FieldManager})
 			if err != nil && planNS[hc.Ref.Namespace] && isNamespaceNotFound(err, hc.Ref.Namespace) {
 				hc.Note = fmt.Sprintf("namespace %s is created by this plan: the hook could not be dry-run", hc.Ref.Namespace)
+				e.checkHookDelete(ctx, it, rights)
 				return nil
 			}
-			if err != nil && !(apierrors.IsAlreadyExists(err) && hc.liveRV != "") {
-				hc.Action = ActionError
-				if groupKind(hc.Ref) == secretGK {
-					hc.Err = secretErrMessage(err, hc.desired.Object, hc.Ref)
-				} else {
-					hc.Err = err.Error()
-				}
+			if err == nil || (apierrors.IsAlreadyExists(err) && hc.liveRV != "") {
+				e.checkHookDelete(ctx, it, rights)
+				return nil
+			}
+			hc.Action = ActionError
+			if groupKind(hc.Ref) == secretGK {
+				hc.Err = secretErrMessage(err, hc.desired.Object, hc.Ref)
+			} else {
+				hc.Err = err.Error()
 			}
 			return nil
 		})
@@ -200,4 +207,60 @@ func hooksDigest(h hash.Hash, hooks []HookChange) {
 		field(h, hc.liveRV)
 		field(h, hc.liveDep)
 	}
+}
+
+// deleteRights caches, per resource and namespace, whether Rigel may delete there (nil) or why not.
+type deleteRights struct {
+	mu    gosync.Mutex
+	known map[string]error
+}
+
+// checkHookDelete refuses a hook whose delete policy needs a deletion Rigel has no right to do
+// (the shipped install grants no delete: README, Inventory and prune): hook-succeeded or
+// hook-failed, or before-hook-creation when a hook of that name exists. Asked with a
+// SelfSubjectAccessReview, once per resource and namespace.
+func (e *Engine) checkHookDelete(ctx context.Context, it *hookItem, rights *deleteRights) {
+	hc := &it.hc
+	needs := ""
+	switch {
+	case hc.liveRV != "" && hc.Hook.Deletes(DeleteBeforeCreation):
+		needs = DeleteBeforeCreation
+	case hc.Hook.Deletes(DeleteSucceeded):
+		needs = DeleteSucceeded
+	case hc.Hook.Deletes(DeleteFailed):
+		needs = DeleteFailed
+	default:
+		return
+	}
+	res := it.mapping.Resource
+	key := res.String() + "/" + hc.Ref.Namespace
+	rights.mu.Lock()
+	why, ok := rights.known[key]
+	rights.mu.Unlock()
+	if !ok {
+		why = e.mayDelete(ctx, res.Group, res.Resource, hc.Ref.Namespace)
+		rights.mu.Lock()
+		rights.known[key] = why
+		rights.mu.Unlock()
+	}
+	if why != nil {
+		hc.Action = ActionError
+		hc.Err = fmt.Sprintf("its delete policy (%s) needs Rigel to delete %s in namespace %s, and %v: a cluster admin grants Rigel's ServiceAccount delete on that kind (as for prune: the chart's rbac.prune, or deploy/components/pruner), or drop the delete policy",
+			needs, res.GroupResource(), hc.Ref.Namespace, why)
+	}
+}
+
+// mayDelete asks the apiserver whether Rigel may delete resource in ns: nil when it may.
+func (e *Engine) mayDelete(ctx context.Context, group, resource, ns string) error {
+	r, err := e.Kube.Typed.AuthorizationV1().SelfSubjectAccessReviews().Create(ctx, &authorizationv1.SelfSubjectAccessReview{
+		Spec: authorizationv1.SelfSubjectAccessReviewSpec{ResourceAttributes: &authorizationv1.ResourceAttributes{
+			Namespace: ns, Verb: "delete", Group: group, Resource: resource}},
+	}, metav1.CreateOptions{})
+	switch {
+	case err != nil:
+		return fmt.Errorf("Rigel could not ask whether it may (%w)", err)
+	case !r.Status.Allowed:
+		return errors.New("it may not")
+	}
+	return nil
 }
