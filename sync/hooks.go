@@ -110,10 +110,13 @@ func (h *HookChange) Name() string {
 }
 
 // Title is "Job/ns/name" with Name.
-func (h *HookChange) Title() string {
+func (h *HookChange) Title() string { return h.NamedRef().String() }
+
+// NamedRef is the hook's Ref, named by Name.
+func (h *HookChange) NamedRef() Ref {
 	r := h.Ref
 	r.Name = h.Name()
-	return r.String()
+	return r
 }
 
 // HooksIn lists the hooks of a plan that run at stage s, in the order they run.

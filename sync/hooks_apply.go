@@ -49,7 +49,7 @@ func (e *Engine) runHooks(ctx context.Context, plan *Plan, s HookStage, res *Res
 	ok := true
 	for _, hc := range plan.HooksIn(s) {
 		if !ok {
-			res.Hooks = append(res.Hooks, HookResult{Ref: hc.Ref, Stage: s, Outcome: HookSkipped,
+			res.Hooks = append(res.Hooks, HookResult{Ref: hc.NamedRef(), Stage: s, Outcome: HookSkipped,
 				Message: "not run: a hook before it in this stage did not succeed"})
 			continue
 		}
@@ -65,14 +65,14 @@ func (e *Engine) runHooks(ctx context.Context, plan *Plan, s HookStage, res *Res
 // skipHooks records the hooks of stage s as not run, saying why.
 func skipHooks(plan *Plan, s HookStage, res *Result, why string) {
 	for _, hc := range plan.HooksIn(s) {
-		res.Hooks = append(res.Hooks, HookResult{Ref: hc.Ref, Stage: s, Outcome: HookSkipped, Message: why})
+		res.Hooks = append(res.Hooks, HookResult{Ref: hc.NamedRef(), Stage: s, Outcome: HookSkipped, Message: why})
 	}
 }
 
 // notRunHooks records the hooks Rigel does not run, with why.
 func notRunHooks(plan *Plan, res *Result) {
 	for _, hc := range plan.HooksIn(HookNotRun) {
-		res.Hooks = append(res.Hooks, HookResult{Ref: hc.Ref, Stage: HookNotRun, Outcome: string(HookNotRun), Message: hc.NotRun})
+		res.Hooks = append(res.Hooks, HookResult{Ref: hc.NamedRef(), Stage: HookNotRun, Outcome: string(HookNotRun), Message: hc.NotRun})
 	}
 }
 
@@ -81,7 +81,7 @@ func notRunHooks(plan *Plan, res *Result) {
 // complete, a Pod succeeded; any other kind once created) within timeout, keeps the tail of
 // its logs, and deletes it when its policy says so for its outcome.
 func (e *Engine) runHook(ctx context.Context, hc *HookChange, timeout time.Duration) HookResult {
-	r := HookResult{Ref: hc.Ref}
+	r := HookResult{Ref: hc.NamedRef()} // named by the apiserver once created
 	switch {
 	case hc.Action == ActionBlocked || len(hc.Violations) > 0:
 		r.Outcome, r.Message = HookBlocked, "not run: the deployment's policy refuses it"
@@ -103,7 +103,7 @@ func (e *Engine) runHook(ctx context.Context, hc *HookChange, timeout time.Durat
 	}
 	res := e.Kube.Resource(m, hc.Ref.Namespace)
 	deadline := time.Now().Add(timeout)
-	if hc.Ref.Name != "" && hc.Hook.Deletes(DeleteBeforeCreation) {
+	if hc.Ref.Name != "" && hc.Hook.Deletes(DeleteBeforeCreation) { // a generateName has no previous one
 		deleted, err := e.deleteHook(ctx, m, hc.Ref, true, deadline)
 		if err != nil {
 			return fail("failed to delete the previous hook (before-hook-creation): " + err.Error())

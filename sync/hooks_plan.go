@@ -78,7 +78,7 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 		hc.Change = Change{Ref: RefOf(d), Source: o.Source, desired: d, Action: ActionCreate,
 			ClusterScoped: !namespaced && (it.mapping != nil || it.crd != "")}
 		hc.Stage, hc.NotRun = stageOf(h, install)
-		if opts.Refuse != nil {
+		if opts.Refuse != nil && hc.Stage != HookNotRun { // a hook Rigel does not run is never sent
 			hc.Violations = opts.Refuse(NewChange(hc.Ref, hc.ClusterScoped, d))
 		}
 		switch {
