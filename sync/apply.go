@@ -47,6 +47,9 @@ type applyState struct {
 // apply (field manager "rigel", conflicts forced): Namespaces and CRDs first, waiting until
 // the CRDs are established, then everything else at once. A refused object does not stop the
 // others. With opts.Wait > 0 it then waits for the objects to become healthy (kstatus).
+// The plan's hooks run in their stage (hooks_apply.go): pre hooks after the Namespaces and
+// CRDs (when one does not succeed, nothing else is applied), sync hooks right after the
+// objects, post hooks once they are healthy, SyncFail hooks when the apply did not succeed.
 //
 // Apply sends the plan as it is: to apply exactly what was previewed, compute a fresh plan
 // for the same commit and compare its Digest with the previewed one first.
