@@ -22,7 +22,7 @@ func printHooks(w io.Writer, plan *sync.Plan) {
 		}
 		what := ""
 		if len(runs) > 0 {
-			what = ": runs " + strings.Join(runs, "; ")
+			what = ": " + strings.Join(runs, "; ")
 		}
 		fmt.Fprintf(w, "# hook %s (%s, weight %d) runs %s%s\n", h.Title(), strings.Join(h.Hook.Phases, ","), h.Hook.Weight, stageWords[h.Stage], what)
 		for _, v := range h.Violations {
