@@ -112,6 +112,13 @@ func (h *HookChange) Name() string {
 // Title is "Job/ns/name" with Name.
 func (h *HookChange) Title() string { return h.NamedRef().String() }
 
+// AsChange is the hook's Change named by Name (for the lists of changes that refuse a plan).
+func (h *HookChange) AsChange() Change {
+	c := h.Change
+	c.Ref = h.NamedRef()
+	return c
+}
+
 // NamedRef is the hook's Ref, named by Name.
 func (h *HookChange) NamedRef() Ref {
 	r := h.Ref

@@ -152,7 +152,7 @@ func (p *Plan) Reconciled() []Change {
 	}
 	for _, h := range p.Hooks { // hooks.go: a hook's live object too
 		if h.ManagedBy != nil {
-			out = append(out, h.Change)
+			out = append(out, h.AsChange())
 		}
 	}
 	return out

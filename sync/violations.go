@@ -18,7 +18,7 @@ func (p *Plan) Violating() []Change {
 	}
 	for _, h := range p.Hooks { // hooks.go: the policy applies to hooks too
 		if len(h.Violations) > 0 {
-			out = append(out, h.Change)
+			out = append(out, h.AsChange())
 		}
 	}
 	return out
