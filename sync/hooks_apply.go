@@ -27,6 +27,8 @@ const hookPoll = 250 * time.Millisecond
 const (
 	hookLogLines = 20
 	hookLogBytes = 4096
+	// hookLogTimeout bounds the reading of a hook's logs (the apiserver asks the pod's kubelet).
+	hookLogTimeout = 10 * time.Second
 )
 
 var (
@@ -234,6 +236,8 @@ func (e *Engine) deleteHook(ctx context.Context, m *meta.RESTMapping, ref Ref, w
 // hookLogs is a bounded tail of the logs of a hook's pod: the Pod itself, or the newest pod
 // of a Job (by the job-name label its controller sets, owned by the Job's uid); or why none.
 func (e *Engine) hookLogs(ctx context.Context, ref Ref, uid types.UID) string {
+	ctx, cancel := context.WithTimeout(ctx, hookLogTimeout)
+	defer cancel()
 	pods := e.Kube.Typed.CoreV1().Pods(ref.Namespace)
 	pod := ref.Name
 	if groupKind(ref) == jobGK {
