@@ -91,6 +91,7 @@ type planJSON struct {
 	Counts     countsJSON   `json:"counts"`
 	Changes    []changeJSON `json:"changes"`
 	Orphans    []orphanJSON `json:"orphans,omitempty"` // plan_inventory.go
+	Hooks      []hookJSON   `json:"hooks,omitempty"`   // plan_hooks.go
 	Apply      *syncRequest `json:"apply,omitempty"`   // POST it to /api/git/sync to apply this preview; absent when it cannot be
 	Note       string       `json:"note,omitempty"`
 }
@@ -110,6 +111,7 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 	}
 	out.Counts.Create, out.Counts.Update, out.Counts.Unchanged, out.Counts.Failed = p.Counts()
 	out.Orphans = orphansOut(p)
+	out.Hooks = hooksOut(p) // plan_hooks.go
 	for _, ch := range p.Changes {
 		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err}
 		if ch.ManagedBy != nil {
@@ -144,16 +146,17 @@ type outcomeJSON struct {
 }
 
 type appliedJSON struct {
-	Repo       string          `json:"repo"`
-	Deployment string          `json:"deployment"`
-	Path       string          `json:"path"`
-	Commit     string          `json:"commit"`
-	Digest     string          `json:"digest"`
-	Status     string          `json:"status"` // Succeeded, Failed or Unhealthy
-	Objects    []outcomeJSON   `json:"objects"`
-	Pruned     []outcomeJSON   `json:"pruned,omitempty"`  // plan_inventory.go
-	LastSync   config.LastSync `json:"lastSync"`          // as recorded in the registry
-	Warning    string          `json:"warning,omitempty"` // the apply happened but was not recorded
+	Repo       string            `json:"repo"`
+	Deployment string            `json:"deployment"`
+	Path       string            `json:"path"`
+	Commit     string            `json:"commit"`
+	Digest     string            `json:"digest"`
+	Status     string            `json:"status"` // Succeeded, Failed or Unhealthy
+	Objects    []outcomeJSON     `json:"objects"`
+	Pruned     []outcomeJSON     `json:"pruned,omitempty"`  // plan_inventory.go
+	Hooks      []hookOutcomeJSON `json:"hooks,omitempty"`   // plan_hooks.go
+	LastSync   config.LastSync   `json:"lastSync"`          // as recorded in the registry
+	Warning    string            `json:"warning,omitempty"` // the apply happened but was not recorded
 }
 
 func appliedOut(entry config.Repo, a *ops.Applied) appliedJSON {
@@ -163,6 +166,7 @@ func appliedOut(entry config.Repo, a *ops.Applied) appliedJSON {
 		out.Objects = append(out.Objects, outcomeJSON{objectJSON: objectOf(o.Ref), Action: string(o.Action), Health: o.Health, Message: o.Message})
 	}
 	out.Pruned = prunedOut(a.Result)
+	out.Hooks = hookOutcomesOut(a.Result) // plan_hooks.go
 	if a.RecordErr != nil {
 		out.Warning = a.RecordErr.Error()
 	}

@@ -71,7 +71,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	}
 	var blocks []string
 	var head strings.Builder
-	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+orphanSummary(p, pv.Prunes)+guardSummary(p)+unmanagedSummary(p))
+	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+orphanSummary(p, pv.Prunes)+hookSummary(p)+guardSummary(p)+unmanagedSummary(p))
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, words.Label(pv.Target), p.Commit)
 	head.WriteString(rollbackLine(pv)) // rollback_render.go
 	blocks = append(blocks, head.String())
@@ -87,6 +87,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 		blocks = append(blocks, fmt.Sprintf("<details><summary>%d unchanged object%s</summary>\n\n%s\n\n</details>", n, plural(n), "- "+strings.Join(names, "\n- ")))
 	}
 	blocks = append(blocks, orphanBlocks(p, pv.Prunes)...) // render_inventory.go
+	blocks = append(blocks, hookBlocks(p)...)              // render_hooks.go
 	if pv.Hold != nil {
 		blocks = append(blocks, holdLine(pv.Hold)) // unlock_cmds.go
 	}
@@ -200,6 +201,9 @@ func renderApplied(repo string, a *ops.Applied) string {
 	t.WriteString("\n</details>")
 	blocks = append(blocks, t.String())
 	if b := prunedBlock(a); b != "" { // render_inventory.go
+		blocks = append(blocks, b)
+	}
+	if b := hookResultsBlock(res); b != "" { // render_hooks.go
 		blocks = append(blocks, b)
 	}
 	var tail strings.Builder

@@ -141,7 +141,7 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	}
 	ev := applyNotification(NotifyApplying, call, dep, p, commit, opts) // notify.go
 	s.notify(ctx, ev)
-	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune)})
+	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune), HookTimeout: s.ApplyWait}) // each hook waits as long as the objects
 	if stopped := s.interrupted(ctx, dep.Name, commit, opts.Kind, res, err); stopped != nil {
 		s.notifyApplyDone(ctx, ev, nil, stopped)
 		return nil, stopped
@@ -199,5 +199,5 @@ func ResultMessage(res *sync.Result) string {
 			failed++
 		}
 	}
-	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed) + prunedNote(res)
+	return fmt.Sprintf("%d created, %d changed, %d unchanged, %d failed", created, updated, unchanged, failed) + prunedNote(res) + hooksNote(res)
 }

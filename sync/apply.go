@@ -28,6 +28,10 @@ type ApplyOptions struct {
 	// Prune deletes the plan's orphans that may be deleted (Orphan.Prunable) once every
 	// object applied and became healthy (Result.Pruned); otherwise none is deleted.
 	Prune bool
+
+	// HookTimeout bounds the wait for each hook of the plan to complete (hooks_apply.go);
+	// 0 means DefaultHookTimeout.
+	HookTimeout time.Duration
 }
 
 // crdEstablishTimeout bounds the wait for the CRDs of a plan to be served.
@@ -43,6 +47,9 @@ type applyState struct {
 // apply (field manager "rigel", conflicts forced): Namespaces and CRDs first, waiting until
 // the CRDs are established, then everything else at once. A refused object does not stop the
 // others. With opts.Wait > 0 it then waits for the objects to become healthy (kstatus).
+// The plan's hooks run in their stage (hooks_apply.go): pre hooks after the Namespaces and
+// CRDs (when one does not succeed, nothing else is applied), sync hooks right after the
+// objects, post hooks once they are healthy, SyncFail hooks when the apply did not succeed.
 //
 // Apply sends the plan as it is: to apply exactly what was previewed, compute a fresh plan
 // for the same commit and compare its Digest with the previewed one first.
@@ -89,7 +96,14 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 		e.waitEstablished(ctx, crds, res, states)
 		e.Kube.ResetMapper()
 	}
-	e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
+	// The plan's hooks (hooks_apply.go): pre hooks after the Namespaces and CRDs and before
+	// the rest, which is not applied when one fails; sync hooks right after it.
+	if e.runHooks(ctx, plan, HookPre, res, opts) {
+		e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
+		e.runHooks(ctx, plan, HookSync, res, opts)
+	} else {
+		notAppliedAfterHook(plan, rest, res)
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("failed to apply %s: %w", plan.Deployment, err)
 	}
@@ -107,6 +121,7 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 	if res.Status == StatusSucceeded && unhealthy {
 		res.Status = StatusUnhealthy
 	}
+	e.finishHooks(ctx, plan, res, opts) // post hooks when healthy, else SyncFail ones
 	if opts.Prune && len(plan.Orphans) > 0 {
 		e.pruneAfter(ctx, plan, res)
 	}

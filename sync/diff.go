@@ -126,6 +126,8 @@ func (e *Engine) Diff(ctx context.Context, objs []Object, prov Provenance) (*Pla
 // shows the manifest alone, unless opts.LiveOfUnmanaged.
 func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, opts DiffOptions) (*Plan, error) {
 	start := time.Now()
+	all := objs
+	objs, hookObjs := splitHooks(objs) // hooks.go: kept apart, previewed by planHooks
 	items, err := e.prepare(objs, prov, opts)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
@@ -166,6 +168,9 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 				plan.Orphans[i].Keep = opts.KeepOrphan(plan.Orphans[i])
 			}
 		}
+	}
+	if plan.Hooks, err = e.planHooks(ctx, all, hookObjs, prov, opts, isInstall(plan.Changes)); err != nil {
+		return nil, fmt.Errorf("failed to diff the hooks of %s: %w", prov.Deployment, err)
 	}
 	plan.Digest = planDigest(plan, items)
 	c, u, n, f := plan.Counts()

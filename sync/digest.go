@@ -60,6 +60,9 @@ func planDigest(p *Plan, items []*item) string {
 		field(h, o.ResourceVersion)
 		field(h, o.Keep)
 	}
+	if len(p.Hooks) > 0 { // only then, so plans without hooks keep their digest
+		hooksDigest(h, p.Hooks)
+	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 

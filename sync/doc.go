@@ -44,6 +44,13 @@
 // that Apply removes once it has migrated the object's managed fields to Rigel (csaupgrade),
 // and the Digest covers it.
 //
+// Objects with a hook annotation (helm.sh/hook, argocd.argoproj.io/hook) are hooks (hooks.go):
+// Diff keeps them apart as Plan.Hooks (each with its stage, what it runs, its delete policy;
+// dry-run created; covered by the Digest), and Apply creates them in their stage, awaits each
+// to completion within ApplyOptions.HookTimeout and honours its delete policy
+// (hooks_apply.go); the hooks Rigel does not run (helm test, delete and rollback hooks, Skip)
+// are listed with why. docs/hooks.md says it for users.
+//
 // The package knows nothing of GitHub or git. It logs to zerolog.Ctx(ctx): the caller's
 // logger names the deployment (and the delivery, repo and issue of a command); sync adds only
 // what it knows of its own (commit, counts, durations), never a key twice.

@@ -8,7 +8,7 @@ import (
 // Reconciler is another GitOps tool that manages a live object: applying the object from
 // Rigel too would make the two fight over it.
 type Reconciler struct {
-	Tool     string // "Argo CD" or "Flux"
+	Tool     string // "Argo CD", "Flux" or "Helm"
 	Owner    string // what of the tool manages it: "Application web", "Kustomization flux-system/apps"; "" when unknown
 	Evidence string // what says so: "label argocd.argoproj.io/instance=web", "field manager kustomize-controller"
 }
@@ -31,6 +31,9 @@ const (
 	fluxKustomizeNamespace = "kustomize.toolkit.fluxcd.io/namespace"
 	fluxHelmName           = "helm.toolkit.fluxcd.io/name"
 	fluxHelmNamespace      = "helm.toolkit.fluxcd.io/namespace"
+	helmReleaseName        = "meta.helm.sh/release-name"
+	helmReleaseNamespace   = "meta.helm.sh/release-namespace"
+	k8sManagedByLabel      = "app.kubernetes.io/managed-by"
 )
 
 // reconcilerManagers are the field managers of the tools' controllers.
@@ -66,6 +69,10 @@ func ReconcilerOf(obj map[string]interface{}) *Reconciler {
 		app, _, _ := strings.Cut(id, ":") // "app:group/Kind:namespace/name"
 		return &Reconciler{Tool: "Argo CD", Owner: "Application " + app, Evidence: "annotation " + argoTrackingAnnotation}
 	}
+	// A release the helm binary installed (Helm stamps both, and adopts nothing without them).
+	if n := ann[helmReleaseName]; n != "" && (labels[k8sManagedByLabel] == "Helm" || contains(managers, "helm")) {
+		return &Reconciler{Tool: "Helm", Owner: "release " + joinNS(ann[helmReleaseNamespace], n), Evidence: "annotation " + helmReleaseName + "=" + n}
+	}
 	argoManager := ""
 	for _, m := range managers {
 		if r, ok := reconcilerManagers[m]; ok && r.tool == "Argo CD" {
@@ -83,6 +90,15 @@ func ReconcilerOf(obj map[string]interface{}) *Reconciler {
 		}
 	}
 	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
 }
 
 func joinNS(ns, name string) string {
@@ -132,6 +148,11 @@ func (p *Plan) Reconciled() []Change {
 	for _, c := range p.Changes {
 		if c.ManagedBy != nil {
 			out = append(out, c)
+		}
+	}
+	for _, h := range p.Hooks { // hooks.go: a hook's live object too
+		if h.ManagedBy != nil {
+			out = append(out, h.AsChange())
 		}
 	}
 	return out

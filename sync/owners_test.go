@@ -37,6 +37,10 @@ func TestReconcilerOf(t *testing.T) {
 		{"Flux HelmRelease", obj(map[string]interface{}{"helm.toolkit.fluxcd.io/name": "redis", "helm.toolkit.fluxcd.io/namespace": "cache"}, nil), "Flux HelmRelease cache/redis"},
 		{"Flux kustomize-controller field manager", obj(nil, nil, "kustomize-controller"), "Flux (field manager kustomize-controller)"},
 		{"Flux helm-controller field manager", obj(nil, nil, "helm-controller"), "Flux (field manager helm-controller)"},
+		{"Helm release", obj(map[string]interface{}{"app.kubernetes.io/managed-by": "Helm"}, map[string]interface{}{"meta.helm.sh/release-name": "web", "meta.helm.sh/release-namespace": "shop"}), "Helm release shop/web"},
+		{"Helm release by field manager", obj(nil, map[string]interface{}{"meta.helm.sh/release-name": "web"}, "helm"), "Helm release web"},
+		{"Helm's annotation alone", obj(nil, map[string]interface{}{"meta.helm.sh/release-name": "web"}), ""},
+		{"Flux helm-controller's release is Flux's", obj(map[string]interface{}{"app.kubernetes.io/managed-by": "Helm", "helm.toolkit.fluxcd.io/name": "redis", "helm.toolkit.fluxcd.io/namespace": "cache"}, map[string]interface{}{"meta.helm.sh/release-name": "cache-redis"}), "Flux HelmRelease cache/redis"},
 		{"labels that are not strings", obj(map[string]interface{}{"argocd.argoproj.io/instance": 3}, nil), ""},
 	}
 	for _, tc := range tests {

@@ -222,6 +222,9 @@ func missingFields(m map[string]interface{}) string {
 	check("kind", v, ok)
 	md, _ := m["metadata"].(map[string]interface{})
 	v, ok = md["name"]
+	if gn, _ := md["generateName"].(string); !ok && gn != "" && isHookObject(m) {
+		v, ok = gn, true // a hook is created, not applied: the apiserver names it (hooks.go)
+	}
 	check("metadata.name", v, ok)
 	var msgs []string
 	if len(missing) > 0 {

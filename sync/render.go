@@ -252,6 +252,9 @@ func keyOf(u *unstructured.Unstructured) objKey {
 func checkDuplicates(objs []Object) error {
 	seen := make(map[objKey]string, len(objs))
 	for _, o := range objs {
+		if o.Obj.GetName() == "" { // a hook with a generateName: named on creation (hooks.go)
+			continue
+		}
 		k := keyOf(o.Obj)
 		src := o.Source
 		if src == "" {

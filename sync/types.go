@@ -108,11 +108,20 @@ type Plan struct {
 	// Orphans are the members of the deployment's inventory that the folder no longer renders
 	// (inventory.go): what an apply that prunes deletes. The digest covers them.
 	Orphans []Orphan
-	Digest  string
+	// Hooks are the rendered objects with hook annotations (hooks.go): kept apart from
+	// Changes, run by Apply in their stage, in this order. The digest covers them.
+	Hooks  []HookChange
+	Digest string
 }
 
-// Counts returns how many objects are created, changed, unchanged and refused.
+// Counts returns how many objects are created, changed, unchanged and refused. A hook that
+// runs and that the preview refused (hooks.go) counts as refused: applying would fail at it.
 func (p *Plan) Counts() (create, update, unchanged, failed int) {
+	for _, h := range p.Hooks {
+		if h.Action == ActionError && h.Stage != HookNotRun {
+			failed++
+		}
+	}
 	for _, c := range p.Changes {
 		switch c.Action {
 		case ActionCreate:
@@ -141,7 +150,9 @@ type Result struct {
 	Objects []ObjectResult
 	// Pruned is the outcome for each orphan of the plan when the apply pruned (ApplyOptions.Prune):
 	// ActionDelete, ActionKeep or ActionError, in the order they were deleted.
-	Pruned   []ObjectResult
+	Pruned []ObjectResult
+	// Hooks is the outcome of each hook of the plan, in the order they ran (hooks_apply.go).
+	Hooks    []HookResult
 	Status   string // "Succeeded", "Failed" or "Unhealthy"
 	Started  time.Time
 	Finished time.Time

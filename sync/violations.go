@@ -16,5 +16,10 @@ func (p *Plan) Violating() []Change {
 			out = append(out, c)
 		}
 	}
+	for _, h := range p.Hooks { // hooks.go: the policy applies to hooks too
+		if len(h.Violations) > 0 {
+			out = append(out, h.AsChange())
+		}
+	}
 	return out
 }

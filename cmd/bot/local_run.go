@@ -102,7 +102,7 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	case o.verb == "diff":
 		return nil
 	}
-	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: o.wait})
+	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: o.wait, HookTimeout: o.wait})
 	if err != nil {
 		return fail(err)
 	}
@@ -142,6 +142,7 @@ func printPlan(w io.Writer, plan *sync.Plan, name string, color bool) {
 			fmt.Fprint(w, diff)
 		}
 	}
+	printHooks(w, plan) // local_hooks.go
 }
 
 // printResult writes the outcome of an apply: one line per object not applied or not
@@ -155,5 +156,6 @@ func printResult(w io.Writer, res *sync.Result) {
 			fmt.Fprintf(w, "# %s %s: %s\n", o.Ref, o.Health, o.Message)
 		}
 	}
+	printHookResults(w, res) // local_hooks.go
 	fmt.Fprintf(w, "apply %s in %s\n", res.Status, res.Finished.Sub(res.Started).Round(time.Millisecond))
 }

@@ -1,0 +1,72 @@
+package testenv
+
+import (
+	"context"
+	"time"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// JobOutcomeAnnotation on a Job tells RunJobStatus how it ends: "fail" fails it, "stuck" leaves
+// it running; any other value (or none) completes it.
+const JobOutcomeAnnotation = "testenv.rigel.dev/job-outcome"
+
+// RunJobStatus plays the part of the Job controller and the kubelets the test bed does not run,
+// for the Jobs of namespace ns (hooks, issues 13 and 17): until ctx ends, it writes on each
+// Job without a condition the status of a finished Job (Complete, or Failed as
+// JobOutcomeAnnotation says) through the status subresource, as the controller does.
+func RunJobStatus(ctx context.Context, cfg *rest.Config, ns string) error {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	go func() {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if list, err := cs.BatchV1().Jobs(ns).List(ctx, metav1.ListOptions{}); err == nil {
+				for i := range list.Items {
+					j := &list.Items[i]
+					outcome := j.Annotations[JobOutcomeAnnotation]
+					if len(j.Status.Conditions) > 0 || outcome == "stuck" {
+						continue
+					}
+					_, _ = cs.BatchV1().Jobs(ns).UpdateStatus(ctx, FinishedJob(j, outcome != "fail"), metav1.UpdateOptions{})
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return nil
+}
+
+// FinishedJob is j with the status the Job controller writes when it finishes: complete
+// (SuccessCriteriaMet then Complete) or failed (FailureTarget then Failed, backoff limit).
+func FinishedJob(j *batchv1.Job, succeed bool) *batchv1.Job {
+	j = j.DeepCopy()
+	now := metav1.Now()
+	j.Status.StartTime = &now
+	if succeed {
+		j.Status.Succeeded = 1
+		j.Status.CompletionTime = &now
+		j.Status.Conditions = []batchv1.JobCondition{
+			{Type: batchv1.JobSuccessCriteriaMet, Status: corev1.ConditionTrue, Reason: "CompletionsReached", LastTransitionTime: now, LastProbeTime: now},
+			{Type: batchv1.JobComplete, Status: corev1.ConditionTrue, Reason: "CompletionsReached", LastTransitionTime: now, LastProbeTime: now},
+		}
+		return j
+	}
+	j.Status.Failed = 1
+	j.Status.Conditions = []batchv1.JobCondition{
+		{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
+		{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
+	}
+	return j
+}
