@@ -84,6 +84,19 @@ func (e *Engine) dryRunRemoval(ctx context.Context, it *item) {
 		return
 	}
 	raw, err := e.update(ctx, it.mapping, it.ref.Namespace, it.ref.Name, body, true)
+	for try := 0; try < 3 && apierrors.IsConflict(err); try++ {
+		// Another writer (a controller updating the status) changed the object since it was
+		// read: the same body over its newest version, as the apply's dry-run was.
+		var now map[string]interface{}
+		if now, err = e.get(ctx, it.mapping, it.ref.Namespace, it.ref.Name); err != nil {
+			break
+		}
+		md["resourceVersion"] = resourceVersionOf(now)
+		if body, err = json.Marshal(after); err != nil {
+			break
+		}
+		raw, err = e.update(ctx, it.mapping, it.ref.Namespace, it.ref.Name, body, true)
+	}
 	if err == nil {
 		var obj map[string]interface{}
 		if obj, err = decodeObject(raw); err == nil {
