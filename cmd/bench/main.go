@@ -214,6 +214,10 @@ func run() error {
 		return err
 	}
 	fmt.Println()
+	if err := helmBench(c); err != nil { // charts (issue 13): helm.go
+		return err
+	}
+	fmt.Println()
 	return load(c, rigel, work)
 }
 
