@@ -20,8 +20,8 @@ import (
 
 // verify builds the folder with the edited files and checks that the build changes exactly as
 // the ops say: the workload becomes want, every other object stays as it was.
-func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef, want *typed, ops []op, edited map[string][]byte) error {
-	after, err := rsync.Render(context.Background(), overlay{FS: fsys, files: edited}, folder)
+func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef, want *typed, ops []op, edited map[string][]byte, opts rsync.RenderOptions) error {
+	after, err := rsync.RenderWith(context.Background(), overlay{FS: fsys, files: edited}, folder, opts)
 	if err != nil {
 		return &PlaceError{Msg: fmt.Sprintf("after the edit, folder `%s` no longer builds, so Rigel leaves it alone: %s", folder, untrusted.MarkdownText(err.Error())), Err: err}
 	}

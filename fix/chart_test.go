@@ -1,0 +1,63 @@
+package fix
+
+import (
+	"testing"
+
+	"github.com/rigel-gitops/rigel/kube"
+	rsync "github.com/rigel-gitops/rigel/sync"
+)
+
+// Fixes on a chart deployment (issue 13): the edit lands in the values file that sets the
+// value, byte for byte but the value (golden files under testdata/plan/<name>/want).
+func TestPlanChart(t *testing.T) {
+	prod := &rsync.ChartSettings{Release: "web", Namespace: "prod", Values: []string{"charts/web/values-prod.yaml"}}
+	staging := &rsync.ChartSettings{Release: "web", Namespace: "staging", Values: []string{"charts/web/values-staging.yaml"}}
+	web := func(ns string) planCase {
+		return planCase{dir: "chart", folder: "charts/web", w: dep(ns, "web-web")}
+	}
+	cases := []planCase{}
+	add := func(name string, base planCase, chart *rsync.ChartSettings, edits []Edit, wantErr string) {
+		base.name, base.chart, base.edits = name, chart, edits
+		if wantErr != "" {
+			base.wantErr, base.errType = wantErr, "place"
+		}
+		cases = append(cases, base)
+	}
+	// the tag is pinned in values-prod.yaml: only it changes there
+	add("chart-prod-image", web("prod"), prod, inContainer("web", set("image=nginx:1.28")), "")
+	// another repository: the repository is set in values.yaml, the tag in values-prod.yaml
+	add("chart-prod-image-repository", web("prod"), prod, inContainer("web", set("image=ghcr.io/acme/nginx:1.28")), "")
+	// staging sets no tag: values.yaml's empty tag (the appVersion stands in) is set
+	add("chart-staging-image", web("staging"), staging, inContainer("web", set("image=nginx:1.28")), "")
+	add("chart-prod-replicas", web("prod"), prod, set("replicas=5"), "")
+	add("chart-staging-replicas", web("staging"), staging, set("replicas=5"), "")
+	// toYaml .Values.resources: the key under resources in the file that sets it
+	add("chart-prod-memory", web("prod"), prod, inContainer("web", set("memory=512Mi")), "")
+	// values.yaml's `resources: {}` is filled
+	add("chart-staging-memory", web("staging"), staging, inContainer("web", set("memory=512Mi", "cpu=250m")), "")
+	// the sidecar: `{{ .Values.sidecar.image | quote }}`, `with .Values.sidecar.resources`
+	add("chart-sidecar", web("prod"), prod, inContainer("sidecar", set("image=busybox:1.37", "memory=128Mi")), "")
+	// a request above the new limit is lowered too, in the file that sets it
+	add("chart-prod-memory-lower", web("prod"), prod, inContainer("web", set("memory=128Mi")), "")
+
+	add("chart-env", web("prod"), prod, inContainer("web", set("env.LOG_LEVEL=debug")), "cannot trace it to one values key")
+	add("chart-digest", web("prod"), prod, inContainer("web", set("image=nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")), "writes the image as `repository:tag`")
+	sub := planCase{dir: "chart", folder: "charts/web", w: kubeRef("StatefulSet", "prod", "web-db")}
+	add("chart-subchart", sub, prod, set("replicas=2"), "a subchart or a dependency")
+	fixed := planCase{dir: "chart-fixed", folder: "app", w: dep("default", "app")}
+	add("chart-fixed-image", fixed, nil, set("image=nginx:1.28"), "does not map `image` directly from a values key")
+	add("chart-fixed-replicas", fixed, nil, set("replicas=4"), "`replicas` in `app/templates/app.yaml` line 6 is `{{ add 1 .Values.extra }}`, which is not one values key")
+	// a deployment's set-file sets the key: not edited
+	setFile := &rsync.ChartSettings{Release: "web", Namespace: "prod", Values: prod.Values, SetFiles: map[string]string{"image.tag": "charts/web/tag.txt"}}
+	add("chart-set-file", web("prod"), setFile, inContainer("web", set("image=nginx:1.28")), "set-file")
+	// already so: nothing changes
+	add("chart-unchanged", web("prod"), prod, inContainer("web", set("image=nginx:1.27.1")), "")
+
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { runPlanCase(t, tc) })
+	}
+}
+
+func kubeRef(kind, ns, name string) kube.WorkloadRef {
+	return kube.WorkloadRef{Kind: kind, Namespace: ns, Name: name}
+}
