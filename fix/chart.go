@@ -7,6 +7,7 @@ import (
 	"maps"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
@@ -192,8 +193,10 @@ func (c *chartFix) setValue(o op, key []string, value string, k valueKind) error
 	if err != nil {
 		return err
 	}
+	why := fmt.Sprintf("%s sets values key %s: the last of the chart's values files in the deployment's order (%s) that sets it.", untrusted.MarkdownCode(file), untrusted.MarkdownCode(dotted), c.orderList())
 	if file == "" {
 		file = c.order[0]
+		why = fmt.Sprintf("No values file of the deployment (%s) sets values key %s: it is added to %s.", c.orderList(), untrusted.MarkdownCode(dotted), untrusted.MarkdownCode(file))
 	}
 	f, root, err := c.root(file)
 	if err != nil {
@@ -207,10 +210,17 @@ func (c *chartFix) setValue(o op, key []string, value string, k valueKind) error
 		return err
 	}
 	c.edited[file] = data
-	if o.note != "" {
-		c.notes[file] = append(c.notes[file], o.note)
+	for _, n := range []string{why, o.note} {
+		if n != "" && !slices.Contains(c.notes[file], n) {
+			c.notes[file] = append(c.notes[file], n)
+		}
 	}
 	return nil
+}
+
+// orderList names the values files in order, for a note.
+func (c *chartFix) orderList() string {
+	return quoteList(c.order)
 }
 
 // untraceable is the refusal of an edit whose value Rigel cannot follow to one values key.

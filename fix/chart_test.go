@@ -1,6 +1,7 @@
 package fix
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/rigel-gitops/rigel/kube"
@@ -25,16 +26,19 @@ func TestPlanChart(t *testing.T) {
 	}
 	// the tag is pinned in values-prod.yaml: only it changes there
 	add("chart-prod-image", web("prod"), prod, inContainer("web", set("image=nginx:1.28")), "")
+	cases[len(cases)-1].wantNote = "the last of the chart's values files in the deployment's order (`charts/web/values.yaml`, `charts/web/values-prod.yaml`) that sets it"
 	// another repository: the repository is set in values.yaml, the tag in values-prod.yaml
 	add("chart-prod-image-repository", web("prod"), prod, inContainer("web", set("image=ghcr.io/acme/nginx:1.28")), "")
 	// staging sets no tag: values.yaml's empty tag (the appVersion stands in) is set
 	add("chart-staging-image", web("staging"), staging, inContainer("web", set("image=nginx:1.28")), "")
+	cases[len(cases)-1].wantNote = "`charts/web/values.yaml` sets values key `image.tag`"
 	add("chart-prod-replicas", web("prod"), prod, set("replicas=5"), "")
 	add("chart-staging-replicas", web("staging"), staging, set("replicas=5"), "")
 	// toYaml .Values.resources: the key under resources in the file that sets it
 	add("chart-prod-memory", web("prod"), prod, inContainer("web", set("memory=512Mi")), "")
 	// values.yaml's `resources: {}` is filled
 	add("chart-staging-memory", web("staging"), staging, inContainer("web", set("memory=512Mi", "cpu=250m")), "")
+	cases[len(cases)-1].wantNote = "No values file of the deployment (`charts/web/values.yaml`, `charts/web/values-staging.yaml`) sets values key `resources.limits.memory`: it is added to `charts/web/values.yaml`."
 	// the sidecar: `{{ .Values.sidecar.image | quote }}`, `with .Values.sidecar.resources`
 	add("chart-sidecar", web("prod"), prod, inContainer("sidecar", set("image=busybox:1.37", "memory=128Mi")), "")
 	// a request above the new limit is lowered too, in the file that sets it
@@ -50,6 +54,10 @@ func TestPlanChart(t *testing.T) {
 	// a deployment's set-file sets the key: not edited
 	setFile := &rsync.ChartSettings{Release: "web", Namespace: "prod", Values: prod.Values, SetFiles: map[string]string{"image.tag": "charts/web/tag.txt"}}
 	add("chart-set-file", web("prod"), setFile, inContainer("web", set("image=nginx:1.28")), "set-file")
+	// a values key another object reads too: the verification refuses
+	shared := planCase{dir: "chart-shared", folder: "app", w: dep("default", "app")}
+	add("chart-shared-image", shared, nil, set("image=nginx:1.28"), "would also change ConfigMap `app-version`")
+	add("chart-shared-replicas", shared, nil, set("replicas=3"), "")
 	// already so: nothing changes
 	add("chart-unchanged", web("prod"), prod, inContainer("web", set("image=nginx:1.27.1")), "")
 
@@ -60,4 +68,68 @@ func TestPlanChart(t *testing.T) {
 
 func kubeRef(kind, ns, name string) kube.WorkloadRef {
 	return kube.WorkloadRef{Kind: kind, Namespace: ns, Name: name}
+}
+
+// traceTemplate reads only direct mappings, with the values path dot has under `with` (not
+// under `range`).
+func TestTraceTemplate(t *testing.T) {
+	text := `spec:
+  replicas: {{ .Values.replicaCount | int }}
+  containers:
+    - name: a
+      image: "{{ $.Values.a.repository }}:{{ default "x" .Values.a.tag }}"
+      {{- with .Values.a }}
+      resources:
+        {{- toYaml .resources | nindent 8 }}
+      {{- end }}
+    {{- range .Values.more }}
+    - name: {{ .name }}
+      image: {{ .image }}
+      resources: {{ toYaml .resources | nindent 8 }}
+    {{- end }}
+    - name: b
+      image: {{ include "b.image" . }}
+      resources: {{ toYaml .Values.b.resources }}  # inline
+      command: {{ .Values.cmd }} --flag
+`
+	got := map[int]string{}
+	for _, m := range traceTemplate(text) {
+		var parts []string
+		for _, p := range m.parts {
+			if p.ref != nil {
+				parts = append(parts, "<"+strings.Join(p.ref, ".")+">")
+			} else {
+				parts = append(parts, p.lit)
+			}
+		}
+		s := m.key + "=" + strings.Join(parts, "")
+		if m.block {
+			s += " block"
+		}
+		if m.why != "" {
+			s += " (" + m.why + ")"
+		}
+		got[m.line] = s
+	}
+	want := map[int]string{
+		2:  "replicas=<replicaCount>",
+		5:  "image=<a.repository>:<a.tag>",
+		8:  "resources=<a.resources> block",
+		11: "name= (`{{ .name }}`, which is not one values key)",
+		12: "image= (`{{ .image }}`, which is not one values key)",
+		13: "resources= (`{{ toYaml .resources | nindent 8 }}`, which is not one values key)",
+		16: "image= (`{{ include \"b.image\" . }}`, which is not one values key)",
+		17: "resources=<b.resources> block",
+		18: "command=<cmd> (not only values (text follows them))",
+	}
+	for line, w := range want {
+		if got[line] != w {
+			t.Errorf("line %d: %q, want %q", line, got[line], w)
+		}
+	}
+	for line, g := range got {
+		if _, ok := want[line]; !ok {
+			t.Errorf("line %d: %q, want no mapping", line, g)
+		}
+	}
 }

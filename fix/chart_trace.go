@@ -71,8 +71,10 @@ func traceTemplate(text string) []valueMapping {
 			switch word {
 			case "with":
 				with = append(with, refOf(strings.TrimSpace(rest), dot()))
-			case "if", "range", "define", "block":
+			case "if":
 				with = append(with, dot())
+			case "range", "define", "block": // dot is an item or an argument
+				with = append(with, nil)
 			case "end":
 				if len(with) > 0 {
 					with = with[:len(with)-1]
