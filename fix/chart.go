@@ -394,7 +394,50 @@ func (c *chartFix) setImage(o op, m *valueMapping) error {
 		}
 		return nil
 	}
-	return c.untraceable(o, fmt.Sprintf("`image` in %s line %d is built from several parts Rigel does not split an image into", tmpl, m.line))
+	return c.setImageParts(o, m)
+}
+
+// setImageParts sets an image through a mapping of several values and text, such as
+// `{{ .Values.image.registry }}/{{ .Values.image.repository }}:{{ .Values.image.tag }}`: the
+// image is matched against that shape (each value the shortest that fits, none holding a
+// digest) and each value that differs is set.
+func (c *chartFix) setImageParts(o op, m *valueMapping) error {
+	tmpl := untrusted.MarkdownCode(c.template)
+	var re, shape strings.Builder
+	re.WriteString("^")
+	var refs [][]string
+	prevRef := false
+	for _, p := range m.parts {
+		if p.ref == nil {
+			re.WriteString(regexp.QuoteMeta(p.lit))
+			shape.WriteString(p.lit)
+			prevRef = false
+			continue
+		}
+		if prevRef {
+			return c.untraceable(o, fmt.Sprintf("`image` in %s line %d joins two values with nothing between them", tmpl, m.line))
+		}
+		re.WriteString("([^@]+?)")
+		shape.WriteString("<" + strings.Join(p.ref, ".") + ">")
+		refs = append(refs, p.ref)
+		prevRef = true
+	}
+	rx, err := regexp.Compile(re.String() + "$")
+	if err != nil {
+		return c.untraceable(o, fmt.Sprintf("`image` in %s line %d is built from parts Rigel does not split an image into", tmpl, m.line))
+	}
+	got := rx.FindStringSubmatch(o.value)
+	if got == nil {
+		return placeErrorf("%s: %s line %d writes the image as %s, so give an image of that form", o.edit, tmpl, m.line, untrusted.MarkdownCode(shape.String()))
+	}
+	for i, ref := range refs {
+		if cur, ok := c.currentValue(ref); !ok || cur != got[i+1] {
+			if err := c.setValue(o, ref, got[i+1], kindString); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // splitImage splits an image reference into its name, tag and digest.

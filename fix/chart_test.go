@@ -58,6 +58,11 @@ func TestPlanChart(t *testing.T) {
 	shared := planCase{dir: "chart-shared", folder: "app", w: dep("default", "app")}
 	add("chart-shared-image", shared, nil, set("image=nginx:1.28"), "would also change ConfigMap `app-version`")
 	add("chart-shared-replicas", shared, nil, set("replicas=3"), "")
+	// registry/repository:tag: each part that differs is set
+	reg := planCase{dir: "chart-registry", folder: "app", w: dep("default", "app")}
+	add("chart-registry-image", reg, nil, set("image=ghcr.io/acme/nginx:1.28"), "")
+	add("chart-registry-tag", reg, nil, set("image=docker.io/library/nginx:1.28"), "")
+	add("chart-registry-short", reg, nil, set("image=nginx:1.28"), "writes the image as `<image.registry>/<image.repository>:<image.tag>`, so give an image of that form")
 	// already so: nothing changes
 	add("chart-unchanged", web("prod"), prod, inContainer("web", set("image=nginx:1.27.1")), "")
 
