@@ -66,7 +66,8 @@ func TestFixSetOnChart(t *testing.T) {
 	got := c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set image=nginx:1.28 --container web", ns))
 	mustContain(t, got, "🔧 Opened [#", "```diff", `-  tag: "1.27.1"  # pinned, see the runbook`, `+  tag: "1.28"  # pinned, see the runbook`)
 	// staging renders the same chart, not with values-prod.yaml: it is not said to share it
-	mustNotContain(t, got, "values.yaml`", "values-staging.yaml", staging)
+	mustContain(t, got, "`charts/web/values-prod.yaml` sets values key `image.tag`: the last of the chart's values files in the deployment's order (`charts/web/values.yaml`, `charts/web/values-prod.yaml`) that sets it.")
+	mustNotContain(t, got, "a/charts/web/values.yaml", "values-staging.yaml", staging)
 	p := onePull(t, r)
 	want := replace(t, fixChartValuesProd, `tag: "1.27.1"`, `tag: "1.28"`)
 	if file := branchFile(t, r, p.Head, "charts/web/values-prod.yaml"); file != want {
