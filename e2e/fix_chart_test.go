@@ -83,7 +83,7 @@ func TestFixSetOnChart(t *testing.T) {
 
 	t.Run("a value the template does not map from one values key is refused", func(t *testing.T) {
 		bs := branches(t, r)
-		mustContain(t, c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set env.LOG_LEVEL=debug --container web", ns)), "❌", "cannot trace it to one values key", "proposes nothing")
+		mustContain(t, c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set env.LOG_LEVEL=debug --container web", ns)), "❌", "Rigel traces only `image`, `memory`, `cpu` and `replicas` to the chart's values", "proposes nothing")
 		if len(fixPulls(r)) != 1 || len(branches(t, r)) != len(bs) {
 			t.Error("an untraceable fix pushed a branch or opened a PR")
 		}

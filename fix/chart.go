@@ -237,7 +237,7 @@ const maxTrials = 4
 func (c *chartFix) place(o op) error {
 	key, block := map[string]string{FieldReplicas: "replicas", FieldImage: "image", FieldMemory: "resources", FieldCPU: "resources"}[o.edit.Field], o.edit.Field == FieldMemory || o.edit.Field == FieldCPU
 	if key == "" {
-		return c.untraceable(o, fmt.Sprintf("Rigel traces only image, memory, cpu and replicas of a chart's workload to its values, not %s", untrusted.MarkdownCode(o.edit.Field)))
+		return placeErrorf("%s: on a chart, Rigel traces only `image`, `memory`, `cpu` and `replicas` to the chart's values, not %s, and proposes nothing; change it by hand in the chart's values or templates", o.edit, untrusted.MarkdownCode(o.edit.Field))
 	}
 	found, err := c.candidates(o, key, block)
 	if err != nil {

@@ -44,7 +44,7 @@ func TestPlanChart(t *testing.T) {
 	// a request above the new limit is lowered too, in the file that sets it
 	add("chart-prod-memory-lower", web("prod"), prod, inContainer("web", set("memory=128Mi")), "")
 
-	add("chart-env", web("prod"), prod, inContainer("web", set("env.LOG_LEVEL=debug")), "cannot trace it to one values key")
+	add("chart-env", web("prod"), prod, inContainer("web", set("env.LOG_LEVEL=debug")), "Rigel traces only `image`, `memory`, `cpu` and `replicas` to the chart's values, not `env`, and proposes nothing")
 	add("chart-digest", web("prod"), prod, inContainer("web", set("image=nginx@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")), "writes the image as `repository:tag`")
 	sub := planCase{dir: "chart", folder: "charts/web", w: kubeRef("StatefulSet", "prod", "web-db")}
 	add("chart-subchart", sub, prod, set("replicas=2"), "a subchart or a dependency")
