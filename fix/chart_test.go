@@ -63,6 +63,11 @@ func TestPlanChart(t *testing.T) {
 	add("chart-registry-image", reg, nil, set("image=ghcr.io/acme/nginx:1.28"), "")
 	add("chart-registry-tag", reg, nil, set("image=docker.io/library/nginx:1.28"), "")
 	add("chart-registry-short", reg, nil, set("image=nginx:1.28"), "writes the image as `<image.registry>/<image.repository>:<image.tag>`, so give an image of that form")
+	// a chart at the repository's root, a JSON values file, CRLF line endings
+	root := planCase{dir: "chart-root", folder: ".", w: dep("prod", "app")}
+	rootSet := &rsync.ChartSettings{Release: "app", Namespace: "prod", Values: []string{"values-prod.json"}}
+	add("chart-root-replicas", root, rootSet, set("replicas=4"), "")
+	add("chart-root-image", root, rootSet, set("image=nginx:1.28"), "")
 	// already so: nothing changes
 	add("chart-unchanged", web("prod"), prod, inContainer("web", set("image=nginx:1.27.1")), "")
 
