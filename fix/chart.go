@@ -62,7 +62,7 @@ func planChart(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts
 	c := &chartFix{
 		planner: planner{edited: map[string][]byte{}, notes: map[string][]string{},
 			finder: finder{fsys: fsys, w: w, obj: obj, files: map[string]*yfile{}, seen: map[string]bool{}}},
-		fsys: fsys, w: w, opts: opts, folder: dir, template: source, maps: traceTemplate(string(data)), container: t,
+		opts: opts, folder: dir, template: source, maps: traceTemplate(string(data)), container: t,
 	}
 	c.valuesFiles(fsys, opts)
 	if len(c.order) == 0 {
@@ -102,9 +102,7 @@ func readBounded(fsys fs.FS, p string) ([]byte, error) {
 
 // chartFix places ops in the values files of a chart.
 type chartFix struct {
-	planner
-	fsys      fs.FS
-	w         kube.WorkloadRef
+	planner   // its finder's fsys and w are the repository tree and the workload
 	opts      rsync.RenderOptions
 	folder    string
 	template  string         // the repository path of the workload's template
