@@ -7,9 +7,11 @@
 // it recognises (OOMKilled containers, images that cannot be pulled after a change, probes on an
 // undeclared port). Plan finds where the workload is defined in a deployment folder of a
 // repository (a plain folder, or a kustomization: a patch, the images or replicas field, or the
-// base resource) and returns the rewritten files. Only the changed lines differ: the files keep
-// their comments, key order, indentation, quoting and line endings. UnifiedDiff renders the
-// changes for people.
+// base resource) and returns the rewritten files; PlanWith does the same for a Helm chart
+// folder rendered with a deployment's chart settings, editing the values file that sets the
+// value the workload's template maps directly from values (chart.go, chart_trace.go). Only the
+// changed lines differ: the files keep their comments, key order, indentation, quoting and line
+// endings. UnifiedDiff renders the changes for people.
 //
 // Errors for people: a *fault.Invalid is a mistake in what was asked (a bad value, no such
 // container, several containers and no --container); a *PlaceError says why an edit cannot be

@@ -31,6 +31,19 @@ import (
 // into other folders of the repository). Plan builds the folder before and after the edit and
 // refuses (a *PlaceError) when the build does not change exactly as the edits say.
 func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change, error) {
+	return PlanWith(fsys, folder, w, edits, rsync.RenderOptions{})
+}
+
+// PlanWith is Plan with the options a deployment renders its folder with. A folder holding a
+// Helm chart is rendered with opts (its release, namespace, values files and set-files) and
+// the edit lands in the values file that sets the value the workload's template maps from
+// values (chart.go): the last of the chart's values.yaml and opts.Chart.Values that sets the
+// key, else values.yaml. A value the template does not map directly from one values key is a
+// *PlaceError, and nothing is proposed.
+func PlanWith(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts rsync.RenderOptions) ([]Change, error) {
+	if rsync.IsChart(fsys, folder) {
+		return planChart(fsys, folder, w, edits, opts)
+	}
 	before, err := rsync.Render(context.Background(), fsys, folder)
 	if err != nil {
 		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %s", folder, workloadTitle(w), untrusted.MarkdownText(err.Error())), Err: err}
@@ -80,7 +93,7 @@ func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change
 	}
 	want, _ := toTyped(obj)
 	expect(want, ops)
-	if err := verify(fsys, folder, before, w, want, ops, p.edited); err != nil {
+	if err := verify(fsys, folder, before, w, want, ops, p.edited, opts); err != nil {
 		return nil, err
 	}
 	return p.changes(), nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/fault"
 	"github.com/rigel-gitops/rigel/kube"
+	rsync "github.com/rigel-gitops/rigel/sync"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of TestPlan")
@@ -26,9 +27,10 @@ type planCase struct {
 	folder   string
 	w        kube.WorkloadRef
 	edits    []Edit
-	wantErr  string // part of the error; its type is errType
-	errType  string // "place" or "user"
-	wantNote string // part of a note of the changes
+	wantErr  string               // part of the error; its type is errType
+	errType  string               // "place" or "user"
+	wantNote string               // part of a note of the changes
+	chart    *rsync.ChartSettings // the chart settings the folder renders with (chart_test.go)
 }
 
 func dep(ns, name string) kube.WorkloadRef {
@@ -58,7 +60,8 @@ func runPlanCase(t *testing.T, tc planCase) {
 		in = filepath.Join("testdata", "plan", tc.dir)
 	}
 	fsys := os.DirFS(filepath.Join(in, "in"))
-	changes, err := Plan(fsys, tc.folder, tc.w, tc.edits)
+	opts := rsync.RenderOptions{Chart: tc.chart}
+	changes, err := PlanWith(fsys, tc.folder, tc.w, tc.edits, opts)
 	if tc.wantErr != "" {
 		var pe *PlaceError
 		var ue *fault.Invalid
@@ -136,7 +139,7 @@ func runPlanCase(t *testing.T, tc planCase) {
 		for _, c := range changes {
 			edited.files[c.Path] = c.After
 		}
-		again, err := Plan(edited, tc.folder, tc.w, tc.edits)
+		again, err := PlanWith(edited, tc.folder, tc.w, tc.edits, opts)
 		if err != nil || len(again) != 0 {
 			t.Errorf("planning again on the edited files: %d changes, error %v; want none", len(again), err)
 		}

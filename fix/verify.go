@@ -20,8 +20,8 @@ import (
 
 // verify builds the folder with the edited files and checks that the build changes exactly as
 // the ops say: the workload becomes want, every other object stays as it was.
-func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef, want *typed, ops []op, edited map[string][]byte) error {
-	after, err := rsync.Render(context.Background(), overlay{FS: fsys, files: edited}, folder)
+func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef, want *typed, ops []op, edited map[string][]byte, opts rsync.RenderOptions) error {
+	after, err := rsync.RenderWith(context.Background(), overlay{FS: fsys, files: edited}, folder, opts)
 	if err != nil {
 		return &PlaceError{Msg: fmt.Sprintf("after the edit, folder `%s` no longer builds, so Rigel leaves it alone: %s", folder, untrusted.MarkdownText(err.Error())), Err: err}
 	}
@@ -35,7 +35,11 @@ func verify(fsys fs.FS, folder string, before []rsync.Object, w kube.WorkloadRef
 	}
 	for _, o := range ops {
 		if msg := missed(got, o); msg != "" {
-			return placeErrorf("%s does not take effect: after editing the folder's files it still builds %s %s. Something else in folder `%s` sets it (a transformer, a replacement or a component Rigel does not edit); change it there by hand", o.edit, workloadTitle(w), msg, folder)
+			what := "a transformer, a replacement or a component Rigel does not edit"
+			if opts.Chart != nil || rsync.IsChart(fsys, folder) {
+				what = "a template, a set-file or a values file Rigel did not trace"
+			}
+			return placeErrorf("%s does not take effect: after editing the folder's files it still builds %s %s. Something else in folder `%s` sets it (%s); change it there by hand", o.edit, workloadTitle(w), msg, folder, what)
 		}
 	}
 	sortEnv(want)

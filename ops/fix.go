@@ -106,7 +106,11 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 		return nil, err
 	}
 	p.Base = snap.Commit
-	p.Changes, err = fix.Plan(snap, dep.Path, ref, p.Edits)
+	opts, err := s.fixRenderOptions(ctx, snap, dep)
+	if err != nil {
+		return nil, err
+	}
+	p.Changes, err = fix.PlanWith(snap, dep.Path, ref, p.Edits, opts)
 	var pe *fix.PlaceError
 	var fe *Invalid
 	switch {

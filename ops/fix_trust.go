@@ -77,11 +77,12 @@ func (s *Service) pushFix(ctx context.Context, o Origin, p *FixProposal, files m
 // (the workload; fix.Plan refuses edits that change anything else): a *Policy names
 // the first it does not allow.
 func checkFixPolicy(ctx context.Context, fsys fs.FS, dep config.Deployment, pol config.Policy, ref kube.WorkloadRef, changes []fix.Change) error {
-	before, err := sync.Render(ctx, fsys, dep.Path)
+	before, err := renderWith(ctx, fsys, dep.Path, renderOptions(fsys, dep))
 	if err != nil {
 		return fmt.Errorf("failed to build folder %s before the fix: %w", dep.Path, err)
 	}
-	after, err := sync.Render(ctx, fix.WithChanges(fsys, changes), dep.Path)
+	edited := fix.WithChanges(fsys, changes)
+	after, err := renderWith(ctx, edited, dep.Path, renderOptions(edited, dep))
 	if err != nil {
 		return fmt.Errorf("failed to build folder %s after the fix: %w", dep.Path, err)
 	}
@@ -145,7 +146,7 @@ func sharedWith(ctx context.Context, fsys fs.FS, repo config.Repo, dep config.De
 		if d.Name == dep.Name {
 			continue
 		}
-		files, err := sync.Inputs(ctx, fsys, d.Path)
+		files, err := renderInputs(ctx, fsys, d)
 		if err != nil {
 			zerolog.Ctx(ctx).Info().Err(err).Str("other", d.Name).Msg("cannot tell whether another deployment reads the fixed files")
 			unknown = append(unknown, d.Name)
@@ -153,7 +154,7 @@ func sharedWith(ctx context.Context, fsys fs.FS, repo config.Repo, dep config.De
 		}
 		for _, c := range changes {
 			i := sort.SearchStrings(files, c.Path)
-			if i < len(files) && files[i] == c.Path {
+			if i < len(files) && files[i] == c.Path && !otherValuesFile(fsys, d, c.Path) {
 				users[c.Path] = append(users[c.Path], d.Name)
 			}
 		}

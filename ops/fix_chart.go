@@ -1,0 +1,46 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/fix"
+	"github.com/rigel-gitops/rigel/sync"
+)
+
+// A fix of a chart deployment's workload (issue 13): fix.PlanWith edits the values file that
+// sets the value, rendering the chart as the deployment's previews do.
+
+// fixRenderOptions are the options dep's folder renders with for a fix: a chart's settings and
+// the cluster's .Capabilities, as its previews render it (render), so the chart fixed is the
+// chart applied.
+func (s *Service) fixRenderOptions(ctx context.Context, fsys fs.FS, dep config.Deployment) (sync.RenderOptions, error) {
+	opts := renderOptions(fsys, dep)
+	if c, ok := s.Planner.(capabilities); ok && opts.Chart != nil {
+		caps, err := c.Capabilities(ctx)
+		if err != nil {
+			return opts, fmt.Errorf("failed to read the cluster's version and APIs for the chart's .Capabilities: %w", err)
+		}
+		opts.Capabilities = caps
+	}
+	return opts, nil
+}
+
+// otherValuesFile reports whether file is a values file at the top of chart deployment d's
+// folder that d's settings do not name (nor values.yaml): the chart's render reads it as one
+// of its files, but d's values do not come from it (values-prod.yaml for staging).
+func otherValuesFile(fsys fs.FS, d config.Deployment, file string) bool {
+	dir, name := path.Split(file)
+	if path.Clean(dir) != path.Clean(d.Path) || name == fix.ChartValuesFile || !isChart(fsys, d.Path) {
+		return false
+	}
+	if n := strings.ToLower(name); !strings.Contains(n, "values") || n == "values.schema.json" {
+		return false
+	}
+	return !slices.Contains(settingsFiles(d), file)
+}
