@@ -269,8 +269,21 @@ func TestRenderInputsOfAChart(t *testing.T) {
 		fsys[name] = &fstest.MapFile{Data: []byte(body), Mode: 0o644}
 	}
 	dep := config.Deployment{Name: "web-prod", Path: "charts/web", Chart: &config.Chart{Values: []string{"values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"conf": "files/app.conf"}}}
-	got, _ := renderInputs(context.Background(), fsys, dep) // the chart renders once part A is merged; the files count either way
+	got, _ := renderInputs(context.Background(), fsys, dep) // shared/common.yaml is missing: the settings' files count all the same
 	for _, f := range []string{"charts/web/values-prod.yaml", "shared/common.yaml", "charts/web/files/app.conf"} {
+		if !slices.Contains(got, f) {
+			t.Errorf("inputs %q lack %s", got, f)
+		}
+	}
+	// A template that renders only with a value of the deployment's values files: the inputs
+	// come from a render with its settings (sync.InputsWith), not the chart's defaults.
+	fsys["shared/common.yaml"] = &fstest.MapFile{Data: []byte("region: eu\n"), Mode: 0o644}
+	fsys["charts/web/templates/region.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: region}\ndata: {region: {{ required \"region is set per environment\" .Values.region }}}\n"), Mode: 0o644}
+	got, err := renderInputs(context.Background(), fsys, dep)
+	if err != nil {
+		t.Fatalf("inputs of a chart that renders: %v", err)
+	}
+	for _, f := range []string{"charts/web/templates/cm.yaml", "charts/web/templates/region.yaml", "charts/web/Chart.yaml", "charts/web/values-prod.yaml", "shared/common.yaml", "charts/web/files/app.conf"} {
 		if !slices.Contains(got, f) {
 			t.Errorf("inputs %q lack %s", got, f)
 		}
