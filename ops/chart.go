@@ -250,14 +250,8 @@ func hasRegular(entries []fs.DirEntry, name string) bool {
 func valuesFiles(entries []fs.DirEntry) []string {
 	var out []string
 	for _, e := range entries {
-		n := e.Name()
-		switch {
-		case !e.Type().IsRegular(), strings.HasPrefix(n, "."), !strings.Contains(strings.ToLower(n), "values"), strings.EqualFold(n, "values.schema.json"):
-			continue
-		}
-		switch path.Ext(n) {
-		case ".yaml", ".yml", ".json":
-			out = append(out, n)
+		if e.Type().IsRegular() && isValuesName(e.Name()) {
+			out = append(out, e.Name())
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -267,4 +261,18 @@ func valuesFiles(entries []fs.DirEntry) []string {
 		return out[i] < out[j]
 	})
 	return out
+}
+
+// isValuesName reports whether a file of a chart folder's top is named as a values file: YAML
+// or JSON, not hidden, "values" in its name, not values.schema.json.
+func isValuesName(n string) bool {
+	switch {
+	case strings.HasPrefix(n, "."), !strings.Contains(strings.ToLower(n), "values"), strings.EqualFold(n, "values.schema.json"):
+		return false
+	}
+	switch path.Ext(n) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
 }

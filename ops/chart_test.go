@@ -296,3 +296,31 @@ func TestRenderInputsOfAChart(t *testing.T) {
 		t.Fatalf("inputs of a plain folder = %q, %v; want its manifest only", plain, err)
 	}
 }
+
+// TestFirstChangedOfAChart: under a chart folder, another deployment's values file is no
+// change of this one's (values-staging.yaml for prod), while any other file under the folder
+// is (a template deleted at the head is in no input), as under a plain folder.
+func TestFirstChangedOfAChart(t *testing.T) {
+	inputs := []string{"charts/web/Chart.yaml", "charts/web/templates/cm.yaml", "charts/web/values-prod.yaml", "charts/web/values.yaml"}
+	tests := []struct {
+		changed []string
+		chart   bool
+		want    string
+	}{
+		{[]string{"charts/web/values-prod.yaml"}, true, "charts/web/values-prod.yaml"},
+		{[]string{"charts/web/values-staging.yaml"}, true, ""},
+		{[]string{"charts/web/values-staging.yaml"}, false, "charts/web/values-staging.yaml"}, // a plain folder's file
+		{[]string{"charts/web/values-staging.yaml", "charts/web/templates/gone.yaml"}, true, "charts/web/templates/gone.yaml"},
+		{[]string{"charts/web/charts/db/values-prod.yaml"}, true, "charts/web/charts/db/values-prod.yaml"}, // a subchart's: not at the top
+		{[]string{"charts/web/values.schema.json"}, true, "charts/web/values.schema.json"},
+	}
+	for _, tc := range tests {
+		changed := map[string]bool{}
+		for _, f := range tc.changed {
+			changed[f] = true
+		}
+		if got := firstChanged(changed, inputs, "charts/web", tc.chart); got != tc.want {
+			t.Errorf("firstChanged(%q, chart %v) = %q, want %q", tc.changed, tc.chart, got, tc.want)
+		}
+	}
+}
