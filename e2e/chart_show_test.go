@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,6 +45,14 @@ metadata:
 data:
   replicas: "{{ .Values.replicaCount }}"
   image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+`,
+		"charts/web/templates/settings.yaml": `{{- $live := lookup "v1" "ConfigMap" .Release.Namespace "settings" -}}
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {{ include "web.fullname" . }}-settings
+data:
+  found: "{{ if $live }}yes{{ else }}no{{ end }}"
 `,
 		"charts/web/templates/migrate.yaml": `apiVersion: batch/v1
 kind: Job
@@ -90,7 +99,7 @@ data:
 }
 
 func TestChartShow(t *testing.T) {
-	b := startBot(t)
+	b := startAPIBot(t)
 	ns := unique("chartshow")
 	if err := cluster.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
@@ -116,6 +125,10 @@ func TestChartShow(t *testing.T) {
 			"**Before the objects** (pre-install/pre-upgrade", "`Job/"+ns+"/prod-web-migrate` from `charts/web/templates/migrate.yaml`",
 			"`nginx:1.27` `/bin/migrate --up`")
 		mustNotContain(t, got, "create <code>Job/")
+		// lookup answers nothing in Rigel's render, said with the templates that call it.
+		mustContain(t, got, `+  found: "no"`, "calls `lookup`, which finds nothing when Rigel renders", "Templates: `charts/web/templates/settings.yaml`.")
+		api := b.api("POST", "/api/git/sync", map[string]any{"repo": r.full, "deployment": prod}, http.StatusOK)
+		mustContain(t, api.raw, `"lookups":{"templates":["charts/web/templates/settings.yaml"],"note":"the chart calls`)
 		mustContain(t, c.reply("/rigel diff "+staging), "ConfigMap/"+ns+"/staging-web", `+  replicas: "2"`, `+  size: "1"`)
 	})
 
