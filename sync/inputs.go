@@ -59,6 +59,9 @@ func kustomizeInputs(ctx context.Context, fsys fs.FS, dir string, rec *reads) er
 		}
 		return fmt.Errorf("failed to render %s: %w", dir, err)
 	}
+	if _, err := placeholdNames(mem); err != nil { // as renderKustomize: hooks with generateName build
+		return fmt.Errorf("failed to render %s: %w", dir, err)
+	}
 	guarded := &guardedFS{FileSystem: mem, ctx: ctx}
 	if _, err := runKustomize(ctx, &recordingKFS{FileSystem: guarded, rec: rec}, dir); err != nil {
 		if ctx.Err() != nil {
