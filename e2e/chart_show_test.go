@@ -227,6 +227,37 @@ func TestChartShow(t *testing.T) {
 		}
 		mustContain(t, pr.reply("/rigel diff "+prod), "❌", "**`charts/web/templates/app.yaml`** line 8", "nosuchfunction")
 	})
+
+	t.Run("the fixed pull request, approved, applies: the pre-upgrade hook runs again, then the new value", func(t *testing.T) {
+		before, err := kc.Typed.BatchV1().Jobs(ns).Get(ctx, "prod-web-migrate", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		head3, err := git.Commit(r.full, branch, map[string]string{"charts/web/templates/app.yaml": files["charts/web/templates/app.yaml"]}, "Fix the template")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := gh.SetPullHead(r.full, n, head3); err != nil {
+			t.Fatal(err)
+		}
+		b.pullEvent(testenv.PullOpts{Action: "synchronize", Repo: r.full, Number: n, HeadSHA: head3})
+		if cr := waitCheck(t, r.full, head3, "rigel/preview: "+prod); cr.Conclusion != "success" {
+			t.Fatalf("check run on the fixed head %+v", cr)
+		}
+		gh.AddReview(r.full, n, "bob", "APPROVED")
+		got := pr.reply("/rigel apply " + prod)
+		mustContain(t, got, "Succeeded", head3[:7], "| pre | ✅ Succeeded | the Job completed")
+		if cm := getConfigMap(t, ns, "prod-web"); cm.Data["replicas"] != "4" {
+			t.Errorf("applied %v, want the pull request's replicas 4", cm.Data)
+		}
+		after, err := kc.Typed.BatchV1().Jobs(ns).Get(ctx, "prod-web-migrate", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.UID == before.UID {
+			t.Error("the pre-upgrade hook did not run again (before-hook-creation: the old Job deleted, a new one created)")
+		}
+	})
 }
 
 // metaOf is the object metadata of a watched object.
