@@ -94,6 +94,23 @@ type planJSON struct {
 	Hooks      []hookJSON   `json:"hooks,omitempty"`   // plan_hooks.go
 	Apply      *syncRequest `json:"apply,omitempty"`   // POST it to /api/git/sync to apply this preview; absent when it cannot be
 	Note       string       `json:"note,omitempty"`
+	Lookups    *lookupsJSON `json:"lookups,omitempty"` // a chart whose templates call lookup (issue 13)
+}
+
+// lookupsJSON names the templates of a chart that call Helm's lookup, and what that means in
+// Rigel's render (sync.LookupNote).
+type lookupsJSON struct {
+	Templates []string `json:"templates"`
+	Note      string   `json:"note"`
+}
+
+// planOutOf is planOut of a preview, with what the preview says beyond its plan.
+func planOutOf(entry config.Repo, pv *ops.Preview) planJSON {
+	out := planOut(entry, pv.Plan)
+	if len(pv.Lookups) > 0 {
+		out.Lookups = &lookupsJSON{Templates: pv.Lookups, Note: sync.LookupNote}
+	}
+	return out
 }
 
 func planOut(entry config.Repo, p *sync.Plan) planJSON {

@@ -65,7 +65,7 @@ type rollbackOfJSON struct {
 }
 
 func rollbackOut(entry config.Repo, p *ops.Preview) rollbackJSON {
-	out := rollbackJSON{planJSON: planOut(entry, p.Plan)}
+	out := rollbackJSON{planJSON: planOutOf(entry, p)}
 	if out.Apply != nil {
 		out.Apply.Rollback = true
 	}

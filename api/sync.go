@@ -71,7 +71,7 @@ func (s *server) sync(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, planOut(entry, p.Plan))
+		return c.JSON(http.StatusOK, planOutOf(entry, p))
 	}
 	done, err := s.Ops.Apply(ctx, call, dep, ops.ApplyRequest{
 		Plan: ops.PlanID{Deployment: dep.Name, Commit: req.Commit, Digest: req.Digest}, At: at, Force: req.Force, Prune: req.Prune})

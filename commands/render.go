@@ -75,6 +75,9 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, words.Label(pv.Target), p.Commit)
 	head.WriteString(rollbackLine(pv)) // rollback_render.go
 	blocks = append(blocks, head.String())
+	if l := lookupLine(pv.Lookups); l != "" {
+		blocks = append(blocks, l)
+	}
 	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
 		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil && ch.Unmanaged == nil && ch.HandOver == nil {
@@ -238,4 +241,13 @@ func short2(s string, n int) string {
 		return string(r[:n]) + "…"
 	}
 	return s
+}
+
+// lookupLine says that a chart's templates call lookup, which answers nothing in Rigel's
+// render (sync.LookupNote), naming them; "" when none does.
+func lookupLine(templates []string) string {
+	if len(templates) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("> ℹ️ Note: %s. Templates: %s.", sync.LookupNote, codeList(templates))
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/rigel-gitops/rigel/ops"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,18 @@ func TestRenderGolden(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			goldenReply(t, tc.name, tc.got)
 		})
+	}
+}
+
+// A chart whose templates call lookup says so, naming them; no line for any other folder.
+func TestLookupLine(t *testing.T) {
+	if got := lookupLine(nil); got != "" {
+		t.Errorf("no lookup: %q", got)
+	}
+	got := lookupLine([]string{"charts/web/templates/a.yaml", "charts/web/charts/db/templates/b`.yaml"})
+	for _, want := range []string{"> ℹ️ Note: the chart calls `lookup`, which finds nothing", "Templates: `charts/web/templates/a.yaml`, `charts/web/charts/db/templates/b'.yaml`."} {
+		if !strings.Contains(got, want) {
+			t.Errorf("%q lacks %q", got, want)
+		}
 	}
 }

@@ -233,15 +233,17 @@ func (s *Service) affected(ctx context.Context, call Call, req AutoplanRequest, 
 			}
 			inputs, _ = renderInputs(ctx, base, o.Deployment)
 		}
-		if f := firstChanged(changed, inputs, o.Deployment.Path); f != "" {
+		if f := firstChanged(changed, inputs, o.Deployment.Path, isChart(head, o.Deployment.Path)); f != "" {
 			o.Affected, o.Because = true, f
 		}
 	}
 	return outcomes, nil
 }
 
-// firstChanged is the first of inputs that changed, or a changed file under folder; "" when none.
-func firstChanged(changed map[string]bool, inputs []string, folder string) string {
+// firstChanged is the first of inputs that changed, or a changed file under folder; "" when
+// none. Under a chart folder, a values file at its top that is not an input (another
+// deployment's: values-staging.yaml for prod) does not count.
+func firstChanged(changed map[string]bool, inputs []string, folder string, chart bool) string {
 	for _, in := range inputs {
 		if changed[path.Clean(in)] {
 			return in
@@ -253,6 +255,9 @@ func firstChanged(changed map[string]bool, inputs []string, folder string) strin
 	}
 	var first string
 	for f := range changed {
+		if chart && path.Dir(f) == path.Clean(folder) && isValuesName(path.Base(f)) {
+			continue
+		}
 		if strings.HasPrefix(f, prefix) && (first == "" || f < first) {
 			first = f
 		}

@@ -56,16 +56,17 @@ func releaseNamespace(fsys fs.FS, dep config.Deployment) string {
 // render gets.
 var renderWith = sync.RenderWith
 
-// renderInputs are the files of fsys dep's render reads (sync.Inputs), with, for a chart, the values
-// and set-file files its settings name (they may be outside the chart folder), so that a
-// change to one of them previews the deployment. When the folder does not render, they come
-// with the error.
+// renderInputs are the files of fsys dep's render reads (sync.InputsWith, with dep's chart
+// settings: a chart's files and the values and set-file files its settings name, which may be
+// outside the chart folder), so that a change to one of them previews the deployment. When
+// the folder does not render, a chart's settings files come with the error: they count.
 func renderInputs(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]string, error) {
-	in, err := sync.Inputs(ctx, fsys, dep.Path)
-	if dep.Chart == nil || !isChart(fsys, dep.Path) {
+	opts := renderOptions(fsys, dep)
+	in, err := sync.InputsWith(ctx, fsys, dep.Path, opts)
+	if opts.Chart == nil {
 		return in, err
 	}
-	for _, f := range settingsFiles(dep) { // also when the chart does not render: they count
+	for _, f := range settingsFiles(dep) { // also when the chart does not render
 		if !slices.Contains(in, f) {
 			in = append(in, f)
 		}
@@ -249,14 +250,8 @@ func hasRegular(entries []fs.DirEntry, name string) bool {
 func valuesFiles(entries []fs.DirEntry) []string {
 	var out []string
 	for _, e := range entries {
-		n := e.Name()
-		switch {
-		case !e.Type().IsRegular(), strings.HasPrefix(n, "."), !strings.Contains(strings.ToLower(n), "values"), strings.EqualFold(n, "values.schema.json"):
-			continue
-		}
-		switch path.Ext(n) {
-		case ".yaml", ".yml", ".json":
-			out = append(out, n)
+		if e.Type().IsRegular() && isValuesName(e.Name()) {
+			out = append(out, e.Name())
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
@@ -266,4 +261,18 @@ func valuesFiles(entries []fs.DirEntry) []string {
 		return out[i] < out[j]
 	})
 	return out
+}
+
+// isValuesName reports whether a file of a chart folder's top is named as a values file: YAML
+// or JSON, not hidden, "values" in its name, not values.schema.json.
+func isValuesName(n string) bool {
+	switch {
+	case strings.HasPrefix(n, "."), !strings.Contains(strings.ToLower(n), "values"), strings.EqualFold(n, "values.schema.json"):
+		return false
+	}
+	switch path.Ext(n) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
 }

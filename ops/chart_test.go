@@ -269,8 +269,21 @@ func TestRenderInputsOfAChart(t *testing.T) {
 		fsys[name] = &fstest.MapFile{Data: []byte(body), Mode: 0o644}
 	}
 	dep := config.Deployment{Name: "web-prod", Path: "charts/web", Chart: &config.Chart{Values: []string{"values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"conf": "files/app.conf"}}}
-	got, _ := renderInputs(context.Background(), fsys, dep) // the chart renders once part A is merged; the files count either way
+	got, _ := renderInputs(context.Background(), fsys, dep) // shared/common.yaml is missing: the settings' files count all the same
 	for _, f := range []string{"charts/web/values-prod.yaml", "shared/common.yaml", "charts/web/files/app.conf"} {
+		if !slices.Contains(got, f) {
+			t.Errorf("inputs %q lack %s", got, f)
+		}
+	}
+	// A template that renders only with a value of the deployment's values files: the inputs
+	// come from a render with its settings (sync.InputsWith), not the chart's defaults.
+	fsys["shared/common.yaml"] = &fstest.MapFile{Data: []byte("region: eu\n"), Mode: 0o644}
+	fsys["charts/web/templates/region.yaml"] = &fstest.MapFile{Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: region}\ndata: {region: {{ required \"region is set per environment\" .Values.region }}}\n"), Mode: 0o644}
+	got, err := renderInputs(context.Background(), fsys, dep)
+	if err != nil {
+		t.Fatalf("inputs of a chart that renders: %v", err)
+	}
+	for _, f := range []string{"charts/web/templates/cm.yaml", "charts/web/templates/region.yaml", "charts/web/Chart.yaml", "charts/web/values-prod.yaml", "shared/common.yaml", "charts/web/files/app.conf"} {
 		if !slices.Contains(got, f) {
 			t.Errorf("inputs %q lack %s", got, f)
 		}
@@ -281,5 +294,33 @@ func TestRenderInputsOfAChart(t *testing.T) {
 	plain, err := renderInputs(context.Background(), fsys, config.Deployment{Name: "web", Path: "apps/web", Chart: &config.Chart{Values: []string{"x.yaml"}}})
 	if err != nil || !slices.Equal(plain, []string{"apps/web/cm.yaml"}) {
 		t.Fatalf("inputs of a plain folder = %q, %v; want its manifest only", plain, err)
+	}
+}
+
+// TestFirstChangedOfAChart: under a chart folder, another deployment's values file is no
+// change of this one's (values-staging.yaml for prod), while any other file under the folder
+// is (a template deleted at the head is in no input), as under a plain folder.
+func TestFirstChangedOfAChart(t *testing.T) {
+	inputs := []string{"charts/web/Chart.yaml", "charts/web/templates/cm.yaml", "charts/web/values-prod.yaml", "charts/web/values.yaml"}
+	tests := []struct {
+		changed []string
+		chart   bool
+		want    string
+	}{
+		{[]string{"charts/web/values-prod.yaml"}, true, "charts/web/values-prod.yaml"},
+		{[]string{"charts/web/values-staging.yaml"}, true, ""},
+		{[]string{"charts/web/values-staging.yaml"}, false, "charts/web/values-staging.yaml"}, // a plain folder's file
+		{[]string{"charts/web/values-staging.yaml", "charts/web/templates/gone.yaml"}, true, "charts/web/templates/gone.yaml"},
+		{[]string{"charts/web/charts/db/values-prod.yaml"}, true, "charts/web/charts/db/values-prod.yaml"}, // a subchart's: not at the top
+		{[]string{"charts/web/values.schema.json"}, true, "charts/web/values.schema.json"},
+	}
+	for _, tc := range tests {
+		changed := map[string]bool{}
+		for _, f := range tc.changed {
+			changed[f] = true
+		}
+		if got := firstChanged(changed, inputs, "charts/web", tc.chart); got != tc.want {
+			t.Errorf("firstChanged(%q, chart %v) = %q, want %q", tc.changed, tc.chart, got, tc.want)
+		}
 	}
 }

@@ -25,6 +25,11 @@ type Preview struct {
 	// Rollback (issue 12, rollback.go): what a rollback preview goes back from and to; nil
 	// for any other preview.
 	Rollback *RollbackOf
+
+	// Lookups (issue 13) are the templates of a chart deployment that call Helm's lookup,
+	// which answers nothing in Rigel's render (sync.ChartLookups): a preview says so
+	// (sync.LookupNote). Empty for any other folder.
+	Lookups []string
 }
 
 // ID is the identity an apply of this preview gives.
@@ -111,7 +116,7 @@ func (s *Service) planIn(ctx context.Context, o Origin, dep config.Deployment, t
 	if err := s.markOwners(ctx, plan); err != nil {
 		return nil, err
 	}
-	return &Preview{Plan: plan, Target: t, Prunes: dep.Prune}, nil
+	return &Preview{Plan: plan, Target: t, Prunes: dep.Prune, Lookups: sync.ChartLookups(snap, dep.Path)}, nil
 }
 
 // refuseByPolicy is the DiffOptions.Refuse of a policy.

@@ -109,6 +109,9 @@ type DiffOptions struct {
 	// Sweep, when set, is shared by the previews of one drift sweep (sweep.go): the live
 	// objects, inventory parents and members are read once per sweep, checked against each
 	// dry-run's resourceVersion, and the requests of all its previews share one bound.
+	// Hooks are not previewed in a sweep (Plan.Hooks is empty): drift is the state of the
+	// objects, a hook is run only by an apply (which previews again, without a Sweep), and
+	// its dry-run creates and access reviews would go past the sweep's bound.
 	Sweep *Sweep
 }
 
@@ -169,8 +172,10 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 			}
 		}
 	}
-	if plan.Hooks, err = e.planHooks(ctx, all, hookObjs, prov, opts, isInstall(plan.Changes)); err != nil {
-		return nil, fmt.Errorf("failed to diff the hooks of %s: %w", prov.Deployment, err)
+	if opts.Sweep == nil { // a drift sweep previews no hook (DiffOptions.Sweep)
+		if plan.Hooks, err = e.planHooks(ctx, all, hookObjs, prov, opts, isInstall(plan.Changes)); err != nil {
+			return nil, fmt.Errorf("failed to diff the hooks of %s: %w", prov.Deployment, err)
+		}
 	}
 	plan.Digest = planDigest(plan, items)
 	c, u, n, f := plan.Counts()

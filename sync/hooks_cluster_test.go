@@ -419,3 +419,23 @@ func TestHooksDeleteRight(t *testing.T) {
 		t.Errorf("refused: %d", failed)
 	}
 }
+
+// A drift sweep previews no hook: the objects' state only, the hooks neither dry-run nor
+// read (an apply previews again, without a Sweep); a preview of the same objects does.
+func TestHooksNotInADriftSweep(t *testing.T) {
+	e := newEngine(t)
+	ctx := testCtx(t)
+	ns := newNamespace(t, "hooksweep")
+	prov := Provenance{Deployment: "web", Path: "apps/web", Commit: "c1"}
+	in := objs(t, "f.yaml", hookCM("app", ns, "1"), hookJob(ns, "m", "    helm.sh/hook: pre-install\n"))
+	p, err := e.DiffWith(ctx, in, prov, DiffOptions{Sweep: NewSweep(4)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Hooks) != 0 || len(p.Changes) != 1 || p.Changes[0].Ref.Kind != "ConfigMap" {
+		t.Fatalf("a sweep's plan: hooks %+v, changes %+v; want the ConfigMap only", p.Hooks, p.Changes)
+	}
+	if full := mustDiff(t, e, ctx, in, prov); len(full.Hooks) != 1 || len(full.Changes) != 1 {
+		t.Fatalf("a preview's plan: hooks %+v, changes %+v; want the hook and the ConfigMap", full.Hooks, full.Changes)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 	gosync "sync"
@@ -32,7 +33,7 @@ func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 		if _, _, err := renderWith(ctx, fsys, dir, RenderOptions{}, rec); err != nil {
 			return nil, err
 		}
-		return rec.list(), nil
+		return chartInputs(fsys, dir, nil, rec.list()), nil
 	}
 	if k := kustomizationIn(entries); k != "" {
 		err = kustomizeInputs(ctx, fsys, dir, rec)
@@ -56,6 +57,9 @@ func kustomizeInputs(ctx context.Context, fsys fs.FS, dir string, rec *reads) er
 		if errors.As(err, &he) {
 			return he
 		}
+		return fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	if _, err := placeholdNames(mem); err != nil { // as renderKustomize: hooks with generateName build
 		return fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	guarded := &guardedFS{FileSystem: mem, ctx: ctx}
@@ -145,5 +149,57 @@ func InputsWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptio
 	if _, _, err := renderWith(ctx, fsys, folder, opts, rec); err != nil {
 		return nil, err
 	}
-	return rec.list(), nil
+	return chartInputs(fsys, folder, opts.Chart, rec.list()), nil
+}
+
+// filesRE finds a template's use of .Files, the only way a template reads a file of its chart
+// other than its templates and values.
+var filesRE = regexp.MustCompile(`\.Files\b`)
+
+// chartInputs are the files read by a render of the chart in folder, less the values files at
+// the top of the chart folder that the settings cs do not name (values-staging.yaml is no input
+// of the prod deployment): the render reads them as chart files, but they change its output
+// only through .Files, so they are kept when a template of the chart uses .Files.
+func chartInputs(fsys fs.FS, folder string, cs *ChartSettings, read []string) []string {
+	dir := strings.TrimPrefix(path.Clean("/"+folder), "/")
+	named := map[string]bool{path.Join(dir, "values.yaml"): true}
+	if cs != nil {
+		for _, v := range cs.Values {
+			named[path.Clean(v)] = true
+		}
+		for _, f := range cs.SetFiles {
+			named[path.Clean(f)] = true
+		}
+	}
+	otherValues := func(p string) bool {
+		if named[p] || path.Dir(p) != path.Clean(dir) {
+			return false
+		}
+		n := strings.ToLower(path.Base(p))
+		switch path.Ext(n) {
+		case ".yaml", ".yml", ".json":
+			return strings.Contains(n, "values") && n != "values.schema.json"
+		}
+		return false
+	}
+	out := make([]string, 0, len(read))
+	var dropped bool
+	for _, p := range read {
+		if otherValues(p) {
+			dropped = true
+			continue
+		}
+		out = append(out, p)
+	}
+	if !dropped {
+		return read
+	}
+	for _, p := range read {
+		if strings.Contains("/"+p, "/templates/") {
+			if data, err := readBounded(fsys, p, MaxFileBytes); err != nil || filesRE.Match(data) {
+				return read // a template reads chart files (or cannot be read again): all count
+			}
+		}
+	}
+	return out
 }

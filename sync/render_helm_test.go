@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -307,18 +309,46 @@ func TestChartInputs(t *testing.T) {
 	m := chartRepo()
 	m["web/.helmignore"] = file("*.md\n")
 	m["web/README.md"] = file("# ignored\n")
-	got, err := InputsWith(context.Background(), m, "web", RenderOptions{Chart: &ChartSettings{
-		Values: []string{"web/values-prod.yaml"}, SetFiles: map[string]string{"script": "script.sh"},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"script.sh", "web/.helmignore", "web/Chart.yaml", "web/charts/db/Chart.yaml", "web/charts/db/templates/pvc.yaml",
+	common := []string{"web/.helmignore", "web/Chart.yaml", "web/charts/db/Chart.yaml", "web/charts/db/templates/pvc.yaml",
 		"web/charts/db/values.yaml", "web/crds/crontab.yaml", "web/templates/NOTES.txt", "web/templates/_helpers.tpl",
 		"web/templates/configmap.yaml", "web/templates/deployment.yaml", "web/templates/hook-migrate.yaml",
-		"web/templates/service.yaml", "web/values-prod.yaml", "web/values-staging.yaml", "web/values.yaml"} // every file of the chart but README.md
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("inputs:\n got %q\nwant %q", got, want)
+		"web/templates/service.yaml"}
+	with := func(m fstest.MapFS, name, body string) fstest.MapFS {
+		out := maps.Clone(m)
+		out[name] = file(body)
+		return out
+	}
+	prod := &ChartSettings{Values: []string{"web/values-prod.yaml"}, SetFiles: map[string]string{"script": "script.sh"}}
+	tests := []struct {
+		name  string
+		fsys  fstest.MapFS
+		chart *ChartSettings
+		extra []string // beyond common
+	}{
+		// values-staging.yaml is a file of the chart, but no input of prod: a change to it
+		// does not preview prod (README.md is ignored by .helmignore).
+		{"prod's settings", m, prod, []string{"script.sh", "web/values-prod.yaml", "web/values.yaml"}},
+		{"the chart's defaults", m, nil, []string{"web/values.yaml"}},
+		// A template that reads chart files may read any values file: all count.
+		{"a template using .Files", with(m, "web/templates/files.yaml", "# {{ .Files.Get \"values-staging.yaml\" | len }}\n"), prod,
+			[]string{"script.sh", "web/templates/files.yaml", "web/values-prod.yaml", "web/values-staging.yaml", "web/values.yaml"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := InputsWith(context.Background(), tc.fsys, "web", RenderOptions{Chart: tc.chart})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := slices.Sorted(slices.Values(append(slices.Clone(common), tc.extra...)))
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("inputs:\n got %q\nwant %q", got, want)
+			}
+			if tc.chart == nil {
+				if plain, err := Inputs(context.Background(), tc.fsys, "web"); err != nil || !reflect.DeepEqual(plain, want) {
+					t.Errorf("Inputs = %q, %v; want InputsWith's with the defaults", plain, err)
+				}
+			}
+		})
 	}
 }
 

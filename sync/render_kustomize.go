@@ -33,6 +33,10 @@ func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string) ([]Obje
 		}
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
+	generated, err := placeholdNames(mem) // render_kustomize_names.go: hooks with generateName
+	if err != nil {
+		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
 	guarded := &guardedFS{FileSystem: mem, ctx: ctx}
 	rm, err := runKustomize(ctx, guarded, dir)
 	switch {
@@ -69,6 +73,7 @@ func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string) ([]Obje
 			objs = append(objs, Object{Obj: u})
 		}
 	}
+	restoreGenerateNames(objs, generated)
 	return objs, nil
 }
 

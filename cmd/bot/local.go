@@ -20,6 +20,7 @@ type localOptions struct {
 	wait        time.Duration
 	quiet       bool
 	color       string
+	chart       chartFlags // local_chart.go
 }
 
 // localHelp is the help of diff and apply beyond their one line.
@@ -36,7 +37,10 @@ only what you may read anyway. Secret values are never printed.
 
 Namespaced objects that name no namespace go to -n, else the kubeconfig context's namespace,
 else "default"; with -n, an object naming another namespace is an error (as kubectl).
-A folder holding a Helm chart (Chart.yaml) is refused: charts come with issue 13.
+A folder holding a Helm chart (Chart.yaml) renders as the bot renders a chart deployment:
+release --release (default: the deployment name) in the namespace -n, values.yaml then the
+--values files in order, --set-file, the cluster's version and APIs as .Capabilities, and
+lookup answering nothing (as helm template); hooks run in their phase on apply.
 
 Exit codes (as kubectl diff):
   0  no changes
@@ -55,7 +59,8 @@ to become healthy (kstatus).
 If the preview refuses any object (the apiserver's dry-run rejects it), nothing is applied.
 Namespaced objects that name no namespace go to -n, else the kubeconfig context's namespace,
 else "default"; with -n, an object naming another namespace is an error (as kubectl).
-A folder holding a Helm chart (Chart.yaml) is refused: charts come with issue 13.
+A folder holding a Helm chart (Chart.yaml) renders as "rigel diff" says (--values,
+--release, --set-file, -n as the release namespace); its hooks run in their phase.
 
 Exit codes:
   0  applied and healthy (or nothing to do); without --wait health is not checked
@@ -91,6 +96,9 @@ func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
 	if verb == "apply" {
 		f.DurationVar(&o.wait, "wait", 0, "wait this long for the applied objects to become healthy (0: do not wait)")
 	}
+	f.StringSliceVar(&o.chart.values, "values", nil, "a Helm chart's values files, relative to the chart folder, in order (values.yaml is always read first)")
+	f.StringVar(&o.chart.release, "release", "", "a Helm chart's release name (default: the deployment name)")
+	f.StringArrayVar(&o.chart.setFiles, "set-file", nil, "a Helm chart's value read from a file: key=path, the path relative to the chart folder (repeatable)")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
 	f.StringVar(&o.color, "color", "auto", "colour the diff: "+strings.Join(colorModes, ", ")+" (auto: when stdout is a terminal and NO_COLOR is unset)")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))

@@ -68,8 +68,8 @@ func TestApplyExitCodes(t *testing.T) {
 			[]string{"2 to create", "# ConfigMap/apply-exit-fresh/bad not applied: ", "apply Failed in"}, ""},
 		{"an unreachable cluster", map[string]string{"cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\n"},
 			[]string{"--server", "https://127.0.0.1:1"}, nil, applyError, []string{"Error: ", "127.0.0.1:1"}, ""},
-		{"a chart", map[string]string{"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n", "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\n"},
-			nil, nil, applyError, []string{"Error: ", "holds a Helm chart (Chart.yaml)", "issue 13", "helm template"}, "ConfigMap/never"},
+		{"a chart whose template fails", map[string]string{"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n", "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: never\ndata:\n  a: {{ nosuchfunction }}\n"},
+			nil, nil, applyError, []string{"Error: ", "templates/cm.yaml", "line 6"}, "ConfigMap/never"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,7 +143,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"a render error", map[string]string{"bad.yaml": "kind: [\n"}, nil, diffError, "bad.yaml"},
 		{"the dry-run refuses an object", map[string]string{"gone.yaml": strings.Replace(cm, "namespace: "+ns, "namespace: no-such-namespace", 1)}, nil, diffError, "1 refused"},
 		{"an unreachable cluster", nil, []string{"--server", "https://127.0.0.1:1"}, diffError, "127.0.0.1:1"},
-		{"a chart", map[string]string{"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n"}, nil, diffError, "holds a Helm chart (Chart.yaml)"},
+		{"a chart whose template fails", map[string]string{"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n", "templates/cm.yaml": "a: {{ nosuchfunction }}\n"}, nil, diffError, "templates/cm.yaml"},
 		{"another namespace than -n", nil, []string{"-n", "default"}, diffError, `does not match the namespace "default": pass -n ` + ns},
 	}
 	for _, tt := range tests {

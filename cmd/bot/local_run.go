@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -18,9 +17,6 @@ import (
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/sync"
 )
-
-// errChart refuses a folder holding a Helm chart: Rigel does not render charts yet.
-var errChart = errors.New("holds a Helm chart (Chart.yaml): Rigel does not render charts yet (they come with issue 13); render it with `helm template` into a folder and diff or apply that folder")
 
 // run previews (diff) or previews and applies (apply) the folder path, and ends with the
 // verb's exit code (exit.go).
@@ -47,11 +43,6 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if err != nil {
 		return fail(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err == nil {
-		return fail(fmt.Errorf("%s %w", path, errChart))
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fail(err)
-	}
 	name := o.name
 	if name == "" {
 		if name = sync.DeploymentName(filepath.ToSlash(dir)); name == "" {
@@ -73,7 +64,13 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if err != nil {
 		return fail(err)
 	}
-	objs, err := sync.Render(ctx, os.DirFS(root), folder)
+	engine := &sync.Engine{Kube: kc, Concurrency: o.concurrency}
+	fsys := os.DirFS(root)
+	ropts, err := o.chart.renderOptions(ctx, fsys, path, folder, name, ns, engine.Capabilities) // local_chart.go
+	if err != nil {
+		return fail(err)
+	}
+	objs, err := sync.RenderWith(ctx, fsys, folder, ropts)
 	var hermetic *sync.HermeticError
 	if errors.As(err, &hermetic) && !checkout {
 		err = fmt.Errorf("%w (%s is in no git checkout: rigel reads the files under its parent folder %s only; run it on a folder of a checkout)", err, path, root)
@@ -81,7 +78,9 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if err != nil {
 		return fail(err)
 	}
-	engine := &sync.Engine{Kube: kc, Concurrency: o.concurrency}
+	if ropts.Chart != nil {
+		printLookups(streams.ErrOut, fsys, folder)
+	}
 	plan, err := engine.DiffWith(ctx, objs, sync.Provenance{Deployment: name, Path: folder},
 		sync.DiffOptions{LiveOfUnmanaged: true, Namespace: ns, EnforceNamespace: enforce})
 	if err != nil {

@@ -108,6 +108,9 @@ func newFolder(t *testing.T, ns string) (string, func(name, body string)) {
 	}
 	return dir, func(name, body string) {
 		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
 		}
