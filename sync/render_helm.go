@@ -48,6 +48,9 @@ type RenderOptions struct {
 	// Capabilities are the cluster's, for a chart; nil uses Helm's defaults, as `helm template`,
 	// and does not check Chart.yaml's kubeVersion.
 	Capabilities *Capabilities
+	// Repos are where a chart's Chart.lock dependencies may be fetched from (helm_fetch.go);
+	// nil fetches nothing: a dependency not vendored in charts/ nor file:// is refused.
+	Repos *ChartRepos
 }
 
 // ChartFile is the file that makes a folder a Helm chart.
@@ -161,7 +164,7 @@ func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOpt
 	if opts.Chart != nil {
 		set = *opts.Chart
 	}
-	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec}
+	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, repos: opts.Repos}
 	ch, err := ld.load(dir, 0)
 	if err != nil {
 		return nil, chartFailure(ctx, dir, err)

@@ -105,7 +105,7 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	if opts.Chart != nil {
 		set = *opts.Chart
 	}
-	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, keep: map[string][]byte{}}
+	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, keep: map[string][]byte{}, repos: opts.Repos}
 	if _, err := ld.load(dir, 0); err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}
@@ -113,6 +113,7 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 		return nil, chartFailure(ctx, dir, err)
 	}
 	var in bytes.Buffer
+	opts.Repos = nil // the dependencies fetched are in ld.keep, as vendored: the child fetches nothing
 	if err := gob.NewEncoder(&in).Encode(childRequest{Files: ld.keep, Dir: dir, Opts: opts}); err != nil {
 		return nil, fmt.Errorf("failed to render chart %s: %w", dir, err)
 	}

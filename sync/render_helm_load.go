@@ -28,6 +28,7 @@ type chartLoader struct {
 	bytes int64
 	dirs  map[*chart.Chart]string // the repository folder of each chart loaded from a folder
 	keep  map[string][]byte       // when set, every file read (for the child process)
+	repos *ChartRepos             // where dependencies may be fetched from (nil: nowhere)
 }
 
 // read reads one repository file within the bounds.
@@ -205,9 +206,14 @@ func (l *chartLoader) dependencies(dir string, ch *chart.Chart, depth int) error
 		}
 		field := fmt.Sprintf("dependencies[%d] (%s) repository", i, dep.Name)
 		rel, ok := strings.CutPrefix(dep.Repository, "file://")
-		if !ok {
-			return &HermeticError{File: file, Field: field, Value: dep.Repository,
-				Reason: "is not vendored in charts/, and Rigel fetches nothing while rendering: run `helm dependency build` and commit the charts/ folder"}
+		if !ok { // fetched from an allowlisted repository, or refused (render_helm_deps.go)
+			sc, err := l.remote(dir, ch, i, dep)
+			if err != nil {
+				return err
+			}
+			ch.AddDependency(sc)
+			have[dep.Name] = true
+			continue
 		}
 		if path.IsAbs(rel) || strings.Contains(rel, `\`) {
 			return &HermeticError{File: file, Field: field, Value: dep.Repository,
