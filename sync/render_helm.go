@@ -101,7 +101,7 @@ func renderWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptio
 	case isChart:
 		objs, err = renderChart(ctx, fsys, dir, opts, rec)
 	case k != "":
-		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k))
+		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k), opts)
 	default:
 		objs, err = renderPlain(ctx, fsys, dir)
 	}
