@@ -24,17 +24,8 @@ func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string, opts Re
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	// helmCharts of kfile render through Rigel's chart path (render_kustomize_helm.go).
-	if err := inflateHelmCharts(ctx, fsys, mem, dir, kfile, opts); err != nil {
-		var he *HermeticError
-		var pe *ParseError
-		var pa *PathError
-		switch {
-		case ctx.Err() != nil:
-			return nil, stoppedError(ctx, dir)
-		case errors.As(err, &he), errors.As(err, &pe), errors.As(err, &pa):
-			return nil, err
-		}
-		return nil, fmt.Errorf("failed to render the helmCharts of %s: %w", kfile, err)
+	if err := inflateHelmCharts(ctx, fsys, mem, dir, kfile, opts, nil); err != nil {
+		return nil, inflateError(ctx, dir, kfile, err)
 	}
 	if err := checkHermetic(ctx, mem, dir); err != nil {
 		var he *HermeticError

@@ -31,8 +31,10 @@ import (
 const inflatedPrefix = ".rigel-helmchart-"
 
 // inflateHelmCharts renders the helmCharts of kfile (in mem, the repository copy) and
-// rewrites kfile without them. fsys is the repository.
-func inflateHelmCharts(ctx context.Context, fsys fs.FS, mem filesys.FileSystem, dir, kfile string, opts RenderOptions) error {
+// rewrites kfile without them. fsys is the repository. With rec (Inputs), the files of the
+// charts and their values files are recorded, and a chart not in the repository is not
+// fetched (its objects are left out: only the files of the repository are inputs).
+func inflateHelmCharts(ctx context.Context, fsys fs.FS, mem filesys.FileSystem, dir, kfile string, opts RenderOptions, rec *reads) error {
 	data, err := mem.ReadFile("/" + kfile)
 	if err != nil || len(data) > MaxFileBytes || !bytes.Contains(bytes.ToLower(data), []byte("helmcharts")) {
 		return nil // the build or the hermetic check says what is wrong
@@ -53,7 +55,7 @@ func inflateHelmCharts(ctx context.Context, fsys fs.FS, mem filesys.FileSystem, 
 	}
 	for i, hc := range k.HelmCharts {
 		field := fmt.Sprintf("helmCharts[%d] (%s)", i, hc.Name)
-		objs, err := inflateChart(ctx, fsys, dir, kfile, field, home, hc, opts)
+		objs, err := inflateChart(ctx, fsys, dir, kfile, field, home, hc, opts, rec)
 		if err != nil {
 			return err
 		}
@@ -80,8 +82,23 @@ func inflateHelmCharts(ctx context.Context, fsys fs.FS, mem filesys.FileSystem, 
 	return mem.WriteFile("/"+kfile, rewritten)
 }
 
+// inflateError is the error of inflateHelmCharts as a render returns it: a *HermeticError,
+// *ParseError or *PathError as is (it names the file).
+func inflateError(ctx context.Context, dir, kfile string, err error) error {
+	var he *HermeticError
+	var pe *ParseError
+	var pa *PathError
+	switch {
+	case ctx.Err() != nil:
+		return stoppedError(ctx, dir)
+	case errors.As(err, &he), errors.As(err, &pe), errors.As(err, &pa):
+		return err
+	}
+	return fmt.Errorf("failed to render the helmCharts of %s: %w", kfile, err)
+}
+
 // inflateChart renders one entry of helmCharts.
-func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home string, hc types.HelmChart, opts RenderOptions) ([]Object, error) {
+func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home string, hc types.HelmChart, opts RenderOptions, rec *reads) ([]Object, error) {
 	refuse := func(sub, value, reason string) error {
 		return &HermeticError{File: kfile, Field: field + sub, Value: value, Reason: reason}
 	}
@@ -109,8 +126,9 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 		local = path.Join(homeDir, hc.Name+"-"+hc.Version, hc.Name)
 	}
 	mfs := fstest.MapFS{}
-	if IsChart(fsys, local) {
-		if err := copyTree(fsys, local, mfs); err != nil {
+	fetched := !IsChart(fsys, local)
+	if !fetched {
+		if err := copyTree(fsys, local, mfs, rec); err != nil {
 			return nil, fmt.Errorf("failed to render %s %s: %w", kfile, field, err)
 		}
 	} else {
@@ -119,6 +137,8 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 			return nil, refuse(" name", hc.Name, fmt.Sprintf("has no chart in %s and no repo: commit the chart there (helm pull --untar), or give repo and version", local))
 		case hc.Version == "":
 			return nil, refuse(" version", "", "is missing: Rigel fetches only a pinned version of a chart; set version, or commit the chart under "+homeDir)
+		case rec != nil: // Inputs: the render itself fetches, or refuses an unlisted repository
+			return nil, recordValues(fsys, dir, hc, rec)
 		case !allows(parseAllowOf(opts.Repos), strings.TrimSuffix(hc.Repo, "/")):
 			return nil, refuse(" repo", hc.Repo, "is not vendored in "+local+", and Rigel fetches nothing while rendering from a repository not on its allowlist (RIGEL_HELM_REPOSITORIES): commit the chart there (helm pull --untar), or ask Rigel's admin to allow the repository")
 		case strings.HasPrefix(hc.Repo, "oci://"):
@@ -154,7 +174,7 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 		if err != nil {
 			return nil, refuse(" valuesFile", valuesFile, err.Error())
 		}
-		vals, err := readValues(fsys, mfs, p)
+		vals, err := readValues(fsys, mfs, p, rec)
 		if err != nil {
 			return nil, err
 		}
@@ -182,7 +202,7 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 		if err != nil {
 			return nil, refuse(fmt.Sprintf(" additionalValuesFiles[%d]", j), v, err.Error())
 		}
-		if err := copyFile(fsys, p, mfs); err != nil {
+		if err := copyFile(fsys, p, mfs, rec); err != nil {
 			return nil, refuse(fmt.Sprintf(" additionalValuesFiles[%d]", j), v, err.Error())
 		}
 		set.Values = append(set.Values, p)
@@ -233,9 +253,9 @@ func kustomizeValuesPath(dir, p string) (string, error) {
 }
 
 // readValues reads and parses the values file p from mfs (a fetched chart's) or fsys.
-func readValues(fsys fs.FS, mfs fstest.MapFS, p string) (map[string]interface{}, error) {
+func readValues(fsys fs.FS, mfs fstest.MapFS, p string, rec *reads) (map[string]interface{}, error) {
 	if _, ok := mfs[p]; !ok {
-		if err := copyFile(fsys, p, mfs); err != nil {
+		if err := copyFile(fsys, p, mfs, rec); err != nil {
 			return nil, &PathError{Path: p, Reason: "values file: " + err.Error()}
 		}
 	}
@@ -250,8 +270,9 @@ func readValues(fsys fs.FS, mfs fstest.MapFS, p string) (map[string]interface{},
 	return vals.AsMap(), nil
 }
 
-// copyFile copies the regular file p of fsys into mfs (bounded); a symlink is refused.
-func copyFile(fsys fs.FS, p string, mfs fstest.MapFS) error {
+// copyFile copies the regular file p of fsys into mfs (bounded), recording it in rec (when
+// set); a symlink is refused.
+func copyFile(fsys fs.FS, p string, mfs fstest.MapFS, rec *reads) error {
 	dir, err := cleanFolder(fsys, path.Dir(p))
 	if err != nil {
 		return err
@@ -272,14 +293,18 @@ func copyFile(fsys fs.FS, p string, mfs fstest.MapFS) error {
 			return err
 		}
 		mfs[p] = &fstest.MapFile{Data: data, Mode: 0o644}
+		if rec != nil {
+			rec.add(p)
+		}
 		return nil
 	}
 	return fmt.Errorf("%s does not exist in the repository", p)
 }
 
 // copyTree copies the folder dir of fsys into mfs (symlinks kept as symlinks, for the chart
-// loader to refuse), within MaxChartFiles and MaxChartBytes.
-func copyTree(fsys fs.FS, dir string, mfs fstest.MapFS) error {
+// loader to refuse), within MaxChartFiles and MaxChartBytes, recording each file in rec
+// (when set).
+func copyTree(fsys fs.FS, dir string, mfs fstest.MapFS, rec *reads) error {
 	var n int
 	var total int64
 	return fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
@@ -309,6 +334,35 @@ func copyTree(fsys fs.FS, dir string, mfs fstest.MapFS) error {
 		}
 		total += int64(len(data))
 		mfs[p] = &fstest.MapFile{Data: data, Mode: 0o644}
+		if rec != nil {
+			rec.add(p)
+		}
 		return nil
 	})
+}
+
+// recordValues records the values files of a chart Inputs does not fetch.
+func recordValues(fsys fs.FS, dir string, hc types.HelmChart, rec *reads) error {
+	for _, v := range append([]string{hc.ValuesFile}, hc.AdditionalValuesFiles...) {
+		if v == "" {
+			continue
+		}
+		p, err := kustomizeValuesPath(dir, v)
+		if err != nil {
+			continue // the render refuses it
+		}
+		_ = copyFile(fsys, p, fstest.MapFS{}, rec)
+	}
+	return nil
+}
+
+// forgetInflated removes the files of rendered charts from what a build read.
+func (r *reads) forgetInflated() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for p := range r.files {
+		if strings.HasPrefix(path.Base(p), inflatedPrefix) {
+			delete(r.files, p)
+		}
+	}
 }

@@ -129,3 +129,40 @@ func TestKustomizeHelmChartsInBaseRefused(t *testing.T) {
 		t.Fatalf("err = %v, want a *HermeticError naming the base's kustomization", err)
 	}
 }
+
+// The inputs of a kustomization with helmCharts are its files and those of its charts and
+// values files (a change to one autoplans the deployment), never the rendered file; a chart
+// not in the repository is not fetched for them.
+func TestKustomizeHelmChartsInputs(t *testing.T) {
+	k := "helmCharts:\n  - name: web\n    releaseName: shop\n    additionalValuesFiles: [values-shop.yaml]\n"
+	m := kustRepo(k, map[string]string{"apps/shop/values-shop.yaml": "replicaCount: 4\n"})
+	in, err := Inputs(context.Background(), m, "apps/shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"apps/shop/kustomization.yaml", "apps/shop/values-shop.yaml", "apps/shop/charts/web/templates/configmap.yaml", "apps/shop/charts/web/values.yaml"} {
+		if !hasPath(in, want) {
+			t.Errorf("inputs %q lack %s", in, want)
+		}
+	}
+	for _, p := range in {
+		if strings.Contains(p, inflatedPrefix) {
+			t.Errorf("inputs hold the rendered file %s", p)
+		}
+	}
+	repo := testenv.NewChartRepo(t, commonChart)
+	remote := fstest.MapFS{
+		"apps/shop/kustomization.yaml": file("helmCharts:\n  - name: common\n    version: 1.2.3\n    repo: " + repo.URL + "\n    releaseName: shop\n    valuesFile: values-shop.yaml\n"),
+		"apps/shop/values-shop.yaml":   file("greeting: hi\n"),
+	}
+	in, err = Inputs(context.Background(), remote, "apps/shop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasPath(in, "apps/shop/values-shop.yaml") || !hasPath(in, "apps/shop/kustomization.yaml") {
+		t.Errorf("inputs %q lack the kustomization or its values file", in)
+	}
+	if repo.Connections() != 0 {
+		t.Errorf("Inputs connected to the chart repository %d times", repo.Connections())
+	}
+}
