@@ -152,3 +152,24 @@ func TestChartFetchClientDialsOnlyAllowlisted(t *testing.T) {
 		t.Errorf("%d connections reached the host not allowlisted", other.Connections())
 	}
 }
+
+// The inputs of a chart with a remote dependency are its files, Chart.lock among them;
+// computing them fetches nothing.
+func TestChartInputsFetchNothing(t *testing.T) {
+	repo := testenv.NewChartRepo(t, commonChart)
+	m := depRepo(t, repo.URL, "1.2.3", true)
+	in, err := Inputs(context.Background(), m, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasPath(in, "web/Chart.lock") || !hasPath(in, "web/Chart.yaml") {
+		t.Errorf("inputs %q lack Chart.yaml or Chart.lock", in)
+	}
+	if repo.Connections() != 0 {
+		t.Errorf("Inputs connected to the chart repository %d times", repo.Connections())
+	}
+	// Rendering without the allowlist still refuses.
+	if _, err := RenderWith(context.Background(), m, "web", RenderOptions{}); err == nil {
+		t.Error("rendered a chart with a dependency from no allowlist")
+	}
+}

@@ -143,7 +143,7 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	if exe != "" {
 		objs, err = renderChartChild(ctx, exe, fsys, dir, opts, rec)
 	} else {
-		objs, err = renderChartHere(ctx, fsys, dir, opts, rec)
+		objs, err = renderChartHere(ctx, fsys, dir, opts, rec, rec != nil)
 	}
 	if err == nil {
 		hooks := 0
@@ -158,13 +158,14 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	return objs, err
 }
 
-// renderChartHere renders the chart in dir in this process.
-func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
+// renderChartHere renders the chart in dir in this process; inputs: for Inputs (a remote
+// dependency is left out when there is no allowlist, not refused).
+func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads, inputs bool) ([]Object, error) {
 	set := ChartSettings{}
 	if opts.Chart != nil {
 		set = *opts.Chart
 	}
-	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, repos: opts.Repos}
+	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, repos: opts.Repos, inputs: inputs}
 	ch, err := ld.load(dir, 0)
 	if err != nil {
 		return nil, chartFailure(ctx, dir, err)

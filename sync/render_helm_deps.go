@@ -13,7 +13,8 @@ import (
 	"encoding/json"
 )
 
-// remote loads dependency i of ch (the chart in dir), neither vendored nor file://: fetched
+// remote loads dependency i of ch (the chart in dir), neither vendored nor file://: nil when
+// recording Inputs without an allowlist (nothing fetched, nothing refused); else fetched
 // (helm_fetch.go) when its repository is on the allowlist (RenderOptions.Repos) at the
 // version Chart.lock pins, else refused with a *HermeticError saying why. The archive joins
 // the files the loader keeps as charts/<name>-<version>.tgz, so that the render child sees
@@ -23,6 +24,9 @@ func (l *chartLoader) remote(dir string, ch *chart.Chart, i int, dep *chart.Depe
 	field := fmt.Sprintf("dependencies[%d] (%s) repository", i, dep.Name)
 	refuse := func(f, reason string) error {
 		return &HermeticError{File: f, Field: field, Value: dep.Repository, Reason: reason}
+	}
+	if l.inputs && l.repos == nil && strings.Contains(dep.Repository, "://") {
+		return nil, nil // Inputs: Chart.yaml and Chart.lock are the inputs; the render fetches or refuses
 	}
 	var allow []allowedRepo
 	if l.repos != nil {

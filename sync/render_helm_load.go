@@ -21,14 +21,15 @@ import (
 // chartLoader reads charts, values files and set-files from the repository tree, within
 // MaxChartFiles and MaxChartBytes, recording what it reads in rec (when set).
 type chartLoader struct {
-	fsys  fs.FS
-	ctx   context.Context
-	rec   *reads
-	files int
-	bytes int64
-	dirs  map[*chart.Chart]string // the repository folder of each chart loaded from a folder
-	keep  map[string][]byte       // when set, every file read (for the child process)
-	repos *ChartRepos             // where dependencies may be fetched from (nil: nowhere)
+	fsys   fs.FS
+	ctx    context.Context
+	rec    *reads
+	files  int
+	bytes  int64
+	dirs   map[*chart.Chart]string // the repository folder of each chart loaded from a folder
+	keep   map[string][]byte       // when set, every file read (for the child process)
+	repos  *ChartRepos             // where dependencies may be fetched from (nil: nowhere)
+	inputs bool                    // for Inputs: a remote dependency is left out without an allowlist
 }
 
 // read reads one repository file within the bounds.
@@ -210,6 +211,9 @@ func (l *chartLoader) dependencies(dir string, ch *chart.Chart, depth int) error
 			sc, err := l.remote(dir, ch, i, dep)
 			if err != nil {
 				return err
+			}
+			if sc == nil {
+				continue
 			}
 			ch.AddDependency(sc)
 			have[dep.Name] = true

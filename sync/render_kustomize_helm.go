@@ -207,6 +207,9 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 		}
 		set.Values = append(set.Values, p)
 	}
+	if rec != nil {
+		return nil, nil // Inputs: the chart's files and values files are recorded; no render needed
+	}
 	objs, err := renderChart(ctx, mfs, local, RenderOptions{Chart: set, Capabilities: opts.Capabilities, Repos: opts.Repos}, nil)
 	if err != nil {
 		return nil, err
