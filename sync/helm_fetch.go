@@ -140,12 +140,23 @@ func (r *ChartRepos) client(list []allowedRepo) *http.Client {
 			if len(via) >= 5 {
 				return errors.New("more than 5 redirects")
 			}
-			if req.URL.Scheme != "https" || !allows(list, req.URL.String()) {
+			if req.URL.Scheme != "https" || !(allows(list, req.URL.String()) || hosts[hostPort(req.URL)] && ociHost(list, hostPort(req.URL))) {
 				return fmt.Errorf("redirected to %s, which is not below an entry of RIGEL_HELM_REPOSITORIES", req.URL.Redacted())
 			}
 			return nil
 		},
 	}
+}
+
+// ociHost reports whether host is that of an oci:// entry (a registry's redirects, to its
+// blob storage on the same host, are followed; to another host only if it is allowlisted).
+func ociHost(list []allowedRepo, host string) bool {
+	for _, a := range list {
+		if a.scheme == "oci" && a.host == host {
+			return true
+		}
+	}
+	return false
 }
 
 // get fetches u with at most max bytes.

@@ -173,3 +173,34 @@ func TestChartInputsFetchNothing(t *testing.T) {
 		t.Error("rendered a chart with a dependency from no allowlist")
 	}
 }
+
+// A dependency from an allowlisted OCI registry is pulled (asking for the anonymous token the
+// registry wants), verified against the manifest's layer digest and rendered; from an OCI
+// registry not allowlisted, refused before any connection.
+func TestRenderChartPullsOCIDependency(t *testing.T) {
+	repo := testenv.NewChartRepo(t, commonChart)
+	repo.RequireToken.Store(true)
+	m := depRepo(t, repo.OCIURL, "1.2.3", true)
+	forgetDigests()
+	objs, err := RenderWith(context.Background(), m, "web", RenderOptions{Repos: ChartRepos{Allow: []string{repo.OCIURL}, CacheDir: t.TempDir()}.Trusting(repo.Roots())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objByName(t, objs, "ConfigMap", "web-common")
+	want := []string{"GET /v2/charts/common/manifests/1.2.3", "GET /token", "GET /v2/charts/common/manifests/1.2.3", "GET /v2/charts/common/blobs/sha256:"}
+	got := repo.Requests()
+	if len(got) != 6 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] || !strings.HasPrefix(got[3], want[3]) {
+		t.Errorf("requests = %q, want manifest, token, manifest, blob (with its token round)", got)
+	}
+
+	before := repo.Connections()
+	forgetDigests()
+	_, err = RenderWith(context.Background(), m, "web", RenderOptions{Repos: ChartRepos{Allow: []string{"oci://registry.example.com/charts"}}.Trusting(repo.Roots())})
+	var he *HermeticError
+	if !errors.As(err, &he) || !strings.Contains(err.Error(), "not on its allowlist") {
+		t.Fatalf("err = %v, want a refusal of the registry not allowlisted", err)
+	}
+	if repo.Connections() != before {
+		t.Errorf("%d connections reached the registry not allowlisted", repo.Connections()-before)
+	}
+}

@@ -40,15 +40,17 @@ func (l *chartLoader) remote(dir string, ch *chart.Chart, i int, dep *chart.Depe
 		return nil, refuse(file, "names a repository by a local name, which Rigel has not: give the repository's URL, or vendor the chart in charts/ (`helm dependency build`, and commit the charts/ folder)")
 	case !allows(allow, repoURL):
 		return nil, refuse(file, "is not vendored in charts/, and Rigel fetches nothing while rendering from a repository not on its allowlist (RIGEL_HELM_REPOSITORIES): run `helm dependency build` and commit the charts/ folder, or ask Rigel's admin to allow the repository")
-	case strings.HasPrefix(repoURL, "oci://"):
-		return nil, refuse(file, "is an OCI registry on the allowlist, and this Rigel does not pull charts from OCI registries yet: run `helm dependency build` and commit the charts/ folder")
 	}
 	version, err := l.locked(dir, ch, dep, refuse)
 	if err != nil {
 		return nil, err
 	}
 	lockFile := path.Join(dir, "Chart.lock")
-	data, err := l.repos.fetch(l.ctx, repoURL, dep.Name, version, func(reason string) error {
+	fetch := l.repos.fetch
+	if strings.HasPrefix(repoURL, "oci://") {
+		fetch = l.repos.fetchOCI // helm_fetch_oci.go
+	}
+	data, err := fetch(l.ctx, repoURL, dep.Name, version, func(reason string) error {
 		return refuse(lockFile, "(the chart repository) "+reason)
 	})
 	if err != nil {

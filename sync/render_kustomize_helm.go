@@ -141,10 +141,12 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 			return nil, recordValues(fsys, dir, hc, rec)
 		case !allows(parseAllowOf(opts.Repos), strings.TrimSuffix(hc.Repo, "/")):
 			return nil, refuse(" repo", hc.Repo, "is not vendored in "+local+", and Rigel fetches nothing while rendering from a repository not on its allowlist (RIGEL_HELM_REPOSITORIES): commit the chart there (helm pull --untar), or ask Rigel's admin to allow the repository")
-		case strings.HasPrefix(hc.Repo, "oci://"):
-			return nil, refuse(" repo", hc.Repo, "is an OCI registry on the allowlist, and this Rigel does not pull charts from OCI registries yet: commit the chart under "+local)
 		}
-		data, err := opts.Repos.fetch(ctx, strings.TrimSuffix(hc.Repo, "/"), hc.Name, hc.Version, func(reason string) error {
+		fetch := opts.Repos.fetch
+		if strings.HasPrefix(hc.Repo, "oci://") {
+			fetch = opts.Repos.fetchOCI // helm_fetch_oci.go
+		}
+		data, err := fetch(ctx, strings.TrimSuffix(hc.Repo, "/"), hc.Name, hc.Version, func(reason string) error {
 			return refuse(" repo", hc.Repo, "(the chart repository) "+reason)
 		})
 		if err != nil {

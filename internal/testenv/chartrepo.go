@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	gosync "sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +29,12 @@ import (
 type ChartRepo struct {
 	Server *httptest.Server
 	URL    string // https://127.0.0.1:PORT/charts, the repository URL a Chart.yaml names
+	// OCIURL is oci://127.0.0.1:PORT/charts: the same charts as an OCI registry
+	// (/v2/charts/NAME/manifests/VERSION, /v2/charts/NAME/blobs/sha256:…).
+	OCIURL string
+	// RequireToken makes the registry API answer 401 with a Bearer challenge (realm /token on
+	// this server) until a request bears the token it gives.
+	RequireToken atomic.Bool
 
 	conns    atomic.Int64
 	mu       gosync.Mutex
@@ -55,6 +63,7 @@ func NewChartRepo(t testing.TB, charts ...ChartArchive) *ChartRepo {
 	r.Server.StartTLS()
 	t.Cleanup(r.Server.Close)
 	r.URL = r.Server.URL + "/charts"
+	r.OCIURL = "oci://" + strings.TrimPrefix(r.Server.URL, "https://") + "/charts"
 	for _, c := range charts {
 		r.Add(t, c)
 	}
@@ -100,6 +109,16 @@ func (r *ChartRepo) Add(t testing.TB, c ChartArchive) (digest string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.files["/charts/"+name] = data
+	r.files["/v2/charts/"+c.Name+"/blobs/sha256:"+digest] = data
+	manifest, err := json.Marshal(map[string]any{
+		"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+		"config": map[string]any{"mediaType": "application/vnd.cncf.helm.config.v1+json", "digest": "sha256:" + strings.Repeat("0", 64), "size": 2},
+		"layers": []any{map[string]any{"mediaType": "application/vnd.cncf.helm.chart.content.v1.tar+gzip", "digest": "sha256:" + digest, "size": len(data)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.files["/v2/charts/"+c.Name+"/manifests/"+strings.ReplaceAll(c.Version, "+", "_")] = manifest
 	r.entries[c.Name] = append(r.entries[c.Name], map[string]any{
 		"apiVersion": "v2", "name": c.Name, "version": c.Version, "digest": digest, "urls": []string{name},
 	})
@@ -132,9 +151,23 @@ func (r *ChartRepo) writeIndex(t testing.TB) {
 	r.files["/charts/index.yaml"] = data
 }
 
+// registryToken is the token the registry gives and wants when RequireToken is set.
+const registryToken = "t0ken"
+
 func (r *ChartRepo) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.requests = append(r.requests, req.Method+" "+req.URL.Path)
+	r.mu.Unlock()
+	if req.URL.Path == "/token" {
+		_, _ = w.Write([]byte(`{"token": "` + registryToken + `"}`))
+		return
+	}
+	if strings.HasPrefix(req.URL.Path, "/v2/") && r.RequireToken.Load() && req.Header.Get("Authorization") != "Bearer "+registryToken {
+		w.Header().Set("Www-Authenticate", `Bearer realm="`+r.Server.URL+`/token",service="testenv",scope="repository:charts:pull"`)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	r.mu.Lock()
 	data, ok := r.files[req.URL.Path]
 	r.mu.Unlock()
 	if !ok {
