@@ -3,6 +3,8 @@ package sync
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -202,5 +204,38 @@ func TestRenderChartPullsOCIDependency(t *testing.T) {
 	}
 	if repo.Connections() != before {
 		t.Errorf("%d connections reached the registry not allowlisted", repo.Connections()-before)
+	}
+}
+
+// A Chart.lock out of sync with Chart.yaml is refused before any connection, as `helm
+// dependency build` refuses it; a redirect off the allowlist is not followed.
+func TestRenderChartLockOutOfSyncAndRedirect(t *testing.T) {
+	repo := testenv.NewChartRepo(t, commonChart)
+	m := depRepo(t, repo.URL, "1.2.3", true)
+	m["web/Chart.yaml"] = file(strings.Replace(string(m["web/Chart.yaml"].Data), "~1.2.0", "~1.3.0", 1))
+	forgetDigests()
+	repos := ChartRepos{Allow: []string{repo.URL}}.Trusting(repo.Roots())
+	_, err := RenderWith(context.Background(), m, "web", RenderOptions{Repos: repos})
+	var he *HermeticError
+	if !errors.As(err, &he) || he.File != "web/Chart.lock" || !strings.Contains(err.Error(), "out of sync with Chart.yaml") {
+		t.Fatalf("err = %v, want a refusal naming web/Chart.lock", err)
+	}
+	if repo.Connections() != 0 {
+		t.Errorf("%d connections for a Chart.lock out of sync", repo.Connections())
+	}
+
+	other := testenv.NewChartRepo(t, commonChart)
+	redirect := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/index.yaml", http.StatusFound)
+	})
+	srv := httptest.NewTLSServer(redirect)
+	defer srv.Close()
+	c := ChartRepos{Allow: []string{srv.URL}}.Trusting(srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs)
+	_, err = get(context.Background(), c.client(parseAllow(c.Allow)), srv.URL+"/index.yaml", 1<<20)
+	if err == nil || !strings.Contains(err.Error(), "not below an entry of RIGEL_HELM_REPOSITORIES") {
+		t.Errorf("err = %v, want the redirect refused", err)
+	}
+	if other.Connections() != 0 {
+		t.Errorf("the redirect reached the host not allowlisted")
 	}
 }
