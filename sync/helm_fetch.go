@@ -104,6 +104,12 @@ func allows(list []allowedRepo, raw string) bool {
 	return false
 }
 
+// chartSegment reports whether s can be a chart name or version in a path: not empty, no
+// slash, backslash or "..".
+func chartSegment(s string) bool {
+	return s != "" && !strings.ContainsAny(s, `/\`) && !strings.Contains(s, "..")
+}
+
 // refusedDial is the error of a connection the fetch client refused to open.
 type refusedDial struct{ addr string }
 
@@ -225,6 +231,9 @@ func (r *ChartRepos) fetch(ctx context.Context, repoURL, name, version string, r
 	base := strings.TrimSuffix(repoURL, "/")
 	raw, err := get(ctx, c, base+"/index.yaml", MaxChartIndexBytes)
 	if err != nil {
+		return nil, fmt.Errorf("failed to read the index of chart repository %s: %w", repoURL, err)
+	}
+	if err := checkAliasBomb(base+"/index.yaml", raw); err != nil {
 		return nil, fmt.Errorf("failed to read the index of chart repository %s: %w", repoURL, err)
 	}
 	var idx chartIndex

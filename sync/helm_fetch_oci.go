@@ -48,6 +48,9 @@ func (r *ChartRepos) fetchOCI(ctx context.Context, repoURL, name, version string
 	c := r.client(list)
 	defer c.CloseIdleConnections()
 	repoPath := strings.Trim(path.Join(u.Path, name), "/")
+	if !chartSegment(name) || !chartSegment(version) || !allows(list, "oci://"+u.Host+"/"+repoPath) {
+		return nil, refuse(fmt.Sprintf("cannot hold %q at %q: a chart name or version is one path segment", name, version))
+	}
 	base := "https://" + u.Host + "/v2/" + repoPath
 	tag := strings.ReplaceAll(version, "+", "_")
 	raw, err := ociGet(ctx, c, base+"/manifests/"+url.PathEscape(tag), ociManifestType, maxOCIManifest)

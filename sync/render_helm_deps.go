@@ -38,6 +38,8 @@ func (l *chartLoader) remote(dir string, ch *chart.Chart, i int, dep *chart.Depe
 		return nil, refuse(file, "is empty, and the chart is not vendored in charts/: run `helm dependency build` and commit the charts/ folder")
 	case strings.HasPrefix(dep.Repository, "@") || strings.HasPrefix(dep.Repository, "alias:") || !strings.Contains(dep.Repository, "://"):
 		return nil, refuse(file, "names a repository by a local name, which Rigel has not: give the repository's URL, or vendor the chart in charts/ (`helm dependency build`, and commit the charts/ folder)")
+	case !chartSegment(dep.Name):
+		return nil, &HermeticError{File: file, Field: fmt.Sprintf("dependencies[%d] name", i), Value: dep.Name, Reason: "is not a chart name (one path segment)"}
 	case !allows(allow, repoURL):
 		return nil, refuse(file, "is not vendored in charts/, and Rigel fetches nothing while rendering from a repository not on its allowlist (RIGEL_HELM_REPOSITORIES): run `helm dependency build` and commit the charts/ folder, or ask Rigel's admin to allow the repository")
 	}

@@ -105,6 +105,8 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 	switch {
 	case hc.Name == "" || strings.ContainsAny(hc.Name, `/\`) || strings.HasPrefix(hc.Name, ".") || strings.HasPrefix(hc.Name, "-"):
 		return nil, refuse(" name", hc.Name, "is not a chart name")
+	case hc.Version != "" && !chartSegment(hc.Version):
+		return nil, refuse(" version", hc.Version, "is not a chart version (one path segment)")
 	case hc.ReleaseName == "":
 		return nil, refuse(" releaseName", "", "is missing: kustomize would generate a new release name at each render, so the preview would never match: set releaseName")
 	case strings.HasPrefix(hc.ReleaseName, "-"):
@@ -150,6 +152,10 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 			return refuse(" repo", hc.Repo, "(the chart repository) "+reason)
 		})
 		if err != nil {
+			return nil, err
+		}
+		bound := &chartLoader{ctx: ctx}
+		if err := bound.archive(hc.Repo+" "+hc.Name+" "+hc.Version, data); err != nil {
 			return nil, err
 		}
 		files, err := loader.LoadArchiveFiles(bytes.NewReader(data))

@@ -99,6 +99,7 @@ func TestKustomizeHelmChartsFetched(t *testing.T) {
 		{"not allowlisted", k, ChartRepos{Allow: []string{"https://charts.example.com"}}.Trusting(repo.Roots()), "not on its allowlist"},
 		{"no allowlist", k, nil, "not on its allowlist"},
 		{"no version", strings.Replace(k, "    version: 1.2.3\n", "", 1), ChartRepos{Allow: []string{repo.URL}}.Trusting(repo.Roots()), "pinned version"},
+		{"version with a path", strings.Replace(k, "version: 1.2.3", "version: 1.2.3/../../x", 1), ChartRepos{Allow: []string{repo.URL}}.Trusting(repo.Roots()), "not a chart version"},
 		{"no release name", strings.Replace(k, "    releaseName: shop\n", "", 1), ChartRepos{Allow: []string{repo.URL}}.Trusting(repo.Roots()), "releaseName"},
 		{"no chart, no repo", "helmCharts:\n  - name: web\n    releaseName: x\n", nil, "has no chart in apps/shop/charts/web"},
 		{"values outside", "helmCharts:\n  - name: common\n    version: 1.2.3\n    repo: " + repo.URL + "\n    releaseName: shop\n    additionalValuesFiles: [../../../x.yaml]\n", ChartRepos{Allow: []string{repo.URL}}.Trusting(repo.Roots()), "outside the repository"},
