@@ -218,7 +218,7 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 	if rec != nil {
 		return nil, nil // Inputs: the chart's files and values files are recorded; no render needed
 	}
-	objs, err := renderChart(ctx, mfs, local, RenderOptions{Chart: set, Capabilities: opts.Capabilities, Repos: opts.Repos}, nil)
+	objs, err := renderChart(ctx, mfs, local, RenderOptions{Chart: set, Capabilities: entryCapabilities(opts.Capabilities, hc), Repos: opts.Repos}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +235,32 @@ func inflateChart(ctx context.Context, fsys fs.FS, dir, kfile, field, home strin
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// entryCapabilities are the cluster's capabilities with an entry's kubeVersion (instead) and
+// apiVersions (added), as kustomize passes them to helm template.
+func entryCapabilities(caps *Capabilities, hc types.HelmChart) *Capabilities {
+	if hc.KubeVersion == "" && len(hc.ApiVersions) == 0 {
+		return caps
+	}
+	c := Capabilities{}
+	if caps != nil {
+		c.KubeVersion = caps.KubeVersion
+		c.APIVersions = append(c.APIVersions, caps.APIVersions...)
+	}
+	if c.KubeVersion == "" {
+		c.KubeVersion = chartutil.DefaultCapabilities.KubeVersion.Version
+	}
+	if hc.KubeVersion != "" {
+		c.KubeVersion = hc.KubeVersion
+	}
+	if len(hc.ApiVersions) > 0 {
+		if len(c.APIVersions) == 0 {
+			c.APIVersions = append(c.APIVersions, chartutil.DefaultCapabilities.APIVersions...)
+		}
+		c.APIVersions = append(c.APIVersions, hc.ApiVersions...)
+	}
+	return &c
 }
 
 // parseAllowOf is the parsed allowlist of r (none when nil).

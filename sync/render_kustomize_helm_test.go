@@ -67,12 +67,18 @@ commonLabels:
 			t.Errorf("%s rendered without includeCRDs", RefOf(o.Obj))
 		}
 	}
-	m["apps/shop/kustomization.yaml"] = file(strings.Replace(k, "namespace: shop", "namespace: shop\n    includeCRDs: true", 1))
-	objs, err = RenderWith(context.Background(), m, "apps/shop", RenderOptions{})
+	m["apps/shop/kustomization.yaml"] = file(strings.Replace(k, "namespace: shop", "namespace: shop\n    includeCRDs: true\n    kubeVersion: v1.31.2\n    apiVersions: [example.com/v1/Widget]", 1))
+	objs, err = RenderWith(context.Background(), m, "apps/shop", RenderOptions{Capabilities: &Capabilities{KubeVersion: "v1.33.0", APIVersions: []string{"v1", "apps/v1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	objByName(t, objs, "CustomResourceDefinition", "crontabs.example.com")
+	cm = objByName(t, objs, "ConfigMap", "shop-web-config").Obj
+	kube, _, _ := unstructured.NestedString(cm.Object, "data", "kube")
+	widgets, _, _ := unstructured.NestedString(cm.Object, "data", "widgets")
+	if kube != "v1.31.2" || widgets != "yes" {
+		t.Errorf("kube %q, widgets %q: want the entry's kubeVersion and apiVersions", kube, widgets)
+	}
 }
 
 // A chart not in the repository is fetched from an allowlisted repository at its version,
