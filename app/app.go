@@ -96,6 +96,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		Autoplanning: ops.AutoplanOptions{Drafts: s.AutoplanDrafts},
 		// the history a rollback goes back to (ops/rollback.go, issue 12)
 		SyncHistory: s.SyncHistory,
+		// where chart dependencies may be fetched from (sync/helm_fetch.go, issue 13)
+		ChartRepos: chartRepos(s),
 	}
 	runner := &commands.Runner{
 		Ops:       service,
@@ -180,4 +182,13 @@ func seedSyncStatus(ctx context.Context, reg *config.Registry, m *metrics.Metric
 // the concurrency), so none lacks a setting another has.
 func planner(kc *kube.Client, s *config.Settings, concurrency int) *sync.Engine {
 	return &sync.Engine{Kube: kc, Concurrency: concurrency, Inventory: s.Namespace}
+}
+
+// chartRepos are where charts' dependencies may be fetched from: the allowlist of the
+// settings, cached under the cache directory; nil when the allowlist is empty.
+func chartRepos(s *config.Settings) *sync.ChartRepos {
+	if len(s.HelmRepositories) == 0 {
+		return nil
+	}
+	return &sync.ChartRepos{Allow: s.HelmRepositories, CacheDir: s.CacheDir}
 }

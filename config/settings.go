@@ -127,6 +127,11 @@ type Settings struct {
 	// page asks for it).
 	PublicURL string
 
+	// Chart dependencies (issue 13; settings_helm.go): the chart repositories (https URLs) and
+	// OCI registries (oci:// prefixes) a chart's Chart.lock dependencies may be fetched from
+	// (RIGEL_HELM_REPOSITORIES, file helmRepositories; empty: none, nothing is fetched).
+	HelmRepositories []string
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 

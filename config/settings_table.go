@@ -154,6 +154,9 @@ func settingsTable() []setting {
 
 		// The registration of the GitHub App by /setup (settings_setup.go).
 		publicURLSetting(),
+
+		// Chart dependencies (issue 13, settings_helm.go).
+		helmReposSetting(),
 	}
 }
 

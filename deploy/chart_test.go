@@ -416,6 +416,8 @@ func TestChartCoversSettings(t *testing.T) {
 			all[k] = []any{"kube-system", "ops"}
 		case k == "refuseMergeableStates":
 			all[k] = []any{"dirty", "behind"}
+		case k == "helmRepositories": // chart dependencies (issue 13)
+			all[k] = []any{"https://charts.example.com/stable", "oci://registry.example.com/charts"}
 		case k == "notifyWebhookSecret" || k == "notifyWebhookKey": // notifications (issue 12): names, not URLs
 			all[k] = "rigel-notify"
 		default:

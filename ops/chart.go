@@ -27,6 +27,7 @@ const ChartFile = "Chart.yaml"
 // a chart branching on the Kubernetes version or an API renders as it would install.
 func (s *Service) render(ctx context.Context, fsys fs.FS, dep config.Deployment) ([]sync.Object, error) {
 	opts := renderOptions(fsys, dep)
+	opts.Repos = s.ChartRepos // dependencies fetched only from the allowlist (sync/helm_fetch.go)
 	if c, ok := s.Planner.(capabilities); ok && opts.Chart != nil {
 		caps, err := c.Capabilities(ctx)
 		if err != nil {

@@ -46,6 +46,10 @@ type Service struct {
 	// Notifications (issue 12, notify.go): each apply, failure and drift is told to it (a
 	// GitHub Deployment, a webhook message); nil: nobody is told.
 	Notifier Notifier
+
+	// Chart dependencies (issue 13, chart.go): where a chart's Chart.lock dependencies may be
+	// fetched from (RIGEL_HELM_REPOSITORIES); nil: nowhere, only vendored ones render.
+	ChartRepos *sync.ChartRepos
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

@@ -9,7 +9,8 @@
 // transformers or validators, in a file they list, or in a folder of them) has been checked
 // field by field, deny-by-default (hermetic_fields.go lists the fields): a URL or remote git
 // repository, an absolute path or one outside the repository, a plugin other than kustomize's
-// built-in ones, a Helm chart or a custom OpenAPI schema is refused with a *HermeticError
+// built-in ones, a Helm chart in a kustomization the build reaches (helmCharts of the one it
+// builds render as below) or a custom OpenAPI schema is refused with a *HermeticError
 // naming the file and the field, so a build never opens a network connection nor reads
 // outside the repository. Render runs under its context and at most MaxRenderTime (kustomize
 // takes no context: its build runs in a goroutine that Render stops waiting for, and that
@@ -21,11 +22,18 @@
 // (render_helm*.go, issue 13), install-like, with the deployment's ChartSettings (release,
 // namespace, values files in order, set-files) and the cluster's Capabilities
 // (Engine.Capabilities, from discovery): from the repository's files only (vendored charts/,
-// file:// dependencies inside the repository; any other dependency and any $ref of
-// values.schema.json leaving it are refused), `lookup` answering nothing (ChartLookups names
+// file:// dependencies inside the repository; any $ref of values.schema.json leaving it is
+// refused), `lookup` answering nothing (ChartLookups names
 // the templates that call it), within the bounds of a kustomize build. A template error is a
 // *ParseError naming the template and line. CRDs of crds/ come first, then Helm's install
 // order, then the hooks (by weight, their helm.sh/hook annotations kept).
+//
+// A Chart.lock dependency that is neither vendored nor file:// is fetched only from the
+// repositories and OCI registries of RenderOptions.Repos (helm_fetch*.go, the admin's
+// RIGEL_HELM_REPOSITORIES), at the locked version, verified against the index's or the
+// manifest's sha256 digest and cached by it, over a client that dials only those hosts; any
+// other is refused with a *HermeticError. A kustomization's helmCharts render through the
+// same chart path and allowlist before the build (render_kustomize_helm.go).
 //
 // Engine.Diff previews a set of objects with server-side apply in dry-run, fetching the live
 // objects alongside, and returns a Plan: one Change per object (create, update with a unified

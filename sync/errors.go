@@ -30,8 +30,10 @@ func (e *ParseError) Error() string {
 
 // HermeticError reports a kustomization that names something Rigel does not read or run: a
 // URL or remote git repository, a path outside the repository or an absolute one, a plugin
-// that is not one of kustomize's built-in ones, a Helm chart or a custom OpenAPI schema.
-// Nothing was fetched, read or run. File is repository-relative.
+// that is not one of kustomize's built-in ones, a Helm chart kustomize would inflate, a chart
+// dependency not on the allowlist or not verified, or a custom OpenAPI schema. Nothing was
+// fetched (but an allowlisted chart whose digest did not match), read or run. File is
+// repository-relative.
 type HermeticError struct {
 	File   string // the kustomization or plugin config file that names it
 	Via    string // for a plugin config file: what lists it, e.g. "generators[0] of apps/web/kustomization.yaml"

@@ -33,9 +33,10 @@ import "strings"
 //     kustomize's built-in plugins (apiVersion builtin) and is checked field by field as
 //     above; exec, Go, KRM-function and containerized plugins are refused here and are
 //     disabled in the kustomize options (kustomizeOptions);
-//   - refused outright: helmCharts, helmGlobals and helmChartInflationGenerator (and the
-//     HelmChartInflationGenerator plugin): Rigel does not render charts through kustomize
-//     yet; openapi: kustomize keeps a custom schema (or version) for the whole process,
+//   - refused outright: helmCharts and helmGlobals in any kustomization but the one built
+//     (whose helmCharts render_kustomize_helm.go renders before the build, through Rigel's
+//     chart path), helmChartInflationGenerator (and the HelmChartInflationGenerator plugin);
+//     openapi: kustomize keeps a custom schema (or version) for the whole process,
 //     where it would change the builds of other deployments.
 
 // role is what a field holds.
@@ -73,7 +74,8 @@ func object(fields map[string]*spec) *spec { return &spec{fields: fields} }
 func refused(why string) *spec { return &spec{role: roleRefuse, why: why} }
 
 const (
-	helmRefusal    = "Rigel does not render Helm charts through kustomize yet: render the chart with `helm template` and commit its output to the repository"
+	helmRefusal    = "Rigel renders helmCharts only in the kustomization it builds (the deployment's folder), not in one the build reaches through resources or components: move the helmCharts entry to the deployment's kustomization, or register the chart folder as a deployment of its own"
+	helmGenRefusal = "it is kustomize's older form of helmCharts, which Rigel does not render: use helmCharts in the deployment's kustomization"
 	openAPIRefusal = "kustomize keeps a custom OpenAPI schema (or version) for the whole process, where it would change the builds of other deployments: remove it, Rigel builds with kustomize's built-in schema"
 )
 
@@ -108,7 +110,7 @@ var kustomizationSpec = object(map[string]*spec{
 	"openapi":                     refused(openAPIRefusal),
 	"helmCharts":                  refused(helmRefusal),
 	"helmGlobals":                 refused(helmRefusal),
-	"helmChartInflationGenerator": refused(helmRefusal),
+	"helmChartInflationGenerator": refused(helmGenRefusal),
 })
 
 // pluginFolderFields are the fields a kustomization listed by generators, transformers or
@@ -121,7 +123,7 @@ var pluginSpecs = map[string]*spec{
 	"ConfigMapGenerator":          object(withMeta(generatorArgs())),
 	"SecretGenerator":             object(withMeta(generatorArgs())),
 	"IAMPolicyGenerator":          object(withMeta(map[string]*spec{"cloud": data, "kubernetesService": data, "serviceAccount": data})),
-	"HelmChartInflationGenerator": refused(helmRefusal),
+	"HelmChartInflationGenerator": refused(helmGenRefusal),
 
 	"PatchTransformer":               object(withMeta(map[string]*spec{"path": fileField, "patch": data, "target": data, "options": data})),
 	"PatchJson6902Transformer":       object(withMeta(map[string]*spec{"path": fileField, "jsonOp": data, "target": data})),

@@ -131,9 +131,14 @@ func TestRenderHermetic(t *testing.T) {
 		{"secretGenerator envs", k("secretGenerator:\n- name: x\n  envs:\n  - " + u + "\n"), []string{kf, "secretGenerator[0].envs[0]", u}},
 		{"replacements path", k("resources: [cm.yaml]\nreplacements:\n- path: " + u + "\n"), []string{kf, "replacements[0].path", u}},
 		{"openapi path", k("resources: [cm.yaml]\nopenapi:\n  path: " + u + "\n"), []string{kf, "openapi is refused", "OpenAPI schema"}},
-		{"helmCharts", k("helmCharts:\n- name: x\n  repo: " + u + "\n"), []string{kf, "helmCharts is refused", "Rigel does not render Helm charts through kustomize yet"}},
-		{"helmGlobals", k("resources: [cm.yaml]\nhelmGlobals:\n  chartHome: charts\n"), []string{kf, "helmGlobals is refused", "Helm charts"}},
-		{"helmChartInflationGenerator", k("helmChartInflationGenerator:\n- chartName: x\n  chartRepoUrl: " + u + "\n"), []string{kf, "helmChartInflationGenerator is refused", "Helm charts"}},
+		{"helmCharts", k("helmCharts:\n- name: x\n  version: 1.0.0\n  releaseName: x\n  repo: " + u + "\n"), []string{kf, "helmCharts[0] (x) repo", "not on its allowlist (RIGEL_HELM_REPOSITORIES)"}},
+		{"helmCharts in a base", func() fstest.MapFS {
+			m := k("resources: [base]\n")
+			m["k/base/kustomization.yaml"] = file("helmCharts:\n- name: x\n  version: 1.0.0\n  releaseName: x\n  repo: " + u + "\n")
+			return m
+		}(), []string{"k/base/kustomization.yaml", "helmCharts is refused", "only in the kustomization it builds"}},
+		{"helmGlobals", k("resources: [cm.yaml]\nhelmGlobals:\n  chartHome: charts\n"), []string{kf, "helmGlobals is refused", "helmCharts"}},
+		{"helmChartInflationGenerator", k("helmChartInflationGenerator:\n- chartName: x\n  chartRepoUrl: " + u + "\n"), []string{kf, "helmChartInflationGenerator is refused", "older form of helmCharts"}},
 
 		// Plugin configs written inline.
 		{"inline ConfigMapGenerator files", inline("generators", cmGen+"files: [x="+u+"]\n"), []string{kf, "generators[0] (inline ConfigMapGenerator) files[0]", "x=" + u, "is a URL"}},
@@ -146,7 +151,7 @@ func TestRenderHermetic(t *testing.T) {
 		{"inline ReplacementTransformer replacements path", inline("transformers", replT+"replacements:\n- path: "+u+"\n"), []string{kf, "transformers[0] (inline ReplacementTransformer) replacements[0].path", u}},
 		{"inline ValueAddTransformer targetFilePath", inline("transformers", valueT+"targetFilePath: "+u+"\n"), []string{kf, "(inline ValueAddTransformer) targetFilePath", u}},
 		{"inline validator", inline("validators", patchT+"path: "+u+"\n"), []string{kf, "validators[0] (inline PatchTransformer) path", u}},
-		{"inline HelmChartInflationGenerator", inline("generators", helmG), []string{kf, "generators[0] (inline HelmChartInflationGenerator) is refused", "Helm charts"}},
+		{"inline HelmChartInflationGenerator", inline("generators", helmG), []string{kf, "generators[0] (inline HelmChartInflationGenerator) is refused", "older form of helmCharts"}},
 		{"inline, second document", inline("transformers", "apiVersion: builtin\nkind: LabelTransformer\nmetadata: {name: l}\nlabels: {a: b}\nfieldSpecs: [{path: metadata/labels, create: true}]\n---\n"+patchT+"path: "+u+"\n"),
 			[]string{kf, "transformers[0] (inline, document 2: PatchTransformer) path", u}},
 		{"inline KRM function", inline("generators", krm), []string{kf, "generators[0] (inline Fetcher)", "not one of kustomize's built-in plugins", "KRM-function"}},
@@ -161,7 +166,7 @@ func TestRenderHermetic(t *testing.T) {
 		{"file ReplacementTransformer", inFile("transformers", replT+"replacements:\n- path: "+u+"\n"), []string{"k/plugin.yaml", "ReplacementTransformer replacements[0].path", u}},
 		{"file ValueAddTransformer", inFile("transformers", valueT+"targetFilePath: "+u+"\n"), []string{"k/plugin.yaml", "ValueAddTransformer targetFilePath", u}},
 		{"file validator", inFile("validators", patchT+"path: "+u+"\n"), []string{"k/plugin.yaml (validators[0] of k/kustomization.yaml)", "PatchTransformer path", u}},
-		{"file HelmChartInflationGenerator", inFile("generators", helmG), []string{"k/plugin.yaml", "HelmChartInflationGenerator is refused", "Helm charts"}},
+		{"file HelmChartInflationGenerator", inFile("generators", helmG), []string{"k/plugin.yaml", "HelmChartInflationGenerator is refused", "older form of helmCharts"}},
 		{"file KRM function", inFile("transformers", krm), []string{"k/plugin.yaml", "Fetcher", "not one of kustomize's built-in plugins"}},
 		{"file, second document", inFile("generators", cmGen+"literals: [a=b]\n---\n"+strings.Replace(cmGen, "leak", "leak2", 1)+"files: ["+u+"]\n"), []string{"k/plugin.yaml", "document 2 (ConfigMapGenerator) files[0]", u}},
 

@@ -36,7 +36,7 @@ func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 		return chartInputs(fsys, dir, nil, rec.list()), nil
 	}
 	if k := kustomizationIn(entries); k != "" {
-		err = kustomizeInputs(ctx, fsys, dir, rec)
+		err = kustomizeInputs(ctx, fsys, dir, path.Join(dir, k), RenderOptions{}, rec)
 	} else {
 		_, err = renderPlain(ctx, &recordingFS{FS: fsys, rec: rec}, dir)
 	}
@@ -46,12 +46,17 @@ func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 	return rec.list(), nil
 }
 
-// kustomizeInputs builds dir as renderKustomize does, recording the files kustomize reads.
-func kustomizeInputs(ctx context.Context, fsys fs.FS, dir string, rec *reads) error {
+// kustomizeInputs builds dir as renderKustomize does, recording the files kustomize reads,
+// and those of the charts of its helmCharts (render_kustomize_helm.go; none fetched).
+func kustomizeInputs(ctx context.Context, fsys fs.FS, dir, kfile string, opts RenderOptions, rec *reads) error {
 	mem, _, err := copyRepo(fsys, dir)
 	if err != nil {
 		return fmt.Errorf("failed to render %s: %w", dir, err)
 	}
+	if err := inflateHelmCharts(ctx, fsys, mem, dir, kfile, opts, rec); err != nil {
+		return inflateError(ctx, dir, kfile, err)
+	}
+	defer rec.forgetInflated()
 	if err := checkHermetic(ctx, mem, dir); err != nil {
 		var he *HermeticError
 		if errors.As(err, &he) {

@@ -48,6 +48,9 @@ type RenderOptions struct {
 	// Capabilities are the cluster's, for a chart; nil uses Helm's defaults, as `helm template`,
 	// and does not check Chart.yaml's kubeVersion.
 	Capabilities *Capabilities
+	// Repos are where a chart's Chart.lock dependencies may be fetched from (helm_fetch.go);
+	// nil fetches nothing: a dependency not vendored in charts/ nor file:// is refused.
+	Repos *ChartRepos
 }
 
 // ChartFile is the file that makes a folder a Helm chart.
@@ -98,7 +101,7 @@ func renderWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptio
 	case isChart:
 		objs, err = renderChart(ctx, fsys, dir, opts, rec)
 	case k != "":
-		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k))
+		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k), opts)
 	default:
 		objs, err = renderPlain(ctx, fsys, dir)
 	}
@@ -140,7 +143,7 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	if exe != "" {
 		objs, err = renderChartChild(ctx, exe, fsys, dir, opts, rec)
 	} else {
-		objs, err = renderChartHere(ctx, fsys, dir, opts, rec)
+		objs, err = renderChartHere(ctx, fsys, dir, opts, rec, rec != nil)
 	}
 	if err == nil {
 		hooks := 0
@@ -155,13 +158,14 @@ func renderChart(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions
 	return objs, err
 }
 
-// renderChartHere renders the chart in dir in this process.
-func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
+// renderChartHere renders the chart in dir in this process; inputs: for Inputs (a remote
+// dependency is left out when there is no allowlist, not refused).
+func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOptions, rec *reads, inputs bool) ([]Object, error) {
 	set := ChartSettings{}
 	if opts.Chart != nil {
 		set = *opts.Chart
 	}
-	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec}
+	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, repos: opts.Repos, inputs: inputs}
 	ch, err := ld.load(dir, 0)
 	if err != nil {
 		return nil, chartFailure(ctx, dir, err)

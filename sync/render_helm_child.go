@@ -67,6 +67,8 @@ type childRequest struct {
 	Files map[string][]byte
 	Dir   string
 	Opts  RenderOptions
+	// Inputs: the render is for Inputs (a remote dependency is left out, see chartLoader.remote).
+	Inputs bool
 }
 
 // childObject is one rendered object, as JSON.
@@ -105,7 +107,7 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	if opts.Chart != nil {
 		set = *opts.Chart
 	}
-	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, keep: map[string][]byte{}}
+	ld := &chartLoader{fsys: fsys, ctx: ctx, rec: rec, keep: map[string][]byte{}, repos: opts.Repos, inputs: rec != nil}
 	if _, err := ld.load(dir, 0); err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}
@@ -113,7 +115,8 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 		return nil, chartFailure(ctx, dir, err)
 	}
 	var in bytes.Buffer
-	if err := gob.NewEncoder(&in).Encode(childRequest{Files: ld.keep, Dir: dir, Opts: opts}); err != nil {
+	opts.Repos = nil // the dependencies fetched are in ld.keep, as vendored: the child fetches nothing
+	if err := gob.NewEncoder(&in).Encode(childRequest{Files: ld.keep, Dir: dir, Opts: opts, Inputs: rec != nil}); err != nil {
 		return nil, fmt.Errorf("failed to render chart %s: %w", dir, err)
 	}
 	select {
@@ -195,7 +198,7 @@ func chartChild(in io.Reader, out io.Writer) int {
 	ctx, cancel := context.WithTimeout(context.Background(), MaxRenderTime)
 	defer cancel()
 	var res childResult
-	objs, err := renderChartHere(ctx, fsys, req.Dir, req.Opts, nil)
+	objs, err := renderChartHere(ctx, fsys, req.Dir, req.Opts, nil, req.Inputs)
 	var pe *ParseError
 	var he *HermeticError
 	var pa *PathError

@@ -21,13 +21,15 @@ import (
 // chartLoader reads charts, values files and set-files from the repository tree, within
 // MaxChartFiles and MaxChartBytes, recording what it reads in rec (when set).
 type chartLoader struct {
-	fsys  fs.FS
-	ctx   context.Context
-	rec   *reads
-	files int
-	bytes int64
-	dirs  map[*chart.Chart]string // the repository folder of each chart loaded from a folder
-	keep  map[string][]byte       // when set, every file read (for the child process)
+	fsys   fs.FS
+	ctx    context.Context
+	rec    *reads
+	files  int
+	bytes  int64
+	dirs   map[*chart.Chart]string // the repository folder of each chart loaded from a folder
+	keep   map[string][]byte       // when set, every file read (for the child process)
+	repos  *ChartRepos             // where dependencies may be fetched from (nil: nowhere)
+	inputs bool                    // for Inputs: a remote dependency is left out without an allowlist
 }
 
 // read reads one repository file within the bounds.
@@ -205,9 +207,17 @@ func (l *chartLoader) dependencies(dir string, ch *chart.Chart, depth int) error
 		}
 		field := fmt.Sprintf("dependencies[%d] (%s) repository", i, dep.Name)
 		rel, ok := strings.CutPrefix(dep.Repository, "file://")
-		if !ok {
-			return &HermeticError{File: file, Field: field, Value: dep.Repository,
-				Reason: "is not vendored in charts/, and Rigel fetches nothing while rendering: run `helm dependency build` and commit the charts/ folder"}
+		if !ok { // fetched from an allowlisted repository, or refused (render_helm_deps.go)
+			sc, err := l.remote(dir, ch, i, dep)
+			if err != nil {
+				return err
+			}
+			if sc == nil {
+				continue
+			}
+			ch.AddDependency(sc)
+			have[dep.Name] = true
+			continue
 		}
 		if path.IsAbs(rel) || strings.Contains(rel, `\`) {
 			return &HermeticError{File: file, Field: field, Value: dep.Repository,

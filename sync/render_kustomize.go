@@ -18,10 +18,14 @@ import (
 // renderKustomize builds the kustomization in dir (file kfile) with kustomize, over an
 // in-memory copy of the repository so that bases in sibling folders resolve. Everything the
 // build can reach is checked first (checkHermetic), and the build runs under ctx.
-func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string) ([]Object, error) {
+func renderKustomize(ctx context.Context, fsys fs.FS, dir, kfile string, opts RenderOptions) ([]Object, error) {
 	mem, skipped, err := copyRepo(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
+	}
+	// helmCharts of kfile render through Rigel's chart path (render_kustomize_helm.go).
+	if err := inflateHelmCharts(ctx, fsys, mem, dir, kfile, opts, nil); err != nil {
+		return nil, inflateError(ctx, dir, kfile, err)
 	}
 	if err := checkHermetic(ctx, mem, dir); err != nil {
 		var he *HermeticError

@@ -117,6 +117,10 @@ comma-separated.
 - name: RIGEL_PROTECTED_NAMESPACES
   value: {{ join "," . | quote }}
 {{- end }}
+{{- with $settings.helmRepositories }}
+- name: RIGEL_HELM_REPOSITORIES
+  value: {{ join "," . | quote }}
+{{- end }}
 - name: RIGEL_OWN_CLUSTER_ROLES
   value: {{ printf "%s,%s,%s" .Values.rbac.deployerName .Values.rbac.readerName .Values.rbac.prunerName | quote }}
 {{- end }}
