@@ -78,7 +78,11 @@ func DriftCheckable(dep config.Deployment) bool {
 // renders, objects the policy or the apiserver refuse are reported as such (a problem to
 // fix), never as drift; a fetch or diff that fails is DriftFailed with the error returned too.
 func (s *Service) Drift(ctx context.Context, o Origin, repo config.Repo, dep config.Deployment) (*DriftReport, error) {
-	return s.driftIn(ctx, o, repo, dep, nil)
+	r, err := s.driftIn(ctx, o, repo, dep, nil)
+	if r != nil {
+		s.observeDrift(dep.Name, r.Drifted())
+	}
+	return r, err
 }
 
 // driftIn is Drift within a sweep whose previews share their reads (sw, nil: none).
@@ -97,7 +101,6 @@ func (s *Service) driftIn(ctx context.Context, o Origin, repo config.Repo, dep c
 		r.State, r.Problem = DriftFailed, err
 	}
 	if err != nil {
-		s.observeDrift(dep.Name, false)
 		return r, err
 	}
 	r.Plan = p.Plan
@@ -123,8 +126,7 @@ func (s *Service) driftIn(ctx context.Context, o Origin, repo config.Repo, dep c
 	default:
 		r.State = DriftInSync
 	}
-	s.observeDrift(dep.Name, r.Drifted())
-	return r, nil
+	return r, nil // the caller tells the metric, once what it shows is decided (Drift, sweepOne)
 }
 
 func (s *Service) observeDrift(deployment string, drifted bool) {

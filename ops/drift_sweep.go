@@ -149,6 +149,7 @@ func (s *Service) sweepOne(ctx context.Context, sw DriftSweep, shared *sync.Swee
 	if sw.Board != nil && r.State != DriftFailed { // a failed check keeps what was known
 		sw.Board.Put(r)
 	}
+	s.observeDrift(dep.Name, r.Drifted())  // after the board: the metric never says more than the API
 	s.notifyDrift(ctx, repo, dep, prev, r) // notify.go: found or cleared
 	if sw.Each != nil {
 		sw.Each(ctx, repo, dep, r)
