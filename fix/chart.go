@@ -28,29 +28,11 @@ const ChartValuesFile = "values.yaml"
 
 // planChart is Plan for a folder holding a Helm chart, rendered with opts.
 func planChart(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts rsync.RenderOptions) ([]Change, error) {
-	before, err := rsync.RenderWith(context.Background(), fsys, folder, opts)
-	if err != nil {
-		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot render chart `%s` to find %s: %s", folder, workloadTitle(w), untrusted.MarkdownText(err.Error())), Err: err}
+	r, err := findEdits(fsys, folder, w, edits, opts, "render chart", "rendered by chart")
+	if err != nil || len(r.ops) == 0 {
+		return r.none(err)
 	}
-	obj, source := findRendered(before, w)
-	if obj == nil {
-		return nil, placeErrorf("%s (namespace `%s`) is not rendered by chart `%s`%s", workloadTitle(w), w.Namespace, folder, definedList(before))
-	}
-	t, err := toTyped(obj)
-	if err != nil {
-		return nil, err
-	}
-	var ops []op
-	for _, e := range edits {
-		o, err := opsOf(w, t, e)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, o...)
-	}
-	if len(ops) == 0 {
-		return []Change{}, nil
-	}
+	before, obj, source, t, ops := r.before, r.obj, r.source, r.typed, r.ops
 	dir := path.Clean(folder)
 	if rest, ok := strings.CutPrefix(source, path.Join(dir, "templates")+"/"); !ok || rest == "" {
 		return nil, placeErrorf("%s is rendered from %s, not from a template of chart `%s` itself (a subchart or a dependency): Rigel edits only the values of the chart the deployment renders; set it by hand", workloadTitle(w), untrusted.MarkdownCode(source), folder)

@@ -44,29 +44,11 @@ func PlanWith(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts 
 	if rsync.IsChart(fsys, folder) {
 		return planChart(fsys, folder, w, edits, opts)
 	}
-	before, err := rsync.Render(context.Background(), fsys, folder)
-	if err != nil {
-		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot build folder `%s` to find %s: %s", folder, workloadTitle(w), untrusted.MarkdownText(err.Error())), Err: err}
+	r, err := findEdits(fsys, folder, w, edits, rsync.RenderOptions{}, "build folder", "defined in folder")
+	if err != nil || len(r.ops) == 0 {
+		return r.none(err)
 	}
-	obj, source := findRendered(before, w)
-	if obj == nil {
-		return nil, placeErrorf("%s (namespace `%s`) is not defined in folder `%s`%s", workloadTitle(w), w.Namespace, folder, definedList(before))
-	}
-	t, err := toTyped(obj)
-	if err != nil {
-		return nil, err
-	}
-	var ops []op
-	for _, e := range edits {
-		o, err := opsOf(w, t, e)
-		if err != nil {
-			return nil, err
-		}
-		ops = append(ops, o...)
-	}
-	if len(ops) == 0 {
-		return []Change{}, nil
-	}
+	before, obj, source, t, ops := r.before, r.obj, r.source, r.typed, r.ops
 
 	dir := path.Clean(folder)
 	if dir == "" {
@@ -354,4 +336,50 @@ func (p *planner) changes() []Change {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// rendered is what Plan and planChart start from: the folder rendered before the edit, the
+// workload's object in it and the file it comes from, its typed form, and the operations the
+// edits make on it.
+type rendered struct {
+	before []rsync.Object
+	obj    *unstructured.Unstructured
+	source string
+	typed  *typed
+	ops    []op
+}
+
+// findEdits renders folder with opts (how names the render in a refusal: "build folder",
+// "render chart"; where says where the workload is missing: "defined in folder"), finds w in
+// it and turns edits into operations on it.
+func findEdits(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts rsync.RenderOptions, how, where string) (*rendered, error) {
+	before, err := rsync.RenderWith(context.Background(), fsys, folder, opts)
+	if err != nil {
+		return nil, &PlaceError{Msg: fmt.Sprintf("Rigel cannot %s `%s` to find %s: %s", how, folder, workloadTitle(w), untrusted.MarkdownText(err.Error())), Err: err}
+	}
+	obj, source := findRendered(before, w)
+	if obj == nil {
+		return nil, placeErrorf("%s (namespace `%s`) is not %s `%s`%s", workloadTitle(w), w.Namespace, where, folder, definedList(before))
+	}
+	t, err := toTyped(obj)
+	if err != nil {
+		return nil, err
+	}
+	r := &rendered{before: before, obj: obj, source: source, typed: t}
+	for _, e := range edits {
+		o, err := opsOf(w, t, e)
+		if err != nil {
+			return nil, err
+		}
+		r.ops = append(r.ops, o...)
+	}
+	return r, nil
+}
+
+// none is the answer of a plan that stops after findEdits: its error, or no change at all.
+func (r *rendered) none(err error) ([]Change, error) {
+	if err != nil {
+		return nil, err
+	}
+	return []Change{}, nil
 }
