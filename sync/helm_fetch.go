@@ -269,17 +269,25 @@ func (r *ChartRepos) fetch(ctx context.Context, repoURL, name, version string, r
 	if dl.Scheme != "https" || !allows(list, dl.String()) {
 		return nil, refuse(fmt.Sprintf("gives %s %s the download URL %s, which is not below an entry of RIGEL_HELM_REPOSITORIES: add its repository to the allowlist, or vendor the chart in charts/", name, version, dl.Redacted()))
 	}
+	return r.verified(ctx, key, digest, "its index.yaml", repoURL, name, version, refuse,
+		func() ([]byte, error) { return get(ctx, c, dl.String(), MaxChartBytes) })
+}
+
+// verified returns the archive of chart name at version whose sha256 is digest (hex): from
+// the cache, else what download answers once its sum is digest (which from, "its index.yaml"
+// or "its manifest", gave), then kept in the cache. key remembers the digest.
+func (r *ChartRepos) verified(ctx context.Context, key, digest, from, repoURL, name, version string, refuse func(reason string) error, download func() ([]byte, error)) ([]byte, error) {
 	if data := r.cached(digest); data != nil {
 		remember(key, digest)
 		return data, nil
 	}
-	data, err := get(ctx, c, dl.String(), MaxChartBytes)
+	data, err := download()
 	if err != nil {
 		return nil, fmt.Errorf("failed to fetch %s %s from %s: %w", name, version, repoURL, err)
 	}
 	sum := sha256.Sum256(data)
 	if got := hex.EncodeToString(sum[:]); got != digest {
-		return nil, refuse(fmt.Sprintf("served %s %s with sha256 %s, and its index.yaml gives %s: the archive was changed or corrupted, so Rigel does not use it", name, version, got, digest))
+		return nil, refuse(fmt.Sprintf("served %s %s with sha256 %s, and %s gives %s: the archive was changed or corrupted, so Rigel does not use it", name, version, got, from, digest))
 	}
 	remember(key, digest)
 	r.store(ctx, digest, data)

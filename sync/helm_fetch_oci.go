@@ -3,7 +3,6 @@ package sync
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +10,6 @@ import (
 	"net/url"
 	"path"
 	"strings"
-
-	"github.com/rs/zerolog"
 )
 
 // Pulling a chart from an allowlisted OCI registry (oci:// entries of ChartRepos.Allow), with
@@ -76,23 +73,8 @@ func (r *ChartRepos) fetchOCI(ctx context.Context, repoURL, name, version string
 	if !strings.HasPrefix(digest, "sha256:") || len(hexDigest) != sha256.Size*2 || strings.Trim(hexDigest, "0123456789abcdef") != "" {
 		return nil, refuse(fmt.Sprintf("gives %s %s no chart layer with a sha256 digest in its manifest, and Rigel fetches only what it can verify", name, version))
 	}
-	if data := r.cached(hexDigest); data != nil {
-		remember(key, hexDigest)
-		return data, nil
-	}
-	data, err := ociGet(ctx, c, base+"/blobs/"+digest, "", MaxChartBytes)
-	if err != nil {
-		return nil, fmt.Errorf("failed to fetch %s %s from %s: %w", name, version, repoURL, err)
-	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != hexDigest {
-		return nil, refuse(fmt.Sprintf("served %s %s with sha256 %s, and its manifest gives %s: the archive was changed or corrupted, so Rigel does not use it", name, version, got, hexDigest))
-	}
-	remember(key, hexDigest)
-	r.store(ctx, hexDigest, data)
-	zerolog.Ctx(ctx).Info().Str("repository", repoURL).Str("chart", name).Str("version", version).
-		Str("digest", hexDigest).Int("bytes", len(data)).Msg("chart dependency pulled")
-	return data, nil
+	return r.verified(ctx, key, hexDigest, "its manifest", repoURL, name, version, refuse,
+		func() ([]byte, error) { return ociGet(ctx, c, base+"/blobs/"+digest, "", MaxChartBytes) })
 }
 
 // ociGet is a GET of the registry API with at most max bytes, asking for an anonymous bearer
