@@ -249,37 +249,10 @@ func helmCapabilities(c *Capabilities) *chartutil.Capabilities {
 // for when ctx is done (Helm's engine takes no context; the render holds a build slot until
 // it ends). The engine has no cluster client: `lookup` returns an empty object.
 func runHelm(ctx context.Context, ch *chart.Chart, vals chartutil.Values) (map[string]string, error) {
-	select {
-	case buildSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	type result struct {
-		files map[string]string
-		err   error
-	}
-	done := make(chan result, 1)
-	runningBuilds.Add(1)
-	go func() {
-		defer func() {
-			runningBuilds.Add(-1)
-			<-buildSlots
-		}()
-		defer func() {
-			if p := recover(); p != nil {
-				done <- result{err: fmt.Errorf("helm failed: %v", p)}
-			}
-		}()
+	return inBuildSlot(ctx, "helm", func() (map[string]string, error) {
 		var e engine.Engine // no client provider: lookup answers nothing; EnableDNS false
-		files, err := e.Render(ch, vals)
-		done <- result{files, err}
-	}()
-	select {
-	case r := <-done:
-		return r.files, r.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+		return e.Render(ch, vals)
+	})
 }
 
 // chartObjects turns Helm's rendered files into objects: CRDs first, then manifests in

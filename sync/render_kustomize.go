@@ -105,13 +105,23 @@ var runningBuilds atomic.Int32
 // build stops at its next file system access (guardedFS fails them all once ctx is done); it
 // holds its build slot until it has stopped. A panic in kustomize is returned as an error.
 func runKustomize(ctx context.Context, fsys filesys.FileSystem, dir string) (resmap.ResMap, error) {
+	return inBuildSlot(ctx, "kustomize", func() (resmap.ResMap, error) {
+		return krusty.MakeKustomizer(kustomizeOptions()).Run(fsys, "/"+dir)
+	})
+}
+
+// inBuildSlot runs build (kustomize's or Helm's, which take no context) in its own goroutine
+// holding one of the process's build slots, and stops waiting for it when ctx is done; the
+// abandoned build keeps its slot until it ends. A panic in build is an error naming tool.
+func inBuildSlot[T any](ctx context.Context, tool string, build func() (T, error)) (T, error) {
+	var zero T
 	select {
 	case buildSlots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return zero, ctx.Err()
 	}
 	type result struct {
-		rm  resmap.ResMap
+		v   T
 		err error
 	}
 	done := make(chan result, 1)
@@ -123,17 +133,17 @@ func runKustomize(ctx context.Context, fsys filesys.FileSystem, dir string) (res
 		}()
 		defer func() {
 			if p := recover(); p != nil {
-				done <- result{err: fmt.Errorf("kustomize failed: %v", p)}
+				done <- result{err: fmt.Errorf("%s failed: %v", tool, p)}
 			}
 		}()
-		rm, err := krusty.MakeKustomizer(kustomizeOptions()).Run(fsys, "/"+dir)
-		done <- result{rm, err}
+		v, err := build()
+		done <- result{v, err}
 	}()
 	select {
 	case r := <-done:
-		return r.rm, r.err
+		return r.v, r.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return zero, ctx.Err()
 	}
 }
 
