@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -101,14 +100,7 @@ data:
 func TestChartShow(t *testing.T) {
 	b := startAPIBot(t)
 	ns := unique("chartshow")
-	if err := cluster.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := testenv.RunJobStatus(ctx, cluster.Config, ns); err != nil {
-		t.Fatal(err)
-	}
+	ctx := jobsFinishIn(t, ns) // as the Job controller would
 	files := showChartFiles(ns)
 	r := newRepo(t, files)
 	c := b.issue(r)

@@ -46,14 +46,7 @@ metadata:
 func TestHooksRunInTheirPhase(t *testing.T) {
 	b := startBot(t)
 	ns := unique("hooks")
-	if err := cluster.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := testenv.RunJobStatus(ctx, cluster.Config, ns); err != nil {
-		t.Fatal(err)
-	}
+	ctx := jobsFinishIn(t, ns) // as the Job controller would
 	r := newRepo(t, hookFiles(ns, "complete"))
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/jobs/k8s"), "Registered deployment `jobs`")
@@ -100,14 +93,7 @@ func TestHooksRunInTheirPhase(t *testing.T) {
 func TestHooksPreSyncFailureStopsTheApply(t *testing.T) {
 	b := startBot(t)
 	ns := unique("hookfail")
-	if err := cluster.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if err := testenv.RunJobStatus(ctx, cluster.Config, ns); err != nil {
-		t.Fatal(err)
-	}
+	ctx := jobsFinishIn(t, ns) // as the Job controller would
 	r := newRepo(t, hookFiles(ns, "fail"))
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/jobs/k8s"), "Registered deployment `jobs`")
@@ -118,4 +104,20 @@ func TestHooksPreSyncFailureStopsTheApply(t *testing.T) {
 	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(ctx, "app", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("the ConfigMap was applied after a failed PreSync hook: %v", err)
 	}
+}
+
+// jobsFinishIn creates namespace ns and, until the test ends, completes or fails its Jobs as
+// the Job controller would (the test bed runs no controller-manager): testenv.RunJobStatus.
+// It returns the context that lasts the test.
+func jobsFinishIn(t *testing.T, ns string) context.Context {
+	t.Helper()
+	if err := cluster.CreateNamespace(ns); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := testenv.RunJobStatus(ctx, cluster.Config, ns); err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }
