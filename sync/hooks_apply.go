@@ -206,6 +206,13 @@ func (e *Engine) deleteHook(ctx context.Context, m *meta.RESTMapping, ref Ref, w
 	res := e.Kube.Resource(m, ref.Namespace)
 	bg := metav1.DeletePropagationBackground
 	err := res.Delete(ctx, ref.Name, metav1.DeleteOptions{PropagationPolicy: &bg})
+	if apierrors.IsForbidden(err) {
+		// The apiserver checks the right before the name: without delete, a hook that does not
+		// exist (its first run) is still no error (checkHookDelete refused the others in the preview).
+		if _, getErr := res.Get(ctx, ref.Name, metav1.GetOptions{}); apierrors.IsNotFound(getErr) {
+			return false, nil
+		}
+	}
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}

@@ -62,7 +62,7 @@ func (e *Engine) hookLogs(ctx context.Context, ref Ref, uid types.UID) string {
 	raw, err := pods.GetLogs(pod.Name, &corev1.PodLogOptions{TailLines: &lines, LimitBytes: &limit}).DoRaw(ctx)
 	switch {
 	case apierrors.IsForbidden(err):
-		return "(no logs: Rigel may not read the logs of pod " + pod.Name + ": a cluster admin grants get on pods/log to see them here)"
+		return "(no logs: Rigel may not read the logs of pod " + pod.Name + ": a cluster admin grants get on pods/log (the ClusterRole rigel-hooks, the chart's rbac.hooks) to see them here)"
 	case err != nil:
 		return "(no logs of pod " + pod.Name + ": " + err.Error() + ")"
 	}
