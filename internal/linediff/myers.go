@@ -25,7 +25,7 @@ func newDiffer(a, b []int) *differ {
 	for i := range d.matchA {
 		d.matchA[i] = -1
 	}
-	d.maxCost = max(minCost, isqrt(len(a)+len(b))*4)
+	d.maxCost = max(minCost, isqrt(len(a)+len(b)))
 	return d
 }
 

@@ -41,7 +41,43 @@ func Ops(a, b []string) []Op {
 		i, j = ai+1, bj+1
 	}
 	flush(len(a), len(b))
+	for k := range ops {
+		placeLikeDifflib(a, b, ops, k)
+	}
 	return ops
+}
+
+// placeLikeDifflib moves a lone deletion or insertion, ops[k] between two equal ranges, over
+// the equal lines it can slide across, to where difflib puts it: difflib keeps the longest
+// equal range whole, so the edit goes to the far side of the longer range it could make
+// (before it, when the range after wins; after it on a tie, the earlier range winning).
+func placeLikeDifflib(a, b []string, ops []Op, k int) {
+	c := ops[k]
+	if (c.Tag != 'd' && c.Tag != 'i') || k == 0 || k == len(ops)-1 || ops[k-1].Tag != 'e' || ops[k+1].Tag != 'e' {
+		return
+	}
+	lines, lo, hi := a, c.I1, c.I2
+	if c.Tag == 'i' {
+		lines, lo, hi = b, c.J1, c.J2
+	}
+	before, after := ops[k-1].I2-ops[k-1].I1, ops[k+1].I2-ops[k+1].I1
+	up, down := 0, 0
+	for up < before && lines[lo-up-1] == lines[hi-up-1] {
+		up++
+	}
+	for down < after && lines[lo+down] == lines[hi+down] {
+		down++
+	}
+	move := down // the range before, grown by down lines, is kept whole
+	if after+up > before+down {
+		move = -up
+	}
+	if move == 0 {
+		return
+	}
+	ops[k-1].I2, ops[k-1].J2 = ops[k-1].I2+move, ops[k-1].J2+move
+	ops[k+1].I1, ops[k+1].J1 = ops[k+1].I1+move, ops[k+1].J1+move
+	ops[k] = Op{c.Tag, c.I1 + move, c.I2 + move, c.J1 + move, c.J2 + move}
 }
 
 // grouped splits ops into hunks with up to n lines of context, as difflib's
