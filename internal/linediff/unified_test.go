@@ -69,8 +69,8 @@ func TestUnifiedContext(t *testing.T) {
 	a := lines("1\n2\n3\n4\n5\n")
 	b := lines("1\n2\nthree\n4\n5\n")
 	for n, want := range map[int]string{
-		0: "@@ -3 +3 @@\n-3\n+three\n",
-		1: "@@ -2,3 +2,3 @@\n 2\n-3\n+three\n 4\n",
+		0:  "@@ -3 +3 @@\n-3\n+three\n",
+		1:  "@@ -2,3 +2,3 @@\n 2\n-3\n+three\n 4\n",
 		-1: "@@ -1,5 +1,5 @@\n 1\n 2\n-3\n+three\n 4\n 5\n", // negative: difflib's default, 3
 	} {
 		if got := Unified(a, b, "", "", n); got != want {
