@@ -50,3 +50,20 @@ func BenchmarkCRD(b *testing.B) {
 		Unified(x, y, "a", "b", 3)
 	}
 }
+
+func BenchmarkRepeated(b *testing.B) {
+	x, y := make([]string, 20000), make([]string, 20000)
+	for i := range x {
+		x[i] = "- x\n"
+		y[i] = "- x\n"
+		if i%2 == 1 {
+			y[i] = "- y\n"
+		}
+		if i%3 == 0 {
+			x[i] = "- y\n"
+		}
+	}
+	for b.Loop() {
+		Ops(x, y)
+	}
+}
