@@ -27,12 +27,7 @@ func BenchmarkBigObject(b *testing.B) {
 }
 
 func BenchmarkShuffled(b *testing.B) {
-	r := newRand()
-	alphabet := []string{"- a\n", "- b\n", "- c\n"}
-	x, y := make([]string, 20000), make([]string, 20000)
-	for i := range x {
-		x[i], y[i] = alphabet[r.Intn(3)], alphabet[r.Intn(3)]
-	}
+	x, y := shuffled(20000)
 	for b.Loop() {
 		Ops(x, y)
 	}

@@ -110,20 +110,28 @@ func TestMatchesShortest(t *testing.T) {
 	}
 }
 
-// TestCutOff: past the cut-off the search stops early and the script is still right, if
-// longer than the shortest; a costly input cannot hold a preview for long.
-func TestCutOff(t *testing.T) {
-	// Two texts of 20,000 lines from three lines each, shuffled: nearly every line has a
-	// match on the other side, and the shortest script is long.
+// shuffled is two texts of n lines drawn from three: nearly every line has a match on the
+// other side, and the shortest script is long.
+func shuffled(n int) (a, b []string) {
 	r := newRand()
 	alphabet := []string{"- a\n", "- b\n", "- c\n"}
-	a, b := make([]string, 20000), make([]string, 20000)
+	a, b = make([]string, n), make([]string, n)
 	for i := range a {
 		a[i], b[i] = alphabet[r.Intn(3)], alphabet[r.Intn(3)]
 	}
-	edits := check(t, a, b, Ops(a, b))
-	if edits == 0 || edits > len(a)+len(b) {
-		t.Fatalf("%d lines changed", edits)
+	return a, b
+}
+
+// TestCutOff: past the cut-off the search stops early and the script is still right, and
+// not much longer than the shortest; a costly input cannot hold a preview for long.
+func TestCutOff(t *testing.T) {
+	a, b := shuffled(4000) // a shortest script of about 2,300 lines: far past the cut-off
+	got, want := check(t, a, b, Ops(a, b)), shortest(a, b)
+	t.Logf("%d lines changed, shortest %d", got, want)
+	if want < 4*minCost {
+		t.Fatalf("the shortest script is %d lines: the input does not reach the cut-off", want)
 	}
-	t.Logf("%d lines changed of %d", edits, len(a)+len(b))
+	if got < want || got > want*5/4 {
+		t.Errorf("%d lines changed, want between the shortest %d and 1.25× it", got, want)
+	}
 }
