@@ -7,7 +7,9 @@
 // appear on one side only (they can never match); a cut-off bounds the search on costly
 // inputs, where the diff stays correct but may be longer than the shortest one.
 //
-// The unified output has difflib's exact format (headers, hunk ranges, 3-line context
-// grouping), and its hunks are slid as early as they can go, so ordinary edits read as
-// difflib wrote them.
+// The unified output has difflib's exact format (headers, hunk ranges, context grouping), and
+// an edit that could stand at several places over equal lines is placed where difflib places
+// it (next to a change on the other side, else beside the longer equal range), so that
+// ordinary edits read as difflib wrote them (TestSameAsDifflib; where difflib's longest-block
+// matching pairs other lines, rarely, the script is as short but aligned differently).
 package linediff
