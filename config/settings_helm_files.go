@@ -64,7 +64,7 @@ func ReadHelmCA(file string) ([]byte, error) {
 		var b *pem.Block
 		b, rest = pem.Decode(rest)
 		if b == nil {
-			if strings.TrimSpace(string(rest)) != "" {
+			if n > 0 && strings.TrimSpace(string(rest)) != "" {
 				return nil, fmt.Errorf("RIGEL_HELM_CA_FILE: %s holds something that is not a PEM block after %d certificates", file, n)
 			}
 			break

@@ -50,7 +50,9 @@ func loadAuth(file string) (*fetchAuth, error) {
 	for _, c := range list {
 		a.creds[c.Host] = c
 		basic := base64.StdEncoding.EncodeToString([]byte(c.Username + ":" + c.Password))
-		a.secrets = append(a.secrets, c.Password, basic, url.QueryEscape(c.Password), url.PathEscape(c.Password))
+		for _, secret := range []string{c.Password, basic} {
+			a.secrets = append(a.secrets, secret, url.QueryEscape(secret), url.PathEscape(secret))
+		}
 	}
 	return a, nil
 }
