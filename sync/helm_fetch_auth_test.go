@@ -94,17 +94,19 @@ func TestChartFetchCAFileAndCredentials(t *testing.T) {
 	}{
 		{name: "private repository, CA file and credentials", repoURL: private.URL, repo: private,
 			repos: ChartRepos{Allow: []string{private.URL, public.URL}, CAFile: ca, CredentialsFile: creds},
-			auth: func(got []string) bool { return len(got) == 2 && strings.HasPrefix(got[0], "Basic ") && got[0] == got[1] }},
+			auth: func(got []string) bool {
+				return len(got) == 2 && strings.HasPrefix(got[0], "Basic ") && got[0] == got[1]
+			}},
 		{name: "public repository gets no credentials", repoURL: public.URL, repo: public,
 			repos: ChartRepos{Allow: []string{private.URL, public.URL}, CAFile: ca, CredentialsFile: creds},
-			auth: func(got []string) bool { return len(got) == 2 && got[0] == "" && got[1] == "" }},
+			auth:  func(got []string) bool { return len(got) == 2 && got[0] == "" && got[1] == "" }},
 		{name: "no CA file: the system's roots do not trust it", repoURL: private.URL, repo: private,
 			repos: ChartRepos{Allow: []string{private.URL}, CredentialsFile: creds}, want: "certificate"},
 		{name: "no credentials", repoURL: private.URL, repo: private,
 			repos: ChartRepos{Allow: []string{private.URL}, CAFile: ca}, want: "it wants credentials, and RIGEL_HELM_CREDENTIALS_FILE has none for " + hostOf(t, private.URL)},
 		{name: "wrong credentials", repoURL: private.URL, repo: private,
 			repos: ChartRepos{Allow: []string{private.URL}, CAFile: ca, CredentialsFile: credsFile(t, "wrong-"+chartPassword, hostOf(t, private.URL))},
-			want: "it refused the credentials of RIGEL_HELM_CREDENTIALS_FILE for " + hostOf(t, private.URL) + " (user deployer)"},
+			want:  "it refused the credentials of RIGEL_HELM_CREDENTIALS_FILE for " + hostOf(t, private.URL) + " (user deployer)"},
 		{name: "a CA file with no certificate", repoURL: private.URL, repo: private,
 			repos: ChartRepos{Allow: []string{private.URL}, CAFile: caFile(t, []byte("not a certificate\n")), CredentialsFile: creds}, want: "RIGEL_HELM_CA_FILE"},
 	}

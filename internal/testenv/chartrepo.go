@@ -43,7 +43,7 @@ type ChartRepo struct {
 	auths    []string // the Authorization header of each request ("" none), in order
 	user     string   // RequireBasic: the chart repository and the registry's token (or API) want these
 	password string
-	realm    string // the realm of the Bearer challenge ("": this server's /token)
+	realm    string            // the realm of the Bearer challenge ("": this server's /token)
 	files    map[string][]byte // by path
 	entries  map[string][]map[string]any
 }
