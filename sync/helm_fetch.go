@@ -277,7 +277,7 @@ func (r *ChartRepos) fetch(ctx context.Context, repoURL, name, version string, r
 	}
 	defer c.CloseIdleConnections()
 	data, err := r.fetchIndexed(ctx, c, auth, list, key, repoURL, name, version, refuse)
-	return data, auth.redactErr(err)
+	return data, auth.redactErr(caHint(err))
 }
 
 // fetchIndexed is fetch with the client c: the index, then the archive it names.

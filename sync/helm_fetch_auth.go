@@ -116,6 +116,15 @@ func (a *fetchAuth) redact(s string) string {
 	return s
 }
 
+// caHint adds to a certificate signed by an unknown authority what to do about it.
+func caHint(err error) error {
+	var ua x509.UnknownAuthorityError
+	if !errors.As(err, &ua) {
+		return err
+	}
+	return fmt.Errorf("%w: the server's certificate is signed by a CA Rigel does not trust: ask Rigel's admin to add that CA to RIGEL_HELM_CA_FILE", err)
+}
+
 // redactErr is err, or when its message holds a credential, an error with the message
 // redacted (and nothing to unwrap to the credential). A *HermeticError keeps its type.
 func (a *fetchAuth) redactErr(err error) error {

@@ -101,7 +101,7 @@ func TestChartFetchCAFileAndCredentials(t *testing.T) {
 			repos: ChartRepos{Allow: []string{private.URL, public.URL}, CAFile: ca, CredentialsFile: creds},
 			auth:  func(got []string) bool { return len(got) == 2 && got[0] == "" && got[1] == "" }},
 		{name: "no CA file: the system's roots do not trust it", repoURL: private.URL, repo: private,
-			repos: ChartRepos{Allow: []string{private.URL}, CredentialsFile: creds}, want: "certificate"},
+			repos: ChartRepos{Allow: []string{private.URL}, CredentialsFile: creds}, want: "add that CA to RIGEL_HELM_CA_FILE"},
 		{name: "no credentials", repoURL: private.URL, repo: private,
 			repos: ChartRepos{Allow: []string{private.URL}, CAFile: ca}, want: "it wants credentials, and RIGEL_HELM_CREDENTIALS_FILE has none for " + hostOf(t, private.URL)},
 		{name: "wrong credentials", repoURL: private.URL, repo: private,

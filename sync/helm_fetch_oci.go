@@ -54,7 +54,7 @@ func (r *ChartRepos) fetchOCI(ctx context.Context, repoURL, name, version string
 	defer c.CloseIdleConnections()
 	reg := &registry{c: c, auth: auth, list: list, host: hostPort(u)}
 	data, err := r.pull(ctx, reg, u, repoPath, key, repoURL, name, version, refuse)
-	return data, auth.redactErr(err)
+	return data, auth.redactErr(caHint(err))
 }
 
 // registry is one fetch's view of an OCI registry: its client, credentials and host.

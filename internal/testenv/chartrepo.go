@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -20,6 +21,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/provenance"
 	"sigs.k8s.io/yaml"
 )
 
@@ -249,4 +251,37 @@ func (r *ChartRepo) Roots() *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(r.Server.Certificate())
 	return pool
+}
+
+// LockedChart is the Chart.yaml of chart name (version 0.1.0) depending on deps, and the
+// Chart.lock `helm dependency update` writes for it: each dependency pinned at the version
+// pinned gives it by name, with the digest Helm gives Chart.yaml's dependencies and the lock
+// (its internal resolver.HashReq), so that the lock is in sync.
+func LockedChart(t testing.TB, name string, deps []*chart.Dependency, pinned map[string]string) (chartYAML, chartLock string) {
+	t.Helper()
+	cy, err := yaml.Marshal(&chart.Metadata{APIVersion: chart.APIVersionV2, Name: name, Version: "0.1.0", Dependencies: deps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked []*chart.Dependency
+	for _, d := range deps {
+		l := *d
+		if v, ok := pinned[d.Name]; ok {
+			l.Version = v
+		}
+		locked = append(locked, &l)
+	}
+	data, err := json.Marshal([2][]*chart.Dependency{deps, locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := provenance.Digest(bytes.NewBuffer(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ly, err := yaml.Marshal(&chart.Lock{Digest: "sha256:" + sum, Dependencies: locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(cy), string(ly)
 }
