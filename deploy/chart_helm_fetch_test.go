@@ -1,7 +1,11 @@
 package deploy
 
 import (
+	"os"
 	"path"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -69,5 +73,68 @@ func TestChartMountsHelmFetchFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The kustomize patch docs/install.md gives ("Private chart repositories") builds on deploy/
+// and mounts and sets what the chart does with the same names.
+func TestKustomizeHelmFetchPatchMatchesChart(t *testing.T) {
+	doc, err := os.ReadFile("../docs/install.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "With kustomize, patch the Deployment in an overlay:\n\n```yaml\n")
+	block, _, ok2 := strings.Cut(after, "```\n")
+	if !ok || !ok2 {
+		t.Fatal("docs/install.md has no kustomize patch for private chart repositories")
+	}
+	top, err := os.MkdirTemp("..", ".helmfetch-test-") // two levels below the repository: ../../deploy resolves
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(top) })
+	dir := filepath.Join(top, "overlay")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte(block), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var kd, hd appsv1.Deployment
+	convert(t, find(t, render(t, dir), "Deployment", rigelNS, "rigel"), &kd)
+	convert(t, find(t, renderChart(t, rigelNS, map[string]any{"settings": map[string]any{
+		"helmRepositories": []any{"https://charts.example.com/private", "oci://registry.example.com/charts"},
+		"helmCAConfigMap":  "internal-ca", "helmCredentialsSecret": "helm-creds",
+	}}), "Deployment", rigelNS, "rigel"), &hd)
+	pick := func(d *appsv1.Deployment) (env map[string]string, mounts []corev1.VolumeMount, vols []corev1.Volume) {
+		env = map[string]string{}
+		c := d.Spec.Template.Spec.Containers[0]
+		for _, e := range c.Env {
+			if strings.HasPrefix(e.Name, "RIGEL_HELM_") {
+				env[e.Name] = e.Value
+			}
+		}
+		for _, m := range c.VolumeMounts {
+			if strings.HasPrefix(m.Name, "helm-") {
+				mounts = append(mounts, m)
+			}
+		}
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if strings.HasPrefix(v.Name, "helm-") {
+				vols = append(vols, v)
+			}
+		}
+		return env, mounts, vols
+	}
+	ke, km, kv := pick(&kd)
+	he, hm, hv := pick(&hd)
+	if len(ke) != 3 || !reflect.DeepEqual(ke, he) {
+		t.Errorf("env: kustomize %v, chart %v", ke, he)
+	}
+	if len(km) != 2 || !reflect.DeepEqual(km, hm) {
+		t.Errorf("mounts: kustomize %+v, chart %+v", km, hm)
+	}
+	if len(kv) != 2 || !reflect.DeepEqual(kv, hv) {
+		t.Errorf("volumes: kustomize %+v, chart %+v", kv, hv)
 	}
 }
