@@ -63,24 +63,32 @@ func TestLocalChartFetch(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			var out bytes.Buffer
-			code, errOut := runLocal(t, "diff", st.dir, st.args, &out)
-			if code != st.code {
-				t.Fatalf("exit %d, want %d; stderr: %s\nstdout: %s", code, st.code, errOut, out.String())
-			}
-			for _, w := range st.stdout {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
-				}
-			}
-			for _, w := range st.stderr {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut)
-				}
-			}
-			if strings.Contains(out.String()+errOut, "l0cal-Pa55") || strings.Contains(out.String()+errOut, auth) {
+			out, errOut := checkLocalRun(t, "diff", st.dir, st.args, st.code, st.stdout, st.stderr)
+			if strings.Contains(out+errOut, "l0cal-Pa55") || strings.Contains(out+errOut, auth) {
 				t.Error("the output shows the credentials")
 			}
 		})
 	}
+}
+
+// checkLocalRun runs `rigel VERB … DIR` (runLocal), fails unless it exits with code and its
+// stdout and stderr hold each of stdout and stderr, and returns them.
+func checkLocalRun(t *testing.T, verb, dir string, args []string, code int, stdout, stderr []string) (string, string) {
+	t.Helper()
+	var out bytes.Buffer
+	got, errOut := runLocal(t, verb, dir, args, &out)
+	if got != code {
+		t.Fatalf("exit %d, want %d; stderr: %s\nstdout: %s", got, code, errOut, out.String())
+	}
+	for _, w := range stdout {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, out.String())
+		}
+	}
+	for _, w := range stderr {
+		if !strings.Contains(errOut, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, errOut)
+		}
+	}
+	return out.String(), errOut
 }
