@@ -52,8 +52,8 @@ type ChartRepos struct {
 	roots *x509.CertPool // the trusted roots (Trusting); nil: the system's
 }
 
-// Trusting returns a copy of r that trusts roots instead of the system's (a repository with
-// a private CA; tests). Unexported, so that RenderOptions stays gob-encodable.
+// Trusting returns a copy of r that trusts roots instead of the system's (tests; CAFile's
+// certificates are still added). Unexported, so that RenderOptions stays gob-encodable.
 func (r ChartRepos) Trusting(roots *x509.CertPool) *ChartRepos {
 	r.roots = roots
 	return &r
