@@ -186,10 +186,11 @@ func planner(kc *kube.Client, s *config.Settings, concurrency int) *sync.Engine 
 }
 
 // chartRepos are where charts' dependencies may be fetched from: the allowlist of the
-// settings, cached under the cache directory; nil when the allowlist is empty.
+// settings, cached under the cache directory, with the CA bundle and the credentials file of
+// the settings; nil when the allowlist is empty.
 func chartRepos(s *config.Settings) *sync.ChartRepos {
 	if len(s.HelmRepositories) == 0 {
 		return nil
 	}
-	return &sync.ChartRepos{Allow: s.HelmRepositories, CacheDir: s.CacheDir}
+	return &sync.ChartRepos{Allow: s.HelmRepositories, CacheDir: s.CacheDir, CAFile: s.HelmCAFile, CredentialsFile: s.HelmCredentialsFile}
 }

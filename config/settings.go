@@ -136,6 +136,14 @@ type Settings struct {
 	// (RIGEL_HELM_REPOSITORIES, file helmRepositories; empty: none, nothing is fetched).
 	HelmRepositories []string
 
+	// Private and internal chart sources (issue 13; settings_helm_files.go): HelmCAFile is a
+	// PEM bundle trusted besides the system's roots when fetching charts (RIGEL_HELM_CA_FILE,
+	// file helmCAFile); HelmCredentialsFile a Docker-config JSON of credentials by host
+	// (RIGEL_HELM_CREDENTIALS_FILE, file helmCredentialsFile), sent only to that host when it
+	// is on HelmRepositories. Paths, never the credentials themselves.
+	HelmCAFile          string
+	HelmCredentialsFile string
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 

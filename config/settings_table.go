@@ -159,6 +159,9 @@ func settingsTable() []setting {
 
 		// Chart dependencies (issue 13, settings_helm.go).
 		helmReposSetting(),
+		// Private and internal chart sources (issue 13, settings_helm_files.go).
+		helmCAFileSetting(),
+		helmCredentialsFileSetting(),
 	}
 }
 
