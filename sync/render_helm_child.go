@@ -202,7 +202,8 @@ func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*ch
 			return &a.reply.Result, nil
 		}
 		// No answer: the child ended (or answered what cannot be read: it is stopped).
-		code := c.exitCode(time.Second)
+		state := c.ended(time.Second)
+		code := state.ExitCode()
 		switch {
 		case ctx.Err() != nil:
 			<-buildSlots
@@ -217,11 +218,11 @@ func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*ch
 			continue // a reused child that ended before it answered anything: once more, on a new one
 		}
 		<-buildSlots
-		msg := strings.TrimSpace(c.stderr.String())
+		msg := c.stderr.String()
 		if msg != "" {
 			msg = ": " + lastLines(msg, 20)
 		}
-		return nil, fmt.Errorf("failed to render chart %s: the render process failed (exit code %d, %v)%s", dir, code, a.err, msg)
+		return nil, fmt.Errorf("failed to render chart %s: the render process failed (%v) without answering (%v)%s", dir, state, a.err, msg)
 	}
 }
 

@@ -154,16 +154,15 @@ func (c *renderChild) retire() {
 	c.in.Close()
 }
 
-// exitCode is c's exit code once it has exited (-1 when a signal ended it), waiting at most
-// wait for it to exit and killing it after that.
-func (c *renderChild) exitCode(wait time.Duration) int {
+// ended is how c ended, waiting at most wait for it to exit and killing it after that.
+func (c *renderChild) ended(wait time.Duration) *os.ProcessState {
 	select {
 	case <-c.exited:
 	case <-time.After(wait):
 		c.kill()
 		<-c.exited
 	}
-	return c.cmd.ProcessState.ExitCode()
+	return c.cmd.ProcessState
 }
 
 // tailBuffer keeps the last max bytes written to it (a child's stderr: the reason it crashed).
