@@ -201,7 +201,10 @@ func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*ch
 			}
 			return &a.reply.Result, nil
 		}
-		// No answer: the child ended (or answered what cannot be read: it is stopped).
+		// No answer: the child ended, or answered what cannot be read (then it is stopped now).
+		if a.sent && !errors.Is(a.err, io.EOF) && !errors.Is(a.err, io.ErrUnexpectedEOF) {
+			c.kill()
+		}
 		state := c.ended(time.Second)
 		code := state.ExitCode()
 		switch {
