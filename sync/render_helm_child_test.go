@@ -27,6 +27,14 @@ func freshPool(t *testing.T) {
 	t.Cleanup(renderChildren.closeIdle)
 }
 
+// renderWeb renders the test chart with its defaults, which must succeed.
+func renderWeb(t *testing.T) {
+	t.Helper()
+	if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 type poolCounts struct{ started, alive, maxAlive, idle int }
 
 func (p *childPool) counts() poolCounts {
@@ -117,9 +125,7 @@ func TestRenderChartChildReused(t *testing.T) {
 	if _, err := RenderWith(context.Background(), m, "web", RenderOptions{}); !errors.As(err, &pe) {
 		t.Fatalf("err = %v, want a *ParseError", err)
 	}
-	if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	renderWeb(t)
 	if c := renderChildren.counts(); c.started != 1 {
 		t.Errorf("after a template error: %+v, want still one child started", c)
 	}
@@ -129,9 +135,7 @@ func TestRenderChartChildReused(t *testing.T) {
 func TestRenderChartChildEnvironment(t *testing.T) {
 	freshPool(t)
 	t.Setenv("RIGEL_SECRET_FOR_TEST", "must-not-reach-the-child")
-	if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	renderWeb(t)
 	pids := childPIDs(t)
 	if len(pids) != 1 {
 		t.Fatalf("children %v, want the one idle render child", pids)
@@ -156,9 +160,7 @@ func TestRenderChartChildKilledAtDeadlineIsReplaced(t *testing.T) {
 		t.Fatalf("err = %v, want the deadline", err)
 	}
 	waitFor(t, "the killed child to exit", func() bool { return renderChildren.counts().alive == 0 })
-	if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	renderWeb(t)
 	if c := renderChildren.counts(); c.started != 2 || c.idle != 1 {
 		t.Errorf("%+v, want a second child started for the render after the deadline", c)
 	}
@@ -194,9 +196,7 @@ func TestRenderChartChildCrashIsAnError(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the render hangs after its child crashed")
 	}
-	if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	renderWeb(t)
 }
 
 // A child that ended while idle is replaced: the render after it succeeds.
@@ -204,9 +204,7 @@ func TestRenderChartChildDiedIdleIsReplaced(t *testing.T) {
 	for _, wait := range []bool{false, true} { // killed just before the render, and long before
 		t.Run("waited "+strconv.FormatBool(wait), func(t *testing.T) {
 			freshPool(t)
-			if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			renderWeb(t)
 			pids := childPIDs(t)
 			if len(pids) != 1 {
 				t.Fatalf("children %v, want the one idle render child", pids)
@@ -217,9 +215,7 @@ func TestRenderChartChildDiedIdleIsReplaced(t *testing.T) {
 			if wait {
 				waitFor(t, "the child to exit", func() bool { return renderChildren.counts().alive == 0 })
 			}
-			if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			renderWeb(t)
 			if c := renderChildren.counts(); c.started != 2 {
 				t.Errorf("%+v, want a second child started", c)
 			}
@@ -233,9 +229,7 @@ func TestRenderChartChildIdleExits(t *testing.T) {
 	old := childIdle
 	childIdle = 100 * time.Millisecond
 	defer func() { childIdle = old }()
-	if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	renderWeb(t)
 	waitFor(t, "the idle child to exit", func() bool {
 		c := renderChildren.counts()
 		return c.alive == 0 && c.idle == 0 && len(childPIDs(t)) == 0
@@ -249,9 +243,7 @@ func TestRenderChartChildRetires(t *testing.T) {
 	childRetireBytes = 1
 	defer func() { childRetireBytes = old }()
 	for range 3 {
-		if _, err := RenderWith(context.Background(), chartRepo(), "web", RenderOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		renderWeb(t)
 	}
 	waitFor(t, "the retired children to exit", func() bool { return renderChildren.counts().alive == 0 })
 	if c := renderChildren.counts(); c.started != 3 || c.idle != 0 {
