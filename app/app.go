@@ -77,13 +77,14 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	registry := config.NewRegistry(kc.Typed, s.Namespace)
 	registry.SetGitHost(gitHost)
 	service := &ops.Service{
-		Registry:  registry,
-		Source:    gitsrc.New(s.CacheDir, gitHost),
-		Planner:   planner(kc, s, s.DiffConcurrency),
-		Workloads: kc,
-		ApplyWait: s.ApplyWait,
-		Access:    ops.AccessFrom(s),
-		Observer:  m,
+		Registry:    registry,
+		Source:      gitsrc.New(s.CacheDir, gitHost),
+		Planner:     planner(kc, s, s.DiffConcurrency),
+		Workloads:   kc,
+		ApplyWait:   s.ApplyWait,
+		HookTimeout: s.HookTimeout,
+		Access:      ops.AccessFrom(s),
+		Observer:    m,
 		// the GitHub credentials (ops/account.go) and the gate of deliveries (ops/admit.go)
 		Credentials: config.CredentialsStore(kc.Typed, s.Namespace),
 		Verifier:    clients,

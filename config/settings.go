@@ -34,6 +34,10 @@ type Settings struct {
 	ApplyWait       time.Duration
 	LogLevel        string
 
+	// HookTimeout bounds the wait for each hook of an apply (a chart's or Argo CD's hook Job)
+	// to complete (RIGEL_HOOK_TIMEOUT, issue 13).
+	HookTimeout time.Duration
+
 	// Permissions maps a command to the repository role it needs, over DefaultPermissions.
 	Permissions map[string]string
 	// RequireApproval: applying in a PR needs an approval of its head by someone with write, and

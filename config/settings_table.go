@@ -72,6 +72,8 @@ func settingsTable() []setting {
 			defVal(100).inStr().docs("commands waiting at most"),
 		dur("ApplyWait", "RIGEL_APPLY_WAIT", "applyWait", "2m", func(s *Settings) *time.Duration { return &s.ApplyWait }).
 			defVal(2 * time.Minute).inStr().docs("how long an apply waits for its workloads"),
+		dur("HookTimeout", "RIGEL_HOOK_TIMEOUT", "hookTimeout", "5m", func(s *Settings) *time.Duration { return &s.HookTimeout }).
+			defVal(5 * time.Minute).inStr().docs("how long an apply waits for each hook (a chart's or Argo CD's hook Job) to complete"),
 		str("LogLevel", "RIGEL_LOG_LEVEL", "logLevel", func(s *Settings) *string { return &s.LogLevel }).
 			defVal("info").inStr().docs("debug, info, warn or error"),
 		permissionsSetting(),

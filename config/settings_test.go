@@ -181,7 +181,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 	want := &Settings{
 		Namespace: "rigel", ListenAddr: ":8080", GitHubAPIURL: "https://api.github.com/", GitHubWebURL: "https://github.com/",
 		CacheDir: filepath.Join(os.TempDir(), "rigel-cache"), DiffConcurrency: 32, Workers: 4, QueueSize: 100,
-		ApplyWait: 2 * time.Minute, LogLevel: "info", RequireApproval: true, RequireMergeable: true, AllowForkApply: false,
+		ApplyWait: 2 * time.Minute, HookTimeout: 5 * time.Minute, LogLevel: "info", RequireApproval: true, RequireMergeable: true, AllowForkApply: false,
 		LeaseDuration: 30 * time.Second, ShutdownGrace: 20 * time.Second,
 		DriftInterval:     DefaultDriftInterval,                            // drift (issue 12)
 		SyncHistory:       DefaultSyncHistory,                              // rollback (issue 12)

@@ -54,6 +54,9 @@ func (s *Settings) validate(credentials bool) error {
 			add("%s must be at least 1, not %d", n.name, n.val)
 		}
 	}
+	if s.HookTimeout < 0 { // 0 (a Settings built in code) is the engine's default
+		add("RIGEL_HOOK_TIMEOUT must be positive, not %s", s.HookTimeout)
+	}
 	if s.ApplyWait <= 0 {
 		add("RIGEL_APPLY_WAIT must be positive, not %s", s.ApplyWait)
 	}

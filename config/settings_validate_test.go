@@ -71,6 +71,7 @@ func TestValidate(t *testing.T) {
 		{"bad api url", func(s *Settings) { s.GitHubAPIURL = "api.github.com" }, `RIGEL_GITHUB_API_URL "api.github.com" is not an http(s) URL`},
 		{"workers", func(s *Settings) { s.Workers = 0 }, "RIGEL_WORKERS must be at least 1, not 0"},
 		{"apply wait", func(s *Settings) { s.ApplyWait = -time.Second }, "RIGEL_APPLY_WAIT must be positive"},
+		{"hook timeout", func(s *Settings) { s.HookTimeout = -time.Second }, "RIGEL_HOOK_TIMEOUT must be positive"},
 		{"log level", func(s *Settings) { s.LogLevel = "loud" }, `RIGEL_LOG_LEVEL "loud"`},
 		{"permissions", func(s *Settings) { s.Permissions = map[string]string{"apply": "maintain", "help": "none"} }, ""},
 		{"permission for no command", func(s *Settings) { s.Permissions = map[string]string{"deploy": "write"} },

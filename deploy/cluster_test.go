@@ -207,6 +207,9 @@ func checkClusterWideInstall(t *testing.T, objects func() []*unstructured.Unstru
 	t.Run("reads and writes what it needs, and no token, shell or escalation", func(t *testing.T) {
 		checkRights(t, rigel, other)
 	})
+	t.Run("runs a chart's hook again and reads its logs", func(t *testing.T) {
+		checkHooksRun(t, rigel, other)
+	})
 }
 
 // checkLease creates, reads and takes over a Lease in Rigel's namespace ns as kc.

@@ -18,10 +18,10 @@ func TestShippedDefaultPolicy(t *testing.T) {
 		env   map[string]string
 		roles []string
 	}{
-		{"the base", chartEnv(t, render(t, "."), rigelNS), []string{"rigel-deployer", "rigel-reader", "rigel-pruner"}},
-		{"the chart", chartEnv(t, renderChart(t, rigelNS, nil), rigelNS), []string{"rigel-deployer", "rigel-reader", "rigel-pruner"}},
-		{"the chart with its own names", chartEnv(t, renderChart(t, rigelNS, map[string]any{"rbac": map[string]any{"deployerName": "prod-deployer", "readerName": "prod-reader", "prunerName": "prod-pruner"}}), rigelNS),
-			[]string{"rigel-deployer", "rigel-reader", "prod-deployer", "prod-reader", "prod-pruner"}},
+		{"the base", chartEnv(t, render(t, "."), rigelNS), []string{"rigel-deployer", "rigel-reader", "rigel-pruner", "rigel-hooks"}},
+		{"the chart", chartEnv(t, renderChart(t, rigelNS, nil), rigelNS), []string{"rigel-deployer", "rigel-reader", "rigel-pruner", "rigel-hooks"}},
+		{"the chart with its own names", chartEnv(t, renderChart(t, rigelNS, map[string]any{"rbac": map[string]any{"deployerName": "prod-deployer", "readerName": "prod-reader", "prunerName": "prod-pruner", "hooksName": "prod-hooks"}}), rigelNS),
+			[]string{"rigel-deployer", "rigel-reader", "prod-deployer", "prod-reader", "prod-pruner", "prod-hooks"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

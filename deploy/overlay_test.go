@@ -53,6 +53,9 @@ func checkNamespacedInstall(t *testing.T, objs []*unstructured.Unstructured, ns,
 	t.Run("reads and writes what it needs there, and no token, shell or escalation", func(t *testing.T) {
 		checkRights(t, rigel, targets[0])
 	})
+	t.Run("runs a hook again and reads its logs there", func(t *testing.T) {
+		checkHooksRun(t, rigel, targets[1])
+	})
 	t.Run("keeps the inventories of its deployments in its own namespace", func(t *testing.T) {
 		e := &sync.Engine{Kube: rigel, Inventory: ns} // as app.New builds it (issue 12)
 		prov := sync.Provenance{Deployment: "probe-inv", Path: "probe"}

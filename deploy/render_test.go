@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -35,6 +36,7 @@ func ids(objs []*unstructured.Unstructured) []string {
 func TestRenderedObjects(t *testing.T) {
 	common := []string{
 		"ClusterRole//rigel-deployer",
+		"ClusterRole//rigel-hooks",
 		"ClusterRole//rigel-reader",
 		"ConfigMap/rigel/helmsman-git-sources",
 		"Deployment/rigel/rigel",
@@ -50,8 +52,9 @@ func TestRenderedObjects(t *testing.T) {
 		dir  string
 		want []string
 	}{
-		{".", append([]string{"ClusterRoleBinding//rigel-deployer", "ClusterRoleBinding//rigel-reader"}, common...)},
-		{overlayDir, append([]string{"RoleBinding/team-a/rigel-deployer", "RoleBinding/team-b/rigel-deployer", "RoleBinding/team-a/rigel-reader", "RoleBinding/team-b/rigel-reader"}, common...)},
+		{".", append([]string{"ClusterRoleBinding//rigel-deployer", "ClusterRoleBinding//rigel-reader", "ClusterRoleBinding//rigel-hooks"}, common...)},
+		{overlayDir, append([]string{"RoleBinding/team-a/rigel-deployer", "RoleBinding/team-b/rigel-deployer", "RoleBinding/team-a/rigel-reader", "RoleBinding/team-b/rigel-reader",
+			"RoleBinding/team-a/rigel-hooks", "RoleBinding/team-b/rigel-hooks"}, common...)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir, func(t *testing.T) {
@@ -267,6 +270,17 @@ func TestRBACRules(t *testing.T) {
 		if len(r.NonResourceURLs) > 0 {
 			t.Errorf("ClusterRole rigel-deployer grants non-resource URLs %v", r.NonResourceURLs)
 		}
+	}
+
+	var hooks rbacv1.ClusterRole
+	convert(t, find(t, objs, "ClusterRole", "", "rigel-hooks"), &hooks)
+	wantHooks := []rbacv1.PolicyRule{
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"delete"}},
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"delete"}},
+		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}},
+	}
+	if !reflect.DeepEqual(hooks.Rules, wantHooks) {
+		t.Errorf("ClusterRole rigel-hooks rules = %+v, want exactly %+v (delete a hook's Job or Pod, read its logs)", hooks.Rules, wantHooks)
 	}
 
 	var role rbacv1.Role

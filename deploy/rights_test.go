@@ -46,10 +46,11 @@ func canI(t *testing.T, kc *kube.Client, r right) bool {
 }
 
 // checkRights checks as rigel (Rigel's ServiceAccount) in the namespace ns it deploys to that
-// the installed ClusterRoles (rigel-reader, rigel-deployer) let it read what its diffs and
-// health checks read and write what it applies, and hold nothing that hands out a token, a
-// shell or more rights: no serviceaccounts/token, no pods/exec, attach or portforward, no
-// */proxy, no escalate, bind or impersonate, no delete.
+// the installed ClusterRoles (rigel-reader, rigel-deployer, rigel-hooks) let it read what its
+// diffs and health checks read, write what it applies and run hooks (delete a hook's Job or
+// Pod, read its logs), and hold nothing that hands out a token, a shell or more rights: no
+// serviceaccounts/token, no pods/exec, attach or portforward, no */proxy, no escalate, bind or
+// impersonate, no other delete.
 func checkRights(t *testing.T, rigel *kube.Client, ns string) {
 	t.Helper()
 	can := []right{
@@ -63,6 +64,9 @@ func checkRights(t *testing.T, rigel *kube.Client, ns string) {
 		{"patch", "apps", "deployments", "", ns},
 		{"create", "rbac.authorization.k8s.io", "roles", "", ns},
 		{"patch", "networking.k8s.io", "ingresses", "", ns},
+		{"delete", "batch", "jobs", "", ns},
+		{"delete", "", "pods", "", ns},
+		{"get", "", "pods", "log", ns},
 	}
 	cannot := []right{
 		{"create", "", "serviceaccounts", "token", ns},
@@ -83,6 +87,10 @@ func checkRights(t *testing.T, rigel *kube.Client, ns string) {
 		{"approve", "certificates.k8s.io", "signers", "", ""},
 		{"delete", "", "configmaps", "", ns},
 		{"delete", "apps", "deployments", "", ns},
+		{"delete", "", "secrets", "", ns},
+		{"deletecollection", "batch", "jobs", "", ns},
+		{"deletecollection", "", "pods", "", ns},
+		{"delete", "batch", "cronjobs", "", ns},
 	}
 	eventually(t, "the installed RBAC to reach the authorizer", func() error {
 		if !canI(t, rigel, can[0]) {

@@ -141,7 +141,7 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	}
 	ev := applyNotification(NotifyApplying, call, dep, p, commit, opts) // notify.go
 	s.notify(ctx, ev)
-	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune), HookTimeout: s.ApplyWait}) // each hook waits as long as the objects
+	res, err := s.Planner.Apply(ctx, p.Plan, sync.ApplyOptions{Wait: s.ApplyWait, Prune: prunes(dep, opts.Prune), HookTimeout: s.HookTimeout})
 	if stopped := s.interrupted(ctx, dep.Name, commit, opts.Kind, res, err); stopped != nil {
 		s.notifyApplyDone(ctx, ev, nil, stopped)
 		return nil, stopped

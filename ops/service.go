@@ -18,7 +18,9 @@ type Service struct {
 	Locker    Locker        // locks a deployment's applies across replicas; nil: applying fails
 	Access    Access        // who may run what, and when a PR may be applied
 	ApplyWait time.Duration // how long an apply waits for health
-	Observer  Observer      // nil: nothing is observed
+	// HookTimeout bounds each hook's wait in an apply (RIGEL_HOOK_TIMEOUT).
+	HookTimeout time.Duration
+	Observer    Observer // nil: nothing is observed
 
 	// The GitHub credentials (account.go) and the gate of deliveries (admit.go).
 	Credentials Credentials      // the Secret helmsman-github; nil: the account operations fail

@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 )
 
 // DefaultHookTimeout bounds the wait for one hook to complete when ApplyOptions.HookTimeout is 0.
@@ -22,14 +21,6 @@ const DefaultHookTimeout = 5 * time.Minute
 
 // hookPoll is how often a running hook is read.
 const hookPoll = 250 * time.Millisecond
-
-// Bounds of the log tail kept of a hook.
-const (
-	hookLogLines = 20
-	hookLogBytes = 4096
-	// hookLogTimeout bounds the reading of a hook's logs (the apiserver asks the pod's kubelet).
-	hookLogTimeout = 10 * time.Second
-)
 
 var (
 	jobGK = schema.GroupKind{Group: "batch", Kind: "Job"}
@@ -215,6 +206,13 @@ func (e *Engine) deleteHook(ctx context.Context, m *meta.RESTMapping, ref Ref, w
 	res := e.Kube.Resource(m, ref.Namespace)
 	bg := metav1.DeletePropagationBackground
 	err := res.Delete(ctx, ref.Name, metav1.DeleteOptions{PropagationPolicy: &bg})
+	if apierrors.IsForbidden(err) {
+		// The apiserver checks the right before the name: without delete, a hook that does not
+		// exist (its first run) is still no error (checkHookDelete refused the others in the preview).
+		if _, getErr := res.Get(ctx, ref.Name, metav1.GetOptions{}); apierrors.IsNotFound(getErr) {
+			return false, nil
+		}
+	}
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	}
@@ -231,71 +229,6 @@ func (e *Engine) deleteHook(ctx context.Context, m *meta.RESTMapping, ref Ref, w
 		}
 	}
 	return true, nil
-}
-
-// hookLogs is a bounded tail of the logs of a hook's pod: the Pod itself, or the newest pod
-// of a Job (by the job-name label its controller sets, owned by the Job's uid); or why none.
-func (e *Engine) hookLogs(ctx context.Context, ref Ref, uid types.UID) string {
-	ctx, cancel := context.WithTimeout(ctx, hookLogTimeout)
-	defer cancel()
-	pods := e.Kube.Typed.CoreV1().Pods(ref.Namespace)
-	pod := ref.Name
-	if groupKind(ref) == jobGK {
-		list, err := pods.List(ctx, metav1.ListOptions{LabelSelector: "job-name=" + ref.Name})
-		if err != nil {
-			return "(no logs: failed to list the Job's pods: " + err.Error() + ")"
-		}
-		var newest *corev1.Pod
-		for i := range list.Items {
-			p := &list.Items[i]
-			if !ownedBy(p.OwnerReferences, uid) {
-				continue
-			}
-			if newest == nil || newest.CreationTimestamp.Before(&p.CreationTimestamp) {
-				newest = p
-			}
-		}
-		if newest == nil {
-			return "(no logs: the Job has no pod)"
-		}
-		pod = newest.Name
-	}
-	lines, limit := int64(hookLogLines), int64(hookLogBytes)
-	raw, err := pods.GetLogs(pod, &corev1.PodLogOptions{TailLines: &lines, LimitBytes: &limit}).DoRaw(ctx)
-	switch {
-	case apierrors.IsForbidden(err):
-		return "(no logs: Rigel may not read the logs of pod " + pod + ": a cluster admin grants get on pods/log to see them here)"
-	case err != nil:
-		return "(no logs of pod " + pod + ": " + err.Error() + ")"
-	}
-	if len(raw) == 0 {
-		return "(no logs: pod " + pod + " wrote nothing)"
-	}
-	return cleanLogs(raw)
-}
-
-// cleanLogs keeps the text of hostile log bytes: valid UTF-8, without control characters
-// (terminal escapes, carriage returns) other than newlines and tabs.
-func cleanLogs(raw []byte) string {
-	s := strings.ToValidUTF8(string(raw), "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			return -1
-		}
-		return r
-	}, s)
-}
-
-func ownedBy(refs []metav1.OwnerReference, uid types.UID) bool {
-	for _, r := range refs {
-		if r.UID == uid {
-			return true
-		}
-	}
-	return false
 }
 
 // notAppliedAfterHook records the objects at idx as not applied because a pre hook did not

@@ -244,9 +244,13 @@ func (e *Engine) checkHookDelete(ctx context.Context, it *hookItem, rights *dele
 		rights.mu.Unlock()
 	}
 	if why != nil {
+		grant := "delete on that kind (as for prune: the chart's rbac.prune, or deploy/components/pruner)"
+		if gk := groupKind(hc.Ref); gk == jobGK || gk == podGK {
+			grant = "the ClusterRole rigel-hooks (the chart's rbac.hooks, on by default; deploy/base/rbac-cluster.yaml)"
+		}
 		hc.Action = ActionError
-		hc.Err = fmt.Sprintf("its delete policy (%s) needs Rigel to delete %s in namespace %s, and %v: a cluster admin grants Rigel's ServiceAccount delete on that kind (as for prune: the chart's rbac.prune, or deploy/components/pruner), or drop the delete policy",
-			needs, res.GroupResource(), hc.Ref.Namespace, why)
+		hc.Err = fmt.Sprintf("its delete policy (%s) needs Rigel to delete %s in namespace %s, and %v: a cluster admin grants Rigel's ServiceAccount %s, or drop the delete policy",
+			needs, res.GroupResource(), hc.Ref.Namespace, why, grant)
 	}
 }
 

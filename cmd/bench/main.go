@@ -32,6 +32,12 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "helm" { // only the chart render + diff figure (helm.go, issue 13)
 		os.Exit(helmMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "bigdiff" { // only the big object diff figure (bigdiff.go, issue 14)
+		os.Exit(bigdiffMain())
+	}
+	if len(os.Args) > 2 && os.Args[1] == "bigdiff-ref" { // go-difflib's side of that figure, in a child
+		os.Exit(bigdiffRef(os.Args[2]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
 	}
@@ -214,6 +220,9 @@ func run() error {
 		return err
 	}
 	fmt.Println()
+	if err := bigdiffBench(); err != nil { // big objects (issue 14): bigdiff.go
+		return err
+	}
 	if err := helmBench(c); err != nil { // charts (issue 13): helm.go
 		return err
 	}

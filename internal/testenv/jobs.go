@@ -6,6 +6,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -20,6 +21,17 @@ const JobOutcomeAnnotation = "testenv.rigel.dev/job-outcome"
 // Job without a condition the status of a finished Job (Complete, or Failed as
 // JobOutcomeAnnotation says) through the status subresource, as the controller does.
 func RunJobStatus(ctx context.Context, cfg *rest.Config, ns string) error {
+	return RunJobStatusOn(ctx, cfg, ns, nil)
+}
+
+// JobLogAnnotation on a Job is what each container of its pod logs, when RunJobStatusOn has a
+// kubelet stand-in to serve it.
+const JobLogAnnotation = "testenv.rigel.dev/job-log"
+
+// RunJobStatusOn is RunJobStatus that also, when k is not nil, creates each Job's pod on k's
+// Node before finishing it (owned by the Job, labelled job-name, as the Job controller creates
+// it), whose containers log JobLogAnnotation's text through k.
+func RunJobStatusOn(ctx context.Context, cfg *rest.Config, ns string, k *Kubelet) error {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -34,6 +46,9 @@ func RunJobStatus(ctx context.Context, cfg *rest.Config, ns string) error {
 					outcome := j.Annotations[JobOutcomeAnnotation]
 					if len(j.Status.Conditions) > 0 || outcome == "stuck" {
 						continue
+					}
+					if k != nil && k.runPod(ctx, cs, j) != nil {
+						continue // tried again on the next tick
 					}
 					_, _ = cs.BatchV1().Jobs(ns).UpdateStatus(ctx, FinishedJob(j, outcome != "fail"), metav1.UpdateOptions{})
 				}
@@ -69,4 +84,23 @@ func FinishedJob(j *batchv1.Job, succeed bool) *batchv1.Job {
 		{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now},
 	}
 	return j
+}
+
+// runPod creates the pod of Job j on k's Node, with its logs, unless it exists.
+func (k *Kubelet) runPod(ctx context.Context, cs kubernetes.Interface, j *batchv1.Job) error {
+	name := j.Name + "-" + string(j.UID)[:5]
+	controller := true
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: j.Namespace, Labels: map[string]string{"job-name": j.Name, "batch.kubernetes.io/job-name": j.Name},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "batch/v1", Kind: "Job", Name: j.Name, UID: j.UID, Controller: &controller}}},
+		Spec: *j.Spec.Template.Spec.DeepCopy(),
+	}
+	pod.Spec.NodeName = k.Node
+	if _, err := cs.CoreV1().Pods(j.Namespace).Create(ctx, pod, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	for _, c := range pod.Spec.Containers {
+		k.SetLog(j.Namespace, name, c.Name, false, j.Annotations[JobLogAnnotation])
+	}
+	return nil
 }

@@ -52,6 +52,7 @@ comma-separated.
   "workers" "RIGEL_WORKERS"
   "queueSize" "RIGEL_QUEUE_SIZE"
   "applyWait" "RIGEL_APPLY_WAIT"
+  "hookTimeout" "RIGEL_HOOK_TIMEOUT"
   "permissions" "RIGEL_PERMISSIONS"
   "requireApproval" "RIGEL_REQUIRE_APPROVAL"
   "requireMergeable" "RIGEL_REQUIRE_MERGEABLE"
@@ -69,7 +70,7 @@ comma-separated.
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
   "pollInterval" "RIGEL_POLL_INTERVAL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
@@ -122,5 +123,5 @@ comma-separated.
   value: {{ join "," . | quote }}
 {{- end }}
 - name: RIGEL_OWN_CLUSTER_ROLES
-  value: {{ printf "%s,%s,%s" .Values.rbac.deployerName .Values.rbac.readerName .Values.rbac.prunerName | quote }}
+  value: {{ printf "%s,%s,%s,%s" .Values.rbac.deployerName .Values.rbac.readerName .Values.rbac.prunerName .Values.rbac.hooksName | quote }}
 {{- end }}
