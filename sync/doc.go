@@ -27,6 +27,9 @@
 // the templates that call it), within the bounds of a kustomize build. A template error is a
 // *ParseError naming the template and line. CRDs of crds/ come first, then Helm's install
 // order, then the hooks (by weight, their helm.sh/hook annotations kept).
+// The templates run in render child processes kept warm between renders (at most
+// MaxConcurrentBuilds, killed at the deadline, each bounded by MaxChartRenderMemory:
+// render_helm_child*.go).
 //
 // A Chart.lock dependency that is neither vendored nor file:// is fetched only from the
 // repositories and OCI registries of RenderOptions.Repos (helm_fetch*.go, the admin's
