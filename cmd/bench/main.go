@@ -32,6 +32,12 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "helm" { // only the chart render + diff figure (helm.go, issue 13)
 		os.Exit(helmMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "git" { // only the git fetch figure (git.go, issue 14)
+		os.Exit(gitMain())
+	}
+	if len(os.Args) > 1 && os.Args[1] == "gitfetch" { // one fetch of the git figure, in a process of its own
+		os.Exit(gitFetchChild(os.Args[2:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
 	}
