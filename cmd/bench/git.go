@@ -255,4 +255,3 @@ func reportGit(gitClone, rigelFirst, gitFetch, rigelNext []gitSample) {
 		nextBytes, verdict(nextBytes <= 4), nextWall, verdict(nextWall <= 2))
 	fmt.Printf("git peak RSS:     %.1f MiB (goal ≤ 150 MiB: %s)\n", peak, verdict(peak <= 150))
 }
-
