@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/rs/zerolog"
@@ -136,7 +137,11 @@ func (f *fetcher) fetchCommit(ctx context.Context) error {
 }
 
 func (f *fetcher) fetch(ctx context.Context, spec gitconfig.RefSpec) error {
-	err := f.remote.FetchContext(ctx, &git.FetchOptions{
+	remote := f.remote
+	if f.holdsCommits() { // thinpack.go: only new objects come, stored loose
+		remote = git.NewRemote(thinStorer{f.repo.Storer}, remote.Config())
+	}
+	err := remote.FetchContext(ctx, &git.FetchOptions{
 		RefSpecs: []gitconfig.RefSpec{spec},
 		Depth:    1,
 		Auth:     f.auth,
@@ -147,6 +152,26 @@ func (f *fetcher) fetch(ctx context.Context, spec gitconfig.RefSpec) error {
 		return nil
 	}
 	return err
+}
+
+// holdsCommits reports whether the cache has a commit a thin pack could be made against:
+// go-git's fetch sends a ref's commit as a "have" (a shallow root commit is not in the
+// shallow file, so refs are asked, not that file).
+func (f *fetcher) holdsCommits() bool {
+	refs, err := f.repo.Storer.IterReferences()
+	if err != nil {
+		return true // the thin path is correct either way; only slower for a big pack
+	}
+	defer refs.Close()
+	found := false
+	_ = refs.ForEach(func(r *plumbing.Reference) error {
+		if r.Type() == plumbing.HashReference && f.repo.Storer.HasEncodedObject(r.Hash()) == nil {
+			found = true
+			return storer.ErrStop
+		}
+		return nil
+	})
+	return found
 }
 
 // isMissingObject recognizes a server refusing a want it does not have.
