@@ -157,6 +157,9 @@ func settingsTable() []setting {
 
 		// Chart dependencies (issue 13, settings_helm.go).
 		helmReposSetting(),
+
+		// The git cache's bound (issue 14, settings_cache.go).
+		cacheMaxSetting(),
 	}
 }
 
