@@ -224,6 +224,10 @@ func run() error {
 		return err
 	}
 	fmt.Println()
+	if err := gitBench(); err != nil { // git fetches of a monorepo (issue 14): git.go
+		return err
+	}
+	fmt.Println()
 	return load(c, rigel, work)
 }
 
