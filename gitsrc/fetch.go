@@ -22,6 +22,7 @@ import (
 // fetcher fetches into one cached bare repository; used under the repo's lock.
 type fetcher struct {
 	req    FetchRequest
+	dir    string
 	repo   *git.Repository
 	remote *git.Remote
 	auth   transport.AuthMethod
@@ -41,7 +42,7 @@ func openFetcher(ctx context.Context, dir string, req FetchRequest) (*fetcher, e
 		}
 	}
 	remote := git.NewRemote(repo.Storer, &gitconfig.RemoteConfig{Name: "origin", URLs: []string{req.CloneURL}})
-	return &fetcher{req: req, repo: repo, remote: remote}, nil
+	return &fetcher{req: req, dir: dir, repo: repo, remote: remote}, nil
 }
 
 func newStorage(dir string) *filesystem.Storage {
@@ -137,9 +138,12 @@ func (f *fetcher) fetchCommit(ctx context.Context) error {
 }
 
 func (f *fetcher) fetch(ctx context.Context, spec gitconfig.RefSpec) error {
-	remote := f.remote
+	var remote *git.Remote
 	if f.holdsCommits() { // thinpack.go: only new objects come, stored loose
-		remote = git.NewRemote(thinStorer{f.repo.Storer}, remote.Config())
+		remote = git.NewRemote(thinStorer{f.repo.Storer}, f.remote.Config())
+	} else { // indexpack.go: one pack, indexed in one pass
+		remote = git.NewRemote(packStorer{Storer: f.repo.Storer, dir: f.dir}, f.remote.Config())
+		defer f.reindex()
 	}
 	err := remote.FetchContext(ctx, &git.FetchOptions{
 		RefSpecs: []gitconfig.RefSpec{spec},
@@ -152,6 +156,13 @@ func (f *fetcher) fetch(ctx context.Context, spec gitconfig.RefSpec) error {
 		return nil
 	}
 	return err
+}
+
+// reindex makes the repository's storage see the packs added by packStorer.
+func (f *fetcher) reindex() {
+	if st, ok := f.repo.Storer.(*filesystem.Storage); ok {
+		st.Reindex()
+	}
 }
 
 // holdsCommits reports whether the cache has a commit a thin pack could be made against:
