@@ -78,7 +78,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	registry.SetGitHost(gitHost)
 	service := &ops.Service{
 		Registry:    registry,
-		Source:      gitsrc.New(s.CacheDir, gitHost),
+		Source:      gitsrc.NewBounded(s.CacheDir, gitHost, gitsrc.CacheOptions{MaxBytes: s.CacheBound(), InUseFor: gitsrc.DefaultInUseFor, Observer: m}),
 		Planner:     planner(kc, s, s.DiffConcurrency),
 		Workloads:   kc,
 		ApplyWait:   s.ApplyWait,

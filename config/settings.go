@@ -89,6 +89,10 @@ type Settings struct {
 	// only push events apply).
 	PollInterval time.Duration
 
+	// The git cache's bound (issue 14, settings_cache.go): CacheMax is how many bytes the
+	// repositories under CacheDir may take (RIGEL_CACHE_MAX, cacheMax; 0: DefaultCacheMax).
+	CacheMax int64
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

@@ -162,6 +162,9 @@ func settingsTable() []setting {
 		// Private and internal chart sources (issue 13, settings_helm_files.go).
 		helmCAFileSetting(),
 		helmCredentialsFileSetting(),
+
+		// The git cache's bound (issue 14, settings_cache.go).
+		cacheMaxSetting(),
 	}
 }
 

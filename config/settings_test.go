@@ -189,6 +189,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",
+		CacheMax:              DefaultCacheMax, // the git cache's bound (issue 14)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

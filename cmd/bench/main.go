@@ -38,6 +38,12 @@ func main() {
 	if len(os.Args) > 2 && os.Args[1] == "bigdiff-ref" { // go-difflib's side of that figure, in a child
 		os.Exit(bigdiffRef(os.Args[2]))
 	}
+	if len(os.Args) > 1 && os.Args[1] == "git" { // only the git fetch figure (git.go, issue 14)
+		os.Exit(gitMain())
+	}
+	if len(os.Args) > 1 && os.Args[1] == "gitfetch" { // one fetch of the git figure, in a process of its own
+		os.Exit(gitFetchChild(os.Args[2:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
 	}
@@ -224,6 +230,10 @@ func run() error {
 		return err
 	}
 	if err := helmBench(c); err != nil { // charts (issue 13): helm.go
+		return err
+	}
+	fmt.Println()
+	if err := gitBench(); err != nil { // git fetches of a monorepo (issue 14): git.go
 		return err
 	}
 	fmt.Println()

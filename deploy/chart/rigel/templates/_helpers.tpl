@@ -69,8 +69,9 @@ comma-separated.
   "notifyDeployments" "RIGEL_NOTIFY_DEPLOYMENTS"
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
-  "pollInterval" "RIGEL_POLL_INTERVAL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" -}}
+  "pollInterval" "RIGEL_POLL_INTERVAL"
+  "cacheMax" "RIGEL_CACHE_MAX" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
