@@ -85,6 +85,13 @@ type Settings struct {
 	// only push events apply).
 	PollInterval time.Duration
 
+	// Redelivery of failed webhook deliveries (issue 14; settings_redeliver.go): every
+	// RedeliverEvery the leader asks GitHub to redeliver the deliveries that failed
+	// (RIGEL_REDELIVER_EVERY, redeliverEvery; default DefaultRedeliverEvery, 0: off), at most
+	// RedeliverRate a second (RIGEL_REDELIVER_RATE, redeliverRate; 0: DefaultRedeliverRate).
+	RedeliverEvery time.Duration
+	RedeliverRate  int
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

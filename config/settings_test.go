@@ -189,6 +189,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",
+		RedeliverEvery:        DefaultRedeliverEvery, RedeliverRate: DefaultRedeliverRate, // redelivery (issue 14)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/google/go-github/v62/github"
@@ -55,9 +56,22 @@ func (c *Clients) HookDeliveries(ctx context.Context, cursor string) (page []Hoo
 	return page, resp.Cursor, nil
 }
 
+// RedeliveryRefusedError: GitHub refused to redeliver delivery ID for a reason of the
+// delivery itself (404: not in the log; 422: too old, or redelivered too often); asking again
+// would be refused again. Rigel's own credentials or rate limit are not such a reason.
+type RedeliveryRefusedError struct {
+	ID     int64
+	Status string // GitHub's answer: "422 Validation Failed"
+}
+
+func (e *RedeliveryRefusedError) Error() string {
+	return fmt.Sprintf("GitHub refused to redeliver webhook delivery %d: %s", e.ID, e.Status)
+}
+
 // RedeliverHook asks GitHub to deliver delivery id of the app's webhook again
 // (POST /app/hook/deliveries/{id}/attempts, as the app). GitHub answers 202 and delivers it
-// later, with the same GUID. With a token it is ErrNoApp.
+// later, with the same GUID. A refusal for the delivery's sake is a *RedeliveryRefusedError;
+// with a token it is ErrNoApp.
 func (c *Clients) RedeliverHook(ctx context.Context, id int64) error {
 	app, err := c.appClient()
 	if err != nil {
@@ -65,7 +79,15 @@ func (c *Clients) RedeliverHook(ctx context.Context, id int64) error {
 	}
 	_, _, err = app.Apps.RedeliverHookDelivery(ctx, id)
 	var accepted *github.AcceptedError // 202: what GitHub answers
-	if err != nil && !errors.As(err, &accepted) {
+	if errors.As(err, &accepted) {
+		return nil
+	}
+	var er *github.ErrorResponse
+	if errors.As(err, &er) && er.Response != nil && er.Response.StatusCode >= 400 && er.Response.StatusCode < 500 &&
+		er.Response.StatusCode != http.StatusTooManyRequests && er.Response.StatusCode != http.StatusUnauthorized && er.Response.StatusCode != http.StatusForbidden {
+		return &RedeliveryRefusedError{ID: id, Status: githubStatus(err)}
+	}
+	if err != nil {
 		return fmt.Errorf("failed to redeliver webhook delivery %d (POST /app/hook/deliveries/%d/attempts): %s", id, id, githubStatus(err))
 	}
 	return nil

@@ -99,8 +99,14 @@ func TestHookDeliveries(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := clients.RedeliverHook(ctx, 1); err == nil || !strings.Contains(err.Error(), "404") {
-		t.Fatalf("RedeliverHook(unknown) = %v, want GitHub's 404", err)
+	var refused *RedeliveryRefusedError
+	if err := clients.RedeliverHook(ctx, 1); !errors.As(err, &refused) || !strings.HasPrefix(refused.Status, "404") {
+		t.Fatalf("RedeliverHook(unknown) = %v, want a *RedeliveryRefusedError with GitHub's 404", err)
+	}
+	old := log[0]
+	gh.BackdateHookDelivery(old.ID, testenv.HookDeliveryWindow)
+	if err := clients.RedeliverHook(ctx, old.ID); !errors.As(err, &refused) || !strings.HasPrefix(refused.Status, "422") {
+		t.Fatalf("RedeliverHook(older than 3 days) = %v, want a *RedeliveryRefusedError with GitHub's 422", err)
 	}
 
 	token, err := New(Credentials{APIURL: gh.URL(), Token: "ghp_x", TokenLogin: "ops"})
