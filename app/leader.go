@@ -68,7 +68,7 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 		drift:   newDriftLoop(s, kc, runner.Ops, clients, runner.DriftIssues(forges{clients}.ForInstallation)), // drift (issue 12)
 		poll:    newPollLoop(s, runner, clients),                                                               // push-triggered sync (issue 12)
 
-		redeliver: newRedeliverLoop(s, kc, clients, reg, log), // redelivery of failed deliveries (issue 14)
+		redeliver: newRedeliverLoop(s, kc.Typed, clients, reg, log), // redelivery of failed deliveries (issue 14)
 	}
 }
 

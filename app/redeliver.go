@@ -9,10 +9,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
-	"github.com/rigel-gitops/rigel/kube"
 )
 
 // Redelivery of failed deliveries (issue 14): GitHub never delivers again by itself a delivery
@@ -61,7 +61,7 @@ type redeliverLoop struct {
 
 // newRedeliverLoop is the redelivery loop of the leader, nil when RIGEL_REDELIVER_EVERY is 0
 // (off). It counts in rigel_webhook_redelivered_total, registered on reg either way.
-func newRedeliverLoop(s *config.Settings, kc *kube.Client, clients *githubclient.Clients, reg prometheus.Registerer, log zerolog.Logger) *redeliverLoop {
+func newRedeliverLoop(s *config.Settings, kc kubernetes.Interface, clients *githubclient.Clients, reg prometheus.Registerer, log zerolog.Logger) *redeliverLoop {
 	count := prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rigel_webhook_redelivered_total",
 		Help: "Failed webhook deliveries (not 2xx: a full queue, a stopping replica, a timeout) the leader asked GitHub to redeliver.",
@@ -75,7 +75,7 @@ func newRedeliverLoop(s *config.Settings, kc *kube.Client, clients *githubclient
 		return nil
 	}
 	return &redeliverLoop{
-		log: clients, store: &redeliveryStore{client: kc.Typed, namespace: s.Namespace},
+		log: clients, store: &redeliveryStore{client: kc, namespace: s.Namespace},
 		every: s.RedeliverEvery, gap: time.Second / time.Duration(s.RedeliveriesPerSecond()),
 		count: count, now: time.Now,
 	}

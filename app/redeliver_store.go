@@ -51,7 +51,8 @@ type redelivery struct {
 type redeliveryStore struct {
 	client    kubernetes.Interface
 	namespace string
-	version   string // the ConfigMap's resourceVersion last read or written; "" when absent
+	exists    bool   // the ConfigMap was there when last read or written
+	version   string // its resourceVersion then
 }
 
 // load reads the state; an absent ConfigMap is an empty state.
@@ -59,13 +60,13 @@ func (s *redeliveryStore) load(ctx context.Context) (redeliveryState, error) {
 	st := redeliveryState{Events: map[string]redelivery{}}
 	cm, err := s.client.CoreV1().ConfigMaps(s.namespace).Get(ctx, RedeliveriesConfigMap, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		s.version = ""
+		s.exists, s.version = false, ""
 		return st, nil
 	}
 	if err != nil {
 		return st, fmt.Errorf("failed to read the record of redeliveries, ConfigMap %s/%s: %w", s.namespace, RedeliveriesConfigMap, err)
 	}
-	s.version = cm.ResourceVersion
+	s.exists, s.version = true, cm.ResourceVersion
 	if raw := cm.BinaryData[redeliveriesKey]; len(raw) > 0 {
 		zr, err := gzip.NewReader(bytes.NewReader(raw))
 		if err == nil {
@@ -122,7 +123,7 @@ func (s *redeliveryStore) write(ctx context.Context, st redeliveryState) error {
 		BinaryData: map[string][]byte{redeliveriesKey: buf.Bytes()},
 	}
 	cms := s.client.CoreV1().ConfigMaps(s.namespace)
-	if s.version == "" {
+	if !s.exists {
 		cm, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: "rigel"})
 	} else {
 		cm, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
@@ -130,7 +131,7 @@ func (s *redeliveryStore) write(ctx context.Context, st redeliveryState) error {
 	if err != nil {
 		return err
 	}
-	s.version = cm.ResourceVersion
+	s.exists, s.version = true, cm.ResourceVersion
 	return nil
 }
 
