@@ -68,8 +68,10 @@ comma-separated.
   "notifyDeployments" "RIGEL_NOTIFY_DEPLOYMENTS"
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
-  "pollInterval" "RIGEL_POLL_INTERVAL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" -}}
+  "pollInterval" "RIGEL_POLL_INTERVAL"
+  "redeliverEvery" "RIGEL_REDELIVER_EVERY"
+  "redeliverRate" "RIGEL_REDELIVER_RATE" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "redeliverEvery" "redeliverRate" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
