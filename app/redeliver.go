@@ -41,6 +41,8 @@ const (
 	redeliverTimes = 5
 	// redeliverSaveEvery is how many redeliveries are asked between two writes of the memory.
 	redeliverSaveEvery = 25
+	// redeliverSaveTimeout bounds the last write of a round, made even after the leadership ended.
+	redeliverSaveTimeout = 10 * time.Second
 )
 
 // hookLog is the app's webhook delivery log on GitHub (githubclient.Clients).
@@ -139,7 +141,10 @@ func (l *redeliverLoop) round(ctx context.Context) (int, error) {
 	if err == nil && newest.After(st.Read) {
 		st.Read = newest // every delivery up to newest was judged
 	}
-	if serr := l.store.save(ctx, st); serr != nil && err == nil {
+	// Remembered even when the leadership just ended: a new leader must not ask again.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redeliverSaveTimeout)
+	defer cancel()
+	if serr := l.store.save(sctx, st); serr != nil && err == nil {
 		err = serr
 	}
 	return n, err

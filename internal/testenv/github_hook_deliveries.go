@@ -1,7 +1,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -124,16 +123,10 @@ func (gh *GitHub) deliver(event string, body []byte, guid string, redelivery boo
 	if about.Repository != nil {
 		d.RepositoryID = about.Repository.ID
 	}
-	req, err := http.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	req, err := webhookRequest(target, secret, event, guid, body)
 	if err != nil {
-		return HookDelivery{}, fmt.Errorf("testenv: failed to build the %s delivery: %w", event, err)
+		return HookDelivery{}, err
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "GitHub-Hookshot/testenv")
-	req.Header.Set("X-GitHub-Event", event)
-	req.Header.Set("X-GitHub-Delivery", guid)
-	req.Header.Set("X-GitHub-Hook-ID", "1")
-	req.Header.Set("X-Hub-Signature-256", Sign(secret, body))
 	start := time.Now()
 	resp, err := client.Do(req)
 	d.Duration = time.Since(start)
