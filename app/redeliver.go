@@ -25,8 +25,8 @@ import (
 // is remembered in the apiserver (redeliver_store.go) before the round goes on, so a new
 // leader does not ask again; should a leader die between asking and remembering, the shared
 // dedupe (dedupe.go) still runs the event's command once. Each redelivery asked counts in
-// rigel_webhook_redelivered_total. The deliveries API needs a GitHub App: with a token the
-// loop logs so once and stops.
+// rigel_webhook_redelivered_total. The deliveries API needs a GitHub App: with a token no loop
+// runs, and the replica logs so once at start.
 const (
 	// redeliverWindow is how far back a delivery may be redelivered: GitHub's 3 days, less a
 	// margin so that a redelivery asked is not refused as too old.
