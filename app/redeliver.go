@@ -181,14 +181,14 @@ func (l *redeliverLoop) read(ctx context.Context, since time.Time) ([]githubclie
 func (l *redeliverLoop) redeliver(ctx context.Context, todo []githubclient.HookDelivery, st *redeliveryState) (int, error) {
 	log := zerolog.Ctx(ctx)
 	n := 0
-	for i, d := range todo {
-		if i > 0 {
-			select {
-			case <-ctx.Done():
-				return n, ctx.Err()
-			case <-time.After(l.gap):
-			}
+	next := time.Now() // when the next redelivery may be asked: one every gap, however long each takes
+	for _, d := range todo {
+		select {
+		case <-ctx.Done():
+			return n, ctx.Err()
+		case <-time.After(time.Until(next)):
 		}
+		next = latest(next.Add(l.gap), time.Now())
 		err := l.log.RedeliverHook(ctx, d.ID)
 		var refused *githubclient.RedeliveryRefusedError
 		if errors.As(err, &refused) {
