@@ -41,6 +41,8 @@ const (
 	redeliverTimes = 5
 	// redeliverSaveEvery is how many redeliveries are asked between two writes of the memory.
 	redeliverSaveEvery = 25
+	// redeliverSlowest is the longest gap between two redeliveries when they keep failing.
+	redeliverSlowest = time.Second
 	// redeliverSaveTimeout bounds the last write of a round, made even after the leadership ended.
 	redeliverSaveTimeout = 10 * time.Second
 )
@@ -56,7 +58,8 @@ type redeliverLoop struct {
 	log   hookLog
 	store *redeliveryStore
 	every time.Duration
-	gap   time.Duration // between two redeliveries asked
+	gap   time.Duration // between two redeliveries asked, now
+	base  time.Duration // the gap of RIGEL_REDELIVER_RATE
 	count prometheus.Counter
 	now   func() time.Time
 }
@@ -79,6 +82,7 @@ func newRedeliverLoop(s *config.Settings, kc kubernetes.Interface, clients *gith
 	return &redeliverLoop{
 		log: clients, store: &redeliveryStore{client: kc, namespace: s.Namespace},
 		every: s.RedeliverEvery, gap: time.Second / time.Duration(s.RedeliveriesPerSecond()),
+		base:  time.Second / time.Duration(s.RedeliveriesPerSecond()),
 		count: count, now: time.Now,
 	}
 }
@@ -129,6 +133,7 @@ func (l *redeliverLoop) round(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	todo, settled := toRedeliver(read, st.Events)
+	l.pace(todo, st.Events)
 	for _, g := range settled {
 		delete(st.Events, g)
 	}
@@ -148,6 +153,19 @@ func (l *redeliverLoop) round(ctx context.Context) (int, error) {
 		err = serr
 	}
 	return n, err
+}
+
+// pace slows the round down when redeliveries failed again (the queues are still full): the
+// gap between two doubles, up to redeliverSlowest, for each round that must redeliver an event
+// again, and is back to RIGEL_REDELIVER_RATE's once none must.
+func (l *redeliverLoop) pace(todo []githubclient.HookDelivery, done map[string]redelivery) {
+	for _, d := range todo {
+		if done[d.GUID].Times > 0 {
+			l.gap = min(2*l.gap, max(l.base, redeliverSlowest))
+			return
+		}
+	}
+	l.gap = l.base
 }
 
 // read returns the deliveries of the log delivered at since or later, newest first, and the

@@ -74,8 +74,9 @@ func TestToRedeliver(t *testing.T) {
 // TestRedeliverRound: against the fake GitHub's delivery log, a round asks once for each
 // delivery refused with 503 (oldest first, counted), and remembers so in the store: the next
 // round, and a new leader with a store of its own reading the same ConfigMap, ask nothing
-// more until the redeliveries are logged; a redelivery that failed again is asked again; once
-// delivered, the events are forgotten. A failure older than the first round's lookback is left.
+// more until the redeliveries are logged; a redelivery that failed again is asked again, at
+// half the rate; once delivered, the events are forgotten and the rate is back. A failure older
+// than the first round's lookback is left.
 func TestRedeliverRound(t *testing.T) {
 	gh, err := testenv.StartGitHub(nil)
 	if err != nil {
@@ -166,12 +167,19 @@ func TestRedeliverRound(t *testing.T) {
 	waitRedelivered(failed)
 	// The redeliveries were refused too: asked once more each, by a new leader.
 	refuse.Store(false)
-	if n, err := newLoop().round(ctx); err != nil || n != failed {
+	l3 := newLoop()
+	if n, err := l3.round(ctx); err != nil || n != failed {
 		t.Fatalf("new leader after failed redeliveries: %d redelivered, %v; want %d", n, err, failed)
 	}
+	if l3.gap != 2*l3.base {
+		t.Fatalf("redelivering events again, one redelivery every %s; want %s (half the rate)", l3.gap, 2*l3.base)
+	}
 	waitRedelivered(2 * failed)
-	if n, err := newLoop().round(ctx); err != nil || n != 0 {
+	if n, err := l3.round(ctx); err != nil || n != 0 {
 		t.Fatalf("round after every event was delivered: %d redelivered, %v; want 0", n, err)
+	}
+	if l3.gap != l3.base {
+		t.Fatalf("once nothing failed again, one redelivery every %s; want %s", l3.gap, l3.base)
 	}
 	if got := taken.Load(); got != failed {
 		t.Fatalf("the hook took %d deliveries, want %d: each event once", got, failed)
