@@ -46,6 +46,8 @@ type replica struct {
 	notify *notify.Notifier // notifications (issue 12, notify.go); nil: off
 	poll   *pollLoop        // the polling fallback of push-triggered sync (issue 12, poll.go); nil: off
 
+	redeliver *redeliverLoop // redelivery of failed deliveries (issue 14, redeliver.go); nil: off
+
 	seen          *kube.Seen // records of events run (dedupe.go), swept by the leader
 	lastSeenSweep time.Time  // only the leader's goroutine touches it
 }
@@ -65,6 +67,8 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 		log:     log.With().Str("replica", leases.Identity).Logger(),
 		drift:   newDriftLoop(s, kc, runner.Ops, clients, runner.DriftIssues(forges{clients}.ForInstallation)), // drift (issue 12)
 		poll:    newPollLoop(s, runner, clients),                                                               // push-triggered sync (issue 12)
+
+		redeliver: newRedeliverLoop(s, kc.Typed, clients, reg, log), // redelivery of failed deliveries (issue 14)
 	}
 }
 
@@ -148,6 +152,11 @@ func (r *replica) leadWork(ctx context.Context) {
 	if r.poll != nil { // push-triggered sync's polling fallback (issue 12): until the leadership ends
 		done := make(chan struct{})
 		go func() { defer close(done); r.poll.run(ctx) }()
+		defer func() { <-done }()
+	}
+	if r.redeliver != nil { // redelivery of failed deliveries (issue 14): until the leadership ends
+		done := make(chan struct{})
+		go func() { defer close(done); r.redeliver.run(ctx) }()
 		defer func() { <-done }()
 	}
 	for {

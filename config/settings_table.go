@@ -137,6 +137,10 @@ func settingsTable() []setting {
 		dur("PollInterval", "RIGEL_POLL_INTERVAL", "pollInterval", "5m", func(s *Settings) *time.Duration { return &s.PollInterval }).
 			docs("how often the leader reads the branch of each applyOn: push deployment and applies a tip whose push was not delivered (jittered ±10%); 0: never"),
 
+		// Redelivery of failed webhook deliveries (issue 14, settings_redeliver.go).
+		redeliverEverySetting(),
+		redeliverRateSetting(),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),

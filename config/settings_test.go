@@ -190,6 +190,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",
 		CacheMax:              DefaultCacheMax, // the git cache's bound (issue 14)
+		RedeliverEvery:        DefaultRedeliverEvery, RedeliverRate: DefaultRedeliverRate, // redelivery (issue 14)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

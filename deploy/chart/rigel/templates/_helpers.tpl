@@ -70,8 +70,10 @@ comma-separated.
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
   "pollInterval" "RIGEL_POLL_INTERVAL"
-  "cacheMax" "RIGEL_CACHE_MAX" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" -}}
+  "cacheMax" "RIGEL_CACHE_MAX"
+  "redeliverEvery" "RIGEL_REDELIVER_EVERY"
+  "redeliverRate" "RIGEL_REDELIVER_RATE" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
