@@ -189,7 +189,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",
-		CacheMax:              DefaultCacheMax, // the git cache's bound (issue 14)
+		CacheMax:              DefaultCacheMax,                                            // the git cache's bound (issue 14)
 		RedeliverEvery:        DefaultRedeliverEvery, RedeliverRate: DefaultRedeliverRate, // redelivery (issue 14)
 	}
 	if !reflect.DeepEqual(s, want) {
