@@ -123,11 +123,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	dispatcher := githubapp.NewEventDispatcher(
 		handlers.All(deps),
 		keys.dispatcherSecret(),
-		githubapp.WithScheduler(rep.drain.scheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
-			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
-				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
-			}),
-			m.SchedulerOption()))),
+		githubapp.WithScheduler(rep.drain.scheduler(newQueue(s, nil, m, reg))), // queue.go
 		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
 	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep, timeouts: timeoutsFor(s)}

@@ -132,6 +132,10 @@ type Settings struct {
 	// (RIGEL_HELM_REPOSITORIES, file helmRepositories; empty: none, nothing is fetched).
 	HelmRepositories []string
 
+	// The delivery queue (issue 14, settings_queue.go): the payload bytes waiting at most
+	// (RIGEL_QUEUE_BYTES; QueueSize is a cap on their count besides).
+	QueueBytes int
+
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }
 
