@@ -53,6 +53,14 @@ func (q *fairQueue[T]) reserve(n int64) bool {
 	return true
 }
 
+// forceReserve takes room for n bytes whatever the bounds.
+func (q *fairQueue[T]) forceReserve(n int64) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.bytes += n
+	q.count++
+}
+
 // unreserve gives back room reserve took for an entry that will not be pushed.
 func (q *fairQueue[T]) unreserve(n int64) {
 	q.mu.Lock()

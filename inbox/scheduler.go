@@ -92,15 +92,12 @@ func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 	return nil
 }
 
-// take queues a delivery recorded already (adopted from a replica that went away), when
-// there is room for it; false when there is not.
-func (s *Scheduler) take(ctx context.Context, d githubapp.Dispatch, rec *batch) bool {
+// takeAdopted queues a delivery adopted from a replica that went away (recorded already).
+// Adopt checked there was room for its record, so it is queued even over the bound.
+func (s *Scheduler) takeAdopted(ctx context.Context, d githubapp.Dispatch, rec *batch) {
 	n := Cost(d.Payload)
-	if !s.q.reserve(n) {
-		return false
-	}
+	s.q.forceReserve(n)
 	s.q.push(Lane(d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, at: time.Now()})
-	return true
 }
 
 // room reports whether n bytes more would be queued now.
