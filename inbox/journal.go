@@ -43,6 +43,10 @@ const (
 	maxBatchRaw    = 4 << 20
 	maxBatchStored = 900 << 10
 	recordTimeout  = 10 * time.Second
+	// writers is the records written at once: a delivery arriving while one is written
+	// starts the next at once rather than waiting for it (the answer waits for one write,
+	// not two), and the deliveries arriving meanwhile share it.
+	writers = 3
 )
 
 // Journal records the deliveries a replica accepts before they are answered, and deletes each
@@ -90,7 +94,12 @@ func Open(ctx context.Context, store Store, leases *kube.Leases) (*Journal, erro
 		return nil, fmt.Errorf("failed to take this replica's inbox lease: %w", err)
 	}
 	j := &Journal{store: store, held: held, owner: name, log: *zerolog.Ctx(ctx), kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}), open: map[*batch]struct{}{}}
-	go j.commitLoop()
+	var loops gosync.WaitGroup
+	for range writers {
+		loops.Add(1)
+		go func() { defer loops.Done(); j.commitLoop() }()
+	}
+	go func() { loops.Wait(); close(j.stopped) }()
 	return j, nil
 }
 
@@ -135,7 +144,6 @@ func (j *Journal) Record(ctx context.Context, d Delivery) (*batch, error) {
 }
 
 func (j *Journal) commitLoop() {
-	defer close(j.stopped)
 	for {
 		select {
 		case <-j.stop:
