@@ -2,6 +2,7 @@ package kube
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -75,18 +76,24 @@ func (b *Inbox) Owned(ctx context.Context, owner string) ([]InboxBatch, error) {
 }
 
 // Adopt makes owner the owner of batch, unless it changed since it was read: then the
-// error satisfies apierrors.IsConflict (another replica adopted it) or IsNotFound.
+// error satisfies apierrors.IsConflict or IsNotFound (another replica adopted it). It copies
+// the record under owner and deletes the original guarded by its version, so it needs no
+// more rights than Create and Delete (create, list and delete of ConfigMaps); of replicas
+// adopting at once, the one whose delete succeeds keeps its copy, the others delete theirs.
 func (b *Inbox) Adopt(ctx context.Context, batch InboxBatch, owner string) (InboxBatch, error) {
-	cm := &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: batch.Name, Namespace: b.Namespace, ResourceVersion: batch.ResourceVersion,
-			Labels: map[string]string{InboxLabel: owner, "app.kubernetes.io/managed-by": "rigel"}},
-		BinaryData: map[string][]byte{InboxDataKey: batch.Data},
-	}
-	got, err := b.Client.CoreV1().ConfigMaps(b.Namespace).Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
+	adopted, err := b.Create(ctx, owner, batch.Data)
 	if err != nil {
-		return InboxBatch{}, fmt.Errorf("failed to adopt the record of deliveries ConfigMap %s/%s: %w", b.Namespace, batch.Name, err)
+		return InboxBatch{}, err
 	}
-	return batchOf(got), nil
+	rv := batch.ResourceVersion
+	err = b.Client.CoreV1().ConfigMaps(b.Namespace).Delete(ctx, batch.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{ResourceVersion: &rv}})
+	if err == nil {
+		return adopted, nil
+	}
+	if derr := b.Delete(ctx, adopted); derr != nil {
+		err = errors.Join(err, derr)
+	}
+	return InboxBatch{}, fmt.Errorf("failed to adopt the record of deliveries ConfigMap %s/%s: %w", b.Namespace, batch.Name, err)
 }
 
 func batchOf(cm *corev1.ConfigMap) InboxBatch {
