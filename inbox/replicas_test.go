@@ -299,3 +299,54 @@ func TestJournalEncoding(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptOnlyFromExpiredLeases: the records of a replica whose inbox Lease is renewed are
+// left alone; those of one whose Lease expired are adopted (a broken one is deleted, never
+// run), and its Lease is deleted once nothing of it is left.
+func TestAdoptOnlyFromExpiredLeases(t *testing.T) {
+	ctx, ns := newNamespace(t)
+	store := &kube.Inbox{Client: testClient.Typed, Namespace: ns}
+	leases := func(id string) *kube.Leases {
+		return &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: id, Duration: time.Second}
+	}
+	live, err := Open(ctx, store, leases("live"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.crash()
+	dead, err := Open(ctx, store, leases("dead"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range []*Journal{live, dead} {
+		if _, err := j.Record(ctx, Delivery{EventType: "issue_comment", DeliveryID: "of-" + j.Owner(), Payload: payload(1, 10)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := store.Create(ctx, dead.Owner(), []byte("not gzip")); err != nil {
+		t.Fatal(err)
+	}
+	dead.crash()
+	l := &ledger{ran: map[string]int{}, by: map[string]string{}}
+	taker := startInstance(t, ctx, ns, "taker", l, 1, 0)
+	taker.stop()                        // adopt by hand below
+	time.Sleep(2500 * time.Millisecond) // the dead Lease expires; the live one is renewed
+	n, err := taker.adopter.Adopt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Fatalf("adopted %d deliveries, want 1 (the dead replica's)", n)
+	}
+	waitFor(t, func() bool { l.mu.Lock(); defer l.mu.Unlock(); return l.ran["of-"+dead.Owner()] == 1 })
+	if l.ran["of-"+live.Owner()] != 0 {
+		t.Fatal("a delivery of a live replica was adopted")
+	}
+	if o, _ := store.Owned(ctx, live.Owner()); len(o) != 1 {
+		t.Fatalf("the live replica has %d records, want its 1", len(o))
+	}
+	waitFor(t, func() bool { o, err := store.Owned(ctx, dead.Owner()); return err == nil && len(o) == 0 })
+	if _, err := testClient.Typed.CoordinationV1().Leases(ns).Get(ctx, dead.Owner(), metav1.GetOptions{}); err == nil {
+		t.Fatal("the dead replica's inbox lease is still there after all its records were adopted")
+	}
+}
