@@ -153,6 +153,9 @@ type Settings struct {
 	// is on HelmRepositories. Paths, never the credentials themselves.
 	HelmCAFile          string
 	HelmCredentialsFile string
+	// The delivery queue (issue 14, settings_queue.go): the payload bytes waiting at most
+	// (RIGEL_QUEUE_BYTES; QueueSize is a cap on their count besides).
+	QueueBytes int
 
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }

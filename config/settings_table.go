@@ -69,7 +69,7 @@ func settingsTable() []setting {
 		num("Workers", "RIGEL_WORKERS", "workers", func(s *Settings) *int { return &s.Workers }).
 			defVal(4).inStr().docs("commands run at once"),
 		num("QueueSize", "RIGEL_QUEUE_SIZE", "queueSize", func(s *Settings) *int { return &s.QueueSize }).
-			defVal(100).inStr().docs("commands waiting at most"),
+			defVal(10000).inStr().docs("deliveries waiting at most, a cap on their count; RIGEL_QUEUE_BYTES bounds their memory"),
 		dur("ApplyWait", "RIGEL_APPLY_WAIT", "applyWait", "2m", func(s *Settings) *time.Duration { return &s.ApplyWait }).
 			defVal(2 * time.Minute).inStr().docs("how long an apply waits for its workloads"),
 		dur("HookTimeout", "RIGEL_HOOK_TIMEOUT", "hookTimeout", "5m", func(s *Settings) *time.Duration { return &s.HookTimeout }).
@@ -169,6 +169,9 @@ func settingsTable() []setting {
 
 		// The git cache's bound (issue 14, settings_cache.go).
 		cacheMaxSetting(),
+
+		// The delivery queue's bound in bytes (issue 14, settings_queue.go).
+		queueBytesSetting(),
 	}
 }
 

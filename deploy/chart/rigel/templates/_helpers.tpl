@@ -51,6 +51,7 @@ comma-separated.
   "diffConcurrency" "RIGEL_DIFF_CONCURRENCY"
   "workers" "RIGEL_WORKERS"
   "queueSize" "RIGEL_QUEUE_SIZE"
+  "queueBytes" "RIGEL_QUEUE_BYTES"
   "applyWait" "RIGEL_APPLY_WAIT"
   "hookTimeout" "RIGEL_HOOK_TIMEOUT"
   "permissions" "RIGEL_PERMISSIONS"
@@ -73,7 +74,7 @@ comma-separated.
   "cacheMax" "RIGEL_CACHE_MAX"
   "redeliverEvery" "RIGEL_REDELIVER_EVERY"
   "redeliverRate" "RIGEL_REDELIVER_RATE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
