@@ -107,7 +107,9 @@ func TestFixRuleCrashLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = kc.Typed.CoreV1().Nodes().Delete(context.Background(), kubelet.Node, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = kc.Typed.CoreV1().Nodes().Delete(context.Background(), kubelet.Node, metav1.DeleteOptions{})
+	})
 	if _, err := kc.Typed.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db", Namespace: e.ns},
 		Data: map[string][]byte{"password": []byte(password)}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
@@ -149,7 +151,7 @@ func TestFixRuleCrashLoop(t *testing.T) {
 func TestFixRuleMissingConfig(t *testing.T) {
 	spec := corev1.PodSpec{
 		Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27",
-			Env: []corev1.EnvVar{{Name: "LOG_LEVEL", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"}, Key: "log_levle"}}}},
+			Env:          []corev1.EnvVar{{Name: "LOG_LEVEL", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "web-config"}, Key: "log_levle"}}}},
 			VolumeMounts: []corev1.VolumeMount{{Name: "tls", MountPath: "/tls"}}}},
 		Volumes: []corev1.Volume{{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "web-tsl"}}}},
 	}
@@ -228,7 +230,7 @@ func TestFixRuleNoRoom(t *testing.T) {
 	now := metav1.Now()
 	if _, err := kc.Typed.CoreV1().Events(e.ns).Create(ctx, &corev1.Event{ObjectMeta: metav1.ObjectMeta{GenerateName: "web-a.", Namespace: e.ns},
 		InvolvedObject: corev1.ObjectReference{Kind: "Pod", APIVersion: "v1", Namespace: e.ns, Name: p.Name, UID: p.UID},
-		Type: corev1.EventTypeWarning, Reason: "FailedScheduling", Message: said, Count: 6, FirstTimestamp: now, LastTimestamp: now,
+		Type:           corev1.EventTypeWarning, Reason: "FailedScheduling", Message: said, Count: 6, FirstTimestamp: now, LastTimestamp: now,
 		Source: corev1.EventSource{Component: "default-scheduler"}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
