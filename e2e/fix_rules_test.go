@@ -146,8 +146,8 @@ func TestFixRuleCrashLoop(t *testing.T) {
 }
 
 // TestFixRuleMissingConfig: a container that cannot start for a missing key of a ConfigMap and
-// a volume of a missing Secret are named (key names only, never a value), with the likely typo;
-// nothing is proposed.
+// a volume of a missing Secret are named (key names only, never a value); each is one or two
+// letters from exactly one that exists, so a PR renames both references.
 func TestFixRuleMissingConfig(t *testing.T) {
 	spec := corev1.PodSpec{
 		Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27",
@@ -155,7 +155,7 @@ func TestFixRuleMissingConfig(t *testing.T) {
 			VolumeMounts: []corev1.VolumeMount{{Name: "tls", MountPath: "/tls"}}}},
 		Volumes: []corev1.Volume{{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "web-tsl"}}}},
 	}
-	e := ruleEnv(t, func(ns string) string {
+	manifest := func(ns string) string {
 		return webYAML(ns, `        - name: web
           image: nginx:1.27
           env:
@@ -166,7 +166,8 @@ func TestFixRuleMissingConfig(t *testing.T) {
         - name: tls
           secret: {secretName: web-tsl}
 `)
-	}, spec)
+	}
+	e := ruleEnv(t, manifest, spec)
 	ctx := context.Background()
 	if _, err := kc.Typed.CoreV1().ConfigMaps(e.ns).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "web-config", Namespace: e.ns},
 		Data: map[string]string{"log_level": "info", "workers": "4"}}, metav1.CreateOptions{}); err != nil {
@@ -182,13 +183,18 @@ func TestFixRuleMissingConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	bs := branches(t, e.r)
 	got := e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s", e.ns))
-	noFixReply(t, e, got, bs)
-	mustContain(t, got,
+	mustContain(t, got, "🔧 Opened [#",
 		"ConfigMap `web-config` has no key `log_levle`, which variable `LOG_LEVEL` of container `web` reads; its keys are `log_level`, `workers`. The manifest likely means key `log_level`",
-		"Secret `web-tsl`, which volume `tls` reads, does not exist in namespace `"+e.ns+"`. The manifest likely means Secret `web-tls`")
+		"Secret `web-tsl`, which volume `tls` reads, does not exist in namespace `"+e.ns+"`. The manifest likely means Secret `web-tls`",
+		"**Rule:** a reference to a ConfigMap, Secret or key that does not exist", "`env.LOG_LEVEL.configMapKeyRef.key=log_level (container web)`", "`volume.tls.secret.secretName=web-tls`")
 	mustNotContain(t, got, secretValue, "MIIEvQ", "info")
+	p2 := onePull(t, e.r)
+	mustNotContain(t, p2.Body, secretValue, "MIIEvQ")
+	want := strings.Replace(strings.Replace(manifest(e.ns), "key: log_levle}", "key: log_level}", 1), "secretName: web-tsl}", "secretName: web-tls}", 1)
+	if file := branchFile(t, e.r, p2.Head, "apps/web/k8s/deploy.yaml"); file != want {
+		t.Errorf("edited file:\n%s\nwant:\n%s", file, want)
+	}
 }
 
 // TestFixRuleNoRoom: a pod that waits because it asks for more memory than any node has gets

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/rigel-gitops/rigel/kube"
 )
@@ -43,10 +44,9 @@ func TestDiagnoseRecordedRules(t *testing.T) {
 			"  panic: no database\n  ```",
 			"Rigel has no fix to propose for this.",
 		}, []string{"OOMKilled"}},
-		{"missing-key.json", nil, "", []string{
-			"ConfigMap `web-config` has no key `log_levle`, which variable `LOG_LEVEL` of container `app` reads; its keys are `log_level`, `workers`. The manifest likely means key `log_level` (the only one a letter or two away).",
+		{"missing-key.json", []Edit{{Field: FieldRef, Key: "env.LOG_LEVEL.configMapKeyRef.key", Value: "log_level", Container: "app"}}, RuleTypo, []string{
+			"ConfigMap `web-config` has no key `log_levle`, which variable `LOG_LEVEL` of container `app` reads; its keys are `log_level`, `workers`. The manifest likely means key `log_level` (the only one a letter or two away): Rigel proposes it.",
 			"Secret `web-tsl`, which volume `tls` reads, does not exist in namespace `shop`.",
-			"Rigel has no fix to propose for this.",
 		}, []string{"web-feature-flags", "web-api", "likely means Secret"}},
 		{"insufficient.json", []Edit{{Field: FieldMemory, Value: "31253Mi", Container: "es"}}, RuleRoom, []string{
 			"Container `es` asks for `64Gi` of memory, more than any node can give: the largest allocatable is `32003424Ki` (node `node-b`)",
@@ -121,6 +121,61 @@ func TestTagMissing(t *testing.T) {
 	for _, tt := range tests {
 		if got, ok := tagMissing(tt.image, tt.message); got != tt.tag || ok != (tt.tag != "") {
 			t.Errorf("tagMissing(%q) = %q, %v; want %q", tt.image, got, ok, tt.tag)
+		}
+	}
+}
+
+// TestPlanRef: a FieldRef edit renames exactly the reference it names, in an env variable's
+// valueFrom or a volume, keeping the rest of the file.
+func TestPlanRef(t *testing.T) {
+	const deploy = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - name: app
+          image: nginx:1.27
+          env:
+            - name: LOG_LEVEL
+              valueFrom:
+                configMapKeyRef: {name: web-config, key: log_levle} # the level
+      volumes:
+        - name: tls
+          secret:
+            secretName: web-tsl
+`
+	fsys := fstest.MapFS{"k8s/deploy.yaml": {Data: []byte(deploy)}}
+	w := kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}
+	for _, tt := range []struct {
+		edit     Edit
+		old, new string
+	}{
+		{Edit{Field: FieldRef, Key: "env.LOG_LEVEL.configMapKeyRef.key", Value: "log_level"}, "key: log_levle}", "key: log_level}"},
+		{Edit{Field: FieldRef, Key: "volume.tls.secret.secretName", Value: "web-tls"}, "secretName: web-tsl", "secretName: web-tls"},
+	} {
+		changes, err := Plan(fsys, "k8s", w, []Edit{tt.edit})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.edit, err)
+		}
+		if len(changes) != 1 || string(changes[0].After) != strings.Replace(deploy, tt.old, tt.new, 1) {
+			t.Errorf("%s: changes %+v", tt.edit, changes)
+		}
+	}
+	for _, bad := range []Edit{
+		{Field: FieldRef, Key: "env.NOPE.configMapKeyRef.key", Value: "x"},
+		{Field: FieldRef, Key: "volume.tls.configMap.name", Value: "x"},
+		{Field: FieldRef, Key: "env.LOG_LEVEL.configMapKeyRef.key", Value: "bad key!"},
+	} {
+		if _, err := Plan(fsys, "k8s", w, []Edit{bad}); err == nil {
+			t.Errorf("%s: no error", bad)
 		}
 	}
 }

@@ -15,6 +15,9 @@ type configRef struct {
 	name, key string // key "" = the whole object
 	where     untrusted.Text
 	optional  bool
+	// Where a FieldRef edit renames the name or the key ("" where Rigel edits none: envFrom,
+	// projected volumes, items), and of which container.
+	nameRef, keyRef, container string
 }
 
 // configRefs lists what a pod template reads from ConfigMaps and Secrets: env valueFrom,
@@ -28,43 +31,44 @@ func configRefs(spec corev1.PodSpec) []configRef {
 				continue
 			}
 			where := untrusted.Textf("variable %s of container %s", untrusted.Code(e.Name), untrusted.Code(c.Name))
+			at := refEnv + e.Name + "."
 			if r := e.ValueFrom.ConfigMapKeyRef; r != nil {
-				out = append(out, configRef{"ConfigMap", r.Name, r.Key, where, opt(r.Optional)})
+				out = append(out, configRef{"ConfigMap", r.Name, r.Key, where, opt(r.Optional), at + "configMapKeyRef.name", at + "configMapKeyRef.key", c.Name})
 			}
 			if r := e.ValueFrom.SecretKeyRef; r != nil {
-				out = append(out, configRef{"Secret", r.Name, r.Key, where, opt(r.Optional)})
+				out = append(out, configRef{"Secret", r.Name, r.Key, where, opt(r.Optional), at + "secretKeyRef.name", at + "secretKeyRef.key", c.Name})
 			}
 		}
 		for _, f := range c.EnvFrom {
 			where := untrusted.Textf("the envFrom of container %s", untrusted.Code(c.Name))
 			if r := f.ConfigMapRef; r != nil {
-				out = append(out, configRef{"ConfigMap", r.Name, "", where, opt(r.Optional)})
+				out = append(out, configRef{kind: "ConfigMap", name: r.Name, where: where, optional: opt(r.Optional)})
 			}
 			if r := f.SecretRef; r != nil {
-				out = append(out, configRef{"Secret", r.Name, "", where, opt(r.Optional)})
+				out = append(out, configRef{kind: "Secret", name: r.Name, where: where, optional: opt(r.Optional)})
 			}
 		}
 	}
-	items := func(kind, name string, keys []corev1.KeyToPath, where untrusted.Text, optional bool) {
-		out = append(out, configRef{kind, name, "", where, optional})
+	items := func(kind, name string, keys []corev1.KeyToPath, where untrusted.Text, optional bool, nameRef string) {
+		out = append(out, configRef{kind: kind, name: name, where: where, optional: optional, nameRef: nameRef})
 		for _, k := range keys {
-			out = append(out, configRef{kind, name, k.Key, where, optional})
+			out = append(out, configRef{kind: kind, name: name, key: k.Key, where: where, optional: optional})
 		}
 	}
 	for _, v := range spec.Volumes {
 		where := untrusted.Textf("volume %s", untrusted.Code(v.Name))
 		switch {
 		case v.ConfigMap != nil:
-			items("ConfigMap", v.ConfigMap.Name, v.ConfigMap.Items, where, opt(v.ConfigMap.Optional))
+			items("ConfigMap", v.ConfigMap.Name, v.ConfigMap.Items, where, opt(v.ConfigMap.Optional), refVolume+v.Name+".configMap.name")
 		case v.Secret != nil:
-			items("Secret", v.Secret.SecretName, v.Secret.Items, where, opt(v.Secret.Optional))
+			items("Secret", v.Secret.SecretName, v.Secret.Items, where, opt(v.Secret.Optional), refVolume+v.Name+".secret.secretName")
 		case v.Projected != nil:
 			for _, s := range v.Projected.Sources {
 				if s.ConfigMap != nil {
-					items("ConfigMap", s.ConfigMap.Name, s.ConfigMap.Items, where, opt(s.ConfigMap.Optional))
+					items("ConfigMap", s.ConfigMap.Name, s.ConfigMap.Items, where, opt(s.ConfigMap.Optional), "")
 				}
 				if s.Secret != nil {
-					items("Secret", s.Secret.Name, s.Secret.Items, where, opt(s.Secret.Optional))
+					items("Secret", s.Secret.Name, s.Secret.Items, where, opt(s.Secret.Optional), "")
 				}
 			}
 		}
@@ -96,22 +100,31 @@ func (g *diagnosis) missingConfig() {
 		case !exists && !said[object]:
 			said[object], g.recognised = true, true
 			line := untrusted.Textf("%s %s, which %s reads, does not exist in namespace %s", r.kind, untrusted.Code(r.name), r.where, untrusted.Code(g.st.Ref.Namespace))
-			g.say("%s.%s", line, likelyMeant(r.kind, r.name, sortedKeys(all)))
+			g.say("%s.%s", line, g.likelyMeant(r.kind, r.name, sortedKeys(all), r.nameRef, r.container))
 		case exists && r.key != "" && !slices.Contains(keys, r.key) && !said[object+r.key]:
 			said[object+r.key], g.recognised = true, true
 			line := untrusted.Textf("%s %s has no key %s, which %s reads; its keys are %s", r.kind, untrusted.Code(r.name), untrusted.Code(r.key), r.where, codeList(keys))
-			g.say("%s.%s", line, likelyMeant("key", r.key, keys))
+			g.say("%s.%s", line, g.likelyMeant("key", r.key, keys, r.keyRef, r.container))
 		}
 	}
 }
 
+// RuleTypo is the rule of a reference to a ConfigMap, Secret or key that does not exist.
+const RuleTypo = "a reference to a ConfigMap, Secret or key that does not exist, one or two letters from exactly one that does, goes to that one"
+
 // likelyMeant names the one candidate one or two edits away from typed, "" when there is
-// none or several.
-func likelyMeant(what, typed string, candidates []string) untrusted.Text {
-	if m := typoOf(typed, candidates); m != "" {
-		return untrusted.Textf(" The manifest likely means %s %s (the only one a letter or two away).", what, untrusted.Code(m))
+// none or several; with it, and a reference Rigel edits (ref, a FieldRef Key), it proposes
+// the rename (RuleTypo).
+func (g *diagnosis) likelyMeant(what, typed string, candidates []string, ref, container string) untrusted.Text {
+	m := typoOf(typed, candidates)
+	if m == "" {
+		return untrusted.Own("")
 	}
-	return untrusted.Own("")
+	if ref == "" {
+		return untrusted.Textf(" The manifest likely means %s %s (the only one a letter or two away); Rigel does not edit this kind of reference, so it proposes nothing.", what, untrusted.Code(m))
+	}
+	g.propose(Edit{Field: FieldRef, Key: ref, Value: m, Container: container}, RuleTypo)
+	return untrusted.Textf(" The manifest likely means %s %s (the only one a letter or two away): Rigel proposes it.", what, untrusted.Code(m))
 }
 
 // typoOf returns the one candidate at an edit distance of 1 or 2 from typed, else "".
