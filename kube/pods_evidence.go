@@ -175,13 +175,7 @@ func (c *Client) namespaceConfig(ctx context.Context, ns string) (*NamespaceConf
 		return nil, "", err
 	}
 	for _, cm := range cms.Items {
-		keys := make([]string, 0, len(cm.Data)+len(cm.BinaryData))
-		for k := range cm.Data {
-			keys = append(keys, k)
-		}
-		for k := range cm.BinaryData {
-			keys = append(keys, k)
-		}
+		keys := append(keysOf(cm.Data), keysOf(cm.BinaryData)...)
 		sort.Strings(keys)
 		cfg.ConfigMaps[cm.Name] = keys
 	}
@@ -193,12 +187,17 @@ func (c *Client) namespaceConfig(ctx context.Context, ns string) (*NamespaceConf
 		return nil, "", err
 	}
 	for _, s := range secrets.Items {
-		keys := make([]string, 0, len(s.Data))
-		for k := range s.Data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		cfg.Secrets[s.Name] = keys // the key names only: the values are dropped with the list
+		cfg.Secrets[s.Name] = keysOf(s.Data) // the key names only: the values are dropped with the list
 	}
 	return cfg, "", nil
+}
+
+// keysOf is the keys of m, sorted.
+func keysOf[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
