@@ -58,3 +58,27 @@ func TestCleanLogs(t *testing.T) {
 		t.Fatalf("cleanLogs = %q, want %q", got, want)
 	}
 }
+
+func TestCrashLooped(t *testing.T) {
+	waiting := corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}}
+	exited := func(code int32, reason string) corev1.ContainerState {
+		return corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code, Reason: reason}}
+	}
+	tests := []struct {
+		name string
+		cs   corev1.ContainerStatus
+		want bool
+	}{
+		{"back-off after an error", corev1.ContainerStatus{State: waiting, LastTerminationState: exited(1, "Error")}, true},
+		{"back-off, no last state yet", corev1.ContainerStatus{State: waiting}, true},
+		{"running again after an error", corev1.ContainerStatus{State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}, LastTerminationState: exited(2, "Error")}, true},
+		{"OOMKilled is the memory rule's", corev1.ContainerStatus{State: waiting, LastTerminationState: exited(137, "OOMKilled")}, false},
+		{"completed", corev1.ContainerStatus{LastTerminationState: exited(0, "Completed")}, false},
+		{"running", corev1.ContainerStatus{State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}}}, false},
+	}
+	for _, tt := range tests {
+		if got := CrashLooped(tt.cs); got != tt.want {
+			t.Errorf("%s: CrashLooped = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

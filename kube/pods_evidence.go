@@ -37,13 +37,14 @@ type NamespaceConfig struct {
 const evidenceTimeout = 10 * time.Second
 
 // CrashLooped tells a container whose last run failed and that restarted or waits to
-// (CrashLoopBackOff, or a last termination with a non-zero exit code that was not OOMKilled).
+// (CrashLoopBackOff, or a last termination with a non-zero exit code), unless that run was
+// OOMKilled (fix's rule of memory answers that).
 func CrashLooped(cs corev1.ContainerStatus) bool {
-	if cs.State.Waiting != nil && cs.State.Waiting.Reason == "CrashLoopBackOff" {
-		return true
-	}
 	t := cs.LastTerminationState.Terminated
-	return t != nil && t.ExitCode != 0 && t.Reason != "OOMKilled"
+	if t != nil && t.Reason == "OOMKilled" {
+		return false
+	}
+	return cs.State.Waiting != nil && cs.State.Waiting.Reason == "CrashLoopBackOff" || t != nil && t.ExitCode != 0
 }
 
 // LacksRoom tells a workload one of whose pods the scheduler could not place for want of cpu
