@@ -33,8 +33,9 @@ type NamespaceConfig struct {
 	Secrets    map[string][]string // name → its keys, sorted
 }
 
-// evidenceTimeout bounds the reads of a diagnosis' evidence (a log read asks a kubelet).
-const evidenceTimeout = 10 * time.Second
+// logReadTimeout bounds each log read of a diagnosis (the apiserver asks a kubelet, which may
+// not answer): a log not read in time is said, and the diagnosis goes on.
+const logReadTimeout = 5 * time.Second
 
 // CrashLooped tells a container whose last run failed and that restarted or waits to
 // (CrashLoopBackOff, or a last termination with a non-zero exit code), unless that run was
@@ -90,8 +91,6 @@ func LacksConfig(st *WorkloadState) bool {
 // pod lacks room, the namespace's configuration when a pod lacks some. What Rigel may not
 // read is said in st.Unread and is no error; other failures are.
 func (c *Client) readEvidence(ctx context.Context, st *WorkloadState) error {
-	ctx, cancel := context.WithTimeout(ctx, evidenceTimeout)
-	defer cancel()
 	c.readCrashLogs(ctx, st)
 	if LacksRoom(st) {
 		nodes, err := c.Typed.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
@@ -139,13 +138,17 @@ func (c *Client) readCrashLogs(ctx context.Context, st *WorkloadState) {
 			continue
 		}
 		l := ContainerLog{Pod: pod.Name, Container: ctr.Name}
-		tail, err := c.LogTail(ctx, pod, ctr.Name, true)
+		logCtx, cancel := context.WithTimeout(ctx, logReadTimeout)
+		tail, err := c.LogTail(logCtx, pod, ctr.Name, true)
+		cancel()
 		var withheld *LogsWithheld
 		switch {
 		case errors.As(err, &withheld):
 			l.Unread = fmt.Sprintf("withheld: the pod reads Secret %s, which Rigel could not read to mask its values", withheld.Secret)
 		case apierrors.IsForbidden(err):
 			l.Unread = "Rigel may not read pods' logs: a cluster admin grants get on pods/log (the ClusterRole rigel-hooks, the chart's rbac.hooks)"
+		case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+			l.Unread = fmt.Sprintf("not read: the node's kubelet did not answer within %s", logReadTimeout)
 		case err != nil:
 			l.Unread = "not read: " + apiMessage(err)
 		default:
