@@ -9,6 +9,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/rigel-gitops/rigel/kube"
 )
 
@@ -177,5 +180,32 @@ spec:
 		if _, err := Plan(fsys, "k8s", w, []Edit{bad}); err == nil {
 			t.Errorf("%s: no error", bad)
 		}
+	}
+}
+
+// TestDiagnoseRoomFits: when every request fits some node, or no node reports its allocatable,
+// Rigel says so and lowers nothing.
+func TestDiagnoseRoomFits(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		nodes []kube.NodeRoom
+		want  string
+	}{
+		{"fits a node", []kube.NodeRoom{{Name: "huge", Allocatable: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("128Gi")}}},
+			"each container's request fits the allocatable of a node: the nodes are taken by other pods"},
+		{"no node reports", nil, "Rigel sees no node that reports its allocatable cpu and memory"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := recordedState(t, "insufficient.json")
+			st.Nodes = tt.nodes
+			d := diagnose(st)
+			var md []string
+			for _, f := range d.Findings {
+				md = append(md, f.Markdown())
+			}
+			if all := strings.Join(md, "\n"); !strings.Contains(all, tt.want) || len(d.Edits) != 0 {
+				t.Errorf("edits %+v, findings:\n%s\nwant %q", d.Edits, all, tt.want)
+			}
+		})
 	}
 }
