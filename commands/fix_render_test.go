@@ -53,7 +53,7 @@ func TestFixRenderGolden(t *testing.T) {
 		{"fix_unchanged", renderFixUnchanged(sampleFix(false))},
 		{"fix_nothing", renderNoFix(kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}, &fix.Diagnosis{
 			Findings: []untrusted.Text{untrusted.Own("Deployment `web` in namespace `shop` has 2 pods, 2 ready (it asks for 2)."), untrusted.Own("Container `app` restarted 1 time (exit code 1, reason Error)."),
-				untrusted.Own("Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose.")}})},
+				untrusted.Own("Rigel recognises containers killed for running out of memory, crash-looping containers, images or tags that cannot be pulled, missing ConfigMaps, Secrets or keys, requests no node has room for, probes on ports the container does not declare and readiness paths answering 404; it saw none of these, so it has no fix to propose.")}})},
 		{"fix_pull_body", words.FixPull(sampleFix(true))},
 		{"fix_pull_body_set", words.FixPull(fromPR)},
 		{"fix_opened_shared", renderFixOpened(sharedFix(), pull)},
