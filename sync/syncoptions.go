@@ -1,0 +1,80 @@
+package sync
+
+import (
+	"strings"
+)
+
+// Argo CD's sync and compare options on an object (argocd.argoproj.io/sync-options,
+// argocd.argoproj.io/compare-options): what Rigel honours, says, or lists as unknown (never
+// ignored silently). See docs/argocd.md.
+const (
+	AnnotationArgoSyncOptions    = "argocd.argoproj.io/sync-options"
+	AnnotationArgoCompareOptions = "argocd.argoproj.io/compare-options"
+)
+
+// ArgoOptions is what an object's Argo CD options say.
+type ArgoOptions struct {
+	// NoPrune (Prune=false) and NoDelete (Delete=false): prune never deletes the object once
+	// it left the folder (inventory.go keeps it, saying why).
+	NoPrune, NoDelete bool
+	// SkipDryRun (SkipDryRunOnMissingResource=true): a custom resource whose kind the cluster
+	// does not know yet is previewed as sent, not refused.
+	SkipDryRun bool
+	// ServerSideApply (ServerSideApply=true): a no-op, Rigel always applies server-side.
+	ServerSideApply bool
+	// IgnoreExtraneous (compare-options IgnoreExtraneous): Argo CD's way of leaving an object
+	// out of its app's sync status; Rigel lists the object as ignored in the diff.
+	IgnoreExtraneous bool
+	// Unknown lists what Rigel does not know or does not do: an option it does not know, a
+	// value it cannot read, a wave that is no integer.
+	Unknown []string
+}
+
+// argoOptionsOf reads an object's Argo CD options; nil when it has none (and badWave is "").
+func argoOptionsOf(ann map[string]string, badWave string) *ArgoOptions {
+	sync, hasSync := ann[AnnotationArgoSyncOptions]
+	cmp, hasCmp := ann[AnnotationArgoCompareOptions]
+	if !hasSync && !hasCmp && badWave == "" {
+		return nil
+	}
+	o := &ArgoOptions{}
+	if badWave != "" {
+		o.Unknown = append(o.Unknown, badWave)
+	}
+	for _, opt := range splitOptions(sync) {
+		switch opt {
+		case "Prune=false":
+			o.NoPrune = true
+		case "Delete=false":
+			o.NoDelete = true
+		case "SkipDryRunOnMissingResource=true":
+			o.SkipDryRun = true
+		case "ServerSideApply=true":
+			o.ServerSideApply = true
+		case "Prune=true", "Delete=true", "SkipDryRunOnMissingResource=false", "ServerSideApply=false":
+			// Rigel's own behaviour: nothing to say.
+		default:
+			o.Unknown = append(o.Unknown, AnnotationArgoSyncOptions+": "+opt)
+		}
+	}
+	for _, opt := range splitOptions(cmp) {
+		switch opt {
+		case "IgnoreExtraneous":
+			o.IgnoreExtraneous = true
+		default:
+			o.Unknown = append(o.Unknown, AnnotationArgoCompareOptions+": "+opt)
+		}
+	}
+	return o
+}
+
+// splitOptions splits Argo CD's comma-separated options, trimmed, without empties.
+func splitOptions(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
