@@ -191,10 +191,17 @@ func (e *Engine) applyAll(ctx context.Context, plan *Plan, idx []int, res *Resul
 		}
 		states[i].mapping = m
 		g.Go(func() error {
-			if c.handover != nil && !e.migrate(ctx, m, c, &res.Objects[i]) { // handover_apply.go
+			// A replace (Replace=true) takes the whole object over: no migration first.
+			if c.handover != nil && !c.Argo.Replaces() && !e.migrate(ctx, m, c, &res.Objects[i]) { // handover_apply.go
 				return nil
 			}
-			u, err := e.applyOne(ctx, m, c.desired, decode)
+			var u *unstructured.Unstructured
+			var err error
+			if c.Argo.Replaces() { // Replace=true (syncoptions_apply.go)
+				u, err = e.replaceOne(ctx, m, c)
+			} else {
+				u, err = e.applyOne(ctx, m, c.desired, decode)
+			}
 			if err != nil {
 				res.Objects[i].Action = ActionError
 				switch {

@@ -171,6 +171,9 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 		}
 		if opts.KeepOrphan != nil {
 			for i := range plan.Orphans {
+				if plan.Orphans[i].Keep != "" { // its Argo CD options keep it (syncoptions.go)
+					continue
+				}
 				plan.Orphans[i].Keep = opts.KeepOrphan(plan.Orphans[i])
 			}
 		}
@@ -445,7 +448,7 @@ func (it *item) setLive(obj map[string]interface{}) {
 // plan creates; deployment is the deployment previewed.
 func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptions) Change {
 	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner, ClusterScoped: it.clusterScoped(), liveShown: opts.LiveOfUnmanaged,
-		Wave: it.wave, Argo: it.argo}
+		Wave: it.wave, Argo: it.argo, liveRV: it.liveRV}
 	isSecret := groupKind(it.ref) == secretGK
 	fail := func(msg string) Change {
 		c.Action = ActionError
@@ -467,6 +470,9 @@ func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptio
 		return it.manifestDiff(c, "(not read)")
 	case it.mapping == nil && it.crd != "":
 		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
+		return it.asSent(c)
+	case it.mapping == nil && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
+		c.Note = skipDryRunNote(it.ref)
 		return it.asSent(c)
 	case it.mapping == nil:
 		return fail(fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", it.ref.Kind, groupName(it.ref.Group)))

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"fmt"
 	"strings"
 )
 
@@ -20,6 +21,11 @@ type ArgoOptions struct {
 	// SkipDryRun (SkipDryRunOnMissingResource=true): a custom resource whose kind the cluster
 	// does not know yet is previewed as sent, not refused.
 	SkipDryRun bool
+	// Replace (Replace=true): applied as a replace, an update of the whole object with the
+	// resourceVersion the preview read; Force (Force=true, with Replace=true): deleted and
+	// created again (syncoptions_apply.go). Without Replace=true, Force=true is listed as
+	// unknown: in Argo CD it only changes how Replace=true replaces.
+	Replace, Force bool
 	// ServerSideApply (ServerSideApply=true): a no-op, Rigel always applies server-side.
 	ServerSideApply bool
 	// IgnoreExtraneous (compare-options IgnoreExtraneous): Argo CD's way of leaving an object
@@ -51,7 +57,11 @@ func argoOptionsOf(ann map[string]string, badWave string) *ArgoOptions {
 			o.SkipDryRun = true
 		case "ServerSideApply=true":
 			o.ServerSideApply = true
-		case "Prune=true", "Delete=true", "SkipDryRunOnMissingResource=false", "ServerSideApply=false":
+		case "Replace=true":
+			o.Replace = true
+		case "Force=true":
+			o.Force = true
+		case "Prune=true", "Delete=true", "SkipDryRunOnMissingResource=false", "ServerSideApply=false", "Replace=false", "Force=false":
 			// Rigel's own behaviour: nothing to say.
 		default:
 			o.Unknown = append(o.Unknown, AnnotationArgoSyncOptions+": "+opt)
@@ -65,8 +75,15 @@ func argoOptionsOf(ann map[string]string, badWave string) *ArgoOptions {
 			o.Unknown = append(o.Unknown, AnnotationArgoCompareOptions+": "+opt)
 		}
 	}
+	if o.Force && !o.Replace {
+		o.Force = false
+		o.Unknown = append(o.Unknown, AnnotationArgoSyncOptions+": Force=true without Replace=true (Argo CD forces only a replace): applied as usual")
+	}
 	return o
 }
+
+// Replaces reports whether the object is applied as a replace (Replace=true, and Force=true).
+func (o *ArgoOptions) Replaces() bool { return o != nil && o.Replace }
 
 // splitOptions splits Argo CD's comma-separated options, trimmed, without empties.
 func splitOptions(v string) []string {
@@ -77,4 +94,27 @@ func splitOptions(v string) []string {
 		}
 	}
 	return out
+}
+
+// orphanKeep says why an orphan whose live annotations carry Argo CD's Prune=false,
+// Delete=false or IgnoreExtraneous is never deleted by prune ("" when they carry none).
+func orphanKeep(ann map[string]string) string {
+	o := argoOptionsOf(ann, "")
+	switch {
+	case o == nil:
+		return ""
+	case o.NoPrune:
+		return AnnotationArgoSyncOptions + " Prune=false: prune never deletes it"
+	case o.NoDelete:
+		return AnnotationArgoSyncOptions + " Delete=false: Rigel never deletes it"
+	case o.IgnoreExtraneous:
+		return AnnotationArgoCompareOptions + " IgnoreExtraneous: ignored, not pruned"
+	}
+	return ""
+}
+
+// skipDryRunNote is the note of an object of a kind the cluster does not know, previewed as
+// sent because of SkipDryRunOnMissingResource=true (Argo CD's way of leaving out the dry-run).
+func skipDryRunNote(r Ref) string {
+	return fmt.Sprintf("not dry-run: the cluster has no kind %s in group %s, and %s SkipDryRunOnMissingResource=true: shown as sent, without server defaults; the apply fails at it if the kind is still unknown then", r.Kind, groupName(r.Group), AnnotationArgoSyncOptions)
 }

@@ -91,6 +91,7 @@ type Change struct {
 	// when it has none.
 	Argo *ArgoOptions
 
+	liveRV    string    // the resourceVersion of the live object the preview read ("" when absent): a replace sends it
 	handover  *handover // the migration Apply sends first
 	desired   *unstructured.Unstructured
 	liveShown bool // DiffOptions.LiveOfUnmanaged: messages about it need not be hidden
