@@ -13,7 +13,9 @@ import (
 // replace, a forced replace, Prune=false, and options Rigel does not know.
 func wavePlan() *sync.Plan {
 	p := samplePlan().Plan
-	ref := func(kind, name string) sync.Ref { return sync.Ref{Version: "v1", Kind: kind, Namespace: "shop", Name: name} }
+	ref := func(kind, name string) sync.Ref {
+		return sync.Ref{Version: "v1", Kind: kind, Namespace: "shop", Name: name}
+	}
 	p.Changes = []sync.Change{
 		p.Changes[0], // the Namespace, first whatever its wave
 		{Ref: ref("ConfigMap", "schema"), Action: sync.ActionCreate, Wave: -1, Source: "apps/web/k8s/schema.yaml",
