@@ -89,18 +89,7 @@ func creationOrder(t *testing.T, ctx context.Context, ns string) []string {
 func TestArgoWavesAndHooks(t *testing.T) {
 	b := startBot(t)
 	ns := unique("waves")
-	if err := cluster.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	kubelet, err := testenv.StartKubelet(ctx, kc.Typed, "node-"+ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testenv.RunJobStatusOn(ctx, cluster.Config, ns, kubelet); err != nil {
-		t.Fatal(err)
-	}
+	ctx := jobsWithLogsIn(t, ns)
 	r := newRepo(t, waveFiles(ns, false))
 	c := b.issue(r)
 	mustContain(t, c.reply("/rigel add-deployment apps/waves/k8s"), "Registered deployment `waves`")
@@ -148,6 +137,24 @@ func atoi(s string) int64 {
 func TestArgoWaveUnhealthyStops(t *testing.T) {
 	b := startBotWith(t, func(s *config.Settings) { s.ApplyWait = 2 * time.Second })
 	ns := unique("wavestop")
+	ctx := jobsWithLogsIn(t, ns)
+	r := newRepo(t, waveFiles(ns, true))
+	c := b.issue(r)
+	mustContain(t, c.reply("/rigel add-deployment apps/waves/k8s"), "Registered deployment `waves`")
+	c.reply("/rigel sync waves")
+	got := c.reply("/rigel apply waves")
+	mustContain(t, got, "Failed", "**Sync waves:** stopped at wave 0: wave 0 did not become healthy within 2s; waves 1 not applied",
+		"not applied (wave 1)", "`Job/"+ns+"/rollback` | fail | ✅ Succeeded", "paged the on-call", "`Job/"+ns+"/notify` | post | ⏭ Skipped")
+	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(ctx, "frontend", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("wave 1 was applied after an unhealthy wave 0: %v", err)
+	}
+}
+
+// jobsWithLogsIn is jobsFinishIn with the Jobs' pods on a kubelet stand-in
+// (testenv.StartKubelet), so that their logs (testenv.JobLogAnnotation) are read through the
+// apiserver as Rigel reads them.
+func jobsWithLogsIn(t *testing.T, ns string) context.Context {
+	t.Helper()
 	if err := cluster.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
 	}
@@ -160,14 +167,5 @@ func TestArgoWaveUnhealthyStops(t *testing.T) {
 	if err := testenv.RunJobStatusOn(ctx, cluster.Config, ns, kubelet); err != nil {
 		t.Fatal(err)
 	}
-	r := newRepo(t, waveFiles(ns, true))
-	c := b.issue(r)
-	mustContain(t, c.reply("/rigel add-deployment apps/waves/k8s"), "Registered deployment `waves`")
-	c.reply("/rigel sync waves")
-	got := c.reply("/rigel apply waves")
-	mustContain(t, got, "Failed", "**Sync waves:** stopped at wave 0: wave 0 did not become healthy within 2s; waves 1 not applied",
-		"not applied (wave 1)", "`Job/"+ns+"/rollback` | fail | ✅ Succeeded", "paged the on-call", "`Job/"+ns+"/notify` | post | ⏭ Skipped")
-	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(ctx, "frontend", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("wave 1 was applied after an unhealthy wave 0: %v", err)
-	}
+	return ctx
 }

@@ -2,7 +2,6 @@ package sync
 
 import (
 	"fmt"
-	"strings"
 )
 
 // Argo CD's sync and compare options on an object (argocd.argoproj.io/sync-options,
@@ -47,7 +46,7 @@ func argoOptionsOf(ann map[string]string, badWave string) *ArgoOptions {
 	if badWave != "" {
 		o.Unknown = append(o.Unknown, badWave)
 	}
-	for _, opt := range splitOptions(sync) {
+	for _, opt := range splitList(sync) {
 		switch opt {
 		case "Prune=false":
 			o.NoPrune = true
@@ -67,7 +66,7 @@ func argoOptionsOf(ann map[string]string, badWave string) *ArgoOptions {
 			o.Unknown = append(o.Unknown, AnnotationArgoSyncOptions+": "+opt)
 		}
 	}
-	for _, opt := range splitOptions(cmp) {
+	for _, opt := range splitList(cmp) {
 		switch opt {
 		case "IgnoreExtraneous":
 			o.IgnoreExtraneous = true
@@ -84,17 +83,6 @@ func argoOptionsOf(ann map[string]string, badWave string) *ArgoOptions {
 
 // Replaces reports whether the object is applied as a replace (Replace=true, and Force=true).
 func (o *ArgoOptions) Replaces() bool { return o != nil && o.Replace }
-
-// splitOptions splits Argo CD's comma-separated options, trimmed, without empties.
-func splitOptions(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // orphanKeep says why an orphan whose live annotations carry Argo CD's Prune=false,
 // Delete=false or IgnoreExtraneous is never deleted by prune ("" when they carry none).
