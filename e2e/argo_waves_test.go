@@ -169,3 +169,55 @@ func jobsWithLogsIn(t *testing.T, ns string) context.Context {
 	}
 	return ctx
 }
+
+// Replace=true and Replace=true,Force=true are said in the preview and applied as a replace
+// (a label another tool set is gone) and as a delete and create (a new UID); an option Rigel
+// does not know is listed.
+func TestArgoSyncOptionsReplaceForce(t *testing.T) {
+	b := startBot(t)
+	ns := unique("argoopts")
+	cm := func(name, opts string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + name + "\n  namespace: " + ns +
+			"\n  annotations:\n    argocd.argoproj.io/sync-options: " + opts + "\ndata:\n  v: \"1\"\n"
+	}
+	r := newRepo(t, map[string]string{
+		"apps/opts/k8s/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n",
+		"apps/opts/k8s/config.yaml":    cm("replaced", "Replace=true") + "---\n" + cm("forced", "Replace=true,Force=true") + "---\n" + cm("other", "CreateNamespace=true"),
+	})
+	c := b.issue(r)
+	mustContain(t, c.reply("/rigel add-deployment apps/opts/k8s"), "Registered deployment `opts`")
+	c.reply("/rigel sync opts")
+	mustContain(t, c.reply("/rigel apply opts"), "Succeeded")
+	ctx := context.Background()
+	cms := kc.Typed.CoreV1().ConfigMaps(ns)
+	before := map[string]string{}
+	for _, n := range []string{"replaced", "forced"} {
+		o, err := cms.Get(ctx, n, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[n] = string(o.UID)
+		o.Labels = map[string]string{"by": "hand"}
+		if _, err := cms.Update(ctx, o, metav1.UpdateOptions{FieldManager: "someone"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := c.reply("/rigel sync opts")
+	mustContain(t, got, "<code>ConfigMap/"+ns+"/replaced</code> — Replace=true: replaced", "Force=true: deleted and created again",
+		"Not honoured by Rigel: argocd.argoproj.io/sync-options: CreateNamespace=true")
+	mustContain(t, c.reply("/rigel apply opts"), "Succeeded")
+	rep, err := cms.Get(ctx, "replaced", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Labels["by"] != "" || string(rep.UID) != before["replaced"] {
+		t.Errorf("replaced: labels %v, uid %s (was %s): want the label gone, the same object", rep.Labels, rep.UID, before["replaced"])
+	}
+	forced, err := cms.Get(ctx, "forced", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if forced.Labels["by"] != "" || string(forced.UID) == before["forced"] {
+		t.Errorf("forced: labels %v, uid %s (was %s): want a new object", forced.Labels, forced.UID, before["forced"])
+	}
+}
