@@ -203,7 +203,7 @@ func TestArgoSyncOptionsReplaceForce(t *testing.T) {
 		}
 	}
 	got := c.reply("/rigel sync opts")
-	mustContain(t, got, "<code>ConfigMap/"+ns+"/replaced</code> — Replace=true: replaced", "Force=true: deleted and created again",
+	mustContain(t, got, "<code>ConfigMap/"+ns+"/replaced</code> from <code>apps/opts/k8s/config.yaml</code> — Replace=true: replaced", "Force=true: deleted and created again",
 		"Not honoured by Rigel: argocd.argoproj.io/sync-options: CreateNamespace=true")
 	mustContain(t, c.reply("/rigel apply opts"), "Succeeded")
 	rep, err := cms.Get(ctx, "replaced", metav1.GetOptions{})
