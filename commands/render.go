@@ -71,7 +71,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	}
 	var blocks []string
 	var head strings.Builder
-	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+orphanSummary(p, pv.Prunes)+hookSummary(p)+guardSummary(p)+unmanagedSummary(p))
+	fmt.Fprintf(&head, "**Rigel %s of %s at %s:** %s.\n\n", verbWord, code(p.Deployment), code(shortSHA(p.Commit)), summaryCounts(p)+orphanSummary(p, pv.Prunes)+hookSummary(p)+waveSummary(p)+guardSummary(p)+unmanagedSummary(p))
 	fmt.Fprintf(&head, "Folder %s of %s, %s, commit `%s`.", code(p.Path), repo, words.Label(pv.Target), p.Commit)
 	head.WriteString(rollbackLine(pv)) // rollback_render.go
 	blocks = append(blocks, head.String())
@@ -80,7 +80,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	}
 	var names []string // unchanged objects with nothing else to say
 	for _, ch := range p.Changes {
-		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil && ch.Unmanaged == nil && ch.HandOver == nil {
+		if ch.Action == sync.ActionUnchanged && len(ch.Violations) == 0 && ch.ManagedBy == nil && ch.Unmanaged == nil && ch.HandOver == nil && ch.Argo == nil {
 			names = append(names, ch.Ref.String())
 			continue
 		}
@@ -89,6 +89,7 @@ func renderPlan(repo string, pv *ops.Preview, arm bool) string {
 	if n := len(names); n > 0 {
 		blocks = append(blocks, fmt.Sprintf("<details><summary>%d unchanged object%s</summary>\n\n%s\n\n</details>", n, plural(n), "- "+strings.Join(names, "\n- ")))
 	}
+	blocks = append(blocks, waveBlocks(p)...)              // render_waves.go
 	blocks = append(blocks, orphanBlocks(p, pv.Prunes)...) // render_inventory.go
 	blocks = append(blocks, hookBlocks(p)...)              // render_hooks.go
 	if pv.Hold != nil {
@@ -159,7 +160,7 @@ func renderChange(ch sync.Change) string {
 			fmt.Fprintf(&b, " — Secret keys %s", strings.Join(parts, "; "))
 		}
 	}
-	b.WriteString(guardTitle(ch) + unmanagedTitle(ch) + handOverTitle(ch) + "</summary>\n\n" + guardNotes(ch) + unmanagedNotes(ch) + handOverNotes(ch))
+	b.WriteString(guardTitle(ch) + unmanagedTitle(ch) + handOverTitle(ch) + argoTitle(ch) + "</summary>\n\n" + guardNotes(ch) + unmanagedNotes(ch) + handOverNotes(ch) + argoNotes(ch))
 	if ch.Note != "" && ch.Unmanaged == nil { // unmanagedNotes says it
 		b.WriteString("> " + ch.Note + "\n\n")
 	}
@@ -203,6 +204,9 @@ func renderApplied(repo string, a *ops.Applied) string {
 	}
 	t.WriteString("\n</details>")
 	blocks = append(blocks, t.String())
+	if b := stoppedBlock(res); b != "" { // render_waves.go
+		blocks = append(blocks, b)
+	}
 	if b := prunedBlock(a); b != "" { // render_inventory.go
 		blocks = append(blocks, b)
 	}

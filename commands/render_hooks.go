@@ -15,7 +15,7 @@ import (
 // hookStageTitle says when each stage runs.
 var hookStageTitle = map[sync.HookStage]string{
 	sync.HookPre:    "**Before the objects** (pre-install/pre-upgrade, PreSync): after the Namespaces and CRDs, one at a time, each awaited to completion; if one fails nothing else is applied",
-	sync.HookSync:   "**With the objects** (Sync): right after they are applied",
+	sync.HookSync:   "**With the objects** (Sync): right after they are applied (with sync waves: after the objects of their wave, before the next wave)",
 	sync.HookPost:   "**After every object is healthy** (post-install/post-upgrade, PostSync)",
 	sync.HookFail:   "**Only if the apply fails** (SyncFail)",
 	sync.HookNotRun: "**Not run by Rigel**",

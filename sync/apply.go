@@ -50,6 +50,7 @@ type applyState struct {
 // The plan's hooks run in their stage (hooks_apply.go): pre hooks after the Namespaces and
 // CRDs (when one does not succeed, nothing else is applied), sync hooks right after the
 // objects, post hooks once they are healthy, SyncFail hooks when the apply did not succeed.
+// Objects of several sync waves are applied one wave at a time, lowest first (waves.go).
 //
 // Apply sends the plan as it is: to apply exactly what was previewed, compute a fresh plan
 // for the same commit and compare its Digest with the previewed one first.
@@ -98,18 +99,24 @@ func (e *Engine) Apply(ctx context.Context, plan *Plan, opts ApplyOptions) (*Res
 	}
 	// The plan's hooks (hooks_apply.go): pre hooks after the Namespaces and CRDs and before
 	// the rest, which is not applied when one fails; sync hooks right after it.
+	// With more than one sync wave (waves.go) the rest goes one wave at a time, each awaited.
+	unhealthy, waved := false, false
 	if e.runHooks(ctx, plan, HookPre, res, opts) {
-		e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
-		e.runHooks(ctx, plan, HookSync, res, opts)
+		if waves := plan.Waves(); len(waves) > 1 {
+			waved = true
+			unhealthy = e.applyInWaves(ctx, plan, waves, rest, res, states, opts)
+		} else {
+			e.applyAll(ctx, plan, rest, res, states, opts.Wait > 0)
+			e.runHooks(ctx, plan, HookSync, res, opts)
+		}
 	} else {
 		notAppliedAfterHook(plan, rest, res)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("failed to apply %s: %w", plan.Deployment, err)
 	}
-	unhealthy := false
-	if opts.Wait > 0 {
-		unhealthy = e.waitHealthy(ctx, res, states, opts.Wait)
+	if opts.Wait > 0 && !waved {
+		unhealthy = e.waitHealthy(ctx, res, states, nil, opts.Wait)
 	}
 	res.Status = StatusSucceeded
 	for _, o := range res.Objects {
@@ -184,10 +191,17 @@ func (e *Engine) applyAll(ctx context.Context, plan *Plan, idx []int, res *Resul
 		}
 		states[i].mapping = m
 		g.Go(func() error {
-			if c.handover != nil && !e.migrate(ctx, m, c, &res.Objects[i]) { // handover_apply.go
+			// A replace (Replace=true) takes the whole object over: no migration first.
+			if c.handover != nil && !c.Argo.Replaces() && !e.migrate(ctx, m, c, &res.Objects[i]) { // handover_apply.go
 				return nil
 			}
-			u, err := e.applyOne(ctx, m, c.desired, decode)
+			var u *unstructured.Unstructured
+			var err error
+			if c.Argo.Replaces() { // Replace=true (syncoptions_apply.go)
+				u, err = e.replaceOne(ctx, m, c)
+			} else {
+				u, err = e.applyOne(ctx, m, c.desired, decode)
+			}
 			if err != nil {
 				res.Objects[i].Action = ActionError
 				switch {

@@ -71,6 +71,9 @@ type item struct {
 
 	blocked []Violation // the policy refuses it (DiffOptions.Refuse): never sent to the cluster
 
+	wave int          // argocd.argoproj.io/sync-wave (waves.go)
+	argo *ArgoOptions // Argo CD's sync and compare options (syncoptions.go)
+
 	handover *handover // client-side kubectl apply manages fields of the live object (handover.go)
 }
 
@@ -156,7 +159,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 			planNS[it.ref.Name] = true
 		}
 	}
-	sort.SliceStable(items, func(i, j int) bool { return lessRef(items[i].ref, items[j].ref) })
+	sort.SliceStable(items, func(i, j int) bool { return lessItem(items[i], items[j]) }) // waves.go
 	plan := &Plan{Deployment: prov.Deployment, Path: prov.Path, Commit: prov.Commit, Changes: make([]Change, len(items))}
 	for i, it := range items {
 		plan.Changes[i] = it.change(planNS, prov.Deployment, opts)
@@ -168,6 +171,9 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 		}
 		if opts.KeepOrphan != nil {
 			for i := range plan.Orphans {
+				if plan.Orphans[i].Keep != "" { // its Argo CD options keep it (syncoptions.go)
+					continue
+				}
 				plan.Orphans[i].Keep = opts.KeepOrphan(plan.Orphans[i])
 			}
 		}
@@ -273,6 +279,9 @@ func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*i
 			mappings[gvk] = mp
 		}
 		it := &item{source: o.Source, desired: d}
+		var badWave string
+		it.wave, badWave = waveOf(ann)
+		it.argo = argoOptionsOf(ann, badWave)
 		switch {
 		case mp.err == nil:
 			it.mapping = mp.m
@@ -438,7 +447,8 @@ func (it *item) setLive(obj map[string]interface{}) {
 // change turns the fetched state of an item into its Change. planNS holds the Namespaces the
 // plan creates; deployment is the deployment previewed.
 func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptions) Change {
-	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner, ClusterScoped: it.clusterScoped(), liveShown: opts.LiveOfUnmanaged}
+	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner, ClusterScoped: it.clusterScoped(), liveShown: opts.LiveOfUnmanaged,
+		Wave: it.wave, Argo: it.argo, liveRV: it.liveRV}
 	isSecret := groupKind(it.ref) == secretGK
 	fail := func(msg string) Change {
 		c.Action = ActionError
@@ -460,6 +470,9 @@ func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptio
 		return it.manifestDiff(c, "(not read)")
 	case it.mapping == nil && it.crd != "":
 		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
+		return it.asSent(c)
+	case it.mapping == nil && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
+		c.Note = skipDryRunNote(it.ref)
 		return it.asSent(c)
 	case it.mapping == nil:
 		return fail(fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", it.ref.Kind, groupName(it.ref.Group)))

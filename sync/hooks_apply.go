@@ -39,8 +39,13 @@ func (o ApplyOptions) hookTimeout() time.Duration {
 // kind and name), recording each outcome in res.Hooks. It stops at the first hook that does
 // not succeed, records the rest as skipped, and reports whether every hook succeeded.
 func (e *Engine) runHooks(ctx context.Context, plan *Plan, s HookStage, res *Result, opts ApplyOptions) bool {
+	return e.runHookList(ctx, plan.HooksIn(s), s, res, opts)
+}
+
+// runHookList is runHooks over the hooks hs of stage s (the Sync hooks of one wave: waves.go).
+func (e *Engine) runHookList(ctx context.Context, hs []HookChange, s HookStage, res *Result, opts ApplyOptions) bool {
 	ok := true
-	for _, hc := range plan.HooksIn(s) {
+	for _, hc := range hs {
 		if !ok {
 			res.Hooks = append(res.Hooks, HookResult{Ref: hc.NamedRef(), Stage: s, Outcome: HookSkipped,
 				Message: "not run: a hook before it in this stage did not succeed"})
@@ -57,7 +62,12 @@ func (e *Engine) runHooks(ctx context.Context, plan *Plan, s HookStage, res *Res
 
 // skipHooks records the hooks of stage s as not run, saying why.
 func skipHooks(plan *Plan, s HookStage, res *Result, why string) {
-	for _, hc := range plan.HooksIn(s) {
+	skipList(plan.HooksIn(s), s, res, why)
+}
+
+// skipList records the hooks hs of stage s as not run, saying why.
+func skipList(hs []HookChange, s HookStage, res *Result, why string) {
+	for _, hc := range hs {
 		res.Hooks = append(res.Hooks, HookResult{Ref: hc.NamedRef(), Stage: s, Outcome: HookSkipped, Message: why})
 	}
 }

@@ -187,6 +187,7 @@ func (e *Engine) orphans(ctx context.Context, deployment string, items []*item, 
 					UID:             uid,
 					ResourceVersion: rv,
 					ClusterScoped:   clusterScoped,
+					Keep:            orphanKeep(stringMap(md["annotations"])), // syncoptions.go
 					mapping:         m,
 				})
 			}

@@ -84,6 +84,14 @@ type Change struct {
 	// applying moves them to Rigel first, removing those git no longer sets (handover.go).
 	HandOver *HandOver
 
+	// Wave is the object's Argo CD sync wave (argocd.argoproj.io/sync-wave, waves.go): Apply
+	// applies the lowest first, each awaited before the next. 0 without the annotation.
+	Wave int
+	// Argo holds what the object's Argo CD sync and compare options say (syncoptions.go); nil
+	// when it has none.
+	Argo *ArgoOptions
+
+	liveRV    string    // the resourceVersion of the live object the preview read ("" when absent): a replace sends it
 	handover  *handover // the migration Apply sends first
 	desired   *unstructured.Unstructured
 	liveShown bool // DiffOptions.LiveOfUnmanaged: messages about it need not be hidden
@@ -152,7 +160,9 @@ type Result struct {
 	// ActionDelete, ActionKeep or ActionError, in the order they were deleted.
 	Pruned []ObjectResult
 	// Hooks is the outcome of each hook of the plan, in the order they ran (hooks_apply.go).
-	Hooks    []HookResult
+	Hooks []HookResult
+	// Stopped says why the later sync waves were not applied (waves.go); "" when none was left.
+	Stopped  string
 	Status   string // "Succeeded", "Failed" or "Unhealthy"
 	Started  time.Time
 	Finished time.Time

@@ -14,14 +14,20 @@ import (
 // healthPoll is how often waitHealthy reads the objects that are not healthy yet.
 const healthPoll = 500 * time.Millisecond
 
-// waitHealthy computes the kstatus health of every applied object, first from the apply
+// waitHealthy computes the kstatus health of the applied objects at idx (nil: every one), first from the apply
 // responses, then polling the objects that are not Current every healthPoll, until all are
 // Current, Failed or gone, or timeout passes. It reports whether the result is unhealthy:
 // the wait timed out or an object is Failed or gone.
-func (e *Engine) waitHealthy(ctx context.Context, res *Result, states []applyState, timeout time.Duration) bool {
+func (e *Engine) waitHealthy(ctx context.Context, res *Result, states []applyState, idx []int, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
+	if idx == nil {
+		idx = make([]int, len(states))
+		for i := range idx {
+			idx[i] = i
+		}
+	}
 	var pending []int
-	for i := range states {
+	for _, i := range idx {
 		if states[i].obj != nil && res.Objects[i].Action != ActionError {
 			pending = append(pending, i)
 		}
@@ -58,8 +64,8 @@ func (e *Engine) waitHealthy(ctx context.Context, res *Result, states []applySta
 		_ = g.Wait()
 	}
 	unhealthy := len(pending) > 0
-	for _, o := range res.Objects {
-		if o.Health == string(status.FailedStatus) || o.Health == string(status.NotFoundStatus) {
+	for _, i := range idx {
+		if o := res.Objects[i]; o.Health == string(status.FailedStatus) || o.Health == string(status.NotFoundStatus) {
 			unhealthy = true
 		}
 	}
