@@ -48,7 +48,7 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 		}
 	}
 	inFlight := max(s.DiffConcurrency, 1)
-	svc := *service // the same service, whose diffs share the concurrency budget
+	svc := *service                                            // the same service, whose diffs share the concurrency budget
 	svc.Planner = planner(kc, s, inFlight, limiterOf(service)) // and the commands' limiter
 	return &driftLoop{
 		svc:      &svc,
