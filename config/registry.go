@@ -25,6 +25,7 @@ type Registry struct {
 	backoff   wait.Backoff // also bounds the attempts after write conflicts (Steps)
 
 	transientBudget time.Duration
+	maxBytes        int // the most the ConfigMap's data may hold (MaxRegistryBytes; tests lower it)
 
 	gitHost gitsrc.Host // clone URLs are checked against it when read (registry_creds.go); zero: not checked
 }
@@ -35,7 +36,7 @@ var updateBackoff = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Fact
 
 // NewRegistry returns the registry kept in namespace.
 func NewRegistry(client kubernetes.Interface, namespace string) *Registry {
-	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget}
+	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget, maxBytes: MaxRegistryBytes}
 }
 
 // Load returns the registry. A missing ConfigMap is an empty registry; the legacy layout is
@@ -82,7 +83,9 @@ func racing(err error) bool {
 // reached or is overloaded (see transient) it keeps trying for up to transientBudget, so a
 // result is recorded once the apiserver is back; a write whose answer was lost is recognised
 // when it landed, and not made twice. An error from mutate aborts with nothing written and is
-// returned as is. Update returns the registry as written.
+// returned as is. An update that would make the ConfigMap larger than the apiserver accepts is
+// refused before the write with a *RegistryFull (wrapped). Update returns the registry as
+// written.
 func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
 	backoff := r.backoff
 	deadline := time.Now().Add(r.transientBudget)
@@ -145,6 +148,9 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 	data, err := encodeData(old, s)
 	if err != nil {
 		return nil, nil, &mutateError{err: err}
+	}
+	if err := checkSize(r.namespace, data, s, r.maxBytes); err != nil { // registry_size.go
+		return nil, nil, &mutateError{err: err, fromMutate: true} // returned as is: it says what to do
 	}
 	switch {
 	case missing:
