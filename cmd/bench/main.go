@@ -32,6 +32,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "helm" { // only the chart render + diff figure (helm.go, issue 13)
 		os.Exit(helmMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "manydeps" { // only the many-deployments figures (manydeps.go, issue 14)
+		os.Exit(manydepsMain())
+	}
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
 	}
@@ -215,6 +218,10 @@ func run() error {
 	}
 	fmt.Println()
 	if err := helmBench(c); err != nil { // charts (issue 13): helm.go
+		return err
+	}
+	fmt.Println()
+	if err := manydepsBench(c, rigel, self, work); err != nil { // many deployments (issue 14): manydeps.go
 		return err
 	}
 	fmt.Println()
