@@ -24,7 +24,7 @@ type RegistryFull struct {
 
 func (e *RegistryFull) Error() string {
 	return fmt.Sprintf("the registry (ConfigMap %s/%s) would hold %d bytes, over the %d bytes a ConfigMap may hold: %d deployments, keeping up to %d earlier syncs each. "+
-		"Nothing was changed. Remove deployments no longer used (`/rigel remove-deployment NAME`), or lower RIGEL_SYNC_HISTORY (each earlier sync kept costs about 120 bytes per deployment; the history shortens at each deployment's next apply)",
+		"Nothing was changed. Remove deployments no longer used (`/rigel remove-deployment NAME`), or lower RIGEL_SYNC_HISTORY (each earlier sync kept costs about 105 bytes per deployment; the history shortens at each deployment's next apply)",
 		e.Namespace, SourcesConfigMap, e.Bytes, e.Limit, e.Deployments, e.History)
 }
 
