@@ -18,7 +18,9 @@ import (
 )
 
 // Registry reads and updates the sources registry, the ConfigMap helmsman-git-sources.
-// It keeps no state: several Registries (replicas) may update the same ConfigMap at once.
+// It keeps no state but the version of the ConfigMap it saw last, which an update tries its
+// write on first (registry_cache.go): several Registries (replicas) may update the same
+// ConfigMap at once.
 type Registry struct {
 	client    kubernetes.Interface
 	namespace string
@@ -28,6 +30,8 @@ type Registry struct {
 	maxBytes        int // the most the ConfigMap's data may hold (MaxRegistryBytes; tests lower it)
 
 	gitHost gitsrc.Host // clone URLs are checked against it when read (registry_creds.go); zero: not checked
+
+	seen *seenConfigMap // the ConfigMap as last read or written (registry_cache.go)
 }
 
 // updateBackoff is long enough for dozens of writers racing on one ConfigMap: jittered
@@ -36,7 +40,7 @@ var updateBackoff = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Fact
 
 // NewRegistry returns the registry kept in namespace.
 func NewRegistry(client kubernetes.Interface, namespace string) *Registry {
-	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget, maxBytes: MaxRegistryBytes}
+	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget, maxBytes: MaxRegistryBytes, seen: &seenConfigMap{}}
 }
 
 // Load returns the registry. A missing ConfigMap is an empty registry; the legacy layout is
@@ -49,6 +53,7 @@ func (r *Registry) Load(ctx context.Context) (*Sources, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
 	}
+	r.remember(cm)
 	s, _, err := decodeData(ctx, cm.Data)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load registry from ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
@@ -90,6 +95,11 @@ func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*So
 	backoff := r.backoff
 	deadline := time.Now().Add(r.transientBudget)
 	var sent map[string]string // the data of a write whose outcome is unknown
+	s, tried, ok, err := r.updateRemembered(ctx, mutate) // without reading first (registry_cache.go)
+	if ok {
+		return s, err
+	}
+	sent = tried
 	for attempt := 1; ; attempt++ {
 		s, tried, err := r.updateOnce(ctx, mutate, sent)
 		if err == nil {
@@ -152,9 +162,10 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 	if err := checkSize(r.namespace, data, s, r.maxBytes); err != nil { // registry_size.go
 		return nil, nil, &mutateError{err: err, fromMutate: true} // returned as is: it says what to do
 	}
+	var written *corev1.ConfigMap
 	switch {
 	case missing:
-		_, err = cms.Create(ctx, &corev1.ConfigMap{
+		written, err = cms.Create(ctx, &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{
 				Name:      SourcesConfigMap,
 				Namespace: r.namespace,
@@ -167,10 +178,11 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 	default:
 		cm = cm.DeepCopy()
 		cm.Data = data // carries cm.ResourceVersion: a concurrent write makes this a Conflict
-		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
+		written, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
 	}
 	if err != nil {
 		return nil, data, fmt.Errorf("failed to write: %w", err)
 	}
+	r.remember(written)
 	return s, nil, nil
 }

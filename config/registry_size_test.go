@@ -66,3 +66,44 @@ func TestRegistryFullRefusedBeforeTheWrite(t *testing.T) {
 		t.Errorf("2000 deployments with 2 earlier syncs each: %v", err)
 	}
 }
+
+// TestRegistryRememberedVersion: an update first writes on the version its Registry saw last,
+// without reading; when another replica changed the ConfigMap since, the apiserver's Conflict
+// sends it to a fresh read, so nothing is lost, and a change that the old version would refuse
+// (a deployment it did not have yet) is made on the new one.
+func TestRegistryRememberedVersion(t *testing.T) {
+	ctx, cs, ns := testCtx(t), newClient(t), newNamespace(t)
+	a, b := NewRegistry(cs, ns), NewRegistry(cs, ns)
+	add := func(reg *Registry, name string) {
+		t.Helper()
+		if _, err := reg.Update(ctx, func(s *Sources) error {
+			return s.AddDeployment(Repo{Repo: "acme/web", Branch: "main"}, Deployment{Name: name, Path: name})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(a, "one") // a remembers the version it wrote
+	add(b, "two") // b read it, wrote another: a's memory is stale
+	synced := LastSync{Commit: fmt.Sprintf("%040d", 7), Time: time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC), Status: "Succeeded"}
+	if _, err := a.Update(ctx, func(s *Sources) error { return s.SetLastSync("two", synced) }); err != nil {
+		t.Fatalf("a records a sync of two, which its stale version lacks: %v", err)
+	}
+	add(a, "three")
+	s, err := b.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"one", "two", "three"} {
+		if _, d := s.FindDeployment(name); d == nil {
+			t.Errorf("%s was lost", name)
+		}
+	}
+	if _, d := s.FindDeployment("two"); d == nil || d.LastSync == nil || d.LastSync.Commit != synced.Commit {
+		t.Errorf("two's sync was lost: %+v", d)
+	}
+	// A refusal on an unchanged ConfigMap is final: mutate is asked once.
+	calls := 0
+	if _, err := a.Update(ctx, func(s *Sources) error { calls++; return errors.New("refused") }); err == nil || calls != 1 {
+		t.Errorf("a refusing mutate: err %v after %d calls, want its error after 1", err, calls)
+	}
+}
