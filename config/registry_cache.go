@@ -21,8 +21,11 @@ type seenConfigMap struct {
 	cm *corev1.ConfigMap // read only
 }
 
+// remember keeps cm as the version to write on next. One without a resourceVersion is not
+// kept: a write on it would not be conditional (a client that does not keep them, such as
+// client-go's fake clientset, would let a stale write through).
 func (r *Registry) remember(cm *corev1.ConfigMap) {
-	if r.seen == nil || cm == nil {
+	if r.seen == nil || cm == nil || cm.ResourceVersion == "" {
 		return
 	}
 	r.seen.mu.Lock()
