@@ -94,12 +94,12 @@ func racing(err error) bool {
 func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
 	backoff := r.backoff
 	deadline := time.Now().Add(r.transientBudget)
-	var sent map[string]string // the data of a write whose outcome is unknown
-	s, tried, ok, err := r.updateRemembered(ctx, mutate) // without reading first (registry_cache.go)
+	// first without reading, on the version last seen (registry_cache.go)
+	s, tried, ok, err := r.updateRemembered(ctx, mutate)
 	if ok {
 		return s, err
 	}
-	sent = tried
+	sent := tried // the data of a write whose outcome is unknown
 	for attempt := 1; ; attempt++ {
 		s, tried, err := r.updateOnce(ctx, mutate, sent)
 		if err == nil {
