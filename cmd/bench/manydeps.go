@@ -61,16 +61,11 @@ func manydepsMain() int { return alone("manydeps", manydepsBench) }
 var partOf = regexp.MustCompile(`Part (\d+) of (\d+)`)
 
 func diffAllBench(c *testenv.Cluster, rigel, self, work string) error {
-	gs, err := testenv.StartGitServer()
+	gs, gh, stop, err := startForge()
 	if err != nil {
 		return err
 	}
-	defer gs.Stop()
-	gh, err := testenv.StartGitHub(gs)
-	if err != nil {
-		return err
-	}
-	defer gh.Stop()
+	defer stop()
 	botNS, floorNS := manyNS+"-rigel", manyNS+"-floor"
 	for _, n := range []string{manyNS, botNS, floorNS} {
 		if err := c.CreateNamespace(n); err != nil {
@@ -156,16 +151,10 @@ func diffAllBench(c *testenv.Cluster, rigel, self, work string) error {
 	}
 	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
 	wall := walls[len(walls)/2]
-	var floors []time.Duration
-	for range manyRuns {
-		s, err := measure(nil, self, "floor", c.Kubeconfig, floorNS, strconv.Itoa(concurrency), strconv.Itoa(manyDeployments*manyObjects))
-		if err != nil {
-			return err
-		}
-		floors = append(floors, s.wall)
+	floorWall, err := floorMedian(c, self, floorNS, manyDeployments*manyObjects, manyRuns)
+	if err != nil {
+		return err
 	}
-	sort.Slice(floors, func(i, j int) bool { return floors[i] < floors[j] })
-	floorWall := floors[len(floors)/2]
 	fmt.Printf("diff --all of %d deployments × %d objects (to create): %v (median of %d; one reply in %d comments); floor (%d bare SSA dry-runs, concurrency %d, one process): %v\n",
 		manyDeployments, manyObjects, wall.Round(time.Millisecond), manyRuns, parts, manyDeployments*manyObjects, concurrency, floorWall.Round(time.Millisecond))
 	ratio := float64(wall) / float64(floorWall)
