@@ -89,6 +89,16 @@ type Settings struct {
 	// only push events apply).
 	PollInterval time.Duration
 
+	// The git cache's bound (issue 14, settings_cache.go): CacheMax is how many bytes the
+	// repositories under CacheDir may take (RIGEL_CACHE_MAX, cacheMax; 0: DefaultCacheMax).
+	CacheMax int64
+	// Redelivery of failed webhook deliveries (issue 14; settings_redeliver.go): every
+	// RedeliverEvery the leader asks GitHub to redeliver the deliveries that failed
+	// (RIGEL_REDELIVER_EVERY, redeliverEvery; default DefaultRedeliverEvery, 0: off), at most
+	// RedeliverRate a second (RIGEL_REDELIVER_RATE, redeliverRate; 0: DefaultRedeliverRate).
+	RedeliverEvery time.Duration
+	RedeliverRate  int
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)
@@ -135,6 +145,17 @@ type Settings struct {
 	// OCI registries (oci:// prefixes) a chart's Chart.lock dependencies may be fetched from
 	// (RIGEL_HELM_REPOSITORIES, file helmRepositories; empty: none, nothing is fetched).
 	HelmRepositories []string
+
+	// Private and internal chart sources (issue 13; settings_helm_files.go): HelmCAFile is a
+	// PEM bundle trusted besides the system's roots when fetching charts (RIGEL_HELM_CA_FILE,
+	// file helmCAFile); HelmCredentialsFile a Docker-config JSON of credentials by host
+	// (RIGEL_HELM_CREDENTIALS_FILE, file helmCredentialsFile), sent only to that host when it
+	// is on HelmRepositories. Paths, never the credentials themselves.
+	HelmCAFile          string
+	HelmCredentialsFile string
+	// The delivery queue (issue 14, settings_queue.go): the payload bytes waiting at most
+	// (RIGEL_QUEUE_BYTES; QueueSize is a cap on their count besides).
+	QueueBytes int
 
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }

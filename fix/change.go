@@ -5,7 +5,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
+	"github.com/rigel-gitops/rigel/internal/linediff"
 )
 
 // Change is one file rewritten.
@@ -34,17 +34,7 @@ func placeErrorf(format string, args ...any) *PlaceError {
 func UnifiedDiff(changes []Change) string {
 	var b strings.Builder
 	for _, c := range changes {
-		d, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-			A:        diffLines(c.Before),
-			B:        diffLines(c.After),
-			FromFile: "a/" + c.Path,
-			ToFile:   "b/" + c.Path,
-			Context:  3,
-		})
-		if err != nil { // difflib fails only when writing to its buffer fails
-			continue
-		}
-		b.WriteString(d)
+		b.WriteString(linediff.Unified(diffLines(c.Before), diffLines(c.After), "a/"+c.Path, "b/"+c.Path, 3))
 	}
 	return b.String()
 }

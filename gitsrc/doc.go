@@ -8,6 +8,15 @@
 // touching the network. Fetches of one repository are serialized; different repositories
 // fetch in parallel.
 //
+// The first fetch of a repository writes its pack to a file and indexes it in one pass
+// (indexpack.go). A fetch into a repository that already holds a commit asks for a thin pack and stores the
+// new objects loose (thinpack.go): after a one-file push only that file's blob, its trees and
+// the commit come, as with `git fetch --depth 1`; a repository gathering more than 20,000
+// loose objects is fetched again into one pack. NewBounded bounds the cache (cache.go,
+// RIGEL_CACHE_MAX): past its bytes, the least recently used repositories are removed, never
+// one whose lock is held or that was used within CacheOptions.InUseFor (a Snapshot may still
+// be read).
+//
 // Credentials are passed as HTTP basic auth, never in the URL, and errors never contain
 // the token. A Source talks to one git host only (Host, host.go: the scheme, host and port
 // Rigel is configured for): a clone URL elsewhere is a *HostError before any request is made

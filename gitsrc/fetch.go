@@ -13,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/storer"
 	"github.com/go-git/go-git/v5/plumbing/transport"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/rs/zerolog"
@@ -21,6 +22,7 @@ import (
 // fetcher fetches into one cached bare repository; used under the repo's lock.
 type fetcher struct {
 	req    FetchRequest
+	dir    string
 	repo   *git.Repository
 	remote *git.Remote
 	auth   transport.AuthMethod
@@ -40,7 +42,7 @@ func openFetcher(ctx context.Context, dir string, req FetchRequest) (*fetcher, e
 		}
 	}
 	remote := git.NewRemote(repo.Storer, &gitconfig.RemoteConfig{Name: "origin", URLs: []string{req.CloneURL}})
-	return &fetcher{req: req, repo: repo, remote: remote}, nil
+	return &fetcher{req: req, dir: dir, repo: repo, remote: remote}, nil
 }
 
 func newStorage(dir string) *filesystem.Storage {
@@ -136,7 +138,14 @@ func (f *fetcher) fetchCommit(ctx context.Context) error {
 }
 
 func (f *fetcher) fetch(ctx context.Context, spec gitconfig.RefSpec) error {
-	err := f.remote.FetchContext(ctx, &git.FetchOptions{
+	var remote *git.Remote
+	if f.holdsCommits() { // thinpack.go: only new objects come, stored loose
+		remote = git.NewRemote(thinStorer{f.repo.Storer}, f.remote.Config())
+	} else { // indexpack.go: one pack, indexed in one pass
+		remote = git.NewRemote(packStorer{Storer: f.repo.Storer, dir: f.dir}, f.remote.Config())
+		defer f.reindex()
+	}
+	err := remote.FetchContext(ctx, &git.FetchOptions{
 		RefSpecs: []gitconfig.RefSpec{spec},
 		Depth:    1,
 		Auth:     f.auth,
@@ -147,6 +156,33 @@ func (f *fetcher) fetch(ctx context.Context, spec gitconfig.RefSpec) error {
 		return nil
 	}
 	return err
+}
+
+// reindex makes the repository's storage see the packs added by packStorer.
+func (f *fetcher) reindex() {
+	if st, ok := f.repo.Storer.(*filesystem.Storage); ok {
+		st.Reindex()
+	}
+}
+
+// holdsCommits reports whether the cache has a commit a thin pack could be made against:
+// go-git's fetch sends a ref's commit as a "have" (a shallow root commit is not in the
+// shallow file, so refs are asked, not that file).
+func (f *fetcher) holdsCommits() bool {
+	refs, err := f.repo.Storer.IterReferences()
+	if err != nil {
+		return true // the thin path is correct either way; only slower for a big pack
+	}
+	defer refs.Close()
+	found := false
+	_ = refs.ForEach(func(r *plumbing.Reference) error {
+		if r.Type() == plumbing.HashReference && f.repo.Storer.HasEncodedObject(r.Hash()) == nil {
+			found = true
+			return storer.ErrStop
+		}
+		return nil
+	})
+	return found
 }
 
 // isMissingObject recognizes a server refusing a want it does not have.

@@ -119,6 +119,7 @@ func (s *Source) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 		return PushResult{}, fmt.Errorf("failed to push to %s: waiting for another fetch: %w", req.Repo, err)
 	}
 	defer unlock()
+	defer s.used(ctx, dir, true) // cache.go
 
 	log := zerolog.Ctx(ctx).With().Str("branch", req.Branch).Str("base", req.Base).Logger()
 	f, err := openFetcher(ctx, dir, fr)

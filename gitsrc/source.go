@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +21,8 @@ type Source struct {
 
 	mu    sync.Mutex
 	locks map[string]chan struct{} // per repo dir: a 1-slot semaphore
+
+	cache repoCache // sizes, last uses and the bound (cache.go)
 }
 
 // New returns a Source caching repositories under cacheDir (created when missing) that
@@ -27,7 +30,7 @@ type Source struct {
 // *HostError before anything is sent or a credential is asked for. A zero host refuses every
 // clone URL.
 func New(cacheDir string, host Host) *Source {
-	return &Source{cacheDir: cacheDir, host: host, locks: map[string]chan struct{}{}}
+	return &Source{cacheDir: cacheDir, host: host, locks: map[string]chan struct{}{}, cache: repoCache{opts: CacheOptions{InUseFor: DefaultInUseFor}}}
 }
 
 // Host is the git host the Source talks to.
@@ -65,11 +68,21 @@ func (s *Source) Fetch(ctx context.Context, req FetchRequest) (*Snapshot, error)
 
 	start := time.Now()
 	log := zerolog.Ctx(ctx).With().Str("ref", req.Ref).Str("commit", req.Commit).Logger()
+	if s.stale(dir) { // cache.go: too many loose objects, start again from one pack
+		log.Info().Msg("fetching the repository again from scratch: too many loose objects")
+		if err := os.RemoveAll(dir); err != nil {
+			return nil, fmt.Errorf("failed to reset cache of %s: %w", req.Repo, err)
+		}
+		s.forget(dir)
+	}
+	changed := true
+	defer func() { s.used(ctx, dir, changed) }() // cache.go
 	f, err := openFetcher(ctx, dir, req)
 	if err != nil {
 		return nil, err
 	}
 	if req.Commit != "" && f.hasCommit(req.Commit) {
+		changed = false
 		log.Debug().Msg("commit already cached")
 		return openSnapshot(dir, req.Commit)
 	}
@@ -120,20 +133,37 @@ func (s *Source) checkRequest(req *FetchRequest) error {
 	return nil
 }
 
-// lock serializes work on one repo dir; waiting gives up when ctx ends.
-func (s *Source) lock(ctx context.Context, dir string) (func(), error) {
+// sem is dir's lock: a 1-slot semaphore.
+func (s *Source) sem(dir string) chan struct{} {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	ch, ok := s.locks[dir]
 	if !ok {
 		ch = make(chan struct{}, 1)
 		s.locks[dir] = ch
 	}
-	s.mu.Unlock()
+	return ch
+}
+
+// lock serializes work on one repo dir; waiting gives up when ctx ends.
+func (s *Source) lock(ctx context.Context, dir string) (func(), error) {
+	ch := s.sem(dir)
 	select {
 	case ch <- struct{}{}:
 		return func() { <-ch }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
+	}
+}
+
+// tryLock takes dir's lock when it is free.
+func (s *Source) tryLock(dir string) (func(), bool) {
+	ch := s.sem(dir)
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, true
+	default:
+		return nil, false
 	}
 }
 

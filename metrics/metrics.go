@@ -30,6 +30,8 @@ type Metrics struct {
 	scheduler     gometrics.Registry // go-githubapp's scheduler reports its queue here
 
 	drift *prometheus.GaugeVec // drift (issue 12): drift.go
+
+	gitCache gitCache // the git cache's bound (issue 14): gitcache.go
 }
 
 // durationBuckets spans a small diff (tens of milliseconds) to an apply that waits minutes for health.
@@ -67,7 +69,9 @@ func New(reg prometheus.Registerer) *Metrics {
 		}),
 		scheduler: gometrics.NewRegistry(),
 		drift:     newDriftGauge(), // drift (issue 12)
+		gitCache:  newGitCache(),   // the git cache's bound (issue 14)
 	}
+	reg.MustRegister(m.gitCache.collectors()...)
 	for _, r := range []string{reasonQueueFull, reasonInvalid, reasonError} {
 		m.rejected.WithLabelValues(r) // present at 0 from the start, so rate() and alerts work at once
 	}

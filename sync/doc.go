@@ -27,13 +27,19 @@
 // the templates that call it), within the bounds of a kustomize build. A template error is a
 // *ParseError naming the template and line. CRDs of crds/ come first, then Helm's install
 // order, then the hooks (by weight, their helm.sh/hook annotations kept).
+// The templates run in render child processes kept warm between renders (at most
+// MaxConcurrentBuilds, killed at the deadline, each bounded by MaxChartRenderMemory:
+// render_helm_child*.go).
 //
 // A Chart.lock dependency that is neither vendored nor file:// is fetched only from the
 // repositories and OCI registries of RenderOptions.Repos (helm_fetch*.go, the admin's
 // RIGEL_HELM_REPOSITORIES), at the locked version, verified against the index's or the
 // manifest's sha256 digest and cached by it, over a client that dials only those hosts; any
-// other is refused with a *HermeticError. A kustomization's helmCharts render through the
-// same chart path and allowlist before the build (render_kustomize_helm.go).
+// other is refused with a *HermeticError. The client trusts the system's roots plus
+// ChartRepos.CAFile and sends ChartRepos.CredentialsFile's credentials only to the host they
+// are for (helm_fetch_auth.go: added per request, dropped on every redirect, redacted from
+// every error). A kustomization's helmCharts render through the same chart path and
+// allowlist before the build (render_kustomize_helm.go).
 //
 // Engine.Diff previews a set of objects with server-side apply in dry-run, fetching the live
 // objects alongside, and returns a Plan: one Change per object (create, update with a unified

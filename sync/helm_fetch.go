@@ -43,12 +43,17 @@ type ChartRepos struct {
 	// CacheDir keeps fetched archives by digest (CacheDir/helm-charts/sha256-<hex>.tgz, at
 	// most MaxChartCacheBytes); "" caches nothing.
 	CacheDir string
+	// CAFile is a PEM bundle trusted besides the system's roots (config.Settings.HelmCAFile);
+	// CredentialsFile a Docker-config JSON of credentials by host
+	// (config.Settings.HelmCredentialsFile), helm_fetch_auth.go. Both are read at each fetch
+	// (a rotated ConfigMap or Secret is used without a restart); "" none.
+	CAFile, CredentialsFile string
 
 	roots *x509.CertPool // the trusted roots (Trusting); nil: the system's
 }
 
-// Trusting returns a copy of r that trusts roots instead of the system's (a repository with
-// a private CA; tests). Unexported, so that RenderOptions stays gob-encodable.
+// Trusting returns a copy of r that trusts roots instead of the system's (tests; CAFile's
+// certificates are still added). Unexported, so that RenderOptions stays gob-encodable.
 func (r ChartRepos) Trusting(roots *x509.CertPool) *ChartRepos {
 	r.roots = roots
 	return &r
@@ -118,8 +123,18 @@ func (e *refusedDial) Error() string {
 }
 
 // client is an HTTP client that dials only the allowlisted hosts, follows redirects only to
-// allowlisted URLs, and uses no proxy.
-func (r *ChartRepos) client(list []allowedRepo) *http.Client {
+// allowlisted URLs (dropping any Authorization header the request had), uses no proxy, trusts
+// the system's roots and CAFile's, and authenticates with CredentialsFile's credentials by
+// host (helm_fetch_auth.go).
+func (r *ChartRepos) client(list []allowedRepo) (*http.Client, *fetchAuth, error) {
+	pool, err := roots(r.roots, r.CAFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	auth, err := loadAuth(r.CredentialsFile)
+	if err != nil {
+		return nil, nil, err
+	}
 	hosts := map[string]bool{}
 	for _, a := range list {
 		hosts[a.host] = true
@@ -133,16 +148,17 @@ func (r *ChartRepos) client(list []allowedRepo) *http.Client {
 			}
 			return d.DialContext(ctx, network, addr)
 		},
-		TLSClientConfig:       &tls.Config{RootCAs: r.roots, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:       &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
 		TLSHandshakeTimeout:   10 * time.Second,
 		ResponseHeaderTimeout: 15 * time.Second,
 		MaxIdleConns:          4,
 		IdleConnTimeout:       30 * time.Second,
 	}
 	return &http.Client{
-		Transport: tr,
+		Transport: &authTransport{base: tr, auth: auth},
 		Timeout:   chartFetchTimeout,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			req.Header.Del("Authorization") // the transport adds the new host's own, if any
 			if len(via) >= 5 {
 				return errors.New("more than 5 redirects")
 			}
@@ -151,7 +167,7 @@ func (r *ChartRepos) client(list []allowedRepo) *http.Client {
 			}
 			return nil
 		},
-	}
+	}, auth, nil
 }
 
 // ociHost reports whether host is that of an oci:// entry (a registry's redirects, to its
@@ -165,20 +181,37 @@ func ociHost(list []allowedRepo, host string) bool {
 	return false
 }
 
-// get fetches u with at most max bytes.
-func get(ctx context.Context, c *http.Client, u string, max int64) ([]byte, error) {
+// answerError is an answer other than 200 OK.
+type answerError struct {
+	url    string
+	status string
+	code   int
+}
+
+func (e *answerError) Error() string { return fmt.Sprintf("GET %s: %s", e.url, e.status) }
+
+// get fetches u with at most max bytes; setup (optional) changes the request first.
+func get(ctx context.Context, c *http.Client, u string, max int64, setup ...func(*http.Request)) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("User-Agent", "rigel")
+	for _, f := range setup {
+		f(req)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	return readAnswer(resp, u, max)
+}
+
+// readAnswer reads the body of a 200 answer to GET u, at most max bytes.
+func readAnswer(resp *http.Response, u string, max int64) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
+		return nil, &answerError{url: u, status: resp.Status, code: resp.StatusCode}
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
 	if err != nil {
@@ -188,6 +221,18 @@ func get(ctx context.Context, c *http.Client, u string, max int64) ([]byte, erro
 		return nil, fmt.Errorf("GET %s: more than %d MiB, the limit", u, max>>20)
 	}
 	return data, nil
+}
+
+// authHint adds to a 401 or 403 answer of host what to do about credentials.
+func authHint(err error, auth *fetchAuth, host string) error {
+	var se *answerError
+	if !errors.As(err, &se) || se.code != http.StatusUnauthorized && se.code != http.StatusForbidden {
+		return err
+	}
+	if c, ok := auth.credential(host); ok {
+		return fmt.Errorf("%w: it refused the credentials of RIGEL_HELM_CREDENTIALS_FILE for %s (user %s): check them", err, host, c.Username)
+	}
+	return fmt.Errorf("%w: it wants credentials, and RIGEL_HELM_CREDENTIALS_FILE has none for %s: ask Rigel's admin to add them", err, host)
 }
 
 // chartIndex is what Rigel reads of a chart repository's index.yaml (helm's repo.IndexFile,
@@ -226,12 +271,25 @@ func (r *ChartRepos) fetch(ctx context.Context, repoURL, name, version string, r
 			return data, nil
 		}
 	}
-	c := r.client(list)
+	c, auth, err := r.client(list)
+	if err != nil {
+		return nil, fmt.Errorf("failed to fetch %s %s from %s: %w", name, version, repoURL, err)
+	}
 	defer c.CloseIdleConnections()
+	data, err := r.fetchIndexed(ctx, c, auth, list, key, repoURL, name, version, refuse)
+	return data, auth.redactErr(caHint(err))
+}
+
+// fetchIndexed is fetch with the client c: the index, then the archive it names.
+func (r *ChartRepos) fetchIndexed(ctx context.Context, c *http.Client, auth *fetchAuth, list []allowedRepo, key, repoURL, name, version string, refuse func(reason string) error) ([]byte, error) {
 	base := strings.TrimSuffix(repoURL, "/")
+	baseURL, err := url.Parse(base + "/")
+	if err != nil {
+		return nil, fmt.Errorf("chart repository %s: %w", repoURL, err)
+	}
 	raw, err := get(ctx, c, base+"/index.yaml", MaxChartIndexBytes)
 	if err != nil {
-		return nil, fmt.Errorf("failed to read the index of chart repository %s: %w", repoURL, err)
+		return nil, fmt.Errorf("failed to read the index of chart repository %s: %w", repoURL, authHint(err, auth, hostPort(baseURL)))
 	}
 	if err := checkAliasBomb(base+"/index.yaml", raw); err != nil {
 		return nil, fmt.Errorf("failed to read the index of chart repository %s: %w", repoURL, err)
@@ -253,7 +311,7 @@ func (r *ChartRepos) fetch(ctx context.Context, repoURL, name, version string, r
 	case len(cv.URLs) == 0:
 		return nil, refuse(fmt.Sprintf("has no download URL for %s %s in the repository's index.yaml", name, version))
 	}
-	digest = strings.ToLower(strings.TrimPrefix(cv.Digest, "sha256:"))
+	digest := strings.ToLower(strings.TrimPrefix(cv.Digest, "sha256:"))
 	if len(digest) != sha256.Size*2 || strings.Trim(digest, "0123456789abcdef") != "" {
 		return nil, refuse(fmt.Sprintf("gives %s %s no sha256 digest in its index.yaml, and Rigel fetches only what it can verify: vendor the chart in charts/ (helm dependency build) and commit it", name, version))
 	}
@@ -261,16 +319,15 @@ func (r *ChartRepos) fetch(ctx context.Context, repoURL, name, version string, r
 	if err != nil {
 		return nil, refuse(fmt.Sprintf("gives %s %s the download URL %q, which is not a URL", name, version, cv.URLs[0]))
 	}
-	baseURL, err := url.Parse(base + "/")
-	if err != nil {
-		return nil, fmt.Errorf("chart repository %s: %w", repoURL, err)
-	}
 	dl := baseURL.ResolveReference(ref)
 	if dl.Scheme != "https" || !allows(list, dl.String()) {
 		return nil, refuse(fmt.Sprintf("gives %s %s the download URL %s, which is not below an entry of RIGEL_HELM_REPOSITORIES: add its repository to the allowlist, or vendor the chart in charts/", name, version, dl.Redacted()))
 	}
 	return r.verified(ctx, key, digest, "its index.yaml", repoURL, name, version, refuse,
-		func() ([]byte, error) { return get(ctx, c, dl.String(), MaxChartBytes) })
+		func() ([]byte, error) {
+			data, err := get(ctx, c, dl.String(), MaxChartBytes)
+			return data, authHint(err, auth, hostPort(dl))
+		})
 }
 
 // verified returns the archive of chart name at version whose sha256 is digest (hex): from

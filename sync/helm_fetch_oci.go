@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"path"
@@ -15,9 +14,11 @@ import (
 // Pulling a chart from an allowlisted OCI registry (oci:// entries of ChartRepos.Allow), with
 // the registry API as Helm does: the manifest of the tag (the version, "+" written "_"), its
 // chart layer (application/vnd.cncf.helm.chart.content.v1.tar+gzip), and that blob, verified
-// against the layer's sha256 digest and cached by it. An anonymous bearer token is asked for
-// when the registry wants one, from a realm on an allowlisted host only (the client dials
-// nothing else). Redirects (blob storage) are followed only to allowlisted hosts.
+// against the layer's sha256 digest and cached by it. When the registry answers 401 with a
+// Bearer challenge, a token is asked for from its realm — on the registry's host or below an
+// allowlist entry only, with the registry's credentials when RIGEL_HELM_CREDENTIALS_FILE has
+// some (helm_fetch_auth.go), else anonymously; with a Basic challenge, the registry's
+// credentials are sent to it. Redirects (blob storage) are followed only to allowlisted hosts.
 
 const (
 	ociManifestType = "application/vnd.oci.image.manifest.v1+json"
@@ -42,15 +43,34 @@ func (r *ChartRepos) fetchOCI(ctx context.Context, repoURL, name, version string
 		}
 	}
 	list := parseAllow(r.Allow)
-	c := r.client(list)
-	defer c.CloseIdleConnections()
 	repoPath := strings.Trim(path.Join(u.Path, name), "/")
 	if !chartSegment(name) || !chartSegment(version) || !allows(list, "oci://"+u.Host+"/"+repoPath) {
 		return nil, refuse(fmt.Sprintf("cannot hold %q at %q: a chart name or version is one path segment", name, version))
 	}
+	c, auth, err := r.client(list)
+	if err != nil {
+		return nil, fmt.Errorf("failed to fetch %s %s from %s: %w", name, version, repoURL, err)
+	}
+	defer c.CloseIdleConnections()
+	reg := &registry{c: c, auth: auth, list: list, host: hostPort(u)}
+	data, err := r.pull(ctx, reg, u, repoPath, key, repoURL, name, version, refuse)
+	return data, auth.redactErr(caHint(err))
+}
+
+// registry is one fetch's view of an OCI registry: its client, credentials and host.
+type registry struct {
+	c    *http.Client
+	auth *fetchAuth
+	list []allowedRepo
+	host string // host:port
+}
+
+// pull is fetchOCI with the registry reg: the manifest of the version, then its chart layer.
+func (r *ChartRepos) pull(ctx context.Context, reg *registry, u *url.URL, repoPath, key, repoURL, name, version string, refuse func(reason string) error) ([]byte, error) {
+	var digest string
 	base := "https://" + u.Host + "/v2/" + repoPath
 	tag := strings.ReplaceAll(version, "+", "_")
-	raw, err := ociGet(ctx, c, base+"/manifests/"+url.PathEscape(tag), ociManifestType, maxOCIManifest)
+	raw, err := reg.get(ctx, base+"/manifests/"+url.PathEscape(tag), ociManifestType, maxOCIManifest)
 	if err != nil {
 		return nil, fmt.Errorf("failed to read the manifest of %s %s from %s: %w", name, version, repoURL, err)
 	}
@@ -74,13 +94,15 @@ func (r *ChartRepos) fetchOCI(ctx context.Context, repoURL, name, version string
 		return nil, refuse(fmt.Sprintf("gives %s %s no chart layer with a sha256 digest in its manifest, and Rigel fetches only what it can verify", name, version))
 	}
 	return r.verified(ctx, key, hexDigest, "its manifest", repoURL, name, version, refuse,
-		func() ([]byte, error) { return ociGet(ctx, c, base+"/blobs/"+digest, "", MaxChartBytes) })
+		func() ([]byte, error) { return reg.get(ctx, base+"/blobs/"+digest, "", MaxChartBytes) })
 }
 
-// ociGet is a GET of the registry API with at most max bytes, asking for an anonymous bearer
-// token once when the registry answers 401 with one.
-func ociGet(ctx context.Context, c *http.Client, u, accept string, max int64) ([]byte, error) {
-	do := func(token string) (*http.Response, error) {
+// get is a GET of the registry API with at most max bytes. The registry's credentials, if
+// any, go with it (authTransport); a 401 with a Bearer challenge is answered once with a
+// token from the challenge's realm (token), which then goes with every request to the
+// registry.
+func (reg *registry) get(ctx context.Context, u, accept string, max int64) ([]byte, error) {
+	do := func() (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
 			return nil, err
@@ -89,46 +111,40 @@ func ociGet(ctx context.Context, c *http.Client, u, accept string, max int64) ([
 		if accept != "" {
 			req.Header.Set("Accept", accept)
 		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		return c.Do(req)
+		return reg.c.Do(req)
 	}
-	resp, err := do("")
+	resp, err := do()
 	if err != nil {
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusUnauthorized {
 		challenge := resp.Header.Get("Www-Authenticate")
 		resp.Body.Close()
-		token, err := ociToken(ctx, c, challenge)
-		if err != nil {
-			return nil, fmt.Errorf("GET %s: the registry wants a token: %w", u, err)
+		scheme, _, _ := strings.Cut(challenge, " ")
+		switch {
+		case strings.EqualFold(scheme, "Bearer"):
+			token, err := reg.token(ctx, challenge)
+			if err != nil {
+				return nil, fmt.Errorf("GET %s: the registry wants a token: %w", u, err)
+			}
+			reg.auth.setToken(reg.host, token)
+		default: // Basic (the credentials, if any, were sent) or unknown
+			return nil, authHint(&answerError{url: u, status: "401 Unauthorized", code: http.StatusUnauthorized}, reg.auth, reg.host)
 		}
-		if resp, err = do(token); err != nil {
+		if resp, err = do(); err != nil {
 			return nil, err
 		}
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: %s", u, resp.Status)
-	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", u, err)
-	}
-	if int64(len(data)) > max {
-		return nil, fmt.Errorf("GET %s: more than %d bytes, the limit", u, max)
-	}
-	return data, nil
+	data, err := readAnswer(resp, u, max)
+	return data, authHint(err, reg.auth, reg.host)
 }
 
-// ociToken asks the realm of a Bearer challenge for an anonymous token.
-func ociToken(ctx context.Context, c *http.Client, challenge string) (string, error) {
-	scheme, params, _ := strings.Cut(challenge, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
-		return "", fmt.Errorf("it asks for %q authentication, and Rigel pulls only public charts", scheme)
-	}
+// token asks the realm of a Bearer challenge for a token: with the registry's credentials
+// when there are some, else anonymously; only from a realm on the registry's host or below
+// an allowlist entry (realmAllowed).
+func (reg *registry) token(ctx context.Context, challenge string) (string, error) {
+	_, params, _ := strings.Cut(challenge, " ")
 	kv := map[string]string{}
 	for _, p := range strings.Split(params, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
@@ -137,8 +153,11 @@ func ociToken(ctx context.Context, c *http.Client, challenge string) (string, er
 		}
 	}
 	realm, err := url.Parse(kv["realm"])
-	if err != nil || realm.Scheme != "https" || realm.Host == "" {
-		return "", fmt.Errorf("its token realm %q is not an https URL", kv["realm"])
+	if err != nil {
+		return "", fmt.Errorf("its token realm %q is not a URL", kv["realm"])
+	}
+	if err := realmAllowed(reg.list, reg.host, realm); err != nil {
+		return "", err
 	}
 	q := realm.Query()
 	for _, k := range []string{"service", "scope"} {
@@ -147,9 +166,14 @@ func ociToken(ctx context.Context, c *http.Client, challenge string) (string, er
 		}
 	}
 	realm.RawQuery = q.Encode()
-	raw, err := get(ctx, c, realm.String(), 64<<10)
+	cred, hasCred := reg.auth.credential(reg.host)
+	raw, err := get(ctx, reg.c, realm.String(), 64<<10, func(req *http.Request) {
+		if hasCred { // the registry's credentials, to its realm (a redirect drops them)
+			req.SetBasicAuth(cred.Username, cred.Password)
+		}
+	})
 	if err != nil {
-		return "", err
+		return "", authHint(err, reg.auth, reg.host)
 	}
 	var t struct {
 		Token       string `json:"token"`

@@ -3,9 +3,10 @@ package sync
 import (
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/rigel-gitops/rigel/internal/linediff"
 )
 
 const lastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration"
@@ -87,17 +88,11 @@ func unifiedDiff(r Ref, live, after map[string]interface{}) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A:        a,
-		B:        splitLines(y),
-		FromFile: from,
-		ToFile:   "rigel/" + diffPath(r),
-		Context:  3,
-	})
+	return linediff.Unified(a, splitLines(y), from, "rigel/"+diffPath(r), 3), nil
 }
 
-// splitLines splits YAML text into lines that keep their "\n" (difflib.SplitLines would add an
-// empty last line).
+// splitLines splits YAML text into lines that keep their "\n" (difflib's SplitLines would add
+// an empty last line).
 func splitLines(y []byte) []string {
 	lines := strings.SplitAfter(string(y), "\n")
 	if lines[len(lines)-1] == "" {

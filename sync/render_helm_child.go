@@ -1,19 +1,18 @@
 package sync
 
 import (
-	"bytes"
+	"bufio"
 	"context"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"runtime/debug"
 	"runtime/metrics"
 	"strings"
 	gosync "sync"
+	"sync/atomic"
 	"testing/fstest"
 	"time"
 
@@ -24,8 +23,11 @@ import (
 // on time or memory (`until 1000000000` allocates 8 GB) and cannot be stopped. So a chart is
 // rendered in a child process, the running binary started again with chartChildEnv set: it
 // gets the files the chart reads (checked and bounded here first), renders them with
-// renderChartHere, and sends back the objects or the error. The child is killed when ctx is
-// done, and stops itself when it maps more than MaxChartRenderMemory. Children count among
+// renderChartHere, and sends back the objects or the error, in frames over its stdin and
+// stdout (render_helm_child_frame.go). A child serves one render after another and is kept
+// warm between them (render_helm_child_pool.go). The child is killed when a render's ctx is
+// done, and stops itself when it maps more than MaxChartRenderMemory or a render runs longer
+// than MaxRenderTime (a child whose parent is gone is bounded too). Children count among
 // MaxConcurrentBuilds.
 
 // MaxChartRenderMemory bounds the memory of the process rendering one chart.
@@ -34,12 +36,18 @@ const MaxChartRenderMemory = 1 << 30 // room for MaxRenderedBytes of YAML decode
 // chartChildEnv, set to "1", makes the process a chart render child (see init).
 const chartChildEnv = "RIGEL_HELM_RENDER_CHILD"
 
-// exitMemory is the exit code of a child over MaxChartRenderMemory.
-const exitMemory = 86
+// Exit codes of a child that stopped itself: over MaxChartRenderMemory, over MaxRenderTime.
+const (
+	exitMemory = 86
+	exitTime   = 87
+)
 
 func init() {
 	if os.Getenv(chartChildEnv) == "1" {
-		os.Exit(chartChild(os.Stdin, os.Stdout))
+		// Frames go to the stdout the child was given; anything else printed goes to stderr.
+		frames := os.Stdout
+		os.Stdout = os.Stderr
+		os.Exit(chartChild(os.Stdin, frames))
 	}
 }
 
@@ -69,6 +77,15 @@ type childRequest struct {
 	Opts  RenderOptions
 	// Inputs: the render is for Inputs (a remote dependency is left out, see chartLoader.remote).
 	Inputs bool
+	// Retire: the child exits after this render when it then holds more bytes than this.
+	Retire uint64
+}
+
+// childReply is a child's answer to a request.
+type childReply struct {
+	Result childResult
+	// Retire: the child exits now instead of serving another render.
+	Retire bool
 }
 
 // childObject is one rendered object, as JSON.
@@ -101,7 +118,7 @@ func (r *childResult) err() error {
 }
 
 // renderChartChild loads the chart here (so that what it reads is checked and bounded by
-// this process), then renders it in a child process.
+// this process), then renders it in a render child of the pool (render_helm_child_pool.go).
 func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, opts RenderOptions, rec *reads) ([]Object, error) {
 	set := ChartSettings{}
 	if opts.Chart != nil {
@@ -114,36 +131,16 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	if _, err := ld.values(set); err != nil {
 		return nil, chartFailure(ctx, dir, err)
 	}
-	var in bytes.Buffer
 	opts.Repos = nil // the dependencies fetched are in ld.keep, as vendored: the child fetches nothing
-	if err := gob.NewEncoder(&in).Encode(childRequest{Files: ld.keep, Dir: dir, Opts: opts, Inputs: rec != nil}); err != nil {
-		return nil, fmt.Errorf("failed to render chart %s: %w", dir, err)
-	}
+	req := childRequest{Files: ld.keep, Dir: dir, Opts: opts, Inputs: rec != nil, Retire: childRetireBytes}
 	select {
 	case buildSlots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, stoppedError(ctx, dir)
 	}
-	defer func() { <-buildSlots }()
-	cmd := exec.CommandContext(ctx, exe)
-	cmd.Env = []string{chartChildEnv + "=1"}
-	cmd.Stdin = &in
-	var out bytes.Buffer
-	stderr := &capped{max: 8 << 10}
-	cmd.Stdout, cmd.Stderr = &out, stderr
-	cmd.WaitDelay = time.Second
-	err := cmd.Run()
-	switch {
-	case ctx.Err() != nil:
-		return nil, stoppedError(ctx, dir)
-	case cmd.ProcessState != nil && cmd.ProcessState.ExitCode() == exitMemory:
-		return nil, fmt.Errorf("failed to render chart %s: its templates used more than %d MiB of memory and were stopped: look for a range over a large count (until, untilStep, seq) or a large repeat", dir, MaxChartRenderMemory>>20)
-	case err != nil:
-		return nil, fmt.Errorf("failed to render chart %s: the render process failed: %v: %s", dir, err, strings.TrimSpace(stderr.String()))
-	}
-	var res childResult
-	if err := gob.NewDecoder(&out).Decode(&res); err != nil {
-		return nil, fmt.Errorf("failed to render chart %s: the render process answered badly: %w", dir, err)
+	res, err := renderInChild(ctx, exe, dir, &req)
+	if err != nil {
+		return nil, err
 	}
 	if err := res.err(); err != nil {
 		return nil, err
@@ -159,23 +156,94 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	return objs, nil
 }
 
-// capped keeps the first max bytes written to it.
-type capped struct {
-	bytes.Buffer
-	max int
-}
-
-func (c *capped) Write(p []byte) (int, error) {
-	if room := c.max - c.Len(); room > 0 {
-		c.Buffer.Write(p[:min(room, len(p))])
+// renderInChild sends req to a child of the pool and returns its answer. The caller holds a
+// build slot; renderInChild gives it back once the child is idle again or has exited. A child
+// that was reused and ended before it answered (it may have ended while idle) is replaced
+// once by a new one; a new child's end is the render's error, naming the chart.
+func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*childResult, error) {
+	for attempt := 0; ; attempt++ {
+		c, err := renderChildren.get(exe)
+		if err != nil {
+			<-buildSlots
+			return nil, fmt.Errorf("failed to render chart %s: %w", dir, err)
+		}
+		c.stderr.reset()
+		type answer struct {
+			reply childReply
+			sent  bool // the request was written
+			err   error
+		}
+		done := make(chan answer, 1)
+		go func() {
+			var a answer
+			if a.err = writeFrame(c.in, req); a.err == nil {
+				a.sent = true
+				a.err = readFrame(c.out, maxReplyFrame, &a.reply)
+			}
+			done <- a
+		}()
+		var a answer
+		select {
+		case a = <-done:
+		case <-ctx.Done():
+			c.kill() // its render cannot be stopped otherwise; the slot is free once it has exited
+			go func() { <-c.exited; <-buildSlots }()
+			return nil, stoppedError(ctx, dir)
+		}
+		if a.err == nil {
+			c.served++
+			if a.reply.Retire {
+				c.retire()
+				go func() { <-c.exited; <-buildSlots }()
+			} else {
+				renderChildren.put(c)
+				<-buildSlots
+			}
+			return &a.reply.Result, nil
+		}
+		// No answer: the child ended, or answered what cannot be read (then it is stopped now).
+		if a.sent && !errors.Is(a.err, io.EOF) && !errors.Is(a.err, io.ErrUnexpectedEOF) {
+			c.kill()
+		}
+		state := c.ended(time.Second)
+		code := state.ExitCode()
+		switch {
+		case ctx.Err() != nil:
+			<-buildSlots
+			return nil, stoppedError(ctx, dir)
+		case code == exitMemory:
+			<-buildSlots
+			return nil, fmt.Errorf("failed to render chart %s: its templates used more than %d MiB of memory and were stopped: look for a range over a large count (until, untilStep, seq) or a large repeat", dir, MaxChartRenderMemory>>20)
+		case code == exitTime:
+			<-buildSlots
+			return nil, fmt.Errorf("failed to render chart %s: its templates ran for longer than %v and were stopped: look for a range over a large count", dir, MaxRenderTime)
+		case c.served > 0 && attempt == 0 && (!a.sent || errors.Is(a.err, io.EOF)):
+			continue // a reused child that ended before it answered anything: once more, on a new one
+		}
+		<-buildSlots
+		msg := c.stderr.String()
+		if msg != "" {
+			msg = ": " + lastLines(msg, 20)
+		}
+		return nil, fmt.Errorf("failed to render chart %s: the render process failed (%v) without answering (%v)%s", dir, state, a.err, msg)
 	}
-	return len(p), nil
 }
 
-// chartChild is the child process: it renders the request read from in and writes the
-// result to out. It exits with exitMemory when it maps more than MaxChartRenderMemory.
+// lastLines is the last n lines of s.
+func lastLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// chartChild is the child process: it renders each request read from in and writes the
+// reply to out, until in ends or it retires. It exits with exitMemory when it maps more
+// than MaxChartRenderMemory, with exitTime when one render runs longer than MaxRenderTime.
 func chartChild(in io.Reader, out io.Writer) int {
 	debug.SetMemoryLimit(MaxChartRenderMemory / 2)
+	var busySince atomic.Int64 // unix nanoseconds a render started, 0 between renders
 	go func() {
 		s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}}
 		for {
@@ -183,22 +251,48 @@ func chartChild(in io.Reader, out io.Writer) int {
 			if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > MaxChartRenderMemory {
 				os.Exit(exitMemory)
 			}
+			if t := busySince.Load(); t != 0 && time.Since(time.Unix(0, t)) > MaxRenderTime+5*time.Second {
+				os.Exit(exitTime) // the parent would have killed it: it is gone or stuck
+			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	}()
-	var req childRequest
-	if err := gob.NewDecoder(in).Decode(&req); err != nil {
-		fmt.Fprintln(os.Stderr, "bad request:", err)
-		return 2
+	r := bufio.NewReaderSize(in, 64<<10)
+	for {
+		var req childRequest
+		switch err := readFrame(r, maxRequestFrame, &req); {
+		case err == io.EOF:
+			return 0 // the parent is done with this child
+		case err != nil:
+			fmt.Fprintln(os.Stderr, "bad request:", err)
+			return 2
+		}
+		busySince.Store(time.Now().UnixNano())
+		var reply childReply
+		reply.Result, reply.Retire = renderRequest(&req)
+		busySince.Store(0)
+		reply.Retire = reply.Retire || heldBytes() > req.Retire
+		if err := writeFrame(out, &reply); err != nil {
+			fmt.Fprintln(os.Stderr, "failed to answer:", err)
+			return 2
+		}
+		if reply.Retire {
+			return 0
+		}
 	}
+}
+
+// renderRequest renders a child's request; stopped: the render ran out of time and may still
+// run (Helm's engine cannot be stopped), so the child must not serve another.
+func renderRequest(req *childRequest) (res childResult, stopped bool) {
 	fsys := fstest.MapFS{}
 	for p, data := range req.Files {
 		fsys[p] = &fstest.MapFile{Data: data, Mode: 0o644}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), MaxRenderTime)
 	defer cancel()
-	var res childResult
 	objs, err := renderChartHere(ctx, fsys, req.Dir, req.Opts, nil, req.Inputs)
+	stopped = ctx.Err() != nil
 	var pe *ParseError
 	var he *HermeticError
 	var pa *PathError
@@ -215,14 +309,19 @@ func chartChild(in io.Reader, out io.Writer) int {
 	for _, o := range objs {
 		js, err := o.Obj.MarshalJSON()
 		if err != nil {
-			res = childResult{Err: fmt.Sprintf("failed to encode %s: %v", RefOf(o.Obj), err)}
-			break
+			return childResult{Err: fmt.Sprintf("failed to encode %s: %v", RefOf(o.Obj), err)}, stopped
 		}
 		res.Objects = append(res.Objects, childObject{JSON: js, Source: o.Source})
 	}
-	if err := gob.NewEncoder(out).Encode(res); err != nil {
-		fmt.Fprintln(os.Stderr, "failed to answer:", err)
-		return 2
+	return res, stopped
+}
+
+// heldBytes is the memory the process holds from the system (mapped and not released).
+func heldBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/total:bytes"}, {Name: "/memory/classes/heap/released:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 || s[1].Value.Kind() != metrics.KindUint64 {
+		return 0
 	}
-	return 0
+	return s[0].Value.Uint64() - s[1].Value.Uint64()
 }

@@ -8,9 +8,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/pmezard/go-difflib/difflib"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/yaml"
+
+	"github.com/rigel-gitops/rigel/internal/linediff"
 )
 
 // What a preview may show of an object depends on who manages it. The live values of an
@@ -255,7 +256,7 @@ func (it *item) manifestDiff(c Change, from string) Change {
 	}
 	y, err := yaml.Marshal(after)
 	if err == nil {
-		c.Diff, err = difflib.GetUnifiedDiffString(difflib.UnifiedDiff{B: splitLines(y), FromFile: from, ToFile: "rigel/" + diffPath(it.ref), Context: 3})
+		c.Diff = linediff.Unified(nil, splitLines(y), from, "rigel/"+diffPath(it.ref), 3)
 	}
 	if err != nil {
 		c.Diff = fmt.Sprintf("(diff unavailable: %v)", err)

@@ -35,8 +35,23 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "manydeps" { // only the many-deployments figures (manydeps.go, issue 14)
 		os.Exit(manydepsMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "bigdiff" { // only the big object diff figure (bigdiff.go, issue 14)
+		os.Exit(bigdiffMain())
+	}
+	if len(os.Args) > 2 && os.Args[1] == "bigdiff-ref" { // go-difflib's side of that figure, in a child
+		os.Exit(bigdiffRef(os.Args[2]))
+	}
+	if len(os.Args) > 1 && os.Args[1] == "git" { // only the git fetch figure (git.go, issue 14)
+		os.Exit(gitMain())
+	}
+	if len(os.Args) > 1 && os.Args[1] == "gitfetch" { // one fetch of the git figure, in a process of its own
+		os.Exit(gitFetchChild(os.Args[2:]))
+	}
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
+	}
+	if len(os.Args) > 1 && os.Args[1] == "redeliver" { // only the redelivery figure (redeliver.go, issue 14)
+		os.Exit(redeliverMain())
 	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -217,6 +232,9 @@ func run() error {
 		return err
 	}
 	fmt.Println()
+	if err := bigdiffBench(); err != nil { // big objects (issue 14): bigdiff.go
+		return err
+	}
 	if err := helmBench(c); err != nil { // charts (issue 13): helm.go
 		return err
 	}
@@ -225,7 +243,15 @@ func run() error {
 		return err
 	}
 	fmt.Println()
-	return load(c, rigel, work)
+	if err := gitBench(); err != nil { // git fetches of a monorepo (issue 14): git.go
+		return err
+	}
+	fmt.Println()
+	if err := load(c, rigel, work); err != nil {
+		return err
+	}
+	fmt.Println()
+	return redeliverBench(c, rigel, work) // a burst of 10,000 redelivered (issue 14): redeliver.go
 }
 
 func report(rows []row) {

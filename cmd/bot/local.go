@@ -20,7 +20,8 @@ type localOptions struct {
 	wait        time.Duration
 	quiet       bool
 	color       string
-	chart       chartFlags // local_chart.go
+	chart       chartFlags     // local_chart.go
+	fetch       helmFetchFlags // local_helm_fetch.go
 }
 
 // localHelp is the help of diff and apply beyond their one line.
@@ -99,6 +100,7 @@ func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
 	f.StringSliceVar(&o.chart.values, "values", nil, "a Helm chart's values files, relative to the chart folder, in order (values.yaml is always read first)")
 	f.StringVar(&o.chart.release, "release", "", "a Helm chart's release name (default: the deployment name)")
 	f.StringArrayVar(&o.chart.setFiles, "set-file", nil, "a Helm chart's value read from a file: key=path, the path relative to the chart folder (repeatable)")
+	o.fetch.add(f)
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
 	f.StringVar(&o.color, "color", "auto", "colour the diff: "+strings.Join(colorModes, ", ")+" (auto: when stdout is a terminal and NO_COLOR is unset)")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -60,21 +58,7 @@ func TestLocalChart(t *testing.T) {
 	}
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
-			var out bytes.Buffer
-			code, errOut := runLocal(t, st.verb, st.dir, st.args, &out)
-			if code != st.code {
-				t.Fatalf("exit %d, want %d; stderr: %s\nstdout: %s", code, st.code, errOut, out.String())
-			}
-			for _, w := range st.stdout {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
-				}
-			}
-			for _, w := range st.stderr {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, errOut)
-				}
-			}
+			checkLocalRun(t, st.verb, st.dir, st.args, st.code, st.stdout, st.stderr) // local_helm_fetch_test.go
 		})
 	}
 	cs := kubernetes.NewForConfigOrDie(cluster.Config)

@@ -70,6 +70,9 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if err != nil {
 		return fail(err)
 	}
+	if ropts.Repos, err = o.fetch.repos(); err != nil { // local_helm_fetch.go
+		return fail(err)
+	}
 	objs, err := sync.RenderWith(ctx, fsys, folder, ropts)
 	var hermetic *sync.HermeticError
 	if errors.As(err, &hermetic) && !checkout {

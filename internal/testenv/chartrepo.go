@@ -1,10 +1,12 @@
 package testenv
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chartutil"
+	"helm.sh/helm/v3/pkg/provenance"
 	"sigs.k8s.io/yaml"
 )
 
@@ -39,6 +42,10 @@ type ChartRepo struct {
 	conns    atomic.Int64
 	mu       gosync.Mutex
 	requests []string
+	auths    []string // the Authorization header of each request ("" none), in order
+	user     string   // RequireBasic: the chart repository and the registry's token (or API) want these
+	password string
+	realm    string            // the realm of the Bearer challenge ("": this server's /token)
 	files    map[string][]byte // by path
 	entries  map[string][]map[string]any
 }
@@ -154,17 +161,69 @@ func (r *ChartRepo) writeIndex(t testing.TB) {
 // registryToken is the token the registry gives and wants when RequireToken is set.
 const registryToken = "t0ken"
 
+// RequireBasic makes the repository private: /charts/ and the token endpoint (with
+// RequireToken), else the registry API, answer 401 unless a request bears basic credentials
+// user and password.
+func (r *ChartRepo) RequireBasic(user, password string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.user, r.password = user, password
+}
+
+// SetRealm makes the registry's Bearer challenge name realm instead of its own /token.
+func (r *ChartRepo) SetRealm(realm string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.realm = realm
+}
+
+// Authorizations are the Authorization headers of the requests, in order ("" for none).
+func (r *ChartRepo) Authorizations() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.auths...)
+}
+
+// CAPEM is the PEM of the certificate the repository serves, to trust it through a file.
+func (r *ChartRepo) CAPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.Server.Certificate().Raw})
+}
+
+// basicOK reports whether req bears the credentials RequireBasic asked for (or none were).
+func (r *ChartRepo) basicOK(req *http.Request) bool {
+	r.mu.Lock()
+	user, password := r.user, r.password
+	r.mu.Unlock()
+	u, p, ok := req.BasicAuth()
+	return user == "" || ok && u == user && p == password
+}
+
 func (r *ChartRepo) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.requests = append(r.requests, req.Method+" "+req.URL.Path)
+	r.auths = append(r.auths, req.Header.Get("Authorization"))
+	realm := r.realm
 	r.mu.Unlock()
-	if req.URL.Path == "/token" {
+	if realm == "" {
+		realm = r.Server.URL + "/token"
+	}
+	token := r.RequireToken.Load()
+	unauthorized := func(challenge string) {
+		w.Header().Set("Www-Authenticate", challenge)
+		w.WriteHeader(http.StatusUnauthorized)
+	}
+	switch {
+	case req.URL.Path == "/token" && !r.basicOK(req):
+		unauthorized(`Basic realm="testenv"`)
+		return
+	case req.URL.Path == "/token":
 		_, _ = w.Write([]byte(`{"token": "` + registryToken + `"}`))
 		return
-	}
-	if strings.HasPrefix(req.URL.Path, "/v2/") && r.RequireToken.Load() && req.Header.Get("Authorization") != "Bearer "+registryToken {
-		w.Header().Set("Www-Authenticate", `Bearer realm="`+r.Server.URL+`/token",service="testenv",scope="repository:charts:pull"`)
-		w.WriteHeader(http.StatusUnauthorized)
+	case strings.HasPrefix(req.URL.Path, "/v2/") && token && req.Header.Get("Authorization") != "Bearer "+registryToken:
+		unauthorized(`Bearer realm="` + realm + `",service="testenv",scope="repository:charts:pull"`)
+		return
+	case (strings.HasPrefix(req.URL.Path, "/charts/") || strings.HasPrefix(req.URL.Path, "/v2/") && !token) && !r.basicOK(req):
+		unauthorized(`Basic realm="testenv"`)
 		return
 	}
 	r.mu.Lock()
@@ -192,4 +251,37 @@ func (r *ChartRepo) Roots() *x509.CertPool {
 	pool := x509.NewCertPool()
 	pool.AddCert(r.Server.Certificate())
 	return pool
+}
+
+// LockedChart is the Chart.yaml of chart name (version 0.1.0) depending on deps, and the
+// Chart.lock `helm dependency update` writes for it: each dependency pinned at the version
+// pinned gives it by name, with the digest Helm gives Chart.yaml's dependencies and the lock
+// (its internal resolver.HashReq), so that the lock is in sync.
+func LockedChart(t testing.TB, name string, deps []*chart.Dependency, pinned map[string]string) (chartYAML, chartLock string) {
+	t.Helper()
+	cy, err := yaml.Marshal(&chart.Metadata{APIVersion: chart.APIVersionV2, Name: name, Version: "0.1.0", Dependencies: deps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var locked []*chart.Dependency
+	for _, d := range deps {
+		l := *d
+		if v, ok := pinned[d.Name]; ok {
+			l.Version = v
+		}
+		locked = append(locked, &l)
+	}
+	data, err := json.Marshal([2][]*chart.Dependency{deps, locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := provenance.Digest(bytes.NewBuffer(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ly, err := yaml.Marshal(&chart.Lock{Digest: "sha256:" + sum, Dependencies: locked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(cy), string(ly)
 }

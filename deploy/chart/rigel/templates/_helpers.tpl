@@ -51,6 +51,7 @@ comma-separated.
   "diffConcurrency" "RIGEL_DIFF_CONCURRENCY"
   "workers" "RIGEL_WORKERS"
   "queueSize" "RIGEL_QUEUE_SIZE"
+  "queueBytes" "RIGEL_QUEUE_BYTES"
   "applyWait" "RIGEL_APPLY_WAIT"
   "hookTimeout" "RIGEL_HOOK_TIMEOUT"
   "permissions" "RIGEL_PERMISSIONS"
@@ -69,8 +70,11 @@ comma-separated.
   "notifyDeployments" "RIGEL_NOTIFY_DEPLOYMENTS"
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
-  "pollInterval" "RIGEL_POLL_INTERVAL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" -}}
+  "pollInterval" "RIGEL_POLL_INTERVAL"
+  "cacheMax" "RIGEL_CACHE_MAX"
+  "redeliverEvery" "RIGEL_REDELIVER_EVERY"
+  "redeliverRate" "RIGEL_REDELIVER_RATE" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
@@ -122,6 +126,54 @@ comma-separated.
 - name: RIGEL_HELM_REPOSITORIES
   value: {{ join "," . | quote }}
 {{- end }}
+{{- if $settings.helmCAConfigMap }}
+- name: RIGEL_HELM_CA_FILE
+  value: /etc/rigel/helm-ca/ca.crt
+{{- end }}
+{{- if $settings.helmCredentialsSecret }}
+- name: RIGEL_HELM_CREDENTIALS_FILE
+  value: /etc/rigel/helm-credentials/config.json
+{{- end }}
 - name: RIGEL_OWN_CLUSTER_ROLES
   value: {{ printf "%s,%s,%s,%s" .Values.rbac.deployerName .Values.rbac.readerName .Values.rbac.prunerName .Values.rbac.hooksName | quote }}
+{{- end }}
+
+{{/*
+The CA bundle and the credentials of chart sources (settings.helmCAConfigMap,
+settings.helmCredentialsSecret), mounted read-only where RIGEL_HELM_CA_FILE and
+RIGEL_HELM_CREDENTIALS_FILE point. Rigel reads them at each fetch: a rotation needs no restart.
+*/}}
+{{- define "rigel.helmFetchMounts" -}}
+{{- $settings := .Values.settings | default dict -}}
+{{- if $settings.helmCAConfigMap }}
+- name: helm-ca
+  mountPath: /etc/rigel/helm-ca
+  readOnly: true
+{{- end }}
+{{- if $settings.helmCredentialsSecret }}
+- name: helm-credentials
+  mountPath: /etc/rigel/helm-credentials
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "rigel.helmFetchVolumes" -}}
+{{- $settings := .Values.settings | default dict -}}
+{{- with $settings.helmCAConfigMap }}
+- name: helm-ca
+  configMap:
+    name: {{ . }}
+    items:
+      - key: ca.crt
+        path: ca.crt
+{{- end }}
+{{- with $settings.helmCredentialsSecret }}
+- name: helm-credentials
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0400
+    items:
+      - key: .dockerconfigjson
+        path: config.json
+{{- end }}
 {{- end }}

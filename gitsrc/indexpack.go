@@ -1,0 +1,241 @@
+package gitsrc
+
+import (
+	"bytes"
+	"crypto/sha1"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	"github.com/go-git/go-git/v5/storage"
+)
+
+// The first fetch of a repository writes the pack as it comes to a file and then indexes it
+// in one sequential pass (indexPack): each object is inflated once, a delta is applied to its
+// base from a bounded cache (read again from the file when evicted). go-git's own pack writer
+// (storage/filesystem/dotgit.PackWriter) inflates most objects twice and keeps up to 96 MiB
+// of them; on a 100,000-file tree it took 2.5× the time of git clone --depth 1 and 170 MiB
+// (issue 14).
+
+// packCacheSize bounds the inflated objects indexPack keeps as delta bases.
+const packCacheSize = 32 * cache.MiByte
+
+// maxDeltaDepth bounds the chain of deltas read again from the file for one object.
+const maxDeltaDepth = 10_000
+
+// packStorer is the cache's storage with indexPack as its pack writer.
+type packStorer struct {
+	storage.Storer
+	dir string // the bare repository
+}
+
+// PackfileWriter is where go-git writes a fetched pack (storer.PackfileWriter).
+func (p packStorer) PackfileWriter() (io.WriteCloser, error) {
+	packDir := filepath.Join(p.dir, "objects", "pack")
+	if err := os.MkdirAll(packDir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(packDir, "tmp_pack_")
+	if err != nil {
+		return nil, err
+	}
+	return &packFile{f: f, dir: packDir}, nil
+}
+
+// packFile receives a pack; Close indexes it and moves it in place.
+type packFile struct {
+	f   *os.File
+	dir string
+	n   int64
+}
+
+func (w *packFile) Write(b []byte) (int, error) {
+	n, err := w.f.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *packFile) Close() (err error) {
+	tmp := w.f.Name()
+	defer func() {
+		if err != nil || w.n == 0 {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := w.f.Close(); err != nil {
+		return err
+	}
+	if w.n == 0 {
+		return nil
+	}
+	sum, idx, err := indexPack(tmp)
+	if err != nil {
+		return fmt.Errorf("failed to index the fetched pack: %w", err)
+	}
+	base := filepath.Join(w.dir, "pack-"+sum.String())
+	idxTmp, err := os.CreateTemp(w.dir, "tmp_idx_")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(idxTmp.Name())
+	if _, err := idxfile.NewEncoder(idxTmp).Encode(idx); err != nil {
+		_ = idxTmp.Close()
+		return err
+	}
+	if err := idxTmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, base+".pack"); err != nil {
+		return err
+	}
+	return os.Rename(idxTmp.Name(), base+".idx") // the index last: a pack without one is not read
+}
+
+// packIndexer resolves the objects of one pack file.
+type packIndexer struct {
+	rnd    *packfile.Scanner // for bases no longer cached
+	cache  *cache.BufferLRU  // inflated objects by offset
+	types  map[int64]plumbing.ObjectType
+	byHash map[plumbing.Hash]int64 // for REF deltas
+}
+
+var errBaseMissing = errors.New("a delta's base is not in the pack")
+
+// indexPack reads the pack file at path once and returns its checksum and index.
+func indexPack(path string) (plumbing.Hash, *idxfile.MemoryIndex, error) {
+	seq, err := os.Open(path)
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	defer seq.Close()
+	rnd, err := os.Open(path)
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	defer rnd.Close()
+	sc := packfile.NewScanner(seq)
+	_, count, err := sc.Header()
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	x := &packIndexer{
+		rnd:    packfile.NewScanner(rnd),
+		cache:  cache.NewBufferLRU(packCacheSize),
+		types:  make(map[int64]plumbing.ObjectType, count),
+		byHash: make(map[plumbing.Hash]int64, count),
+	}
+	w := new(idxfile.Writer)
+	if err := w.OnHeader(count); err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	var buf bytes.Buffer
+	for i := uint32(0); i < count; i++ {
+		oh, err := sc.NextObjectHeader()
+		if err != nil {
+			return plumbing.ZeroHash, nil, err
+		}
+		buf.Reset()
+		_, crc, err := sc.NextObject(&buf)
+		if err != nil {
+			return plumbing.ZeroHash, nil, err
+		}
+		content, typ, err := x.resolve(oh, buf.Bytes(), 0)
+		if err != nil {
+			return plumbing.ZeroHash, nil, err
+		}
+		h := plumbing.ComputeHash(typ, content)
+		x.types[oh.Offset] = typ
+		x.byHash[h] = oh.Offset
+		x.cache.Put(oh.Offset, content)
+		w.Add(h, uint64(oh.Offset), crc)
+	}
+	sum, err := sc.Checksum()
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	if err := checkTrailer(rnd, sum); err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	if err := w.OnFooter(sum); err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	idx, err := w.Index()
+	return sum, idx, err
+}
+
+// checkTrailer checks that sum, the pack's last 20 bytes, is the SHA-1 of what precedes it.
+func checkTrailer(f *os.File, sum plumbing.Hash) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	h := sha1.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size()-int64(len(sum)))); err != nil {
+		return err
+	}
+	if !bytes.Equal(h.Sum(nil), sum[:]) {
+		return errors.New("the pack's checksum does not match its content")
+	}
+	return nil
+}
+
+// resolve returns the content and type of the object whose header is oh and whose inflated
+// data (the delta, for a delta) is data; data is not kept.
+func (x *packIndexer) resolve(oh *packfile.ObjectHeader, data []byte, depth int) ([]byte, plumbing.ObjectType, error) {
+	var baseOff int64
+	switch oh.Type {
+	case plumbing.OFSDeltaObject:
+		baseOff = oh.OffsetReference
+	case plumbing.REFDeltaObject:
+		off, ok := x.byHash[oh.Reference]
+		if !ok {
+			return nil, 0, errBaseMissing
+		}
+		baseOff = off
+	default:
+		return append([]byte(nil), data...), oh.Type, nil
+	}
+	typ, ok := x.types[baseOff]
+	if !ok {
+		return nil, 0, errBaseMissing
+	}
+	base, err := x.content(baseOff, depth+1)
+	if err != nil {
+		return nil, 0, err
+	}
+	content, err := packfile.PatchDelta(base, data)
+	if err != nil {
+		return nil, 0, err
+	}
+	return content, typ, nil
+}
+
+// content is the inflated object at off, from the cache or read again from the file.
+func (x *packIndexer) content(off int64, depth int) ([]byte, error) {
+	if b, ok := x.cache.Get(off); ok {
+		return b, nil
+	}
+	if depth > maxDeltaDepth {
+		return nil, fmt.Errorf("a chain of more than %d deltas", maxDeltaDepth)
+	}
+	oh, err := x.rnd.SeekObjectHeader(off)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, _, err := x.rnd.NextObject(&buf); err != nil {
+		return nil, err
+	}
+	b, _, err := x.resolve(oh, buf.Bytes(), depth)
+	if err != nil {
+		return nil, err
+	}
+	x.cache.Put(off, b)
+	return b, nil
+}
