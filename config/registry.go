@@ -100,6 +100,9 @@ func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*So
 		return s, err
 	}
 	sent := tried // the data of a write whose outcome is unknown
+	if tried != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Int("attempt", 0).Msg("the registry cannot be written now; retrying")
+	}
 	for attempt := 1; ; attempt++ {
 		s, tried, err := r.updateOnce(ctx, mutate, sent)
 		if err == nil {

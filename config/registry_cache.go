@@ -47,7 +47,7 @@ func (r *Registry) remembered() *corev1.ConfigMap {
 // updateRemembered is one read-free update on the remembered ConfigMap. ok: it was written,
 // and s is the registry as written, or mutate refused (err) the ConfigMap as it still is.
 // Otherwise the caller updates as usual; tried, when set, is the data of a write whose outcome
-// is unknown (the caller's sent).
+// is unknown (the caller's sent), and err why.
 func (r *Registry) updateRemembered(ctx context.Context, mutate func(*Sources) error) (s *Sources, tried map[string]string, ok bool, err error) {
 	cm := r.remembered()
 	if cm == nil {
@@ -76,7 +76,7 @@ func (r *Registry) updateRemembered(ctx context.Context, mutate func(*Sources) e
 	written, err := r.client.CoreV1().ConfigMaps(r.namespace).Update(ctx, next, metav1.UpdateOptions{FieldManager: "rigel"})
 	if err != nil {
 		if transient(err) {
-			return nil, data, false, nil
+			return nil, data, false, err
 		}
 		return nil, nil, false, nil
 	}

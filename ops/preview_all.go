@@ -22,7 +22,8 @@ const PreviewWorkers = 8
 // a deployment's preview runs under (the adapter's log fields).
 //
 // A pull request from a fork is refused (ForkPreview) before anything is fetched, for every
-// deployment; a fetch that fails fails every deployment with the same error.
+// deployment; a fetch that fails fails every deployment with the same error. One deployment is
+// previewed as Preview does, its fetch included (its log lines name it).
 func (s *Service) PreviewEach(ctx context.Context, call Call, deps []config.Deployment, req PreviewRequest, scope func(context.Context, config.Deployment) context.Context) (previews []*Preview, errs []error) {
 	previews, errs = make([]*Preview, len(deps)), make([]error, len(deps))
 	fail := func(err error) ([]*Preview, []error) {
@@ -37,7 +38,7 @@ func (s *Service) PreviewEach(ctx context.Context, call Call, deps []config.Depl
 	if err := s.checkForkPreview(ctx, call, req.Verb); err != nil {
 		return fail(err)
 	}
-	if req.At.Commit == "" {
+	if req.At.Commit == "" && len(deps) > 1 { // one deployment fetches in its preview, under its scope
 		snap, err := s.Fetch(ctx, call.Origin(), req.At)
 		if err != nil {
 			return fail(err)
