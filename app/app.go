@@ -79,7 +79,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	service := &ops.Service{
 		Registry:    registry,
 		Source:      gitsrc.NewBounded(s.CacheDir, gitHost, gitsrc.CacheOptions{MaxBytes: s.CacheBound(), InUseFor: gitsrc.DefaultInUseFor, Observer: m}),
-		Planner:     planner(kc, s, s.DiffConcurrency),
+		Planner:     planner(kc, s, s.DiffConcurrency, apiserverLimiter(s, reg)),
 		Workloads:   kc,
 		ApplyWait:   s.ApplyWait,
 		HookTimeout: s.HookTimeout,
@@ -181,11 +181,29 @@ func seedSyncStatus(ctx context.Context, reg *config.Registry, m *metrics.Metric
 }
 
 // planner is the engine that renders, diffs and applies for the service: with inventories
-// (ApplySets) beside the registry, in Rigel's namespace, and at most concurrency requests in
-// flight. Every engine of the service is made here (the drift loop's too, with its share of
-// the concurrency), so none lacks a setting another has.
-func planner(kc *kube.Client, s *config.Settings, concurrency int) *sync.Engine {
-	return &sync.Engine{Kube: kc, Concurrency: concurrency, Inventory: s.Namespace}
+// (ApplySets) beside the registry, in Rigel's namespace, at most concurrency requests in
+// flight per preview, and the replica's one limiter of requests in flight for all of them.
+// Every engine of the service is made here (the drift loop's too, with its share of the
+// concurrency), so none lacks a setting another has.
+func planner(kc *kube.Client, s *config.Settings, concurrency int, limiter *sync.Limiter) *sync.Engine {
+	return &sync.Engine{Kube: kc, Concurrency: concurrency, Inventory: s.Namespace, Limiter: limiter}
+}
+
+// apiserverLimiter is the replica's one bound on the requests its previews and applies have
+// in flight at the apiserver, RIGEL_DIFF_CONCURRENCY across all commands and the drift sweep
+// (issue 14), with its gauges registered on reg.
+func apiserverLimiter(s *config.Settings, reg prometheus.Registerer) *sync.Limiter {
+	l := sync.NewLimiter(s.DiffConcurrency)
+	metrics.RegisterAPIServerGauges(reg, l.InFlight, l.Waiting)
+	return l
+}
+
+// limiterOf is the limiter of the service's engine (nil when it has none).
+func limiterOf(service *ops.Service) *sync.Limiter {
+	if e, ok := service.Planner.(*sync.Engine); ok {
+		return e.Limiter
+	}
+	return nil
 }
 
 // chartRepos are where charts' dependencies may be fetched from: the allowlist of the

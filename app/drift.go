@@ -48,8 +48,9 @@ func newDriftLoop(s *config.Settings, kc *kube.Client, service *ops.Service, cli
 		}
 	}
 	inFlight := max(s.DiffConcurrency, 1)
-	svc := *service // the same service, whose diffs share the concurrency budget
-	svc.Planner = planner(kc, s, inFlight)
+	// the same service, whose diffs share the concurrency budget and the commands' limiter
+	svc := *service
+	svc.Planner = planner(kc, s, inFlight, limiterOf(service))
 	return &driftLoop{
 		svc:      &svc,
 		interval: s.DriftInterval,

@@ -32,18 +32,20 @@ func (c *call) previewAll(ctx context.Context, arm bool) (string, error) {
 		return "", err
 	}
 	// As with apply, each deployment is previewed on its own: one that is refused (held by
-	// another pull request, a render error) does not hide the others' previews.
+	// another pull request, a render error) does not hide the others' previews. They run
+	// several at once, at one commit (ops.PreviewEach); the reply keeps the order asked. In a
+	// PR from a fork, PreviewEach refuses before anything is fetched.
+	previews, perDep := c.r.Ops.PreviewEach(ctx, c.opsCall(), deps, ops.PreviewRequest{At: t, Verb: c.cmd.Verb, Arm: arm},
+		func(ctx context.Context, dep config.Deployment) context.Context { return withDeployment(ctx, dep.Name) })
 	var parts []string
 	var errs []error
-	for _, dep := range deps {
-		// In a PR from a fork, Preview refuses before anything is fetched.
-		p, err := c.r.Ops.Preview(withDeployment(ctx, dep.Name), c.opsCall(), dep, ops.PreviewRequest{At: t, Verb: c.cmd.Verb, Arm: arm})
-		if err != nil {
+	for i, dep := range deps {
+		if err := perDep[i]; err != nil {
 			errs = append(errs, err)
 			parts = append(parts, partReply("/rigel "+c.cmd.Verb+" "+dep.Name, err))
 			continue
 		}
-		parts = append(parts, renderPlan(c.req.Repo.FullName(), p, arm))
+		parts = append(parts, renderPlan(c.req.Repo.FullName(), previews[i], arm))
 	}
 	if len(errs) == len(deps) { // nothing previewed: one refusal (or failure) that names each
 		return "", joinRefusals(deps, errs, "previewed")

@@ -102,7 +102,7 @@ func TestAddChartDeployments(t *testing.T) {
 }
 
 // TestChartRoundTrip: the chart settings are written to and read from the ConfigMap as
-// `chart: {release, namespace, values, setFiles}`; invalid ones, written by hand, make the
+// `"chart": {release, namespace, values, setFiles}` (JSON, registry_encode.go); invalid ones, written by hand, make the
 // entry invalid and leave the others.
 func TestChartRoundTrip(t *testing.T) {
 	s := &Sources{Version: SchemaVersion}
@@ -114,7 +114,7 @@ func TestChartRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, w := range []string{"chart:", "release: web", "namespace: prod", "- values-prod.yaml", "setFiles:", "config.file: files/app.conf"} {
+	for _, w := range []string{`"chart":{`, `"release":"web"`, `"namespace":"prod"`, `"values-prod.yaml"]`, `"setFiles":{`, `"config.file":"files/app.conf"`} {
 		if !strings.Contains(data[keyRepos], w) {
 			t.Errorf("%s lacks %q:\n%s", keyRepos, w, data[keyRepos])
 		}

@@ -33,8 +33,15 @@
 //	      installationID: 4711          # optional, GitHub App installation
 //	      repo: acme/web                # owner/name on GitHub
 //
+// That is the shape, as an admin may write it. Rigel writes repos.yaml as JSON, which is YAML
+// too (registry_encode.go, issue 14): a repository's fields on one line, then its deployments
+// one a line, fields in the order of the types, so that thousands of deployments are read and
+// written in milliseconds; YAML written by hand is read as before. An update past the
+// ConfigMap's 1 MiB (MaxRegistryBytes) is refused before the write (*RegistryFull,
+// registry_size.go).
+//
 // Keys other than version and repos.yaml are left untouched. Repos are kept sorted by
-// name, deployments by name and fields alphabetically, so the ConfigMap diffs cleanly.
+// name and deployments by name, so the ConfigMap diffs cleanly.
 //
 // # Legacy layout (single-source Helmsman)
 //

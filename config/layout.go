@@ -7,8 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"sigs.k8s.io/yaml"
 )
 
 // Keys of the registry ConfigMap's data.
@@ -42,7 +40,7 @@ func decodeData(ctx context.Context, data map[string]string) (s *Sources, legacy
 	}
 	s = &Sources{Version: SchemaVersion, Repos: []Repo{}}
 	if raw := data[keyRepos]; strings.TrimSpace(raw) != "" {
-		if err := yaml.UnmarshalStrict([]byte(raw), &s.Repos); err != nil {
+		if err := readRepos(raw, &s.Repos); err != nil { // registry_encode.go
 			return nil, false, fmt.Errorf("failed to parse %s of ConfigMap %s: %w", keyRepos, SourcesConfigMap, err)
 		}
 		if s.Repos == nil {
@@ -71,7 +69,7 @@ func encodeData(old map[string]string, s *Sources) (map[string]string, error) {
 		return nil, err
 	}
 	sortSources(&Sources{Repos: repos})
-	raw, err := yaml.Marshal(repos)
+	raw, err := writeRepos(repos) // registry_encode.go
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode %s: %w", keyRepos, err)
 	}

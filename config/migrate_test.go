@@ -140,7 +140,7 @@ func TestLegacyMigrationNoopUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	cm := getCM(t, cs, ns)
-	if _, ok := cm.Data["sources"]; ok || cm.Data["version"] != "2" || !strings.Contains(cm.Data["repos.yaml"], "name: web") {
+	if _, ok := cm.Data["sources"]; ok || cm.Data["version"] != "2" || !strings.Contains(cm.Data["repos.yaml"], `"name":"web"`) {
 		t.Fatalf("migration not written: %v", cm.Data)
 	}
 }

@@ -215,7 +215,7 @@ func TestPolicyInTheRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(s)
-	if got := getCM(t, cs, ns).Data["repos.yaml"]; !strings.Contains(got, "clusterScoped: false") || strings.Count(got, "policy:") != 1 {
+	if got := getCM(t, cs, ns).Data["repos.yaml"]; !strings.Contains(got, `"clusterScoped":false`) || strings.Count(got, `"policy":`) != 1 {
 		t.Errorf("the written registry lost or added policies:\n%s", got)
 	}
 }

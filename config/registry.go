@@ -18,15 +18,20 @@ import (
 )
 
 // Registry reads and updates the sources registry, the ConfigMap helmsman-git-sources.
-// It keeps no state: several Registries (replicas) may update the same ConfigMap at once.
+// It keeps no state but the version of the ConfigMap it saw last, which an update tries its
+// write on first (registry_cache.go): several Registries (replicas) may update the same
+// ConfigMap at once.
 type Registry struct {
 	client    kubernetes.Interface
 	namespace string
 	backoff   wait.Backoff // also bounds the attempts after write conflicts (Steps)
 
 	transientBudget time.Duration
+	maxBytes        int // the most the ConfigMap's data may hold (MaxRegistryBytes; tests lower it)
 
 	gitHost gitsrc.Host // clone URLs are checked against it when read (registry_creds.go); zero: not checked
+
+	seen *seenConfigMap // the ConfigMap as last read or written (registry_cache.go)
 }
 
 // updateBackoff is long enough for dozens of writers racing on one ConfigMap: jittered
@@ -35,7 +40,7 @@ var updateBackoff = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Fact
 
 // NewRegistry returns the registry kept in namespace.
 func NewRegistry(client kubernetes.Interface, namespace string) *Registry {
-	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget}
+	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget, maxBytes: MaxRegistryBytes, seen: &seenConfigMap{}}
 }
 
 // Load returns the registry. A missing ConfigMap is an empty registry; the legacy layout is
@@ -48,6 +53,7 @@ func (r *Registry) Load(ctx context.Context) (*Sources, error) {
 	if err != nil {
 		return nil, fmt.Errorf("failed to read ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
 	}
+	r.remember(cm)
 	s, _, err := decodeData(ctx, cm.Data)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load registry from ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
@@ -82,11 +88,21 @@ func racing(err error) bool {
 // reached or is overloaded (see transient) it keeps trying for up to transientBudget, so a
 // result is recorded once the apiserver is back; a write whose answer was lost is recognised
 // when it landed, and not made twice. An error from mutate aborts with nothing written and is
-// returned as is. Update returns the registry as written.
+// returned as is. An update that would make the ConfigMap larger than the apiserver accepts is
+// refused before the write with a *RegistryFull (wrapped). Update returns the registry as
+// written.
 func (r *Registry) Update(ctx context.Context, mutate func(*Sources) error) (*Sources, error) {
 	backoff := r.backoff
 	deadline := time.Now().Add(r.transientBudget)
-	var sent map[string]string // the data of a write whose outcome is unknown
+	// first without reading, on the version last seen (registry_cache.go)
+	s, tried, ok, err := r.updateRemembered(ctx, mutate)
+	if ok {
+		return s, err
+	}
+	sent := tried // the data of a write whose outcome is unknown
+	if tried != nil {
+		zerolog.Ctx(ctx).Warn().Err(err).Int("attempt", 0).Msg("the registry cannot be written now; retrying")
+	}
 	for attempt := 1; ; attempt++ {
 		s, tried, err := r.updateOnce(ctx, mutate, sent)
 		if err == nil {
@@ -146,9 +162,13 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 	if err != nil {
 		return nil, nil, &mutateError{err: err}
 	}
+	if err := checkSize(r.namespace, data, s, r.maxBytes); err != nil { // registry_size.go
+		return nil, nil, &mutateError{err: err, fromMutate: true} // returned as is: it says what to do
+	}
+	var written *corev1.ConfigMap
 	switch {
 	case missing:
-		_, err = cms.Create(ctx, &corev1.ConfigMap{
+		written, err = cms.Create(ctx, &corev1.ConfigMap{
 			ObjectMeta: metav1.ObjectMeta{
 				Name:      SourcesConfigMap,
 				Namespace: r.namespace,
@@ -161,10 +181,11 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 	default:
 		cm = cm.DeepCopy()
 		cm.Data = data // carries cm.ResourceVersion: a concurrent write makes this a Conflict
-		_, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
+		written, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
 	}
 	if err != nil {
 		return nil, data, fmt.Errorf("failed to write: %w", err)
 	}
+	r.remember(written)
 	return s, nil, nil
 }

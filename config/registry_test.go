@@ -121,7 +121,7 @@ func TestUpdateKeepsOtherKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	cm := getCM(t, cs, ns)
-	if cm.Data["note"] != "hand-written" || !strings.Contains(cm.Data["repos.yaml"], "name: web") {
+	if cm.Data["note"] != "hand-written" || !strings.Contains(cm.Data["repos.yaml"], `"name":"web"`) {
 		t.Fatalf("data = %v", cm.Data)
 	}
 }

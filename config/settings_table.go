@@ -65,7 +65,7 @@ func settingsTable() []setting {
 		str("CacheDir", "RIGEL_CACHE_DIR", "cacheDir", func(s *Settings) *string { return &s.CacheDir }).
 			def(func(s *Settings) { s.CacheDir = filepath.Join(os.TempDir(), "rigel-cache") }).inStr().docs("where clones are kept"),
 		num("DiffConcurrency", "RIGEL_DIFF_CONCURRENCY", "diffConcurrency", func(s *Settings) *int { return &s.DiffConcurrency }).
-			defVal(32).inStr().docs("dry-run requests in flight per diff"),
+			defVal(32).inStr().docs("requests in flight at the apiserver for all previews, applies and the drift sweep of a replica together"),
 		num("Workers", "RIGEL_WORKERS", "workers", func(s *Settings) *int { return &s.Workers }).
 			defVal(4).inStr().docs("commands run at once"),
 		num("QueueSize", "RIGEL_QUEUE_SIZE", "queueSize", func(s *Settings) *int { return &s.QueueSize }).

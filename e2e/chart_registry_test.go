@@ -117,7 +117,7 @@ func TestChartRegistration(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, cm.Data["repos.yaml"], "chart:", "release: web", "namespace: prod", "- values-prod.yaml", "conf: files/app.conf")
+		mustContain(t, cm.Data["repos.yaml"], `"chart":{"release":"web","namespace":"prod","values":["values-prod.yaml"],"setFiles":{"conf":"files/app.conf"}}`)
 		mustContain(t, c.reply("/rigel list"), "Helm chart settings", "`"+prod.Name+"`: release `web`, namespace `prod`, values `values-prod.yaml`, set-file `conf=files/app.conf`",
 			"`"+staging.Name+"`: values `values.yaml`")
 		src := b.api("GET", "/api/git/sources", nil, http.StatusOK)
@@ -136,7 +136,8 @@ func TestChartRegistration(t *testing.T) {
 			t.Fatal(err)
 		}
 		bad := unique("web-bad")
-		cm.Data["repos.yaml"] = strings.Replace(cm.Data["repos.yaml"], "  deployments:\n", "  deployments:\n  - name: "+bad+"\n    path: charts/web\n    chart:\n      values: [../../../../etc/shadow.yaml]\n", 1)
+		// as an admin edits what Rigel wrote (JSON, one deployment a line: config/registry_encode.go)
+		cm.Data["repos.yaml"] = strings.Replace(cm.Data["repos.yaml"], `"deployments":[`, `"deployments":[`+"\n  "+`{"name":"`+bad+`","path":"charts/web","chart":{"values":["../../../../etc/shadow.yaml"]}},`, 1)
 		if _, err := kc.Typed.CoreV1().ConfigMaps(b.namespace).Update(context.Background(), cm, metav1.UpdateOptions{}); err != nil {
 			t.Fatal(err)
 		}

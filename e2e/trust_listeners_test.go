@@ -194,7 +194,7 @@ func TestTrustRegistryBadEntries(t *testing.T) {
 			t.Fatalf("the apply was not recorded: %+v", dep)
 		}
 		got := stored()
-		for _, w := range []string{"path: ../x", "name: " + bad, "cloneURL: file:///etc", "name: " + evil} {
+		for _, w := range []string{`"path":"../x"`, `"name":"` + bad + `"`, `"cloneURL":"file:///etc"`, `"name":"` + evil + `"`} {
 			if !strings.Contains(got, w) {
 				t.Errorf("after a write the registry lacks %q:\n%s", w, got)
 			}

@@ -155,9 +155,18 @@ func (s *Service) applyChecked(ctx context.Context, call Call, dep config.Deploy
 	s.observeApply(dep.Name, start, res.Status, res.Finished)
 	out := &Applied{Plan: p.Plan, Target: p.Target, Result: res,
 		LastSync: config.LastSync{Commit: commit, Time: res.Finished.UTC().Truncate(time.Second), Status: res.Status, Message: ResultMessage(res), Kind: opts.Kind}}
-	if _, err := s.Registry.Update(ctx, func(src *config.Sources) error {
-		return src.SetLastSyncKeeping(dep.Name, out.LastSync, s.syncHistory())
-	}); err != nil {
+	record := func(keep int) error {
+		_, err := s.Registry.Update(ctx, func(src *config.Sources) error { return src.SetLastSyncKeeping(dep.Name, out.LastSync, keep) })
+		return err
+	}
+	err = record(s.syncHistory())
+	if full := (*config.RegistryFull)(nil); errors.As(err, &full) && s.syncHistory() > 1 {
+		// The apply happened: its record is not lost to a full registry while this
+		// deployment's own older history can make room (issue 14).
+		log.Warn().Err(err).Msg("the registry is full: recording the sync with one earlier sync kept for this deployment")
+		err = record(1)
+	}
+	if err != nil {
 		log.Error().Err(err).Msg("failed to record the sync")
 		out.RecordErr = fmt.Errorf("failed to record the sync in %s: %w", config.SourcesConfigMap, err)
 	}

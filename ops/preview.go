@@ -76,6 +76,12 @@ func (s *Service) Preview(ctx context.Context, call Call, dep config.Deployment,
 	if err := s.checkForkPreview(ctx, call, req.Verb); err != nil {
 		return nil, err
 	}
+	return s.previewAdmitted(ctx, call, dep, req)
+}
+
+// previewAdmitted is Preview once the fork gate let the call through (PreviewEach asks it
+// once for all its deployments).
+func (s *Service) previewAdmitted(ctx context.Context, call Call, dep config.Deployment, req PreviewRequest) (*Preview, error) {
 	if !req.Arm {
 		return s.plan(ctx, call.Origin(), dep, req.At)
 	}

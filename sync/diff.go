@@ -31,6 +31,9 @@ const listThreshold = 8
 type Engine struct {
 	Kube        *kube.Client
 	Concurrency int // requests in flight at once; 0 means DefaultConcurrency
+	// Limiter, when set, bounds the requests in flight of every Engine that shares it
+	// (limiter.go: RIGEL_DIFF_CONCURRENCY across all commands of a replica).
+	Limiter *Limiter
 	// Inventory is the namespace of the deployments' inventories (ApplySet parents,
 	// inventory.go): Rigel's own. "" keeps none (the local CLI): objects are not labelled, and
 	// plans list no orphans.

@@ -125,7 +125,7 @@ func (e *Engine) update(ctx context.Context, m *meta.RESTMapping, ns, name strin
 	if dryRun {
 		req = req.Param("dryRun", metav1.DryRunAll)
 	}
-	return statusError(req.DoRaw(ctx))
+	return e.send(ctx, req)
 }
 
 // markHandOver says on the change of it that applying hands it over from kubectl.
@@ -147,8 +147,8 @@ func (e *Engine) migrate(ctx context.Context, m *meta.RESTMapping, c *Change, ou
 	if err == nil {
 		var rc *rest.RESTClient
 		if rc, err = e.restClient(); err == nil {
-			_, err = statusError(rc.Patch(types.JSONPatchType).AbsPath(resourcePath(m, c.Ref.Namespace, c.Ref.Name)).
-				Param("fieldManager", FieldManager).Body(c.handover.patch).DoRaw(ctx))
+			_, err = e.send(ctx, rc.Patch(types.JSONPatchType).AbsPath(resourcePath(m, c.Ref.Namespace, c.Ref.Name)).
+				Param("fieldManager", FieldManager).Body(c.handover.patch))
 		}
 	}
 	if err == nil {

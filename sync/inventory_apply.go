@@ -100,7 +100,7 @@ func (e *Engine) deleteExactly(ctx context.Context, o Orphan) error {
 	if err != nil {
 		return err
 	}
-	_, err = statusError(rc.Delete().AbsPath(resourcePath(o.mapping, o.Ref.Namespace, o.Ref.Name)).Body(body).DoRaw(ctx))
+	_, err = e.send(ctx, rc.Delete().AbsPath(resourcePath(o.mapping, o.Ref.Namespace, o.Ref.Name)).Body(body))
 	switch {
 	case err == nil, apierrors.IsNotFound(err):
 		return nil

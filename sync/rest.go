@@ -70,7 +70,7 @@ func (e *Engine) apply(ctx context.Context, m *meta.RESTMapping, ns, name string
 	if dryRun {
 		req = req.Param("dryRun", metav1.DryRunAll)
 	}
-	return statusError(req.DoRaw(ctx))
+	return e.send(ctx, req)
 }
 
 // get reads one object; a missing object is (nil, nil).
@@ -82,7 +82,7 @@ func (e *Engine) get(ctx context.Context, m *meta.RESTMapping, ns, name string) 
 	if err != nil {
 		return nil, err
 	}
-	raw, err := statusError(rc.Get().AbsPath(resourcePath(m, ns, name)).DoRaw(ctx))
+	raw, err := e.send(ctx, rc.Get().AbsPath(resourcePath(m, ns, name)))
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}
@@ -114,7 +114,7 @@ func (e *Engine) listWith(ctx context.Context, m *meta.RESTMapping, ns, cont, se
 	if selector != "" {
 		req = req.Param("labelSelector", selector)
 	}
-	raw, err := statusError(req.DoRaw(ctx))
+	raw, err := e.send(ctx, req)
 	if err != nil {
 		return nil, "", err
 	}

@@ -31,16 +31,11 @@ const (
 // autoplanBench measures autoplan on cluster c with the bot binary rigel and the bench binary
 // self (for the floor), and prints the figures.
 func autoplanBench(c *testenv.Cluster, rigel, self, work string) error {
-	gs, err := testenv.StartGitServer()
+	gs, gh, stop, err := startForge()
 	if err != nil {
 		return err
 	}
-	defer gs.Stop()
-	gh, err := testenv.StartGitHub(gs)
-	if err != nil {
-		return err
-	}
-	defer gh.Stop()
+	defer stop()
 	const ns, botNS = "bench-autoplan", "bench-autoplan-rigel"
 	for _, n := range []string{ns, botNS} {
 		if err := c.CreateNamespace(n); err != nil {

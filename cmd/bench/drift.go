@@ -180,16 +180,10 @@ func driftBench(c *testenv.Cluster, self string) error {
 	kinds := counter.reset()
 	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
 	sweepWall := walls[len(walls)/2]
-	var floors []time.Duration
-	for i := 0; i < driftRuns; i++ {
-		s, err := measure(nil, self, "floor", c.Kubeconfig, driftNS, strconv.Itoa(concurrency), strconv.Itoa(driftDeployments*driftObjects))
-		if err != nil {
-			return err
-		}
-		floors = append(floors, s.wall)
+	floorWall, err := floorMedian(c, self, driftNS, driftDeployments*driftObjects, driftRuns)
+	if err != nil {
+		return err
 	}
-	sort.Slice(floors, func(i, j int) bool { return floors[i] < floors[j] })
-	floorWall := floors[len(floors)/2]
 	fmt.Printf("drift sweep of %d deployments × %d objects (in sync): %v (median of %d); floor (%d bare SSA dry-runs, concurrency %d, one process): %v\n",
 		driftDeployments, driftObjects, sweepWall.Round(time.Millisecond), driftRuns, driftDeployments*driftObjects, concurrency, floorWall.Round(time.Millisecond))
 	fmt.Printf("drift sweep: %.2fx the floor (goal ≤ 2x); at most %d requests in flight at the apiserver (goal ≤ %d)\n",

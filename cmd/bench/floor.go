@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
 // floor sends the benchmark's objects (objects of them, or OBJECTS) as bare
@@ -60,4 +64,19 @@ func floor(args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// floorMedian is the median wall time of runs floors of n objects in namespace ns at the
+// bench's concurrency, each its own process.
+func floorMedian(c *testenv.Cluster, self, ns string, n, runs int) (time.Duration, error) {
+	var floors []time.Duration
+	for range runs {
+		s, err := measure(nil, self, "floor", c.Kubeconfig, ns, strconv.Itoa(concurrency), strconv.Itoa(n))
+		if err != nil {
+			return 0, err
+		}
+		floors = append(floors, s.wall)
+	}
+	sort.Slice(floors, func(i, j int) bool { return floors[i] < floors[j] })
+	return floors[len(floors)/2], nil
 }

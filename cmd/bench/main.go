@@ -32,6 +32,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "helm" { // only the chart render + diff figure (helm.go, issue 13)
 		os.Exit(helmMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "manydeps" { // only the many-deployments figures (manydeps.go, issue 14)
+		os.Exit(manydepsMain())
+	}
 	if len(os.Args) > 1 && os.Args[1] == "bigdiff" { // only the big object diff figure (bigdiff.go, issue 14)
 		os.Exit(bigdiffMain())
 	}
@@ -233,6 +236,10 @@ func run() error {
 		return err
 	}
 	if err := helmBench(c); err != nil { // charts (issue 13): helm.go
+		return err
+	}
+	fmt.Println()
+	if err := manydepsBench(c, rigel, self, work); err != nil { // many deployments (issue 14): manydeps.go
 		return err
 	}
 	fmt.Println()
