@@ -10,8 +10,12 @@ import (
 // TestMatchWorkload: an issue's text names one linked workload (a match), several (ambiguous:
 // they are named) or none; only linked workloads are ever matched.
 func TestMatchWorkload(t *testing.T) {
-	dep := func(ns, name string) kube.WorkloadRef { return kube.WorkloadRef{Kind: "Deployment", Namespace: ns, Name: name} }
-	sts := func(ns, name string) kube.WorkloadRef { return kube.WorkloadRef{Kind: "StatefulSet", Namespace: ns, Name: name} }
+	dep := func(ns, name string) kube.WorkloadRef {
+		return kube.WorkloadRef{Kind: "Deployment", Namespace: ns, Name: name}
+	}
+	sts := func(ns, name string) kube.WorkloadRef {
+		return kube.WorkloadRef{Kind: "StatefulSet", Namespace: ns, Name: name}
+	}
 	linked := []kube.WorkloadRef{dep("shop", "web"), dep("staging", "web"), dep("shop", "checkout"), sts("shop", "db"), dep("shop", "api")}
 	tests := []struct {
 		name  string
