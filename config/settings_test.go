@@ -189,7 +189,8 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",
-		CacheMax:              DefaultCacheMax, // the git cache's bound (issue 14)
+		CacheMax:              DefaultCacheMax,                 // the git cache's bound (issue 14)
+		FixIssues:             true, FixLabel: DefaultFixLabel, // fix requests in issues (issue 16)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

@@ -70,8 +70,10 @@ comma-separated.
   "notifyWebhookSecret" "RIGEL_NOTIFY_WEBHOOK_SECRET"
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
   "pollInterval" "RIGEL_POLL_INTERVAL"
-  "cacheMax" "RIGEL_CACHE_MAX" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" -}}
+  "cacheMax" "RIGEL_CACHE_MAX"
+  "fixIssues" "RIGEL_FIX_ISSUES"
+  "fixLabel" "RIGEL_FIX_LABEL" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "fixIssues" "fixLabel" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
