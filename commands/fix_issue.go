@@ -65,7 +65,7 @@ func (r *Runner) FixIssue(ctx context.Context, gh GitHub, req IssueFix) error {
 			return nil
 		}
 		msg, _ := refusal(err)
-		return r.postFixIssue(ctx, gh, req.Request, msg)
+		return r.postFixIssue(ctx, gh, req.Request, msg, false) // someone who may can still ask
 	}
 	if admitted, _ := r.Rate.Admit(rateKeyOf(req.Request), 1, time.Now()); admitted == 0 {
 		log.Warn().Int("rate_limit", r.Rate.Limit()).Msg("fix request over the rate limit: dropped")
@@ -75,7 +75,7 @@ func (r *Runner) FixIssue(ctx context.Context, gh GitHub, req IssueFix) error {
 	if m.Ref == nil {
 		log.Info().Int("named", len(m.Named)).Int("linked", len(linked)).Msg("fix request names no single workload")
 		r.observeCommand("fix", outcomeRefused)
-		return r.postFixIssue(ctx, gh, req.Request, renderFixCandidates(req.Number, m, linked))
+		return r.postFixIssue(ctx, gh, req.Request, renderFixCandidates(req.Number, m, linked), true)
 	}
 	line := words.FixCommand(*m.Ref)
 	cmds, _, _ := ParseComment(line)
@@ -86,7 +86,7 @@ func (r *Runner) FixIssue(ctx context.Context, gh GitHub, req IssueFix) error {
 	body, cctx, rec, _ := r.runOne(ctx, gh, req.Request, cmds[0], 0)
 	body += blockSep + fmt.Sprintf("_Rigel read issue #%d as about %s %s in namespace %s and ran %s for it._",
 		req.Number, strings.ToLower(m.Ref.Kind), code(m.Ref.Name), code(m.Ref.Namespace), code(line))
-	err = r.postFixIssue(cctx, gh, req.Request, body)
+	err = r.postFixIssue(cctx, gh, req.Request, body, true)
 	rec.Finish(ctx)
 	return err
 }
@@ -106,13 +106,14 @@ func (r *Runner) answeredFixIssue(ctx context.Context, gh GitHub, req Request) (
 	return false, nil
 }
 
-// postFixIssue posts the answer to an issue's fix request, marked as such.
-func (r *Runner) postFixIssue(ctx context.Context, gh GitHub, req Request, body string) error {
+// postFixIssue posts the answer to an issue's fix request, marked as such when mark (a
+// refusal of who asked is not an answer: someone who may can still ask).
+func (r *Runner) postFixIssue(ctx context.Context, gh GitHub, req Request, body string, mark bool) error {
 	rctx, cancel := replyContext(ctx)
 	defer cancel()
 	var errs []error
 	for i, part := range splitComment(r.seal(req, body)) {
-		if i == 0 {
+		if i == 0 && mark {
 			part += "\n" + issueFixMarker
 		}
 		if _, err := gh.Comment(rctx, req.Repo, req.Number, part); err != nil {
