@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"os/exec"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -158,4 +159,37 @@ func TestFixIssueWhoMayAsk(t *testing.T) {
 	oi := e.b.issue(other)
 	issueEvent(t, e.b, other, oi.number, "opened", title, "", "octocat", "octocat", "")
 	settleIssue(t, oi, 0)
+}
+
+// TestFixAmendInItsPull: `/rigel fix … set …` typed in the pull request of a fix Rigel opened
+// adds one commit to its branch (both edits, the rest byte for byte) and opens no other PR.
+func TestFixAmendInItsPull(t *testing.T) {
+	e := newFixEnv(t, plainFiles, "apps/web/k8s")
+	fixCreateDeployment(t, e.ns, "web", e.dep, "apps/web/k8s")
+	mustContain(t, e.c.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set replicas=3", e.ns)), "🔧 Opened")
+	p := onePull(t, e.r)
+	first, _ := git.Head(e.r.full, p.Head)
+
+	pr := &conversation{b: e.b, r: e.r, number: p.Number, isPR: true}
+	got := pr.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set memory=768Mi --container web", e.ns))
+	mustContain(t, got, fmt.Sprintf("🔧 Amended #%d", p.Number), "no other pull request was opened", "```diff", "+              memory: 768Mi")
+	if ps := fixPulls(e.r); len(ps) != 1 {
+		t.Fatalf("another PR was opened: %+v", ps)
+	}
+	want := replace(t, fixDeployYAML(e.ns), "replicas: 2 # enough for now", "replicas: 3 # enough for now")
+	want = replace(t, want, "memory: 128Mi", "memory: 768Mi")
+	if file := branchFile(t, e.r, p.Head, "apps/web/k8s/deploy.yaml"); file != want {
+		t.Errorf("amended file:\n%s\nwant:\n%s", file, want)
+	}
+	out, err := exec.Command("git", "--git-dir", git.RepoDir(e.r.full), "log", "-1", "--format=%P|%an", "refs/heads/"+p.Head).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != first+"|rigel[bot]" {
+		t.Errorf("tip = %q, want one commit by rigel[bot] on the first %s", got, first)
+	}
+	// A fix of another workload typed there is not an amend: its own PR.
+	fixCreateDeployment(t, e.ns, "api", e.dep, "apps/web/k8s")
+	mustNotContain(t, pr.reply(fmt.Sprintf("/rigel fix deploy/api -n %s set replicas=2", e.ns)), "Amended")
+	noPullViolations(t)
 }
