@@ -14,10 +14,12 @@ func renderFixAmended(p *ops.FixProposal, pull Pull) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "🔧 Amended #%d: one more commit on its branch %s (%s, on %s) sets %s for %s; no other pull request was opened. Nothing was applied to the cluster.",
 		pull.Number, code(p.Head), code(shortSHA(p.Commit)), code(shortSHA(p.Base)), words.EditList(p.Edits), words.WorkloadName(p.Ref))
-	b.WriteString(blockSep)
-	b.WriteString(words.FixWarnings(p))
-	b.WriteString(changeDetails(p))
-	b.WriteString(blockSep)
-	fmt.Fprintf(&b, "**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
+	b.WriteString(fixTail(p, pull))
 	return b.String()
+}
+
+// fixTail ends the reply of a fix in a pull request: its warnings, the change, what to do next.
+func fixTail(p *ops.FixProposal, pull Pull) string {
+	return blockSep + words.FixWarnings(p) + changeDetails(p) + blockSep +
+		fmt.Sprintf("**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
 }
