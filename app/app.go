@@ -119,7 +119,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	rep.notify = notifier
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
 	rep.seen = store
-	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service}
+	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service,
+		FixIssues: s.FixIssues, FixLabel: s.FixLabel} // fix requests in issues (issue 16)
 	keys := newHookKeys(s)                                // hook_keys.go
 	journal, err := openInbox(ctx, rep, s.Namespace, log) // deliveries recorded before answered (inbox.go)
 	if err != nil {

@@ -45,6 +45,8 @@ func runFix(ctx context.Context, c *call) (string, error) {
 		return renderFixUnchanged(out.Proposal), nil
 	case out.Opened:
 		return renderFixOpened(out.Proposal, *out.Pull), nil
+	case out.Amended:
+		return renderFixAmended(out.Proposal, *out.Pull), nil // fix_amend.go
 	}
 	return renderFixExisting(out.Proposal, *out.Pull), nil
 }

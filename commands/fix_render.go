@@ -45,11 +45,7 @@ func renderFixUnchanged(p *ops.FixProposal) string {
 func renderFixExisting(p *ops.FixProposal, pull Pull) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "ℹ️ This fix of %s is already proposed: [#%d](%s) (branch %s at %s, one commit by Rigel on %s) holds the same change, so no new pull request was opened.", words.WorkloadName(p.Ref), pull.Number, pull.URL, code(p.Head), code(shortSHA(p.Commit)), code(shortSHA(p.Base)))
-	b.WriteString(blockSep)
-	b.WriteString(words.FixWarnings(p))
-	b.WriteString(changeDetails(p))
-	b.WriteString(blockSep)
-	fmt.Fprintf(&b, "**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
+	b.WriteString(fixTail(p, pull))
 	return b.String()
 }
 
@@ -61,11 +57,7 @@ func renderFixOpened(p *ops.FixProposal, pull Pull) string {
 		b.WriteString(blockSep)
 		b.WriteString(strings.TrimPrefix(s, "\n\n"))
 	}
-	b.WriteString(blockSep)
-	b.WriteString(words.FixWarnings(p))
-	b.WriteString(changeDetails(p))
-	b.WriteString(blockSep)
-	fmt.Fprintf(&b, "**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
+	b.WriteString(fixTail(p, pull))
 	return b.String()
 }
 

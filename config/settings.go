@@ -99,6 +99,13 @@ type Settings struct {
 	RedeliverEvery time.Duration
 	RedeliverRate  int
 
+	// Fix requests in issues (issue 16, settings_fixissues.go): FixIssues reads every issue
+	// opened without a command for a workload it names, and answers as `/rigel fix` would
+	// (RIGEL_FIX_ISSUES, fixIssues; default true); an issue labelled FixLabel is read so too
+	// (RIGEL_FIX_LABEL, fixLabel; default DefaultFixLabel).
+	FixIssues bool
+	FixLabel  string
+
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
 	// LeaseDuration is how long a replica's Leases (locks, leadership, command records)

@@ -172,6 +172,11 @@ func settingsTable() []setting {
 
 		// The delivery queue's bound in bytes (issue 14, settings_queue.go).
 		queueBytesSetting(),
+		// Fix requests in issues (issue 16, settings_fixissues.go).
+		boolean("FixIssues", "RIGEL_FIX_ISSUES", "fixIssues", func(s *Settings) *bool { return &s.FixIssues }).
+			defVal(true).docs("an issue opened without a command that names a linked workload gets what /rigel fix would answer"),
+		str("FixLabel", "RIGEL_FIX_LABEL", "fixLabel", func(s *Settings) *string { return &s.FixLabel }).
+			defVal(DefaultFixLabel).docs("the label that asks Rigel to read an issue for a fix request"),
 	}
 }
 

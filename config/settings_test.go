@@ -191,7 +191,8 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		InternalListenAddr:    ":9090",
 		CacheMax:              DefaultCacheMax,                                            // the git cache's bound (issue 14)
 		RedeliverEvery:        DefaultRedeliverEvery, RedeliverRate: DefaultRedeliverRate, // redelivery (issue 14)
-		QueueBytes: DefaultQueueBytes, // the delivery queue (issue 14)
+		QueueBytes: DefaultQueueBytes,               // the delivery queue (issue 14)
+		FixIssues:  true, FixLabel: DefaultFixLabel, // fix requests in issues (issue 16)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

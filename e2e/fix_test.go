@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/rigel-gitops/rigel/app"
+	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
@@ -78,13 +79,17 @@ type fixEnv struct {
 	dep string
 }
 
-func newFixEnv(t *testing.T, files func(ns string) map[string]string, folder string) *fixEnv {
+func newFixEnv(t *testing.T, files func(ns string) map[string]string, folder string, tune ...func(*config.Settings)) *fixEnv {
 	t.Helper()
 	ns := unique("fix-")
 	if err := cluster.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
 	}
-	b := startBot(t)
+	b := startBotWith(t, func(s *config.Settings) {
+		for _, f := range tune {
+			f(s)
+		}
+	})
 	r := newRepo(t, files(ns))
 	c := b.issue(r)
 	dep := unique("web")
@@ -486,11 +491,11 @@ func diagContainer(image string, probePort int) corev1.Container {
 
 // diagEnv registers a folder holding diagDeployYAML and creates the linked Deployment with
 // that container.
-func diagEnv(t *testing.T, image, probePort string, c corev1.Container) (*fixEnv, *appsv1.Deployment) {
+func diagEnv(t *testing.T, image, probePort string, c corev1.Container, tune ...func(*config.Settings)) (*fixEnv, *appsv1.Deployment) {
 	t.Helper()
 	e := newFixEnv(t, func(ns string) map[string]string {
 		return map[string]string{"apps/web/k8s/deploy.yaml": diagDeployYAML(ns, image, probePort)}
-	}, "apps/web/k8s")
+	}, "apps/web/k8s", tune...)
 	replicas := int32(2)
 	labels := map[string]string{"app": "web"}
 	d, err := kc.Typed.AppsV1().Deployments(e.ns).Create(context.Background(), &appsv1.Deployment{

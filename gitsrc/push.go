@@ -33,6 +33,10 @@ type PushRequest struct {
 	Author  Signature // also the committer
 	// Token returns basic-auth credentials, as for FetchRequest.
 	Token func(ctx context.Context) (username, password string, err error)
+	// Onto, when set, is the commit the branch is at now: the push then adds the commit on top
+	// of it (Base must be Onto) and moves the branch forward, not forced — a branch that moved
+	// meanwhile is a *BranchTakenError. The amend of a fix's pull request (issue 16).
+	Onto string
 }
 
 // Signature is who made a commit, and when (zero When: now).
@@ -148,6 +152,16 @@ func (s *Source) Push(ctx context.Context, req PushRequest) (PushResult, error) 
 	existing, err := f.remoteBranch(ctx)
 	if err != nil {
 		return PushResult{}, perr(err)
+	}
+	if req.Onto != "" {
+		if req.Onto != req.Base || existing == nil || existing.String() != req.Onto {
+			tip := ""
+			if existing != nil {
+				tip = existing.String()
+			}
+			return PushResult{}, &BranchTakenError{Repo: req.Repo, Branch: req.Branch, Tip: tip, Why: "it is not at " + short(req.Onto) + " any more"}
+		}
+		existing = nil // moved forward below, as a new branch would be created
 	}
 	if existing != nil {
 		why, err := f.checkExisting(ctx, *existing, base.Hash, tree, req.Author)

@@ -25,6 +25,11 @@ type Deps struct {
 	BotLogin string
 	Seen     *Deliveries // events already handled (by EventKey); nil: no deduplication
 	Gate     Gate        // checks the repository a delivery names before anything runs (gate.go); nil: none
+
+	// Fix requests in issues (issue 16, issues_fix.go): FixIssues reads every opened issue for
+	// one; FixLabel is the label that asks for one ("": none).
+	FixIssues bool
+	FixLabel  string
 }
 
 // isBot says whether a comment's author is a bot (Rigel itself included): bots never command Rigel.

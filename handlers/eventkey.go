@@ -10,7 +10,7 @@ import (
 // EventKey names what an event is about, so that the same event runs once however often it
 // is delivered: GitHub's redeliveries and a signed body replayed under a new delivery id
 // share it. issue_comment: the comment id and the action; issues: the issue id and the
-// action (and a hash of the body for edits); pull_request: the repository, the number, the
+// action (and a hash of the body for edits, the sender and the label for labels); pull_request: the repository, the number, the
 // head commit and the action; any other event, or a payload without those ids: the delivery
 // id ("" when there is none, which nothing can deduplicate).
 func EventKey(event, deliveryID string, payload []byte) string {
@@ -23,6 +23,12 @@ func EventKey(event, deliveryID string, payload []byte) string {
 			ID   int64  `json:"id"`
 			Body string `json:"body"`
 		} `json:"issue"`
+		Label *struct {
+			Name string `json:"name"`
+		} `json:"label"`
+		Sender *struct {
+			ID int64 `json:"id"`
+		} `json:"sender"`
 		Number      int `json:"number"`
 		PullRequest *struct {
 			Head struct {
@@ -50,6 +56,9 @@ func EventKey(event, deliveryID string, payload []byte) string {
 			if ev.Action == "edited" {
 				sum := sha256.Sum256([]byte(ev.Issue.Body))
 				return fmt.Sprintf("issues/%d/%s/%s", ev.Issue.ID, ev.Action, hex.EncodeToString(sum[:8]))
+			}
+			if ev.Action == "labeled" && ev.Label != nil && ev.Sender != nil { // a fix request's label (issue 16)
+				return fmt.Sprintf("issues/%d/%s/%d/%s", ev.Issue.ID, ev.Action, ev.Sender.ID, ev.Label.Name)
 			}
 			return fmt.Sprintf("issues/%d/%s", ev.Issue.ID, ev.Action)
 		}

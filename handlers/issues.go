@@ -10,7 +10,8 @@ import (
 	"github.com/rigel-gitops/rigel/commands"
 )
 
-// Issues handles issues opened with commands in their body.
+// Issues handles issues opened with commands in their body, and fix requests in plain words
+// (issues opened or labelled, issues_fix.go).
 type Issues struct{ Deps }
 
 // Handles names the event.
@@ -23,10 +24,13 @@ func (h *Issues) Handle(ctx context.Context, _, deliveryID string, payload []byt
 		zerolog.Ctx(ctx).Warn().Err(err).Msg("undecodable issues payload: ignored")
 		return nil
 	}
-	if ev.GetAction() != "opened" || ev.Issue == nil || ev.Repo == nil {
+	if ev.Issue == nil || ev.Repo == nil || ev.Issue.IsPullRequest() {
 		return nil
 	}
-	if h.isBot(ev.Issue.User) || h.isBot(ev.Sender) || !mentionsRigel(ev.Issue.GetBody()) {
+	if ev.GetAction() == "labeled" || ev.GetAction() == "opened" && !mentionsRigel(ev.Issue.GetBody()) {
+		return h.fixRequest(ctx, deliveryID, payload, &ev) // issues_fix.go
+	}
+	if ev.GetAction() != "opened" || h.isBot(ev.Issue.User) || h.isBot(ev.Sender) {
 		return nil
 	}
 	return h.run(ctx, EventKey("issues", deliveryID, payload), commands.Request{

@@ -38,6 +38,7 @@ type FixOutcome struct {
 	Unchanged bool           // the manifest already has the edits: no pull request
 	Pull      *Pull          // the pull request that holds the fix
 	Opened    bool           // Pull was opened now; else it was open already with the same change
+	Amended   bool           // Pull is the conversation's fix pull request, amended with one more commit (fix_amend.go)
 
 	Edits     []fix.Edit     // what the fix sets
 	Diagnosis *fix.Diagnosis // what Rigel saw, when it diagnosed
@@ -101,7 +102,16 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	}
 	out.Edits = p.Edits
 
-	snap, err := s.Fetch(ctx, t.origin, BranchTarget(repo.Branch))
+	// A `set` typed in the fix's own pull request amends it (fix_amend.go, issue 16).
+	amend, err := amendTarget(ctx, call, req, ref, repo.Branch)
+	if err != nil {
+		return nil, err
+	}
+	target := BranchTarget(repo.Branch)
+	if amend != nil {
+		target = Target{Ref: "refs/heads/" + amend.Ref, Branch: amend.Ref, Commit: amend.SHA}
+	}
+	snap, err := s.Fetch(ctx, t.origin, target)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +147,10 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	files := map[string][]byte{}
 	for _, ch := range p.Changes {
 		files[ch.Path] = ch.After
+	}
+	if amend != nil {
+		p.Head = amend.Ref
+		return s.amendFix(ctx, t, p, amend, files, req.Bot, out)
 	}
 	// The push creates the branch, or finds it holding exactly this change by Rigel, or
 	// passes over names that hold anything else: only then is an open PR of it vouched for.

@@ -73,8 +73,10 @@ comma-separated.
   "pollInterval" "RIGEL_POLL_INTERVAL"
   "cacheMax" "RIGEL_CACHE_MAX"
   "redeliverEvery" "RIGEL_REDELIVER_EVERY"
-  "redeliverRate" "RIGEL_REDELIVER_RATE" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" -}}
+  "redeliverRate" "RIGEL_REDELIVER_RATE"
+  "fixIssues" "RIGEL_FIX_ISSUES"
+  "fixLabel" "RIGEL_FIX_LABEL" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" "fixIssues" "fixLabel" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}

@@ -1,0 +1,25 @@
+package commands
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/words"
+)
+
+// renderFixAmended answers a `set` typed in a fix's own pull request: the pull request's
+// branch has one more commit (ops/fix_amend.go, issue 16).
+func renderFixAmended(p *ops.FixProposal, pull Pull) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "🔧 Amended #%d: one more commit on its branch %s (%s, on %s) sets %s for %s; no other pull request was opened. Nothing was applied to the cluster.",
+		pull.Number, code(p.Head), code(shortSHA(p.Commit)), code(shortSHA(p.Base)), words.EditList(p.Edits), words.WorkloadName(p.Ref))
+	b.WriteString(fixTail(p, pull))
+	return b.String()
+}
+
+// fixTail ends the reply of a fix in a pull request: its warnings, the change, what to do next.
+func fixTail(p *ops.FixProposal, pull Pull) string {
+	return blockSep + words.FixWarnings(p) + changeDetails(p) + blockSep +
+		fmt.Sprintf("**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
+}
