@@ -418,7 +418,7 @@ func TestChartCoversSettings(t *testing.T) {
 			all[k] = []any{"dirty", "behind"}
 		case k == "helmRepositories": // chart dependencies (issue 13)
 			all[k] = []any{"https://charts.example.com/stable", "oci://registry.example.com/charts"}
-		case k == "notifyWebhookSecret" || k == "notifyWebhookKey" || k == "helmCAConfigMap" || k == "helmCredentialsSecret": // names, not URLs
+		case k == "notifyWebhookSecret" || k == "notifyWebhookKey" || k == "helmCAConfigMap" || k == "helmCredentialsSecret" || k == "modelKeySecret": // names, not URLs
 			all[k] = "rigel-notify"
 		default:
 			switch p.(map[string]any)["type"] {
