@@ -67,17 +67,17 @@ func (s *Service) askModel(ctx context.Context, t fixTarget, req FixRequest, d *
 	case errors.As(err, &inv):
 		log.Warn().Str("why", inv.Msg).Msg("the model's answer is refused")
 		return snap, says("The model %s proposed edits Rigel refuses: %s. Nothing was changed. Its reasoning, quoted: %s",
-			untrusted.Code(name), untrusted.Own(inv.Msg), untrusted.Quote(a.Reasoning)), nil
+			untrusted.Code(name), untrusted.Own(inv.Msg), quoteLong(a.Reasoning)), nil
 	case err != nil:
 		return nil, nil, err
 	case len(edits) == 0:
 		log.Info().Msg("the model has no fix")
-		return snap, says("Rigel asked the model %s, which proposes no edit. Its reasoning, quoted: %s", untrusted.Code(name), untrusted.Quote(a.Reasoning)), nil
+		return snap, says("Rigel asked the model %s, which proposes no edit. Its reasoning, quoted: %s", untrusted.Code(name), quoteLong(a.Reasoning)), nil
 	}
 	out := &fix.Diagnosis{Findings: append([]untrusted.Text{}, d.Findings...), Edits: edits, Rule: fmt.Sprintf(fix.RuleModel, untrusted.MarkdownCode(name))}
-	out.Findings = append(out.Findings, untrusted.Textf("Rigel's rules have no fix for this, so it asked the model %s. The diagnosis below is the model's, not Rigel's. Its reasoning, quoted: %s", untrusted.Code(name), untrusted.Quote(a.Reasoning)))
+	out.Findings = append(out.Findings, untrusted.Textf("Rigel's rules have no fix for this, so it asked the model %s. The diagnosis below is the model's, not Rigel's. Its reasoning, quoted: %s", untrusted.Code(name), quoteLong(a.Reasoning)))
 	for _, f := range a.Findings {
-		out.Findings = append(out.Findings, untrusted.Textf("The model says: %s", untrusted.Quote(f)))
+		out.Findings = append(out.Findings, untrusted.Textf("The model says: %s", quoteLong(f)))
 	}
 	log.Info().Int("edits", len(edits)).Msg("the model proposes edits")
 	return snap, out, nil
@@ -153,4 +153,25 @@ func stateOf(s corev1.ContainerState) string {
 		return "running"
 	}
 	return "unknown"
+}
+
+// quoteLong quotes a model's text whole (model.Answer bounds it) as pieces of at most
+// untrusted.MaxQuote characters, cut between words where it can.
+func quoteLong(s string) untrusted.Text {
+	out := untrusted.Own("")
+	rs := []rune(strings.Join(strings.Fields(s), " "))
+	for len(rs) > 0 {
+		n := min(len(rs), untrusted.MaxQuote)
+		if n < len(rs) {
+			for i := n; i > n/2; i-- {
+				if rs[i] == ' ' {
+					n = i + 1
+					break
+				}
+			}
+		}
+		out = untrusted.Textf("%s%s", out, untrusted.Quote(string(rs[:n])))
+		rs = rs[n:]
+	}
+	return out
 }

@@ -106,3 +106,14 @@ func TestProposeFixAsksTheModel(t *testing.T) {
 		}
 	})
 }
+
+func TestQuoteLong(t *testing.T) {
+	long := strings.Repeat("the heap does not fit in the limit; ", 40) + "end."
+	got := quoteLong(long)
+	if strings.Join(strings.Fields(got.Plain()), " ") != strings.Join(strings.Fields(long), " ") {
+		t.Errorf("quoteLong lost text:\n%s", got.Plain())
+	}
+	if md := got.Markdown(); !strings.HasSuffix(md, "end.") || strings.Contains(md, "\n") {
+		t.Errorf("Markdown: %s", md)
+	}
+}
