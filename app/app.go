@@ -126,15 +126,18 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	seen, store := newDeliveries(s.Namespace, rep.leases.Identity, kc, reg)
 	rep.seen = store
 	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service}
-	keys := newHookKeys(s) // hook_keys.go
+	keys := newHookKeys(s)                                // hook_keys.go
+	journal, err := openInbox(ctx, rep, s.Namespace, log) // deliveries recorded before answered (inbox.go)
+	if err != nil {
+		return nil, err
+	}
+	queue := newQueue(s, journal, m, reg) // queue.go
+	hs := handlers.All(deps)
+	rep.adopter = newAdopter(rep, journal, queue, hs, reg)
 	dispatcher := githubapp.NewEventDispatcher(
-		handlers.All(deps),
+		hs,
 		keys.dispatcherSecret(),
-		githubapp.WithScheduler(rep.drain.scheduler(githubapp.QueueAsyncScheduler(s.QueueSize, s.Workers,
-			githubapp.WithAsyncErrorCallback(func(ctx context.Context, d githubapp.Dispatch, err error) {
-				zerolog.Ctx(ctx).Error().Err(err).Str("event", d.EventType).Str("delivery", d.DeliveryID).Msg("failed to handle event")
-			}),
-			m.SchedulerOption()))),
+		githubapp.WithScheduler(rep.drain.scheduler(queue)),
 		githubapp.WithErrorCallback(m.ErrorCallback(refuseDelivery)),
 	)
 	a := &App{Runner: runner, BotLogin: login, kube: kc, log: log, replica: rep, timeouts: timeoutsFor(s)}

@@ -11,6 +11,7 @@ import (
 	"github.com/palantir/go-githubapp/githubapp"
 	"github.com/rs/zerolog"
 
+	"github.com/rigel-gitops/rigel/inbox"
 	coord "github.com/rigel-gitops/rigel/replica"
 )
 
@@ -32,6 +33,9 @@ type drain struct {
 
 	work     context.Context // ends, with ErrShuttingDown, when the grace period is over
 	stopWork context.CancelCauseFunc
+
+	// then, when set, runs once the drain is over (the inbox's journal closes: inbox.go)
+	then func()
 }
 
 func newDrain(grace time.Duration) *drain {
@@ -88,15 +92,26 @@ type drainScheduler struct {
 }
 
 func (s *drainScheduler) Schedule(ctx context.Context, disp githubapp.Dispatch) error {
-	if !s.d.add() { // the hook began draining after the middleware let this one in
-		return fmt.Errorf("rigel is shutting down: %w", githubapp.ErrCapacityExceeded)
+	disp, err := s.d.wrap(disp)
+	if err != nil { // the hook began draining after the middleware let this one in
+		return err
 	}
-	disp.Handler = &drainHandler{d: s.d, next: disp.Handler}
 	if err := s.inner.Schedule(ctx, disp); err != nil {
 		s.d.done()
 		return err
 	}
 	return nil
+}
+
+// wrap counts a delivery accepted (until its handler returns) and gives its handler a
+// context that ends when the grace period is over; it fails while draining. Deliveries
+// adopted from a replica that went away (inbox.Adopter) are wrapped by it too.
+func (d *drain) wrap(disp githubapp.Dispatch) (githubapp.Dispatch, error) {
+	if !d.add() {
+		return disp, fmt.Errorf("rigel is shutting down: %w", githubapp.ErrCapacityExceeded)
+	}
+	disp.Handler = &drainHandler{d: d, next: disp.Handler}
+	return disp, nil
 }
 
 type drainHandler struct {
@@ -108,6 +123,9 @@ func (h *drainHandler) Handles() []string { return h.next.Handles() }
 
 func (h *drainHandler) Handle(ctx context.Context, eventType, deliveryID string, payload []byte) error {
 	defer h.d.done()
+	if h.d.work.Err() != nil { // still queued when the grace period ended: left recorded, for another replica
+		return inbox.ErrNotRun
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	stop := context.AfterFunc(h.d.work, func() { cancel(context.Cause(h.d.work)) })
@@ -118,6 +136,9 @@ func (h *drainHandler) Handle(ctx context.Context, eventType, deliveryID string,
 // shutdown refuses new deliveries, lets those accepted finish within the grace period, then
 // cuts the rest short and gives them CutShortWait to say so.
 func (d *drain) shutdown(log zerolog.Logger) {
+	if d.then != nil {
+		defer d.then()
+	}
 	d.mu.Lock()
 	if !d.draining {
 		d.draining = true

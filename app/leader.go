@@ -14,6 +14,7 @@ import (
 	"github.com/rigel-gitops/rigel/commands"
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/inbox"
 	"github.com/rigel-gitops/rigel/kube"
 	"github.com/rigel-gitops/rigel/metrics"
 	"github.com/rigel-gitops/rigel/notify"
@@ -46,6 +47,9 @@ type replica struct {
 	notify *notify.Notifier // notifications (issue 12, notify.go); nil: off
 	poll   *pollLoop        // the polling fallback of push-triggered sync (issue 12, poll.go); nil: off
 
+	redeliver *redeliverLoop // redelivery of failed deliveries (issue 14, redeliver.go); nil: off
+	adopter   *inbox.Adopter // runs deliveries of replicas gone away (inbox.go); nil: none
+
 	seen          *kube.Seen // records of events run (dedupe.go), swept by the leader
 	lastSeenSweep time.Time  // only the leader's goroutine touches it
 }
@@ -65,6 +69,8 @@ func newReplica(s *config.Settings, kc *kube.Client, runner *commands.Runner, cl
 		log:     log.With().Str("replica", leases.Identity).Logger(),
 		drift:   newDriftLoop(s, kc, runner.Ops, clients, runner.DriftIssues(forges{clients}.ForInstallation)), // drift (issue 12)
 		poll:    newPollLoop(s, runner, clients),                                                               // push-triggered sync (issue 12)
+
+		redeliver: newRedeliverLoop(s, kc.Typed, clients, reg, log), // redelivery of failed deliveries (issue 14)
 	}
 }
 
@@ -79,6 +85,7 @@ func (a *App) Identity() string { return a.replica.leases.Identity }
 func (r *replica) lead() (stop func()) {
 	ctx, cancel := context.WithCancel(r.log.WithContext(context.Background()))
 	stopNotify := runNotifier(ctx, r.notify) // notifications (issue 12): on every replica
+	stopAdopter := r.runAdopter(ctx)         // deliveries of replicas gone away (issue 14, inbox.go): on every replica
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -92,7 +99,7 @@ func (r *replica) lead() (stop func()) {
 			}
 		}
 	}()
-	return func() { cancel(); <-done; stopNotify() }
+	return func() { cancel(); <-done; stopNotify(); stopAdopter() }
 }
 
 // elect runs one term of leader election: it returns when ctx ends or the leadership is lost.
@@ -148,6 +155,11 @@ func (r *replica) leadWork(ctx context.Context) {
 	if r.poll != nil { // push-triggered sync's polling fallback (issue 12): until the leadership ends
 		done := make(chan struct{})
 		go func() { defer close(done); r.poll.run(ctx) }()
+		defer func() { <-done }()
+	}
+	if r.redeliver != nil { // redelivery of failed deliveries (issue 14): until the leadership ends
+		done := make(chan struct{})
+		go func() { defer close(done); r.redeliver.run(ctx) }()
 		defer func() { <-done }()
 	}
 	for {

@@ -102,6 +102,12 @@ type Settings struct {
 	// The git cache's bound (issue 14, settings_cache.go): CacheMax is how many bytes the
 	// repositories under CacheDir may take (RIGEL_CACHE_MAX, cacheMax; 0: DefaultCacheMax).
 	CacheMax int64
+	// Redelivery of failed webhook deliveries (issue 14; settings_redeliver.go): every
+	// RedeliverEvery the leader asks GitHub to redeliver the deliveries that failed
+	// (RIGEL_REDELIVER_EVERY, redeliverEvery; default DefaultRedeliverEvery, 0: off), at most
+	// RedeliverRate a second (RIGEL_REDELIVER_RATE, redeliverRate; 0: DefaultRedeliverRate).
+	RedeliverEvery time.Duration
+	RedeliverRate  int
 
 	// Identity names this replica in its Leases (RIGEL_IDENTITY; default POD_NAME).
 	Identity string
@@ -157,6 +163,9 @@ type Settings struct {
 	// is on HelmRepositories. Paths, never the credentials themselves.
 	HelmCAFile          string
 	HelmCredentialsFile string
+	// The delivery queue (issue 14, settings_queue.go): the payload bytes waiting at most
+	// (RIGEL_QUEUE_BYTES; QueueSize is a cap on their count besides).
+	QueueBytes int
 
 	secretErr error // why the Secret could not be read (nil when read, missing, or not asked)
 }

@@ -69,7 +69,7 @@ func settingsTable() []setting {
 		num("Workers", "RIGEL_WORKERS", "workers", func(s *Settings) *int { return &s.Workers }).
 			defVal(4).inStr().docs("commands run at once"),
 		num("QueueSize", "RIGEL_QUEUE_SIZE", "queueSize", func(s *Settings) *int { return &s.QueueSize }).
-			defVal(100).inStr().docs("commands waiting at most"),
+			defVal(10000).inStr().docs("deliveries waiting at most, a cap on their count; RIGEL_QUEUE_BYTES bounds their memory"),
 		dur("ApplyWait", "RIGEL_APPLY_WAIT", "applyWait", "2m", func(s *Settings) *time.Duration { return &s.ApplyWait }).
 			defVal(2 * time.Minute).inStr().docs("how long an apply waits for its workloads"),
 		dur("HookTimeout", "RIGEL_HOOK_TIMEOUT", "hookTimeout", "5m", func(s *Settings) *time.Duration { return &s.HookTimeout }).
@@ -137,6 +137,10 @@ func settingsTable() []setting {
 		dur("PollInterval", "RIGEL_POLL_INTERVAL", "pollInterval", "5m", func(s *Settings) *time.Duration { return &s.PollInterval }).
 			docs("how often the leader reads the branch of each applyOn: push deployment and applies a tip whose push was not delivered (jittered ±10%); 0: never"),
 
+		// Redelivery of failed webhook deliveries (issue 14, settings_redeliver.go).
+		redeliverEverySetting(),
+		redeliverRateSetting(),
+
 		// The optional model of /rigel fix (issue 16, settings_model.go).
 		str("ModelURL", "RIGEL_MODEL_URL", "modelURL", func(s *Settings) *string { return &s.ModelURL }).
 			docs("an OpenAI-compatible chat-completions API /rigel fix asks when its rules have no fix (its base, like https://api.openai.com/v1); empty: no model"),
@@ -175,6 +179,9 @@ func settingsTable() []setting {
 
 		// The git cache's bound (issue 14, settings_cache.go).
 		cacheMaxSetting(),
+
+		// The delivery queue's bound in bytes (issue 14, settings_queue.go).
+		queueBytesSetting(),
 	}
 }
 

@@ -180,7 +180,7 @@ func TestLoadSettingsDefaults(t *testing.T) {
 	}
 	want := &Settings{
 		Namespace: "rigel", ListenAddr: ":8080", GitHubAPIURL: "https://api.github.com/", GitHubWebURL: "https://github.com/",
-		CacheDir: filepath.Join(os.TempDir(), "rigel-cache"), DiffConcurrency: 32, Workers: 4, QueueSize: 100,
+		CacheDir: filepath.Join(os.TempDir(), "rigel-cache"), DiffConcurrency: 32, Workers: 4, QueueSize: 10000,
 		ApplyWait: 2 * time.Minute, HookTimeout: 5 * time.Minute, LogLevel: "info", RequireApproval: true, RequireMergeable: true, AllowForkApply: false,
 		LeaseDuration: 30 * time.Second, ShutdownGrace: 20 * time.Second,
 		DriftInterval:     DefaultDriftInterval,                            // drift (issue 12)
@@ -189,7 +189,9 @@ func TestLoadSettingsDefaults(t *testing.T) {
 		RefuseMergeableStates: []string{"dirty", "blocked", "behind", "unknown"},
 		CommandRate:           DefaultCommandRate,
 		InternalListenAddr:    ":9090",
-		CacheMax:              DefaultCacheMax, // the git cache's bound (issue 14)
+		CacheMax:              DefaultCacheMax,                                            // the git cache's bound (issue 14)
+		RedeliverEvery:        DefaultRedeliverEvery, RedeliverRate: DefaultRedeliverRate, // redelivery (issue 14)
+		QueueBytes: DefaultQueueBytes, // the delivery queue (issue 14)
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("got  %s\nwant %s", s, want)

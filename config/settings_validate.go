@@ -83,6 +83,8 @@ func (s *Settings) validate(credentials bool) error {
 	problems = append(problems, s.listenersProblems()...)
 	problems = append(problems, s.credsProblems()...)
 	problems = append(problems, s.helmReposProblems()...) // chart dependencies (issue 13)
+	problems = append(problems, s.redeliverProblems()...) // redelivery of failed deliveries (issue 14)
+	problems = append(problems, s.queueProblems()...)     // the delivery queue (issue 14)
 	problems = append(problems, s.DefaultPolicy.Problems("the default policy (RIGEL_DEFAULT_NAMESPACES, RIGEL_DEFAULT_REFUSED_KINDS)")...)
 	problems = append(problems, s.protectedProblems()...)
 	problems = append(problems, s.setupProblems()...)

@@ -418,6 +418,8 @@ func TestChartCoversSettings(t *testing.T) {
 			all[k] = []any{"dirty", "behind"}
 		case k == "helmRepositories": // chart dependencies (issue 13)
 			all[k] = []any{"https://charts.example.com/stable", "oci://registry.example.com/charts"}
+		case k == "queueBytes": // the delivery queue (issue 14): at least 1 MiB
+			all[k] = int64(64 << 20)
 		case k == "notifyWebhookSecret" || k == "notifyWebhookKey" || k == "helmCAConfigMap" || k == "helmCredentialsSecret" || k == "modelKeySecret": // names, not URLs
 			all[k] = "rigel-notify"
 		default:

@@ -206,6 +206,10 @@ func checkClusterWideInstall(t *testing.T, objects func() []*unstructured.Unstru
 	})
 	t.Run("reads and writes what it needs, and no token, shell or escalation", func(t *testing.T) {
 		checkRights(t, rigel, other)
+		// fix's rule of room reads the nodes' allocatable (cluster-wide installs only).
+		if !canI(t, rigel, right{"list", "", "nodes", "", ""}) {
+			t.Error("Rigel may not list nodes: fix needs it to tell what fits on them")
+		}
 	})
 	t.Run("runs a chart's hook again and reads its logs", func(t *testing.T) {
 		checkHooksRun(t, rigel, other)

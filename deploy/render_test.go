@@ -288,6 +288,7 @@ func TestRBACRules(t *testing.T) {
 	want := map[string][]string{ // "group/resource/name" → verbs
 		"/configmaps/helmsman-git-sources": {"get", "update"},
 		"/configmaps/rigel-drift":          {"get", "update"}, // drift known to every replica (issue 12)
+		"/configmaps/rigel-redeliveries":   {"get", "update"}, // redelivery of failed deliveries (issue 14)
 		"/configmaps/":                     {"create", "delete", "get", "list", "patch"},
 		"/secrets/helmsman-github":         {"get", "update"},
 		"/secrets/rigel-api":               {"get"},

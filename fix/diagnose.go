@@ -34,8 +34,11 @@ const (
 
 // Diagnose reads the workload, its pods, their events and its rollout history, says what it
 // saw and proposes edits for what it recognises: OOMKilled containers (RuleOOM), images that
-// cannot be pulled (RulePull) and failing probes on undeclared ports (RuleProbe). A missing
-// workload is a *fault.NotFound.
+// cannot be pulled (RulePull) or whose tag does not exist (RuleTag), failing probes on
+// undeclared ports (RuleProbe) and requests no node has room for (RuleRoom). It says, and
+// proposes nothing for, crash-looping containers (exit code and the tail of the previous
+// run's logs, rule_crashloop.go), missing ConfigMaps, Secrets or keys (rule_config.go) and
+// readiness paths answering 404 (rule_probe404.go). A missing workload is a *fault.NotFound.
 func Diagnose(ctx context.Context, kc StateReader, w kube.WorkloadRef) (*Diagnosis, error) {
 	st, err := kc.WorkloadState(ctx, w)
 	if err != nil {
@@ -81,15 +84,22 @@ func diagnose(st *kube.WorkloadState) *Diagnosis {
 	g.summary()
 	for _, c := range st.Template.Spec.Containers {
 		g.oomKilled(c)
+		g.crashLoop(c)
 		g.imagePull(c)
 		for _, kind := range probeKinds {
 			g.probePort(c, kind)
 		}
+		g.readiness404(c)
+	}
+	g.missingConfig()
+	g.lacksRoom()
+	for _, u := range st.Unread {
+		g.say("%s", untrusted.Own(u))
 	}
 	if len(g.d.Edits) == 0 {
 		if !g.recognised {
 			g.observations()
-			g.say("Rigel recognises containers killed for running out of memory, images that cannot be pulled and probes on ports the container does not declare; it saw none of these, so it has no fix to propose.")
+			g.say("Rigel recognises containers killed for running out of memory, crash-looping containers, images or tags that cannot be pulled, missing ConfigMaps, Secrets or keys, requests no node has room for, probes on ports the container does not declare and readiness paths answering 404; it saw none of these, so it has no fix to propose.")
 		} else {
 			g.say("Rigel has no fix to propose for this.")
 		}
@@ -205,15 +215,21 @@ var pullReasons = map[string]bool{"ErrImagePull": true, "ImagePullBackOff": true
 func (g *diagnosis) imagePull(c corev1.Container) {
 	pods := 0
 	var reason, message string
+	var messages []string // what the kubelet said, for tagMissing
 	for _, p := range g.st.Pods {
 		if cs := statusOf(p, c.Name); cs != nil && cs.State.Waiting != nil && pullReasons[cs.State.Waiting.Reason] {
 			pods++
 			reason, message = cs.State.Waiting.Reason, cs.State.Waiting.Message
+			messages = append(messages, message)
 		}
 	}
 	n, last := g.containerEvents(c.Name, func(e corev1.Event) bool {
 		m := strings.ToLower(e.Message)
-		return (e.Reason == "Failed" || e.Reason == "BackOff" || pullReasons[e.Reason]) && strings.Contains(m, "pull") && strings.Contains(m, "image")
+		pulling := (e.Reason == "Failed" || e.Reason == "BackOff" || pullReasons[e.Reason]) && strings.Contains(m, "pull") && strings.Contains(m, "image")
+		if pulling {
+			messages = append(messages, e.Message)
+		}
+		return pulling
 	})
 	if pods == 0 && n == 0 {
 		return
@@ -229,6 +245,11 @@ func (g *diagnosis) imagePull(c corev1.Container) {
 	default:
 		seen = untrusted.Textf("%s: %s about pulling it (%s)", seen, plural(int(n), "event"), untrusted.Quote(last.Message))
 	}
+	rule := RulePull
+	if tag, ok := tagMissing(c.Image, messages...); ok {
+		rule = RuleTag
+		seen = untrusted.Textf("%s. Its tag %s does not exist in the image's registry", seen, untrusted.Code(tag))
+	}
 	r, stale := g.lastRan(c.Name, c.Image)
 	if r == nil {
 		g.say("%s. No earlier revision of %s ran it with another image, so Rigel has no image to go back to.", seen, g.st.Ref.Kind)
@@ -241,7 +262,7 @@ func (g *diagnosis) imagePull(c corev1.Container) {
 	} else {
 		g.say("%s. The last image that ran is %s (%s %s, revision %d, %s ready): Rigel proposes going back to it.", seen, untrusted.Code(img), what, untrusted.Code(r.Name), r.Number, plural(int(r.Ready), "pod"))
 	}
-	g.propose(Edit{Field: FieldImage, Value: img, Container: c.Name}, RulePull)
+	g.propose(Edit{Field: FieldImage, Value: img, Container: c.Name}, rule)
 }
 
 // lastRan returns the newest earlier revision that has ready pods and another image for the

@@ -77,3 +77,28 @@ func TestDiagnosisFindingsHostile(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashLogHostile: a log tail a container wrote reaches the findings as a code block it
+// cannot end, with references, comment delimiters and invisible characters defused.
+func TestCrashLogHostile(t *testing.T) {
+	crash := corev1.ContainerStatus{Name: "app", RestartCount: 4,
+		State:                corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "CrashLoopBackOff"}},
+		LastTerminationState: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: 2, Reason: "Error", Message: hostileMsg}}}
+	st := &kube.WorkloadState{
+		Ref:      kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"},
+		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "app", Image: "nginx:1.27"}}}},
+		Pods:     []corev1.Pod{{Status: corev1.PodStatus{ContainerStatuses: []corev1.ContainerStatus{crash}}}},
+		Logs:     []kube.ContainerLog{{Pod: "web-1", Container: "app", Tail: hostileMsg + "\n```\n" + hostileMsg + "\n"}},
+	}
+	for _, f := range diagnose(st).Findings {
+		for _, s := range []string{f.Markdown(), f.Plain()} {
+			if liveRef.MatchString(s) || untrusted.HasCommentDelim(s) || strings.Contains(s, "\u202e") {
+				t.Errorf("a finding keeps what GitHub acts on: %q", s)
+			}
+		}
+		md := f.Markdown()
+		if strings.Contains(md, "Closes") && !strings.Contains(md, "\n  ````text\n") {
+			t.Errorf("the log tail is not a block longer-fenced than the backticks in it: %q", md)
+		}
+	}
+}

@@ -208,8 +208,8 @@ func TestDiagnoseImagePull(t *testing.T) {
 		p := w.pod("web-bad-a", nil, testenv.ContainerWaiting("app", "nginx:1.99", "ImagePullBackOff", `Back-off pulling image "nginx:1.99"`))
 		w.event(p, "app", "Warning", "Failed", `Failed to pull image "nginx:1.99": rpc error: code = NotFound desc = manifest unknown`, 3)
 		checkDiagnosis(t, w.diagnose("Deployment", "web"),
-			[]Edit{{Field: "image", Value: "nginx:1.25", Container: "app"}}, RulePull,
-			"Container `app` cannot pull image `nginx:1.99`: 1 of 2 pods wait with ImagePullBackOff (Back-off pulling image \"nginx:1.99\"). The last image that ran is `nginx:1.25` (ReplicaSet `web-good`, revision 2, 2 pods ready): Rigel proposes going back to it.")
+			[]Edit{{Field: "image", Value: "nginx:1.25", Container: "app"}}, RuleTag,
+			"Container `app` cannot pull image `nginx:1.99`: 1 of 2 pods wait with ImagePullBackOff (Back-off pulling image \"nginx:1.99\"). Its tag `1.99` does not exist in the image's registry. The last image that ran is `nginx:1.25` (ReplicaSet `web-good`, revision 2, 2 pods ready): Rigel proposes going back to it.")
 	})
 	t.Run("StatefulSet", func(t *testing.T) {
 		w := newWorld(t, "diag-pull-sts")
@@ -234,7 +234,7 @@ func TestDiagnoseImagePull(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.pod("db-0", map[string]string{"controller-revision-hash": "db-1"}, testenv.ContainerRunning("db", "postgres:16"))
-		p := w.pod("db-1", map[string]string{"controller-revision-hash": "db-2"}, testenv.ContainerWaiting("db", "postgres:99", "ErrImagePull", "manifest unknown"))
+		p := w.pod("db-1", map[string]string{"controller-revision-hash": "db-2"}, testenv.ContainerWaiting("db", "postgres:99", "ErrImagePull", "pull access denied, repository does not exist or may require authorization"))
 		w.event(p, "db", "Warning", "Failed", "Error: ErrImagePull", 1)
 		checkDiagnosis(t, w.diagnose("StatefulSet", "db"),
 			[]Edit{{Field: "image", Value: "postgres:16", Container: "db"}}, RulePull,
@@ -289,16 +289,17 @@ func TestDiagnoseNothingRecognised(t *testing.T) {
 	w := newWorld(t, "diag-none")
 	app := corev1.Container{Name: "app", Image: "acme/web:2"}
 	w.deployment("web", template(app))
-	crash := testenv.ContainerWaiting("app", app.Image, "CrashLoopBackOff", "back-off 5m0s restarting failed container=app")
-	crash.RestartCount = 9
-	crash.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{Reason: "Error", ExitCode: 1}
-	p := w.pod("web-1", nil, crash)
+	// A container that does not start for a reason no rule knows (a crash loop is known:
+	// rule_crashloop.go).
+	stuck := testenv.ContainerWaiting("app", app.Image, "RunContainerError", "failed to create containerd task: unknown runtime")
+	stuck.RestartCount = 9
+	p := w.pod("web-1", nil, stuck)
 	w.pod("web-2", nil, testenv.ContainerRunning("app", app.Image))
-	w.event(p, "app", "Warning", "BackOff", "Back-off restarting failed container app in pod web-1", 40)
+	w.event(p, "app", "Warning", "Failed", "Error: failed to create containerd task: unknown runtime", 40)
 	checkDiagnosis(t, w.diagnose("Deployment", "web"), nil, "",
 		"Deployment `web` in namespace `diag-none` has 2 pods, 1 ready (it asks for 3).",
-		"Container `app` is waiting with CrashLoopBackOff in 1 of 2 pods (9 restarts in all): back-off 5m0s restarting failed container=app.",
-		"Warning event BackOff, seen 40 times: Back-off restarting failed container app in pod web-1",
+		"Container `app` is waiting with RunContainerError in 1 of 2 pods (9 restarts in all): failed to create containerd task: unknown runtime.",
+		"Warning event Failed, seen 40 times: Error: failed to create containerd task: unknown runtime",
 		"it saw none of these, so it has no fix to propose.")
 
 	t.Run("healthy", func(t *testing.T) {

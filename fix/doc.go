@@ -4,8 +4,11 @@
 // ParseSet turns "image=nginx:1.27", "memory=512Mi", "cpu=500m", "replicas=3" and
 // "env.LOG_LEVEL=debug" into Edits. Diagnose reads a workload's pods, their container states and
 // events, and its rollout history from the cluster, says what it saw and proposes Edits for what
-// it recognises (OOMKilled containers, images that cannot be pulled after a change, probes on an
-// undeclared port). Plan finds where the workload is defined in a deployment folder of a
+// it recognises (OOMKilled containers, images that cannot be pulled or whose tag does not exist,
+// probes on an undeclared port, requests no node has room for, a reference to a ConfigMap,
+// Secret or key with a typo); it says, without an edit, crash loops (exit code and the previous
+// run's log tail), other missing ConfigMaps, Secrets or keys, and readiness paths answering 404.
+// One file per newer rule (rule_*.go); docs/fix.md lists them all. Plan finds where the workload is defined in a deployment folder of a
 // repository (a plain folder, or a kustomization: a patch, the images or replicas field, or the
 // base resource) and returns the rewritten files; PlanWith does the same for a Helm chart
 // folder rendered with a deployment's chart settings, editing the values file that sets the

@@ -21,6 +21,7 @@ const (
 	FieldReplicas = "replicas" // the workload's spec.replicas
 	FieldEnv      = "env"      // the container's environment variable Key
 	FieldProbe    = "probe"    // the port of the container's Key probe ("liveness", "readiness", "startup")
+	FieldRef      = "ref"      // the ConfigMap or Secret name or key a reference Key reads (ref.go); proposed by Diagnose only
 )
 
 // Edit is one change to a workload's manifest.
@@ -40,6 +41,8 @@ func (e Edit) String() string {
 		s = "env." + e.Key + "=" + e.Value
 	case FieldProbe:
 		s = "probe." + e.Key + ".port=" + e.Value
+	case FieldRef:
+		s = e.Key + "=" + e.Value
 	default:
 		s = e.Field + "=" + e.Value
 	}
@@ -163,6 +166,8 @@ func (e Edit) Validate() error {
 		} else if msgs := validation.IsValidPortName(e.Value); len(msgs) > 0 {
 			return typedErrorf("`probe.%s.port=%s`: give a port number or the name of a declared port", e.Key, e.Value)
 		}
+	case FieldRef:
+		return validateRef(e)
 	default:
 		return typedErrorf("Rigel cannot set `%s`: "+setUsage, e.Field)
 	}

@@ -72,6 +72,13 @@ func missed(got *typed, o op) string {
 		return ""
 	}
 	probe := &typed{template: got.template.DeepCopy()}
+	if o.edit.Field == FieldRef && o.container == "" { // a volume's reference
+		expect(probe, []op{o})
+		if !apiequality.Semantic.DeepEqual(got.template.Spec.Volumes, probe.template.Spec.Volumes) {
+			return "with another volume " + o.edit.Key
+		}
+		return ""
+	}
 	c := got.container(o.container)
 	if c == nil {
 		return fmt.Sprintf("without container `%s`", o.container)

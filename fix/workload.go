@@ -83,7 +83,7 @@ var probeHandlers = []string{"httpGet", "tcpSocket", "grpc"}
 func resolveContainer(w kube.WorkloadRef, t *typed, e Edit) (string, error) {
 	names := t.containerNames()
 	switch {
-	case e.Field == FieldReplicas:
+	case e.Field == FieldReplicas, e.Field == FieldRef && strings.HasPrefix(e.Key, refVolume):
 		return "", nil
 	case e.Container != "":
 		if t.container(e.Container) == nil {
@@ -192,6 +192,8 @@ func opsOf(w kube.WorkloadRef, t *typed, e Edit) ([]op, error) {
 			k = kindInt
 		}
 		return []op{{edit: e, path: join(cp, keyPath(e.Key+"Probe", handler, "port")), anchor: len(cp), value: e.Value, kind: k, container: name}}, nil
+	case FieldRef:
+		return refOps(w, t, e)
 	}
 	return nil, userErrorf("Rigel cannot set %s", untrusted.MarkdownCode(e.Field))
 }
@@ -238,6 +240,8 @@ func expect(t *typed, ops []op) {
 			if !found {
 				c.Env = append(c.Env, corev1.EnvVar{Name: o.edit.Key, Value: o.value})
 			}
+		case FieldRef:
+			expectRef(t, o)
 		case FieldProbe:
 			p := probeOf(c, o.edit.Key)
 			port := intstr.Parse(o.value)

@@ -25,6 +25,13 @@ type WorkloadState struct {
 	Pods     []corev1.Pod           // the pods its selector matches, sorted by name
 	Events   []corev1.Event         // events of those pods, the workload and its ReplicaSets, oldest first
 	History  []Revision             // its pod templates, newest first (ReplicaSets or ControllerRevisions)
+
+	// What the rules of a diagnosis read besides, each only when the pods show a need for it
+	// (pods_evidence.go); nil when not needed, with why it could not be read in Unread.
+	Logs   []ContainerLog   // the previous run's log tail of each container that failed and restarted
+	Nodes  []NodeRoom       // the schedulable nodes' allocatable, when a pod lacks room on every node
+	Config *NamespaceConfig // the namespace's ConfigMaps and Secrets by name, when a pod lacks one
+	Unread []string         // what could not be read for a diagnosis, and why, as sentences
 }
 
 // Revision is one pod template a workload has had.
@@ -113,6 +120,9 @@ func (c *Client) WorkloadState(ctx context.Context, ref WorkloadRef) (*WorkloadS
 		}
 	}
 	sort.SliceStable(st.Events, func(i, j int) bool { return eventTime(st.Events[i]).Time.Before(eventTime(st.Events[j]).Time) })
+	if err := c.readEvidence(ctx, st); err != nil {
+		return nil, err
+	}
 	return st, nil
 }
 

@@ -50,3 +50,10 @@ func (m *Metrics) ErrorCallback(next githubapp.ErrorCallback) githubapp.ErrorCal
 		next(w, r, err)
 	}
 }
+
+// QueueGauges makes rigel_queue_depth and rigel_workers_busy read Rigel's own scheduler
+// (inbox.Scheduler) instead of go-githubapp's.
+func (m *Metrics) QueueGauges(depth, busy func() int64) {
+	gometrics.NewRegisteredFunctionalGauge(queueLengthKey, m.scheduler, depth)
+	gometrics.NewRegisteredFunctionalGauge(activeWorkersKey, m.scheduler, busy)
+}

@@ -26,9 +26,9 @@ type Advisor interface {
 
 // askModel asks s.Model about a workload the rules have no fix for (d has no edits). It
 // fetches the deployment's branch (returned, for the fix to be made on), sends the model the
-// workload's rendered document, its pods, events and the person's words, redacted (package
-// model), and takes its answer only as edits of that workload in the vocabulary of `set`
-// (fix.ModelEdits); PlanWith and the policy then verify them as Rigel's own. The diagnosis it
+// workload's rendered document, its pods, events, previous runs' log tails and the person's
+// words, redacted (package model), and takes its answer only as edits of that workload in the
+// vocabulary of `set` (fix.ModelEdits); PlanWith and the policy then verify them as Rigel's own. The diagnosis it
 // returns has the model's edits with its findings and reasoning quoted, saying plainly that
 // the model proposed them; or, when the model fails or its answer is refused, d with a finding
 // that says so and no edits. With no model, it returns d as it is.
@@ -110,6 +110,13 @@ func (s *Service) modelContext(ctx context.Context, t fixTarget, req FixRequest,
 	for _, e := range st.Events {
 		in.Events = append(in.Events, fmt.Sprintf("%s %s %s (%d×): %s", e.Type, e.Reason, e.InvolvedObject.FieldPath, max(e.Count, 1), e.Message))
 	}
+	var logs strings.Builder // the previous runs' tails the diagnosis read (kube: masked already)
+	for _, l := range st.Logs {
+		if l.Tail != "" {
+			fmt.Fprintf(&logs, "== pod %s, container %s, previous run:\n%s\n", l.Pod, l.Container, l.Tail)
+		}
+	}
+	in.Logs = logs.String()
 	if s.Running != nil {
 		in.Secrets = append(in.Secrets, s.Running.SecretValues()...)
 	}

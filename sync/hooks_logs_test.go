@@ -12,50 +12,6 @@ import (
 	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
-func TestMaskLogSecrets(t *testing.T) {
-	jwt := "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2EifQ.c2lnbmF0dXJlLWJ5dGVz"
-	tests := []struct {
-		name, text string
-		values     []string
-		want       string
-	}{
-		{"a value", "password is hunter22\n", secretForms([]byte("hunter22")), "password is ***\n"},
-		{"its base64", "dump: " + base64.StdEncoding.EncodeToString([]byte("hunter22")) + "\n", secretForms([]byte("hunter22")), "dump: ***\n"},
-		{"each line of a key", "line -----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n", secretForms([]byte("-----BEGIN KEY-----\nMIIEpAIBAAKCAQEA\n-----END KEY-----")), "line ***\n***\n"},
-		{"longest first", "token abcdef-long\n", []string{"abcd", "abcdef-long"}, "token ***\n"},
-		{"short values stay", "ok on 1\n", []string{"on", "1"}, "ok on 1\n"},
-		{"a service account token", "token=" + jwt + "\n", nil, "token=***\n"},
-		{"nothing to mask", "migrated 3 tables\n", secretForms([]byte("zzzz")), "migrated 3 tables\n"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := maskLogSecrets(tt.text, tt.values); got != tt.want {
-				t.Errorf("maskLogSecrets = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestPodSecretNames(t *testing.T) {
-	pod := &corev1.Pod{Spec: corev1.PodSpec{
-		InitContainers: []corev1.Container{{EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: "init-env"}}}}}},
-		Containers: []corev1.Container{{Env: []corev1.EnvVar{
-			{Name: "A", Value: "plain"},
-			{Name: "B", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "db"}, Key: "password"}}},
-			{Name: "C", ValueFrom: &corev1.EnvVarSource{ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "cm"}, Key: "k"}}},
-		}}},
-		Volumes: []corev1.Volume{
-			{Name: "tls", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "tls"}}},
-			{Name: "p", VolumeSource: corev1.VolumeSource{Projected: &corev1.ProjectedVolumeSource{Sources: []corev1.VolumeProjection{
-				{Secret: &corev1.SecretProjection{LocalObjectReference: corev1.LocalObjectReference{Name: "projected"}}}}}}},
-			{Name: "db-again", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "db"}}},
-		},
-	}}
-	if got, want := strings.Join(podSecretNames(pod), ","), "db,init-env,projected,tls"; got != want {
-		t.Errorf("podSecretNames = %s, want %s", got, want)
-	}
-}
-
 // A hook's log tail comes through the real apiserver (pods/log, served by the test bed's
 // kubelet stand-in), with the values of the Secrets its pod reads masked.
 func TestHookLogsMaskSecrets(t *testing.T) {

@@ -120,13 +120,6 @@ spec:
 	}
 }
 
-func TestCleanLogs(t *testing.T) {
-	got := cleanLogs([]byte("ok\tdone\n\x1b[31mred\x1b[0m\r\nbad \xff byte\u009b\n"))
-	if want := "ok\tdone\n[31mred[0m\nbad \uFFFD byte\n"; got != want {
-		t.Fatalf("cleanLogs = %q, want %q", got, want)
-	}
-}
-
 // Hooks with a generateName render from a plain folder (twice the same generateName included)
 // and, named, through kustomize. (kustomize itself refuses an object without metadata.name:
 // a generateName hook in a kustomization is a TODO of render_kustomize.go.)

@@ -47,6 +47,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "drift" { // only the drift sweep figure (drift.go, issue 12)
 		os.Exit(driftMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "redeliver" { // only the redelivery figure (redeliver.go, issue 14)
+		os.Exit(redeliverMain())
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -237,7 +240,11 @@ func run() error {
 		return err
 	}
 	fmt.Println()
-	return load(c, rigel, work)
+	if err := load(c, rigel, work); err != nil {
+		return err
+	}
+	fmt.Println()
+	return redeliverBench(c, rigel, work) // a burst of 10,000 redelivered (issue 14): redeliver.go
 }
 
 func report(rows []row) {

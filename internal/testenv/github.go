@@ -69,6 +69,9 @@ type GitHub struct {
 	// The app-manifest flow (github_manifest.go): manifests shown, apps created from them.
 	pending map[string]*pendingManifest
 	created []*CreatedApp
+
+	// The app's webhook and its delivery log (issue 14, redelivery): github_hook_deliveries.go.
+	hooks hookState
 }
 
 // Request is one request the fake GitHub received. Path is without the /api/v3 prefix.

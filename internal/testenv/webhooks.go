@@ -199,6 +199,19 @@ func PostWebhook(url, secret, event string, body []byte) (*http.Response, error)
 // PostWebhookDelivery is PostWebhook with the X-GitHub-Delivery id given, as when GitHub
 // redelivers a delivery.
 func PostWebhookDelivery(url, secret, event, deliveryID string, body []byte) (*http.Response, error) {
+	req, err := webhookRequest(url, secret, event, deliveryID, body)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("failed to post %s webhook: %w", event, err)
+	}
+	return resp, nil
+}
+
+// webhookRequest is the request GitHub makes to deliver body: its headers, and signed with secret.
+func webhookRequest(url, secret, event, deliveryID string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("failed to build %s webhook request: %w", event, err)
@@ -209,11 +222,7 @@ func PostWebhookDelivery(url, secret, event, deliveryID string, body []byte) (*h
 	req.Header.Set("X-GitHub-Delivery", deliveryID)
 	req.Header.Set("X-GitHub-Hook-ID", "1")
 	req.Header.Set("X-Hub-Signature-256", Sign(secret, body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("failed to post %s webhook: %w", event, err)
-	}
-	return resp, nil
+	return req, nil
 }
 
 func newDeliveryID() string {

@@ -14,6 +14,7 @@ const (
 	own   kind = iota // Rigel's words: as written
 	code              // an untrusted name or value: code in Markdown, quoted in plain text
 	quote             // untrusted prose (an event or termination message): text
+	block             // untrusted lines (a log tail): a code block
 )
 
 // Value is an untrusted string for Textf: Code or Quote.
@@ -29,6 +30,15 @@ func Code(s string) Value { return Value{s: s, kind: code} }
 // Quote is untrusted prose (an event message, a termination message) for Textf: escaped
 // Markdown text, or plain text, one line of at most MaxQuote characters.
 func Quote(s string) Value { return Value{s: s, kind: quote} }
+
+// Block is untrusted lines (a log tail) for Textf, ending a sentence: in Markdown a fenced
+// code block (MarkdownBlock, at most MaxQuoteBlock characters) on lines of its own, indented
+// by two spaces to stay in a list item; in plain text its lines, each through Plain, indented
+// by four spaces.
+func Block(s string) Value { return Value{s: s, kind: block} }
+
+// MaxQuoteBlock bounds one Block.
+const MaxQuoteBlock = 5000
 
 // MaxQuote bounds one Quote.
 const MaxQuote = 200
@@ -93,19 +103,27 @@ func (m marker) String() string { return sentinel + strconv.Itoa(int(m)) + senti
 // Markdown is t for a Markdown sink: Rigel's words as written, Code values as MarkdownCode,
 // Quote values as MarkdownText (at most MaxQuote characters).
 func (t Text) Markdown() string {
-	return t.render(MarkdownCode, func(q string) string { return MarkdownText(cut(oneLine(q), MaxQuote)) })
+	return t.render(MarkdownCode, func(q string) string { return MarkdownText(cut(oneLine(q), MaxQuote)) }, func(b string) string {
+		return "\n\n  " + strings.ReplaceAll(strings.TrimSuffix(MarkdownBlock("text", b, MaxQuoteBlock), "\n"), "\n", "\n  ")
+	})
 }
 
 // Plain is t for a plain-text sink (a commit message, a JSON field): Rigel's words as
 // written, Code values in backticks and Quote values (at most MaxQuote characters) through
 // Plain.
 func (t Text) Plain() string {
-	return t.render(func(c string) string { return "`" + Plain(c) + "`" }, func(q string) string { return Plain(cut(oneLine(q), MaxQuote)) })
+	return t.render(func(c string) string { return "`" + Plain(c) + "`" }, func(q string) string { return Plain(cut(oneLine(q), MaxQuote)) }, func(b string) string {
+		var out strings.Builder
+		for _, line := range strings.Split(strings.TrimRight(cutLines(b, MaxQuoteBlock, "… (cut)"), "\n"), "\n") {
+			out.WriteString("\n    " + Plain(line))
+		}
+		return out.String()
+	})
 }
 
 // render writes Rigel's own words as they are, and Code and Quote values through the sink's
 // escapers.
-func (t Text) render(codeOf, quoteOf func(string) string) string {
+func (t Text) render(codeOf, quoteOf, blockOf func(string) string) string {
 	var b strings.Builder
 	for _, p := range t.parts {
 		switch p.kind {
@@ -115,6 +133,8 @@ func (t Text) render(codeOf, quoteOf func(string) string) string {
 			b.WriteString(codeOf(p.s))
 		case quote:
 			b.WriteString(quoteOf(p.s))
+		case block:
+			b.WriteString(blockOf(p.s))
 		}
 	}
 	return b.String()

@@ -336,3 +336,16 @@ func TestTableCell(t *testing.T) {
 		t.Errorf("a long cell is %d characters, want %d", n, MaxCell+1)
 	}
 }
+
+// TestTextBlock: a log tail in a sentence is a code block it cannot end, indented into its
+// list item, in Markdown; indented neutral lines in plain text.
+func TestTextBlock(t *testing.T) {
+	tx := Textf("Its last lines:%s", Block("panic: ``` @org/team <!-- x -->\nfixes #12\n"))
+	if got, want := tx.Markdown(), "Its last lines:\n\n  ````text\n  panic: ``` @org/team <\u200d!-- x --\u200d>\n  fixes #\u200d12\n  ````"; got != want {
+		t.Errorf("Markdown =\n%q\nwant\n%q", got, want)
+	}
+	plain := tx.Plain()
+	if !strings.HasPrefix(plain, "Its last lines:\n    panic: ''' ") || strings.Contains(plain, "@org") || strings.Contains(plain, "#12") || strings.Contains(plain, "<!--") {
+		t.Errorf("Plain = %q", plain)
+	}
+}

@@ -51,6 +51,7 @@ comma-separated.
   "diffConcurrency" "RIGEL_DIFF_CONCURRENCY"
   "workers" "RIGEL_WORKERS"
   "queueSize" "RIGEL_QUEUE_SIZE"
+  "queueBytes" "RIGEL_QUEUE_BYTES"
   "applyWait" "RIGEL_APPLY_WAIT"
   "hookTimeout" "RIGEL_HOOK_TIMEOUT"
   "permissions" "RIGEL_PERMISSIONS"
@@ -71,10 +72,12 @@ comma-separated.
   "notifyWebhookKey" "RIGEL_NOTIFY_WEBHOOK_KEY"
   "pollInterval" "RIGEL_POLL_INTERVAL"
   "cacheMax" "RIGEL_CACHE_MAX"
+  "redeliverEvery" "RIGEL_REDELIVER_EVERY"
+  "redeliverRate" "RIGEL_REDELIVER_RATE"
   "modelURL" "RIGEL_MODEL_URL"
   "modelName" "RIGEL_MODEL_NAME"
   "modelTimeout" "RIGEL_MODEL_TIMEOUT" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "modelURL" "modelName" "modelTimeout" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" "modelURL" "modelName" "modelTimeout" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}

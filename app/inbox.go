@@ -1,0 +1,72 @@
+package app
+
+import (
+	"context"
+	gosync "sync"
+	"time"
+
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/inbox"
+	"github.com/rigel-gitops/rigel/kube"
+)
+
+// The inbox (issue 14): each delivery is recorded in Rigel's namespace before it is answered
+// (inbox.Journal, batched), and its record deleted when it has run; every replica adopts the
+// records of a replica whose inbox Lease expired (inbox.Adopter) and runs them, the shared
+// dedupe (dedupe.go) skipping what already ran. A delivery accepted by a replica that is
+// killed is run by another, once.
+
+// openInbox takes this replica's inbox Lease and starts its journal; the journal closes when
+// the drain is over (drain.go), leaving the records of deliveries not run to another replica.
+func openInbox(ctx context.Context, r *replica, namespace string, log zerolog.Logger) (*inbox.Journal, error) {
+	j, err := inbox.Open(log.WithContext(ctx), &kube.Inbox{Client: r.leases.Client, Namespace: namespace}, r.leases)
+	if err != nil {
+		return nil, err
+	}
+	var once gosync.Once
+	r.drain.then = func() {
+		once.Do(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), CutShortWait)
+			defer cancel()
+			if err := j.Close(log.WithContext(ctx)); err != nil {
+				log.Warn().Err(err).Msg("failed to give back this replica's inbox lease; it expires")
+			}
+		})
+	}
+	return j, nil
+}
+
+// newAdopter adopts the records of replicas gone away into q, counted in
+// rigel_inbox_adopted_total.
+func newAdopter(r *replica, j *inbox.Journal, q *inbox.Scheduler, hs []githubapp.EventHandler, reg prometheus.Registerer) *inbox.Adopter {
+	adopted := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rigel_inbox_adopted_total",
+		Help: "Webhook deliveries this replica adopted from a replica whose inbox lease expired (it died before running them).",
+	})
+	reg.MustRegister(adopted)
+	handlers := map[string]githubapp.EventHandler{}
+	for _, h := range hs {
+		for _, e := range h.Handles() {
+			handlers[e] = h
+		}
+	}
+	return &inbox.Adopter{Journal: j, Leases: r.leases, Queue: q, Handlers: handlers, Wrap: r.drain.wrap,
+		Observe: func(n int) { adopted.Add(float64(n)) }}
+}
+
+// runAdopter looks for records to adopt, every third of a lease duration, until stop.
+func (r *replica) runAdopter(ctx context.Context) (stop func()) {
+	if r.adopter == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.adopter.Run(ctx, max(r.leases.Duration/3, 100*time.Millisecond))
+	}()
+	return func() { cancel(); <-done }
+}

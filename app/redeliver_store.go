@@ -1,0 +1,171 @@
+package app
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+)
+
+// The memory of redelivery (redeliver.go): which failed deliveries the leader asked GitHub to
+// redeliver, kept in the apiserver so that a new leader does not ask again. One ConfigMap in
+// Rigel's namespace holds it, gzipped JSON in binaryData: the time up to which the log was
+// read, and per event (delivery GUID) still failing the last delivery redelivered and how
+// often. An event is forgotten once it was delivered successfully, or when GitHub's window
+// has passed.
+const (
+	RedeliveriesConfigMap = "rigel-redeliveries"
+	redeliveriesKey       = "state.json.gz"
+	// redeliveriesMax bounds the events remembered (about 35 bytes each, gzipped; the
+	// ConfigMap's limit is 1 MiB): beyond it the oldest are forgotten, and may be redelivered
+	// once more (the shared dedupe runs their command once all the same).
+	redeliveriesMax = 20000
+)
+
+// redeliveryState is what the leader remembers.
+type redeliveryState struct {
+	// Read is the time of the newest delivery read at the end of the last complete round:
+	// the next round reads the log down to a little before it.
+	Read   time.Time             `json:"read"`
+	Events map[string]redelivery `json:"events"` // by GUID
+}
+
+// redelivery is the memory of one event: the delivery last redelivered, how many times the
+// event was, and when last.
+type redelivery struct {
+	ID    int64     `json:"id"`
+	Times int       `json:"n"`
+	At    time.Time `json:"at"`
+}
+
+// redeliveryStore keeps a redeliveryState in ConfigMap RedeliveriesConfigMap.
+type redeliveryStore struct {
+	client    kubernetes.Interface
+	namespace string
+	exists    bool   // the ConfigMap was there when last read or written
+	version   string // its resourceVersion then
+}
+
+// load reads the state; an absent ConfigMap is an empty state.
+func (s *redeliveryStore) load(ctx context.Context) (redeliveryState, error) {
+	st := redeliveryState{Events: map[string]redelivery{}}
+	cm, err := s.client.CoreV1().ConfigMaps(s.namespace).Get(ctx, RedeliveriesConfigMap, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		s.exists, s.version = false, ""
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf("failed to read the record of redeliveries, ConfigMap %s/%s: %w", s.namespace, RedeliveriesConfigMap, err)
+	}
+	s.exists, s.version = true, cm.ResourceVersion
+	if raw := cm.BinaryData[redeliveriesKey]; len(raw) > 0 {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err == nil {
+			var data []byte
+			if data, err = io.ReadAll(io.LimitReader(zr, 16<<20)); err == nil {
+				err = json.Unmarshal(data, &st)
+			}
+		}
+		if err != nil {
+			return redeliveryState{Events: map[string]redelivery{}}, fmt.Errorf("failed to decode the record of redeliveries, ConfigMap %s/%s key %s (delete it to start afresh): %w", s.namespace, RedeliveriesConfigMap, redeliveriesKey, err)
+		}
+	}
+	if st.Events == nil {
+		st.Events = map[string]redelivery{}
+	}
+	return st, nil
+}
+
+// save writes st, bounded to redeliveriesMax events (the newest kept). When another leader
+// wrote meanwhile, its events are merged in and the write is tried again.
+func (s *redeliveryStore) save(ctx context.Context, st redeliveryState) error {
+	for attempt := 0; ; attempt++ {
+		err := s.write(ctx, bounded(st))
+		if err == nil || !apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err) || attempt == 3 {
+			if err != nil {
+				return fmt.Errorf("failed to write the record of redeliveries, ConfigMap %s/%s: %w", s.namespace, RedeliveriesConfigMap, err)
+			}
+			return nil
+		}
+		theirs, lerr := s.load(ctx)
+		if lerr != nil {
+			return lerr
+		}
+		st = merged(st, theirs)
+	}
+}
+
+func (s *redeliveryStore) write(ctx context.Context, st redeliveryState) error {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	_, _ = zw.Write(data)
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	cm := &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: RedeliveriesConfigMap, Namespace: s.namespace, ResourceVersion: s.version,
+			Labels: map[string]string{"app.kubernetes.io/managed-by": "rigel"},
+		},
+		BinaryData: map[string][]byte{redeliveriesKey: buf.Bytes()},
+	}
+	cms := s.client.CoreV1().ConfigMaps(s.namespace)
+	if !s.exists {
+		cm, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: "rigel"})
+	} else {
+		cm, err = cms.Update(ctx, cm, metav1.UpdateOptions{FieldManager: "rigel"})
+	}
+	if err != nil {
+		return err
+	}
+	s.exists, s.version = true, cm.ResourceVersion
+	return nil
+}
+
+// bounded is st with at most redeliveriesMax events, the most recently redelivered kept.
+func bounded(st redeliveryState) redeliveryState {
+	if len(st.Events) <= redeliveriesMax {
+		return st
+	}
+	guids := make([]string, 0, len(st.Events))
+	for g := range st.Events {
+		guids = append(guids, g)
+	}
+	sort.Slice(guids, func(i, j int) bool { return st.Events[guids[i]].At.After(st.Events[guids[j]].At) })
+	kept := make(map[string]redelivery, redeliveriesMax)
+	for _, g := range guids[:redeliveriesMax] {
+		kept[g] = st.Events[g]
+	}
+	return redeliveryState{Read: st.Read, Events: kept}
+}
+
+// merged is ours with what theirs knows and ours does not: events redelivered more often
+// there, and a later time read.
+func merged(ours, theirs redeliveryState) redeliveryState {
+	out := redeliveryState{Read: ours.Read, Events: make(map[string]redelivery, len(ours.Events))}
+	if theirs.Read.After(out.Read) {
+		out.Read = theirs.Read
+	}
+	for g, r := range ours.Events {
+		out.Events[g] = r
+	}
+	for g, r := range theirs.Events {
+		if mine, ok := out.Events[g]; !ok || r.Times > mine.Times {
+			out.Events[g] = r
+		}
+	}
+	return out
+}

@@ -1,0 +1,149 @@
+package inbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/palantir/go-githubapp/githubapp"
+	"github.com/rs/zerolog"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/rigel-gitops/rigel/kube"
+)
+
+// Adopter finds the records of replicas whose inbox Lease expired (they died, or stopped
+// with deliveries not run) and runs their deliveries here. Of several replicas looking at
+// once, each record is adopted by one (an update guarded by its version). A delivery that
+// already ran on the dead replica is adopted too, and the handlers' shared dedupe
+// (handlers.Deliveries on kube.Seen) skips it: each command runs once.
+type Adopter struct {
+	Journal  *Journal
+	Leases   *kube.Leases // the replicas' inbox Leases (labelled LeaseLabel=inbox)
+	Queue    *Scheduler
+	Handlers map[string]githubapp.EventHandler // by event type, as the dispatcher routes
+	// Wrap, when set, wraps each adopted delivery as the live ones are (the drain's count);
+	// an error (this replica is stopping) leaves the delivery recorded for another replica.
+	Wrap func(githubapp.Dispatch) (githubapp.Dispatch, error)
+	// Observe, when set, is told how many deliveries each adoption took.
+	Observe func(n int)
+}
+
+// Run looks for records to adopt every (jittered) period until ctx ends.
+func (a *Adopter) Run(ctx context.Context, every time.Duration) {
+	log := zerolog.Ctx(ctx)
+	for {
+		wait := every/2 + rand.N(every/2+1)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if n, err := a.Adopt(ctx); err != nil && ctx.Err() == nil {
+			log.Error().Err(err).Int("adopted", n).Msg("failed to adopt some deliveries of a replica that went away; trying again later")
+		}
+	}
+}
+
+// Adopt adopts, once, the records of every expired inbox Lease that fit the queue, and
+// returns how many deliveries it queued. The Lease of a replica whose records were all
+// adopted is deleted.
+func (a *Adopter) Adopt(ctx context.Context) (int, error) {
+	j := a.Journal
+	list, err := a.Leases.List(ctx, LeaseLabel+"=inbox")
+	if err != nil {
+		return 0, fmt.Errorf("failed to list the replicas' inbox leases: %w", err)
+	}
+	var errs []error
+	n := 0
+	now := time.Now()
+	for _, l := range list {
+		if l.Name == j.owner || !l.Expired(now) {
+			continue
+		}
+		m, complete, err := a.adoptFrom(ctx, l.Name)
+		n += m
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if !complete {
+			continue
+		}
+		// all adopted: give the dead Lease back, so nobody looks at it again
+		if held, err := a.Leases.TakeOver(ctx, l, nil); err == nil {
+			_ = held.Release(ctx)
+		}
+	}
+	if n > 0 && a.Observe != nil {
+		a.Observe(n)
+	}
+	return n, errors.Join(errs...)
+}
+
+// adoptFrom adopts the records of owner; complete is false when some are left (no room in
+// the queue, or an error).
+func (a *Adopter) adoptFrom(ctx context.Context, owner string) (n int, complete bool, _ error) {
+	j := a.Journal
+	log := zerolog.Ctx(ctx).With().Str("inbox", owner).Logger()
+	batches, err := j.store.Owned(ctx, owner)
+	if err != nil {
+		return 0, false, err
+	}
+	for _, b := range batches {
+		if j.stopping() { // closed: what it adopted now would be left in a Lease given back
+			return n, false, nil
+		}
+		ds, derr := decode(b.Data)
+		var cost int64
+		for _, d := range ds {
+			cost += Cost(d.Payload)
+		}
+		if derr == nil && !a.Queue.room(cost) {
+			return n, false, nil // the rest at a later round
+		}
+		nb, err := j.store.Adopt(ctx, b, j.owner)
+		switch {
+		case apierrors.IsConflict(err) || apierrors.IsNotFound(err):
+			continue // another replica took it
+		case err != nil:
+			return n, false, err
+		}
+		if derr != nil { // never run what does not decode: say so and drop it
+			log.Error().Err(derr).Str("record", b.Name).Msg("deleting a record of deliveries that does not decode; its deliveries do not run")
+			_ = j.store.Delete(ctx, nb)
+			continue
+		}
+		rec := j.adopted(nb, len(ds))
+		for _, d := range ds {
+			h := a.Handlers[d.EventType]
+			if h == nil {
+				j.done(rec)
+				continue
+			}
+			disp := githubapp.Dispatch{Handler: h, EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload}
+			if a.Wrap != nil {
+				if disp, err = a.Wrap(disp); err != nil {
+					continue // stopping: it stays recorded for another replica
+				}
+			}
+			a.Queue.takeAdopted(ctx, disp, rec)
+			n++
+		}
+		log.Info().Str("record", b.Name).Int("deliveries", len(ds)).Msg("adopted the deliveries of a replica that went away")
+	}
+	return n, true, nil
+}
+
+// adopted registers a record adopted from another replica, with left deliveries to run.
+func (j *Journal) adopted(rec kube.InboxBatch, left int) *batch {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b := &batch{rec: rec, left: left}
+	j.open[b] = struct{}{}
+	if left == 0 {
+		j.finishLocked(b)
+	}
+	return b
+}

@@ -1,0 +1,365 @@
+package inbox
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/rigel-gitops/rigel/kube"
+)
+
+// Delivery is what the journal records of one delivery: enough to run it again.
+type Delivery struct {
+	EventType  string `json:"event"`
+	DeliveryID string `json:"id"`
+	Payload    []byte `json:"payload"`
+}
+
+// Store keeps batches of recorded deliveries where every replica finds them (kube.Inbox).
+type Store interface {
+	Create(ctx context.Context, owner string, data []byte) (kube.InboxBatch, error)
+	Delete(ctx context.Context, b kube.InboxBatch) error
+	Owned(ctx context.Context, owner string) ([]kube.InboxBatch, error)
+	Adopt(ctx context.Context, b kube.InboxBatch, owner string) (kube.InboxBatch, error)
+}
+
+// LeaseLabel labels the inbox Leases of the replicas (rigel.dev/lease=inbox).
+const LeaseLabel = "rigel.dev/lease"
+
+// Bounds of a batch: the deliveries waiting when a write starts go in one record (group
+// commit), up to maxBatchRaw bytes of payloads; compressed, a record stays under
+// maxBatchStored (a ConfigMap holds 1 MiB), else it is split.
+const (
+	maxBatchRaw    = 4 << 20
+	maxBatchStored = 900 << 10
+	recordTimeout  = 10 * time.Second
+	// writers is the records written at once: a delivery arriving while one is written
+	// starts the next at once rather than waiting for it (the answer waits for one write,
+	// not two), and the deliveries arriving meanwhile share it.
+	writers = 3
+)
+
+// Journal records the deliveries a replica accepts before they are answered, and deletes each
+// record once all its deliveries ran. Deliveries that arrive while a record is written wait
+// for the next, and are written together (group commit): one write of the apiserver per
+// write in flight, not per delivery. The records belong to this replica's inbox Lease (Owner);
+// when that Lease expires another replica adopts them (adopt.go).
+type Journal struct {
+	store Store
+	held  *kube.Held
+	owner string
+
+	log zerolog.Logger
+
+	kick    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+
+	mu      gosync.Mutex
+	pending []*waiter
+	open    map[*batch]struct{} // records with deliveries not finished
+	deletes gosync.WaitGroup
+}
+
+// batch is one record and how many of its deliveries have not finished.
+type batch struct {
+	rec  kube.InboxBatch
+	left int // guarded by Journal.mu
+}
+
+type waiter struct {
+	d         Delivery
+	done      chan struct{}
+	rec       *batch
+	err       error
+	abandoned bool // guarded by Journal.mu: Record returned before the write ended
+}
+
+// Open takes this replica's inbox Lease (a new name for each process, so a restarted replica
+// adopts what its former self left like any other) and starts writing records.
+func Open(ctx context.Context, store Store, leases *kube.Leases) (*Journal, error) {
+	name := "rigel-inbox-" + strings.ToLower(rand.Text()[:12])
+	held, err := leases.Acquire(ctx, name, map[string]string{LeaseLabel: "inbox"}, map[string]string{"rigel.dev/replica": leases.Identity})
+	if err != nil {
+		return nil, fmt.Errorf("failed to take this replica's inbox lease: %w", err)
+	}
+	j := &Journal{store: store, held: held, owner: name, log: *zerolog.Ctx(ctx), kick: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{}), open: map[*batch]struct{}{}}
+	var loops gosync.WaitGroup
+	for range writers {
+		loops.Add(1)
+		go func() { defer loops.Done(); j.commitLoop() }()
+	}
+	go func() { loops.Wait(); close(j.stopped) }()
+	return j, nil
+}
+
+// Owner is the name of this replica's inbox Lease, which its records are labelled with.
+func (j *Journal) Owner() string { return j.owner }
+
+// Record writes d and returns its record once written (nil for a delivery too large to
+// record: it runs, unrecorded, and that is logged).
+func (j *Journal) Record(ctx context.Context, d Delivery) (*batch, error) {
+	if err := j.held.Err(); err != nil {
+		return nil, fmt.Errorf("this replica lost its inbox lease, so its records would not be found: %w", err)
+	}
+	w := &waiter{d: d, done: make(chan struct{})}
+	j.mu.Lock()
+	j.pending = append(j.pending, w)
+	j.mu.Unlock()
+	select {
+	case j.kick <- struct{}{}:
+	default:
+	}
+	select {
+	case <-w.done:
+		if w.err == nil && w.rec == nil {
+			zerolog.Ctx(ctx).Warn().Str("delivery", d.DeliveryID).Int("bytes", len(d.Payload)).Msg("delivery too large to record: it runs, but is lost if this replica dies first")
+		}
+		return w.rec, w.err
+	case <-ctx.Done():
+		j.mu.Lock()
+		defer j.mu.Unlock()
+		select {
+		case <-w.done: // written meanwhile: its record is forgotten below, as the delivery is refused
+			if w.rec != nil {
+				j.finishLocked(w.rec)
+			}
+		default:
+			w.abandoned = true
+		}
+		return nil, fmt.Errorf("the record of delivery %s was not written in time: %w", d.DeliveryID, ctx.Err())
+	case <-j.stop:
+		return nil, errors.New("this replica is stopping")
+	}
+}
+
+func (j *Journal) commitLoop() {
+	for {
+		select {
+		case <-j.stop:
+			j.failPending(errors.New("this replica is stopping"))
+			return
+		case <-j.kick:
+		}
+		for {
+			ws := j.take()
+			if len(ws) == 0 {
+				break
+			}
+			j.commit(ws)
+		}
+	}
+}
+
+// take is the deliveries waiting, up to maxBatchRaw bytes (at least one).
+func (j *Journal) take() []*waiter {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n, size := 0, 0
+	for n < len(j.pending) && (n == 0 || size+len(j.pending[n].d.Payload) <= maxBatchRaw) {
+		size += len(j.pending[n].d.Payload)
+		n++
+	}
+	ws := j.pending[:n:n]
+	j.pending = j.pending[n:]
+	return ws
+}
+
+func (j *Journal) failPending(err error) {
+	j.mu.Lock()
+	ws := j.pending
+	j.pending = nil
+	j.mu.Unlock()
+	for _, w := range ws {
+		w.err = err
+		close(w.done)
+	}
+}
+
+// commit writes one record of ws (split in halves while too large compressed).
+func (j *Journal) commit(ws []*waiter) {
+	data, err := encode(ws)
+	if err == nil && len(data) > maxBatchStored {
+		if len(ws) > 1 {
+			j.commit(ws[:len(ws)/2])
+			j.commit(ws[len(ws)/2:])
+			return
+		}
+		for _, w := range ws { // too large alone: not recorded
+			close(w.done)
+		}
+		return
+	}
+	var rec kube.InboxBatch
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+		rec, err = j.store.Create(ctx, j.owner, data)
+		cancel()
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	var b *batch
+	if err == nil {
+		b = &batch{rec: rec, left: len(ws)}
+		j.open[b] = struct{}{}
+	}
+	for _, w := range ws {
+		w.rec, w.err = b, err
+		if b != nil && w.abandoned { // refused meanwhile: it will not run
+			j.finishLocked(b)
+		}
+		close(w.done)
+	}
+}
+
+// done tells the journal one delivery of b finished; the record is deleted after the last.
+func (j *Journal) done(b *batch) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.finishLocked(b)
+}
+
+func (j *Journal) finishLocked(b *batch) {
+	if b.left--; b.left > 0 {
+		return
+	}
+	delete(j.open, b)
+	j.deletes.Add(1)
+	go func() {
+		defer j.deletes.Done()
+		for attempt := range 3 {
+			ctx, cancel := context.WithTimeout(context.Background(), recordTimeout)
+			err := j.store.Delete(ctx, b.rec)
+			cancel()
+			if err == nil {
+				return
+			}
+			if attempt == 2 { // left behind: another replica adopts it after this one stops, and dedupe skips what ran
+				j.log.Warn().Err(err).Str("record", b.rec.Name).Msg("failed to delete a record of deliveries that all ran")
+			}
+			time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+		}
+	}()
+}
+
+// stopping reports whether Close (or crash) began.
+func (j *Journal) stopping() bool {
+	select {
+	case <-j.stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// Unfinished is the records with deliveries that have not finished.
+func (j *Journal) Unfinished() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.open)
+}
+
+// Close stops writing records and waits for the deletes under way. When records of
+// deliveries that did not run are left, the inbox Lease is left to expire, so that another
+// replica adopts them; else it is given back.
+func (j *Journal) Close(ctx context.Context) error {
+	select {
+	case <-j.stop:
+	default:
+		close(j.stop)
+	}
+	<-j.stopped
+	j.deletes.Wait()
+	if n := j.Unfinished(); n > 0 {
+		zerolog.Ctx(ctx).Warn().Int("records", n).Str("inbox", j.owner).Msg("deliveries accepted and not run are left recorded: another replica runs them once this replica's inbox lease expires")
+		j.held.Abandon()
+		return nil
+	}
+	return j.held.Release(ctx)
+}
+
+// crash stops the journal as a killed replica would: the Lease is not renewed, nothing is
+// deleted. For tests.
+func (j *Journal) crash() {
+	select {
+	case <-j.stop:
+	default:
+		close(j.stop)
+	}
+	<-j.stopped
+	j.held.Abandon()
+}
+
+// record is a delivery as encoded in a batch: the payload as JSON when it is JSON (it
+// compresses better), else as bytes.
+type record struct {
+	Event string          `json:"event"`
+	ID    string          `json:"id"`
+	JSON  json.RawMessage `json:"json,omitempty"`
+	Raw   []byte          `json:"raw,omitempty"`
+}
+
+func encode(ws []*waiter) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	enc := json.NewEncoder(zw)
+	for _, w := range ws {
+		r := record{Event: w.d.EventType, ID: w.d.DeliveryID}
+		if json.Valid(w.d.Payload) {
+			r.JSON = w.d.Payload
+		} else {
+			r.Raw = w.d.Payload
+		}
+		if err := enc.Encode(r); err != nil {
+			return nil, fmt.Errorf("failed to encode delivery %s: %w", w.d.DeliveryID, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// maxDecoded bounds what one record may expand to (a record is written by Rigel, but read
+// from the cluster: it is checked like any input).
+const maxDecoded = 2 * maxBatchRaw
+
+func decode(data []byte) ([]Delivery, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("not gzip: %w", err)
+	}
+	dec := json.NewDecoder(io.LimitReader(zr, maxDecoded))
+	var out []Delivery
+	for {
+		var r record
+		err := dec.Decode(&r)
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("delivery %d: %w", len(out)+1, err)
+		}
+		if r.Event == "" {
+			return nil, fmt.Errorf("delivery %d names no event", len(out)+1)
+		}
+		p := []byte(r.JSON)
+		if len(p) == 0 {
+			p = r.Raw
+		}
+		out = append(out, Delivery{EventType: r.Event, DeliveryID: r.ID, Payload: p})
+	}
+}
