@@ -76,6 +76,10 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	}
 	registry := config.NewRegistry(kc.Typed, s.Namespace)
 	registry.SetGitHost(gitHost)
+	advisor, err := modelAdvisor(s) // the optional model of /rigel fix (issue 16, model.go)
+	if err != nil {
+		return nil, err
+	}
 	service := &ops.Service{
 		Registry:    registry,
 		Source:      gitsrc.NewBounded(s.CacheDir, gitHost, gitsrc.CacheOptions{MaxBytes: s.CacheBound(), InUseFor: gitsrc.DefaultInUseFor, Observer: m}),
@@ -99,6 +103,8 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 		SyncHistory: s.SyncHistory,
 		// where chart dependencies may be fetched from (sync/helm_fetch.go, issue 13)
 		ChartRepos: chartRepos(s),
+		// the optional model /rigel fix asks when its rules have no fix (ops/fix_model.go)
+		Model: advisor,
 	}
 	runner := &commands.Runner{
 		Ops:       service,

@@ -89,6 +89,16 @@ type Settings struct {
 	// only push events apply).
 	PollInterval time.Duration
 
+	// The optional model of `/rigel fix` (issue 16, settings_model.go): an OpenAI-compatible
+	// chat-completions API at ModelURL (its base, …/v1, or the endpoint itself) serving model
+	// ModelName, its key read from ModelKeyFile at each request (a mounted Secret; "": no key),
+	// each request bounded by ModelTimeout (RIGEL_MODEL_URL, RIGEL_MODEL_NAME,
+	// RIGEL_MODEL_KEY_FILE, RIGEL_MODEL_TIMEOUT; "": no model).
+	ModelURL     string
+	ModelName    string
+	ModelKeyFile string
+	ModelTimeout time.Duration
+
 	// The git cache's bound (issue 14, settings_cache.go): CacheMax is how many bytes the
 	// repositories under CacheDir may take (RIGEL_CACHE_MAX, cacheMax; 0: DefaultCacheMax).
 	CacheMax int64

@@ -141,6 +141,16 @@ func settingsTable() []setting {
 		redeliverEverySetting(),
 		redeliverRateSetting(),
 
+		// The optional model of /rigel fix (issue 16, settings_model.go).
+		str("ModelURL", "RIGEL_MODEL_URL", "modelURL", func(s *Settings) *string { return &s.ModelURL }).
+			docs("an OpenAI-compatible chat-completions API /rigel fix asks when its rules have no fix (its base, like https://api.openai.com/v1); empty: no model"),
+		str("ModelName", "RIGEL_MODEL_NAME", "modelName", func(s *Settings) *string { return &s.ModelName }).
+			docs("the model to ask, named in its replies and pull requests"),
+		str("ModelKeyFile", "RIGEL_MODEL_KEY_FILE", "modelKeyFile", func(s *Settings) *string { return &s.ModelKeyFile }).
+			docs("a file holding the API's key (a mounted Secret), read at each request, never logged; empty: no key"),
+		dur("ModelTimeout", "RIGEL_MODEL_TIMEOUT", "modelTimeout", "1m", func(s *Settings) *time.Duration { return &s.ModelTimeout }).
+			docs("how long one request to the model may take (a failed one is tried once more); 0: 1m"),
+
 		// What comments can do (settings_comments.go).
 		markerKeySetting(),
 		commandRateSetting(),

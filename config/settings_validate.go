@@ -78,6 +78,7 @@ func (s *Settings) validate(credentials bool) error {
 	problems = append(problems, s.replicaProblems()...)
 	problems = append(problems, s.gateProblems()...)
 	problems = append(problems, s.notifyProblems()...) // notifications (issue 12)
+	problems = append(problems, s.modelProblems()...)  // the optional model of fix (issue 16)
 	problems = append(problems, s.commentsProblems()...)
 	problems = append(problems, s.listenersProblems()...)
 	problems = append(problems, s.credsProblems()...)

@@ -420,7 +420,7 @@ func TestChartCoversSettings(t *testing.T) {
 			all[k] = []any{"https://charts.example.com/stable", "oci://registry.example.com/charts"}
 		case k == "queueBytes": // the delivery queue (issue 14): at least 1 MiB
 			all[k] = int64(64 << 20)
-		case k == "notifyWebhookSecret" || k == "notifyWebhookKey" || k == "helmCAConfigMap" || k == "helmCredentialsSecret": // names, not URLs
+		case k == "notifyWebhookSecret" || k == "notifyWebhookKey" || k == "helmCAConfigMap" || k == "helmCredentialsSecret" || k == "modelKeySecret": // names, not URLs
 			all[k] = "rigel-notify"
 		default:
 			switch p.(map[string]any)["type"] {

@@ -30,6 +30,9 @@ type FixRequest struct {
 	// Reach reaches the deployment's repository for a call outside a conversation (Number 0);
 	// in a conversation the fix goes to the conversation's repository, with the call's Forge.
 	Reach Reach
+	// Words is what the person wrote (an issue's text), told to the model when one is asked
+	// (fix_model.go); hostile, bounded and redacted there.
+	Words string
 }
 
 // FixOutcome is what came of a FixRequest: NoFix, Unchanged or Pull is set.
@@ -87,10 +90,16 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	if v := policy.Violations(pol, workloadChange(ref)); len(v) > 0 {
 		return nil, &Policy{Object: &PolicyObject{Deployment: dep.Name, Verb: "fix", Kind: ref.Kind, Name: ref.Name, Namespace: ref.Namespace, Msg: v[0].Msg}}
 	}
+	var snap *gitsrc.Snapshot // fetched here, or for the model
 	if req.Edits == nil {
 		d, err := fix.Diagnose(ctx, s.Workloads, ref)
 		if err != nil {
 			return nil, fmt.Errorf("failed to diagnose %s %s in namespace %s: %w", ref.Kind, ref.Name, ref.Namespace, err)
+		}
+		if len(d.Edits) == 0 { // the rules have no fix: the model, when there is one (fix_model.go)
+			if snap, d, err = s.askModel(ctx, t, req, d); err != nil {
+				return nil, err
+			}
 		}
 		out.Diagnosis = d
 		if len(d.Edits) == 0 {
@@ -107,13 +116,15 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	if err != nil {
 		return nil, err
 	}
-	target := BranchTarget(repo.Branch)
-	if amend != nil {
-		target = Target{Ref: "refs/heads/" + amend.Ref, Branch: amend.Ref, Commit: amend.SHA}
-	}
-	snap, err := s.Fetch(ctx, t.origin, target)
-	if err != nil {
-		return nil, err
+	switch {
+	case amend != nil:
+		if snap, err = s.Fetch(ctx, t.origin, Target{Ref: "refs/heads/" + amend.Ref, Branch: amend.Ref, Commit: amend.SHA}); err != nil {
+			return nil, err
+		}
+	case snap == nil: // else fetched for the model
+		if snap, err = s.Fetch(ctx, t.origin, BranchTarget(repo.Branch)); err != nil {
+			return nil, err
+		}
 	}
 	p.Base = snap.Commit
 	opts, err := s.fixRenderOptions(ctx, snap, dep)

@@ -52,6 +52,10 @@ type Service struct {
 	// Chart dependencies (issue 13, chart.go): where a chart's Chart.lock dependencies may be
 	// fetched from (RIGEL_HELM_REPOSITORIES); nil: nowhere, only vendored ones render.
 	ChartRepos *sync.ChartRepos
+
+	// The optional model of `/rigel fix` (issue 16, fix_model.go): asked only when the rules
+	// have no fix; nil: no model (RIGEL_MODEL_URL unset).
+	Model Advisor
 }
 
 // PolicyOf is the policy that limits dep: its own intersected with the settings' default,

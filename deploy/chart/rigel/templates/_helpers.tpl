@@ -75,8 +75,11 @@ comma-separated.
   "redeliverEvery" "RIGEL_REDELIVER_EVERY"
   "redeliverRate" "RIGEL_REDELIVER_RATE"
   "fixIssues" "RIGEL_FIX_ISSUES"
-  "fixLabel" "RIGEL_FIX_LABEL" -}}
-{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" "fixIssues" "fixLabel" -}}
+  "fixLabel" "RIGEL_FIX_LABEL"
+  "modelURL" "RIGEL_MODEL_URL"
+  "modelName" "RIGEL_MODEL_NAME"
+  "modelTimeout" "RIGEL_MODEL_TIMEOUT" -}}
+{{- $order := list "logLevel" "githubAPIURL" "githubWebURL" "gitURL" "publicURL" "diffConcurrency" "workers" "queueSize" "queueBytes" "applyWait" "hookTimeout" "permissions" "requireApproval" "requireMergeable" "allowForkApply" "allowForkPreview" "autoplanDrafts" "refuseMergeableStates" "mergeableRetryWait" "commandRate" "leaseDuration" "shutdownGrace" "driftInterval" "syncHistory" "notifyDeployments" "notifyWebhookSecret" "notifyWebhookKey" "pollInterval" "cacheMax" "redeliverEvery" "redeliverRate" "fixIssues" "fixLabel" "modelURL" "modelName" "modelTimeout" -}}
 {{- $settings := .Values.settings | default dict -}}
 {{- range $key := $order }}
 {{- if hasKey $settings $key }}
@@ -136,6 +139,10 @@ comma-separated.
 - name: RIGEL_HELM_CREDENTIALS_FILE
   value: /etc/rigel/helm-credentials/config.json
 {{- end }}
+{{- if $settings.modelKeySecret }}
+- name: RIGEL_MODEL_KEY_FILE
+  value: /etc/rigel/model/key
+{{- end }}
 - name: RIGEL_OWN_CLUSTER_ROLES
   value: {{ printf "%s,%s,%s,%s" .Values.rbac.deployerName .Values.rbac.readerName .Values.rbac.prunerName .Values.rbac.hooksName | quote }}
 {{- end }}
@@ -177,5 +184,31 @@ RIGEL_HELM_CREDENTIALS_FILE point. Rigel reads them at each fetch: a rotation ne
     items:
       - key: .dockerconfigjson
         path: config.json
+{{- end }}
+{{- end }}
+
+{{/*
+The key of the optional model of /rigel fix (settings.modelKeySecret, its key "key"), mounted
+read-only where RIGEL_MODEL_KEY_FILE points; read at each request, so a rotation needs no restart.
+*/}}
+{{- define "rigel.modelMounts" -}}
+{{- $settings := .Values.settings | default dict -}}
+{{- if $settings.modelKeySecret }}
+- name: model-key
+  mountPath: /etc/rigel/model
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "rigel.modelVolumes" -}}
+{{- $settings := .Values.settings | default dict -}}
+{{- with $settings.modelKeySecret }}
+- name: model-key
+  secret:
+    secretName: {{ . }}
+    defaultMode: 0400
+    items:
+      - key: key
+        path: key
 {{- end }}
 {{- end }}
