@@ -106,3 +106,23 @@ func jsonnetIdentifier(s string) bool {
 	}
 	return true
 }
+
+// ParseJsonnetVars reads key=value pairs given with flag (--tla, --ext-var) into a map; a pair
+// without '=' or a key given twice is an error naming the flag and saying what to write.
+func ParseJsonnetVars(flag string, pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(pairs))
+	for _, kv := range pairs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s %q: write name=value, e.g. %s replicas=2", flag, kv, flag)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("%s %s is given twice: give each name once", flag, k)
+		}
+		out[k] = v
+	}
+	return out, nil
+}

@@ -73,6 +73,9 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if ropts.Repos, err = o.fetch.repos(); err != nil { // local_helm_fetch.go
 		return fail(err)
 	}
+	if ropts.Jsonnet, err = o.jsonnet.settings(path); err != nil { // local_jsonnet.go
+		return fail(err)
+	}
 	objs, err := sync.RenderWith(ctx, fsys, folder, ropts)
 	var hermetic *sync.HermeticError
 	if errors.As(err, &hermetic) && !checkout {
