@@ -22,6 +22,7 @@ type localOptions struct {
 	color       string
 	chart       chartFlags     // local_chart.go
 	jsonnet     jsonnetFlags   // local_jsonnet.go
+	force       bool           // apply objects another reconciler manages or owns (issue 17)
 	fetch       helmFetchFlags // local_helm_fetch.go
 }
 
@@ -106,6 +107,9 @@ func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
 	f.StringArrayVar(&o.jsonnet.libs, "jsonnet-lib", nil, "a folder searched for jsonnet imports, relative to the repository root (repeatable)")
 	o.fetch.add(f)
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	if verb == "apply" {
+		f.BoolVar(&o.force, "force", false, "apply even objects another reconciler manages, or an Argo CD Application / Flux Kustomization that hands work to it")
+	}
 	f.StringVar(&o.color, "color", "auto", "colour the diff: "+strings.Join(colorModes, ", ")+" (auto: when stdout is a terminal and NO_COLOR is unset)")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
 	addKubeFlags(f, o.kube)
