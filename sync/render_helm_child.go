@@ -134,16 +134,8 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	}
 	opts.Repos = nil // the dependencies fetched are in ld.keep, as vendored: the child fetches nothing
 	req := childRequest{Files: ld.keep, Dir: dir, Opts: opts, Inputs: rec != nil, Retire: childRetireBytes}
-	select {
-	case buildSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, stoppedError(ctx, dir)
-	}
-	res, err := renderInChild(ctx, exe, dir, &req)
+	res, err := renderInSlot(ctx, exe, dir, &req)
 	if err != nil {
-		return nil, err
-	}
-	if err := res.err(); err != nil {
 		return nil, err
 	}
 	objs := make([]Object, 0, len(res.Objects))
@@ -157,6 +149,21 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	return objs, nil
 }
 
+// renderInSlot takes a build slot (renderInChild gives it back) and renders req in a child;
+// the child's own error is returned as an error, keeping its type.
+func renderInSlot(ctx context.Context, exe, dir string, req *childRequest) (*childResult, error) {
+	select {
+	case buildSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, stoppedError(ctx, dir)
+	}
+	res, err := renderInChild(ctx, exe, dir, req)
+	if err != nil {
+		return nil, err
+	}
+	return res, res.err()
+}
+
 // renderInChild sends req to a child of the pool and returns its answer. The caller holds a
 // build slot; renderInChild gives it back once the child is idle again or has exited. A child
 // that was reused and ended before it answered (it may have ended while idle) is replaced
@@ -164,7 +171,7 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*childResult, error) {
 	what, body := "chart "+dir, "its templates"
 	if req.Jsonnet != nil {
-		what, body = dir, "its jsonnet"
+		what, body = dir, "its jsonnet files"
 	}
 	for attempt := 0; ; attempt++ {
 		c, err := renderChildren.get(exe)

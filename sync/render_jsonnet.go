@@ -222,17 +222,12 @@ func renderJsonnet(ctx context.Context, fsys fs.FS, dir string, files []string, 
 		return out, nil
 	}
 	req := childRequest{Files: im.keep, Dir: dir, Jsonnet: &jsonnetRequest{Files: files, Settings: libsSet}, Retire: childRetireBytes}
-	select {
-	case buildSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, stoppedError(ctx, dir)
+	res, err := renderInSlot(ctx, exe, dir, &req)
+	if err != nil && res != nil { // the evaluation's own error: name the folder
+		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
-	res, err := renderInChild(ctx, exe, dir, &req)
 	if err != nil {
 		return nil, err
-	}
-	if err := res.err(); err != nil {
-		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	out := map[string][]Object{}
 	for _, o := range res.Objects {

@@ -129,7 +129,8 @@ func TestRenderJsonnetRefused(t *testing.T) {
 }
 
 // TestRenderJsonnetStopped: an evaluation that would run for ever is stopped at the render's
-// deadline (go-jsonnet cannot be cancelled: the render child is killed).
+// deadline, or at the child's memory bound (go-jsonnet cannot be cancelled: the render child is
+// killed).
 func TestRenderJsonnetStopped(t *testing.T) {
 	freshPool(t)
 	repo := jsonnetRepo(map[string]string{"apps/x/a.jsonnet": `local loop(n) = if n == 0 then 0 else loop(n - 1) tailstrict; {apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: 'x'}, data: {n: std.toString(loop(1e12))}}`})
@@ -137,8 +138,9 @@ func TestRenderJsonnetStopped(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := RenderWith(ctx, repo, "apps/x", RenderOptions{})
-	if err == nil || !strings.Contains(err.Error(), "did not finish in time and was stopped") {
-		t.Fatalf("want the render stopped at its deadline, got %v", err)
+	// Stopped at the deadline, or by the child's memory bound first (a loaded machine): bounded either way.
+	if err == nil || !strings.Contains(err.Error(), "did not finish in time and was stopped") && !strings.Contains(err.Error(), "its jsonnet files used more than") {
+		t.Fatalf("want the render stopped at its deadline or its memory bound, got %v", err)
 	}
 	if took := time.Since(start); took > 10*time.Second {
 		t.Fatalf("the render took %v after a deadline of 2s", took)
