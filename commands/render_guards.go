@@ -65,7 +65,9 @@ func guardNotes(ch sync.Change) string {
 	for _, v := range ch.Violations {
 		fmt.Fprintf(&b, "> 🚫 **Against the deployment's policy** (`%s`): %s.\n\n", v.Rule, mdText(v.Msg))
 	}
-	if r := ch.ManagedBy; r != nil {
+	if r := ch.ManagedBy; r != nil && r.Hands { // issue 17: the tool's own object
+		fmt.Fprintf(&b, "> ⚠️ **%s's own object** (%s): applying it hands what it names to %s, which Rigel neither previews nor applies, so `/rigel apply` refuses this plan unless given `--force`.\n\n", r.Tool, code(r.Evidence), r.Tool)
+	} else if r != nil {
 		fmt.Fprintf(&b, "> ⚠️ **Managed by %s** (%s): applying it from Rigel too would make the two fight over it, so `/rigel apply` refuses this plan unless given `--force`.\n\n", words.ReconcilerName(r), code(r.Evidence))
 	}
 	return b.String()

@@ -193,6 +193,10 @@ func deploymentProblems(d Deployment) []string {
 	if d.Chart != nil {
 		out = append(out, d.Chart.Problems(d.Path)...)
 	}
+	// issue 17, jsonnet folders (jsonnet.go)
+	if d.Jsonnet != nil {
+		out = append(out, d.Jsonnet.Problems()...)
+	}
 	return out
 }
 

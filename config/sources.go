@@ -49,6 +49,9 @@ func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
 	if err := ValidateChart(d); err != nil {
 		return err
 	}
+	if err := ValidateJsonnet(d); err != nil {
+		return err
+	}
 	if r, _ := s.FindDeployment(d.Name); r != nil {
 		return &NameTakenError{Name: d.Name, Repo: r.Repo}
 	}

@@ -78,6 +78,10 @@ type Deployment struct {
 	// Chart (issue 13, Helm charts): how the Helm chart the folder holds renders (chart.go):
 	// release, namespace, values files, set-file. nil: the chart's defaults (or not a chart).
 	Chart *Chart `json:"chart,omitempty"`
+
+	// Jsonnet (issue 17, jsonnet folders): the top-level arguments, external variables and lib
+	// folders of the folder's *.jsonnet files (jsonnet.go). nil: none.
+	Jsonnet *Jsonnet `json:"jsonnet,omitempty"`
 }
 
 // The values of Deployment.ApplyOn.

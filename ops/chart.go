@@ -87,10 +87,10 @@ func settingsFiles(dep config.Deployment) []string {
 }
 
 // renderOptions are the options of dep's render: its chart settings when its folder holds a
-// chart (none for any other folder).
+// chart, else its jsonnet settings (issue 17).
 func renderOptions(fsys fs.FS, dep config.Deployment) sync.RenderOptions {
 	if !isChart(fsys, dep.Path) {
-		return sync.RenderOptions{}
+		return sync.RenderOptions{Jsonnet: jsonnetSettings(dep)} // render_jsonnet.go
 	}
 	return sync.RenderOptions{Chart: chartSettings(dep)}
 }

@@ -64,6 +64,7 @@ type NoManifests struct {
 	Folder string
 	At     Target
 	Commit string
+	Found  []string // issue 17: what it holds instead, "name: what it is" (sync.EmptyFolderError)
 }
 
 func (e *NoManifests) Error() string {

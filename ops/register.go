@@ -68,6 +68,10 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 	}
 	dep := config.Deployment{Name: name, Path: folder, Chart: chart}
 	objs, err := s.render(ctx, snap, dep)
+	var empty *sync.EmptyFolderError
+	if errors.As(err, &empty) { // issue 17: said with what the folder holds
+		return nil, &NoManifests{Folder: folder, At: t, Commit: snap.Commit, Found: empty.Found}
+	}
 	if err != nil {
 		return nil, &RenderFailed{Folder: folder, At: t, Commit: snap.Commit, Err: err}
 	}

@@ -86,7 +86,7 @@ func TestRegistryRefusals(t *testing.T) {
 		{"register: a folder outside the repo", register("apps/../../etc", ""), &BadFolder{Folder: "apps/../../etc", Why: FolderOutside}},
 		{"register: a name that is no DNS label", register("apps/new/", "Bad_Name"), &BadName{Name: "Bad_Name", Reason: badName.Error(), Folder: "apps/new", Suggest: "bad-name"}},
 		{"register: no such folder", register("nope", ""), &RenderFailed{Folder: "nope", At: main, Commit: "sha", Err: &sync.PathError{Path: "nope"}}},
-		{"register: a folder without manifests", register("docs", ""), &NoManifests{Folder: "docs", At: main, Commit: "sha"}},
+		{"register: a folder without manifests", register("docs", ""), &NoManifests{Folder: "docs", At: main, Commit: "sha", Found: []string{"readme.md: not a manifest: Rigel reads *.yaml, *.yml, *.json and *.jsonnet files"}}},
 		{"register: a name another repo has", register("apps/new", "other"), &Taken{Why: TakenName, Name: "other", Folder: "apps/new", Repo: "acme/other"}},
 		{"register: a folder registered already", register("apps/web/", "web2"), &Taken{Why: TakenFolder, Name: "web2", Folder: "apps/web", By: "web"}},
 		{"register: the name of an invalid entry", register("apps/new", "broken"), &InvalidEntries{Entries: []*config.InvalidEntry{{Repo: "acme/web", Deployment: "broken"}}}},

@@ -452,6 +452,9 @@ func (it *item) setLive(obj map[string]interface{}) {
 func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptions) Change {
 	c := Change{Ref: it.ref, Source: it.source, desired: it.desired, ManagedBy: it.owner, ClusterScoped: it.clusterScoped(), liveShown: opts.LiveOfUnmanaged,
 		Wave: it.wave, Argo: it.argo, liveRV: it.liveRV}
+	if c.ManagedBy == nil {
+		c.ManagedBy = ReconcilerObjectOf(it.desired) // issue 17: an Argo CD Application, a Flux Kustomization… (owners_objects.go)
+	}
 	isSecret := groupKind(it.ref) == secretGK
 	fail := func(msg string) Change {
 		c.Action = ActionError

@@ -12,7 +12,7 @@ import (
 
 // ManifestFolders returns the folders of a repository tree that hold deployments, sorted:
 // every folder with a kustomization file, and every folder that directly holds a YAML or JSON
-// file with a top-level apiVersion and kind, unless a folder above it is already listed
+// file with a top-level apiVersion and kind or a *.jsonnet file, unless a folder above it is already listed
 // (plain rendering is recursive; a kustomization uses only what it names). A folder with its
 // own kustomization is always listed, and so is a Helm chart (a folder with a Chart.yaml),
 // whose subfolders are not (its templates and charts/ are the chart's; ChartFolders lists
@@ -65,9 +65,12 @@ var (
 )
 
 // holdsManifest reports whether a folder directly holds a YAML or JSON file with a
-// top-level apiVersion and kind.
+// top-level apiVersion and kind, or a *.jsonnet file.
 func holdsManifest(fsys fs.FS, dir string, entries []fs.DirEntry) (bool, error) {
 	for _, e := range entries {
+		if e.Type().IsRegular() && isJsonnetName(e.Name()) && !isHidden(e.Name()) {
+			return true, nil // a jsonnet file renders (render_jsonnet.go)
+		}
 		if !e.Type().IsRegular() || !isManifestName(e.Name()) || isHidden(e.Name()) {
 			continue
 		}

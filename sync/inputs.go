@@ -38,7 +38,7 @@ func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 	if k := kustomizationIn(entries); k != "" {
 		err = kustomizeInputs(ctx, fsys, dir, path.Join(dir, k), RenderOptions{}, rec)
 	} else {
-		_, err = renderPlain(ctx, &recordingFS{FS: fsys, rec: rec}, dir)
+		_, err = renderPlain(ctx, &recordingFS{FS: fsys, rec: rec}, dir, nil)
 	}
 	if err != nil {
 		return nil, err

@@ -11,6 +11,9 @@ type Reconciler struct {
 	Tool     string // "Argo CD", "Flux" or "Helm"
 	Owner    string // what of the tool manages it: "Application web", "Kustomization flux-system/apps"; "" when unknown
 	Evidence string // what says so: "label argocd.argoproj.io/instance=web", "field manager kustomize-controller"
+	// Hands (issue 17): the object is the tool's own (an Argo CD Application, a Flux
+	// Kustomization…, owners_objects.go): applying it hands what it names to the tool.
+	Hands bool
 }
 
 // String is "Argo CD Application web" or "Flux (field manager kustomize-controller)".

@@ -149,9 +149,10 @@ func symlinkError(p string) error {
 	return &PathError{Path: p, Reason: "it is a symlink, and Rigel does not follow symlinks: commit the file itself"}
 }
 
-// renderPlain reads every manifest file under dir.
-func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) {
-	var files []string
+// renderPlain reads every manifest file under dir, and renders its jsonnet files
+// (render_jsonnet.go) with set.
+func renderPlain(ctx context.Context, fsys fs.FS, dir string, set *JsonnetSettings) ([]Object, error) {
+	var files, jsonnetFiles []string
 	var walk func(d string) error
 	walk = func(d string) error {
 		entries, err := fs.ReadDir(fsys, d)
@@ -169,7 +170,7 @@ func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) 
 			t := e.Type()
 			switch {
 			case t&fs.ModeSymlink != 0:
-				if isManifestName(e.Name()) || !strings.Contains(e.Name(), ".") {
+				if isManifestName(e.Name()) || isJsonnetName(e.Name()) || !strings.Contains(e.Name(), ".") {
 					return symlinkError(p)
 				}
 			case t.IsDir():
@@ -178,6 +179,9 @@ func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) 
 				}
 			case t.IsRegular() && isManifestName(e.Name()):
 				files = append(files, p)
+			case t.IsRegular() && isJsonnetName(e.Name()):
+				files = append(files, p)
+				jsonnetFiles = append(jsonnetFiles, p)
 			}
 		}
 		return nil
@@ -186,11 +190,28 @@ func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) 
 		return nil, fmt.Errorf("failed to render %s: %w", dir, err)
 	}
 	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, emptyFolder(fsys, dir)
+	}
+	var rendered map[string][]Object
+	if len(jsonnetFiles) > 0 {
+		sort.Strings(jsonnetFiles)
+		var err error
+		if rendered, err = renderJsonnet(ctx, fsys, dir, jsonnetFiles, set); err != nil {
+			return nil, err
+		}
+	}
 	var objs []Object
 	var total int64
 	for _, f := range files {
 		if ctx.Err() != nil {
 			return nil, stoppedError(ctx, dir)
+		}
+		if isJsonnetName(f) {
+			if objs = append(objs, rendered[f]...); len(objs) > MaxObjects {
+				return nil, fmt.Errorf("failed to render %s: %w", dir, tooManyObjects(dir))
+			}
+			continue
 		}
 		data, err := readBounded(fsys, f, MaxFileBytes)
 		if err != nil {
@@ -212,6 +233,9 @@ func renderPlain(ctx context.Context, fsys fs.FS, dir string) ([]Object, error) 
 		if len(objs) > MaxObjects {
 			return nil, fmt.Errorf("failed to render %s: %w", dir, tooManyObjects(dir))
 		}
+	}
+	if len(objs) == 0 {
+		return nil, emptyFolder(fsys, dir)
 	}
 	return objs, nil
 }

@@ -51,6 +51,9 @@ type RenderOptions struct {
 	// Repos are where a chart's Chart.lock dependencies may be fetched from (helm_fetch.go);
 	// nil fetches nothing: a dependency not vendored in charts/ nor file:// is refused.
 	Repos *ChartRepos
+	// Jsonnet are the top-level arguments, external variables and lib folders of the folder's
+	// *.jsonnet files (render_jsonnet.go); nil: none.
+	Jsonnet *JsonnetSettings
 }
 
 // ChartFile is the file that makes a folder a Helm chart.
@@ -103,7 +106,7 @@ func renderWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptio
 	case k != "":
 		objs, err = renderKustomize(ctx, fsys, dir, path.Join(dir, k), opts)
 	default:
-		objs, err = renderPlain(ctx, fsys, dir)
+		objs, err = renderPlain(ctx, fsys, dir, opts.Jsonnet)
 	}
 	if err != nil {
 		return nil, isChart, err

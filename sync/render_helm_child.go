@@ -13,7 +13,6 @@ import (
 	"strings"
 	gosync "sync"
 	"sync/atomic"
-	"testing/fstest"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -79,6 +78,8 @@ type childRequest struct {
 	Inputs bool
 	// Retire: the child exits after this render when it then holds more bytes than this.
 	Retire uint64
+	// Jsonnet: evaluate these jsonnet files of Files instead of a chart (render_jsonnet.go).
+	Jsonnet *jsonnetRequest
 }
 
 // childReply is a child's answer to a request.
@@ -133,16 +134,8 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	}
 	opts.Repos = nil // the dependencies fetched are in ld.keep, as vendored: the child fetches nothing
 	req := childRequest{Files: ld.keep, Dir: dir, Opts: opts, Inputs: rec != nil, Retire: childRetireBytes}
-	select {
-	case buildSlots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, stoppedError(ctx, dir)
-	}
-	res, err := renderInChild(ctx, exe, dir, &req)
+	res, err := renderInSlot(ctx, exe, dir, &req)
 	if err != nil {
-		return nil, err
-	}
-	if err := res.err(); err != nil {
 		return nil, err
 	}
 	objs := make([]Object, 0, len(res.Objects))
@@ -156,16 +149,35 @@ func renderChartChild(ctx context.Context, exe string, fsys fs.FS, dir string, o
 	return objs, nil
 }
 
+// renderInSlot takes a build slot (renderInChild gives it back) and renders req in a child;
+// the child's own error is returned as an error, keeping its type.
+func renderInSlot(ctx context.Context, exe, dir string, req *childRequest) (*childResult, error) {
+	select {
+	case buildSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, stoppedError(ctx, dir)
+	}
+	res, err := renderInChild(ctx, exe, dir, req)
+	if err != nil {
+		return nil, err
+	}
+	return res, res.err()
+}
+
 // renderInChild sends req to a child of the pool and returns its answer. The caller holds a
 // build slot; renderInChild gives it back once the child is idle again or has exited. A child
 // that was reused and ended before it answered (it may have ended while idle) is replaced
 // once by a new one; a new child's end is the render's error, naming the chart.
 func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*childResult, error) {
+	what, body := "chart "+dir, "its templates"
+	if req.Jsonnet != nil {
+		what, body = dir, "its jsonnet files"
+	}
 	for attempt := 0; ; attempt++ {
 		c, err := renderChildren.get(exe)
 		if err != nil {
 			<-buildSlots
-			return nil, fmt.Errorf("failed to render chart %s: %w", dir, err)
+			return nil, fmt.Errorf("failed to render %s: %w", what, err)
 		}
 		c.stderr.reset()
 		type answer struct {
@@ -213,10 +225,10 @@ func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*ch
 			return nil, stoppedError(ctx, dir)
 		case code == exitMemory:
 			<-buildSlots
-			return nil, fmt.Errorf("failed to render chart %s: its templates used more than %d MiB of memory and were stopped: look for a range over a large count (until, untilStep, seq) or a large repeat", dir, MaxChartRenderMemory>>20)
+			return nil, fmt.Errorf("failed to render %s: %s used more than %d MiB of memory and were stopped: look for a range over a large count (until, untilStep, seq, std.range) or a large repeat", what, body, MaxChartRenderMemory>>20)
 		case code == exitTime:
 			<-buildSlots
-			return nil, fmt.Errorf("failed to render chart %s: its templates ran for longer than %v and were stopped: look for a range over a large count", dir, MaxRenderTime)
+			return nil, fmt.Errorf("failed to render %s: %s ran for longer than %v and were stopped: look for a range over a large count", what, body, MaxRenderTime)
 		case c.served > 0 && attempt == 0 && (!a.sent || errors.Is(a.err, io.EOF)):
 			continue // a reused child that ended before it answered anything: once more, on a new one
 		}
@@ -225,7 +237,7 @@ func renderInChild(ctx context.Context, exe, dir string, req *childRequest) (*ch
 		if msg != "" {
 			msg = ": " + lastLines(msg, 20)
 		}
-		return nil, fmt.Errorf("failed to render chart %s: the render process failed (%v) without answering (%v)%s", dir, state, a.err, msg)
+		return nil, fmt.Errorf("failed to render %s: the render process failed (%v) without answering (%v)%s", what, state, a.err, msg)
 	}
 }
 
@@ -285,13 +297,16 @@ func chartChild(in io.Reader, out io.Writer) int {
 // renderRequest renders a child's request; stopped: the render ran out of time and may still
 // run (Helm's engine cannot be stopped), so the child must not serve another.
 func renderRequest(req *childRequest) (res childResult, stopped bool) {
-	fsys := fstest.MapFS{}
-	for p, data := range req.Files {
-		fsys[p] = &fstest.MapFile{Data: data, Mode: 0o644}
-	}
+	fsys := fstestFS(req.Files)
 	ctx, cancel := context.WithTimeout(context.Background(), MaxRenderTime)
 	defer cancel()
-	objs, err := renderChartHere(ctx, fsys, req.Dir, req.Opts, nil, req.Inputs)
+	var objs []Object
+	var err error
+	if j := req.Jsonnet; j != nil {
+		objs, err = jsonnetChild(ctx, fsys, req.Dir, j)
+	} else {
+		objs, err = renderChartHere(ctx, fsys, req.Dir, req.Opts, nil, req.Inputs)
+	}
 	stopped = ctx.Err() != nil
 	var pe *ParseError
 	var he *HermeticError

@@ -71,7 +71,21 @@ func sayBadName(e *ops.BadName, h Hints) string {
 
 // sayNoManifests refuses a folder without manifests.
 func sayNoManifests(e *ops.NoManifests, h Hints) string {
-	return fmt.Sprintf("`%s` on %s holds no manifests (no `*.yaml`, `*.yml` or `*.json` with `apiVersion` and `kind`, and no `kustomization.yaml`). %s lists the folders that do.", e.Folder, Label(e.At), h.Folders)
+	msg := fmt.Sprintf("`%s` on %s holds no manifests (no `*.yaml`, `*.yml` or `*.json` with `apiVersion` and `kind`, no `*.jsonnet`, and no `kustomization.yaml`). %s lists the folders that do.", e.Folder, Label(e.At), h.Folders)
+	if len(e.Found) == 0 {
+		return msg
+	}
+	var b strings.Builder
+	b.WriteString(msg + "\n\nWhat it holds:\n")
+	for _, f := range e.Found { // issue 17: file names and what Rigel makes of them
+		name, what, ok := strings.Cut(f, ": ")
+		if !ok {
+			fmt.Fprintf(&b, "- %s\n", Text(f))
+			continue
+		}
+		fmt.Fprintf(&b, "- %s: %s\n", Code(name), Text(what))
+	}
+	return b.String()
 }
 
 // sayTaken refuses a name or folder registered already.

@@ -21,6 +21,8 @@ type localOptions struct {
 	quiet       bool
 	color       string
 	chart       chartFlags     // local_chart.go
+	jsonnet     jsonnetFlags   // local_jsonnet.go
+	force       bool           // apply objects another reconciler manages or owns (issue 17)
 	fetch       helmFetchFlags // local_helm_fetch.go
 }
 
@@ -100,8 +102,14 @@ func newLocal(verb string, streams genericiooptions.IOStreams) *cobra.Command {
 	f.StringSliceVar(&o.chart.values, "values", nil, "a Helm chart's values files, relative to the chart folder, in order (values.yaml is always read first)")
 	f.StringVar(&o.chart.release, "release", "", "a Helm chart's release name (default: the deployment name)")
 	f.StringArrayVar(&o.chart.setFiles, "set-file", nil, "a Helm chart's value read from a file: key=path, the path relative to the chart folder (repeatable)")
+	f.StringArrayVar(&o.jsonnet.tlas, "tla", nil, "a top-level argument of the folder's *.jsonnet files: name=value, a string (repeatable)")
+	f.StringArrayVar(&o.jsonnet.extVars, "ext-var", nil, "an external variable (std.extVar) of the folder's *.jsonnet files: name=value, a string (repeatable)")
+	f.StringArrayVar(&o.jsonnet.libs, "jsonnet-lib", nil, "a folder searched for jsonnet imports, relative to the repository root (repeatable)")
 	o.fetch.add(f)
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only the summary")
+	if verb == "apply" {
+		f.BoolVar(&o.force, "force", false, "apply even objects another reconciler manages, or an Argo CD Application / Flux Kustomization that hands work to it")
+	}
 	f.StringVar(&o.color, "color", "auto", "colour the diff: "+strings.Join(colorModes, ", ")+" (auto: when stdout is a terminal and NO_COLOR is unset)")
 	_ = cmd.RegisterFlagCompletionFunc("color", cobra.FixedCompletions(colorModes, cobra.ShellCompDirectiveNoFileComp))
 	addKubeFlags(f, o.kube)

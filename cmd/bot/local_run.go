@@ -73,6 +73,9 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	if ropts.Repos, err = o.fetch.repos(); err != nil { // local_helm_fetch.go
 		return fail(err)
 	}
+	if ropts.Jsonnet, err = o.jsonnet.settings(path); err != nil { // local_jsonnet.go
+		return fail(err)
+	}
 	objs, err := sync.RenderWith(ctx, fsys, folder, ropts)
 	var hermetic *sync.HermeticError
 	if errors.As(err, &hermetic) && !checkout {
@@ -104,6 +107,9 @@ func (o *localOptions) run(ctx context.Context, path string, streams genericioop
 	case o.verb == "diff":
 		return nil
 	}
+	if rc := plan.Reconciled(); len(rc) > 0 && !o.force { // issue 17, as /rigel apply without --force
+		return exitWith(applyError, fmt.Errorf("%d object(s) are another reconciler's (%s): nothing applied; pass --force if rigel should apply them", len(rc), rc[0].ManagedBy.String()))
+	}
 	res, err := engine.Apply(ctx, plan, sync.ApplyOptions{Wait: o.wait, HookTimeout: o.wait})
 	if err != nil {
 		return fail(err)
@@ -127,6 +133,11 @@ func printPlan(w io.Writer, plan *sync.Plan, name string, color bool) {
 		}
 		if h := c.HandOver; h != nil { // sync/handover.go
 			fmt.Fprintf(w, "# %s: %s\n", c.Ref, h.Note())
+		}
+		if r := c.ManagedBy; r != nil && r.Hands { // issue 17: sync/owners_objects.go
+			fmt.Fprintf(w, "# %s is %s's own object (%s): applying it hands what it names to %s, which rigel neither previews nor applies\n", c.Ref, r.Tool, r.Evidence, r.Tool)
+		} else if r != nil {
+			fmt.Fprintf(w, "# %s is managed by %s (%s)\n", c.Ref, r.String(), r.Evidence)
 		}
 		switch {
 		case c.Err != "" && color:
