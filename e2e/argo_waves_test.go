@@ -150,26 +150,6 @@ func TestArgoWaveUnhealthyStops(t *testing.T) {
 	}
 }
 
-// jobsWithLogsIn is jobsFinishIn with the Jobs' pods on a kubelet stand-in
-// (testenv.StartKubelet), so that their logs (testenv.JobLogAnnotation) are read through the
-// apiserver as Rigel reads them.
-func jobsWithLogsIn(t *testing.T, ns string) context.Context {
-	t.Helper()
-	if err := cluster.CreateNamespace(ns); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	kubelet, err := testenv.StartKubelet(ctx, kc.Typed, "node-"+ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := testenv.RunJobStatusOn(ctx, cluster.Config, ns, kubelet); err != nil {
-		t.Fatal(err)
-	}
-	return ctx
-}
-
 // Replace=true and Replace=true,Force=true are said in the preview and applied as a replace
 // (a label another tool set is gone) and as a delete and create (a new UID); an option Rigel
 // does not know is listed.

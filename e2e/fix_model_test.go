@@ -90,25 +90,11 @@ func answerWith(content string) func(w http.ResponseWriter, r *http.Request) {
 }
 
 func modelDeployYAML(ns string) string {
-	return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: ` + ns + `
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
+	return webYAML(ns, `        - name: web
           image: nginx:1.25
           env:
             - name: DB_PASSWORD
-              value: ` + gitLiteralSecret + `
+              value: `+gitLiteralSecret+`
             - name: API_TOKEN
               valueFrom:
                 secretKeyRef: {name: web-secrets, key: token}
@@ -120,10 +106,10 @@ apiVersion: v1
 kind: Secret
 metadata:
   name: web-secrets
-  namespace: ` + ns + `
+  namespace: `+ns+`
 stringData:
-  token: ` + gitSecretDoc + `
-`
+  token: `+gitSecretDoc+`
+`)
 }
 
 // TestFixAsksTheModel: with a model configured, a workload the rules have no fix for is sent

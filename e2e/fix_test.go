@@ -451,33 +451,19 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // diagDeployYAML is a one-container Deployment with a memory limit and a liveness probe.
 func diagDeployYAML(ns, image, probePort string) string {
-	return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: ` + ns + `
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
-          image: ` + image + ` # the app
+	return webYAML(ns, `        - name: web
+          image: `+image+` # the app
           ports:
             - name: http
               containerPort: 8080
           livenessProbe:
             httpGet:
               path: /healthz
-              port: ` + probePort + ` # must match a declared port
+              port: `+probePort+` # must match a declared port
           resources:
             limits:
               memory: 128Mi # measured in March
-`
+`)
 }
 
 // diagContainer is the container of diagDeployYAML as the cluster has it.

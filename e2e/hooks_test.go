@@ -109,14 +109,29 @@ func TestHooksPreSyncFailureStopsTheApply(t *testing.T) {
 // jobsFinishIn creates namespace ns and, until the test ends, completes or fails its Jobs as
 // the Job controller would (the test bed runs no controller-manager): testenv.RunJobStatus.
 // It returns the context that lasts the test.
-func jobsFinishIn(t *testing.T, ns string) context.Context {
+func jobsFinishIn(t *testing.T, ns string) context.Context { return jobsIn(t, ns, false) }
+
+// jobsWithLogsIn is jobsFinishIn with the Jobs' pods on a kubelet stand-in
+// (testenv.StartKubelet), so that their logs (testenv.JobLogAnnotation) are read through the
+// apiserver as Rigel reads them.
+func jobsWithLogsIn(t *testing.T, ns string) context.Context { return jobsIn(t, ns, true) }
+
+func jobsIn(t *testing.T, ns string, logs bool) context.Context {
 	t.Helper()
 	if err := cluster.CreateNamespace(ns); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	if err := testenv.RunJobStatus(ctx, cluster.Config, ns); err != nil {
+	var kubelet *testenv.Kubelet
+	if logs {
+		k, err := testenv.StartKubelet(ctx, kc.Typed, "node-"+ns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kubelet = k
+	}
+	if err := testenv.RunJobStatusOn(ctx, cluster.Config, ns, kubelet); err != nil {
 		t.Fatal(err)
 	}
 	return ctx

@@ -220,6 +220,12 @@ func renderChartHere(ctx context.Context, fsys fs.FS, dir string, opts RenderOpt
 // chartFailure wraps an error of loading a chart; a *HermeticError or *ParseError is
 // returned as is (it names the file).
 func chartFailure(ctx context.Context, dir string, err error) error {
+	return renderFailure(ctx, dir, err, "failed to render chart "+dir)
+}
+
+// renderFailure is err as a render returns it: the render stopped (its deadline), or a
+// *HermeticError, *ParseError or *PathError as is (it names the file), or err wrapped in what.
+func renderFailure(ctx context.Context, dir string, err error, what string) error {
 	var he *HermeticError
 	var pe *ParseError
 	var pa *PathError
@@ -229,7 +235,7 @@ func chartFailure(ctx context.Context, dir string, err error) error {
 	case errors.As(err, &he), errors.As(err, &pe), errors.As(err, &pa):
 		return err
 	}
-	return fmt.Errorf("failed to render chart %s: %w", dir, err)
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // helmCapabilities converts Capabilities; nil is Helm's defaults.

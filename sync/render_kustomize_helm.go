@@ -85,16 +85,7 @@ func inflateHelmCharts(ctx context.Context, fsys fs.FS, mem filesys.FileSystem, 
 // inflateError is the error of inflateHelmCharts as a render returns it: a *HermeticError,
 // *ParseError or *PathError as is (it names the file).
 func inflateError(ctx context.Context, dir, kfile string, err error) error {
-	var he *HermeticError
-	var pe *ParseError
-	var pa *PathError
-	switch {
-	case ctx.Err() != nil:
-		return stoppedError(ctx, dir)
-	case errors.As(err, &he), errors.As(err, &pe), errors.As(err, &pa):
-		return err
-	}
-	return fmt.Errorf("failed to render the helmCharts of %s: %w", kfile, err)
+	return renderFailure(ctx, dir, err, "failed to render the helmCharts of "+kfile)
 }
 
 // inflateChart renders one entry of helmCharts.
