@@ -28,7 +28,7 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req := ops.FixRequest{Workload: ref, Bot: c.r.BotLogin, PullBody: words.FixPull}
+	req := ops.FixRequest{Workload: ref, Bot: c.r.BotLogin, PullBody: words.FixPull, Words: c.req.Body} // the words go to the model only, redacted and bounded (ops/fix_model.go)
 	if explicit {
 		req.Edits = edits
 	}

@@ -199,8 +199,12 @@ func TestFixAsksTheModel(t *testing.T) {
 	})
 	t.Run("a good answer", func(t *testing.T) {
 		double.set(answerWith(`{"reasoning":"Exit code 3 after start with 128Mi: the JVM heap does not fit; give it 256Mi.","findings":["restarts 7 times with exit code 3"],"workload":{"kind":"Deployment","name":"web","namespace":"` + ns + `"},"edits":[{"field":"memory","key":"","value":"256Mi","container":""}]}`))
-		got := c.reply(cmd)
+		n := len(double.bodies)
+		got := c.reply(cmd + "\n\nweb keeps crashing since this morning; our token is ghp_abcdefghijklmnopqrstuvwxyz012345")
 		mustContain(t, got, "🔧 Opened [#", "tiny-e2e", "`memory=256Mi", "```diff")
+		if len(double.bodies) == n || !strings.Contains(double.bodies[len(double.bodies)-1], "keeps crashing since this morning") {
+			t.Errorf("the person's words did not reach the model")
+		}
 		p := onePull(t, r)
 		mustContain(t, p.Body, "## Diagnosis", "proposed by the model", "tiny-e2e", "the JVM heap does not fit", fmt.Sprintf("Closes #%d", c.number))
 		want := replace(t, modelDeployYAML(ns), "memory: 128Mi # small", "memory: 256Mi # small")
