@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
+
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
 
 // The git figure's repository (issue 14): a monorepo of gitFiles small manifests in
@@ -103,15 +103,7 @@ func writeHistory(w io.Writer) error {
 	return b.Flush()
 }
 
-// gitIn runs git in dir (the current dir when "") with a hermetic environment.
+// gitIn runs the git CLI in dir (testenv.Git: the reference, and the repository's generator).
 func gitIn(dir string, stdin io.Reader, args ...string) error {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_CONFIG_GLOBAL=/dev/null", "GIT_TERMINAL_PROMPT=0")
-	cmd.Stdin = stdin
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, tail(out))
-	}
-	return nil
+	return testenv.Git(dir, stdin, args...)
 }
