@@ -11,6 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 )
 
 // Bounds of a log tail (a hook's in a reply, a crashed container's in a diagnosis).
@@ -138,17 +140,5 @@ func maskLogSecrets(text string, values []string) string {
 	return jwtLike.ReplaceAllString(text, logMask)
 }
 
-// cleanLogs keeps the text of hostile log bytes: valid UTF-8, without control characters
-// (terminal escapes, carriage returns) other than newlines and tabs.
-func cleanLogs(raw []byte) string {
-	s := strings.ToValidUTF8(string(raw), "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			return -1
-		}
-		return r
-	}, s)
-}
+// cleanLogs keeps the text of hostile log bytes (untrusted.Printable).
+func cleanLogs(raw []byte) string { return untrusted.Printable(string(raw)) }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/rigel-gitops/rigel/internal/untrusted"
 )
 
 // Bounds of what is sent, in bytes, after redaction.
@@ -103,20 +105,8 @@ func Redact(text string, secrets []string) string {
 	})
 }
 
-// Clean keeps the text of hostile bytes: valid UTF-8 without control characters other than
-// newlines and tabs.
-func Clean(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t':
-			return r
-		case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
-			return -1
-		}
-		return r
-	}, s)
-}
+// Clean keeps the text of hostile bytes (untrusted.Printable).
+func Clean(s string) string { return untrusted.Printable(s) }
 
 // Redacted is c as sent: every text cleaned, redacted and bounded; the log tail to its last
 // MaxLogLines lines. Secrets are not part of it.
