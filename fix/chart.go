@@ -45,6 +45,7 @@ func planChart(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts
 		planner: planner{edited: map[string][]byte{}, notes: map[string][]string{},
 			finder: finder{fsys: fsys, w: w, obj: obj, files: map[string]*yfile{}, seen: map[string]bool{}}},
 		opts: opts, folder: dir, template: source, maps: traceTemplate(string(data)), container: t,
+		lines: strings.Split(string(data), "\n"),
 	}
 	c.valuesFiles(fsys, opts)
 	if len(c.order) == 0 {
@@ -53,9 +54,16 @@ func planChart(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts
 	if opts.Chart != nil {
 		c.setFiles = opts.Chart.SetFiles
 	}
-	for _, o := range ops {
+	// Renames first, each verified as placed: a rename that cannot be is told apart (chart_ref.go).
+	slices.SortStableFunc(ops, func(a, b op) int { return isRef(b) - isRef(a) })
+	for i, o := range ops {
 		if err := c.place(o); err != nil {
 			return nil, err
+		}
+		if isRef(o) == 1 {
+			if err := c.verifyRefs(before, obj, ops[:i+1]); err != nil {
+				return nil, err
+			}
 		}
 	}
 	want, _ := toTyped(obj)
@@ -89,6 +97,7 @@ type chartFix struct {
 	folder    string
 	template  string         // the repository path of the workload's template
 	maps      []valueMapping // what the template maps from values
+	lines     []string       // the template's lines
 	container *typed         // the workload as rendered before the edit
 	order     []string       // the values files in the order Helm merges them (repository paths)
 	setFiles  map[string]string
@@ -215,6 +224,9 @@ const maxTrials = 4
 // values keys (one per container), the one whose edit changes the op's container as asked,
 // and no other, is taken (a render per candidate).
 func (c *chartFix) place(o op) error {
+	if o.edit.Field == FieldRef {
+		return c.placeRef(o) // chart_ref.go
+	}
 	key, block := map[string]string{FieldReplicas: "replicas", FieldImage: "image", FieldMemory: "resources", FieldCPU: "resources"}[o.edit.Field], o.edit.Field == FieldMemory || o.edit.Field == FieldCPU
 	if key == "" {
 		return placeErrorf("%s: on a chart, Rigel traces only `image`, `memory`, `cpu` and `replicas` to the chart's values, not %s, and proposes nothing; change it by hand in the chart's values or templates", o.edit, untrusted.MarkdownCode(o.edit.Field))
@@ -382,6 +394,15 @@ func (c *chartFix) setImage(o op, m *valueMapping) error {
 // image is matched against that shape (each value the shortest that fits, none holding a
 // digest) and each value that differs is set.
 func (c *chartFix) setImageParts(o op, m *valueMapping) error {
+	return c.setParts(o, m, "image", func(shape string) error {
+		return placeErrorf("%s: %s line %d writes the image as %s, so give an image of that form", o.edit, untrusted.MarkdownCode(c.template), m.line, untrusted.MarkdownCode(shape))
+	})
+}
+
+// setParts sets the op's value through a mapping of key from several values and text: the
+// value is matched against that shape (each value the shortest that fits, none holding `@`)
+// and each value that differs is set; a value that does not fit is misfit's error.
+func (c *chartFix) setParts(o op, m *valueMapping, key string, misfit func(shape string) error) error {
 	tmpl := untrusted.MarkdownCode(c.template)
 	var re, shape strings.Builder
 	re.WriteString("^")
@@ -395,7 +416,7 @@ func (c *chartFix) setImageParts(o op, m *valueMapping) error {
 			continue
 		}
 		if prevRef {
-			return c.untraceable(o, fmt.Sprintf("`image` in %s line %d joins two values with nothing between them", tmpl, m.line))
+			return c.untraceable(o, fmt.Sprintf("`%s` in %s line %d joins two values with nothing between them", key, tmpl, m.line))
 		}
 		re.WriteString("([^@]+?)")
 		shape.WriteString("<" + strings.Join(p.ref, ".") + ">")
@@ -404,11 +425,11 @@ func (c *chartFix) setImageParts(o op, m *valueMapping) error {
 	}
 	rx, err := regexp.Compile(re.String() + "$")
 	if err != nil {
-		return c.untraceable(o, fmt.Sprintf("`image` in %s line %d is built from parts Rigel does not split an image into", tmpl, m.line))
+		return c.untraceable(o, fmt.Sprintf("`%s` in %s line %d is built from parts Rigel does not split a value into", key, tmpl, m.line))
 	}
 	got := rx.FindStringSubmatch(o.value)
 	if got == nil {
-		return placeErrorf("%s: %s line %d writes the image as %s, so give an image of that form", o.edit, tmpl, m.line, untrusted.MarkdownCode(shape.String()))
+		return misfit(shape.String())
 	}
 	for i, ref := range refs {
 		if cur, ok := c.currentValue(ref); !ok || cur != got[i+1] {
