@@ -48,7 +48,7 @@ func TestDiagnoseRecordedRules(t *testing.T) {
 			"Rigel has no fix to propose for this.",
 		}, []string{"OOMKilled"}},
 		{"missing-key.json", []Edit{{Field: FieldRef, Key: "env.LOG_LEVEL.configMapKeyRef.key", Value: "log_level", Container: "app"}}, RuleTypo, []string{
-			"ConfigMap `web-config` has no key `log_levle`, which variable `LOG_LEVEL` of container `app` reads; its keys are `log_level`, `workers`. The manifest likely means key `log_level` (the only one a letter or two away): Rigel proposes it.",
+			"ConfigMap `web-config` has no key `log_levle`, which variable `LOG_LEVEL` of container `app` reads; its keys are `log_level`, `workers`. The manifest likely means key `log_level` (the only one a letter or two away).",
 			"Secret `web-tsl`, which volume `tls` reads, does not exist in namespace `shop`.",
 		}, []string{"web-feature-flags", "web-api", "likely means Secret"}},
 		{"insufficient.json", []Edit{{Field: FieldMemory, Value: "31253Mi", Container: "es"}}, RuleRoom, []string{

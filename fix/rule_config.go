@@ -124,7 +124,9 @@ func (g *diagnosis) likelyMeant(what, typed string, candidates []string, ref, co
 		return untrusted.Textf(" The manifest likely means %s %s (the only one a letter or two away); Rigel does not edit this kind of reference, so it proposes nothing.", what, untrusted.Code(m))
 	}
 	g.propose(Edit{Field: FieldRef, Key: ref, Value: m, Container: container}, RuleTypo)
-	return untrusted.Textf(" The manifest likely means %s %s (the only one a letter or two away): Rigel proposes it.", what, untrusted.Code(m))
+	// Not "Rigel proposes it": on a chart the rename may not be placed (chart_ref.go); the
+	// proposal says what it edits.
+	return untrusted.Textf(" The manifest likely means %s %s (the only one a letter or two away).", what, untrusted.Code(m))
 }
 
 // typoOf returns the one candidate at an edit distance of 1 or 2 from typed, else "".

@@ -131,7 +131,13 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	if err != nil {
 		return nil, err
 	}
-	p.Changes, err = fix.PlanWith(snap, dep.Path, ref, p.Edits, opts)
+	p.Changes, err = planFix(snap, dep, p, opts) // a chart's untraced rename is dropped (fix_chart.go)
+	if err == nil && p.Diagnosis != nil && len(p.Edits) == 0 {
+		log.Info().Int("findings", len(p.Diagnosis.Findings)).Msg("nothing to fix on the chart")
+		out.Diagnosis, out.NoFix, out.Edits = p.Diagnosis, p.Diagnosis, nil
+		return out, nil
+	}
+	out.Diagnosis, out.Edits = p.Diagnosis, p.Edits
 	var pe *fix.PlaceError
 	var fe *Invalid
 	switch {

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -43,4 +44,26 @@ func otherValuesFile(fsys fs.FS, d config.Deployment, file string) bool {
 		return false
 	}
 	return !slices.Contains(settingsFiles(d), file)
+}
+
+// planFix is fix.PlanWith of p's edits in dep's folder. For a diagnosis, a typo rename that a
+// chart's values cannot take (a *fix.UntracedRename, issue 16) is dropped from p's edits and
+// said among p's findings, and the rest is planned again: Rigel proposes nothing for it. With
+// no edit left it returns no change and p.Edits is empty.
+func planFix(fsys fs.FS, dep config.Deployment, p *FixProposal, opts sync.RenderOptions) ([]fix.Change, error) {
+	for {
+		changes, err := fix.PlanWith(fsys, dep.Path, p.Ref, p.Edits, opts)
+		var ur *fix.UntracedRename
+		if p.Diagnosis == nil || !errors.As(err, &ur) {
+			return changes, err
+		}
+		d := ur.Drop(p.Diagnosis)
+		if len(d.Edits) >= len(p.Edits) { // not one of its edits: refused as it is
+			return changes, err
+		}
+		p.Diagnosis, p.Edits = d, d.Edits
+		if len(p.Edits) == 0 {
+			return nil, nil
+		}
+	}
 }

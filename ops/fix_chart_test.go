@@ -107,3 +107,75 @@ func TestProposeFixChartDiagnosed(t *testing.T) {
 		t.Fatalf("pushed %q, want only charts/web/values-prod.yaml as\n%s", files, want)
 	}
 }
+
+// chartRefFiles are a chart whose Deployment reads ConfigMap `{{ .Values.config.name }}`
+// (web-confg in values-prod.yaml, a typo) at key log_levle, written as text in the template.
+var chartRefFiles = map[string]string{
+	"charts/web/Chart.yaml":       "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+	"charts/web/values.yaml":      "config:\n  name: web-config\n",
+	"charts/web/values-prod.yaml": "config:\n  name: web-confg # prod\n",
+	"charts/web/templates/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n" +
+		"  template:\n    spec:\n      containers:\n        - name: web\n          image: nginx:1.27\n          env:\n            - name: LOG_LEVEL\n" +
+		"              valueFrom:\n                configMapKeyRef:\n                  name: {{ .Values.config.name }}\n                  key: log_levle\n",
+}
+
+// A diagnosed typo of a chart workload's reference: the ConfigMap's name, mapped from a values
+// key, is renamed in the values file that sets it; the key, written as text in the template,
+// is not: it is said among the findings and nothing is proposed for it.
+func TestProposeFixChartRename(t *testing.T) {
+	svc, src, _, _ := newTestService(t)
+	w := &fixWorld{svc: svc, src: src, wl: svc.Workloads.(*fakeWorkloads), forge: &fakeForge{}}
+	seedRegistry(t, svc, entry(webRepo,
+		config.Deployment{Name: "web", Path: "charts/web", Chart: &config.Chart{Namespace: "shop", Values: []string{"values-prod.yaml"}}}))
+	src.commit("refs/heads/main", chartRefFiles)
+	addWorkload(w.wl, shopWeb, linkedTo("web", "charts/web"))
+	state := func(name, key string, keys ...string) {
+		c := corev1.Container{Name: "web", Image: "nginx:1.27", Env: []corev1.EnvVar{{Name: "LOG_LEVEL", ValueFrom: &corev1.EnvVarSource{
+			ConfigMapKeyRef: &corev1.ConfigMapKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: name}, Key: key}}}}}
+		w.wl.states = map[kube.WorkloadRef]*kube.WorkloadState{shopWeb: {Ref: shopWeb,
+			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{c}}},
+			Config:   &kube.NamespaceConfig{ConfigMaps: map[string][]string{"web-config": keys}, Secrets: map[string][]string{}}}}
+	}
+
+	// the ConfigMap web-confg does not exist; web-config does, with the key
+	state("web-confg", "log_levle", "log_levle")
+	out, err := svc.ProposeFix(context.Background(), w.call(), FixRequest{Workload: shopWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Opened || len(w.src.pushes) != 1 || len(out.Edits) != 1 || out.Edits[0].Key != "env.LOG_LEVEL.configMapKeyRef.name" {
+		t.Fatalf("outcome %+v; pushes %d", out, len(w.src.pushes))
+	}
+	files := w.src.pushes[0].Files
+	if len(files) != 1 || string(files["charts/web/values-prod.yaml"]) != "config:\n  name: web-config # prod\n" {
+		t.Fatalf("pushed %q, want only values-prod.yaml's config.name renamed", files)
+	}
+
+	// web-config exists without the key log_levle: the template writes it, so nothing
+	state("web-config", "log_levle", "log_level", "workers")
+	out, err = svc.ProposeFix(context.Background(), w.call(), FixRequest{Workload: shopWeb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.NoFix == nil || out.Pull != nil || len(out.Edits) != 0 || len(w.src.pushes) != 1 {
+		t.Fatalf("outcome %+v; pushes %d: want no fix and nothing pushed", out, len(w.src.pushes))
+	}
+	var said []string
+	for _, f := range out.NoFix.Findings {
+		said = append(said, f.Markdown())
+	}
+	all := strings.Join(said, "\n")
+	for _, want := range []string{
+		"ConfigMap `web-config` has no key `log_levle`",
+		"Rigel does not propose the rename `env.LOG_LEVEL.configMapKeyRef.key=log_level (container web)`",
+		"`charts/web/templates/deployment.yaml` line 16 writes `log_levle` as text in the template, not from a values key; change that line to `log_level` by hand",
+		"Rigel has no fix to propose for this.",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("findings:\n%s\nwant %q", all, want)
+		}
+	}
+	if out.NoFix.Rule != "" {
+		t.Errorf("rule %q, want none: nothing is proposed", out.NoFix.Rule)
+	}
+}
