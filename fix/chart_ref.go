@@ -23,16 +23,19 @@ import (
 // the values keys it reads, and nothing is proposed.
 
 // UntracedRename refuses a reference rename on a chart deployment that Rigel cannot trace to
-// values keys of the chart it may edit: Msg says why and, where it is known, which values key
+// values keys of the chart it may edit: Why says why and, where it is known, which values key
 // to change to what. It unwraps to a *PlaceError.
 type UntracedRename struct {
-	Edit Edit
-	Msg  string
+	Edit   Edit
+	Folder string // the chart's folder
+	Why    string // Markdown
 }
 
-func (e *UntracedRename) Error() string { return e.Msg }
+func (e *UntracedRename) Error() string {
+	return fmt.Sprintf("%s on chart `%s`: %s. Rigel proposes nothing for it", untrusted.MarkdownCode(e.Edit.String()), e.Folder, strings.TrimSuffix(e.Why, "."))
+}
 
-func (e *UntracedRename) Unwrap() error { return &PlaceError{Msg: e.Msg} }
+func (e *UntracedRename) Unwrap() error { return &PlaceError{Msg: e.Error()} }
 
 // Drop returns d without the refused rename, saying why among the findings; without the
 // rename rule when no rename is left. d is not changed.
@@ -48,7 +51,7 @@ func (e *UntracedRename) Drop(d *Diagnosis) *Diagnosis {
 			renames++
 		}
 	}
-	out.Findings = append(out.Findings, untrusted.Textf("Rigel does not propose the rename %s: %s.", untrusted.Code(e.Edit.String()), untrusted.Own(strings.TrimSuffix(e.Msg, "."))))
+	out.Findings = append(out.Findings, untrusted.Textf("Rigel does not propose the rename %s on chart %s: %s.", untrusted.Code(e.Edit.String()), untrusted.Code(e.Folder), untrusted.Own(strings.TrimSuffix(e.Why, "."))))
 	if renames == 0 {
 		var rules []string
 		for _, r := range strings.Split(d.Rule, "; ") {
@@ -86,7 +89,7 @@ func (c *chartFix) placeRef(o op) error {
 	var ur *UntracedRename
 	var pe *PlaceError
 	if !errors.As(err, &ur) && errors.As(err, &pe) { // from setValue: a set-file
-		return &UntracedRename{Edit: o.edit, Msg: pe.Msg}
+		return &UntracedRename{Edit: o.edit, Folder: c.folder, Why: strings.TrimPrefix(pe.Msg, o.edit.String()+": ")}
 	}
 	return err
 }
@@ -144,14 +147,15 @@ func (c *chartFix) verifyRefs(before []rsync.Object, obj *unstructured.Unstructu
 	err = verify(c.fsys, c.folder, before, c.w, want, ops, c.edited, c.opts)
 	var pe *PlaceError
 	if errors.As(err, &pe) {
-		return &UntracedRename{Edit: ops[len(ops)-1].edit, Msg: pe.Msg}
+		why := strings.Replace(pe.Msg, "editing the files for "+editList(ops)+" would", "setting it in the values files would", 1)
+		return &UntracedRename{Edit: ops[len(ops)-1].edit, Folder: c.folder, Why: why}
 	}
 	return err
 }
 
 // untracedRef refuses a rename.
 func (c *chartFix) untracedRef(o op, why string) error {
-	return &UntracedRename{Edit: o.edit, Msg: fmt.Sprintf("%s on chart `%s`: %s, so Rigel cannot trace it to a values key it may edit and proposes nothing", untrusted.MarkdownCode(o.edit.String()), c.folder, why)}
+	return &UntracedRename{Edit: o.edit, Folder: c.folder, Why: why}
 }
 
 // readsKeys names the values keys a line reads, and the file that sets each, for a refusal:

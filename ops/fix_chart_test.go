@@ -167,7 +167,7 @@ func TestProposeFixChartRename(t *testing.T) {
 	all := strings.Join(said, "\n")
 	for _, want := range []string{
 		"ConfigMap `web-config` has no key `log_levle`",
-		"Rigel does not propose the rename `env.LOG_LEVEL.configMapKeyRef.key=log_level (container web)`",
+		"Rigel does not propose the rename `env.LOG_LEVEL.configMapKeyRef.key=log_level (container web)` on chart `charts/web`: ",
 		"`charts/web/templates/deployment.yaml` line 16 writes `log_levle` as text in the template, not from a values key; change that line to `log_level` by hand",
 		"Rigel has no fix to propose for this.",
 	} {
