@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -21,26 +22,14 @@ config:
   name: web-confg   # the production settings
 `
 
-func chartRefFiles() map[string]string {
+func chartRefFiles(ns string) map[string]string {
 	return map[string]string{
 		"charts/web/Chart.yaml":       "apiVersion: v2\nname: web\nversion: 0.1.0\n",
 		"charts/web/values.yaml":      "config:\n  name: web-config\nlogPrefix: log\n",
 		"charts/web/values-prod.yaml": chartRefValuesProd,
 		// web: its ConfigMap's name from values (a typo in values-prod.yaml), its TLS Secret's
 		// name written in the template (a typo there)
-		"charts/web/templates/web.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector:
-    matchLabels: {app: web}
-  template:
-    metadata:
-      labels: {app: web}
-    spec:
-      containers:
-        - name: web
+		"charts/web/templates/web.yaml": webYAML(ns, `        - name: web
           image: nginx:1.27
           env:
             - name: LOG_LEVEL
@@ -53,21 +42,9 @@ spec:
         - name: tls
           secret:
             secretName: web-tsl
-`,
+`),
 		// api: only the key, built by printf from a values key
-		"charts/web/templates/api.yaml": `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: api
-spec:
-  selector:
-    matchLabels: {app: api}
-  template:
-    metadata:
-      labels: {app: api}
-    spec:
-      containers:
-        - name: api
+		"charts/web/templates/api.yaml": strings.NewReplacer("name: web\n", "name: api\n", "{app: web}", "{app: api}").Replace(webYAML(ns, `        - name: api
           image: nginx:1.27
           env:
             - name: LOG_LEVEL
@@ -75,7 +52,7 @@ spec:
                 configMapKeyRef:
                   name: web-config
                   key: {{ printf "%s_levle" .Values.logPrefix }}
-`,
+`)),
 	}
 }
 
@@ -116,7 +93,7 @@ func TestFixRuleMissingConfigOnChart(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := startBot(t)
-	r := newRepo(t, chartRefFiles())
+	r := newRepo(t, chartRefFiles(ns))
 	c := b.issue(r)
 	dep := unique("webprod")
 	mustContain(t, c.reply(fmt.Sprintf("/rigel add-deployment charts/web --name %s --values values-prod.yaml --release web --namespace %s", dep, ns)), "Registered deployment")
@@ -145,7 +122,7 @@ func TestFixRuleMissingConfigOnChart(t *testing.T) {
 	mustContain(t, got, "🔧 Opened [#",
 		"ConfigMap `web-confg`, which variable `LOG_LEVEL` of container `web` reads, does not exist in namespace `"+ns+"`. The manifest likely means ConfigMap `web-config`",
 		"Secret `web-tsl`, which volume `tls` reads, does not exist in namespace `"+ns+"`. The manifest likely means Secret `web-tls`",
-		"Rigel does not propose the rename `volume.tls.secret.secretName=web-tls` on chart `charts/web`: `charts/web/templates/web.yaml` line 25 writes `web-tsl` as text in the template, not from a values key; change that line to `web-tls` by hand.",
+		"Rigel does not propose the rename `volume.tls.secret.secretName=web-tls` on chart `charts/web`: `charts/web/templates/web.yaml` line 27 writes `web-tsl` as text in the template, not from a values key; change that line to `web-tls` by hand.",
 		"**Rule:** a reference to a ConfigMap, Secret or key that does not exist", "`env.LOG_LEVEL.configMapKeyRef.name=web-config (container web)`",
 		"```diff", "-  name: web-confg   # the production settings", "+  name: web-config   # the production settings",
 		"`charts/web/values-prod.yaml` sets values key `config.name`")
@@ -156,7 +133,7 @@ func TestFixRuleMissingConfigOnChart(t *testing.T) {
 	if file := branchFile(t, r, pr.Head, "charts/web/values-prod.yaml"); file != replace(t, chartRefValuesProd, "web-confg", "web-config") {
 		t.Errorf("edited values-prod.yaml:\n%s", file)
 	}
-	if file := branchFile(t, r, pr.Head, "charts/web/templates/web.yaml"); file != chartRefFiles()["charts/web/templates/web.yaml"] {
+	if file := branchFile(t, r, pr.Head, "charts/web/templates/web.yaml"); file != chartRefFiles(ns)["charts/web/templates/web.yaml"] {
 		t.Errorf("the template changed:\n%s", file)
 	}
 
@@ -167,7 +144,7 @@ func TestFixRuleMissingConfigOnChart(t *testing.T) {
 		got := c.reply(fmt.Sprintf("/rigel fix deploy/api -n %s", ns))
 		mustContain(t, got, "🔍 Rigel found nothing it has a fix for on Deployment `api`", "**What Rigel saw:**",
 			"ConfigMap `web-config` has no key `log_levle`, which variable `LOG_LEVEL` of container `api` reads; its keys are `log_level`, `workers`. The manifest likely means key `log_level`",
-			"Rigel does not propose the rename `env.LOG_LEVEL.configMapKeyRef.key=log_level (container api)` on chart `charts/web`: `charts/web/templates/api.yaml` line 20 writes it as `key: {{ printf \"%s_levle\" .Values.logPrefix }}`, which is not one values key; it reads values key `logPrefix` (set in `charts/web/values.yaml`): change it by hand so that the reference reads `log_level`.",
+			"Rigel does not propose the rename `env.LOG_LEVEL.configMapKeyRef.key=log_level (container api)` on chart `charts/web`: `charts/web/templates/api.yaml` line 22 writes it as `key: {{ printf \"%s_levle\" .Values.logPrefix }}`, which is not one values key; it reads values key `logPrefix` (set in `charts/web/values.yaml`): change it by hand so that the reference reads `log_level`.",
 			"Rigel has no fix to propose for this.", "Nothing was changed")
 		mustNotContain(t, got, "Opened", "❌", "**Rule:**")
 		if len(fixPulls(r)) != 1 || len(branches(t, r)) != len(bs) {

@@ -260,16 +260,8 @@ func (c *chartFix) place(o op) error {
 // takes reports whether the chart, rendered with the files as edited so far, gives op's
 // container the op's value and leaves the workload's other containers as they were.
 func (c *chartFix) takes(o op) bool {
-	after, err := rsync.RenderWith(context.Background(), overlay{FS: c.fsys, files: c.edited}, c.folder, c.opts)
-	if err != nil {
-		return false
-	}
-	obj, _ := findRendered(after, c.w)
-	if obj == nil {
-		return false
-	}
-	got, err := toTyped(obj)
-	if err != nil || missed(got, o) != "" {
+	got := c.renderWith(c.edited)
+	if got == nil || missed(got, o) != "" {
 		return false
 	}
 	for _, was := range c.container.template.Spec.Containers {
@@ -279,6 +271,24 @@ func (c *chartFix) takes(o op) bool {
 		}
 	}
 	return true
+}
+
+// renderWith renders the chart with files (path → content) in place of the repository's and
+// returns the workload, nil when the chart does not render it.
+func (c *chartFix) renderWith(files map[string][]byte) *typed {
+	after, err := rsync.RenderWith(context.Background(), overlay{FS: c.fsys, files: files}, c.folder, c.opts)
+	if err != nil {
+		return nil
+	}
+	obj, _ := findRendered(after, c.w)
+	if obj == nil {
+		return nil
+	}
+	t, err := toTyped(obj)
+	if err != nil {
+		return nil
+	}
+	return t
 }
 
 // placeBy makes one op through a mapping of the template.

@@ -1,7 +1,6 @@
 package fix
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
@@ -244,17 +243,8 @@ func (c *chartFix) lineValue(l refLine) (string, bool) {
 func (c *chartFix) probe(l refLine, o op, prefix, name, source, field string) bool {
 	lines := slices.Clone(c.lines)
 	lines[l.n] = l.head + " " + probeMarker
-	files := map[string][]byte{c.template: []byte(strings.Join(lines, "\n"))}
-	after, err := rsync.RenderWith(context.Background(), overlay{FS: c.fsys, files: files}, c.folder, c.opts)
-	if err != nil {
-		return false
-	}
-	obj, _ := findRendered(after, c.w)
-	if obj == nil {
-		return false
-	}
-	t, err := toTyped(obj)
-	if err != nil {
+	t := c.renderWith(map[string][]byte{c.template: []byte(strings.Join(lines, "\n"))})
+	if t == nil {
 		return false
 	}
 	got, ok := refValue(t, o.container, prefix, name, source, field)
