@@ -98,6 +98,7 @@ type chartFix struct {
 	template  string         // the repository path of the workload's template
 	maps      []valueMapping // what the template maps from values
 	lines     []string       // the template's lines
+	refKeys   []string       // the values keys the last rename's template line maps (chart_ref.go)
 	container *typed         // the workload as rendered before the edit
 	order     []string       // the values files in the order Helm merges them (repository paths)
 	setFiles  map[string]string

@@ -120,7 +120,14 @@ func (c *chartFix) traceRef(o op) error {
 		return c.untracedRef(o, fmt.Sprintf("%s writes %s as text in the template, not from a values key; change that line to %s by hand", at, untrusted.MarkdownCode(old), untrusted.MarkdownCode(o.value)))
 	case m == nil || m.why != "" || m.block:
 		return c.untracedRef(o, fmt.Sprintf("%s writes it as %s, which is not one values key%s", at, untrusted.MarkdownCode(strings.TrimSpace(c.lines[hit.n])), c.readsKeys(hit, o.value)))
-	case len(m.parts) == 1 && m.parts[0].ref != nil:
+	}
+	c.refKeys = c.refKeys[:0]
+	for _, p := range hit.m.parts {
+		if p.ref != nil {
+			c.refKeys = append(c.refKeys, untrusted.MarkdownCode(strings.Join(p.ref, ".")))
+		}
+	}
+	if m := hit.m; len(m.parts) == 1 && m.parts[0].ref != nil {
 		return c.setValue(o, m.parts[0].ref, o.value, kindString)
 	}
 	return c.setParts(o, hit.m, field, func(shape string) error {
@@ -146,7 +153,11 @@ func (c *chartFix) verifyRefs(before []rsync.Object, obj *unstructured.Unstructu
 	err = verify(c.fsys, c.folder, before, c.w, want, ops, c.edited, c.opts)
 	var pe *PlaceError
 	if errors.As(err, &pe) {
-		why := strings.Replace(pe.Msg, "editing the files for "+editList(ops)+" would", "setting it in the values files would", 1)
+		what := "values key " + strings.Join(c.refKeys, ", ")
+		if len(c.refKeys) > 1 {
+			what = "values keys " + strings.Join(c.refKeys, ", ")
+		}
+		why := strings.Replace(pe.Msg, "editing the files for "+editList(ops)+" would", "setting "+what+" for it would", 1)
 		return &UntracedRename{Edit: ops[len(ops)-1].edit, Folder: c.folder, Why: why}
 	}
 	return err

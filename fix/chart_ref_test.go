@@ -60,7 +60,7 @@ func TestPlanChartRef(t *testing.T) {
 		"line 39 writes it as `<tls.prefix>-<tls.name>`, and `webtls` does not fit that form", "")
 	// another object reads the same values key: the verification refuses
 	add("chart-ref-shared", ref("volume.extra.configMap.name", "web-extras"), nil,
-		"`volume.extra.configMap.name=web-extras` on chart `charts/web`: setting it in the values files would also change ConfigMap `web-files`, so Rigel leaves it alone", "")
+		"`volume.extra.configMap.name=web-extras` on chart `charts/web`: setting values key `extra` for it would also change ConfigMap `web-files`, so Rigel leaves it alone", "")
 	setFile := &rsync.ChartSettings{Release: "web", Namespace: "prod", Values: prod.Values, SetFiles: map[string]string{"config.name": "charts/web/name.txt"}}
 	add("chart-ref-set-file", ref("env.LOG_LEVEL.configMapKeyRef.name", "web-config"), setFile,
 		"values key `config.name` comes from the set-file `config.name` of the deployment (file `charts/web/name.txt`)", "")
