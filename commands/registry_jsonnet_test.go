@@ -2,12 +2,14 @@ package commands
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/sync"
 	"github.com/rigel-gitops/rigel/words"
 )
 
@@ -68,7 +70,8 @@ func TestAddDeploymentJsonnetFlagsWithoutFolder(t *testing.T) {
 }
 
 // TestJsonnetRepliesGolden: the list with jsonnet settings, a jsonnet folder registered with
-// its settings, and the refusals of jsonnet settings.
+// its settings, and the refusals of jsonnet settings and of a folder whose *.jsonnet file needs
+// an argument or a variable its deployment does not set.
 func TestJsonnetRepliesGolden(t *testing.T) {
 	prod := config.Deployment{Name: "guestbook-prod", Path: "apps/guestbook", Jsonnet: &config.Jsonnet{
 		TLAs: map[string]string{"name": "guestbook", "replicas": "3"}, ExtVars: map[string]string{"region": "eu-west-1", "note": strings.Repeat("x`", 40)}, Libs: []string{"vendor/lib"}}}
@@ -80,6 +83,9 @@ func TestJsonnetRepliesGolden(t *testing.T) {
 		&ops.BadJsonnet{Folder: "apps/guestbook", Name: "gb", Problems: config.Jsonnet{TLAs: map[string]string{"1x": "y"}, Libs: []string{"../up"}}.Problems()},
 		&ops.BadJsonnet{Folder: "charts/web", Name: "web", At: at, Commit: commit, Problems: []string{"charts/web holds a Helm chart (Chart.yaml), which renders no *.jsonnet file: give its chart settings (--values, --release, --namespace, --set-file) instead"}},
 		&ops.Taken{Why: ops.TakenFolder, Name: "gb-2", Folder: "apps/guestbook", By: "guestbook-prod", Jsonnet: true},
+		&ops.RenderFailed{Folder: "apps/guestbook", At: at, Commit: commit, Err: fmt.Errorf("failed to render apps/guestbook: %w",
+			&sync.ParseError{File: "apps/guestbook/gb.jsonnet", Msg: "jsonnet: RUNTIME ERROR: Missing argument: name Top-level function call"})},
+		&ops.RenderFailed{Folder: "apps/guestbook", At: at, Commit: commit, Err: &sync.ParseError{File: "apps/guestbook/gb.jsonnet", Msg: "jsonnet: RUNTIME ERROR: Undefined external variable: region"}},
 	}
 	var refused []string
 	for _, err := range refusals {

@@ -2,9 +2,11 @@ package words
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/rigel-gitops/rigel/ops"
+	"github.com/rigel-gitops/rigel/sync"
 )
 
 // The refusal of registering a deployment with jsonnet settings (issue 17,
@@ -24,4 +26,26 @@ func sayBadJsonnet(e *ops.BadJsonnet, h Hints) string {
 	}
 	fmt.Fprintf(&b, "\n\n%s lists the folders that hold manifests.", h.Folders)
 	return b.String()
+}
+
+// jsonnetUnset is what a jsonnet file's evaluation error says the deployment does not set
+// ("a top-level argument", "an external variable"; "" for any other error).
+func jsonnetUnset(pe *sync.ParseError) string {
+	if path.Ext(pe.File) != sync.JsonnetExt {
+		return ""
+	}
+	switch {
+	case strings.Contains(pe.Msg, "Missing argument"):
+		return "a top-level argument"
+	case strings.Contains(pe.Msg, "Undefined external variable"):
+		return "an external variable"
+	}
+	return ""
+}
+
+// sayJsonnetUnset refuses a folder whose *.jsonnet file needs a top-level argument or an
+// external variable its deployment does not set: the file is fine, the settings are missing.
+func sayJsonnetUnset(e *ops.RenderFailed, pe *sync.ParseError) string {
+	return fmt.Sprintf("**%s** in `%s` needs %s that is not set (%s, `%s`): %s. Give it in the deployment's jsonnet settings: `--tla NAME=VALUE` or `--ext-var NAME=VALUE` of `/rigel add-deployment %s`, or `jsonnet` of `POST /api/git/sources/deployment` (a registered deployment: remove it and register it again with them). See docs/jsonnet.md.",
+		Code(pe.File), e.Folder, jsonnetUnset(pe), Label(e.At), ShortSHA(e.Commit), Text(pe.Msg), e.Folder)
 }
