@@ -7,7 +7,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/rigel-gitops/rigel/config"
@@ -163,4 +165,30 @@ func wavesByName(t *testing.T, list any) map[string]any {
 		out[name] = o["wave"]
 	}
 	return out
+}
+
+// TestAPIApplyStoppedAtAWave: over the HTTP API, an apply in sync waves whose wave 0 does not
+// become healthy in time answers where it stopped (the wave, the waves not applied, why), and
+// the objects of the later wave as not applied, with their wave; nothing of wave 1 is created.
+func TestAPIApplyStoppedAtAWave(t *testing.T) {
+	b := startBotWith(t, func(s *config.Settings) { s.APIToken = apiToken; s.ApplyWait = 2 * time.Second })
+	ns := unique("apistop")
+	r := newRepo(t, map[string]string{
+		"apps/stop/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns + "\n",
+		"apps/stop/web.yaml":       webDeployment(ns, 1, "  annotations:\n    "+testenv.StuckAnnotation+": \"true\"\n"), // the test bed's controller never makes it available
+		"apps/stop/late.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: late\n  namespace: " + ns + "\n  annotations:\n    argocd.argoproj.io/sync-wave: \"1\"\n",
+	})
+	name := unique("stop")
+	b.api("POST", "/api/git/sources/deployment", map[string]any{"repo": r.full, "path": "apps/stop", "name": name}, http.StatusCreated)
+	pv := b.api("POST", "/api/git/sync", map[string]any{"deployment": name}, http.StatusOK)
+	if got := wavesByName(t, pv.body["changes"]); !reflect.DeepEqual(got, map[string]any{ns: nil, "web": 0.0, "late": 1.0}) {
+		t.Fatalf("the waves of the preview's changes: %v (the Namespace: none, applied first)", got)
+	}
+	done := b.api("POST", "/api/git/sync", pv.body["apply"], http.StatusOK)
+	mustContain(t, done.raw, `"status":"Failed"`,
+		`"stopped":{"wave":0,"notApplied":[1],"reason":"stopped at wave 0: wave 0 did not become healthy within 2s; waves 1 not applied"}`,
+		`"name":"late","action":"error","message":"not applied (wave 1): wave 0 did not become healthy within 2s","wave":1}`)
+	if _, err := kc.Typed.CoreV1().ConfigMaps(ns).Get(context.Background(), "late", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("wave 1 was applied after an unhealthy wave 0: %v", err)
+	}
 }
