@@ -27,7 +27,7 @@ func jsonnetSettings(dep config.Deployment) *sync.JsonnetSettings {
 
 // cleanJsonnet returns the jsonnet settings given by a person with their lib folders in plain
 // form ("./vendor/lib/" is vendor/lib), nil when nothing is set. A lib folder that is not a plain
-// relative path is kept as typed, for the settings' check to refuse.
+// relative path, or names "..", is kept as typed, for the settings' check to refuse.
 func cleanJsonnet(j *config.Jsonnet) *config.Jsonnet {
 	if j.Empty() {
 		return nil
@@ -40,7 +40,7 @@ func cleanJsonnet(j *config.Jsonnet) *config.Jsonnet {
 		out.ExtVars = maps.Clone(j.ExtVars)
 	}
 	for _, l := range j.Libs {
-		if l != "" && !strings.HasPrefix(l, "/") && !strings.Contains(l, `\`) {
+		if l != "" && !strings.HasPrefix(l, "/") && !strings.Contains(l, `\`) && !slices.Contains(strings.Split(l, "/"), "..") {
 			l = path.Clean(l)
 		}
 		out.Libs = append(out.Libs, l)

@@ -90,6 +90,7 @@ func TestRegisterJsonnet(t *testing.T) {
 	}{
 		{"bad name", "apps/gb", &config.Jsonnet{TLAs: map[string]string{"a-b": "1"}}, `top-level argument "a-b" is not a jsonnet name`},
 		{"lib outside", "apps/gb", &config.Jsonnet{Libs: []string{"../x"}}, "leaves the repository"},
+		{"lib through ..", "apps/gb", &config.Jsonnet{Libs: []string{"apps/../vendor/lib"}}, "is not written plainly"},
 		{"lib missing", "apps/gb", &config.Jsonnet{TLAs: map[string]string{"name": "x"}, Libs: []string{"vendor/none"}}, `lib folder "vendor/none" is not a folder of the repository`},
 		{"lib a file", "apps/gb", &config.Jsonnet{Libs: []string{"vendor/lib/names.libsonnet"}}, "is not a folder of the repository"},
 		{"chart", "charts/web", &config.Jsonnet{TLAs: map[string]string{"x": "1"}}, "holds a Helm chart"},
