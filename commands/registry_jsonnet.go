@@ -64,16 +64,23 @@ func jsonnetLine(j *config.Jsonnet) string {
 // jsonnetNote is the list's paragraph on its deployments' jsonnet settings ("" when none has
 // any).
 func jsonnetNote(deps []config.Deployment) string {
+	return settingsNote(deps, "Jsonnet settings (top-level arguments, external variables, lib folders from the repository root):",
+		func(d config.Deployment) string { return jsonnetLine(d.Jsonnet) })
+}
+
+// settingsNote is a paragraph of the list under heading: a line per deployment whose line is
+// not empty ("" when none has one).
+func settingsNote(deps []config.Deployment, heading string, line func(config.Deployment) string) string {
 	var b strings.Builder
 	for _, d := range deps {
-		if l := jsonnetLine(d.Jsonnet); l != "" {
+		if l := line(d); l != "" {
 			fmt.Fprintf(&b, "- %s: %s\n", code(d.Name), l)
 		}
 	}
 	if b.Len() == 0 {
 		return ""
 	}
-	return "\nJsonnet settings (top-level arguments, external variables, lib folders from the repository root):\n\n" + b.String()
+	return "\n" + heading + "\n\n" + b.String()
 }
 
 // addedJsonnet is the registration reply's sentence on how the folder's *.jsonnet files render
