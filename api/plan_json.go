@@ -51,6 +51,13 @@ type changeJSON struct {
 	// applying first moves them to Rigel, removing those git no longer sets (listed by path,
 	// or only counted when the deployment does not manage the object).
 	HandOver *handOverJSON `json:"handOver,omitempty"`
+	// Wave is the object's Argo CD sync wave (issue 17, plan_waves.go): the apply applies the
+	// lowest first, each awaited healthy before the next. Absent for Namespaces and CRDs,
+	// applied before every wave.
+	Wave *int `json:"wave,omitempty"`
+	// SyncOptions are what the object's Argo CD sync and compare options change, and those
+	// Rigel does not honour; absent when it has none.
+	SyncOptions *syncOptionsJSON `json:"syncOptions,omitempty"`
 }
 
 // handOverJSON is sync.HandOver.
@@ -92,6 +99,7 @@ type planJSON struct {
 	Changes    []changeJSON `json:"changes"`
 	Orphans    []orphanJSON `json:"orphans,omitempty"` // plan_inventory.go
 	Hooks      []hookJSON   `json:"hooks,omitempty"`   // plan_hooks.go
+	Waves      []int        `json:"waves,omitempty"`   // the sync waves of its objects, in the order applied (plan_waves.go)
 	Apply      *syncRequest `json:"apply,omitempty"`   // POST it to /api/git/sync to apply this preview; absent when it cannot be
 	Note       string       `json:"note,omitempty"`
 	Lookups    *lookupsJSON `json:"lookups,omitempty"` // a chart whose templates call lookup (issue 13)
@@ -129,8 +137,11 @@ func planOut(entry config.Repo, p *sync.Plan) planJSON {
 	out.Counts.Create, out.Counts.Update, out.Counts.Unchanged, out.Counts.Failed = p.Counts()
 	out.Orphans = orphansOut(p)
 	out.Hooks = hooksOut(p) // plan_hooks.go
+	out.Waves = p.Waves()   // plan_waves.go
+	waves := waveIndex(p)
 	for _, ch := range p.Changes {
-		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err}
+		cj := changeJSON{objectJSON: objectOf(ch.Ref), Action: string(ch.Action), Source: ch.Source, Diff: ch.Diff, Note: ch.Note, Error: ch.Err,
+			Wave: waveOf(waves, ch.Ref), SyncOptions: syncOptionsOut(ch.Argo)}
 		if ch.ManagedBy != nil {
 			cj.ManagedBy = ch.ManagedBy.String()
 		}
@@ -160,6 +171,7 @@ type outcomeJSON struct {
 	Action  string `json:"action"`           // create, update, unchanged, error
 	Health  string `json:"health,omitempty"` // kstatus after the wait: Current, InProgress, Failed, …
 	Message string `json:"message,omitempty"`
+	Wave    *int   `json:"wave,omitempty"` // its sync wave, as in the preview (plan_waves.go)
 }
 
 type appliedJSON struct {
@@ -172,6 +184,7 @@ type appliedJSON struct {
 	Objects    []outcomeJSON     `json:"objects"`
 	Pruned     []outcomeJSON     `json:"pruned,omitempty"`  // plan_inventory.go
 	Hooks      []hookOutcomeJSON `json:"hooks,omitempty"`   // plan_hooks.go
+	Stopped    *stoppedJSON      `json:"stopped,omitempty"` // where an apply in sync waves stopped (plan_waves.go)
 	LastSync   config.LastSync   `json:"lastSync"`          // as recorded in the registry
 	Warning    string            `json:"warning,omitempty"` // the apply happened but was not recorded
 }
@@ -179,9 +192,11 @@ type appliedJSON struct {
 func appliedOut(entry config.Repo, a *ops.Applied) appliedJSON {
 	out := appliedJSON{Repo: entry.Repo, Deployment: a.Plan.Deployment, Path: a.Plan.Path, Commit: a.Plan.Commit, Digest: a.Plan.Digest,
 		Status: a.Result.Status, Objects: []outcomeJSON{}, LastSync: a.LastSync}
+	waves := waveIndex(a.Plan)
 	for _, o := range a.Result.Objects {
-		out.Objects = append(out.Objects, outcomeJSON{objectJSON: objectOf(o.Ref), Action: string(o.Action), Health: o.Health, Message: o.Message})
+		out.Objects = append(out.Objects, outcomeJSON{objectJSON: objectOf(o.Ref), Action: string(o.Action), Health: o.Health, Message: o.Message, Wave: waveOf(waves, o.Ref)})
 	}
+	out.Stopped = stoppedOut(a.Plan, a.Result) // plan_waves.go
 	out.Pruned = prunedOut(a.Result)
 	out.Hooks = hookOutcomesOut(a.Result) // plan_hooks.go
 	if a.RecordErr != nil {

@@ -120,6 +120,11 @@ type deploymentRequest struct {
 	// {"release", "namespace", "values": [...], "setFiles": {"key": "path"}}, paths relative
 	// to the chart folder.
 	Chart *config.Chart `json:"chart"`
+	// Jsonnet (issue 17): the top-level arguments, external variables and lib folders of the
+	// folder's *.jsonnet files, as the registry keeps them: {"tlas": {"env": "prod"},
+	// "extVars": {"region": "eu"}, "libs": ["vendor/lib"]}, lib folders relative to the
+	// repository root.
+	Jsonnet *config.Jsonnet `json:"jsonnet"`
 }
 
 type addedDeployment struct {
@@ -145,7 +150,7 @@ func (s *server) addDeployment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	added, err := s.Ops.Register(ctx, o, entry, req.Path, req.Name, req.Chart)
+	added, err := s.Ops.Register(ctx, o, entry, req.Path, req.Name, ops.RenderSettings{Chart: req.Chart, Jsonnet: req.Jsonnet})
 	if err != nil {
 		return err
 	}

@@ -14,13 +14,27 @@ type Command struct {
 	Line  string            // the line as typed, for replies
 	Verb  string            // lower-case verb; "" for a bare "/rigel"
 	Args  []string          // positional arguments
-	Flags map[string]string // --name N / --name=N; boolean flags map to "true"
+	Flags map[string]string // --name N / --name=N; boolean flags map to "true"; the last one given
+	// all holds every value of each flag given more than once, in order (FlagValues).
+	all map[string][]string
 }
 
 // Flag returns a flag's value and whether it was given.
 func (c Command) Flag(name string) (string, bool) {
 	v, ok := c.Flags[name]
 	return v, ok
+}
+
+// FlagValues returns every value a repeatable flag was given, in order (`--tla a=1 --tla
+// b=2`); nil when it was not given.
+func (c Command) FlagValues(name string) []string {
+	if vs, ok := c.all[name]; ok {
+		return vs
+	}
+	if v, ok := c.Flags[name]; ok { // given once
+		return []string{v}
+	}
+	return nil
 }
 
 // ParseError is a command line that cannot be read; its message says how to fix it.
@@ -126,6 +140,15 @@ func parseLine(line string) (Command, error) {
 			val = words[i]
 		default:
 			return Command{}, &ParseError{Line: line, Msg: fmt.Sprintf("the flag `--%s` needs a value, e.g. `--%s web`", name, name)}
+		}
+		if prev, again := cmd.Flags[name]; again { // kept for FlagValues
+			if cmd.all == nil {
+				cmd.all = map[string][]string{}
+			}
+			if len(cmd.all[name]) == 0 {
+				cmd.all[name] = []string{prev}
+			}
+			cmd.all[name] = append(cmd.all[name], val)
 		}
 		cmd.Flags[name] = val
 	}

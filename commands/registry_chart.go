@@ -126,16 +126,8 @@ func chartLine(ch *config.Chart) string {
 
 // chartNote is the list's paragraph on its deployments' chart settings ("" when none has any).
 func chartNote(deps []config.Deployment) string {
-	var b strings.Builder
-	for _, d := range deps {
-		if l := chartLine(d.Chart); l != "" {
-			fmt.Fprintf(&b, "- %s: %s\n", code(d.Name), l)
-		}
-	}
-	if b.Len() == 0 {
-		return ""
-	}
-	return "\nHelm chart settings (values and set-file paths relative to the chart folder):\n\n" + b.String()
+	return settingsNote(deps, "Helm chart settings (values and set-file paths relative to the chart folder):",
+		func(d config.Deployment) string { return chartLine(d.Chart) })
 }
 
 // addedChart is the registration reply's sentence on how the chart renders ("" for a folder

@@ -1,24 +1,17 @@
 package commands
 
 import (
-	"context"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/ops"
-	"github.com/rigel-gitops/rigel/words"
 )
 
 // TestChartFlags: the chart flags of add-deployment become the chart settings the service
 // gets; what cannot be read is refused with how to write it.
 func TestChartFlags(t *testing.T) {
-	tests := []struct {
-		line string
-		want *config.Chart
-		err  string // a part of the refusal; "": none
-	}{
+	tests := []flagCase[*config.Chart]{
 		{"/rigel add-deployment charts/web", nil, ""},
 		{"/rigel add-deployment charts/web --name web --namespaces shop", nil, ""},
 		{"/rigel add-deployment charts/web --values values.yaml,values-prod.yaml --release web --namespace prod --set-file config.nginx=files/nginx.conf,a=b.txt",
@@ -32,37 +25,13 @@ func TestChartFlags(t *testing.T) {
 		{"/rigel add-deployment charts/web --set-file =x", nil, "is not KEY=PATH"},
 		{"/rigel add-deployment charts/web --set-file a=x,a=y", nil, "names the key `a` twice"},
 	}
-	for _, tc := range tests {
-		t.Run(tc.line, func(t *testing.T) {
-			cmd, err := parseLine(tc.line)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := (&call{cmd: cmd}).chartSettings()
-			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "Nothing was registered") {
-					t.Fatalf("err = %v, want one saying %q and that nothing was registered", err, tc.err)
-				}
-				return
-			}
-			if err != nil || !reflect.DeepEqual(got, tc.want) {
-				t.Fatalf("chartSettings = %+v, %v; want %+v", got, err, tc.want)
-			}
-		})
-	}
+	flagCases(t, (*call).chartSettings, tests)
 }
 
 // TestAddDeploymentChartFlagsWithoutFolder: the chart flags need the folder; the refusal
 // comes before anything is asked of the service.
 func TestAddDeploymentChartFlagsWithoutFolder(t *testing.T) {
-	cmd, err := parseLine("/rigel add-deployment --values values-prod.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = runAddDeployment(context.Background(), &call{r: &Runner{Ops: &ops.Service{}}, cmd: cmd})
-	if err == nil || !strings.Contains(err.Error(), "need the chart folder") {
-		t.Fatalf("err = %v, want a refusal asking for the chart folder", err)
-	}
+	addRefused(t, "/rigel add-deployment --values values-prod.yaml", "need the chart folder")
 }
 
 // TestChartRepliesGolden: the list with chart settings, the folder browser with charts and
@@ -87,14 +56,7 @@ func TestChartRepliesGolden(t *testing.T) {
 		&ops.ChartFileMissing{Folder: "charts/web", What: "set-file config.nginx", File: "files/none.conf", Path: "charts/web/files/none.conf", At: at, Commit: commit},
 		&ops.Taken{Why: ops.TakenFolder, Name: "web-again", Folder: "charts/web", By: "web-prod", Chart: true},
 	}
-	var refused []string
-	for _, err := range refusals {
-		msg, ok := words.Refusal(err, commentHints)
-		if !ok {
-			t.Fatalf("%T is not worded as a refusal", err)
-		}
-		refused = append(refused, msg)
-	}
+	refused := worded(t, refusals)
 	tests := []struct{ name, got string }{
 		{"list_chart", renderList("acme/web", repo, nil, nil, nil)},
 		{"folders_charts", renderFolders("acme/web", "branch `main`", commit, []string{"apps/web/k8s", "charts/db", "charts/web"}, map[string]string{"charts/web": "web"}, charts)},

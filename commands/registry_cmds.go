@@ -28,7 +28,8 @@ func runList(ctx context.Context, c *call) (string, error) {
 }
 
 func runAddDeployment(ctx context.Context, c *call) (string, error) {
-	if err := c.checkFlags(append([]string{"name", "namespaces"}, chartFlags...)...); err != nil { // registry_chart.go
+	allowed := append(append([]string{"name", "namespaces"}, chartFlags...), jsonnetFlags...) // registry_chart.go, registry_jsonnet.go
+	if err := c.checkFlags(allowed...); err != nil {
 		return "", err
 	}
 	if len(c.cmd.Args) > 1 {
@@ -38,8 +39,15 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	jsonnet, err := c.jsonnetSettings() // registry_jsonnet.go
+	if err != nil {
+		return "", err
+	}
 	if len(c.cmd.Args) == 0 && chart != nil {
 		return "", userErrorf("the chart flags (`--values`, `--release`, `--namespace`, `--set-file`) need the chart folder, e.g. `/rigel add-deployment charts/web --values values-prod.yaml`; `/rigel add-deployment` alone lists the folders. Nothing was registered.")
+	}
+	if len(c.cmd.Args) == 0 && jsonnet != nil {
+		return "", userErrorf("the jsonnet flags (`--tla`, `--ext-var`, `--jsonnet-lib`) need the folder of the *.jsonnet files, e.g. `/rigel add-deployment apps/guestbook --tla env=prod`; `/rigel add-deployment` alone lists the folders. Nothing was registered.")
 	}
 	if len(c.cmd.Args) == 0 { // deployments follow the branch, whatever conversation registers them
 		return c.listFolders(ctx, ops.BranchTarget(c.req.Repo.DefaultBranch))
@@ -49,7 +57,7 @@ func runAddDeployment(ctx context.Context, c *call) (string, error) {
 		return "", err
 	}
 	name, _ := c.cmd.Flag("name")
-	added, err := c.r.Ops.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name, chart)
+	added, err := c.r.Ops.Register(ctx, c.origin(), c.repoEntry(), c.cmd.Args[0], name, ops.RenderSettings{Chart: chart, Jsonnet: jsonnet})
 	if err != nil {
 		return "", err
 	}

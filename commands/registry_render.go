@@ -39,6 +39,7 @@ func renderList(repo string, r *config.Repo, workloads map[string][]kube.Workloa
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", cellCode(d.Name), cellCode(d.Path), when, commit, status)
 	}
 	b.WriteString(chartNote(r.Deployments))      // registry_chart.go (issue 13)
+	b.WriteString(jsonnetNote(r.Deployments))    // registry_jsonnet.go (issue 17)
 	b.WriteString(adminFlagsNote(r.Deployments)) // registry_flags.go
 	b.WriteString(renderWorkloads(r.Deployments, workloads, lookupErr))
 	b.WriteString(holdsNote(holds, r.Deployments))  // unlock_cmds.go
@@ -73,7 +74,7 @@ func renderWorkloads(deps []config.Deployment, workloads map[string][]kube.Workl
 
 func renderAdded(repo string, added *ops.Added) string {
 	d, branch, commit, objects := added.Deployment, added.Branch, added.Commit, added.Objects
-	pol := addedChart(added) // registry_chart.go (issue 13)
+	pol := addedChart(added) + addedJsonnet(added) // registry_chart.go (issue 13), registry_jsonnet.go (issue 17)
 	if d.Policy != nil && len(d.Policy.Namespaces) > 0 {
 		pol += fmt.Sprintf(" Its own policy names the namespaces %s; it only narrows the cluster admin's default policy and never opens a protected namespace: `/rigel policy %s` shows what it may apply.", codeList(d.Policy.Namespaces), d.Name)
 	}

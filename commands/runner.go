@@ -85,7 +85,7 @@ func (r *Runner) verbs() []verb {
 	return []verb{
 		{"help", "/rigel help", "this list", runHelp},
 		{"list", "/rigel list", "the deployments of this repo and their last sync", runList},
-		{"add-deployment", "/rigel add-deployment [PATH] [--name NAME] [--namespaces NS,…] [--values FILE,…] [--release NAME] [--namespace NS] [--set-file KEY=FILE,…]", "register a manifest folder or a Helm chart, with the chart's values files (without PATH: list the folders that hold manifests or charts)", runAddDeployment},
+		{"add-deployment", "/rigel add-deployment [PATH] [--name NAME] [--namespaces NS,…] [--values FILE,…] [--release NAME] [--namespace NS] [--set-file KEY=FILE,…] [--tla NAME=VALUE]… [--ext-var NAME=VALUE]… [--jsonnet-lib FOLDER]…", "register a manifest folder or a Helm chart, with the chart's values files or the jsonnet files' arguments (without PATH: list the folders that hold manifests or charts)", runAddDeployment},
 		{"remove-deployment", "/rigel remove-deployment NAME", "forget a deployment (its inventory goes; the objects it applied stay)", runRemoveDeployment},
 		{"link", "/rigel link KIND/NAME [-n NS] DEPLOYMENT [--force]", "mark an existing Deployment, StatefulSet or DaemonSet as part of a deployment (annotations only, nothing is rolled out)", runLink},
 		{"unlink", "/rigel unlink KIND/NAME [-n NS]", "remove that mark from a workload", runUnlink},

@@ -126,3 +126,22 @@ func ParseJsonnetVars(flag string, pairs []string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// SameJsonnet reports whether two deployments' jsonnet settings are the same (none is the
+// same as empty settings): two deployments of one jsonnet folder must differ in them, as two
+// of one chart folder differ in their chart settings.
+func SameJsonnet(a, b *Jsonnet) bool {
+	var x, y Jsonnet
+	if a != nil {
+		x = *a
+	}
+	if b != nil {
+		y = *b
+	}
+	return maps.Equal(x.TLAs, y.TLAs) && maps.Equal(x.ExtVars, y.ExtVars) && slices.Equal(x.Libs, y.Libs)
+}
+
+// Empty reports whether the settings set nothing (as no settings).
+func (j *Jsonnet) Empty() bool {
+	return j == nil || len(j.TLAs) == 0 && len(j.ExtVars) == 0 && len(j.Libs) == 0
+}

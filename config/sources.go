@@ -62,7 +62,7 @@ func (s *Sources) AddDeployment(repo Repo, d Deployment) error {
 		return nil
 	}
 	for _, other := range existing.Deployments {
-		if other.Path == d.Path && SameChart(other.Chart, d.Chart) {
+		if other.Path == d.Path && SameChart(other.Chart, d.Chart) && SameJsonnet(other.Jsonnet, d.Jsonnet) {
 			return &PathTakenError{Repo: existing.Repo, Path: d.Path, Name: other.Name}
 		}
 	}

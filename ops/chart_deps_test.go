@@ -16,7 +16,7 @@ func TestChartRendersWithAllowlist(t *testing.T) {
 		s.ChartRepos = repos
 		var r renders
 		r.install(t)
-		if _, err := s.Register(context.Background(), Origin{Repo: "acme/web"}, webEntry, "charts/web", "web-prod", nil); err != nil {
+		if _, err := s.Register(context.Background(), Origin{Repo: "acme/web"}, webEntry, "charts/web", "web-prod", RenderSettings{}); err != nil {
 			t.Fatal(err)
 		}
 		if len(r.got) != 1 || r.got[0].Repos != repos {

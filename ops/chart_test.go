@@ -89,7 +89,7 @@ func TestRegisterChart(t *testing.T) {
 	r.install(t)
 	o := Origin{Repo: "acme/web"}
 	prod := &config.Chart{Release: "web", Namespace: "prod", Values: []string{"./values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"config.file": "files//app.conf"}}
-	added, err := s.Register(ctx, o, webEntry, "charts/web/", "web-prod", prod)
+	added, err := s.Register(ctx, o, webEntry, "charts/web/", "web-prod", RenderSettings{Chart: prod})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,24 +108,24 @@ func TestRegisterChart(t *testing.T) {
 	}
 
 	// The same folder with no settings: another deployment, rendered as release web-default.
-	if _, err := s.Register(ctx, o, webEntry, "charts/web", "web-default", nil); err != nil {
+	if _, err := s.Register(ctx, o, webEntry, "charts/web", "web-default", RenderSettings{}); err != nil {
 		t.Fatalf("the chart's second deployment: %v", err)
 	}
 	if got := r.got[len(r.got)-1]; got.Chart == nil || got.Chart.Release != "web-default" || len(got.Chart.Values) != 0 {
 		t.Fatalf("rendered without settings as %+v, want release web-default and values.yaml only", got.Chart)
 	}
 	// The same folder with the same settings: taken.
-	_, err = s.Register(ctx, o, webEntry, "charts/web", "web-again", &config.Chart{Release: "web", Namespace: "prod", Values: []string{"values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"config.file": "files/app.conf"}})
+	_, err = s.Register(ctx, o, webEntry, "charts/web", "web-again", RenderSettings{Chart: &config.Chart{Release: "web", Namespace: "prod", Values: []string{"values-prod.yaml", "../../shared/common.yaml"}, SetFiles: map[string]string{"config.file": "files/app.conf"}}})
 	if taken, ok := err.(*Taken); !ok || taken.Why != TakenFolder || taken.By != "web-prod" || !taken.Chart {
 		t.Fatalf("the same settings again: %v, want *Taken by web-prod", err)
 	}
 	// Empty settings are none: taken by web-default.
-	_, err = s.Register(ctx, o, webEntry, "charts/web", "web-empty", &config.Chart{})
+	_, err = s.Register(ctx, o, webEntry, "charts/web", "web-empty", RenderSettings{Chart: &config.Chart{}})
 	if taken, ok := err.(*Taken); !ok || taken.By != "web-default" {
 		t.Fatalf("empty settings: %v, want *Taken by web-default", err)
 	}
 	// A plain folder renders without chart settings.
-	if _, err := s.Register(ctx, o, webEntry, "apps/new", "", nil); err != nil {
+	if _, err := s.Register(ctx, o, webEntry, "apps/new", "", RenderSettings{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := r.got[len(r.got)-1]; got.Chart != nil {
@@ -170,7 +170,7 @@ func TestRegisterChartRefusals(t *testing.T) {
 			if b, ok := tc.want.(*BadChart); ok {
 				name = b.Name
 			}
-			_, err := s.Register(context.Background(), Origin{Repo: "acme/web"}, webEntry, tc.folder, name, tc.chart)
+			_, err := s.Register(context.Background(), Origin{Repo: "acme/web"}, webEntry, tc.folder, name, RenderSettings{Chart: tc.chart})
 			want := tc.want
 			switch w := want.(type) {
 			case *NotAChart:

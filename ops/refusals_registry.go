@@ -93,6 +93,9 @@ type Taken struct {
 	// Chart (issue 13): TakenFolder of a Helm chart, registered with the same chart settings
 	// (another deployment of it needs other settings).
 	Chart bool
+	// Jsonnet (issue 17): TakenFolder of a folder of *.jsonnet files, registered with the same
+	// jsonnet settings (another deployment of it needs other settings).
+	Jsonnet bool
 }
 
 func (e *Taken) Error() string {

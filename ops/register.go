@@ -28,19 +28,28 @@ type Added struct {
 	Chart      bool   // the folder holds a Helm chart (issue 13), rendered with Deployment.Chart
 }
 
+// RenderSettings are how a folder registered as a deployment renders: the settings of the
+// Helm chart it holds (issue 13), or of its *.jsonnet files (issue 17); zero: the defaults.
+type RenderSettings struct {
+	Chart   *config.Chart
+	Jsonnet *config.Jsonnet
+}
+
 // Register registers folder of repo entry.Repo as a deployment, by the rules of
 // `/rigel add-deployment`: the folder stays inside the repo, holds manifests on entry.Branch
 // (fetched from o) that render without error, and is not registered yet; the name, derived from
 // the folder when empty, is a DNS label no repo uses yet. A repo not registered yet is
-// registered as entry. chart (nil: none) are the settings of the Helm chart the folder holds
-// (issue 13, chart.go): valid, for a chart folder, naming files the repository has; one chart
-// folder may be several deployments with different settings.
-func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, folder, name string, chart *config.Chart) (*Added, error) {
+// registered as entry. set.Chart (nil: none) are the settings of the Helm chart the folder
+// holds (issue 13, chart.go): valid, for a chart folder, naming files the repository has;
+// set.Jsonnet (nil: none) are those of its *.jsonnet files (issue 17, jsonnet.go): valid, for a
+// folder that renders *.jsonnet files, naming lib folders the repository has. One folder may be
+// several deployments with different settings.
+func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, folder, name string, set RenderSettings) (*Added, error) {
 	folder, err := cleanFolder(folder)
 	if err != nil {
 		return nil, err
 	}
-	chart = cleanChart(chart)
+	chart, jsonnet := cleanChart(set.Chart), cleanJsonnet(set.Jsonnet)
 	if name == "" {
 		name = sync.DeploymentName(folder)
 		if name == "" {
@@ -55,6 +64,11 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 			return nil, &BadChart{Folder: folder, Name: name, Problems: problems}
 		}
 	}
+	if jsonnet != nil {
+		if problems := jsonnet.Problems(); len(problems) > 0 {
+			return nil, &BadJsonnet{Folder: folder, Name: name, Problems: problems}
+		}
+	}
 	t := BranchTarget(entry.Branch)
 	snap, err := s.Fetch(ctx, o, t)
 	if err != nil {
@@ -66,7 +80,10 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 	if p := releaseProblem(snap, folder, name, chart); p != "" {
 		return nil, &BadChart{Folder: folder, Name: name, Problems: []string{p}}
 	}
-	dep := config.Deployment{Name: name, Path: folder, Chart: chart}
+	if p := jsonnetProblems(snap, folder, jsonnet); len(p) > 0 { // jsonnet.go
+		return nil, &BadJsonnet{Folder: folder, Name: name, Problems: p, At: t, Commit: snap.Commit}
+	}
+	dep := config.Deployment{Name: name, Path: folder, Chart: chart, Jsonnet: jsonnet}
 	objs, err := s.render(ctx, snap, dep)
 	var empty *sync.EmptyFolderError
 	if errors.As(err, &empty) { // issue 17: said with what the folder holds
@@ -85,13 +102,16 @@ func (s *Service) Register(ctx context.Context, o Origin, entry config.Repo, fol
 	var pathTaken *config.PathTakenError
 	var invalid *config.InvalidEntry
 	var badChart *config.InvalidChartError
+	var badJsonnet *config.InvalidJsonnetError
 	switch {
 	case errors.As(err, &badChart): // checked above: only a rule of the registry's own
 		return nil, &BadChart{Folder: folder, Name: name, Problems: badChart.Problems}
+	case errors.As(err, &badJsonnet): // the same
+		return nil, &BadJsonnet{Folder: folder, Name: name, Problems: badJsonnet.Problems}
 	case errors.As(err, &taken):
 		return nil, &Taken{Why: TakenName, Name: name, Folder: folder, Repo: taken.Repo}
 	case errors.As(err, &pathTaken):
-		return nil, &Taken{Why: TakenFolder, Name: name, Folder: folder, By: pathTaken.Name, Chart: isChart(snap, folder)}
+		return nil, &Taken{Why: TakenFolder, Name: name, Folder: folder, By: pathTaken.Name, Chart: isChart(snap, folder), Jsonnet: holdsJsonnet(snap, folder)}
 	case errors.As(err, &invalid): // the name, or the repo, of an invalid registry entry
 		return nil, &InvalidEntries{Entries: []*config.InvalidEntry{invalid}}
 	case err != nil:

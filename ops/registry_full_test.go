@@ -41,7 +41,7 @@ func TestRegistryFull(t *testing.T) {
 	}
 	reg.SetMaxBytes(size + 20) // room for neither another deployment nor another earlier sync
 
-	_, err = e.svc.Register(ctx, Origin{Repo: "acme/web"}, config.Repo{Repo: "acme/web", Branch: "main"}, "other", "web2", nil)
+	_, err = e.svc.Register(ctx, Origin{Repo: "acme/web"}, config.Repo{Repo: "acme/web", Branch: "main"}, "other", "web2", RenderSettings{})
 	var full *config.RegistryFull
 	if !errors.As(err, &full) || !IsRefusal(err) {
 		t.Fatalf("registering in a full registry = %v, want a RegistryFull refusal", err)

@@ -53,7 +53,7 @@ func TestRegistryRefusals(t *testing.T) {
 	o := Origin{Repo: "acme/web", CloneURL: webEntry.CloneURL}
 	register := func(folder, name string) func(context.Context, *Service) error {
 		return func(ctx context.Context, s *Service) error {
-			_, err := s.Register(ctx, o, webEntry, folder, name, nil)
+			_, err := s.Register(ctx, o, webEntry, folder, name, RenderSettings{})
 			return err
 		}
 	}
@@ -179,7 +179,7 @@ func sameRefusal(t *testing.T, err error, want Refusal, sha string) {
 func TestRegister(t *testing.T) {
 	ctx := context.Background()
 	s, sha, _ := registryService(t, testRegistry, testFiles)
-	added, err := s.Register(ctx, Origin{Repo: "acme/web"}, webEntry, "./apps/new/", "", nil)
+	added, err := s.Register(ctx, Origin{Repo: "acme/web"}, webEntry, "./apps/new/", "", RenderSettings{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,7 +192,7 @@ func TestRegister(t *testing.T) {
 	}
 	// A repo not registered yet is registered with its first deployment.
 	fresh := config.Repo{Repo: "acme/fresh", Branch: "main", CloneURL: "https://github.test/acme/fresh.git", InstallationID: 7}
-	if _, err := s.Register(ctx, Origin{Repo: "acme/fresh"}, fresh, "apps/api", "fresh-api", nil); err != nil {
+	if _, err := s.Register(ctx, Origin{Repo: "acme/fresh"}, fresh, "apps/api", "fresh-api", RenderSettings{}); err != nil {
 		t.Fatal(err)
 	}
 	if r := mustLoad(t, s).FindRepo("acme/fresh"); r == nil || r.InstallationID != 7 || r.CloneURL != fresh.CloneURL || len(r.Deployments) != 1 {

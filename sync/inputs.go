@@ -20,8 +20,14 @@ import (
 // components, in this folder or elsewhere in the repository). It renders the folder as
 // Render does, within the same bounds and under the same hermetic checks, and fails as
 // Render fails. A change to a file outside this list cannot change the folder's render. A
-// Helm chart folder is rendered with the default settings (InputsWith takes the deployment's).
+// Helm chart folder is rendered with the default settings, and *.jsonnet files with none
+// (InputsWith takes the deployment's).
 func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
+	return inputs(ctx, fsys, folder, nil)
+}
+
+// inputs is Inputs with the jsonnet settings of a plain folder's *.jsonnet files (nil: none).
+func inputs(ctx context.Context, fsys fs.FS, folder string, set *JsonnetSettings) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, MaxRenderTime)
 	defer cancel()
 	dir, entries, err := openFolder(fsys, folder)
@@ -38,7 +44,7 @@ func Inputs(ctx context.Context, fsys fs.FS, folder string) ([]string, error) {
 	if k := kustomizationIn(entries); k != "" {
 		err = kustomizeInputs(ctx, fsys, dir, path.Join(dir, k), RenderOptions{}, rec)
 	} else {
-		_, err = renderPlain(ctx, &recordingFS{FS: fsys, rec: rec}, dir, nil)
+		_, err = renderPlain(ctx, &recordingFS{FS: fsys, rec: rec}, dir, set) // the jsonnet files' imports are read through it
 	}
 	if err != nil {
 		return nil, err
@@ -145,10 +151,13 @@ func (r *recordingKFS) Open(p string) (filesys.File, error) {
 // InputsWith is Inputs with render options. For a Helm chart folder it is every file the
 // render reads: the chart's files (its templates, helpers, files, CRDs and vendored subcharts,
 // .helmignore honoured), the file:// dependencies in the repository, and the values files and
-// set-files of opts.Chart, so that a change to any of them previews the deployment again.
+// set-files of opts.Chart, so that a change to any of them previews the deployment again. A
+// plain folder's *.jsonnet files are rendered with opts.Jsonnet (issue 17): a file that needs
+// a top-level argument or an external variable is tracked, with every file it imports, from
+// its folder or from the lib folders.
 func InputsWith(ctx context.Context, fsys fs.FS, folder string, opts RenderOptions) ([]string, error) {
 	if !IsChart(fsys, folder) {
-		return Inputs(ctx, fsys, folder)
+		return inputs(ctx, fsys, folder, opts.Jsonnet)
 	}
 	rec := &reads{files: map[string]bool{}}
 	if _, _, err := renderWith(ctx, fsys, folder, opts, rec); err != nil {

@@ -166,4 +166,6 @@ type Result struct {
 	Status   string // "Succeeded", "Failed" or "Unhealthy"
 	Started  time.Time
 	Finished time.Time
+	// StoppedWave is the wave the apply stopped at when Stopped is set (the HTTP API says it).
+	StoppedWave int
 }

@@ -117,6 +117,7 @@ func (e *Engine) applyInWaves(ctx context.Context, plan *Plan, waves []int, rest
 		}
 		if k < len(waves)-1 {
 			res.Stopped = fmt.Sprintf("stopped at wave %d: %s; waves %s not applied", w, why, waveList(waves[k+1:]))
+			res.StoppedWave = w
 			for _, later := range waves[k+1:] {
 				for _, i := range byWave[later] {
 					res.Objects[i].Action = ActionError

@@ -28,6 +28,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		badChart     *ops.BadChart
 		notAChart    *ops.NotAChart
 		chartMissing *ops.ChartFileMissing
+		// jsonnet folders (issue 17): words/jsonnet.go
+		badJsonnet *ops.BadJsonnet
 
 		// plan: preview and apply
 		stale       *ops.Stale
@@ -90,6 +92,8 @@ func Refusal(err error, h Hints) (msg string, ok bool) {
 		return sayNotAChart(notAChart, h), true
 	case errors.As(err, &chartMissing):
 		return sayChartFileMissing(chartMissing, h), true
+	case errors.As(err, &badJsonnet): // jsonnet folders (issue 17): words/jsonnet.go
+		return sayBadJsonnet(badJsonnet, h), true
 	// end of registry
 	// plan: preview and apply (words/plan.go)
 	case errors.As(err, &stale):

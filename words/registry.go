@@ -93,6 +93,9 @@ func sayTaken(e *ops.Taken, h Hints) string {
 	if e.Why == ops.TakenFolder && e.Chart { // issue 13
 		return fmt.Sprintf("the chart `%s` is already registered as `%s` with the same chart settings. One chart may be several deployments with different settings (values files, release, namespace, set-file). %s shows the deployments of this repo.", e.Folder, e.By, h.Deployments)
 	}
+	if e.Why == ops.TakenFolder && e.Jsonnet { // issue 17
+		return fmt.Sprintf("`%s` is already registered as `%s` with the same jsonnet settings. One jsonnet folder may be several deployments with different settings (`--tla`, `--ext-var`, `--jsonnet-lib`). %s shows the deployments of this repo.", e.Folder, e.By, h.Deployments)
+	}
 	if e.Why == ops.TakenFolder {
 		return fmt.Sprintf("`%s` is already registered as `%s`. %s shows the deployments of this repo.", e.Folder, e.By, h.Deployments)
 	}

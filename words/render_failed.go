@@ -16,6 +16,8 @@ func renderFailed(e *ops.RenderFailed, h Hints) string {
 	var pathErr *sync.PathError
 	folder, at, commit := e.Folder, Label(e.At), ShortSHA(e.Commit)
 	switch {
+	case errors.As(e.Err, &pe) && jsonnetUnset(pe) != "": // issue 17: words/jsonnet.go
+		return sayJsonnetUnset(e, pe)
 	case errors.As(e.Err, &pe):
 		return fmt.Sprintf("a manifest in `%s` does not parse (%s, `%s`): **%s** line %d: %s. Fix the file and push, then run the command again.", folder, at, commit, Code(pe.File), pe.Line, Text(pe.Msg))
 	case errors.As(e.Err, &pathErr):
