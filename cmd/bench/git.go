@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"sort"
 	gosync "sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/rigel-gitops/rigel/gitsrc"
@@ -45,10 +44,16 @@ func gitMain() int {
 }
 
 // gitFetchChild is `bench gitfetch CACHE URL REF`: one Rigel fetch, as the bot does it. It
-// prints the commit and the fetch's time in nanoseconds: the bot is a running process, so its
-// fetch is timed without the start of a process (the Go runtime and package initialization
-// of a binary holding Kubernetes' and Helm's libraries: 0.1–0.3 s on these machines), which
-// git pays in its column and the process column shows.
+// prints the commit, the fetch's time in nanoseconds and its own peak RSS in KiB: the bot is
+// a running process, so its fetch is timed without the start of a process (the Go runtime
+// and package initialization of a binary holding Kubernetes' and Helm's libraries: 0.1–0.3 s
+// on these machines), which git pays in its column and the process column shows.
+//
+// The peak RSS is the process's own VmHWM, read at its end, not the rusage the parent gets
+// from wait4: Go starts a child with vfork (CLONE_VM), and Linux's exec records the high-water
+// mark of the address space it leaves — the parent's — into the child's ru_maxrss
+// (fs/exec.c, exec_mmap). A child of a bench that had run the other figures first reported
+// the parent's 182.8 MiB, not its own (issue 14).
 func gitFetchChild(args []string) int {
 	if len(args) != 3 {
 		fmt.Fprintln(os.Stderr, "usage: bench gitfetch CACHE-DIR CLONE-URL REF")
@@ -61,7 +66,8 @@ func gitFetchChild(args []string) int {
 		snap, err = gitsrc.New(args[0], host).Fetch(context.Background(), gitsrc.FetchRequest{Repo: gitRepo, CloneURL: args[1], Ref: args[2]})
 		if err == nil {
 			_, err = snap.ReadFile(gitFile(0)) // a command reads its folder from the snapshot
-			fmt.Println(snap.Commit, time.Since(start).Nanoseconds())
+			took := time.Since(start)
+			fmt.Println(snap.Commit, took.Nanoseconds(), vmHWM(os.Getpid()))
 		}
 	}
 	if err != nil {
@@ -190,11 +196,10 @@ func gitBench() error {
 			return gitSample{}, fmt.Errorf("bench gitfetch: %w: %s", err, tail(stderr.Bytes()))
 		}
 		var commit string
-		var took int64
-		if _, err := fmt.Sscan(string(out), &commit, &took); err != nil {
-			return gitSample{}, fmt.Errorf("bench gitfetch printed %q: %w", out, err)
+		var took, rss int64
+		if _, err := fmt.Sscan(string(out), &commit, &took, &rss); err != nil || rss <= 0 {
+			return gitSample{}, fmt.Errorf("bench gitfetch printed %q: %v", out, err)
 		}
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss
 		return gitSample{wall: time.Duration(took), proc: proc, bytes: proxy.bytes.Load(), rss: rss}, nil
 	}
 	var gitClone, rigelFirst, gitFetch, rigelNext []gitSample
