@@ -5,14 +5,16 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
-	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 	"github.com/go-git/go-git/v5/plumbing/format/packfile"
+	gogithash "github.com/go-git/go-git/v5/plumbing/hash"
 	"github.com/go-git/go-git/v5/storage"
 )
 
@@ -84,7 +86,7 @@ func (w *packFile) Close() (err error) {
 		return err
 	}
 	defer os.Remove(idxTmp.Name())
-	if _, err := idxfile.NewEncoder(idxTmp).Encode(idx); err != nil {
+	if err := idx.write(idxTmp, sum); err != nil {
 		_ = idxTmp.Close()
 		return err
 	}
@@ -99,21 +101,27 @@ func (w *packFile) Close() (err error) {
 
 // packIndexer resolves the objects of one pack file.
 type packIndexer struct {
-	rnd    *packfile.Scanner // for bases no longer cached
-	cache  *cache.BufferLRU  // inflated objects by offset
-	types  map[int64]plumbing.ObjectType
-	byHash map[plumbing.Hash]int64 // for REF deltas
+	rnd     *packfile.Scanner // for bases no longer cached
+	cache   *cache.BufferLRU  // inflated objects by offset
+	objects packIndex         // in the order of the pack: by offset
+	byHash  map[plumbing.Hash]int // index in objects, for REF deltas; made at the first
+	hasher  hash.Hash             // sha1cd, as plumbing.ComputeHash, made once
+	scratch [20]byte
 }
 
 var errBaseMissing = errors.New("a delta's base is not in the pack")
 
 // indexPack reads the pack file at path once and returns its checksum and index.
-func indexPack(path string) (plumbing.Hash, *idxfile.MemoryIndex, error) {
+func indexPack(path string) (plumbing.Hash, packIndex, error) {
 	seq, err := os.Open(path)
 	if err != nil {
 		return plumbing.ZeroHash, nil, err
 	}
 	defer seq.Close()
+	fi, err := seq.Stat()
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
 	rnd, err := os.Open(path)
 	if err != nil {
 		return plumbing.ZeroHash, nil, err
@@ -127,12 +135,9 @@ func indexPack(path string) (plumbing.Hash, *idxfile.MemoryIndex, error) {
 	x := &packIndexer{
 		rnd:    packfile.NewScanner(rnd),
 		cache:  cache.NewBufferLRU(packCacheSize),
-		types:  make(map[int64]plumbing.ObjectType, count),
-		byHash: make(map[plumbing.Hash]int64, count),
-	}
-	w := new(idxfile.Writer)
-	if err := w.OnHeader(count); err != nil {
-		return plumbing.ZeroHash, nil, err
+		hasher: gogithash.New(gogithash.CryptoType),
+		// The count is the sender's word: each object takes at least 3 bytes of the file.
+		objects: make(packIndex, 0, min(int64(count), fi.Size()/3+1)),
 	}
 	var buf bytes.Buffer
 	for i := uint32(0); i < count; i++ {
@@ -149,11 +154,12 @@ func indexPack(path string) (plumbing.Hash, *idxfile.MemoryIndex, error) {
 		if err != nil {
 			return plumbing.ZeroHash, nil, err
 		}
-		h := plumbing.ComputeHash(typ, content)
-		x.types[oh.Offset] = typ
-		x.byHash[h] = oh.Offset
+		e := packObject{hash: x.hash(typ, content), offset: oh.Offset, crc: crc, typ: typ}
+		if x.byHash != nil {
+			x.byHash[e.hash] = len(x.objects)
+		}
+		x.objects = append(x.objects, e)
 		x.cache.Put(oh.Offset, content)
-		w.Add(h, uint64(oh.Offset), crc)
 	}
 	sum, err := sc.Checksum()
 	if err != nil {
@@ -162,11 +168,20 @@ func indexPack(path string) (plumbing.Hash, *idxfile.MemoryIndex, error) {
 	if err := checkTrailer(rnd, sum); err != nil {
 		return plumbing.ZeroHash, nil, err
 	}
-	if err := w.OnFooter(sum); err != nil {
-		return plumbing.ZeroHash, nil, err
-	}
-	idx, err := w.Index()
-	return sum, idx, err
+	return sum, x.objects, nil
+}
+
+// hash is the object's name: SHA-1 (with go-git's collision detection) of its header and content.
+func (x *packIndexer) hash(typ plumbing.ObjectType, content []byte) plumbing.Hash {
+	x.hasher.Reset()
+	x.hasher.Write(typ.Bytes())
+	x.hasher.Write([]byte{' '})
+	x.hasher.Write(strconv.AppendInt(x.scratch[:0], int64(len(content)), 10))
+	x.hasher.Write([]byte{0})
+	x.hasher.Write(content)
+	var h plumbing.Hash
+	x.hasher.Sum(h[:0])
+	return h
 }
 
 // checkTrailer checks that sum, the pack's last 20 bytes, is the SHA-1 of what precedes it.
@@ -193,15 +208,21 @@ func (x *packIndexer) resolve(oh *packfile.ObjectHeader, data []byte, depth int)
 	case plumbing.OFSDeltaObject:
 		baseOff = oh.OffsetReference
 	case plumbing.REFDeltaObject:
-		off, ok := x.byHash[oh.Reference]
+		if x.byHash == nil { // git sends OFS deltas; a REF delta is rare: index by hash from now on
+			x.byHash = make(map[plumbing.Hash]int, len(x.objects))
+			for i, o := range x.objects {
+				x.byHash[o.hash] = i
+			}
+		}
+		i, ok := x.byHash[oh.Reference]
 		if !ok {
 			return nil, 0, errBaseMissing
 		}
-		baseOff = off
+		baseOff = x.objects[i].offset
 	default:
 		return append([]byte(nil), data...), oh.Type, nil
 	}
-	typ, ok := x.types[baseOff]
+	typ, ok := x.objects.typeAt(baseOff)
 	if !ok {
 		return nil, 0, errBaseMissing
 	}

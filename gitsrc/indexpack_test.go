@@ -1,12 +1,16 @@
 package gitsrc
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
 // TestFirstFetchIndexedAsGitWould: the first fetch's pack, indexed by indexPack (deltas
@@ -38,6 +42,46 @@ func TestFirstFetchIndexedAsGitWould(t *testing.T) {
 	}
 	if out, err := exec.Command("git", "--git-dir", dir, "fsck", "--no-dangling", "--connectivity-only").CombinedOutput(); err != nil {
 		t.Fatalf("git fsck: %v\n%s", err, out)
+	}
+	gits := filepath.Join(t.TempDir(), "git.idx") // git's own index of the same pack
+	if out, err := exec.Command("git", "index-pack", "-o", gits, strings.TrimSuffix(idx[0], ".idx")+".pack").CombinedOutput(); err != nil {
+		t.Fatalf("git index-pack: %v\n%s", err, out)
+	}
+	ours, err := os.ReadFile(idx[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if theirs, err := os.ReadFile(gits); err != nil || !bytes.Equal(ours, theirs) {
+		t.Fatalf("the index differs from git index-pack's (%d bytes against %d, %v)", len(ours), len(theirs), err)
+	}
+}
+
+// TestPackIndexLargeOffsets: an object past 2 GiB in a pack goes in the index's table of
+// 64-bit offsets, and go-git reads it back there (a pack that large cannot be made in a test).
+func TestPackIndexLargeOffsets(t *testing.T) {
+	objs := packIndex{
+		{hash: plumbing.NewHash("ff00000000000000000000000000000000000001"), offset: 12, crc: 7},
+		{hash: plumbing.NewHash("0100000000000000000000000000000000000002"), offset: 5 << 30, crc: 8},
+		{hash: plumbing.NewHash("8000000000000000000000000000000000000003"), offset: 0x7fffffff, crc: 9},
+		{hash: plumbing.NewHash("0100000000000000000000000000000000000004"), offset: 6 << 30, crc: 10},
+	}
+	var b bytes.Buffer
+	if err := objs.write(&b, plumbing.NewHash("1234567890123456789012345678901234567890")); err != nil {
+		t.Fatal(err)
+	}
+	idx := idxfile.NewMemoryIndex()
+	if err := idxfile.NewDecoder(&b).Decode(idx); err != nil {
+		t.Fatalf("go-git cannot read the index: %v", err)
+	}
+	for _, o := range objs {
+		off, err := idx.FindOffset(o.hash)
+		crc, _ := idx.FindCRC32(o.hash)
+		if err != nil || off != o.offset || crc != o.crc {
+			t.Errorf("%s: offset %d crc %d (%v); want %d, %d", o.hash, off, crc, err, o.offset, o.crc)
+		}
+	}
+	if n, _ := idx.Count(); n != int64(len(objs)) {
+		t.Errorf("count %d, want %d", n, len(objs))
 	}
 }
 
