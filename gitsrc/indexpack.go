@@ -101,9 +101,9 @@ func (w *packFile) Close() (err error) {
 
 // packIndexer resolves the objects of one pack file.
 type packIndexer struct {
-	rnd     *packfile.Scanner // for bases no longer cached
-	cache   *cache.BufferLRU  // inflated objects by offset
-	objects packIndex         // in the order of the pack: by offset
+	rnd     *packfile.Scanner     // for bases no longer cached
+	cache   *cache.BufferLRU      // inflated objects by offset
+	objects packIndex             // in the order of the pack: by offset
 	byHash  map[plumbing.Hash]int // index in objects, for REF deltas; made at the first
 	hasher  hash.Hash             // sha1cd, as plumbing.ComputeHash, made once
 	scratch [20]byte
