@@ -85,6 +85,57 @@ func TestPackIndexLargeOffsets(t *testing.T) {
 	}
 }
 
+// TestIndexPackChainOfBigObjects: with a first cache bound smaller than every object, deltas
+// on big bases still read no base twice: the bound grows with the biggest object read (up to
+// its ceiling) and the last object read is kept whatever its size. With a bound that cannot
+// grow, each delta reads its base (and its base's chain) again from the file.
+func TestIndexPackChainOfBigObjects(t *testing.T) {
+	files := map[string]string{}
+	for i := 0; i < 30; i++ { // 30 similar objects of 8 KiB: one chain of deltas
+		files[fmt.Sprintf("crds/bundle-%02d.yaml", i)] = strings.Repeat("spec: {type: object, properties: {}}\n", 220) + fmt.Sprintf("version: %d\n", i)
+	}
+	repo, _ := newRepo(t, files)
+	cache := t.TempDir()
+	mustFetch(t, New(cache, gitHost), request(repo, "main", ""))
+	packs, _ := filepath.Glob(filepath.Join(dirOf(t, cache, repo), "objects", "pack", "pack-*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs %v", packs)
+	}
+	out, err := exec.Command("git", "verify-pack", "-v", strings.TrimSuffix(packs[0], ".pack")+".idx").CombinedOutput()
+	if err != nil {
+		t.Fatalf("git verify-pack: %v\n%s", err, out)
+	}
+	deltas := 0
+	for _, line := range strings.Split(string(out), "\n") {
+		if f := strings.Fields(line); len(f) == 7 && f[1] == "blob" {
+			deltas++
+		}
+	}
+	if deltas < 20 {
+		t.Fatalf("the pack has %d blob deltas, the test proves nothing:\n%s", deltas, out)
+	}
+	fixed := &packIndexer{cacheSize: 1024, cacheMax: 1024}
+	if _, _, err := fixed.index(packs[0]); err != nil || fixed.rereads == 0 {
+		t.Fatalf("a fixed 1 KiB cache read %d bases again (%v): the pack does not test the growth", fixed.rereads, err)
+	}
+	x := &packIndexer{cacheSize: 1024, cacheMax: 1 << 20}
+	sum, idx, err := x.index(packs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.rereads != 0 {
+		t.Errorf("read %d bases again from the file for %d deltas; want none", x.rereads, deltas)
+	}
+	var ours bytes.Buffer
+	if err := idx.write(&ours, sum); err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := os.ReadFile(strings.TrimSuffix(packs[0], ".pack") + ".idx")
+	if err != nil || !bytes.Equal(ours.Bytes(), theirs) {
+		t.Fatalf("the index differs from the fetch's (%d bytes against %d, %v)", ours.Len(), len(theirs), err)
+	}
+}
+
 // TestIndexPackRefusesBrokenPack: a pack cut short or with a delta on a base it does not
 // hold is an error, not a partial index.
 func TestIndexPackRefusesBrokenPack(t *testing.T) {
