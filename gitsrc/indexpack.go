@@ -56,20 +56,50 @@ func (p packStorer) PackfileWriter() (io.WriteCloser, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &packFile{f: f, dir: packDir}, nil
+	pr, pw := io.Pipe()
+	w := &packFile{f: f, dir: packDir, pw: pw, done: make(chan indexed, 1)}
+	go func() {
+		x := &packIndexer{cacheSize: packCacheSize, cacheMax: packCacheCeiling}
+		sum, idx, err := x.indexStream(pr, f.Name())
+		if err == nil { // the pack ends at its checksum
+			if n, _ := io.Copy(io.Discard, pr); n > 0 {
+				err = fmt.Errorf("%d bytes after the pack's checksum", n)
+			}
+		}
+		pr.CloseWithError(err) // a Write after a failure fails with it: the fetch stops
+		w.done <- indexed{sum, idx, err}
+	}()
+	return w, nil
 }
 
-// packFile receives a pack; Close indexes it and moves it in place.
+// packFile receives a pack: it writes it to a file and indexes it as it comes (git
+// index-pack reads the network too), so the first fetch takes about the longer of the two,
+// not their sum (issue 14); Close waits for the index and moves both in place.
 type packFile struct {
-	f   *os.File
-	dir string
-	n   int64
+	f    *os.File
+	dir  string
+	n    int64
+	pw   *io.PipeWriter // to the indexer, after the file: a base it reads again is in the file
+	done chan indexed
+}
+
+// indexed is the indexer's result.
+type indexed struct {
+	sum plumbing.Hash
+	idx packIndex
+	err error
 }
 
 func (w *packFile) Write(b []byte) (int, error) {
 	n, err := w.f.Write(b)
 	w.n += int64(n)
-	return n, err
+	if err != nil {
+		return n, err
+	}
+	if _, err := w.pw.Write(b); err != nil {
+		return n, fmt.Errorf("failed to index the fetched pack: %w", err)
+	}
+	return n, nil
 }
 
 func (w *packFile) Close() (err error) {
@@ -79,16 +109,21 @@ func (w *packFile) Close() (err error) {
 			_ = os.Remove(tmp)
 		}
 	}()
+	_ = w.pw.Close()
+	res := <-w.done
 	if err := w.f.Close(); err != nil {
 		return err
 	}
 	if w.n == 0 {
 		return nil
 	}
-	sum, idx, err := indexPack(tmp)
-	if err != nil {
-		return fmt.Errorf("failed to index the fetched pack: %w", err)
+	if res.err == nil {
+		res.err = checkTrailerOf(tmp, res.sum)
 	}
+	if res.err != nil {
+		return fmt.Errorf("failed to index the fetched pack: %w", res.err)
+	}
+	sum, idx := res.sum, res.idx
 	base := filepath.Join(w.dir, "pack-"+sum.String())
 	idxTmp, err := os.CreateTemp(w.dir, "tmp_idx_")
 	if err != nil {
@@ -128,16 +163,23 @@ func indexPack(path string) (plumbing.Hash, packIndex, error) {
 	return (&packIndexer{cacheSize: packCacheSize, cacheMax: packCacheCeiling}).index(path)
 }
 
+// index indexes the pack file at path.
 func (x *packIndexer) index(path string) (plumbing.Hash, packIndex, error) {
 	seq, err := os.Open(path)
 	if err != nil {
 		return plumbing.ZeroHash, nil, err
 	}
 	defer seq.Close()
-	fi, err := seq.Stat()
+	sum, idx, err := x.indexStream(seq, path)
 	if err != nil {
 		return plumbing.ZeroHash, nil, err
 	}
+	return sum, idx, checkTrailerOf(path, sum)
+}
+
+// indexStream indexes the pack read from seq, whose bytes read so far are in the file at
+// path (bases evicted from the cache are read again there).
+func (x *packIndexer) indexStream(seq io.Reader, path string) (plumbing.Hash, packIndex, error) {
 	rnd, err := os.Open(path)
 	if err != nil {
 		return plumbing.ZeroHash, nil, err
@@ -151,8 +193,8 @@ func (x *packIndexer) index(path string) (plumbing.Hash, packIndex, error) {
 	x.rnd = packfile.NewScanner(rnd)
 	x.cache = newBaseCache(x.cacheSize, x.cacheMax)
 	x.hasher = gogithash.New(gogithash.CryptoType)
-	// The count is the sender's word: each object takes at least 3 bytes of the file.
-	x.objects = make(packIndex, 0, min(int64(count), fi.Size()/3+1))
+	// The count is the sender's word: room for 131,072 objects (5 MiB) at first.
+	x.objects = make(packIndex, 0, min(count, 1<<17))
 	var buf bytes.Buffer
 	for i := uint32(0); i < count; i++ {
 		oh, err := sc.NextObjectHeader()
@@ -175,11 +217,8 @@ func (x *packIndexer) index(path string) (plumbing.Hash, packIndex, error) {
 		x.objects = append(x.objects, e)
 		x.cache.putLast(oh.Offset, content)
 	}
-	sum, err := sc.Checksum()
+	sum, err := sc.Checksum() // checks the SHA-1 of what was read against the pack's last 20 bytes
 	if err != nil {
-		return plumbing.ZeroHash, nil, err
-	}
-	if err := checkTrailer(rnd, sum); err != nil {
 		return plumbing.ZeroHash, nil, err
 	}
 	return sum, x.objects, nil
@@ -198,8 +237,14 @@ func (x *packIndexer) hash(typ plumbing.ObjectType, content []byte) plumbing.Has
 	return h
 }
 
-// checkTrailer checks that sum, the pack's last 20 bytes, is the SHA-1 of what precedes it.
-func checkTrailer(f *os.File, sum plumbing.Hash) error {
+// checkTrailerOf checks that sum, the last 20 bytes of the pack file at path, is the SHA-1 of
+// what precedes it: the file holds nothing else.
+func checkTrailerOf(path string, sum plumbing.Hash) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package gitsrc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -175,4 +176,73 @@ func flipped(b []byte, i int) []byte {
 	c := append([]byte(nil), b...)
 	c[i] ^= 0x01
 	return c
+}
+
+// TestPackFileIndexesAsItComes: the pack writer of the first fetch indexes the pack while it
+// is written (in small pieces, as from the network) and ends with git's own index of it; a
+// pack with a byte flipped, cut short, or followed by more bytes is refused and leaves
+// nothing in the pack directory.
+func TestPackFileIndexesAsItComes(t *testing.T) {
+	files := map[string]string{}
+	for i := 0; i < 300; i++ {
+		files[fmt.Sprintf("apps/cm-%03d.yaml", i)] = strings.Repeat(fmt.Sprintf("key-%d: value\n", i%11), 30) + fmt.Sprintf("index: %d\n", i)
+	}
+	repo, _ := newRepo(t, files)
+	cache := t.TempDir()
+	mustFetch(t, New(cache, gitHost), request(repo, "main", ""))
+	packs, _ := filepath.Glob(filepath.Join(dirOf(t, cache, repo), "objects", "pack", "pack-*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs %v", packs)
+	}
+	whole, err := os.ReadFile(packs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	gitsIdx, err := os.ReadFile(strings.TrimSuffix(packs[0], ".pack") + ".idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		ok   bool
+	}{
+		{"whole", whole, true},
+		{"a byte flipped", flipped(whole, len(whole)/2), false},
+		{"cut short", whole[:len(whole)-100], false},
+		{"bytes after the checksum", append(append([]byte(nil), whole...), "more"...), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			w, err := packStorer{dir: dir}.PackfileWriter()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var werr error
+			for b := tc.data; len(b) > 0 && werr == nil; {
+				n := min(len(b), 1000)
+				_, werr = w.Write(b[:n])
+				b = b[n:]
+			}
+			err = errors.Join(werr, w.Close())
+			left, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "*"))
+			if !tc.ok {
+				if err == nil || len(left) != 0 {
+					t.Fatalf("accepted (%v), left %v", err, left)
+				}
+				if tc.name == "a byte flipped" && werr == nil {
+					t.Fatal("every write of a pack broken in its middle was taken: it was not indexed as it came")
+				}
+				return
+			}
+			if err != nil || len(left) != 2 {
+				t.Fatalf("%v, left %v", err, left)
+			}
+			idx, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "pack-*.idx"))
+			ours, err := os.ReadFile(idx[0])
+			if err != nil || !bytes.Equal(ours, gitsIdx) || filepath.Base(idx[0]) != filepath.Base(strings.TrimSuffix(packs[0], ".pack")+".idx") {
+				t.Fatalf("index %s differs from the fetch's (%v)", idx[0], err)
+			}
+		})
+	}
 }
