@@ -20,11 +20,10 @@ import (
 
 // The first fetch of a repository writes the pack as it comes to a file and indexes it at the
 // same time in one sequential pass (packFile, indexStream): each object is inflated once, a
-// delta is applied to its
-// base from a bounded cache (basecache.go; read again from the file when evicted). go-git's
-// own pack writer (storage/filesystem/dotgit.PackWriter) inflates most objects twice and
-// keeps up to 96 MiB of them; on a 100,000-file tree it took 2.5× the time of git clone
-// --depth 1 and 170 MiB (issue 14).
+// delta is applied to its base from a bounded cache (basecache.go; read again from the file
+// when evicted). go-git's own pack writer (storage/filesystem/dotgit.PackWriter) inflates
+// most objects twice and keeps up to 96 MiB of them; on a 100,000-file tree it took 2.5× the
+// time of git clone --depth 1 and 170 MiB (issue 14).
 
 // packCacheSize bounds the inflated objects indexPack keeps as delta bases besides the last
 // one read (basecache.go), until an object bigger than a 16th of it is read; then the
