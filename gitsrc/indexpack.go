@@ -25,7 +25,7 @@ import (
 // most objects twice and keeps up to 96 MiB of them; on a 100,000-file tree it took 2.5× the
 // time of git clone --depth 1 and 170 MiB (issue 14).
 
-// packCacheSize bounds the inflated objects indexPack keeps as delta bases besides the last
+// packCacheSize bounds the inflated objects the indexer keeps as delta bases besides the last
 // one read (basecache.go), until an object bigger than a 16th of it is read; then the
 // bound grows to 16 times that object, up to packCacheCeiling. 4 MiB reads no base twice on
 // the bench's 100,000-file monorepo (whose bases are 1 or 2 objects before their deltas for
@@ -40,7 +40,7 @@ const (
 // maxDeltaDepth bounds the chain of deltas read again from the file for one object.
 const maxDeltaDepth = 10_000
 
-// packStorer is the cache's storage with indexPack as its pack writer.
+// packStorer is the cache's storage with packFile as its pack writer.
 type packStorer struct {
 	storage.Storer
 	dir string // the bare repository
@@ -157,25 +157,6 @@ type packIndexer struct {
 }
 
 var errBaseMissing = errors.New("a delta's base is not in the pack")
-
-// indexPack reads the pack file at path once and returns its checksum and index.
-func indexPack(path string) (plumbing.Hash, packIndex, error) {
-	return (&packIndexer{cacheSize: packCacheSize, cacheMax: packCacheCeiling}).index(path)
-}
-
-// index indexes the pack file at path.
-func (x *packIndexer) index(path string) (plumbing.Hash, packIndex, error) {
-	seq, err := os.Open(path)
-	if err != nil {
-		return plumbing.ZeroHash, nil, err
-	}
-	defer seq.Close()
-	sum, idx, err := x.indexStream(seq, path)
-	if err != nil {
-		return plumbing.ZeroHash, nil, err
-	}
-	return sum, idx, checkTrailerOf(path, sum)
-}
 
 // indexStream indexes the pack read from seq, whose bytes read so far are in the file at
 // path (bases evicted from the cache are read again there).

@@ -14,7 +14,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/format/idxfile"
 )
 
-// TestFirstFetchIndexedAsGitWould: the first fetch's pack, indexed by indexPack (deltas
+// TestFirstFetchIndexedAsGitWould: the first fetch's pack, indexed as it came (deltas
 // against bases of the same pack), is one git itself verifies (git verify-pack checks every
 // object's hash, offset and CRC against the index) and whose objects are all connected.
 func TestFirstFetchIndexedAsGitWould(t *testing.T) {
@@ -116,11 +116,11 @@ func TestIndexPackChainOfBigObjects(t *testing.T) {
 		t.Fatalf("the pack has %d blob deltas, the test proves nothing:\n%s", deltas, out)
 	}
 	fixed := &packIndexer{cacheSize: 1024, cacheMax: 1024}
-	if _, _, err := fixed.index(packs[0]); err != nil || fixed.rereads == 0 {
+	if _, _, err := indexFile(fixed, packs[0]); err != nil || fixed.rereads == 0 {
 		t.Fatalf("a fixed 1 KiB cache read %d bases again (%v): the pack does not test the growth", fixed.rereads, err)
 	}
 	x := &packIndexer{cacheSize: 1024, cacheMax: 1 << 20}
-	sum, idx, err := x.index(packs[0])
+	sum, idx, err := indexFile(x, packs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,25 @@ func TestIndexPackRefusesBrokenPack(t *testing.T) {
 			if err := os.WriteFile(p, tc.data, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := indexPack(p); err == nil {
+			if _, _, err := indexFile(&packIndexer{cacheSize: packCacheSize, cacheMax: packCacheCeiling}, p); err == nil {
 				t.Fatal("indexed a broken pack")
 			}
 		})
 	}
+}
+
+// indexFile indexes the pack file at path with x, as packFile does while it is written.
+func indexFile(x *packIndexer, path string) (plumbing.Hash, packIndex, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	defer f.Close()
+	sum, idx, err := x.indexStream(f, path)
+	if err != nil {
+		return plumbing.ZeroHash, nil, err
+	}
+	return sum, idx, checkTrailerOf(path, sum)
 }
 
 func flipped(b []byte, i int) []byte {

@@ -21,8 +21,8 @@ type packObject struct {
 	typ    plumbing.ObjectType // the resolved type: a delta's is its base's
 }
 
-// packIndex is the objects of one pack, by offset while indexPack reads the pack. It is the
-// whole of indexPack's memory besides its delta-base cache: 40 bytes an object, where
+// packIndex is the objects of one pack, by offset while the indexer reads the pack. It is the
+// whole of the indexer's memory besides its delta-base cache: 40 bytes an object, where
 // go-git's idxfile.Writer and two maps took about 150 (issue 14: 100,000 files).
 type packIndex []packObject
 
