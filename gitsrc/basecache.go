@@ -2,9 +2,10 @@ package gitsrc
 
 import "github.com/go-git/go-git/v5/plumbing/cache"
 
-// baseCache holds the inflated objects the indexer (indexStream) may need again as delta bases, by their
-// offset in the pack: the last object of the pack read, whatever its size (git often writes
-// a delta's base just before it), and the most recently used others up to a byte bound. The
+// baseCache holds the inflated objects the indexer (indexStream) may need again as delta
+// bases, by their offset in the pack: the last object of the pack read, whatever its size
+// (git often writes a delta's base just before it), and the most recently used others up to
+// a byte bound. The
 // bound starts small (most manifests are a few kB: 99% of the deltas of the bench's
 // 100,000-file monorepo are 1 or 2 objects after their base) and grows to 16 times the
 // biggest object read, up to a ceiling, so that a big base with several deltas after it
