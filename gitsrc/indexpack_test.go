@@ -95,14 +95,8 @@ func TestIndexPackChainOfBigObjects(t *testing.T) {
 	for i := 0; i < 30; i++ { // 30 similar objects of 8 KiB: one chain of deltas
 		files[fmt.Sprintf("crds/bundle-%02d.yaml", i)] = strings.Repeat("spec: {type: object, properties: {}}\n", 220) + fmt.Sprintf("version: %d\n", i)
 	}
-	repo, _ := newRepo(t, files)
-	cache := t.TempDir()
-	mustFetch(t, New(cache, gitHost), request(repo, "main", ""))
-	packs, _ := filepath.Glob(filepath.Join(dirOf(t, cache, repo), "objects", "pack", "pack-*.pack"))
-	if len(packs) != 1 {
-		t.Fatalf("packs %v", packs)
-	}
-	out, err := exec.Command("git", "verify-pack", "-v", strings.TrimSuffix(packs[0], ".pack")+".idx").CombinedOutput()
+	pack := fetchedPack(t, files)
+	out, err := exec.Command("git", "verify-pack", "-v", strings.TrimSuffix(pack, ".pack")+".idx").CombinedOutput()
 	if err != nil {
 		t.Fatalf("git verify-pack: %v\n%s", err, out)
 	}
@@ -116,11 +110,11 @@ func TestIndexPackChainOfBigObjects(t *testing.T) {
 		t.Fatalf("the pack has %d blob deltas, the test proves nothing:\n%s", deltas, out)
 	}
 	fixed := &packIndexer{cacheSize: 1024, cacheMax: 1024}
-	if _, _, err := indexFile(fixed, packs[0]); err != nil || fixed.rereads == 0 {
+	if _, _, err := indexFile(fixed, pack); err != nil || fixed.rereads == 0 {
 		t.Fatalf("a fixed 1 KiB cache read %d bases again (%v): the pack does not test the growth", fixed.rereads, err)
 	}
 	x := &packIndexer{cacheSize: 1024, cacheMax: 1 << 20}
-	sum, idx, err := indexFile(x, packs[0])
+	sum, idx, err := indexFile(x, pack)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +125,7 @@ func TestIndexPackChainOfBigObjects(t *testing.T) {
 	if err := idx.write(&ours, sum); err != nil {
 		t.Fatal(err)
 	}
-	theirs, err := os.ReadFile(strings.TrimSuffix(packs[0], ".pack") + ".idx")
+	theirs, err := os.ReadFile(strings.TrimSuffix(pack, ".pack") + ".idx")
 	if err != nil || !bytes.Equal(ours.Bytes(), theirs) {
 		t.Fatalf("the index differs from the fetch's (%d bytes against %d, %v)", ours.Len(), len(theirs), err)
 	}
@@ -140,14 +134,7 @@ func TestIndexPackChainOfBigObjects(t *testing.T) {
 // TestIndexPackRefusesBrokenPack: a pack cut short or with a delta on a base it does not
 // hold is an error, not a partial index.
 func TestIndexPackRefusesBrokenPack(t *testing.T) {
-	repo, _ := newRepo(t, map[string]string{"a.yaml": strings.Repeat("a: 1\n", 100), "b.yaml": strings.Repeat("a: 1\n", 99) + "b: 2\n"})
-	cache := t.TempDir()
-	mustFetch(t, New(cache, gitHost), request(repo, "main", ""))
-	packs, _ := filepath.Glob(filepath.Join(dirOf(t, cache, repo), "objects", "pack", "pack-*.pack"))
-	if len(packs) != 1 {
-		t.Fatalf("packs %v", packs)
-	}
-	whole, err := os.ReadFile(packs[0])
+	whole, err := os.ReadFile(fetchedPack(t, map[string]string{"a.yaml": strings.Repeat("a: 1\n", 100), "b.yaml": strings.Repeat("a: 1\n", 99) + "b: 2\n"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,6 +157,19 @@ func TestIndexPackRefusesBrokenPack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// fetchedPack is the path of the one pack a first fetch of a repository of files wrote.
+func fetchedPack(t *testing.T, files map[string]string) string {
+	t.Helper()
+	repo, _ := newRepo(t, files)
+	cache := t.TempDir()
+	mustFetch(t, New(cache, gitHost), request(repo, "main", ""))
+	packs, _ := filepath.Glob(filepath.Join(dirOf(t, cache, repo), "objects", "pack", "pack-*.pack"))
+	if len(packs) != 1 {
+		t.Fatalf("packs %v", packs)
+	}
+	return packs[0]
 }
 
 // indexFile indexes the pack file at path with x, as packFile does while it is written.
@@ -201,18 +201,12 @@ func TestPackFileIndexesAsItComes(t *testing.T) {
 	for i := 0; i < 300; i++ {
 		files[fmt.Sprintf("apps/cm-%03d.yaml", i)] = strings.Repeat(fmt.Sprintf("key-%d: value\n", i%11), 30) + fmt.Sprintf("index: %d\n", i)
 	}
-	repo, _ := newRepo(t, files)
-	cache := t.TempDir()
-	mustFetch(t, New(cache, gitHost), request(repo, "main", ""))
-	packs, _ := filepath.Glob(filepath.Join(dirOf(t, cache, repo), "objects", "pack", "pack-*.pack"))
-	if len(packs) != 1 {
-		t.Fatalf("packs %v", packs)
-	}
-	whole, err := os.ReadFile(packs[0])
+	pack := fetchedPack(t, files)
+	whole, err := os.ReadFile(pack)
 	if err != nil {
 		t.Fatal(err)
 	}
-	gitsIdx, err := os.ReadFile(strings.TrimSuffix(packs[0], ".pack") + ".idx")
+	gitsIdx, err := os.ReadFile(strings.TrimSuffix(pack, ".pack") + ".idx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +248,7 @@ func TestPackFileIndexesAsItComes(t *testing.T) {
 			}
 			idx, _ := filepath.Glob(filepath.Join(dir, "objects", "pack", "pack-*.idx"))
 			ours, err := os.ReadFile(idx[0])
-			if err != nil || !bytes.Equal(ours, gitsIdx) || filepath.Base(idx[0]) != filepath.Base(strings.TrimSuffix(packs[0], ".pack")+".idx") {
+			if err != nil || !bytes.Equal(ours, gitsIdx) || filepath.Base(idx[0]) != filepath.Base(strings.TrimSuffix(pack, ".pack")+".idx") {
 				t.Fatalf("index %s differs from the fetch's (%v)", idx[0], err)
 			}
 		})
