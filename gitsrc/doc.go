@@ -8,8 +8,10 @@
 // touching the network. Fetches of one repository are serialized; different repositories
 // fetch in parallel.
 //
-// The first fetch of a repository writes its pack to a file and indexes it in one pass
-// (indexpack.go). A fetch into a repository that already holds a commit asks for a thin pack and stores the
+// The first fetch of a repository writes its pack to a file and indexes it in one pass as it
+// comes (indexpack.go), in bounded memory: 40 bytes an object for the index (packindex.go, git's
+// idx v2) and a delta-base cache of 4 MiB growing with the biggest object read, up to 32 MiB
+// (basecache.go). A fetch into a repository that already holds a commit asks for a thin pack and stores the
 // new objects loose (thinpack.go): after a one-file push only that file's blob, its trees and
 // the commit come, as with `git fetch --depth 1`; a repository gathering more than 20,000
 // loose objects is fetched again into one pack. NewBounded bounds the cache (cache.go,
