@@ -41,6 +41,9 @@ func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change
 // key, else values.yaml. A value the template does not map directly from one values key is a
 // *PlaceError, and nothing is proposed.
 func PlanWith(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts rsync.RenderOptions) ([]Change, error) {
+	if isPatch(edits) { // a model's patch (model_edits_patch.go)
+		return planPatch(fsys, folder, w, edits, opts)
+	}
 	if rsync.IsChart(fsys, folder) {
 		return planChart(fsys, folder, w, edits, opts)
 	}
