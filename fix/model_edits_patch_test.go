@@ -51,7 +51,9 @@ func patchAnswer(w kube.WorkloadRef, ops ...model.PatchOp) *model.Answer {
 	return a
 }
 
-func pop(path, value, typ string) model.PatchOp { return model.PatchOp{Path: path, Value: value, Type: typ} }
+func pop(path, value, typ string) model.PatchOp {
+	return model.PatchOp{Path: path, Value: value, Type: typ}
+}
 
 // TestModelPatch: a model's patch of the workload's document becomes edits placed in the file
 // that defines each value, verified by building the folder again; each line of the diff is
@@ -70,11 +72,11 @@ func TestModelPatch(t *testing.T) {
 	}{
 		{"a probe path by index", plain, "app", dep("shop", "web"), patchAnswer(dep("shop", "web"), pop("/spec/template/spec/containers/0/readinessProbe/httpGet/path", "/healthz", "string")),
 			"app/web.yaml", []string{"path: /healthz"}},
-		{"a probe added, by name", plain, "app", dep("shop", "web"), patchAnswer(dep("shop", "web"), 
+		{"a probe added, by name", plain, "app", dep("shop", "web"), patchAnswer(dep("shop", "web"),
 			pop("/spec/template/spec/containers/name=sidecar/livenessProbe/tcpSocket/port", "9000", "number"),
 			pop("/spec/template/spec/containers/name=sidecar/livenessProbe/initialDelaySeconds", "5", "number")),
 			"app/web.yaml", []string{"livenessProbe:", "tcpSocket:", "port: 9000", "initialDelaySeconds: 5"}},
-		{"outside the containers", plain, "app", dep("shop", "web"), patchAnswer(dep("shop", "web"), 
+		{"outside the containers", plain, "app", dep("shop", "web"), patchAnswer(dep("shop", "web"),
 			pop("/spec/template/spec/terminationGracePeriodSeconds", "60", "number"),
 			pop("/metadata/annotations/team", "checkout", "string")),
 			"app/web.yaml", []string{"annotations:", "team: checkout", "terminationGracePeriodSeconds: 60"}},
