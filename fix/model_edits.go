@@ -19,6 +19,12 @@ import (
 // RuleModel is the rule stated for edits a model proposed: Rigel verified them as its own.
 const RuleModel = "proposed by the model %s, not by a rule of Rigel's; Rigel checked that it is an edit of this workload alone, in the vocabulary of `set`, that the folder builds with exactly that change, and that the policy allows it"
 
+// RuleModelPatch is the rule stated for a patch a model proposed.
+const RuleModelPatch = "proposed by the model %s, not by a rule of Rigel's; Rigel checked that it is a patch of this workload's own document alone (not its kind, name, namespace or selector), placed in the file that defines each value, that the folder builds with exactly that change, and that the policy allows it"
+
+// IsPatch says whether edits are a model's patch (FieldPatch), not `set` edits.
+func IsPatch(edits []Edit) bool { return isPatch(edits) }
+
 // modelFields are the fields a model may edit: the vocabulary of `set` without probes.
 var modelFields = map[string]bool{FieldImage: true, FieldMemory: true, FieldCPU: true, FieldReplicas: true, FieldEnv: true}
 
