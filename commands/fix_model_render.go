@@ -31,7 +31,7 @@ func renderModelNoFix(ref kube.WorkloadRef, d *fix.Diagnosis, v *ops.ModelVerdic
 	case v.Kind == ops.ModelNoAnswer:
 		b.WriteString("**What happened:** Rigel asked the model, which did not answer in time or in the form Rigel asks for (a JSON object of its schema). A request that failed on the way was tried once more; Rigel does not retry beyond that.")
 	case v.Kind == ops.ModelRefused:
-		b.WriteString("**What happened:** the model answered, but Rigel takes only a change of this workload alone, in the vocabulary of `set` or as a patch of the workload's own spec, labels and annotations, that the folder builds exactly. It proposed something else, so nothing was proposed.")
+		b.WriteString("**What happened:** the model answered, but Rigel takes only a change of this workload alone, in the vocabulary of `set` or as a patch of the workload's own spec, labels and annotations, that the folder builds exactly. Its answer was something else, so Rigel proposes nothing.")
 	case v.FollowUp:
 		b.WriteString("**What happened:** Rigel asked the model again with the comment's words and this pull request's branch; it sees nothing more to change.")
 	default:

@@ -56,6 +56,7 @@ func TestFixModelPatch(t *testing.T) {
 	if strings.Join(kept, "") != modelDeployYAML(e.ns) {
 		t.Errorf("the patch changed more than its lines:\n%s", file)
 	}
+	e.noSecretSent(t)
 	noPullViolations(t)
 }
 
@@ -75,7 +76,7 @@ func TestFixModelFollowUp(t *testing.T) {
 
 	e.double.set(answerWith(`{"reasoning":"The person says the start is slow: a longer grace period.","findings":[],` + target + `,"edits":[],"patch":[{"path":"/spec/template/spec/terminationGracePeriodSeconds","value":"90","type":"number"}]}`))
 	_, n := e.double.last()
-	got := pr.reply("It still restarts: the shutdown takes over a minute, please give it 90 seconds.")
+	got := pr.reply("It still restarts: the shutdown takes over a minute, please give it 90 seconds. Token " + eventToken)
 	mustContain(t, got, fmt.Sprintf("🔧 Amended #%d", p.Number), "no other pull request was opened", "asked the model `tiny-e2e` again", "a longer grace period", "+      terminationGracePeriodSeconds: 90")
 	body, m := e.double.last()
 	if m != n+1 {
@@ -122,5 +123,6 @@ func TestFixModelFollowUp(t *testing.T) {
 	if _, m := e.double.last(); m != n+1 {
 		t.Errorf("%d requests to the model for one comment delivered twice, want 1", m-n)
 	}
+	e.noSecretSent(t)
 	noPullViolations(t)
 }

@@ -173,13 +173,33 @@ func newModelEnv(t *testing.T) *modelEnv {
 	return &modelEnv{double: double, b: b, r: r, c: c, ns: ns, dep: dep, settings: settings}
 }
 
+// noSecretSent checks every request the model was sent: the manifest and the events are in
+// it, no secret is.
+func (e *modelEnv) noSecretSent(t *testing.T) {
+	t.Helper()
+	secrets := []string{modelKey, gitLiteralSecret, gitSecretDoc, clusterSecret, eventToken, "ghp_"}
+	if e.settings.WebhookSecret != "" {
+		secrets = append(secrets, e.settings.WebhookSecret)
+	}
+	e.double.mu.Lock()
+	defer e.double.mu.Unlock()
+	for i, body := range e.double.bodies {
+		mustContain(t, body, "nginx:1.25", "DB_PASSWORD", "web-secrets", "CrashLoopBackOff", "BackOff")
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("request %d to the model carries the secret %q", i, s)
+			}
+		}
+	}
+}
+
 // TestFixAsksTheModel: with a model configured, a workload the rules have no fix for is sent
 // to the model (a test double validating each request); a good answer becomes a verified PR
 // saying the model proposed it; an answer for another document, garbage and a slow model get
 // a clear reply; no request carries a Secret value, a token or a key.
 func TestFixAsksTheModel(t *testing.T) {
 	e := newModelEnv(t)
-	double, r, c, ns, settings := e.double, e.r, e.c, e.ns, e.settings
+	double, r, c, ns := e.double, e.r, e.c, e.ns
 	cmd := fmt.Sprintf("/rigel fix deploy/web -n %s", ns)
 
 	t.Run("garbage", func(t *testing.T) {
@@ -231,21 +251,9 @@ func TestFixAsksTheModel(t *testing.T) {
 		}
 	})
 
-	// Every request the model was sent: the manifest and the events are in it, no secret is.
 	if len(double.bodies) < 5 {
 		t.Fatalf("%d requests to the model, want at least 5", len(double.bodies))
 	}
-	secrets := []string{modelKey, gitLiteralSecret, gitSecretDoc, clusterSecret, eventToken, "ghp_"}
-	if settings.WebhookSecret != "" {
-		secrets = append(secrets, settings.WebhookSecret)
-	}
-	for i, body := range double.bodies {
-		mustContain(t, body, "nginx:1.25", "DB_PASSWORD", "web-secrets", "CrashLoopBackOff", "BackOff")
-		for _, s := range secrets {
-			if strings.Contains(body, s) {
-				t.Errorf("request %d to the model carries the secret %q", i, s)
-			}
-		}
-	}
+	e.noSecretSent(t)
 	noPullViolations(t)
 }
