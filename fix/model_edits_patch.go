@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"path"
 	"reflect"
 	"strconv"
 	"strings"
@@ -167,19 +166,9 @@ func planPatch(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts
 	if len(ops) == 0 {
 		return []Change{}, nil
 	}
-	dir := path.Clean(folder)
-	p := &planner{edited: map[string][]byte{}, notes: map[string][]string{},
-		finder: finder{fsys: fsys, w: w, obj: obj, files: map[string]*yfile{}, seen: map[string]bool{}}}
-	if kustomizationIn(fsys, dir) != "" {
-		err = p.visit(dir, w.Name, false)
-	} else {
-		err = p.plainSites(source)
-	}
+	p, err := newPlanner(fsys, folder, w, obj, source)
 	if err != nil {
 		return nil, err
-	}
-	if !p.hasResource() {
-		return nil, placeErrorf("%s is built by folder `%s`, but no file there or in its bases defines it: it comes from a generator, a component or a remote base, which Rigel cannot edit", workloadTitle(w), folder)
 	}
 	for _, o := range ops {
 		if err := p.place(o); err != nil {
