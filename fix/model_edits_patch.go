@@ -193,6 +193,11 @@ func patchOp(want *unstructured.Unstructured, e Edit) (op, bool, error) {
 	if s, ok := v.(string); ok {
 		o.kind, o.value = kindString, s
 	}
+	if len(segs) == 5 && strings.Join(segs[:4], "/") == "spec/template/metadata/labels" {
+		if _, selected, _ := unstructured.NestedString(want.Object, "spec", "selector", "matchLabels", segs[4]); selected {
+			return op{}, false, typedErrorf("its patch sets `%s`, a label the workload's selector matches its pods by: the pods would no longer be the workload's", e.Key)
+		}
+	}
 	at := func(i int) string { return "/" + strings.Join(segs[:i+1], "/") }
 	var cur any = want.Object
 	for i, seg := range segs {
