@@ -14,6 +14,10 @@ func renderFixAmended(p *ops.FixProposal, pull Pull) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "🔧 Amended #%d: one more commit on its branch %s (%s, on %s) sets %s for %s; no other pull request was opened. Nothing was applied to the cluster.",
 		pull.Number, code(p.Head), code(shortSHA(p.Commit)), code(shortSHA(p.Base)), words.EditList(p.Edits), words.WorkloadName(p.Ref))
+	if s := seenBlock(p.Diagnosis); s != "" { // a follow-up the model answered (fix_followup.go)
+		b.WriteString(blockSep)
+		b.WriteString(strings.TrimPrefix(s, "\n\n"))
+	}
 	b.WriteString(fixTail(p, pull))
 	return b.String()
 }

@@ -28,7 +28,7 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	req := ops.FixRequest{Workload: ref, Bot: c.r.BotLogin, PullBody: words.FixPull, Words: c.req.Body} // the words go to the model only, redacted and bounded (ops/fix_model.go)
+	req := ops.FixRequest{Workload: ref, Bot: c.r.BotLogin, PullBody: words.FixPull, Words: c.req.Body, FollowUp: c.req.FollowUp} // the words go to the model only, redacted and bounded (ops/fix_model.go)
 	if explicit {
 		req.Edits = edits
 	}
@@ -39,6 +39,8 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	switch {
 	case err != nil:
 		return "", err
+	case out.NoFix != nil && out.Model != nil:
+		return renderModelNoFix(ref, out.NoFix, out.Model), nil // fix_model_render.go
 	case out.NoFix != nil:
 		return renderNoFix(ref, out.NoFix), nil
 	case out.Unchanged:

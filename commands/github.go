@@ -31,4 +31,7 @@ type Request struct {
 	CommentID  int64 // 0 when the text is an issue's body
 	Author     string
 	Body       string
+	// FollowUp: Body is a plain comment in Rigel's fix pull request, run as the fix of its
+	// workload with the words for the model (fix_followup.go, issue 16).
+	FollowUp bool
 }

@@ -112,11 +112,20 @@ stringData:
 `)
 }
 
-// TestFixAsksTheModel: with a model configured, a workload the rules have no fix for is sent
-// to the model (a test double validating each request); a good answer becomes a verified PR
-// saying the model proposed it; an answer for another document, garbage and a slow model get
-// a clear reply; no request carries a Secret value, a token or a key.
-func TestFixAsksTheModel(t *testing.T) {
+// modelEnv is a bot with a model (a test double on 127.0.0.1), a repository with a
+// Deployment registered, that Deployment in the cluster reading a Secret, and its two pods
+// crash-looping with an event that carries secrets: the rules propose nothing for it.
+type modelEnv struct {
+	double   *modelDouble
+	b        *bot
+	r        repo
+	c        *conversation
+	ns, dep  string
+	settings *config.Settings
+}
+
+func newModelEnv(t *testing.T) *modelEnv {
+	t.Helper()
 	double := &modelDouble{t: t}
 	srv := httptest.NewServer(double) // 127.0.0.1
 	t.Cleanup(srv.Close)
@@ -137,7 +146,6 @@ func TestFixAsksTheModel(t *testing.T) {
 	c := b.issue(r)
 	dep := unique("web")
 	mustContain(t, c.reply(fmt.Sprintf("/rigel add-deployment apps/web/k8s --name %s", dep)), "Registered deployment")
-
 	ctx := context.Background()
 	if _, err := kc.Typed.CoreV1().Secrets(ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "web-secrets", Namespace: ns},
 		StringData: map[string]string{"token": clusterSecret}}, metav1.CreateOptions{}); err != nil {
@@ -162,6 +170,36 @@ func TestFixAsksTheModel(t *testing.T) {
 		"Back-off restarting failed container web; env API_TOKEN="+clusterSecret+" token "+eventToken, 7); err != nil {
 		t.Fatal(err)
 	}
+	return &modelEnv{double: double, b: b, r: r, c: c, ns: ns, dep: dep, settings: settings}
+}
+
+// noSecretSent checks every request the model was sent: the manifest and the events are in
+// it, no secret is.
+func (e *modelEnv) noSecretSent(t *testing.T) {
+	t.Helper()
+	secrets := []string{modelKey, gitLiteralSecret, gitSecretDoc, clusterSecret, eventToken, "ghp_"}
+	if e.settings.WebhookSecret != "" {
+		secrets = append(secrets, e.settings.WebhookSecret)
+	}
+	e.double.mu.Lock()
+	defer e.double.mu.Unlock()
+	for i, body := range e.double.bodies {
+		mustContain(t, body, "nginx:1.25", "DB_PASSWORD", "web-secrets", "CrashLoopBackOff", "BackOff")
+		for _, s := range secrets {
+			if strings.Contains(body, s) {
+				t.Errorf("request %d to the model carries the secret %q", i, s)
+			}
+		}
+	}
+}
+
+// TestFixAsksTheModel: with a model configured, a workload the rules have no fix for is sent
+// to the model (a test double validating each request); a good answer becomes a verified PR
+// saying the model proposed it; an answer for another document, garbage and a slow model get
+// a clear reply; no request carries a Secret value, a token or a key.
+func TestFixAsksTheModel(t *testing.T) {
+	e := newModelEnv(t)
+	double, r, c, ns := e.double, e.r, e.c, e.ns
 	cmd := fmt.Sprintf("/rigel fix deploy/web -n %s", ns)
 
 	t.Run("garbage", func(t *testing.T) {
@@ -213,21 +251,9 @@ func TestFixAsksTheModel(t *testing.T) {
 		}
 	})
 
-	// Every request the model was sent: the manifest and the events are in it, no secret is.
 	if len(double.bodies) < 5 {
 		t.Fatalf("%d requests to the model, want at least 5", len(double.bodies))
 	}
-	secrets := []string{modelKey, gitLiteralSecret, gitSecretDoc, clusterSecret, eventToken, "ghp_"}
-	if settings.WebhookSecret != "" {
-		secrets = append(secrets, settings.WebhookSecret)
-	}
-	for i, body := range double.bodies {
-		mustContain(t, body, "nginx:1.25", "DB_PASSWORD", "web-secrets", "CrashLoopBackOff", "BackOff")
-		for _, s := range secrets {
-			if strings.Contains(body, s) {
-				t.Errorf("request %d to the model carries the secret %q", i, s)
-			}
-		}
-	}
+	e.noSecretSent(t)
 	noPullViolations(t)
 }

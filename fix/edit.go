@@ -41,7 +41,7 @@ func (e Edit) String() string {
 		s = "env." + e.Key + "=" + e.Value
 	case FieldProbe:
 		s = "probe." + e.Key + ".port=" + e.Value
-	case FieldRef:
+	case FieldRef, FieldPatch:
 		s = e.Key + "=" + e.Value
 	default:
 		s = e.Field + "=" + e.Value

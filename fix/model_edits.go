@@ -19,17 +19,31 @@ import (
 // RuleModel is the rule stated for edits a model proposed: Rigel verified them as its own.
 const RuleModel = "proposed by the model %s, not by a rule of Rigel's; Rigel checked that it is an edit of this workload alone, in the vocabulary of `set`, that the folder builds with exactly that change, and that the policy allows it"
 
+// RuleModelPatch is the rule stated for a patch a model proposed.
+const RuleModelPatch = "proposed by the model %s, not by a rule of Rigel's; Rigel checked that it is a patch of this workload's own document alone (not its kind, name, namespace or selector), placed in the file that defines each value, that the folder builds with exactly that change, and that the policy allows it"
+
+// IsPatch says whether edits are a model's patch (FieldPatch), not `set` edits.
+func IsPatch(edits []Edit) bool { return isPatch(edits) }
+
 // modelFields are the fields a model may edit: the vocabulary of `set` without probes.
 var modelFields = map[string]bool{FieldImage: true, FieldMemory: true, FieldCPU: true, FieldReplicas: true, FieldEnv: true}
 
 // ModelEdits turns a model's answer into edits of workload w, or refuses it (a *fault.Invalid
 // saying why, in Markdown): an answer for another document, a field outside the vocabulary of
-// `set`, a bad value, or a field given twice. The edits then go through PlanWith and the
+// `set`, a bad value, or a field given twice; or, for an answer with a patch, FieldPatch edits
+// (model_edits_patch.go): a path outside spec and the workload's labels and annotations, a
+// value that is not a string, number or boolean, both edits and a patch are refused. The edits then go through PlanWith and the
 // policy like any other, which verify the rest (the folder builds with exactly that change).
 func ModelEdits(w kube.WorkloadRef, a *model.Answer) ([]Edit, error) {
 	t := a.Workload
 	if !strings.EqualFold(t.Kind, w.Kind) || t.Name != w.Name || t.Namespace != w.Namespace {
 		return nil, typedErrorf("its edits are for `%s`, another document than %s: Rigel only takes edits of the workload it asked about", t.Kind+"/"+t.Name+" -n "+t.Namespace, workloadTitle(w))
+	}
+	if len(a.Patch) > 0 {
+		if len(a.Edits) > 0 {
+			return nil, typedErrorf("it gives both edits and a patch: Rigel takes one or the other, so that what it verifies is what was proposed")
+		}
+		return patchEdits(a.Patch)
 	}
 	var out []Edit
 	seen := map[string]bool{}

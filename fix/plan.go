@@ -41,6 +41,9 @@ func Plan(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit) ([]Change
 // key, else values.yaml. A value the template does not map directly from one values key is a
 // *PlaceError, and nothing is proposed.
 func PlanWith(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts rsync.RenderOptions) ([]Change, error) {
+	if isPatch(edits) { // a model's patch (model_edits_patch.go)
+		return planPatch(fsys, folder, w, edits, opts)
+	}
 	if rsync.IsChart(fsys, folder) {
 		return planChart(fsys, folder, w, edits, opts)
 	}
@@ -50,22 +53,9 @@ func PlanWith(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts 
 	}
 	before, obj, source, t, ops := r.before, r.obj, r.source, r.typed, r.ops
 
-	dir := path.Clean(folder)
-	if dir == "" {
-		dir = "."
-	}
-	p := &planner{edited: map[string][]byte{}, notes: map[string][]string{},
-		finder: finder{fsys: fsys, w: w, obj: obj, files: map[string]*yfile{}, seen: map[string]bool{}}}
-	if kustomizationIn(fsys, dir) != "" {
-		err = p.visit(dir, w.Name, false)
-	} else {
-		err = p.plainSites(source)
-	}
+	p, err := newPlanner(fsys, folder, w, obj, source)
 	if err != nil {
 		return nil, err
-	}
-	if !p.hasResource() {
-		return nil, placeErrorf("%s is built by folder `%s`, but no file there or in its bases defines it: it comes from a generator, a component or a remote base, which Rigel cannot edit", workloadTitle(w), folder)
 	}
 	p.imageNames(t, ops)
 	for _, o := range ops {
@@ -79,6 +69,30 @@ func PlanWith(fsys fs.FS, folder string, w kube.WorkloadRef, edits []Edit, opts 
 		return nil, err
 	}
 	return p.changes(), nil
+}
+
+// newPlanner finds the sites of workload w (obj as folder builds it, from file source in a
+// plain folder) in the folder's files: a kustomization's, or the plain file's document.
+func newPlanner(fsys fs.FS, folder string, w kube.WorkloadRef, obj *unstructured.Unstructured, source string) (*planner, error) {
+	dir := path.Clean(folder)
+	if dir == "" {
+		dir = "."
+	}
+	p := &planner{edited: map[string][]byte{}, notes: map[string][]string{},
+		finder: finder{fsys: fsys, w: w, obj: obj, files: map[string]*yfile{}, seen: map[string]bool{}}}
+	var err error
+	if kustomizationIn(fsys, dir) != "" {
+		err = p.visit(dir, w.Name, false)
+	} else {
+		err = p.plainSites(source)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !p.hasResource() {
+		return nil, placeErrorf("%s is built by folder `%s`, but no file there or in its bases defines it: it comes from a generator, a component or a remote base, which Rigel cannot edit", workloadTitle(w), folder)
+	}
+	return p, nil
 }
 
 // findRendered returns the workload among rendered objects and the file it came from ("" for

@@ -27,8 +27,11 @@ func (h *IssueComment) Handle(ctx context.Context, _, deliveryID string, payload
 	if ev.GetAction() != "created" || ev.Comment == nil || ev.Issue == nil || ev.Repo == nil {
 		return nil
 	}
-	if h.isBot(ev.Comment.User) || h.isBot(ev.Sender) || !mentionsRigel(ev.Comment.GetBody()) {
+	if h.isBot(ev.Comment.User) || h.isBot(ev.Sender) {
 		return nil
+	}
+	if !mentionsRigel(ev.Comment.GetBody()) {
+		return h.followUp(ctx, deliveryID, payload, &ev) // plain words in a fix pull request (fix_followup.go)
 	}
 	return h.run(ctx, EventKey("issue_comment", deliveryID, payload), commands.Request{
 		DeliveryID: deliveryID,

@@ -13,6 +13,9 @@ var Fields = []string{"image", "memory", "cpu", "replicas", "env"}
 const (
 	maxFindings   = 10
 	maxEdits      = 5
+	maxPatch      = 10   // values a patch sets
+	maxPatchPath  = 512  // bytes of a patch's path
+	maxPatchValue = 1024 // bytes of a value a patch sets
 	maxTextLength = 2000 // of the reasoning and of each finding
 )
 
@@ -24,6 +27,23 @@ type Answer struct {
 	// Workload names the document the edits are for: Rigel refuses edits of any other.
 	Workload Target `json:"workload"`
 	Edits    []Edit `json:"edits"` // none: the model has no fix
+	// Patch is a change beyond the vocabulary of `set`, confined to the workload's own
+	// document: the values it sets, each at a path in the document as rendered. An answer
+	// has edits or a patch, not both (fix.ModelEdits).
+	Patch []PatchOp `json:"patch"`
+}
+
+// Types of a PatchOp's value.
+var PatchTypes = []string{"string", "number", "boolean"}
+
+// PatchOp sets one value of the workload's rendered document: Path is a JSON pointer from
+// the document's root (`/spec/template/spec/containers/0/readinessProbe/httpGet/path`; a
+// list item may also be named by its name: `containers/name=app`), Value the value as text,
+// Type how to read it (one of PatchTypes).
+type PatchOp struct {
+	Path  string `json:"path"`
+	Value string `json:"value"`
+	Type  string `json:"type"`
 }
 
 // Target is a workload as the model names it.
@@ -60,7 +80,7 @@ func answerSchema() map[string]any {
 	return map[string]any{
 		"type":                 "object",
 		"additionalProperties": false,
-		"required":             []string{"reasoning", "findings", "workload", "edits"},
+		"required":             []string{"reasoning", "findings", "workload", "edits", "patch"},
 		"properties": map[string]any{
 			"reasoning": str,
 			"findings":  map[string]any{"type": "array", "items": str, "maxItems": maxFindings},
@@ -79,6 +99,18 @@ func answerSchema() map[string]any {
 						"key":       str,
 						"value":     str,
 						"container": str,
+					},
+				},
+			},
+			"patch": map[string]any{
+				"type": "array", "maxItems": maxPatch,
+				"items": map[string]any{
+					"type": "object", "additionalProperties": false,
+					"required": []string{"path", "value", "type"},
+					"properties": map[string]any{
+						"path":  str,
+						"value": str,
+						"type":  map[string]any{"type": "string", "enum": PatchTypes},
 					},
 				},
 			},
@@ -103,6 +135,8 @@ func parseAnswer(content string) (*Answer, error) {
 		return nil, fmt.Errorf("%d findings, more than %d", len(a.Findings), maxFindings)
 	case len(a.Edits) > maxEdits:
 		return nil, fmt.Errorf("%d edits, more than %d", len(a.Edits), maxEdits)
+	case len(a.Patch) > maxPatch:
+		return nil, fmt.Errorf("a patch of %d values, more than %d", len(a.Patch), maxPatch)
 	case len(a.Reasoning) > maxTextLength:
 		return nil, fmt.Errorf("a reasoning of %d bytes, more than %d", len(a.Reasoning), maxTextLength)
 	}
@@ -112,13 +146,28 @@ func parseAnswer(content string) (*Answer, error) {
 		}
 	}
 	for _, e := range a.Edits {
-		known := false
-		for _, f := range Fields {
-			known = known || e.Field == f
-		}
-		if !known {
+		if !oneOf(e.Field, Fields) {
 			return nil, fmt.Errorf("an edit of field %q, which is not one of %s", e.Field, strings.Join(Fields, ", "))
 		}
 	}
+	for _, p := range a.Patch {
+		switch {
+		case len(p.Path) > maxPatchPath:
+			return nil, fmt.Errorf("a patch path of %d bytes, more than %d", len(p.Path), maxPatchPath)
+		case len(p.Value) > maxPatchValue:
+			return nil, fmt.Errorf("a patch value of %d bytes, more than %d", len(p.Value), maxPatchValue)
+		case !oneOf(p.Type, PatchTypes):
+			return nil, fmt.Errorf("a patch value of type %q, which is not one of %s", p.Type, strings.Join(PatchTypes, ", "))
+		}
+	}
 	return &a, nil
+}
+
+func oneOf(s string, set []string) bool {
+	for _, v := range set {
+		if s == v {
+			return true
+		}
+	}
+	return false
 }

@@ -33,6 +33,10 @@ type FixRequest struct {
 	// Words is what the person wrote (an issue's text), told to the model when one is asked
 	// (fix_model.go); hostile, bounded and redacted there.
 	Words string
+	// FollowUp is a plain comment in the fix's own pull request (fix_model_followup.go): the
+	// model is asked again with Words and the pull request's branch, and its answer amends
+	// that branch; the rules are not run, and no other pull request is opened.
+	FollowUp bool
 }
 
 // FixOutcome is what came of a FixRequest: NoFix, Unchanged or Pull is set.
@@ -48,7 +52,8 @@ type FixOutcome struct {
 	Branch    string         // the pull request's branch
 	Diff      string         // the change to the folder, unified
 
-	Proposal *FixProposal // the whole of it, for the reply
+	Proposal *FixProposal  // the whole of it, for the reply
+	Model    *ModelVerdict // what came of asking the model, when it was asked (fix_model.go)
 }
 
 // ProposeFix proposes a fix of a workload as `/rigel fix` does: it finds the registered
@@ -92,12 +97,15 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	}
 	var snap *gitsrc.Snapshot // fetched here, or for the model
 	if req.Edits == nil {
-		d, err := fix.Diagnose(ctx, s.Workloads, ref)
-		if err != nil {
+		var d *fix.Diagnosis
+		if req.FollowUp { // a plain comment in the fix's pull request: the model again (fix_model_followup.go)
+			if snap, d, out.Model, err = s.askModelAgain(ctx, call, t, req); err != nil {
+				return nil, err
+			}
+		} else if d, err = fix.Diagnose(ctx, s.Workloads, ref); err != nil {
 			return nil, fmt.Errorf("failed to diagnose %s %s in namespace %s: %w", ref.Kind, ref.Name, ref.Namespace, err)
-		}
-		if len(d.Edits) == 0 { // the rules have no fix: the model, when there is one (fix_model.go)
-			if snap, d, err = s.askModel(ctx, t, req, d); err != nil {
+		} else if len(d.Edits) == 0 { // the rules have no fix: the model, when there is one (fix_model.go)
+			if snap, d, out.Model, err = s.askModel(ctx, t, req, d); err != nil {
 				return nil, err
 			}
 		}
@@ -117,6 +125,8 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 		return nil, err
 	}
 	switch {
+	case req.FollowUp && amend == nil:
+		return nil, notAFixPull(call, ref)
 	case amend != nil:
 		if snap, err = s.Fetch(ctx, t.origin, Target{Ref: "refs/heads/" + amend.Ref, Branch: amend.Ref, Commit: amend.SHA}); err != nil {
 			return nil, err

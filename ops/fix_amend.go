@@ -21,10 +21,10 @@ import (
 const fixBranchPrefix = "rigel/fix-"
 
 // amendTarget is the head of the conversation's pull request when a fix of ref typed there
-// amends it: explicit edits, an open pull request of the repository itself (not a fork) from
+// amends it: explicit edits (or a plain-text follow-up, FixRequest.FollowUp), an open pull request of the repository itself (not a fork) from
 // a fix branch of that workload into base. nil when the fix is not an amend.
 func amendTarget(ctx context.Context, call Call, req FixRequest, ref kube.WorkloadRef, base string) (*PullHead, error) {
-	if !call.IsPR || call.Number == 0 || req.Edits == nil || call.Forge == nil {
+	if !call.IsPR || call.Number == 0 || (req.Edits == nil && !req.FollowUp) || call.Forge == nil {
 		return nil, nil
 	}
 	head, err := call.Forge.PullHead(ctx, call.Repo, call.Number)

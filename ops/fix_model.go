@@ -24,40 +24,67 @@ type Advisor interface {
 	Ask(ctx context.Context, in model.Context) (*model.Answer, error)
 }
 
+// ModelVerdict is what came of asking the model, for the reply's first line (the findings
+// of the Diagnosis say it in full): Kind is ModelProposed, ModelNoAnswer, ModelRefused or
+// ModelNoEdit; Why the model's failure or Rigel's refusal, in Markdown ("" otherwise).
+type ModelVerdict struct {
+	Name     string
+	Kind     string
+	Why      untrusted.Text
+	FollowUp bool // asked again from a comment in the fix's pull request (fix_model_followup.go)
+}
+
+// Kinds of ModelVerdict.
+const (
+	ModelProposed = "proposed"  // edits Rigel verified next
+	ModelNoAnswer = "no answer" // a timeout, a refusal by the model, a malformed answer, an API failure
+	ModelRefused  = "refused"   // an answer Rigel refuses (another document, outside the vocabulary, …)
+	ModelNoEdit   = "no edit"   // the model proposes nothing
+)
+
 // askModel asks s.Model about a workload the rules have no fix for (d has no edits). It
-// fetches the deployment's branch (returned, for the fix to be made on), sends the model the
-// workload's rendered document, its pods, events, previous runs' log tails and the person's
-// words, redacted (package model), and takes its answer only as edits of that workload in the
-// vocabulary of `set` (fix.ModelEdits); PlanWith and the policy then verify them as Rigel's own. The diagnosis it
-// returns has the model's edits with its findings and reasoning quoted, saying plainly that
-// the model proposed them; or, when the model fails or its answer is refused, d with a finding
-// that says so and no edits. With no model, it returns d as it is.
-func (s *Service) askModel(ctx context.Context, t fixTarget, req FixRequest, d *fix.Diagnosis) (*gitsrc.Snapshot, *fix.Diagnosis, error) {
+// fetches the deployment's branch (returned, for the fix to be made on) and consults the
+// model on it (consult). With no model, it returns d as it is.
+func (s *Service) askModel(ctx context.Context, t fixTarget, req FixRequest, d *fix.Diagnosis) (*gitsrc.Snapshot, *fix.Diagnosis, *ModelVerdict, error) {
 	if s.Model == nil {
-		return nil, d, nil
+		return nil, d, nil, nil
 	}
-	name := s.Model.Name()
-	log := zerolog.Ctx(ctx).With().Str("model", name).Logger()
 	snap, err := s.Fetch(ctx, t.origin, BranchTarget(t.repo.Branch))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
+	d, v, err := s.consult(ctx, t, req, d, snap)
+	return snap, d, v, err
+}
+
+// consult sends the model the workload's document as snap renders it, its pods, events,
+// previous runs' log tails and the person's words, redacted (package model), and takes its
+// answer only as edits of that workload in the vocabulary of `set`, or a patch of its own
+// document (fix.ModelEdits); PlanWith and the policy then verify them as Rigel's own. The
+// diagnosis it returns has the model's edits with its findings and reasoning quoted, saying
+// plainly that the model proposed them; or, when the model fails or its answer is refused,
+// d with a finding that says so and no edits.
+func (s *Service) consult(ctx context.Context, t fixTarget, req FixRequest, d *fix.Diagnosis, snap *gitsrc.Snapshot) (*fix.Diagnosis, *ModelVerdict, error) {
+	name := s.Model.Name()
+	log := zerolog.Ctx(ctx).With().Str("model", name).Logger()
 	in, err := s.modelContext(ctx, t, req, snap)
 	if err != nil {
 		return nil, nil, err
 	}
-	says := func(format string, args ...any) *fix.Diagnosis {
+	v := &ModelVerdict{Name: name, FollowUp: req.FollowUp}
+	says := func(kind string, why untrusted.Text, format string, args ...any) (*fix.Diagnosis, *ModelVerdict, error) {
 		out := *d
 		out.Findings = append(append([]untrusted.Text{}, d.Findings...), untrusted.Textf(format, args...))
-		return &out
+		v.Kind, v.Why = kind, why
+		return &out, v, nil
 	}
 	a, err := s.Model.Ask(ctx, in)
 	var me *model.Error
 	switch {
 	case errors.As(err, &me):
 		log.Warn().Str("kind", me.Kind).Err(err).Msg("the model gave no answer")
-		return snap, says("Rigel asked the model %s, which gave no answer it can use (%s): %s. Nothing was changed; `/rigel fix %s set …` proposes an edit you choose.",
-			untrusted.Code(name), me.Kind, untrusted.Quote(me.Msg), req.Workload.Kind+"/"+req.Workload.Name+" -n "+req.Workload.Namespace), nil
+		why := untrusted.Textf("%s: %s", me.Kind, untrusted.Quote(me.Msg))
+		return says(ModelNoAnswer, why, "Rigel asked the model %s, which gave no answer it can use (%s): %s.", untrusted.Code(name), me.Kind, untrusted.Quote(me.Msg))
 	case err != nil:
 		return nil, nil, fmt.Errorf("failed to ask the model %s: %w", name, err)
 	}
@@ -66,21 +93,29 @@ func (s *Service) askModel(ctx context.Context, t fixTarget, req FixRequest, d *
 	switch {
 	case errors.As(err, &inv):
 		log.Warn().Str("why", inv.Msg).Msg("the model's answer is refused")
-		return snap, says("The model %s proposed edits Rigel refuses: %s. Nothing was changed. Its reasoning, quoted: %s",
-			untrusted.Code(name), untrusted.Own(inv.Msg), quoteLong(a.Reasoning)), nil
+		return says(ModelRefused, untrusted.Own(inv.Msg), "The model %s proposed a change Rigel refuses: %s. Its reasoning, quoted: %s",
+			untrusted.Code(name), untrusted.Own(inv.Msg), quoteLong(a.Reasoning))
 	case err != nil:
 		return nil, nil, err
 	case len(edits) == 0:
 		log.Info().Msg("the model has no fix")
-		return snap, says("Rigel asked the model %s, which proposes no edit. Its reasoning, quoted: %s", untrusted.Code(name), quoteLong(a.Reasoning)), nil
+		return says(ModelNoEdit, untrusted.Own(""), "Rigel asked the model %s, which proposes no change. Its reasoning, quoted: %s", untrusted.Code(name), quoteLong(a.Reasoning))
 	}
 	out := &fix.Diagnosis{Findings: append([]untrusted.Text{}, d.Findings...), Edits: edits, Rule: fmt.Sprintf(fix.RuleModel, untrusted.MarkdownCode(name))}
-	out.Findings = append(out.Findings, untrusted.Textf("Rigel's rules have no fix for this, so it asked the model %s. The diagnosis below is the model's, not Rigel's. Its reasoning, quoted: %s", untrusted.Code(name), quoteLong(a.Reasoning)))
+	if fix.IsPatch(edits) {
+		out.Rule = fmt.Sprintf(fix.RuleModelPatch, untrusted.MarkdownCode(name))
+	}
+	asked := "Rigel's rules have no fix for this, so it asked the model %s."
+	if req.FollowUp {
+		asked = "Rigel asked the model %s again, with the comment's words and this pull request's branch."
+	}
+	out.Findings = append(out.Findings, untrusted.Textf(asked+" The diagnosis below is the model's, not Rigel's. Its reasoning, quoted: %s", untrusted.Code(name), quoteLong(a.Reasoning)))
 	for _, f := range a.Findings {
 		out.Findings = append(out.Findings, untrusted.Textf("The model says: %s", quoteLong(f)))
 	}
 	log.Info().Int("edits", len(edits)).Msg("the model proposes edits")
-	return snap, out, nil
+	v.Kind = ModelProposed
+	return out, v, nil
 }
 
 // modelContext is what the model is told: the workload's document as its folder renders it,

@@ -70,7 +70,7 @@ func TestProposeFixAsksTheModel(t *testing.T) {
 		m := &fakeModel{err: &model.Error{Model: "tiny-1", Kind: model.Timeout, Msg: "no answer within 1s"}}
 		w := world(t, m, nil)
 		out, err := w.svc.ProposeFix(ctx, w.call(), FixRequest{Workload: shopWeb})
-		if err != nil || out.NoFix == nil || len(w.src.pushes) != 0 || !strings.Contains(findingsText(out.NoFix), "which gave no answer it can use (timeout)") {
+		if err != nil || out.NoFix == nil || len(w.src.pushes) != 0 || !strings.Contains(findingsText(out.NoFix), "which gave no answer it can use (timeout)") || out.Model == nil || out.Model.Kind != ModelNoAnswer || out.Model.Name != "tiny-1" {
 			t.Fatalf("outcome %+v, %v", out, err)
 		}
 	})
@@ -79,7 +79,7 @@ func TestProposeFixAsksTheModel(t *testing.T) {
 		a.Workload.Name = "db"
 		w := world(t, &fakeModel{answer: a}, nil)
 		out, err := w.svc.ProposeFix(ctx, w.call(), FixRequest{Workload: shopWeb})
-		if err != nil || out.NoFix == nil || len(w.src.pushes) != 0 || !strings.Contains(findingsText(out.NoFix), "another document") {
+		if err != nil || out.NoFix == nil || len(w.src.pushes) != 0 || !strings.Contains(findingsText(out.NoFix), "another document") || out.Model == nil || out.Model.Kind != ModelRefused {
 			t.Fatalf("outcome %+v, %v: %s", out, err, findingsText(out.NoFix))
 		}
 	})
@@ -94,8 +94,20 @@ func TestProposeFixAsksTheModel(t *testing.T) {
 	t.Run("no edit", func(t *testing.T) {
 		w := world(t, &fakeModel{answer: forWeb()}, nil)
 		out, err := w.svc.ProposeFix(ctx, w.call(), FixRequest{Workload: shopWeb})
-		if err != nil || out.NoFix == nil || !strings.Contains(findingsText(out.NoFix), "proposes no edit") {
+		if err != nil || out.NoFix == nil || !strings.Contains(findingsText(out.NoFix), "proposes no change") || out.Model == nil || out.Model.Kind != ModelNoEdit {
 			t.Fatalf("outcome %+v, %v", out, err)
+		}
+	})
+	t.Run("a patch becomes a verified pull request under the patch rule", func(t *testing.T) {
+		a := forWeb()
+		a.Patch = []model.PatchOp{{Path: "/spec/template/spec/terminationGracePeriodSeconds", Value: "45", Type: "number"}}
+		w := world(t, &fakeModel{answer: a}, nil)
+		out, err := w.svc.ProposeFix(ctx, w.call(), FixRequest{Workload: shopWeb, PullBody: func(*FixProposal) string { return "body" }})
+		if err != nil || !out.Opened || len(w.src.pushes) != 1 || out.Model == nil || out.Model.Kind != ModelProposed {
+			t.Fatalf("outcome %+v, %v", out, err)
+		}
+		if d := out.Proposal.Diagnosis; !strings.Contains(d.Rule, "a patch of this workload's own document alone") || !strings.Contains(out.Diff, "+      terminationGracePeriodSeconds: 45") {
+			t.Errorf("rule %q, diff:\n%s", d.Rule, out.Diff)
 		}
 	})
 	t.Run("rules that have a fix do not ask", func(t *testing.T) {
