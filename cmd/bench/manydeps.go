@@ -199,7 +199,7 @@ func registryBench(c *testenv.Cluster) error {
 	if err != nil {
 		return err
 	}
-	reg := config.NewRegistry(kc.Typed, ns)
+	reg := config.NewRegistry(kc.Protobuf, ns) // as app.New builds it
 	at := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	fill := func(s *config.Sources, n, hist int) error {
 		entry := config.Repo{Repo: manyRepo, Branch: "main", CloneURL: "https://github.com/" + manyRepo + ".git", InstallationID: 4711}
@@ -272,7 +272,7 @@ func registryBench(c *testenv.Cluster) error {
 	if err := c.CreateNamespace(capNS); err != nil {
 		return err
 	}
-	full := config.NewRegistry(kc.Typed, capNS)
+	full := config.NewRegistry(kc.Protobuf, capNS)
 	fits := 0
 	for n := 100; ; n += 100 {
 		_, err := full.Update(ctx, func(s *config.Sources) error {
