@@ -67,7 +67,7 @@ func (r *Registry) updateRemembered(ctx context.Context, mutate func(*Sources) e
 		return nil, nil, false, nil
 	}
 	sortSources(s)
-	data, err := encodeData(cm.Data, s)
+	data, err := encodeDataReusing(cm.Data, s, r.lines)
 	if err != nil || maps.Equal(data, cm.Data) || checkSize(r.namespace, data, s, r.maxBytes) != nil {
 		return nil, nil, false, nil
 	}
