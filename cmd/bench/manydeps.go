@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -62,21 +61,7 @@ func manydepsMain() int { return alone("manydeps", manydepsBench) }
 
 // registryMain is `bench registry`: only the registry figure, on a cluster of its own (no bot
 // is built).
-func registryMain() int {
-	if err := func() error {
-		fmt.Println("starting the local kube-apiserver and etcd…")
-		c, err := testenv.StartCluster()
-		if err != nil {
-			return err
-		}
-		defer c.Stop()
-		return registryBench(c)
-	}(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench registry:", err)
-		return 1
-	}
-	return 0
-}
+func registryMain() int { return onCluster("registry", registryBench) }
 
 var partOf = regexp.MustCompile(`Part (\d+) of (\d+)`)
 
