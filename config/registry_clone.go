@@ -73,10 +73,8 @@ func copyValue(dst, src reflect.Value) {
 		dst.Set(m)
 	case reflect.Struct:
 		dst.Set(src) // every field by value, the unexported ones too
-		for i := range src.NumField() {
-			if f := dst.Field(i); f.CanSet() && !flat(f.Type()) {
-				copyValue(f, src.Field(i))
-			}
+		for _, i := range fieldsOf(src.Type()) {
+			copyValue(dst.Field(i), src.Field(i))
 		}
 	case reflect.Array:
 		for i := range src.Len() {
@@ -95,9 +93,25 @@ func copyValue(dst, src reflect.Value) {
 }
 
 var (
-	timeType  = reflect.TypeFor[time.Time]()
-	flatTypes gosync.Map // reflect.Type: bool
+	timeType   = reflect.TypeFor[time.Time]()
+	flatTypes  gosync.Map // reflect.Type: bool
+	fieldLists gosync.Map // reflect.Type: []int
 )
+
+// fieldsOf returns the indexes of t's exported fields that a value copy does not copy deeply.
+func fieldsOf(t reflect.Type) []int {
+	if v, ok := fieldLists.Load(t); ok {
+		return v.([]int)
+	}
+	var out []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && !flat(f.Type) {
+			out = append(out, i)
+		}
+	}
+	fieldLists.Store(t, out)
+	return out
+}
 
 // flat reports whether t holds nothing a change could reach through a copy: a value copy is
 // a deep one. time.Time is: its location is never changed in place.
