@@ -74,7 +74,7 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	for _, w := range s.CredsWarnings() {
 		log.Warn().Str("git_host", gitHost.String()).Msg(w)
 	}
-	registry := config.NewRegistry(kc.Typed, s.Namespace)
+	registry := config.NewRegistry(kc.Protobuf, s.Namespace) // protobuf: the registry is big (issue 14)
 	registry.SetGitHost(gitHost)
 	advisor, err := modelAdvisor(s) // the optional model of /rigel fix (issue 16, model.go)
 	if err != nil {

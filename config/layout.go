@@ -54,6 +54,11 @@ func decodeData(ctx context.Context, data map[string]string) (s *Sources, legacy
 // encodeData returns a copy of old (may be nil) holding s in the version 2 layout, without
 // the legacy key. Other keys are kept.
 func encodeData(old map[string]string, s *Sources) (map[string]string, error) {
+	return encodeDataReusing(old, s, nil)
+}
+
+// encodeDataReusing is encodeData reusing the lines of an earlier write (registry_encode.go).
+func encodeDataReusing(old map[string]string, s *Sources, lines *encodedLines) (map[string]string, error) {
 	for i := range s.Repos {
 		if s.Repos[i].Deployments == nil {
 			s.Repos[i].Deployments = []Deployment{}
@@ -69,7 +74,7 @@ func encodeData(old map[string]string, s *Sources) (map[string]string, error) {
 		return nil, err
 	}
 	sortSources(&Sources{Repos: repos})
-	raw, err := writeRepos(repos) // registry_encode.go
+	raw, err := writeRepos(repos, lines) // registry_encode.go
 	if err != nil {
 		return nil, fmt.Errorf("failed to encode %s: %w", keyRepos, err)
 	}
@@ -79,7 +84,7 @@ func encodeData(old map[string]string, s *Sources) (map[string]string, error) {
 	}
 	delete(data, keyLegacySources)
 	data[keyVersion] = strconv.Itoa(SchemaVersion)
-	data[keyRepos] = string(raw)
+	data[keyRepos] = raw
 	s.Version = SchemaVersion
 	return data, nil
 }

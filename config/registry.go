@@ -31,7 +31,9 @@ type Registry struct {
 
 	gitHost gitsrc.Host // clone URLs are checked against it when read (registry_creds.go); zero: not checked
 
-	seen *seenConfigMap // the ConfigMap as last read or written (registry_cache.go)
+	seen  *seenConfigMap // the ConfigMap as last read or written (registry_cache.go)
+	snap  *keptDecoding  // the registry as last decoded (registry_snapshot.go)
+	lines *encodedLines  // the deployments' lines as last written (registry_encode.go)
 }
 
 // updateBackoff is long enough for dozens of writers racing on one ConfigMap: jittered
@@ -40,7 +42,7 @@ var updateBackoff = wait.Backoff{Steps: 40, Duration: 5 * time.Millisecond, Fact
 
 // NewRegistry returns the registry kept in namespace.
 func NewRegistry(client kubernetes.Interface, namespace string) *Registry {
-	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget, maxBytes: MaxRegistryBytes, seen: &seenConfigMap{}}
+	return &Registry{client: client, namespace: namespace, backoff: updateBackoff, transientBudget: transientBudget, maxBytes: MaxRegistryBytes, seen: &seenConfigMap{}, snap: &keptDecoding{}, lines: &encodedLines{}}
 }
 
 // Load returns the registry. A missing ConfigMap is an empty registry; the legacy layout is
@@ -54,7 +56,7 @@ func (r *Registry) Load(ctx context.Context) (*Sources, error) {
 		return nil, fmt.Errorf("failed to read ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
 	}
 	r.remember(cm)
-	s, _, err := decodeData(ctx, cm.Data)
+	s, err := r.decode(ctx, cm.Data)
 	if err != nil {
 		return nil, fmt.Errorf("failed to load registry from ConfigMap %s/%s: %w", r.namespace, SourcesConfigMap, err)
 	}
@@ -147,7 +149,7 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 	if !missing {
 		old = cm.Data
 	}
-	s, _, err := decodeData(ctx, old)
+	s, err := r.decode(ctx, old)
 	if err != nil {
 		return nil, nil, &mutateError{err: err} // a broken registry does not heal by retrying
 	}
@@ -158,7 +160,7 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 		return nil, nil, &mutateError{err: err, fromMutate: true}
 	}
 	sortSources(s)
-	data, err := encodeData(old, s)
+	data, err := encodeDataReusing(old, s, r.lines)
 	if err != nil {
 		return nil, nil, &mutateError{err: err}
 	}
@@ -187,5 +189,6 @@ func (r *Registry) updateOnce(ctx context.Context, mutate func(*Sources) error, 
 		return nil, data, fmt.Errorf("failed to write: %w", err)
 	}
 	r.remember(written)
+	r.decodeLater(written.Data)
 	return s, nil, nil
 }

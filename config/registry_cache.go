@@ -53,7 +53,7 @@ func (r *Registry) updateRemembered(ctx context.Context, mutate func(*Sources) e
 	if cm == nil {
 		return nil, nil, false, nil
 	}
-	s, _, err = decodeData(ctx, cm.Data)
+	s, err = r.decode(ctx, cm.Data)
 	if err != nil {
 		return nil, nil, false, nil
 	}
@@ -67,7 +67,7 @@ func (r *Registry) updateRemembered(ctx context.Context, mutate func(*Sources) e
 		return nil, nil, false, nil
 	}
 	sortSources(s)
-	data, err := encodeData(cm.Data, s)
+	data, err := encodeDataReusing(cm.Data, s, r.lines)
 	if err != nil || maps.Equal(data, cm.Data) || checkSize(r.namespace, data, s, r.maxBytes) != nil {
 		return nil, nil, false, nil
 	}
@@ -81,5 +81,6 @@ func (r *Registry) updateRemembered(ctx context.Context, mutate func(*Sources) e
 		return nil, nil, false, nil
 	}
 	r.remember(written)
+	r.decodeLater(written.Data)
 	return s, nil, true, nil
 }

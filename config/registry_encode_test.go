@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,6 +50,56 @@ func TestReposEncoding(t *testing.T) {
 		var repos []Repo
 		if err := readRepos(bad, &repos); err == nil {
 			t.Errorf("%q: read, want an unknown field refused", bad)
+		}
+	}
+}
+
+// TestEncodingReusesLines: a Registry encodes again only the deployments that changed since
+// its last write, and what it writes is byte for byte what encoding everything writes,
+// whatever changed: in place through a pointer or slice the last write saw, added, removed,
+// renamed, or the repository's own fields.
+func TestEncodingReusesLines(t *testing.T) {
+	s := &Sources{Version: SchemaVersion}
+	if err := fillDeployments(s, "svc", 6, 2); err != nil {
+		t.Fatal(err)
+	}
+	s.Repos[0].Deployments[1].Policy = &Policy{Namespaces: []string{"shop-*"}}
+	lines := &encodedLines{}
+	steps := []struct {
+		name   string
+		change func(s *Sources)
+	}{
+		{"nothing", func(s *Sources) {}},
+		{"a last sync, in place", func(s *Sources) { s.Repos[0].Deployments[0].LastSync.Commit = strings.Repeat("b", 40) }},
+		{"a policy's namespace, in place", func(s *Sources) { s.Repos[0].Deployments[1].Policy.Namespaces[0] = "bank-*" }},
+		{"a history entry, in place", func(s *Sources) { s.Repos[0].Deployments[2].History[1].Status = "Failed" }},
+		{"a pointer set", func(s *Sources) { s.Repos[0].Deployments[3].Autoplan = boolp(false) }},
+		{"a deployment removed", func(s *Sources) { s.Repos[0].Deployments = slices.Delete(s.Repos[0].Deployments, 4, 5) }},
+		{"a deployment added", func(s *Sources) {
+			s.Repos[0].Deployments = append(s.Repos[0].Deployments, Deployment{Name: "new", Path: "new"})
+		}},
+		{"a deployment renamed", func(s *Sources) { s.Repos[0].Deployments[0].Name = "renamed" }},
+		{"the repository's branch", func(s *Sources) { s.Repos[0].Branch = "release" }},
+		{"a second repository with a deployment of the same name", func(s *Sources) {
+			s.Repos = append(s.Repos, Repo{Repo: "acme/other", Branch: "main", Deployments: []Deployment{{Name: "new", Path: "other"}}})
+		}},
+		{"the second one's deployment", func(s *Sources) { s.Repos[1].Deployments[0].Path = "elsewhere" }},
+	}
+	for _, step := range steps {
+		step.change(s)
+		want, err := encodeData(nil, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeDataReusing(nil, s, lines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[keyRepos] != want[keyRepos] {
+			t.Errorf("%s: written\n%s\nwant\n%s", step.name, got[keyRepos], want[keyRepos])
+		}
+		if n := len(lines.byName); n != strings.Count(want[keyRepos], `{"name":`) {
+			t.Errorf("%s: %d lines kept, want one a deployment", step.name, n)
 		}
 	}
 }

@@ -107,6 +107,11 @@ func validateEntries(ctx context.Context, s *Sources) {
 		valid = []Repo{}
 	}
 	s.Repos = valid
+	logInvalid(ctx, s)
+}
+
+// logInvalid logs each invalid entry of s, as each read does.
+func logInvalid(ctx context.Context, s *Sources) {
 	for i := range s.Invalid {
 		e := &s.Invalid[i]
 		zerolog.Ctx(ctx).Warn().Str("configmap", SourcesConfigMap).Str("repo", e.Repo).Str("deployment", e.Deployment).

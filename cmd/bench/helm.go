@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"testing/fstest"
 	"time"
@@ -99,21 +98,7 @@ spec:
 	}
 }
 
-func helmMain() int {
-	if err := func() error {
-		fmt.Println("starting the local kube-apiserver and etcd…")
-		c, err := testenv.StartCluster()
-		if err != nil {
-			return err
-		}
-		defer c.Stop()
-		return helmBench(c)
-	}(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench helm:", err)
-		return 1
-	}
-	return 0
-}
+func helmMain() int { return onCluster("helm", helmBench) }
 
 func helmBench(c *testenv.Cluster) error {
 	ctx := context.Background()

@@ -35,6 +35,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == "manydeps" { // only the many-deployments figures (manydeps.go, issue 14)
 		os.Exit(manydepsMain())
 	}
+	if len(os.Args) > 1 && os.Args[1] == "registry" { // only the registry figure (manydeps.go, issue 14)
+		os.Exit(registryMain())
+	}
 	if len(os.Args) > 1 && os.Args[1] == "bigdiff" { // only the big object diff figure (bigdiff.go, issue 14)
 		os.Exit(bigdiffMain())
 	}
