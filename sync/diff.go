@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -62,6 +63,7 @@ type item struct {
 	ref     Ref
 	mapping *meta.RESTMapping // nil when the cluster does not know the kind
 	crd     string            // CRD of this plan that defines the kind, when mapping is nil
+	crdHook string            // the phases of that CRD when it is a hook (created before the objects)
 
 	dry    map[string]interface{} // dry-run result
 	dryErr error
@@ -137,7 +139,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	start := time.Now()
 	all := objs
 	objs, hookObjs := splitHooks(objs) // hooks.go: kept apart, previewed by planHooks
-	items, err := e.prepare(objs, prov, opts)
+	items, err := e.prepare(objs, crdsOf(all), prov, opts)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
 	}
@@ -215,9 +217,14 @@ func lessRef(a, b Ref) bool {
 type planCRD struct {
 	name       string
 	namespaced bool
+	// hook is set when the CRD is itself a hook (syncoptions_crd.go): the phases it runs in.
+	// pre says whether one of them runs before the objects (PreSync, pre-install, pre-upgrade).
+	hook string
+	pre  bool
 }
 
-// crdsOf indexes the CRDs among objs by the group and kind they define.
+// crdsOf indexes the CRDs among objs (the desired objects and the hooks) by the group and
+// kind they define.
 func crdsOf(objs []Object) map[schema.GroupKind]planCRD {
 	out := map[schema.GroupKind]planCRD{}
 	for _, o := range objs {
@@ -227,15 +234,19 @@ func crdsOf(objs []Object) map[schema.GroupKind]planCRD {
 		group, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "group")
 		kind, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "names", "kind")
 		scope, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "scope")
-		out[schema.GroupKind{Group: group, Kind: kind}] = planCRD{name: o.Obj.GetName(), namespaced: scope != "Cluster"}
+		c := planCRD{name: o.Obj.GetName(), namespaced: scope != "Cluster"}
+		if h := hookOf(o.Obj, o.Source); h != nil {
+			c.hook, c.pre = strings.Join(h.Phases, ","), runsBefore(h)
+		}
+		out[schema.GroupKind{Group: group, Kind: kind}] = c
 	}
 	return out
 }
 
 // prepare stamps provenance on copies of the objects, resolves their resources and sets the
 // default namespace (opts.Namespace, else "default"; opts.EnforceNamespace refuses another).
-func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*item, error) {
-	crds := crdsOf(objs)
+// crds are the CRDs of the plan, its hooks' among them (crdsOf).
+func (e *Engine) prepare(objs []Object, crds map[schema.GroupKind]planCRD, prov Provenance, opts DiffOptions) ([]*item, error) {
 	defaultNS := opts.Namespace
 	if defaultNS == "" {
 		defaultNS = metav1.NamespaceDefault
@@ -296,8 +307,8 @@ func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*i
 				d.SetNamespace("")
 			}
 		case meta.IsNoMatchError(mp.err):
-			if crd, ok := crds[gvk.GroupKind()]; ok {
-				it.crd = crd.name
+			if crd, ok := crds[gvk.GroupKind()]; ok && (crd.hook == "" || crd.pre) { // a later hook's CRD comes too late
+				it.crd, it.crdHook = crd.name, crd.hook
 				if !crd.namespaced {
 					d.SetNamespace("")
 				} else if err := namespaced(d, o.Source); err != nil {
@@ -475,10 +486,12 @@ func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptio
 		c.Note = "the deployment's policy refuses this object, so it was not sent to the cluster (neither dry-run nor read): shown as in the folder"
 		return it.manifestDiff(c, "(not read)")
 	case it.mapping == nil && it.crd != "":
-		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
+		c.Note = planCRDNote(it.ref, it.crd, it.crdHook) // syncoptions_crd.go
+		c.kindLater = true
 		return it.asSent(c)
 	case it.mapping == nil && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
 		c.Note = skipDryRunNote(it.ref)
+		c.kindLater = true
 		return it.asSent(c)
 	case it.mapping == nil:
 		return fail(fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", it.ref.Kind, groupName(it.ref.Group)))
