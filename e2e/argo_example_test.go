@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,6 +80,7 @@ func ensureCRD(t *testing.T, ctx context.Context, doc string) {
 // exampleCleanup deletes, when the test ends, what applying the example's waves-and-hooks
 // folder leaves in namespace default (its CRD hook among them), so that a next run starts clean.
 func exampleCleanup(t *testing.T) {
+	removeGizmoCRD(t) // left by a run that stopped before its cleanup
 	t.Cleanup(func() {
 		ctx := context.Background()
 		bg := metav1.DeletePropagationBackground
@@ -88,8 +90,28 @@ func exampleCleanup(t *testing.T) {
 		_ = cms.Delete(ctx, "wh-settings", del)
 		_ = kc.Typed.AppsV1().Deployments("default").Delete(ctx, "wh-backend", del)
 		_ = kc.Typed.BatchV1().Jobs("default").Delete(ctx, "wh-notify", del)
-		_ = kc.Dynamic.Resource(crdResource).Delete(ctx, "gizmos.example.rigel.dev", del)
+		removeGizmoCRD(t)
 	})
+}
+
+// removeGizmoCRD deletes the CRD of the example's waves-and-hooks folder and waits until it is
+// gone (a terminating CRD refuses its resources: the next preview would show that).
+func removeGizmoCRD(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	crds := kc.Dynamic.Resource(crdResource)
+	_ = crds.Delete(ctx, "gizmos.example.rigel.dev", metav1.DeleteOptions{})
+	for {
+		if _, err := crds.Get(ctx, "gizmos.example.rigel.dev", metav1.GetOptions{}); apierrors.IsNotFound(err) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Errorf("CRD gizmos.example.rigel.dev is still there")
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 var gizmos = schema.GroupVersionResource{Group: "example.rigel.dev", Version: "v1", Resource: "gizmos"}

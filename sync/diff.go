@@ -64,6 +64,9 @@ type item struct {
 	mapping *meta.RESTMapping // nil when the cluster does not know the kind
 	crd     string            // CRD of this plan that defines the kind, when mapping is nil
 	crdHook string            // the phases of that CRD when it is a hook (created before the objects)
+	// kindGone: the cached mapping was stale, the cluster no longer serves the kind (its CRD
+	// was deleted since): treated as a kind the cluster does not know (syncoptions_crd.go).
+	kindGone bool
 
 	dry    map[string]interface{} // dry-run result
 	dryErr error
@@ -296,6 +299,9 @@ func (e *Engine) prepare(objs []Object, crds map[schema.GroupKind]planCRD, prov 
 		var badWave string
 		it.wave, badWave = waveOf(ann)
 		it.argo = argoOptionsOf(ann, badWave)
+		if crd, ok := crds[gvk.GroupKind()]; ok && (crd.hook == "" || crd.pre) { // a later hook's CRD comes too late
+			it.crd, it.crdHook = crd.name, crd.hook
+		}
 		switch {
 		case mp.err == nil:
 			it.mapping = mp.m
@@ -307,8 +313,7 @@ func (e *Engine) prepare(objs []Object, crds map[schema.GroupKind]planCRD, prov 
 				d.SetNamespace("")
 			}
 		case meta.IsNoMatchError(mp.err):
-			if crd, ok := crds[gvk.GroupKind()]; ok && (crd.hook == "" || crd.pre) { // a later hook's CRD comes too late
-				it.crd, it.crdHook = crd.name, crd.hook
+			if crd, ok := crds[gvk.GroupKind()]; ok && it.crd != "" {
 				if !crd.namespaced {
 					d.SetNamespace("")
 				} else if err := namespaced(d, o.Source); err != nil {
@@ -391,6 +396,9 @@ func (e *Engine) dryRun(ctx context.Context, it *item) {
 	raw, err := e.apply(ctx, it.mapping, it.ref.Namespace, it.ref.Name, it.body, true)
 	if err == nil {
 		it.dry, err = decodeObject(raw)
+	}
+	if apierrors.IsNotFound(err) && e.kindGone(it.desired.GroupVersionKind()) { // syncoptions_crd.go
+		it.kindGone, err = true, nil
 	}
 	it.dryErr = err
 }
@@ -485,15 +493,15 @@ func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptio
 		c.Violations = it.blocked
 		c.Note = "the deployment's policy refuses this object, so it was not sent to the cluster (neither dry-run nor read): shown as in the folder"
 		return it.manifestDiff(c, "(not read)")
-	case it.mapping == nil && it.crd != "":
+	case it.unmapped() && it.crd != "":
 		c.Note = planCRDNote(it.ref, it.crd, it.crdHook) // syncoptions_crd.go
 		c.kindLater = true
 		return it.asSent(c)
-	case it.mapping == nil && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
+	case it.unmapped() && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
 		c.Note = skipDryRunNote(it.ref)
 		c.kindLater = true
 		return it.asSent(c)
-	case it.mapping == nil:
+	case it.unmapped():
 		return fail(fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", it.ref.Kind, groupName(it.ref.Group)))
 	case it.dryErr != nil && planNS[it.ref.Namespace] && isNamespaceNotFound(it.dryErr, it.ref.Namespace):
 		c.Note = fmt.Sprintf("namespace %s is created by this plan: shown as sent, without server defaults", it.ref.Namespace)

@@ -75,3 +75,16 @@ func crdHookDone(u *unstructured.Unstructured) (done, ok bool, msg string) {
 	}
 	return false, false, ""
 }
+
+// unmapped reports whether the cluster does not serve the item's kind: unknown to discovery, or
+// its cached mapping found stale by the dry-run (kindGone).
+func (it *item) unmapped() bool { return it.mapping == nil || it.kindGone }
+
+// kindGone is asked when a dry-run apply of a kind answers 404 (an apply creates what is
+// absent, so the resource itself is missing): the cached discovery is forgotten, and it
+// reports whether the cluster indeed no longer serves gvk (its CRD deleted since it was read).
+func (e *Engine) kindGone(gvk schema.GroupVersionKind) bool {
+	e.Kube.ResetMapper()
+	_, err := e.Kube.Mapping(gvk)
+	return meta.IsNoMatchError(err)
+}

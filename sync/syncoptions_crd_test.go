@@ -73,6 +73,25 @@ func TestSyncOptionsCRDFromPreSyncHook(t *testing.T) {
 		t.Fatalf("second apply %s %+v %+v", res.Status, res.Objects, res.Hooks)
 	}
 
+	// The CRD deleted since (the engine's discovery still knows the kind): the dry-run's 404
+	// makes it look again, and the resource is previewed as sent, as at first.
+	if err := theClient.Dynamic.Resource(crdGVR).Delete(ctx, "gizmos."+group, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		if _, err := theClient.Dynamic.Resource(crdGVR).Get(ctx, "gizmos."+group, metav1.GetOptions{}); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the CRD is still there")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	p = mustDiff(t, e, ctx, objs(t, "c/all.yaml", crd, gizmo(group, ns, "g", "")), prov)
+	if c := p.Changes[0]; c.Action != ActionCreate || !strings.Contains(c.Note, "a PreSync hook of this plan") {
+		t.Fatalf("after the CRD was deleted: %s %q %q", c.Action, c.Note, c.Err)
+	}
+
 	// A CRD that is a PostSync hook comes after the objects: the resource is refused.
 	late := uniqueName("post") + ".example.com"
 	p = mustDiff(t, e, ctx, objs(t, "c/all.yaml", hookCRD(late, "Gizmo", "gizmos", "    argocd.argoproj.io/hook: PostSync\n"), gizmo(late, ns, "g", "")), prov)
