@@ -83,6 +83,8 @@ func TestArgoCDExampleRepository(t *testing.T) {
 			[]string{"+++ rigel/apps/v1/Deployment/" + ns + "/kustomize-guestbook-ui"}, []string{"2 to create"}},
 		{"sync waves", "diff", "sync-waves", nil, diffChanges,
 			[]string{"argocd.argoproj.io/sync-wave", "/ConfigMap/" + ns + "/waves-config"}, []string{"3 to create"}},
+		{"waves, a CRD made by a PreSync hook, and hooks", "diff", "waves-and-hooks", nil, diffChanges,
+			[]string{"+++ rigel/example.rigel.dev/v1/Gizmo/" + ns + "/wh-gizmo", "# hook CustomResourceDefinition/gizmos.example.rigel.dev (PreSync, weight 0) runs before the objects"}, []string{"4 to create"}},
 		{"hooks with generateName", "diff", "pre-post-sync", nil, diffChanges,
 			[]string{"# hook Job", "PreSync", "PostSync", "before the objects", "after the objects are healthy"}, []string{"1 to create"}},
 		{"jsonnet with a top-level argument and a lib", "diff", "jsonnet-guestbook-tla", []string{"--tla", "name=jsonnet-gb", "--jsonnet-lib", "lib"}, diffChanges,
