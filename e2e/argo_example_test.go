@@ -225,6 +225,7 @@ func TestArgoExampleThroughTheBot(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	mustContain(t, c.reply("/rigel policy waves-and-hooks"), "| `refusedSyncOptions` | `Force=true` | the deployment |")
 	before := getConfigMap(t, "default", "wh-settings")
 	mustContain(t, c.reply("/rigel sync waves-and-hooks"), "sync option Force=true (argocd.argoproj.io/sync-options) is refused by the policy (refusedSyncOptions: Force=true)")
 	c.reply("/rigel apply waves-and-hooks")
