@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,51 +14,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/internal/testenv"
 )
-
-// exampleFiles reads testdata/argocd-example, the Argo-CD-style repository of issue 17, as the
-// files of a test repository.
-func exampleFiles(t *testing.T) map[string]string {
-	t.Helper()
-	src := filepath.Join("..", "testdata", "argocd-example")
-	files := map[string]string{}
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
-}
-
-// argoApplicationCRD is a minimal CRD of Argo CD's Application, so that the apiserver's
-// dry-run accepts one and Rigel's own refusal is what shows.
-const argoApplicationCRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: applications.argoproj.io
-spec:
-  group: argoproj.io
-  names: {kind: Application, listKind: ApplicationList, plural: applications, singular: application}
-  scope: Namespaced
-  versions:
-  - name: v1alpha1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-`
 
 var crdResource = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version: "v1", Resource: "customresourcedefinitions"}
 
@@ -124,10 +79,14 @@ var gizmos = schema.GroupVersionResource{Group: "example.rigel.dev", Version: "v
 // (the kept CRD hook replaced), then refused by a policy forbidding Force=true.
 func TestArgoExampleThroughTheBot(t *testing.T) {
 	ctx := jobsWithLogsIn(t, "default") // the folders name no namespace: Rigel's default
-	ensureCRD(t, ctx, argoApplicationCRD)
+	ensureCRD(t, ctx, testenv.ArgoApplicationCRD)
 	exampleCleanup(t)
 	b := startBot(t)
-	r := newRepo(t, exampleFiles(t))
+	files, err := testenv.ReadTree(filepath.Join("..", "testdata", "argocd-example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRepo(t, files)
 	c := b.issue(r)
 
 	previews := []struct {
