@@ -397,7 +397,7 @@ func (e *Engine) dryRun(ctx context.Context, it *item) {
 	if err == nil {
 		it.dry, err = decodeObject(raw)
 	}
-	if apierrors.IsNotFound(err) && e.kindGone(it.desired.GroupVersionKind()) { // syncoptions_crd.go
+	if apierrors.IsNotFound(err) && !isNamespaceNotFound(err, it.ref.Namespace) && e.kindGone(it.desired.GroupVersionKind()) { // syncoptions_crd.go
 		it.kindGone, err = true, nil
 	}
 	it.dryErr = err
