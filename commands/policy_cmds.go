@@ -105,6 +105,9 @@ func renderPolicy(d config.Deployment, def config.Policy, protected []string, ns
 		kinds = cellCodeList(eff.RefusedKinds)
 	}
 	fmt.Fprintf(&b, "| `refusedKinds` | %s | %s |\n", kinds, from(len(own.RefusedKinds) > 0, len(def.RefusedKinds) > 0, "RIGEL_DEFAULT_REFUSED_KINDS"))
+	if len(eff.RefusedSyncOptions) > 0 { // issue 17 (policy/syncoptions.go): shown only when set
+		fmt.Fprintf(&b, "| `refusedSyncOptions` | %s | %s |\n", cellCodeList(eff.RefusedSyncOptions), from(len(own.RefusedSyncOptions) > 0, len(def.RefusedSyncOptions) > 0, "RIGEL_DEFAULT_REFUSED_SYNC_OPTIONS"))
+	}
 	esc := "on: refuses ClusterRoleBindings, bindings of " + cellCodeList(eff.RigelRoles()) + ", `cluster-admin` or `system:` roles, roles granting `*`, `escalate`, `bind`, `impersonate`, `serviceaccounts/token` or `nodes/proxy`, ServiceAccount token Secrets, admission webhooks and policies, APIServices, hostPath PersistentVolumes"
 	escFrom := "built in; only the default can open it (`RIGEL_DEFAULT_ALLOW_ESCALATION`)"
 	switch {

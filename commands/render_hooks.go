@@ -142,6 +142,9 @@ func hookNote(h sync.HookChange) string {
 	if h.Note != "" {
 		out = append(out, h.Note)
 	}
+	for _, o := range h.Hook.Options { // its Argo CD sync options (sync/syncoptions_hooks.go)
+		out = append(out, "sync option "+o)
+	}
 	if len(h.Hook.Unknown) > 0 {
 		out = append(out, "ignored: "+strings.Join(h.Hook.Unknown, ", "))
 	}

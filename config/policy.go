@@ -36,7 +36,7 @@ var DefaultRigelClusterRoles = []string{"rigel-deployer", "rigel-reader"}
 func (p Policy) Empty() bool {
 	return len(p.Namespaces) == 0 && p.ClusterScoped == nil && len(p.RefusedKinds) == 0 &&
 		p.NamespaceObjects == nil && len(p.Within) == 0 && len(p.Protected) == 0 &&
-		p.AllowEscalation == nil && len(p.RigelClusterRoles) == 0
+		p.AllowEscalation == nil && len(p.RigelClusterRoles) == 0 && len(p.RefusedSyncOptions) == 0
 }
 
 // ClusterScopedAllowed reports whether the policy lets cluster-scoped objects through: only
@@ -109,6 +109,11 @@ func Bounded(dep *Policy, def Policy, protected []string) Policy {
 	for _, k := range own.RefusedKinds {
 		if !containsFold(out.RefusedKinds, k) {
 			out.RefusedKinds = append(out.RefusedKinds, k)
+		}
+	}
+	for _, o := range append(slices.Clone(def.RefusedSyncOptions), own.RefusedSyncOptions...) { // issue 17
+		if o = strings.TrimSpace(o); o != "" && !containsFold(out.RefusedSyncOptions, o) {
+			out.RefusedSyncOptions = append(out.RefusedSyncOptions, o)
 		}
 	}
 	for _, ns := range protected {

@@ -97,6 +97,9 @@ func settingsTable() []setting {
 			docs("comma-separated: the default policy's namespaces"),
 		policyList("DefaultPolicy.RefusedKinds", "RIGEL_DEFAULT_REFUSED_KINDS", func(p *Policy) *[]string { return &p.RefusedKinds }).
 			docs("comma-separated: the default policy's refusedKinds"),
+		// Argo CD sync options the default policy refuses (issue 17, policy/syncoptions.go).
+		policyList("DefaultPolicy.RefusedSyncOptions", "RIGEL_DEFAULT_REFUSED_SYNC_OPTIONS", func(p *Policy) *[]string { return &p.RefusedSyncOptions }).
+			docs("comma-separated: the default policy's refusedSyncOptions (Force=true, Replace=true)"),
 		policyFlag("DefaultPolicy.ClusterScoped", "RIGEL_DEFAULT_CLUSTER_SCOPED", func(p *Policy) **bool { return &p.ClusterScoped }).
 			docs("the default policy's clusterScoped"),
 		policyFlag("DefaultPolicy.AllowEscalation", "RIGEL_DEFAULT_ALLOW_ESCALATION", func(p *Policy) **bool { return &p.AllowEscalation }).

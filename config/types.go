@@ -140,6 +140,12 @@ type Policy struct {
 	// is escalation. The default's and the deployment's add up, over DefaultRigelClusterRoles.
 	RigelClusterRoles []string `json:"rigelClusterRoles,omitempty"`
 
+	// RefusedSyncOptions (issue 17, policy.RuleSyncOptions): Argo CD sync options
+	// (argocd.argoproj.io/sync-options) the deployment's objects and hooks may not carry, as
+	// written: "Force=true", "Replace=true". Case does not matter. The default's and the
+	// deployment's add up.
+	RefusedSyncOptions []string `json:"refusedSyncOptions,omitempty"`
+
 	// Set only on the policy EffectivePolicy returns, never stored:
 	// Within are the default policy's namespaces: an object's namespace must match them too.
 	Within []string `json:"-"`

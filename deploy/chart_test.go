@@ -411,7 +411,7 @@ func TestChartCoversSettings(t *testing.T) {
 		case k == "logLevel":
 			all[k] = "warn"
 		case k == "defaultPolicy":
-			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}, "namespaceObjects": true, "allowEscalation": true}
+			all[k] = map[string]any{"namespaces": []any{"a"}, "clusterScoped": false, "refusedKinds": []any{"Secret"}, "refusedSyncOptions": []any{"Force=true"}, "namespaceObjects": true, "allowEscalation": true}
 		case k == "protectedNamespaces":
 			all[k] = []any{"kube-system", "ops"}
 		case k == "refuseMergeableStates":

@@ -12,7 +12,7 @@ const (
 	RuleNamespaces    = "namespaces"
 	RuleClusterScoped = "clusterScoped"
 	RuleRefusedKinds  = "refusedKinds"
-	// RuleEscalation: escalation.go.
+	// RuleEscalation: escalation.go; RuleSyncOptions: syncoptions.go.
 )
 
 // Check records on each change of plan the rules of pol it breaks (replacing what was
@@ -37,6 +37,7 @@ func Violations(pol config.Policy, c sync.Change) []sync.Violation {
 		out = append(out, sync.Violation{Rule: RuleRefusedKinds, Msg: fmt.Sprintf("kind %s is refused (refusedKinds: %s)", kindName(r), e)})
 	}
 	out = append(out, escalations(pol, c)...)
+	out = append(out, syncOptionRefusals(pol, c)...) // syncoptions.go
 	isNamespace := r.Group == "" && r.Kind == "Namespace"
 	switch {
 	case isNamespace:

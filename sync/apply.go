@@ -178,7 +178,10 @@ func (e *Engine) applyAll(ctx context.Context, plan *Plan, idx []int, res *Resul
 		m, ok := mappings[gvk]
 		if !ok && failed[gvk] == nil {
 			var err error
-			if m, err = e.Kube.Mapping(gvk); err != nil {
+			if m, err = e.Kube.Mapping(gvk); err != nil && c.kindLater {
+				m, err = e.awaitKind(ctx, gvk) // previewed as sent: its CRD comes first (syncoptions_crd.go)
+			}
+			if err != nil {
 				failed[gvk] = err
 			} else {
 				mappings[gvk] = m

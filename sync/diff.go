@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -62,6 +63,10 @@ type item struct {
 	ref     Ref
 	mapping *meta.RESTMapping // nil when the cluster does not know the kind
 	crd     string            // CRD of this plan that defines the kind, when mapping is nil
+	crdHook string            // the phases of that CRD when it is a hook (created before the objects)
+	// kindGone: the cached mapping was stale, the cluster no longer serves the kind (its CRD
+	// was deleted since): treated as a kind the cluster does not know (syncoptions_crd.go).
+	kindGone bool
 
 	dry    map[string]interface{} // dry-run result
 	dryErr error
@@ -137,7 +142,7 @@ func (e *Engine) DiffWith(ctx context.Context, objs []Object, prov Provenance, o
 	start := time.Now()
 	all := objs
 	objs, hookObjs := splitHooks(objs) // hooks.go: kept apart, previewed by planHooks
-	items, err := e.prepare(objs, prov, opts)
+	items, err := e.prepare(objs, crdsOf(all), prov, opts)
 	if err != nil {
 		return nil, fmt.Errorf("failed to diff %s: %w", prov.Deployment, err)
 	}
@@ -215,9 +220,14 @@ func lessRef(a, b Ref) bool {
 type planCRD struct {
 	name       string
 	namespaced bool
+	// hook is set when the CRD is itself a hook (syncoptions_crd.go): the phases it runs in.
+	// pre says whether one of them runs before the objects (PreSync, pre-install, pre-upgrade).
+	hook string
+	pre  bool
 }
 
-// crdsOf indexes the CRDs among objs by the group and kind they define.
+// crdsOf indexes the CRDs among objs (the desired objects and the hooks) by the group and
+// kind they define.
 func crdsOf(objs []Object) map[schema.GroupKind]planCRD {
 	out := map[schema.GroupKind]planCRD{}
 	for _, o := range objs {
@@ -227,15 +237,19 @@ func crdsOf(objs []Object) map[schema.GroupKind]planCRD {
 		group, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "group")
 		kind, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "names", "kind")
 		scope, _, _ := unstructured.NestedString(o.Obj.Object, "spec", "scope")
-		out[schema.GroupKind{Group: group, Kind: kind}] = planCRD{name: o.Obj.GetName(), namespaced: scope != "Cluster"}
+		c := planCRD{name: o.Obj.GetName(), namespaced: scope != "Cluster"}
+		if h := hookOf(o.Obj, o.Source); h != nil {
+			c.hook, c.pre = strings.Join(h.Phases, ","), runsBefore(h)
+		}
+		out[schema.GroupKind{Group: group, Kind: kind}] = c
 	}
 	return out
 }
 
 // prepare stamps provenance on copies of the objects, resolves their resources and sets the
 // default namespace (opts.Namespace, else "default"; opts.EnforceNamespace refuses another).
-func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*item, error) {
-	crds := crdsOf(objs)
+// crds are the CRDs of the plan, its hooks' among them (crdsOf).
+func (e *Engine) prepare(objs []Object, crds map[schema.GroupKind]planCRD, prov Provenance, opts DiffOptions) ([]*item, error) {
 	defaultNS := opts.Namespace
 	if defaultNS == "" {
 		defaultNS = metav1.NamespaceDefault
@@ -285,6 +299,9 @@ func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*i
 		var badWave string
 		it.wave, badWave = waveOf(ann)
 		it.argo = argoOptionsOf(ann, badWave)
+		if crd, ok := crds[gvk.GroupKind()]; ok && (crd.hook == "" || crd.pre) { // a later hook's CRD comes too late
+			it.crd, it.crdHook = crd.name, crd.hook
+		}
 		switch {
 		case mp.err == nil:
 			it.mapping = mp.m
@@ -296,8 +313,7 @@ func (e *Engine) prepare(objs []Object, prov Provenance, opts DiffOptions) ([]*i
 				d.SetNamespace("")
 			}
 		case meta.IsNoMatchError(mp.err):
-			if crd, ok := crds[gvk.GroupKind()]; ok {
-				it.crd = crd.name
+			if crd, ok := crds[gvk.GroupKind()]; ok && it.crd != "" {
 				if !crd.namespaced {
 					d.SetNamespace("")
 				} else if err := namespaced(d, o.Source); err != nil {
@@ -380,6 +396,9 @@ func (e *Engine) dryRun(ctx context.Context, it *item) {
 	raw, err := e.apply(ctx, it.mapping, it.ref.Namespace, it.ref.Name, it.body, true)
 	if err == nil {
 		it.dry, err = decodeObject(raw)
+	}
+	if apierrors.IsNotFound(err) && !isNamespaceNotFound(err, it.ref.Namespace) && e.kindGone(it.desired.GroupVersionKind()) { // syncoptions_crd.go
+		it.kindGone, err = true, nil
 	}
 	it.dryErr = err
 }
@@ -474,13 +493,15 @@ func (it *item) change(planNS map[string]bool, deployment string, opts DiffOptio
 		c.Violations = it.blocked
 		c.Note = "the deployment's policy refuses this object, so it was not sent to the cluster (neither dry-run nor read): shown as in the folder"
 		return it.manifestDiff(c, "(not read)")
-	case it.mapping == nil && it.crd != "":
-		c.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: shown as sent, without server defaults", it.ref.Kind, it.crd)
+	case it.unmapped() && it.crd != "":
+		c.Note = planCRDNote(it.ref, it.crd, it.crdHook) // syncoptions_crd.go
+		c.kindLater = true
 		return it.asSent(c)
-	case it.mapping == nil && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
+	case it.unmapped() && it.argo != nil && it.argo.SkipDryRun: // syncoptions.go
 		c.Note = skipDryRunNote(it.ref)
+		c.kindLater = true
 		return it.asSent(c)
-	case it.mapping == nil:
+	case it.unmapped():
 		return fail(fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", it.ref.Kind, groupName(it.ref.Group)))
 	case it.dryErr != nil && planNS[it.ref.Namespace] && isNamespaceNotFound(it.dryErr, it.ref.Namespace):
 		c.Note = fmt.Sprintf("namespace %s is created by this plan: shown as sent, without server defaults", it.ref.Namespace)

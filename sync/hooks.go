@@ -62,8 +62,11 @@ type Hook struct {
 	DeletePolicies []string // DeleteBeforeCreation, DeleteSucceeded, DeleteFailed; defaults to before-hook-creation
 	Source         string   // the file it came from, when known
 	// Unknown lists the values of the annotations that Rigel does not know (an unknown phase
-	// or delete policy), said in the preview.
+	// or delete policy) or does not honour on a hook (an Argo CD sync option that does nothing
+	// to a hook: syncoptions_hooks.go), said in the preview.
 	Unknown []string
+	// Options says what the hook's Argo CD sync options do to it (syncoptions_hooks.go).
+	Options []string
 }
 
 // Deletes reports whether policy is one of the hook's delete policies.

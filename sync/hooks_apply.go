@@ -101,10 +101,12 @@ func (e *Engine) runHook(ctx context.Context, hc *HookChange, timeout time.Durat
 		return r
 	}
 	m, err := e.Kube.Mapping(hc.desired.GroupVersionKind())
+	if err != nil && hc.kindLater {
+		m, err = e.awaitKind(ctx, hc.desired.GroupVersionKind()) // syncoptions_crd.go
+	}
 	if err != nil {
 		return fail(err.Error())
 	}
-	res := e.Kube.Resource(m, hc.Ref.Namespace)
 	deadline := time.Now().Add(timeout)
 	if hc.Ref.Name != "" && hc.Hook.Deletes(DeleteBeforeCreation) { // a generateName has no previous one
 		deleted, err := e.deleteHook(ctx, m, hc.Ref, true, deadline)
@@ -115,7 +117,7 @@ func (e *Engine) runHook(ctx context.Context, hc *HookChange, timeout time.Durat
 			r.Deleted = append(r.Deleted, DeleteBeforeCreation)
 		}
 	}
-	created, err := res.Create(ctx, hc.desired, metav1.CreateOptions{FieldManager: FieldManager})
+	created, err := e.createHook(ctx, m, hc) // Replace=true replaces a kept one (syncoptions_hooks.go)
 	if err != nil {
 		if groupKind(hc.Ref) == secretGK {
 			return fail("failed to create it: " + secretErrMessage(err, hc.desired.Object, hc.Ref))
@@ -203,6 +205,8 @@ func hookDone(u *unstructured.Unstructured) (done, ok bool, msg string) {
 			return true, false, strings.TrimSuffix(strings.TrimSpace("the Pod failed: "+reason+" "+message), ":")
 		}
 		return false, false, ""
+	case crdGK: // a CRD hook is done once its kind is served (syncoptions_crd.go)
+		return crdHookDone(u)
 	default:
 		return true, true, "created"
 	}

@@ -74,9 +74,11 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 		if err != nil {
 			return nil, fmt.Errorf("failed to encode %s: %w", RefOf(d), err)
 		}
+		argo, said, ignored := hookArgoOptions(ann) // syncoptions_hooks.go
+		h.Options, h.Unknown = said, append(h.Unknown, ignored...)
 		hc := HookChange{Hook: *h, GenerateName: d.GetGenerateName(), Runs: runsOf(d), body: body}
 		hc.Change = Change{Ref: RefOf(d), Source: o.Source, desired: d, Action: ActionCreate,
-			ClusterScoped: !namespaced && (it.mapping != nil || it.crd != "")}
+			ClusterScoped: !namespaced && (it.mapping != nil || it.crd != ""), Argo: argo}
 		hc.Stage, hc.NotRun = stageOf(h, install)
 		if opts.Refuse != nil && hc.Stage != HookNotRun { // a hook Rigel does not run is never sent
 			hc.Violations = opts.Refuse(NewChange(hc.Ref, hc.ClusterScoped, d))
@@ -87,6 +89,10 @@ func (e *Engine) planHooks(ctx context.Context, objs, hooks []Object, prov Prove
 			hc.Note = "the deployment's policy refuses this hook, so it was not sent to the cluster"
 		case it.mapping == nil && it.crd != "":
 			hc.Note = fmt.Sprintf("kind %s is defined by CustomResourceDefinition %s in this plan: not dry-run", hc.Ref.Kind, it.crd)
+			hc.kindLater = true
+		case it.mapping == nil && argo != nil && argo.SkipDryRun && hc.Stage != HookNotRun: // syncoptions_hooks.go
+			hc.Note = skipDryRunNote(hc.Ref)
+			hc.kindLater = true
 		case it.mapping == nil && hc.Stage != HookNotRun:
 			hc.Action = ActionError
 			hc.Err = fmt.Sprintf("no kind %s in group %s on the cluster: is its CRD installed?", hc.Ref.Kind, groupName(hc.Ref.Group))
@@ -142,8 +148,11 @@ func (e *Engine) fetchHooks(ctx context.Context, items []*hookItem, prov Provena
 						hc.Action, hc.Err = ActionError, "an object of this name exists and is not this deployment's: Rigel neither deletes nor replaces it to run the hook"
 						return nil
 					}
-					if !hc.Hook.Deletes(DeleteBeforeCreation) {
-						hc.Note = "a hook of this name exists and its delete policy is not before-hook-creation: creating it again fails until it is deleted"
+					switch {
+					case hc.replacesHook(): // syncoptions_hooks.go
+						hc.Note = "a hook of this name exists and its delete policy keeps it: Replace=true replaces it as a whole (with Force=true: deletes it and creates it again) if it is still as this preview read it"
+					case !hc.Hook.Deletes(DeleteBeforeCreation):
+						hc.Note = "a hook of this name exists and its delete policy is not before-hook-creation: creating it again fails until it is deleted (or say Replace=true in " + AnnotationArgoSyncOptions + ")"
 					}
 				}
 			}
@@ -225,6 +234,8 @@ func (e *Engine) checkHookDelete(ctx context.Context, it *hookItem, rights *dele
 	switch {
 	case hc.liveRV != "" && hc.Hook.Deletes(DeleteBeforeCreation):
 		needs = DeleteBeforeCreation
+	case hc.replacesHook() && hc.Argo.Force:
+		needs = "Force=true"
 	case hc.Hook.Deletes(DeleteSucceeded):
 		needs = DeleteSucceeded
 	case hc.Hook.Deletes(DeleteFailed):

@@ -2,6 +2,8 @@ package sync
 
 import (
 	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Argo CD's sync and compare options on an object (argocd.argoproj.io/sync-options,
@@ -105,4 +107,13 @@ func orphanKeep(ann map[string]string) string {
 // sent because of SkipDryRunOnMissingResource=true (Argo CD's way of leaving out the dry-run).
 func skipDryRunNote(r Ref) string {
 	return fmt.Sprintf("not dry-run: the cluster has no kind %s in group %s, and %s SkipDryRunOnMissingResource=true: shown as sent, without server defaults; the apply fails at it if the kind is still unknown then", r.Kind, groupName(r.Group), AnnotationArgoSyncOptions)
+}
+
+// SyncOptionsOf lists an object's Argo CD sync options as written (argocd.argoproj.io/sync-options),
+// for the policy's refusedSyncOptions (policy/syncoptions.go).
+func SyncOptionsOf(u *unstructured.Unstructured) []string {
+	if u == nil {
+		return nil
+	}
+	return splitList(u.GetAnnotations()[AnnotationArgoSyncOptions])
 }

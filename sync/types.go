@@ -95,6 +95,10 @@ type Change struct {
 	handover  *handover // the migration Apply sends first
 	desired   *unstructured.Unstructured
 	liveShown bool // DiffOptions.LiveOfUnmanaged: messages about it need not be hidden
+	// kindLater: the cluster did not know the object's kind at the preview (a CRD of the plan
+	// or of its pre hook defines it, or SkipDryRunOnMissingResource=true): Apply waits, bounded,
+	// for the kind to be served before sending it (syncoptions_crd.go).
+	kindLater bool
 }
 
 // NewChange is the change of the object desired (nil when unknown) with ref, as a policy

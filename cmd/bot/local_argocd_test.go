@@ -2,51 +2,18 @@ package main
 
 import (
 	"bytes"
-	"io/fs"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// applicationCRD is a minimal CustomResourceDefinition of Argo CD's Application, so that the
-// apiserver's dry-run accepts one and Rigel's own refusal is what shows.
-const applicationCRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: applications.argoproj.io
-spec:
-  group: argoproj.io
-  names: {kind: Application, listKind: ApplicationList, plural: applications, singular: application}
-  scope: Namespaced
-  versions:
-  - name: v1alpha1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        x-kubernetes-preserve-unknown-fields: true
-`
+	"github.com/rigel-gitops/rigel/internal/testenv"
+)
 
 // copyExample copies testdata/argocd-example into a new git checkout and returns its root.
 func copyExample(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "testdata", "argocd-example")
-	files := map[string]string{}
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		files[filepath.ToSlash(rel)] = string(data)
-		return nil
-	})
+	files, err := testenv.ReadTree(filepath.Join("..", "..", "testdata", "argocd-example"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +34,7 @@ func TestArgoCDExampleRepository(t *testing.T) {
 	}
 	repo := copyExample(t)
 	crd := t.TempDir()
-	writeTree(t, crd, map[string]string{"crd.yaml": applicationCRD})
+	writeTree(t, crd, map[string]string{"crd.yaml": testenv.ArgoApplicationCRD})
 	if code, errOut := runLocal(t, "apply", crd, []string{"--name", "argocd-crds"}, &bytes.Buffer{}); code != applyHealthy {
 		t.Fatalf("installing the Application CRD: exit %d: %s", code, errOut)
 	}
@@ -83,6 +50,8 @@ func TestArgoCDExampleRepository(t *testing.T) {
 			[]string{"+++ rigel/apps/v1/Deployment/" + ns + "/kustomize-guestbook-ui"}, []string{"2 to create"}},
 		{"sync waves", "diff", "sync-waves", nil, diffChanges,
 			[]string{"argocd.argoproj.io/sync-wave", "/ConfigMap/" + ns + "/waves-config"}, []string{"3 to create"}},
+		{"waves, a CRD made by a PreSync hook, and hooks", "diff", "waves-and-hooks", nil, diffChanges,
+			[]string{"+++ rigel/example.rigel.dev/v1/Gizmo/" + ns + "/wh-gizmo", "# hook CustomResourceDefinition/gizmos.example.rigel.dev (PreSync, weight 0) runs before the objects"}, []string{"4 to create"}},
 		{"hooks with generateName", "diff", "pre-post-sync", nil, diffChanges,
 			[]string{"# hook Job", "PreSync", "PostSync", "before the objects", "after the objects are healthy"}, []string{"1 to create"}},
 		{"jsonnet with a top-level argument and a lib", "diff", "jsonnet-guestbook-tla", []string{"--tla", "name=jsonnet-gb", "--jsonnet-lib", "lib"}, diffChanges,

@@ -114,6 +114,10 @@ comma-separated.
 - name: RIGEL_DEFAULT_REFUSED_KINDS
   value: {{ join "," . | quote }}
 {{- end }}
+{{- with .refusedSyncOptions }}
+- name: RIGEL_DEFAULT_REFUSED_SYNC_OPTIONS
+  value: {{ join "," . | quote }}
+{{- end }}
 {{- if hasKey . "namespaceObjects" }}
 - name: RIGEL_DEFAULT_NAMESPACE_OBJECTS
   value: {{ toString .namespaceObjects | quote }}
