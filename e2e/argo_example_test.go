@@ -117,18 +117,9 @@ func TestArgoExampleThroughTheBot(t *testing.T) {
 		"`notes.txt`: not a manifest", "`widgets.libsonnet`: a jsonnet library, rendered only when a *.jsonnet file imports it")
 	mustContain(t, c.reply("/rigel add-deployment jsonnet-guestbook-tla"), "`jsonnet-guestbook-tla/guestbook-ui.jsonnet`",
 		`import "k.libsonnet": no such file in the repository`)
-	// Registered by an admin with its top-level argument and lib (the registry's jsonnet settings): it previews.
-	if _, err := config.NewRegistry(kc.Typed, b.namespace).Update(ctx, func(s *config.Sources) error {
-		for i := range s.Repos {
-			if s.Repos[i].Repo == r.full {
-				s.Repos[i].Deployments = append(s.Repos[i].Deployments, config.Deployment{Name: "jsonnet-gb", Path: "jsonnet-guestbook-tla",
-					Jsonnet: &config.Jsonnet{TLAs: map[string]string{"name": "jsonnet-gb"}, Libs: []string{"lib"}}})
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	// Registered by comment with its top-level argument and lib (the registry's jsonnet settings): it previews.
+	mustContain(t, c.reply("/rigel add-deployment jsonnet-guestbook-tla --name jsonnet-gb --tla name=jsonnet-gb --jsonnet-lib lib"),
+		"Registered deployment `jsonnet-gb`")
 	mustContain(t, c.reply("/rigel diff jsonnet-gb"), "2 to create", "<code>Deployment/default/jsonnet-gb</code>", "<code>Service/default/jsonnet-gb</code>")
 
 	// An Argo CD Application is not applied without --force.
