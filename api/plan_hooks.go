@@ -29,6 +29,9 @@ type hookJSON struct {
 	ManagedBy      string        `json:"managedBy,omitempty"`
 	Violations     []string      `json:"violations,omitempty"`
 	Unknown        []string      `json:"unknown,omitempty"`
+	// Options says what the hook's Argo CD sync options do to it (SkipDryRunOnMissingResource,
+	// Replace, Force); options that do nothing to a hook are in Unknown, with why.
+	Options []string `json:"options,omitempty"`
 }
 
 func hooksOut(p *sync.Plan) []hookJSON {
@@ -36,7 +39,7 @@ func hooksOut(p *sync.Plan) []hookJSON {
 	for _, h := range p.Hooks {
 		hj := hookJSON{objectJSON: objectOf(h.Ref), GenerateName: h.GenerateName, Source: h.Source, Tool: h.Hook.Tool, Phases: h.Hook.Phases,
 			Stage: string(h.Stage), NotRun: h.NotRun, Weight: h.Hook.Weight, DeletePolicies: h.Hook.DeletePolicies,
-			Action: string(h.Action), Error: h.Err, Note: h.Note, Unknown: h.Hook.Unknown}
+			Action: string(h.Action), Error: h.Err, Note: h.Note, Unknown: h.Hook.Unknown, Options: h.Hook.Options}
 		for _, r := range h.Runs {
 			hj.Runs = append(hj.Runs, hookRunJSON{Container: r.Container, Image: r.Image, Command: r.Command})
 		}

@@ -16,6 +16,9 @@ func TestPlanJSONHooks(t *testing.T) {
 			Runs: []sync.HookRun{{Container: "m", Image: "app:1", Command: []string{"/app", "migrate"}}}},
 		{Change: sync.Change{Ref: sync.Ref{Version: "v1", Kind: "Pod", Namespace: "shop", Name: "t"}, Action: sync.ActionCreate}, Stage: sync.HookNotRun,
 			NotRun: "test: a helm test hook", Hook: sync.Hook{Tool: "Helm", Phases: []string{"test"}}},
+		{Change: sync.Change{Ref: sync.Ref{Version: "v1", Kind: "ConfigMap", Namespace: "shop", Name: "kept"}, Action: sync.ActionUpdate}, Stage: sync.HookPre,
+			Hook: sync.Hook{Tool: "Argo CD", Phases: []string{"PreSync"}, Options: []string{"Replace=true: replaced when it exists"},
+				Unknown: []string{"argocd.argoproj.io/sync-options: Prune=false (a hook is not pruned)"}}},
 	}}
 	js, err := json.Marshal(planOut(config.Repo{Repo: "acme/web", Branch: "main"}, p))
 	if err != nil {
@@ -24,6 +27,7 @@ func TestPlanJSONHooks(t *testing.T) {
 	for _, want := range []string{
 		`"hooks":[{"apiVersion":"batch/v1","kind":"Job","namespace":"shop","name":"","generateName":"migrate-","source":"charts/web/templates/m.yaml","tool":"Helm","phases":["pre-install"],"stage":"pre","weight":3,"deletePolicies":["hook-succeeded"],"runs":[{"container":"m","image":"app:1","command":["/app","migrate"]}],"action":"create"}`,
 		`"stage":"not run","notRun":"test: a helm test hook"`,
+		`"unknown":["argocd.argoproj.io/sync-options: Prune=false (a hook is not pruned)"],"options":["Replace=true: replaced when it exists"]}`,
 	} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("missing %s in\n%s", want, js)
