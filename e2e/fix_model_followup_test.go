@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/rigel-gitops/rigel/config"
 	"strings"
 	"testing"
 
@@ -31,6 +32,12 @@ func TestFixModelPatch(t *testing.T) {
 	mustContain(t, got, "🛑 Rigel refused what the model `tiny-e2e` proposed", "never its kind, name or namespace", "Nothing was changed", "**Next:**")
 	e.double.set(answerWith(`{"reasoning":"The db.","findings":[],"workload":{"kind":"Deployment","name":"db","namespace":"` + e.ns + `"},"edits":[],"patch":[{"path":"/spec/replicas","value":"3","type":"number"}]}`))
 	mustContain(t, e.c.reply(cmd), "🛑 Rigel refused", "another document")
+	// A patch the deployment's policy refuses (a sync option it forbids) is refused as a
+	// fix of Rigel's own would be, naming the rule.
+	setDeployment(t, e.b, e.dep, func(d *config.Deployment) { d.Policy = &config.Policy{RefusedSyncOptions: []string{"Force=true"}} })
+	e.double.set(answerWith(`{"reasoning":"Recreate it.","findings":[],` + target + `,"edits":[],"patch":[{"path":"/metadata/annotations/argocd.argoproj.io~1sync-options","value":"Replace=true,Force=true","type":"string"}]}`))
+	mustContain(t, e.c.reply(cmd), "policy", "Force=true", "Nothing was pushed")
+	setDeployment(t, e.b, e.dep, func(d *config.Deployment) { d.Policy = nil })
 	if len(fixPulls(e.r)) != 0 {
 		t.Fatal("a PR was opened from a refused patch")
 	}

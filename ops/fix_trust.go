@@ -96,7 +96,9 @@ func checkFixPolicy(ctx context.Context, fsys fs.FS, dep config.Deployment, pol 
 			continue
 		}
 		_, workload := kube.WorkloadKind(at.Kind)
-		c := sync.Change{Ref: at, ClusterScoped: at.Namespace == "" && !workload}
+		// With the object it builds: the policy's rules on what an object says (its sync
+		// options, roles that escalate) judge the edited object, not only its name.
+		c := sync.NewChange(at, at.Namespace == "" && !workload, o.Obj)
 		if v := policy.Violations(pol, c); len(v) > 0 {
 			return &Policy{Object: &PolicyObject{Deployment: dep.Name, Verb: "fix", Kind: at.Kind, Name: at.Name, Namespace: at.Namespace, Built: true, Msg: v[0].Msg}}
 		}
