@@ -27,3 +27,10 @@ func fixTail(p *ops.FixProposal, pull Pull) string {
 	return blockSep + words.FixWarnings(p) + changeDetails(p) + blockSep +
 		fmt.Sprintf("**Next:** review and merge #%d, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.", pull.Number, p.Deployment.Name, p.Deployment.Name)
 }
+
+// renderFixUnchangedInPull answers a fix asked in its own pull request whose branch has the
+// edits already: nothing was pushed, the pull request stays as it is.
+func renderFixUnchangedInPull(p *ops.FixProposal, head *ops.PullHead) string {
+	return fmt.Sprintf("ℹ️ This pull request's branch %s (at %s) already sets %s for %s: nothing was pushed, and the pull request is as it was.%s\n\n**Next:** review and merge this pull request, then `/rigel sync %s` previews it and `/rigel apply %s` applies it.",
+		code(head.Ref), code(shortSHA(head.SHA)), words.EditList(p.Edits), words.WorkloadName(p.Ref), seenBlock(p.Diagnosis), p.Deployment.Name, p.Deployment.Name)
+}

@@ -44,6 +44,9 @@ func runFix(ctx context.Context, c *call) (string, error) {
 	case out.NoFix != nil:
 		return renderNoFix(ref, out.NoFix), nil
 	case out.Unchanged:
+		if out.InPull != nil {
+			return renderFixUnchangedInPull(out.Proposal, out.InPull), nil // fix_amend.go
+		}
 		return renderFixUnchanged(out.Proposal), nil
 	case out.Opened:
 		return renderFixOpened(out.Proposal, *out.Pull), nil

@@ -51,6 +51,7 @@ func TestFixRenderGolden(t *testing.T) {
 		{"fix_opened_set", renderFixOpened(sampleFix(false), pull)},
 		{"fix_existing", renderFixExisting(sampleFix(true), pull)},
 		{"fix_unchanged", renderFixUnchanged(sampleFix(false))},
+		{"fix_unchanged_in_pull", renderFixUnchangedInPull(sampleFix(false), &ops.PullHead{Ref: "rigel/fix-web-7ed6847", SHA: "0123456789abcdef0123456789abcdef01234567"})},
 		{"fix_nothing", renderNoFix(kube.WorkloadRef{Kind: "Deployment", Namespace: "shop", Name: "web"}, &fix.Diagnosis{
 			Findings: []untrusted.Text{untrusted.Own("Deployment `web` in namespace `shop` has 2 pods, 2 ready (it asks for 2)."), untrusted.Own("Container `app` restarted 1 time (exit code 1, reason Error)."),
 				untrusted.Own("Rigel recognises containers killed for running out of memory, crash-looping containers, images or tags that cannot be pulled, missing ConfigMaps, Secrets or keys, requests no node has room for, probes on ports the container does not declare and readiness paths answering 404; it saw none of these, so it has no fix to propose.")}})},

@@ -188,6 +188,11 @@ func TestFixAmendInItsPull(t *testing.T) {
 	if got := strings.TrimSpace(string(out)); got != first+"|rigel[bot]" {
 		t.Errorf("tip = %q, want one commit by rigel[bot] on the first %s", got, first)
 	}
+	// The same again: the branch has it already; nothing is pushed, and the reply says so
+	// in the words of a pull request, not of a new one.
+	again := pr.reply(fmt.Sprintf("/rigel fix deploy/web -n %s set memory=768Mi --container web", e.ns))
+	mustContain(t, again, "ℹ️ This pull request's branch `"+p.Head+"`", "already sets", "nothing was pushed")
+	mustNotContain(t, again, "no pull request was opened")
 	// A fix of another workload typed there is not an amend: its own PR.
 	fixCreateDeployment(t, e.ns, "api", e.dep, "apps/web/k8s")
 	mustNotContain(t, pr.reply(fmt.Sprintf("/rigel fix deploy/api -n %s set replicas=2", e.ns)), "Amended")

@@ -43,6 +43,9 @@ type FixRequest struct {
 type FixOutcome struct {
 	NoFix     *fix.Diagnosis // Rigel found nothing it has a fix for
 	Unchanged bool           // the manifest already has the edits: no pull request
+	// InPull is the conversation's fix pull request when Unchanged came of amending it: its
+	// branch has the edits already (fix_amend.go).
+	InPull *PullHead
 	Pull      *Pull          // the pull request that holds the fix
 	Opened    bool           // Pull was opened now; else it was open already with the same change
 	Amended   bool           // Pull is the conversation's fix pull request, amended with one more commit (fix_amend.go)
@@ -158,7 +161,7 @@ func (s *Service) ProposeFix(ctx context.Context, call Call, req FixRequest) (*F
 	case err != nil:
 		return nil, fmt.Errorf("failed to edit folder %s of %s: %w", dep.Path, repo.Repo, err)
 	case len(p.Changes) == 0:
-		out.Unchanged = true
+		out.Unchanged, out.InPull = true, amend // in a fix's own pull request: its branch has it
 		return out, nil
 	}
 	if err := checkFixPolicy(ctx, snap, dep, pol, ref, p.Changes); err != nil {

@@ -49,7 +49,7 @@ func (s *Service) amendFix(ctx context.Context, t fixTarget, p *FixProposal, hea
 	var taken *gitsrc.BranchTakenError
 	switch {
 	case errors.Is(err, gitsrc.ErrNothingToCommit):
-		out.Unchanged = true
+		out.Unchanged, out.InPull = true, head
 		return out, nil
 	case errors.As(err, &taken):
 		return nil, fmt.Errorf("the branch %s of this pull request moved while Rigel amended it (type the command again): %w", head.Ref, err)

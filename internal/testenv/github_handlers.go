@@ -148,6 +148,14 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 			baseSHA = sha
 		}
 	}
+	// An open pull request's head follows its branch as GitHub's does: a push that moves the
+	// branch forward (a commit added to it) moves the pull request's head.
+	headSHA := p.HeadSHA
+	if gh.gs != nil && p.HeadRepo == "" && is.State == "open" {
+		if tip, err := gh.gs.Head(r.fullName(), p.HeadRef); err == nil && tip != headSHA && gh.gs.isAncestor(r.fullName(), headSHA, tip) {
+			headSHA = tip
+		}
+	}
 	mergeable := true
 	if p.Mergeable != nil {
 		mergeable = *p.Mergeable
@@ -174,15 +182,15 @@ func (gh *GitHub) pullObj(r *ghRepo, is *ghIssue) map[string]any {
 		"patch_url":   fmt.Sprintf("%s/%s/pull/%d.patch", gh.WebURL(), r.fullName(), is.Number),
 		"commits_url": api + "/commits", "review_comments_url": api + "/comments",
 		"review_comment_url": gh.URL() + "repos/" + r.fullName() + "/pulls/comments{/number}",
-		"statuses_url":       gh.URL() + "repos/" + r.fullName() + "/statuses/" + p.HeadSHA,
-		"head":               branch(headRepo, p.HeadRef, p.HeadSHA), "base": branch(r, p.BaseRef, baseSHA),
+		"statuses_url":       gh.URL() + "repos/" + r.fullName() + "/statuses/" + headSHA,
+		"head":               branch(headRepo, p.HeadRef, headSHA), "base": branch(r, p.BaseRef, baseSHA),
 		"merged": p.Merged, "mergeable": mergeable, "mergeable_state": mergeableState, "draft": p.Draft,
 		"rebaseable": mergeable, "maintainer_can_modify": false, "commits": 1, "changed_files": gh.changedFileCount(r, p),
 		"_links": map[string]any{
 			"self": map[string]any{"href": api}, "html": map[string]any{"href": fmt.Sprintf("%s/%s/pull/%d", gh.WebURL(), r.fullName(), is.Number)},
 			"issue": map[string]any{"href": o["url"]}, "comments": map[string]any{"href": o["comments_url"]},
 			"review_comments": map[string]any{"href": api + "/comments"}, "review_comment": map[string]any{"href": api + "/comments{/number}"},
-			"commits": map[string]any{"href": api + "/commits"}, "statuses": map[string]any{"href": gh.URL() + "repos/" + r.fullName() + "/statuses/" + p.HeadSHA},
+			"commits": map[string]any{"href": api + "/commits"}, "statuses": map[string]any{"href": gh.URL() + "repos/" + r.fullName() + "/statuses/" + headSHA},
 		},
 	} {
 		o[k] = v
