@@ -131,6 +131,9 @@ func printPlan(w io.Writer, plan *sync.Plan, name string, color bool) {
 		if u := c.Unmanaged; u != nil {
 			fmt.Fprintf(w, "# %s exists, not managed by %s: %s\n", c.Ref, name, unmanagedWords(u))
 		}
+		if c.Note != "" { // how it was previewed: sent as is (no dry-run), a sync option, ...
+			fmt.Fprintf(w, "# %s: %s\n", c.Ref, c.Note)
+		}
 		if h := c.HandOver; h != nil { // sync/handover.go
 			fmt.Fprintf(w, "# %s: %s\n", c.Ref, h.Note())
 		}
