@@ -94,8 +94,14 @@ func (h *ledgerHandler) Handle(ctx context.Context, _, id string, _ []byte) erro
 
 func startInstance(t *testing.T, ctx context.Context, ns, name string, l *ledger, workers int, delay time.Duration) *instance {
 	t.Helper()
+	return startInstanceWith(t, ctx, ns, name, l, workers, delay, &kube.Inbox{Client: testClient.Typed, Namespace: ns}, AckRecorded)
+}
+
+// startInstanceWith is startInstance with the journal's store and when it answers.
+func startInstanceWith(t *testing.T, ctx context.Context, ns, name string, l *ledger, workers int, delay time.Duration, store Store, ack Ack) *instance {
+	t.Helper()
 	leases := &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: name, Duration: 2 * time.Second}
-	j, err := Open(ctx, &kube.Inbox{Client: testClient.Typed, Namespace: ns}, leases)
+	j, err := Open(ctx, store, leases, ack)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +217,7 @@ func TestJournalGroupsWrites(t *testing.T) {
 	ctx, ns := newNamespace(t)
 	leases := &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: "g", Duration: 5 * time.Second}
 	store := &countingStore{Store: &kube.Inbox{Client: testClient.Typed, Namespace: ns}}
-	j, err := Open(ctx, store, leases)
+	j, err := Open(ctx, store, leases, AckRecorded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +315,12 @@ func TestAdoptOnlyFromExpiredLeases(t *testing.T) {
 	leases := func(id string) *kube.Leases {
 		return &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: id, Duration: time.Second}
 	}
-	live, err := Open(ctx, store, leases("live"))
+	live, err := Open(ctx, store, leases("live"), AckRecorded)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer live.crash()
-	dead, err := Open(ctx, store, leases("dead"))
+	dead, err := Open(ctx, store, leases("dead"), AckRecorded)
 	if err != nil {
 		t.Fatal(err)
 	}

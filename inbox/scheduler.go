@@ -26,8 +26,9 @@ type Options struct {
 	Workers  int   // deliveries run at once; < 1: 1
 	MaxBytes int64 // the payload bytes waiting at most (RIGEL_QUEUE_BYTES); < 1: 1
 	MaxCount int   // the deliveries waiting at most (RIGEL_QUEUE_SIZE); < 1: 1
-	// Journal, when set, records each delivery before Schedule returns (so before it is
-	// answered) and forgets it when its run ends; nil: deliveries live in memory only.
+	// Journal, when set, records each delivery and forgets it when its run ends: before
+	// Schedule returns (so before it is answered) with AckRecorded, behind it with AckQueued;
+	// nil: deliveries live in memory only.
 	Journal *Journal
 	// OnError is told a handler's error or panic; nil: logged.
 	OnError githubapp.AsyncErrorCallback
@@ -48,10 +49,11 @@ type Scheduler struct {
 
 // job is a delivery waiting for a worker.
 type job struct {
-	ctx context.Context
-	d   githubapp.Dispatch
-	rec *batch // the journal's record of it; nil: none
-	at  time.Time
+	ctx  context.Context
+	d    githubapp.Dispatch
+	rec  *batch  // the journal's record of it; nil: none
+	pend *waiter // AckQueued: its record, written behind the answer; nil: none
+	at   time.Time
 }
 
 // New starts a Scheduler's workers; Close stops them.
@@ -70,9 +72,10 @@ func New(opts Options) *Scheduler {
 // Cost is the bytes a delivery holds while it waits.
 func Cost(payload []byte) int64 { return int64(len(payload)) + entryOverhead }
 
-// Schedule queues d, recorded first when there is a journal. It fails with
-// githubapp.ErrCapacityExceeded when the queue is full or the record could not be written,
-// and nothing of d runs then.
+// Schedule queues d, recorded first when there is a journal answering once recorded
+// (AckRecorded), recorded behind when it answers once queued (AckQueued). It fails with
+// githubapp.ErrCapacityExceeded when the queue is full or the record could not be written
+// (or, AckQueued, the journal lost its Lease), and nothing of d runs then.
 func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 	n := Cost(d.Payload)
 	if !s.q.reserve(n) {
@@ -80,6 +83,15 @@ func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 		return githubapp.ErrCapacityExceeded
 	}
 	var rec *batch
+	if s.opts.Journal != nil && s.opts.Journal.Ack() == AckQueued {
+		w, err := s.opts.Journal.Enqueue(Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload})
+		if err != nil {
+			s.q.unreserve(n)
+			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
+		}
+		s.q.push(Lane(d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, pend: w, at: time.Now()})
+		return nil
+	}
 	if s.opts.Journal != nil {
 		r, err := s.opts.Journal.Record(ctx, Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload})
 		if err != nil {
@@ -117,8 +129,14 @@ func (s *Scheduler) work() {
 			return
 		}
 		err := s.run(j)
-		if j.rec != nil && !errors.Is(err, ErrNotRun) {
+		if errors.Is(err, ErrNotRun) { // left to another replica: recorded, or in the window it recovers
+			continue
+		}
+		if j.rec != nil {
 			s.opts.Journal.done(j.rec)
+		}
+		if j.pend != nil {
+			s.opts.Journal.finish(j.pend)
 		}
 	}
 }
