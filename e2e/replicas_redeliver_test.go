@@ -47,9 +47,9 @@ func (s stuckWrites) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // TestKilledAfterAnsweringBeforeRecording (issue 14): with a GitHub App a replica answers a
-// delivery 202 as soon as it is queued and records it behind the answer. Replica A runs a
+// delivery as soon as it is queued and records it behind the answer. Replica A runs a
 // few commands, then its writes to the apiserver hang (no record of the next deliveries is
-// written, nor any claim of their events), it answers 202 to a burst of comments all the
+// written, nor any claim of their events), it answers a burst of comments all the
 // same, and it is killed. GitHub's delivery log shows them delivered; nobody redelivers by
 // hand. Replica B takes over A's expired inbox Lease, asks GitHub to redeliver what the log
 // shows answered in the window A had not recorded, and every command acknowledged — the
@@ -106,8 +106,8 @@ func TestKilledAfterAnsweringBeforeRecording(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if d.StatusCode != http.StatusAccepted {
-					t.Errorf("#%d: A answered %d (%s), want 202", i, d.StatusCode, d.Status)
+				if d.StatusCode < 200 || d.StatusCode > 299 {
+					t.Errorf("#%d: A answered %d (%s), want 2xx", i, d.StatusCode, d.Status)
 				}
 			}()
 		}
