@@ -46,6 +46,14 @@ func openInbox(ctx context.Context, r *replica, s *config.Settings, log zerolog.
 		once.Do(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), CutShortWait)
 			defer cancel()
+			if r.adopter != nil { // the workers tell the journal what ran before it closes
+				closed := make(chan struct{})
+				go func() { r.adopter.Queue.Close(); close(closed) }()
+				select {
+				case <-closed:
+				case <-ctx.Done():
+				}
+			}
 			if err := j.Close(log.WithContext(ctx)); err != nil {
 				log.Warn().Err(err).Msg("failed to give back this replica's inbox lease; it expires")
 			}
