@@ -89,7 +89,7 @@ func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 			s.q.unreserve(n)
 			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
 		}
-		s.q.push(Lane(d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, pend: w, at: time.Now()})
+		s.q.push(laneOf(ctx, d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, pend: w, at: time.Now()})
 		return nil
 	}
 	if s.opts.Journal != nil {
@@ -100,7 +100,7 @@ func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 		}
 		rec = r
 	}
-	s.q.push(Lane(d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, at: time.Now()})
+	s.q.push(laneOf(ctx, d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, at: time.Now()})
 	return nil
 }
 
