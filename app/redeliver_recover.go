@@ -22,9 +22,12 @@ import (
 // are redelivered too; the shared dedupe (dedupe.go) runs each event once. Each redelivery
 // asked counts in rigel_inbox_recovered_total.
 
-// recoverMargin widens the window on both sides: GitHub's clock and ours, and the time
-// GitHub logs (when it sent the delivery) against the time Rigel answered it.
-const recoverMargin = time.Minute
+// recoverMargin widens the window on both sides, for the clocks of GitHub and the replicas
+// (NTP keeps them within a second) and GitHub logging when it sent a delivery, before Rigel
+// answered it. (The window's end is already where a replica cut off from the apiserver has
+// noticed that its Lease lapsed and stopped answering: inbox.Adopter.) A wider window only
+// redelivers more of what ran (the dedupe skips it), at RIGEL_REDELIVER_RATE.
+const recoverMargin = 10 * time.Second
 
 // recoverer asks GitHub to redeliver the window of a replica that went away.
 type recoverer struct {

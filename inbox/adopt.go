@@ -31,7 +31,8 @@ type Adopter struct {
 	Observe func(n int)
 	// Recover, when set, has GitHub redeliver what a replica that answered before recording
 	// (AckQueued) may have answered and not recorded: every delivery its log shows answered
-	// 2xx from a little before from to a little after to, except the deliveries (GUIDs) in
+	// 2xx from a little before from to a little after to (when it stopped answering at the
+	// latest), except the deliveries (GUIDs) in
 	// adopted, taken from its records here. It is called by the one replica that took over
 	// the dead Lease; an error leaves the Lease to expire again, and a later round (here or
 	// on another replica) recovers the window again: the shared dedupe runs each event once.
@@ -114,10 +115,13 @@ func (a *Adopter) recover(ctx context.Context, l kube.LeaseInfo, adopted map[str
 	if err != nil {
 		return fmt.Errorf("inbox lease %s: annotation %s %q: %w", l.Name, RecordedUntilAnnotation, until, err)
 	}
-	to, err := ParseTime(l.Annotations[ExpiredAtAnnotation])
+	expired, err := ParseTime(l.Annotations[ExpiredAtAnnotation])
 	if err != nil {
 		return fmt.Errorf("inbox lease %s: annotation %s: %w", l.Name, ExpiredAtAnnotation, err)
 	}
+	// A replica cut off from the apiserver answers until it notices its Lease lapsed: at its
+	// next renewal, a third of the duration later (kube.Held).
+	to := expired.Add(l.Duration / 3)
 	log := zerolog.Ctx(ctx).With().Str("inbox", l.Name).Time("from", from).Time("to", to).Logger()
 	if a.Recover == nil {
 		log.Warn().Msg("a replica that answered deliveries before recording them went away, and nothing here can ask GitHub to redeliver them: those it had not recorded are lost")
