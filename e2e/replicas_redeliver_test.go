@@ -55,16 +55,7 @@ func (s stuckWrites) RoundTrip(req *http.Request) (*http.Response, error) {
 // shows answered in the window A had not recorded, and every command acknowledged — the
 // burst and the few A ran before — has exactly one reply.
 func TestKilledAfterAnsweringBeforeRecording(t *testing.T) {
-	ghr, err := testenv.StartGitHub(git)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ghr.Stop)
-	full := unique("acme/acked")
-	if _, err := git.CreateRepo(full, "main", map[string]string{"README.md": "acked\n"}); err != nil {
-		t.Fatal(err)
-	}
-	ghr.AddRepo(full, "main", git.CloneURL(full))
+	ghr, full := ownGitHub(t, "acme/acked")
 	tune := func(s *config.Settings) { s.Workers, s.RedeliverRate = 1, 50 }
 	stuck, dying, held := &atomic.Bool{}, &atomic.Bool{}, &atomic.Int32{}
 	a := startReplicaOn(t, ghr, "", "rigel-a", func(rt http.RoundTripper) http.RoundTripper {
@@ -83,15 +74,7 @@ func TestKilledAfterAnsweringBeforeRecording(t *testing.T) {
 	t.Cleanup(lb.Close)
 	ghr.SetHook(lb.URL+app.HookPath, webhookSecret)
 
-	replies := func(issue int) int {
-		n := 0
-		for _, c := range ghr.Comments(full, issue) {
-			if c.User == b.app.BotLogin {
-				n++
-			}
-		}
-		return n
-	}
+	replies := botReplies(ghr, full, b.app.BotLogin)
 	deliver := func(from, to int) {
 		t.Helper()
 		var wg gosync.WaitGroup

@@ -272,14 +272,19 @@ func (j *Journal) commitLoop() {
 			return
 		case <-j.kick:
 		}
-		for {
-			ws := j.take()
-			if len(ws) == 0 {
-				break
-			}
-			j.commit(ws)
-			j.writing.Done()
+		j.writeWaiting()
+	}
+}
+
+// writeWaiting writes records of the deliveries waiting until none waits.
+func (j *Journal) writeWaiting() {
+	for {
+		ws := j.take()
+		if len(ws) == 0 {
+			return
 		}
+		j.commit(ws)
+		j.writing.Done()
 	}
 }
 
@@ -326,14 +331,7 @@ func (j *Journal) failPending(err error) {
 
 // flush writes the records of the deliveries waiting, and waits for the writes under way.
 func (j *Journal) flush() {
-	for {
-		ws := j.take()
-		if len(ws) == 0 {
-			break
-		}
-		j.commit(ws)
-		j.writing.Done()
-	}
+	j.writeWaiting()
 	j.writing.Wait()
 }
 

@@ -135,19 +135,9 @@ func TestAckedUnrecordedRecoveredFromTheLog(t *testing.T) {
 		t.Fatalf("r0 has %d records (%v): the fault injection did not hold", len(list.Items), err)
 	}
 
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		l.mu.Lock()
-		n := len(l.ran)
-		l.mu.Unlock()
-		if n == total {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 60s %d of %d deliveries ran (%d were queued on r0 when killed, %d recovered in %d windows)", n, total, queued, len(recovered), windows)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	l.waitAll(t, total, func() string {
+		return fmt.Sprintf("%d were queued on r0 when killed, %d recovered in %d windows", queued, len(recovered), windows)
+	})
 	time.Sleep(time.Second) // more rounds of adoption: nothing runs twice
 	l.mu.Lock()
 	for i := range total {

@@ -68,6 +68,24 @@ type instance struct {
 	stop    func()
 }
 
+// waitAll waits up to 60 s until total deliveries ran, else fails saying why.
+func (l *ledger) waitAll(t *testing.T, total int, why func() string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		l.mu.Lock()
+		n := len(l.ran)
+		l.mu.Unlock()
+		if n == total {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60s %d of %d deliveries ran (%s)", n, total, why())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 type ledgerHandler struct {
 	in    *instance
 	seen  *handlers.Deliveries
@@ -175,19 +193,7 @@ func TestThreeReplicasShareABurstOneKilled(t *testing.T) {
 	if queuedOnDead == 0 {
 		t.Fatal("the killed replica had no delivery queued: the test proves nothing")
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		l.mu.Lock()
-		n := len(l.ran)
-		l.mu.Unlock()
-		if n == total {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 60s %d of %d deliveries ran (%d were queued on the killed replica)", n, total, queuedOnDead)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	l.waitAll(t, total, func() string { return fmt.Sprintf("%d were queued on the killed replica", queuedOnDead) })
 	time.Sleep(500 * time.Millisecond) // a second run, if any, would show now
 	l.mu.Lock()
 	adoptedRuns := 0
