@@ -302,7 +302,7 @@ func (j *Journal) take() []*waiter {
 		var ws []*waiter
 		for _, w := range j.pending[:n] {
 			if w.finished {
-				w.written = true
+				w.written, w.d.Payload = true, nil
 				close(w.done)
 				continue
 			}
@@ -367,6 +367,7 @@ func (j *Journal) commit(ws []*waiter) {
 	}
 	for _, w := range ws {
 		w.rec, w.err, w.written = b, err, true
+		w.d.Payload = nil // recorded (or not): the queue holds it, packed when it fills
 		switch {
 		case b != nil && (w.abandoned || w.finished): // refused, or ran, meanwhile
 			j.finishLocked(b)

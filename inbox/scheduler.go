@@ -1,9 +1,12 @@
 package inbox
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	gosync "sync"
 	"sync/atomic"
@@ -53,6 +56,7 @@ type job struct {
 	d    githubapp.Dispatch
 	rec  *batch  // the journal's record of it; nil: none
 	pend *waiter // AckQueued: its record, written behind the answer; nil: none
+	z    []byte  // its payload gzipped while it waits (d.Payload nil then); nil: d.Payload as is
 	at   time.Time
 }
 
@@ -77,30 +81,73 @@ func Cost(payload []byte) int64 { return int64(len(payload)) + entryOverhead }
 // githubapp.ErrCapacityExceeded when the queue is full or the record could not be written
 // (or, AckQueued, the journal lost its Lease), and nothing of d runs then.
 func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
-	n := Cost(d.Payload)
+	lane, raw := laneOf(ctx, d.Payload), d.Payload
+	n, z := s.pack(&d)
 	if !s.q.reserve(n) {
 		s.dropped.Add(1)
 		return githubapp.ErrCapacityExceeded
 	}
 	var rec *batch
 	if s.opts.Journal != nil && s.opts.Journal.Ack() == AckQueued {
-		w, err := s.opts.Journal.Enqueue(Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload})
+		w, err := s.opts.Journal.Enqueue(Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: raw})
 		if err != nil {
 			s.q.unreserve(n)
 			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
 		}
-		s.q.push(laneOf(ctx, d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, pend: w, at: time.Now()})
+		s.q.push(lane, n, job{ctx: s.opts.Deriver(ctx), d: d, pend: w, z: z, at: time.Now()})
 		return nil
 	}
 	if s.opts.Journal != nil {
-		r, err := s.opts.Journal.Record(ctx, Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload})
+		r, err := s.opts.Journal.Record(ctx, Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: raw})
 		if err != nil {
 			s.q.unreserve(n)
 			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
 		}
 		rec = r
 	}
-	s.q.push(laneOf(ctx, d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, at: time.Now()})
+	s.q.push(lane, n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, z: z, at: time.Now()})
+	return nil
+}
+
+// Payloads are kept gzipped while they wait once the queue holds more than a quarter of
+// MaxBytes: a burst takes several times more deliveries within the same memory, and at a
+// steady rate (a queue near empty) no answer waits for a compression.
+const packAbove = 4
+
+// pack is what d costs while it waits: when the queue is more than 1/packAbove full, its
+// payload is gzipped into z (d.Payload nil) if that is smaller.
+func (s *Scheduler) pack(d *githubapp.Dispatch) (cost int64, z []byte) {
+	if _, queued := s.q.size(); queued <= s.opts.MaxBytes/packAbove {
+		return Cost(d.Payload), nil
+	}
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err == nil {
+		_, err = zw.Write(d.Payload)
+	}
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil || buf.Len() >= len(d.Payload) {
+		return Cost(d.Payload), nil
+	}
+	d.Payload = nil
+	return Cost(buf.Bytes()), buf.Bytes()
+}
+
+// unpack gives j back its payload.
+func (j *job) unpack() error {
+	if j.z == nil {
+		return nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(j.z))
+	if err == nil {
+		j.d.Payload, err = io.ReadAll(zr)
+	}
+	if err != nil {
+		return fmt.Errorf("failed to unpack the payload of delivery %s: %w", j.d.DeliveryID, err)
+	}
+	j.z = nil
 	return nil
 }
 
@@ -157,6 +204,9 @@ func (s *Scheduler) run(j job) (err error) {
 			}
 		}
 	}()
+	if err := j.unpack(); err != nil {
+		return err
+	}
 	return j.d.Execute(j.ctx)
 }
 
