@@ -110,6 +110,7 @@ type batch struct {
 
 type waiter struct {
 	d         Delivery
+	z         []byte    // d.Payload gzipped (d.Payload nil then); nil: d.Payload as is
 	at        time.Time // when it was accepted
 	done      chan struct{}
 	rec       *batch
@@ -194,10 +195,16 @@ func (j *Journal) Record(ctx context.Context, d Delivery) (*batch, error) {
 // that runs d tells the journal with finish. It fails only when this replica lost its
 // inbox Lease (its records would not be found, nor its unrecorded window).
 func (j *Journal) Enqueue(d Delivery) (*waiter, error) {
+	return j.enqueue(d, nil)
+}
+
+// enqueue is Enqueue of a delivery whose payload may be packed (gzipped) in z, d.Payload nil
+// then: it waits for its record packed, and is unpacked as it is written.
+func (j *Journal) enqueue(d Delivery, z []byte) (*waiter, error) {
 	if err := j.held.Err(); err != nil {
 		return nil, fmt.Errorf("this replica lost its inbox lease, so its records would not be found: %w", err)
 	}
-	w := &waiter{d: d, at: time.Now(), done: make(chan struct{})}
+	w := &waiter{d: d, z: z, at: time.Now(), done: make(chan struct{})}
 	j.mu.Lock()
 	j.pending = append(j.pending, w)
 	j.unrecorded[w] = struct{}{}
@@ -302,7 +309,7 @@ func (j *Journal) take() []*waiter {
 		var ws []*waiter
 		for _, w := range j.pending[:n] {
 			if w.finished {
-				w.written, w.d.Payload = true, nil
+				w.written, w.d.Payload, w.z = true, nil, nil
 				close(w.done)
 				continue
 			}
@@ -367,7 +374,7 @@ func (j *Journal) commit(ws []*waiter) {
 	}
 	for _, w := range ws {
 		w.rec, w.err, w.written = b, err, true
-		w.d.Payload = nil // recorded (or not): the queue holds it, packed when it fills
+		w.d.Payload, w.z = nil, nil // recorded (or not): the queue holds it, packed when it fills
 		switch {
 		case b != nil && (w.abandoned || w.finished): // refused, or ran, meanwhile
 			j.finishLocked(b)
@@ -488,10 +495,16 @@ func encode(ws []*waiter) ([]byte, error) {
 	enc := json.NewEncoder(zw)
 	for _, w := range ws {
 		r := record{Event: w.d.EventType, ID: w.d.DeliveryID}
-		if json.Valid(w.d.Payload) {
-			r.JSON = w.d.Payload
+		payload := w.d.Payload
+		if w.z != nil {
+			if payload, err = unpack(w.z); err != nil {
+				return nil, fmt.Errorf("delivery %s: %w", w.d.DeliveryID, err)
+			}
+		}
+		if json.Valid(payload) {
+			r.JSON = payload
 		} else {
-			r.Raw = w.d.Payload
+			r.Raw = payload
 		}
 		if err := enc.Encode(r); err != nil {
 			return nil, fmt.Errorf("failed to encode delivery %s: %w", w.d.DeliveryID, err)

@@ -89,7 +89,7 @@ func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
 	}
 	var rec *batch
 	if s.opts.Journal != nil && s.opts.Journal.Ack() == AckQueued {
-		w, err := s.opts.Journal.Enqueue(Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: raw})
+		w, err := s.opts.Journal.enqueue(Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload}, z)
 		if err != nil {
 			s.q.unreserve(n)
 			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
@@ -120,11 +120,11 @@ func (s *Scheduler) pack(d *githubapp.Dispatch) (cost int64, z []byte) {
 	if _, queued := s.q.size(); queued <= s.opts.MaxBytes/packAbove {
 		return Cost(d.Payload), nil
 	}
+	zw := packers.Get().(*gzip.Writer)
+	defer packers.Put(zw)
 	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-	if err == nil {
-		_, err = zw.Write(d.Payload)
-	}
+	zw.Reset(&buf)
+	_, err := zw.Write(d.Payload)
 	if err == nil {
 		err = zw.Close()
 	}
@@ -132,20 +132,35 @@ func (s *Scheduler) pack(d *githubapp.Dispatch) (cost int64, z []byte) {
 		return Cost(d.Payload), nil
 	}
 	d.Payload = nil
-	return Cost(buf.Bytes()), buf.Bytes()
+	return Cost(buf.Bytes()), bytes.Clone(buf.Bytes())
+}
+
+// packers are the gzip writers of pack (each holds about a megabyte: made once, not per delivery).
+var packers = gosync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
+// unpack is a payload pack gzipped.
+func unpack(z []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, fmt.Errorf("failed to unpack a payload: %w", err)
+	}
+	p, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unpack a payload: %w", err)
+	}
+	return p, nil
 }
 
 // unpack gives j back its payload.
-func (j *job) unpack() error {
+func (j *job) unpack() (err error) {
 	if j.z == nil {
 		return nil
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(j.z))
-	if err == nil {
-		j.d.Payload, err = io.ReadAll(zr)
-	}
-	if err != nil {
-		return fmt.Errorf("failed to unpack the payload of delivery %s: %w", j.d.DeliveryID, err)
+	if j.d.Payload, err = unpack(j.z); err != nil {
+		return fmt.Errorf("delivery %s: %w", j.d.DeliveryID, err)
 	}
 	j.z = nil
 	return nil
