@@ -194,3 +194,49 @@ func TestJournalQueuedPublishesRecordedUntil(t *testing.T) {
 	j.finish(w) // it ran
 	waitFor(t, func() bool { return published().After(w.at) })
 }
+
+// TestPackedDeliveriesRecordedWhole: deliveries packed in a filling queue (AckQueued) are
+// recorded with their payloads as sent.
+func TestPackedDeliveriesRecordedWhole(t *testing.T) {
+	ctx, ns := newNamespace(t)
+	store := &kube.Inbox{Client: testClient.Typed, Namespace: ns}
+	leases := &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: "k", Duration: 5 * time.Second}
+	j, err := Open(ctx, store, leases, AckQueued)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.crash()
+	h := &payloadCheck{gate: make(chan struct{}), want: map[string][]byte{}}
+	defer close(h.gate)
+	const pad, fit, sent = 8_000, 20, 60
+	s := New(Options{Workers: 1, MaxBytes: fit * Cost(payload(1, pad)), MaxCount: 1000, Journal: j})
+	for i := range sent {
+		d := githubapp.Dispatch{Handler: h, EventType: "issue_comment", DeliveryID: fmt.Sprint(i), Payload: fmt.Appendf(payload(1, pad), "%d", i)}
+		h.want[d.DeliveryID] = append([]byte(nil), d.Payload...)
+		if err := s.Schedule(ctx, d); err != nil {
+			t.Fatalf("delivery %d refused: %v", i, err)
+		}
+	}
+	got := map[string][]byte{}
+	waitFor(t, func() bool {
+		owned, err := store.Owned(ctx, j.Owner())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range owned {
+			ds, err := decode(b.Data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range ds {
+				got[d.DeliveryID] = d.Payload
+			}
+		}
+		return len(got) == sent
+	})
+	for id, p := range h.want {
+		if string(got[id]) != string(p) {
+			t.Fatalf("delivery %s recorded as %d bytes, want its %d as sent", id, len(got[id]), len(p))
+		}
+	}
+}
