@@ -127,14 +127,14 @@ func New(ctx context.Context, s *config.Settings, kc *kube.Client, log zerolog.L
 	rep.seen = store
 	deps := handlers.Deps{Runner: runner, Clients: forges{clients}, BotLogin: login, Seen: seen, Gate: service,
 		FixIssues: s.FixIssues, FixLabel: s.FixLabel} // fix requests in issues (issue 16)
-	keys := newHookKeys(s)                                // hook_keys.go
-	journal, err := openInbox(ctx, rep, s.Namespace, log) // deliveries recorded before answered (inbox.go)
+	keys := newHookKeys(s)                      // hook_keys.go
+	journal, err := openInbox(ctx, rep, s, log) // deliveries recorded, before or behind their answer (inbox.go)
 	if err != nil {
 		return nil, err
 	}
 	queue := newQueue(s, journal, m, reg) // queue.go
 	hs := handlers.All(deps)
-	rep.adopter = newAdopter(rep, journal, queue, hs, reg)
+	rep.adopter = newAdopter(rep, s, clients, journal, queue, hs, reg)
 	dispatcher := githubapp.NewEventDispatcher(
 		hs,
 		keys.dispatcherSecret(),

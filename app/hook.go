@@ -7,11 +7,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/google/go-github/v62/github"
 	"github.com/rs/zerolog"
 
 	"github.com/rigel-gitops/rigel/config"
+	"github.com/rigel-gitops/rigel/inbox"
 )
 
 // MaxWebhookBytes is the largest delivery Rigel reads: GitHub caps webhook payloads at 25 MB.
@@ -56,10 +58,14 @@ func guardDelivery(next http.Handler, limit int64, keys *hookKeys) http.Handler 
 		}
 		ok := verified(r, body, keys.secretFor(r.Header.Get("Content-Type"), body)) // hook_keys.go
 		if ok {
-			if msg := checkPayload(r.Header.Get("Content-Type"), r.Header.Get("X-GitHub-Event"), body); msg != "" {
+			msg, ev := checkPayload(r.Header.Get("Content-Type"), r.Header.Get("X-GitHub-Event"), body)
+			if msg != "" {
 				log.Warn().Str("problem", msg).Msg("malformed webhook payload: refused")
 				http.Error(w, msg, http.StatusBadRequest)
 				return
+			}
+			if lane, found := laneOfEvent(ev); found { // the queue need not decode it again
+				r = r.WithContext(inbox.WithLane(r.Context(), lane))
 			}
 		}
 		keys.forward(r, body, ok)
@@ -71,8 +77,8 @@ func guardDelivery(next http.Handler, limit int64, keys *hookKeys) http.Handler 
 
 // checkPayload says what is wrong with a webhook body ("" when nothing is): it must be JSON
 // (sent as is, or as the payload field of a form), and for an event go-github knows, decode
-// into that event.
-func checkPayload(contentType, event string, body []byte) string {
+// into that event, which it returns (nil for an event it does not know).
+func checkPayload(contentType, event string, body []byte) (string, any) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	payload := body
 	switch mt {
@@ -80,20 +86,41 @@ func checkPayload(contentType, event string, body []byte) string {
 	case "application/x-www-form-urlencoded":
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			return "Malformed form payload"
+			return "Malformed form payload", nil
 		}
 		payload = []byte(form.Get("payload"))
 	default:
-		return "" // the dispatcher refuses content types it does not read
+		return "", nil // the dispatcher refuses content types it does not read
 	}
-	if !json.Valid(payload) {
-		return "Malformed JSON payload"
+	if github.EventForType(event) == nil { // an event go-github does not know: nothing to check it against
+		if !json.Valid(payload) {
+			return "Malformed JSON payload", nil
+		}
+		return "", nil
 	}
-	if github.EventForType(event) == nil {
-		return "" // an event go-github does not know: nothing to check it against
+	ev, err := github.ParseWebHook(event, payload)
+	switch {
+	case err == nil:
+		return "", ev
+	case !json.Valid(payload):
+		return "Malformed JSON payload", nil
 	}
-	if _, err := github.ParseWebHook(event, payload); err != nil {
-		return "Payload does not match its X-GitHub-Event"
+	return "Payload does not match its X-GitHub-Event", nil
+}
+
+// laneOfEvent is inbox.Lane of an event's payload, read from the event decoded: its
+// installation, else its repository; found is false when the event does not say (the queue
+// reads the payload then).
+func laneOfEvent(ev any) (lane string, found bool) {
+	if e, ok := ev.(interface{ GetInstallation() *github.Installation }); ok {
+		if id := e.GetInstallation().GetID(); id != 0 {
+			return "i:" + strconv.FormatInt(id, 10), true
+		}
 	}
-	return ""
+	if e, ok := ev.(interface{ GetRepo() *github.Repository }); ok {
+		if name := e.GetRepo().GetFullName(); name != "" {
+			return "r:" + name, true
+		}
+	}
+	return "", false
 }

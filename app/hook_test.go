@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/rigel-gitops/rigel/inbox"
 )
 
 func sign(secret string, body []byte) string {
@@ -83,6 +85,36 @@ func TestGuardHook(t *testing.T) {
 			}
 			if strings.Contains(rec.Body.String(), "action") || strings.Contains(rec.Body.String(), "aaaa") {
 				t.Errorf("the reply quotes the body: %s", rec.Body)
+			}
+		})
+	}
+}
+
+// TestLaneOfEventIsTheQueuesLane: the lane the hook reads from the event it decoded is the
+// one the queue would read from the payload (inbox.Lane), or none, and then the queue reads it.
+func TestLaneOfEventIsTheQueuesLane(t *testing.T) {
+	tests := []struct {
+		name, event, payload string
+		found                bool
+	}{
+		{"an installation", "issue_comment", `{"action":"created","installation":{"id":42},"repository":{"full_name":"acme/web"}}`, true},
+		{"a repository, no installation (token mode)", "issue_comment", `{"action":"created","repository":{"full_name":"acme/web"}}`, true},
+		{"an installation of id 0", "pull_request", `{"installation":{"id":0},"repository":{"full_name":"acme/api"}}`, true},
+		{"neither", "issues", `{"action":"opened"}`, false},
+		{"a push", "push", `{"installation":{"id":7},"repository":{"full_name":"acme/web"}}`, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, ev := checkPayload("application/json", tc.event, []byte(tc.payload))
+			if msg != "" {
+				t.Fatal(msg)
+			}
+			lane, found := laneOfEvent(ev)
+			if found != tc.found {
+				t.Fatalf("found = %v, want %v", found, tc.found)
+			}
+			if want := inbox.Lane([]byte(tc.payload)); found && lane != want {
+				t.Fatalf("lane %q, the queue's %q", lane, want)
 			}
 		})
 	}

@@ -128,7 +128,7 @@ func (l *redeliverLoop) round(ctx context.Context) (int, error) {
 		since = st.Read.Add(-redeliverOverlap)
 	}
 	since = latest(since, now.Add(-redeliverWindow))
-	read, newest, err := l.read(ctx, since)
+	read, newest, err := readHookLog(ctx, l.log, since)
 	if err != nil {
 		return 0, err
 	}
@@ -166,31 +166,6 @@ func (l *redeliverLoop) pace(todo []githubclient.HookDelivery, done map[string]r
 		}
 	}
 	l.gap = l.base
-}
-
-// read returns the deliveries of the log delivered at since or later, newest first, and the
-// time of the newest.
-func (l *redeliverLoop) read(ctx context.Context, since time.Time) ([]githubclient.HookDelivery, time.Time, error) {
-	var out []githubclient.HookDelivery
-	var newest time.Time
-	cursor := ""
-	for {
-		page, next, err := l.log.HookDeliveries(ctx, cursor)
-		if err != nil {
-			return nil, newest, err
-		}
-		for _, d := range page {
-			if d.DeliveredAt.Before(since) {
-				return out, newest, nil
-			}
-			newest = latest(newest, d.DeliveredAt)
-			out = append(out, d)
-		}
-		if next == "" || len(page) == 0 {
-			return out, newest, nil
-		}
-		cursor = next
-	}
 }
 
 // redeliver asks GitHub to redeliver todo, in order, paced, remembering each in st and

@@ -24,16 +24,7 @@ import (
 // memory of it is in the apiserver. The test has a fake GitHub of its own: its delivery log
 // holds only this burst.
 func TestBurstRedelivered(t *testing.T) {
-	ghr, err := testenv.StartGitHub(git)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(ghr.Stop)
-	full := unique("acme/burst")
-	if _, err := git.CreateRepo(full, "main", map[string]string{"README.md": "burst\n"}); err != nil {
-		t.Fatal(err)
-	}
-	ghr.AddRepo(full, "main", git.CloneURL(full))
+	ghr, full := ownGitHub(t, "acme/burst")
 	b := startBotWith(t, func(s *config.Settings) {
 		s.GitHubAPIURL, s.GitHubWebURL, s.AppID, s.PrivateKey = ghr.URL(), ghr.WebURL(), ghr.AppID, ghr.PrivateKeyPEM
 		s.QueueSize, s.Workers = 1, 1 // most of the burst is refused
@@ -74,15 +65,7 @@ func TestBurstRedelivered(t *testing.T) {
 	}
 	t.Logf("%d of %d deliveries answered 503", refused, burst)
 
-	replies := func(issue int) int {
-		n := 0
-		for _, c := range ghr.Comments(full, issue) {
-			if c.User == b.app.BotLogin {
-				n++
-			}
-		}
-		return n
-	}
+	replies := botReplies(ghr, full, b.app.BotLogin)
 	waitUntil(t, 120*time.Second, "a reply to every command of the burst", func() bool {
 		for i := 1; i <= burst; i++ {
 			if replies(i) == 0 {
@@ -132,5 +115,36 @@ func TestBurstRedelivered(t *testing.T) {
 	}
 	if v := ghr.Violations(); len(v) > 0 {
 		t.Errorf("requests the real API would refuse: %v", v)
+	}
+}
+
+// ownGitHub is a fake GitHub of the test's own (its delivery log holds only the test's
+// deliveries) with a repository named from prefix on the git server; it returns the
+// repository's full name.
+func ownGitHub(t *testing.T, prefix string) (*testenv.GitHub, string) {
+	t.Helper()
+	ghr, err := testenv.StartGitHub(git)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ghr.Stop)
+	full := unique(prefix)
+	if _, err := git.CreateRepo(full, "main", map[string]string{"README.md": full + "\n"}); err != nil {
+		t.Fatal(err)
+	}
+	ghr.AddRepo(full, "main", git.CloneURL(full))
+	return ghr, full
+}
+
+// botReplies counts the comments of login in an issue of repo full on ghr.
+func botReplies(ghr *testenv.GitHub, full, login string) func(issue int) int {
+	return func(issue int) int {
+		n := 0
+		for _, c := range ghr.Comments(full, issue) {
+			if c.User == login {
+				n++
+			}
+		}
+		return n
 	}
 }

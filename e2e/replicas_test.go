@@ -52,6 +52,13 @@ func (s severable) RoundTrip(req *http.Request) (*http.Response, error) {
 // leases (2 s) so that expiry and leader takeover happen within a test.
 func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)) *replica {
 	t.Helper()
+	return startReplicaOn(t, gh, ns, identity, nil, tune)
+}
+
+// startReplicaOn is startReplica talking to the fake GitHub ghub, its requests to the
+// cluster going through wrap (nil: as they are) before the cut.
+func startReplicaOn(t *testing.T, ghub *testenv.GitHub, ns, identity string, wrap func(http.RoundTripper) http.RoundTripper, tune func(*config.Settings)) *replica {
+	t.Helper()
 	if ns == "" {
 		ns = unique("rigel-")
 		if err := cluster.CreateNamespace(ns); err != nil {
@@ -59,9 +66,14 @@ func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)
 		}
 	}
 	dead := &atomic.Bool{}
-	rkc := wrappedKube(t, cluster, func(rt http.RoundTripper) http.RoundTripper { return severable{next: rt, dead: dead} })
+	rkc := wrappedKube(t, cluster, func(rt http.RoundTripper) http.RoundTripper {
+		if wrap != nil {
+			rt = wrap(rt)
+		}
+		return severable{next: rt, dead: dead}
+	})
 	// GitHub through a proxy that stops answering this replica when it dies.
-	ghURL, err := url.Parse(gh.WebURL())
+	ghURL, err := url.Parse(ghub.WebURL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +87,8 @@ func startReplica(t *testing.T, ns, identity string, tune func(*config.Settings)
 	t.Cleanup(front.Close)
 	clusterScoped := clusterScopedOpen
 	s := &config.Settings{
-		Namespace: ns, GitHubAPIURL: front.URL + strings.TrimPrefix(gh.URL(), gh.WebURL()), GitHubWebURL: gh.WebURL(), GitURL: git.URL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0",
-		AppID: gh.AppID, PrivateKey: gh.PrivateKeyPEM, WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
+		Namespace: ns, GitHubAPIURL: front.URL + strings.TrimPrefix(ghub.URL(), ghub.WebURL()), GitHubWebURL: ghub.WebURL(), GitURL: git.URL(), ListenAddr: "127.0.0.1:0", InternalListenAddr: "127.0.0.1:0",
+		AppID: ghub.AppID, PrivateKey: ghub.PrivateKeyPEM, WebhookSecret: webhookSecret, CacheDir: t.TempDir(), DiffConcurrency: 16, Workers: 4, QueueSize: 100,
 		ApplyWait: 60 * time.Second, RequireApproval: true, RequireMergeable: true,
 		Identity: identity, LeaseDuration: 2 * time.Second, ShutdownGrace: 20 * time.Second,
 		DefaultPolicy: config.Policy{ClusterScoped: &clusterScoped}, // the folders hold Namespace objects (botSettings)

@@ -29,6 +29,15 @@ type Adopter struct {
 	Wrap func(githubapp.Dispatch) (githubapp.Dispatch, error)
 	// Observe, when set, is told how many deliveries each adoption took.
 	Observe func(n int)
+	// Recover, when set, has GitHub redeliver what a replica that answered before recording
+	// (AckQueued) may have answered and not recorded: every delivery its log shows answered
+	// 2xx from a little before from to a little after to (when it stopped answering at the
+	// latest), except the deliveries (GUIDs) in
+	// adopted, taken from its records here. It is called by the one replica that took over
+	// the dead Lease; an error leaves the Lease to expire again, and a later round (here or
+	// on another replica) recovers the window again: the shared dedupe runs each event once.
+	// nil: nothing is recovered (logged).
+	Recover func(ctx context.Context, owner string, from, to time.Time, adopted map[string]bool) error
 }
 
 // Run looks for records to adopt every (jittered) period until ctx ends.
@@ -63,7 +72,8 @@ func (a *Adopter) Adopt(ctx context.Context) (int, error) {
 		if l.Name == j.owner || !l.Expired(now) {
 			continue
 		}
-		m, complete, err := a.adoptFrom(ctx, l.Name)
+		adopted := map[string]bool{}
+		m, complete, err := a.adoptFrom(ctx, l.Name, adopted)
 		n += m
 		if err != nil {
 			errs = append(errs, err)
@@ -71,10 +81,22 @@ func (a *Adopter) Adopt(ctx context.Context) (int, error) {
 		if !complete {
 			continue
 		}
-		// all adopted: give the dead Lease back, so nobody looks at it again
-		if held, err := a.Leases.TakeOver(ctx, l, nil); err == nil {
-			_ = held.Release(ctx)
+		// all adopted: recover what it answered unrecorded, then give the dead Lease back,
+		// so nobody looks at it again
+		var ann map[string]string
+		if _, ok := l.Annotations[ExpiredAtAnnotation]; !ok {
+			ann = map[string]string{ExpiredAtAnnotation: formatTime(l.Renewed.Add(l.Duration))}
 		}
+		held, err := a.Leases.TakeOver(ctx, l, ann)
+		if err != nil {
+			continue // another replica took it over
+		}
+		if err := a.recover(ctx, held.Info(), adopted); err != nil {
+			errs = append(errs, err)
+			held.Abandon() // it expires again: recovered again later
+			continue
+		}
+		_ = held.Release(ctx)
 	}
 	if n > 0 && a.Observe != nil {
 		a.Observe(n)
@@ -82,9 +104,39 @@ func (a *Adopter) Adopt(ctx context.Context) (int, error) {
 	return n, errors.Join(errs...)
 }
 
-// adoptFrom adopts the records of owner; complete is false when some are left (no room in
-// the queue, or an error).
-func (a *Adopter) adoptFrom(ctx context.Context, owner string) (n int, complete bool, _ error) {
+// recover asks Recover for the window of l, a dead Lease this replica took over, when its
+// journal answered before recording (RecordedUntilAnnotation).
+func (a *Adopter) recover(ctx context.Context, l kube.LeaseInfo, adopted map[string]bool) error {
+	until, ok := l.Annotations[RecordedUntilAnnotation]
+	if !ok {
+		return nil // it answered once recorded: its records were all
+	}
+	from, err := ParseTime(until)
+	if err != nil {
+		return fmt.Errorf("inbox lease %s: annotation %s %q: %w", l.Name, RecordedUntilAnnotation, until, err)
+	}
+	expired, err := ParseTime(l.Annotations[ExpiredAtAnnotation])
+	if err != nil {
+		return fmt.Errorf("inbox lease %s: annotation %s: %w", l.Name, ExpiredAtAnnotation, err)
+	}
+	// A replica cut off from the apiserver answers until it notices its Lease lapsed: at its
+	// next renewal, a third of the duration later (kube.Held).
+	to := expired.Add(l.Duration / 3)
+	log := zerolog.Ctx(ctx).With().Str("inbox", l.Name).Time("from", from).Time("to", to).Logger()
+	if a.Recover == nil {
+		log.Warn().Msg("a replica that answered deliveries before recording them went away, and nothing here can ask GitHub to redeliver them: those it had not recorded are lost")
+		return nil
+	}
+	if err := a.Recover(ctx, l.Name, from, to, adopted); err != nil {
+		return fmt.Errorf("failed to recover the deliveries replica %s answered and had not recorded: %w", l.Name, err)
+	}
+	log.Info().Msg("recovered the deliveries a replica that went away answered and had not recorded")
+	return nil
+}
+
+// adoptFrom adopts the records of owner, noting the deliveries it adopts in adopted; complete
+// is false when some are left (no room in the queue, or an error).
+func (a *Adopter) adoptFrom(ctx context.Context, owner string, adopted map[string]bool) (n int, complete bool, _ error) {
 	j := a.Journal
 	log := zerolog.Ctx(ctx).With().Str("inbox", owner).Logger()
 	batches, err := j.store.Owned(ctx, owner)
@@ -117,6 +169,7 @@ func (a *Adopter) adoptFrom(ctx context.Context, owner string) (n int, complete 
 		}
 		rec := j.adopted(nb, len(ds))
 		for _, d := range ds {
+			adopted[d.DeliveryID] = true
 			h := a.Handlers[d.EventType]
 			if h == nil {
 				j.done(rec)

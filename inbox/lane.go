@@ -1,9 +1,27 @@
 package inbox
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 )
+
+type laneKey struct{}
+
+// WithLane is ctx carrying the Lane of the delivery scheduled with it, found by whoever
+// decoded the payload already (the hook's check of the payload), so that Schedule does not
+// decode it again on the way to the answer. It must be what Lane would say of the payload.
+func WithLane(ctx context.Context, lane string) context.Context {
+	return context.WithValue(ctx, laneKey{}, lane)
+}
+
+// laneOf is the Lane WithLane put in ctx, else Lane of payload.
+func laneOf(ctx context.Context, payload []byte) string {
+	if lane, ok := ctx.Value(laneKey{}).(string); ok {
+		return lane
+	}
+	return Lane(payload)
+}
 
 // Lane is the turn a delivery waits for: its installation ("i:" and the id) or, without one
 // (token mode), its repository ("r:" and owner/name); "" when the payload names neither.

@@ -68,6 +68,24 @@ type instance struct {
 	stop    func()
 }
 
+// waitAll waits up to 60 s until total deliveries ran, else fails saying why.
+func (l *ledger) waitAll(t *testing.T, total int, why func() string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		l.mu.Lock()
+		n := len(l.ran)
+		l.mu.Unlock()
+		if n == total {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60s %d of %d deliveries ran (%s)", n, total, why())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 type ledgerHandler struct {
 	in    *instance
 	seen  *handlers.Deliveries
@@ -94,8 +112,14 @@ func (h *ledgerHandler) Handle(ctx context.Context, _, id string, _ []byte) erro
 
 func startInstance(t *testing.T, ctx context.Context, ns, name string, l *ledger, workers int, delay time.Duration) *instance {
 	t.Helper()
+	return startInstanceWith(t, ctx, ns, name, l, workers, delay, &kube.Inbox{Client: testClient.Typed, Namespace: ns}, AckRecorded)
+}
+
+// startInstanceWith is startInstance with the journal's store and when it answers.
+func startInstanceWith(t *testing.T, ctx context.Context, ns, name string, l *ledger, workers int, delay time.Duration, store Store, ack Ack) *instance {
+	t.Helper()
 	leases := &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: name, Duration: 2 * time.Second}
-	j, err := Open(ctx, &kube.Inbox{Client: testClient.Typed, Namespace: ns}, leases)
+	j, err := Open(ctx, store, leases, ack)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,19 +193,7 @@ func TestThreeReplicasShareABurstOneKilled(t *testing.T) {
 	if queuedOnDead == 0 {
 		t.Fatal("the killed replica had no delivery queued: the test proves nothing")
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		l.mu.Lock()
-		n := len(l.ran)
-		l.mu.Unlock()
-		if n == total {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after 60s %d of %d deliveries ran (%d were queued on the killed replica)", n, total, queuedOnDead)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	l.waitAll(t, total, func() string { return fmt.Sprintf("%d were queued on the killed replica", queuedOnDead) })
 	time.Sleep(500 * time.Millisecond) // a second run, if any, would show now
 	l.mu.Lock()
 	adoptedRuns := 0
@@ -211,7 +223,7 @@ func TestJournalGroupsWrites(t *testing.T) {
 	ctx, ns := newNamespace(t)
 	leases := &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: "g", Duration: 5 * time.Second}
 	store := &countingStore{Store: &kube.Inbox{Client: testClient.Typed, Namespace: ns}}
-	j, err := Open(ctx, store, leases)
+	j, err := Open(ctx, store, leases, AckRecorded)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +321,12 @@ func TestAdoptOnlyFromExpiredLeases(t *testing.T) {
 	leases := func(id string) *kube.Leases {
 		return &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: id, Duration: time.Second}
 	}
-	live, err := Open(ctx, store, leases("live"))
+	live, err := Open(ctx, store, leases("live"), AckRecorded)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer live.crash()
-	dead, err := Open(ctx, store, leases("dead"))
+	dead, err := Open(ctx, store, leases("dead"), AckRecorded)
 	if err != nil {
 		t.Fatal(err)
 	}

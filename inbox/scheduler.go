@@ -1,9 +1,12 @@
 package inbox
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime/debug"
 	gosync "sync"
 	"sync/atomic"
@@ -26,8 +29,9 @@ type Options struct {
 	Workers  int   // deliveries run at once; < 1: 1
 	MaxBytes int64 // the payload bytes waiting at most (RIGEL_QUEUE_BYTES); < 1: 1
 	MaxCount int   // the deliveries waiting at most (RIGEL_QUEUE_SIZE); < 1: 1
-	// Journal, when set, records each delivery before Schedule returns (so before it is
-	// answered) and forgets it when its run ends; nil: deliveries live in memory only.
+	// Journal, when set, records each delivery and forgets it when its run ends: before
+	// Schedule returns (so before it is answered) with AckRecorded, behind it with AckQueued;
+	// nil: deliveries live in memory only.
 	Journal *Journal
 	// OnError is told a handler's error or panic; nil: logged.
 	OnError githubapp.AsyncErrorCallback
@@ -48,10 +52,12 @@ type Scheduler struct {
 
 // job is a delivery waiting for a worker.
 type job struct {
-	ctx context.Context
-	d   githubapp.Dispatch
-	rec *batch // the journal's record of it; nil: none
-	at  time.Time
+	ctx  context.Context
+	d    githubapp.Dispatch
+	rec  *batch  // the journal's record of it; nil: none
+	pend *waiter // AckQueued: its record, written behind the answer; nil: none
+	z    []byte  // its payload gzipped while it waits (d.Payload nil then); nil: d.Payload as is
+	at   time.Time
 }
 
 // New starts a Scheduler's workers; Close stops them.
@@ -70,25 +76,93 @@ func New(opts Options) *Scheduler {
 // Cost is the bytes a delivery holds while it waits.
 func Cost(payload []byte) int64 { return int64(len(payload)) + entryOverhead }
 
-// Schedule queues d, recorded first when there is a journal. It fails with
-// githubapp.ErrCapacityExceeded when the queue is full or the record could not be written,
-// and nothing of d runs then.
+// Schedule queues d, recorded first when there is a journal answering once recorded
+// (AckRecorded), recorded behind when it answers once queued (AckQueued). It fails with
+// githubapp.ErrCapacityExceeded when the queue is full or the record could not be written
+// (or, AckQueued, the journal lost its Lease), and nothing of d runs then.
 func (s *Scheduler) Schedule(ctx context.Context, d githubapp.Dispatch) error {
-	n := Cost(d.Payload)
+	lane, raw := laneOf(ctx, d.Payload), d.Payload
+	n, z := s.pack(&d)
 	if !s.q.reserve(n) {
 		s.dropped.Add(1)
 		return githubapp.ErrCapacityExceeded
 	}
 	var rec *batch
+	if s.opts.Journal != nil && s.opts.Journal.Ack() == AckQueued {
+		w, err := s.opts.Journal.enqueue(Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload}, z)
+		if err != nil {
+			s.q.unreserve(n)
+			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
+		}
+		s.q.push(lane, n, job{ctx: s.opts.Deriver(ctx), d: d, pend: w, z: z, at: time.Now()})
+		return nil
+	}
 	if s.opts.Journal != nil {
-		r, err := s.opts.Journal.Record(ctx, Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: d.Payload})
+		r, err := s.opts.Journal.Record(ctx, Delivery{EventType: d.EventType, DeliveryID: d.DeliveryID, Payload: raw})
 		if err != nil {
 			s.q.unreserve(n)
 			return fmt.Errorf("%w: %w", githubapp.ErrCapacityExceeded, err)
 		}
 		rec = r
 	}
-	s.q.push(Lane(d.Payload), n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, at: time.Now()})
+	s.q.push(lane, n, job{ctx: s.opts.Deriver(ctx), d: d, rec: rec, z: z, at: time.Now()})
+	return nil
+}
+
+// Payloads are kept gzipped while they wait once the queue holds more than a quarter of
+// MaxBytes: a burst takes several times more deliveries within the same memory, and at a
+// steady rate (a queue near empty) no answer waits for a compression.
+const packAbove = 4
+
+// pack is what d costs while it waits: when the queue is more than 1/packAbove full, its
+// payload is gzipped into z (d.Payload nil) if that is smaller.
+func (s *Scheduler) pack(d *githubapp.Dispatch) (cost int64, z []byte) {
+	if _, queued := s.q.size(); queued <= s.opts.MaxBytes/packAbove {
+		return Cost(d.Payload), nil
+	}
+	zw := packers.Get().(*gzip.Writer)
+	defer packers.Put(zw)
+	var buf bytes.Buffer
+	zw.Reset(&buf)
+	_, err := zw.Write(d.Payload)
+	if err == nil {
+		err = zw.Close()
+	}
+	if err != nil || buf.Len() >= len(d.Payload) {
+		return Cost(d.Payload), nil
+	}
+	d.Payload = nil
+	return Cost(buf.Bytes()), bytes.Clone(buf.Bytes())
+}
+
+// packers are the gzip writers of pack (each holds about a megabyte: made once, not per delivery).
+var packers = gosync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
+
+// unpack is a payload pack gzipped.
+func unpack(z []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		return nil, fmt.Errorf("failed to unpack a payload: %w", err)
+	}
+	p, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("failed to unpack a payload: %w", err)
+	}
+	return p, nil
+}
+
+// unpack gives j back its payload.
+func (j *job) unpack() (err error) {
+	if j.z == nil {
+		return nil
+	}
+	if j.d.Payload, err = unpack(j.z); err != nil {
+		return fmt.Errorf("delivery %s: %w", j.d.DeliveryID, err)
+	}
+	j.z = nil
 	return nil
 }
 
@@ -117,8 +191,14 @@ func (s *Scheduler) work() {
 			return
 		}
 		err := s.run(j)
-		if j.rec != nil && !errors.Is(err, ErrNotRun) {
+		if errors.Is(err, ErrNotRun) { // left to another replica: recorded, or in the window it recovers
+			continue
+		}
+		if j.rec != nil {
 			s.opts.Journal.done(j.rec)
+		}
+		if j.pend != nil {
+			s.opts.Journal.finish(j.pend)
 		}
 	}
 }
@@ -139,6 +219,9 @@ func (s *Scheduler) run(j job) (err error) {
 			}
 		}
 	}()
+	if err := j.unpack(); err != nil {
+		return err
+	}
 	return j.d.Execute(j.ctx)
 }
 

@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,19 @@ func (r *recorder) order() []string {
 
 func payload(installation int, pad int) []byte {
 	return fmt.Appendf(nil, `{"installation":{"id":%d},"pad":"%s"}`, installation, strings.Repeat("x", pad))
+}
+
+// randomPayload is payload with a pad that does not compress.
+func randomPayload(installation int, pad int) []byte {
+	return fmt.Appendf(nil, `{"installation":{"id":%d},"pad":"%s"}`, installation, randomText(pad))
+}
+
+func randomText(n int) string {
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(rand.Text())
+	}
+	return b.String()[:n]
 }
 
 func dispatch(h githubapp.EventHandler, id string, installation, pad int) githubapp.Dispatch {
@@ -96,6 +110,9 @@ func TestSchedulerBoundedByBytes(t *testing.T) {
 	r := newRecorder(-1)
 	const pad = 20_000
 	per := Cost(payload(1, pad))
+	dispatch := func(h githubapp.EventHandler, id string, installation, pad int) githubapp.Dispatch { // payloads that do not compress
+		return githubapp.Dispatch{Handler: h, EventType: "issue_comment", DeliveryID: id, Payload: randomPayload(installation, pad)}
+	}
 	s := New(Options{Workers: 1, MaxBytes: 10 * per, MaxCount: 1000})
 	defer func() { close(r.gate); s.Close() }()
 	ctx := context.Background()
@@ -176,5 +193,54 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("condition not met in 10s")
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// payloadCheck is a handler that checks each delivery's payload is the one sent.
+type payloadCheck struct {
+	gate chan struct{}
+	mu   gosync.Mutex
+	want map[string][]byte
+	ran  int
+	bad  []string
+}
+
+func (p *payloadCheck) Handles() []string { return []string{"issue_comment"} }
+
+func (p *payloadCheck) Handle(_ context.Context, _, id string, payload []byte) error {
+	<-p.gate
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ran++
+	if string(payload) != string(p.want[id]) {
+		p.bad = append(p.bad, id)
+	}
+	return nil
+}
+
+// TestSchedulerPacksWhenFilling: once the queue is a quarter full, the payloads of the
+// deliveries queued next are kept gzipped and cost their packed size, so a burst of
+// deliveries several times the bound in raw bytes is queued; each runs with its payload
+// as sent.
+func TestSchedulerPacksWhenFilling(t *testing.T) {
+	const pad, fit, sent = 12_000, 100, 400
+	per := Cost(payload(1, pad))
+	h := &payloadCheck{gate: make(chan struct{}), want: map[string][]byte{}}
+	s := New(Options{Workers: 1, MaxBytes: fit * per, MaxCount: 10000})
+	ctx := context.Background()
+	for i := range sent {
+		d := githubapp.Dispatch{Handler: h, EventType: "issue_comment", DeliveryID: fmt.Sprint(i), Payload: fmt.Appendf(payload(i%5, pad), "%d", i)}
+		h.want[d.DeliveryID] = append([]byte(nil), d.Payload...)
+		if err := s.Schedule(ctx, d); err != nil {
+			t.Fatalf("delivery %d of %d refused (%d raw fit the bound): %v", i, sent, fit, err)
+		}
+	}
+	if n, b := s.Waiting(); b > fit*per || n < sent-1 {
+		t.Fatalf("waiting %d deliveries, %d bytes; want about %d within %d", n, b, sent, fit*per)
+	}
+	close(h.gate)
+	s.Close()
+	if h.ran != sent || len(h.bad) > 0 {
+		t.Fatalf("ran %d of %d; payloads changed: %v", h.ran, sent, h.bad)
 	}
 }

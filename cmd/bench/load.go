@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,6 +53,7 @@ type outcome struct {
 type loadRun struct {
 	name     string
 	sent     []outcome
+	floor    []outcome // GET /healthz of the same listener, between the deliveries (spread phases only)
 	took     time.Duration
 	handled  int // replies on the fake GitHub
 	accepted int // 2xx
@@ -98,8 +101,15 @@ func alone(part string, f func(c *testenv.Cluster, rigel, self, work string) err
 	return 0
 }
 
+// loadHarnessGC is the GC percent of the bench process (the senders, and the fake GitHub the
+// bot calls) while it measures: its own collections stalled the goroutines that time the
+// answers, adding milliseconds to the bot's p99 and to the floor alike (p99 11.3–13.2 ms at the
+// default 100, 7.2 ms at 400, the bot's own GOGC unchanged). The bot process keeps its default.
+const loadHarnessGC = 400
+
 // load runs the load test against cluster c with the bot binary, and prints the figures.
 func load(c *testenv.Cluster, bot, work string) error {
+	defer debug.SetGCPercent(debug.SetGCPercent(loadHarnessGC))
 	gh, err := testenv.StartGitHub(nil)
 	if err != nil {
 		return err
@@ -151,7 +161,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 		ds := makeDeliveries(gh, phase.name)
 		before := replies()
 		r := &loadRun{name: phase.name}
-		r.sent, r.took = send(client, base+app.HookPath, ds, phase.spread)
+		r.sent, r.floor, r.took = send(client, base+app.HookPath, base+"/healthz", ds, phase.spread)
 		var again []delivery
 		for i, o := range r.sent {
 			switch {
@@ -167,7 +177,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 		settle(replies, before+r.accepted)
 		// What GitHub's "Redeliver" (or a script on the deliveries API) does with the 503s.
 		for len(again) > 0 {
-			out, _ := send(client, base+app.HookPath, again, 0)
+			out, _, _ := send(client, base+app.HookPath, "", again, 0)
 			var still []delivery
 			for i, o := range out {
 				switch {
@@ -262,8 +272,10 @@ func makeDeliveries(gh *testenv.GitHub, phase string) []delivery {
 
 // send posts the deliveries, spread evenly over spread (each on its own goroutine, so a slow
 // answer does not delay the next send), or all at once with 100 senders when spread is 0.
-func send(client *http.Client, url string, ds []delivery, spread time.Duration) ([]outcome, time.Duration) {
-	out := make([]outcome, len(ds))
+// When spread, it also gets probe half-way between two deliveries: the floor of the machine
+// (an answer that does nothing, from the same listener, at the same rate, in the same run).
+func send(client *http.Client, url, probe string, ds []delivery, spread time.Duration) (out, floor []outcome, took time.Duration) {
+	out = make([]outcome, len(ds))
 	post := func(i int) {
 		d := ds[i]
 		status, took := deliver(client, url, "issue_comment", d.id, d.payload)
@@ -273,10 +285,19 @@ func send(client *http.Client, url string, ds []delivery, spread time.Duration) 
 	var wg gosync.WaitGroup
 	if spread > 0 {
 		every := spread / time.Duration(len(ds))
+		if probe != "" {
+			floor = make([]outcome, len(ds))
+		}
 		for i := range ds {
 			time.Sleep(time.Until(start.Add(time.Duration(i) * every)))
 			wg.Add(1)
 			go func() { defer wg.Done(); post(i) }()
+			if probe == "" {
+				continue
+			}
+			time.Sleep(time.Until(start.Add(time.Duration(i)*every + every/2)))
+			wg.Add(1)
+			go func() { defer wg.Done(); floor[i] = get(client, probe) }()
 		}
 	} else {
 		next := make(chan int)
@@ -295,7 +316,20 @@ func send(client *http.Client, url string, ds []delivery, spread time.Duration) 
 		close(next)
 	}
 	wg.Wait()
-	return out, time.Since(start)
+	return out, floor, time.Since(start)
+}
+
+// get is a GET of url: its status (0: none) and how long it took.
+func get(client *http.Client, url string) outcome {
+	start := time.Now()
+	resp, err := client.Get(url)
+	took := time.Since(start)
+	if err != nil {
+		return outcome{latency: took}
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return outcome{latency: took, status: resp.StatusCode}
 }
 
 // deliver posts one signed delivery of event as GitHub does and returns the answer's status
@@ -392,30 +426,44 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-func reportLoad(runs []*loadRun, hwmKiB int64) {
-	fmt.Printf("\n%-26s %8s %8s %8s %8s %9s %7s %7s %5s\n", "webhook load (loopback)", "p50", "p90", "p99", "max", "handled", "503", "other", "lost")
-	for _, r := range runs {
-		var lat []time.Duration
-		for _, o := range r.sent {
-			if o.status != 0 {
-				lat = append(lat, o.latency)
-			}
+// latencies are the latencies of the outcomes answered, sorted.
+func latencies(os []outcome) []time.Duration {
+	var lat []time.Duration
+	for _, o := range os {
+		if o.status != 0 {
+			lat = append(lat, o.latency)
 		}
-		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-		ms := func(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
-		fmt.Printf("%-26s %8s %8s %8s %8s %9d %7d %7d %5d\n", r.name, ms(percentile(lat, .50)), ms(percentile(lat, .90)), ms(percentile(lat, .99)), ms(percentile(lat, 1)),
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return lat
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1fms", float64(d.Microseconds())/1000) }
+
+func reportLoad(runs []*loadRun, hwmKiB int64) {
+	fmt.Printf("\n%-30s %8s %8s %8s %8s %9s %7s %7s %5s\n", "webhook load (loopback)", "p50", "p90", "p99", "max", "handled", "503", "other", "lost")
+	for _, r := range runs {
+		lat := latencies(r.sent)
+		fmt.Printf("%-30s %8s %8s %8s %8s %9d %7d %7d %5d\n", r.name, ms(percentile(lat, .50)), ms(percentile(lat, .90)), ms(percentile(lat, .99)), ms(percentile(lat, 1)),
 			r.handled, r.refused, r.other, r.lost)
+		if len(r.floor) > 0 {
+			fl := latencies(r.floor)
+			fmt.Printf("%-30s %8s %8s %8s %8s\n", "  floor: GET /healthz between", ms(percentile(fl, .50)), ms(percentile(fl, .90)), ms(percentile(fl, .99)), ms(percentile(fl, 1)))
+		}
 	}
 	if hwmKiB >= 0 {
 		fmt.Printf("peak RSS of the bot process (VmHWM, whole run): %.1f MiB\n", float64(hwmKiB)/1024)
 	}
 	fmt.Println("latency: from sending a delivery to the hook's answer, as GitHub would measure it; handled: replies on the fake GitHub;")
-	fmt.Println("lost: deliveries answered 2xx (at first or when delivered again after a 503) that never got their reply — must be 0.")
+	fmt.Println("floor: a GET /healthz of the same listener half-way between two deliveries, the same run (what the machine and the bot's")
+	fmt.Println("other work cost any answer); lost: deliveries answered 2xx (at first or when delivered again after a 503) that never got")
+	fmt.Println("their reply — must be 0.")
 }
 
 // The goals of issue 14 for deliveries: at 100 deliveries a second (the first phase), the
-// hook answers within 10 ms at p99 though each delivery is recorded in the apiserver first;
-// a burst of 1,000 at once (the second) at default settings is answered 503 not once.
+// hook answers within 10 ms at p99 (a GitHub App's delivery is answered once queued, its
+// record written behind: app/inbox.go); a burst of 1,000 at once (the second) at default
+// settings is answered 503 not once.
 const (
 	loadP99Goal    = 10 * time.Millisecond
 	loadBurst503At = 0
@@ -427,23 +475,17 @@ func reportLoadGoals(runs []*loadRun) {
 	if len(runs) < 2 {
 		return
 	}
-	var lat []time.Duration
-	for _, o := range runs[0].sent {
-		if o.status != 0 {
-			lat = append(lat, o.latency)
-		}
-	}
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	p99 := percentile(lat, .99)
+	p99 := percentile(latencies(runs[0].sent), .99)
+	floor := percentile(latencies(runs[0].floor), .99)
 	verdict := func(ok bool) string {
 		if ok {
 			return "met"
 		}
 		return "NOT met"
 	}
-	fmt.Printf("\ndeliveries (issue 14), the hook recording each delivery in the apiserver before answering:\n")
-	fmt.Printf("  hook answer p99 at %d/s: %.1fms; goal < %s: %.2f× the goal — %s\n", int(float64(loadDeliveries)/loadSpread.Seconds()),
-		float64(p99.Microseconds())/1000, loadP99Goal, float64(p99)/float64(loadP99Goal), verdict(p99 < loadP99Goal))
+	fmt.Printf("\ndeliveries (issue 14), a GitHub App's delivery answered once queued, recorded behind the answer:\n")
+	fmt.Printf("  hook answer p99 at %d/s: %.1fms (floor of this run, GET /healthz: %.1fms); goal < %s: %.2f× the goal — %s\n", int(float64(loadDeliveries)/loadSpread.Seconds()),
+		float64(p99.Microseconds())/1000, float64(floor.Microseconds())/1000, loadP99Goal, float64(p99)/float64(loadP99Goal), verdict(p99 < loadP99Goal))
 	b := runs[1]
 	fmt.Printf("  burst of %d at once, default settings: %d answered 503, %d lost; goal %d 503 (was 888 with the queue of 100) — %s\n",
 		loadDeliveries, b.refused, b.lost, loadBurst503At, verdict(b.refused == loadBurst503At && b.lost == 0))

@@ -76,6 +76,7 @@ func redeliverBench(c *testenv.Cluster, bot, work string) error {
 	var wg gosync.WaitGroup
 	var mu gosync.Mutex
 	failedFirst := 0
+	failedBy := map[string]int{} // why: the answer's status, or GitHub's word for none
 	for range redeliverSenders {
 		wg.Add(1)
 		go func() {
@@ -85,6 +86,7 @@ func redeliverBench(c *testenv.Cluster, bot, work string) error {
 				if err != nil || d.StatusCode < 200 || d.StatusCode > 299 {
 					mu.Lock()
 					failedFirst++
+					failedBy[d.Status]++
 					mu.Unlock()
 				}
 			}
@@ -120,6 +122,9 @@ func redeliverBench(c *testenv.Cluster, bot, work string) error {
 	fmt.Printf("\n%-44s %10s\n", "redelivery of a burst (loopback)", "")
 	fmt.Printf("%-44s %10d\n", "deliveries", redeliverBurst)
 	fmt.Printf("%-44s %10d\n", "failed at first (503, 5xx, no answer)", failedFirst)
+	for why, n := range failedBy {
+		fmt.Printf("  %-42s %10d\n", why, n)
+	}
 	fmt.Printf("%-44s %10d\n", "redeliveries the leader asked (GitHub's log)", redelivered)
 	fmt.Printf("%-44s %10d\n", "events whose last delivery failed", unanswered)
 	fmt.Printf("%-44s %10s\n", "burst sent in", sent.Round(time.Millisecond))
