@@ -71,15 +71,10 @@ func loadMain() int {
 // autoplanMain is `bench autoplan`: only the autoplan figure, on a cluster of its own.
 func autoplanMain() int { return alone("autoplan", autoplanBench) }
 
-// alone runs one part of the bench on a cluster of its own, with a freshly built rigel.
+// alone runs one part of the bench on a cluster of its own (onCluster), with a freshly built
+// rigel.
 func alone(part string, f func(c *testenv.Cluster, rigel, self, work string) error) int {
-	if err := func() error {
-		fmt.Println("starting the local kube-apiserver and etcd…")
-		c, err := testenv.StartCluster()
-		if err != nil {
-			return err
-		}
-		defer c.Stop()
+	return onCluster(part, func(c *testenv.Cluster) error {
 		work, err := os.MkdirTemp("", "rigel-bench-"+part+"-")
 		if err != nil {
 			return err
@@ -94,11 +89,7 @@ func alone(part string, f func(c *testenv.Cluster, rigel, self, work string) err
 			return err
 		}
 		return f(c, rigel, self, work)
-	}(); err != nil {
-		fmt.Fprintln(os.Stderr, "bench "+part+":", err)
-		return 1
-	}
-	return 0
+	})
 }
 
 // loadHarnessGC is the GC percent of the bench process (the senders, and the fake GitHub the
