@@ -43,12 +43,12 @@ type FixRequest struct {
 type FixOutcome struct {
 	NoFix     *fix.Diagnosis // Rigel found nothing it has a fix for
 	Unchanged bool           // the manifest already has the edits: no pull request
-	// InPull is the conversation's fix pull request when Unchanged came of amending it: its
-	// branch has the edits already (fix_amend.go).
-	InPull *PullHead
 	Pull      *Pull          // the pull request that holds the fix
 	Opened    bool           // Pull was opened now; else it was open already with the same change
 	Amended   bool           // Pull is the conversation's fix pull request, amended with one more commit (fix_amend.go)
+	// InPull is the conversation's fix pull request when Unchanged came of amending it: its
+	// branch has the edits already (fix_amend.go).
+	InPull *PullHead
 
 	Edits     []fix.Edit     // what the fix sets
 	Diagnosis *fix.Diagnosis // what Rigel saw, when it diagnosed
