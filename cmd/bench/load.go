@@ -55,12 +55,13 @@ type loadRun struct {
 	sent     []outcome
 	floor    []outcome // GET /healthz of the same listener, between the deliveries (spread phases only)
 	took     time.Duration
-	handled  int // replies on the fake GitHub
-	accepted int // 2xx
-	refused  int // 503
-	other    int // any other answer, or none
-	resent   int // 503s delivered again once the queue drained
-	lost     int // accepted (at first or when resent) but never answered
+	handled  int       // replies on the fake GitHub
+	accepted int       // 2xx
+	refused  int       // 503
+	other    int       // any other answer, or none
+	resent   int       // 503s delivered again once the queue drained
+	lost     int       // accepted (at first or when resent) but never answered
+	writes   apiWrites // the apiserver's write requests from the first send to the last reply
 }
 
 // loadMain is `bench load`: only the load test, on a cluster of its own.
@@ -152,6 +153,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 		ds := makeDeliveries(gh, phase.name)
 		before := replies()
 		r := &loadRun{name: phase.name}
+		writes := readAPIWrites(c)
 		r.sent, r.floor, r.took = send(client, base+app.HookPath, base+"/healthz", ds, phase.spread)
 		var again []delivery
 		for i, o := range r.sent {
@@ -182,6 +184,7 @@ func load(c *testenv.Cluster, bot, work string) error {
 			again = still
 		}
 		r.handled = replies() - before
+		r.writes = readAPIWrites(c).since(writes)
 		r.lost = r.accepted + r.resent - r.handled
 		runs = append(runs, r)
 		fmt.Printf("  %-26s sent in %s: %d accepted, %d answered 503 (all delivered again: %d accepted), %d other, %d handled, %d lost\n",
@@ -441,6 +444,9 @@ func reportLoad(runs []*loadRun, hwmKiB int64) {
 			fl := latencies(r.floor)
 			fmt.Printf("%-30s %8s %8s %8s %8s\n", "  floor: GET /healthz between", ms(percentile(fl, .50)), ms(percentile(fl, .90)), ms(percentile(fl, .99)), ms(percentile(fl, 1)))
 		}
+	}
+	for _, r := range runs {
+		fmt.Printf("apiserver writes per delivery, %s: %s\n", r.name, r.writes.perDelivery(r.accepted+r.resent))
 	}
 	if hwmKiB >= 0 {
 		fmt.Printf("peak RSS of the bot process (VmHWM, whole run): %.1f MiB\n", float64(hwmKiB)/1024)
