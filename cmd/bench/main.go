@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/rigel-gitops/rigel/internal/testenv"
@@ -80,32 +79,6 @@ func (r row) median() sample {
 		m.maxRSS = max(m.maxRSS, x.maxRSS)
 	}
 	return m
-}
-
-// measure runs a command and returns its wall time and peak memory; want lists exit codes
-// that are not failures (kubectl diff and rigel diff exit 1 when there are changes).
-func measure(want []int, name string, args ...string) (sample, error) {
-	cmd := exec.Command(name, args...)
-	out, err := os.CreateTemp("", "bench-out-")
-	if err != nil {
-		return sample{}, err
-	}
-	defer os.Remove(out.Name())
-	cmd.Stdout, cmd.Stderr = out, out
-	start := time.Now()
-	err = cmd.Run()
-	wall := time.Since(start)
-	code := cmd.ProcessState.ExitCode()
-	ok := err == nil
-	for _, w := range want {
-		ok = ok || code == w
-	}
-	if !ok {
-		b, _ := os.ReadFile(out.Name())
-		return sample{}, fmt.Errorf("%s %v: exit %d: %v\n%s", name, args, code, err, tail(b))
-	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return sample{wall: wall, maxRSS: ru.Maxrss}, nil
 }
 
 func tail(b []byte) []byte {
