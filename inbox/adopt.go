@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	gosync "sync"
 	"time"
 
 	"github.com/palantir/go-githubapp/githubapp"
@@ -38,10 +39,26 @@ type Adopter struct {
 	// on another replica) recovers the window again: the shared dedupe runs each event once.
 	// nil: nothing is recovered (logged).
 	Recover func(ctx context.Context, owner string, from, to time.Time, adopted map[string]bool) error
+
+	// The recoveries waiting: they run one at a time behind the adoption rounds
+	// (recoverBehind), so that redelivering a large window at GitHub's pace holds up neither
+	// the adoption of other replicas' records nor RIGEL_REDELIVER_RATE.
+	mu         gosync.Mutex
+	waiting    []recovery
+	working    bool
+	recovering gosync.WaitGroup
 }
 
-// Run looks for records to adopt every (jittered) period until ctx ends.
+// recovery is the window of a dead Lease this replica took over, to recover.
+type recovery struct {
+	held    *kube.Held
+	adopted map[string]bool // the deliveries taken from its records: not redelivered
+}
+
+// Run looks for records to adopt every (jittered) period until ctx ends, and then waits for
+// the recovery under way (it ends with ctx: its Lease is left to expire again).
 func (a *Adopter) Run(ctx context.Context, every time.Duration) {
+	defer a.recovering.Wait()
 	log := zerolog.Ctx(ctx)
 	for {
 		wait := every/2 + rand.N(every/2+1)
@@ -81,8 +98,8 @@ func (a *Adopter) Adopt(ctx context.Context) (int, error) {
 		if !complete {
 			continue
 		}
-		// all adopted: recover what it answered unrecorded, then give the dead Lease back,
-		// so nobody looks at it again
+		// all adopted: recover what it answered unrecorded (behind this round), then give the
+		// dead Lease back, so nobody looks at it again
 		var ann map[string]string
 		if _, ok := l.Annotations[ExpiredAtAnnotation]; !ok {
 			ann = map[string]string{ExpiredAtAnnotation: formatTime(l.Renewed.Add(l.Duration))}
@@ -91,17 +108,58 @@ func (a *Adopter) Adopt(ctx context.Context) (int, error) {
 		if err != nil {
 			continue // another replica took it over
 		}
-		if err := a.recover(ctx, held.Info(), adopted); err != nil {
-			errs = append(errs, err)
-			held.Abandon() // it expires again: recovered again later
+		if _, ok := l.Annotations[RecordedUntilAnnotation]; !ok {
+			_ = held.Release(ctx) // it answered once recorded: its records were all
 			continue
 		}
-		_ = held.Release(ctx)
+		a.recoverBehind(ctx, recovery{held: held, adopted: adopted})
 	}
 	if n > 0 && a.Observe != nil {
 		a.Observe(n)
 	}
 	return n, errors.Join(errs...)
+}
+
+// recoverBehind has r recovered after the recoveries waiting, on a goroutine of their own (one
+// at a time), while the adoption rounds go on; r's Lease stays held (renewed) meanwhile, so no
+// other replica recovers it too. Recovered, the Lease is given back; when recovery fails it is
+// left to expire again, and a later round (here or on another replica) recovers it again.
+func (a *Adopter) recoverBehind(ctx context.Context, r recovery) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.waiting = append(a.waiting, r)
+	if a.working {
+		return
+	}
+	a.working = true
+	a.recovering.Add(1)
+	go func() {
+		defer a.recovering.Done()
+		a.recoverWaiting(ctx)
+	}()
+}
+
+// recoverWaiting recovers the windows waiting, oldest first, until none waits.
+func (a *Adopter) recoverWaiting(ctx context.Context) {
+	for {
+		a.mu.Lock()
+		if len(a.waiting) == 0 {
+			a.working = false
+			a.mu.Unlock()
+			return
+		}
+		r := a.waiting[0]
+		a.waiting = a.waiting[1:]
+		a.mu.Unlock()
+		if err := a.recover(ctx, r.held.Info(), r.adopted); err != nil {
+			if ctx.Err() == nil {
+				zerolog.Ctx(ctx).Error().Err(err).Msg("failed to recover what a replica that went away answered; trying again once its lease expires again")
+			}
+			r.held.Abandon()
+			continue
+		}
+		_ = r.held.Release(ctx)
+	}
 }
 
 // recover asks Recover for the window of l, a dead Lease this replica took over, when its

@@ -240,3 +240,87 @@ func TestPackedDeliveriesRecordedWhole(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveryDoesNotHoldUpAdoption: two replicas that answered before recording die, each
+// with a record. While the recovery of the first window waits on GitHub (blocked here), the
+// records of both are adopted and run; the second window is recovered once the first is
+// done (one at a time: RIGEL_REDELIVER_RATE holds), and both dead Leases are given back.
+func TestRecoveryDoesNotHoldUpAdoption(t *testing.T) {
+	ctx, ns := newNamespace(t)
+	store := &kube.Inbox{Client: testClient.Typed, Namespace: ns}
+	var dead []*Journal
+	for _, id := range []string{"dead-a", "dead-b"} {
+		j, err := Open(ctx, store, &kube.Leases{Client: testClient.Typed, Namespace: ns, Identity: id, Duration: time.Second}, AckQueued)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := encode([]*waiter{{d: Delivery{EventType: "issue_comment", DeliveryID: "of-" + id, Payload: payload(1, 10)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Create(ctx, j.Owner(), data); err != nil {
+			t.Fatal(err)
+		}
+		j.crash()
+		dead = append(dead, j)
+	}
+	l := &ledger{ran: map[string]int{}, by: map[string]string{}}
+	taker := startInstance(t, ctx, ns, "taker", l, 1, 0)
+	taker.stop() // adopt by hand below
+	release := make(chan struct{})
+	var mu gosync.Mutex
+	var order []string
+	taker.adopter.Recover = func(ctx context.Context, owner string, _, _ time.Time, adopted map[string]bool) error {
+		mu.Lock()
+		order = append(order, owner)
+		first := len(order) == 1
+		mu.Unlock()
+		if len(adopted) != 1 {
+			t.Errorf("window of %s: %d deliveries adopted from its records, want 1", owner, len(adopted))
+		}
+		if first {
+			<-release // GitHub is slow: the first window takes a while
+		}
+		return nil
+	}
+	time.Sleep(2500 * time.Millisecond) // both dead Leases expire
+	adopted := make(chan int, 1)
+	go func() {
+		n, err := taker.adopter.Adopt(ctx)
+		if err != nil {
+			t.Error(err)
+		}
+		adopted <- n
+	}()
+	select {
+	case n := <-adopted:
+		if n != 2 {
+			t.Fatalf("adopted %d deliveries, want the 2 of the dead replicas", n)
+		}
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("the adoption round waited for the recovery of a window")
+	}
+	waitFor(t, func() bool {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.ran["of-dead-a"] == 1 && l.ran["of-dead-b"] == 1
+	})
+	mu.Lock()
+	if len(order) != 1 {
+		t.Errorf("%d windows recovered at once, want 1 at a time", len(order))
+	}
+	mu.Unlock()
+	close(release)
+	for _, j := range dead {
+		waitFor(t, func() bool {
+			_, err := testClient.Typed.CoordinationV1().Leases(ns).Get(ctx, j.Owner(), metav1.GetOptions{})
+			return err != nil
+		})
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(order) != 2 || order[0] == order[1] {
+		t.Fatalf("windows recovered: %v, want each dead replica's once", order)
+	}
+}
