@@ -13,6 +13,7 @@ import (
 
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
+	"github.com/rigel-gitops/rigel/kube"
 )
 
 // Redelivery of failed deliveries (issue 14): GitHub never delivers again by itself a delivery
@@ -22,7 +23,7 @@ import (
 // event whose newest delivery failed so and that was never delivered successfully since
 // (same GUID), within GitHub's 3-day window: oldest first, at most RIGEL_REDELIVER_RATE a
 // second, each failed delivery once, and an event at most redeliverTimes times. What it asked
-// is remembered in the apiserver (redeliver_store.go) before the round goes on, so a new
+// is remembered in the apiserver (kube.Redeliveries) before the round goes on, so a new
 // leader does not ask again; should a leader die between asking and remembering, the shared
 // dedupe (dedupe.go) still runs the event's command once. Each redelivery asked counts in
 // rigel_webhook_redelivered_total. The deliveries API needs a GitHub App: with a token no loop
@@ -56,7 +57,7 @@ type hookLog interface {
 // redeliverLoop is the leader's redelivery of failed deliveries.
 type redeliverLoop struct {
 	log   hookLog
-	store *redeliveryStore
+	store *kube.Redeliveries
 	every time.Duration
 	gap   time.Duration // between two redeliveries asked, now
 	base  time.Duration // the gap of RIGEL_REDELIVER_RATE
@@ -80,7 +81,7 @@ func newRedeliverLoop(s *config.Settings, kc kubernetes.Interface, clients *gith
 		return nil
 	}
 	return &redeliverLoop{
-		log: clients, store: &redeliveryStore{client: kc, namespace: s.Namespace},
+		log: clients, store: &kube.Redeliveries{Client: kc, Namespace: s.Namespace},
 		every: s.RedeliverEvery, gap: time.Second / time.Duration(s.RedeliveriesPerSecond()),
 		base:  time.Second / time.Duration(s.RedeliveriesPerSecond()),
 		count: count, now: time.Now,
@@ -118,7 +119,7 @@ func (l *redeliverLoop) run(ctx context.Context) {
 
 // round reads the delivery log and redelivers what failed; it returns how many it asked.
 func (l *redeliverLoop) round(ctx context.Context) (int, error) {
-	st, err := l.store.load(ctx)
+	st, err := l.store.Load(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -149,7 +150,7 @@ func (l *redeliverLoop) round(ctx context.Context) (int, error) {
 	// Remembered even when the leadership just ended: a new leader must not ask again.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), redeliverSaveTimeout)
 	defer cancel()
-	if serr := l.store.save(sctx, st); serr != nil && err == nil {
+	if serr := l.store.Save(sctx, st); serr != nil && err == nil {
 		err = serr
 	}
 	return n, err
@@ -158,7 +159,7 @@ func (l *redeliverLoop) round(ctx context.Context) (int, error) {
 // pace slows the round down when redeliveries failed again (the queues are still full): the
 // gap between two doubles, up to redeliverSlowest, for each round that must redeliver an event
 // again, and is back to RIGEL_REDELIVER_RATE's once none must.
-func (l *redeliverLoop) pace(todo []githubclient.HookDelivery, done map[string]redelivery) {
+func (l *redeliverLoop) pace(todo []githubclient.HookDelivery, done map[string]kube.Redelivery) {
 	for _, d := range todo {
 		if done[d.GUID].Times > 0 {
 			l.gap = min(2*l.gap, max(l.base, redeliverSlowest))
@@ -171,7 +172,7 @@ func (l *redeliverLoop) pace(todo []githubclient.HookDelivery, done map[string]r
 // redeliver asks GitHub to redeliver todo, in order, paced, remembering each in st and
 // saving st every redeliverSaveEvery. It stops at the first failure GitHub gives (a delivery
 // refused as too old is remembered as done and skipped).
-func (l *redeliverLoop) redeliver(ctx context.Context, todo []githubclient.HookDelivery, st *redeliveryState) (int, error) {
+func (l *redeliverLoop) redeliver(ctx context.Context, todo []githubclient.HookDelivery, st *kube.RedeliveryState) (int, error) {
 	log := zerolog.Ctx(ctx)
 	n := 0
 	next := time.Now() // when the next redelivery may be asked: one every gap, however long each takes
@@ -186,20 +187,20 @@ func (l *redeliverLoop) redeliver(ctx context.Context, todo []githubclient.HookD
 		var refused *githubclient.RedeliveryRefusedError
 		if errors.As(err, &refused) {
 			log.Warn().Err(err).Str("delivery", d.GUID).Msg("GitHub refused to redeliver a failed delivery; it is not asked again")
-			st.Events[d.GUID] = redelivery{ID: d.ID, Times: redeliverTimes, At: l.now()}
+			st.Events[d.GUID] = kube.Redelivery{ID: d.ID, Times: redeliverTimes, At: l.now()}
 			continue
 		}
 		if err != nil {
 			return n, err
 		}
 		prev := st.Events[d.GUID]
-		st.Events[d.GUID] = redelivery{ID: d.ID, Times: prev.Times + 1, At: l.now()}
+		st.Events[d.GUID] = kube.Redelivery{ID: d.ID, Times: prev.Times + 1, At: l.now()}
 		l.count.Inc()
 		n++
 		log.Info().Str("delivery", d.GUID).Int64("delivery_log_id", d.ID).Str("event", d.Event).Int("status", d.StatusCode).
 			Int("times", prev.Times+1).Msg("asked GitHub to redeliver a failed webhook delivery")
 		if n%redeliverSaveEvery == 0 {
-			if err := l.store.save(ctx, *st); err != nil {
+			if err := l.store.Save(ctx, *st); err != nil {
 				return n, err
 			}
 		}
@@ -212,7 +213,7 @@ func (l *redeliverLoop) redeliver(ctx context.Context, todo []githubclient.HookD
 // in deliveries, its newest delivery when that failed for a reason a redelivery can cure, was
 // not redelivered already and the event not redeliverTimes times — and the events delivered
 // successfully, which need no memory any more.
-func toRedeliver(deliveries []githubclient.HookDelivery, done map[string]redelivery) (todo []githubclient.HookDelivery, settled []string) {
+func toRedeliver(deliveries []githubclient.HookDelivery, done map[string]kube.Redelivery) (todo []githubclient.HookDelivery, settled []string) {
 	delivered := map[string]bool{}
 	for _, d := range deliveries {
 		if succeeded(d.StatusCode) {

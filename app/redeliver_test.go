@@ -17,6 +17,7 @@ import (
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/githubclient"
 	"github.com/rigel-gitops/rigel/internal/testenv"
+	"github.com/rigel-gitops/rigel/kube"
 )
 
 // TestToRedeliver: of each event (GUID) never delivered successfully, the newest delivery is
@@ -31,7 +32,7 @@ func TestToRedeliver(t *testing.T) {
 	cases := []struct {
 		name        string
 		log         []githubclient.HookDelivery // newest first
-		done        map[string]redelivery
+		done        map[string]kube.Redelivery
 		wantIDs     []int64
 		wantSettled []string
 	}{
@@ -44,17 +45,17 @@ func TestToRedeliver(t *testing.T) {
 		{name: "delivered, then a redelivery failed", log: []githubclient.HookDelivery{d(2, "a", 503), d(1, "a", 202)}},
 		{
 			name: "redelivered and delivered: settled", log: []githubclient.HookDelivery{d(2, "a", 202), d(1, "a", 503)},
-			done: map[string]redelivery{"a": {ID: 1, Times: 1}}, wantSettled: []string{"a"},
+			done: map[string]kube.Redelivery{"a": {ID: 1, Times: 1}}, wantSettled: []string{"a"},
 		},
 		{name: "only the newest failure of an event", log: []githubclient.HookDelivery{d(3, "a", 503), d(2, "a", 503), d(1, "a", 503)}, wantIDs: []int64{3}},
-		{name: "asked already, not yet redelivered", log: []githubclient.HookDelivery{d(1, "a", 503)}, done: map[string]redelivery{"a": {ID: 1, Times: 1}}},
-		{name: "the redelivery failed too", log: []githubclient.HookDelivery{d(2, "a", 503), d(1, "a", 503)}, done: map[string]redelivery{"a": {ID: 1, Times: 1}}, wantIDs: []int64{2}},
-		{name: "redelivered enough times", log: []githubclient.HookDelivery{d(2, "a", 503)}, done: map[string]redelivery{"a": {ID: 1, Times: redeliverTimes}}},
+		{name: "asked already, not yet redelivered", log: []githubclient.HookDelivery{d(1, "a", 503)}, done: map[string]kube.Redelivery{"a": {ID: 1, Times: 1}}},
+		{name: "the redelivery failed too", log: []githubclient.HookDelivery{d(2, "a", 503), d(1, "a", 503)}, done: map[string]kube.Redelivery{"a": {ID: 1, Times: 1}}, wantIDs: []int64{2}},
+		{name: "redelivered enough times", log: []githubclient.HookDelivery{d(2, "a", 503)}, done: map[string]kube.Redelivery{"a": {ID: 1, Times: redeliverTimes}}},
 		{name: "no GUID", log: []githubclient.HookDelivery{d(1, "", 503)}},
 		{
 			name: "oldest first, across events",
 			log:  []githubclient.HookDelivery{d(6, "c", 503), d(5, "b", 202), d(4, "a", 503), d(3, "b", 503), d(2, "c", 503), d(1, "a", 503)},
-			done: map[string]redelivery{"a": {ID: 1, Times: 1}}, wantIDs: []int64{4, 6},
+			done: map[string]kube.Redelivery{"a": {ID: 1, Times: 1}}, wantIDs: []int64{4, 6},
 		},
 	}
 	for _, tc := range cases {
@@ -184,7 +185,7 @@ func TestRedeliverRound(t *testing.T) {
 	if got := taken.Load(); got != failed {
 		t.Fatalf("the hook took %d deliveries, want %d: each event once", got, failed)
 	}
-	st, err := (&redeliveryStore{client: kc, namespace: "rigel"}).load(ctx)
+	st, err := (&kube.Redeliveries{Client: kc, Namespace: "rigel"}).Load(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

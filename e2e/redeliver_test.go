@@ -13,6 +13,7 @@ import (
 	"github.com/rigel-gitops/rigel/app"
 	"github.com/rigel-gitops/rigel/config"
 	"github.com/rigel-gitops/rigel/internal/testenv"
+	"github.com/rigel-gitops/rigel/kube"
 )
 
 // TestBurstRedelivered (issue 14): GitHub delivers a burst of comments to a Rigel whose queue
@@ -110,7 +111,7 @@ func TestBurstRedelivered(t *testing.T) {
 	if m == nil || int(m.GetCounter().GetValue()) != total {
 		t.Errorf("rigel_webhook_redelivered_total = %v, want %d (the redeliveries GitHub logged)", m.GetCounter().GetValue(), total)
 	}
-	if _, err := kc.Typed.CoreV1().ConfigMaps(b.namespace).Get(context.Background(), app.RedeliveriesConfigMap, metav1.GetOptions{}); err != nil {
+	if _, err := kc.Typed.CoreV1().ConfigMaps(b.namespace).Get(context.Background(), kube.RedeliveriesConfigMap, metav1.GetOptions{}); err != nil {
 		t.Errorf("the memory of redeliveries is not in the apiserver: %v", err)
 	}
 	if v := ghr.Violations(); len(v) > 0 {

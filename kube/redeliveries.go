@@ -1,4 +1,4 @@
-package app
+package kube
 
 import (
 	"bytes"
@@ -16,8 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 )
 
-// The memory of redelivery (redeliver.go): which failed deliveries the leader asked GitHub to
-// redeliver, kept in the apiserver so that a new leader does not ask again. One ConfigMap in
+// The memory of redelivery (app/redeliver.go): which failed deliveries the leader asked GitHub
+// to redeliver, kept in the apiserver so that a new leader does not ask again. One ConfigMap in
 // Rigel's namespace holds it, gzipped JSON in binaryData: the time up to which the log was
 // read, and per event (delivery GUID) still failing the last delivery redelivered and how
 // often. An event is forgotten once it was delivered successfully, or when GitHub's window
@@ -31,40 +31,41 @@ const (
 	redeliveriesMax = 20000
 )
 
-// redeliveryState is what the leader remembers.
-type redeliveryState struct {
+// RedeliveryState is what the leader remembers.
+type RedeliveryState struct {
 	// Read is the time of the newest delivery read at the end of the last complete round:
 	// the next round reads the log down to a little before it.
 	Read   time.Time             `json:"read"`
-	Events map[string]redelivery `json:"events"` // by GUID
+	Events map[string]Redelivery `json:"events"` // by GUID
 }
 
-// redelivery is the memory of one event: the delivery last redelivered, how many times the
+// Redelivery is the memory of one event: the delivery last redelivered, how many times the
 // event was, and when last.
-type redelivery struct {
+type Redelivery struct {
 	ID    int64     `json:"id"`
 	Times int       `json:"n"`
 	At    time.Time `json:"at"`
 }
 
-// redeliveryStore keeps a redeliveryState in ConfigMap RedeliveriesConfigMap.
-type redeliveryStore struct {
-	client    kubernetes.Interface
-	namespace string
-	exists    bool   // the ConfigMap was there when last read or written
-	version   string // its resourceVersion then
+// Redeliveries keeps a RedeliveryState in ConfigMap RedeliveriesConfigMap.
+type Redeliveries struct {
+	Client    kubernetes.Interface
+	Namespace string
+
+	exists  bool   // the ConfigMap was there when last read or written
+	version string // its resourceVersion then
 }
 
-// load reads the state; an absent ConfigMap is an empty state.
-func (s *redeliveryStore) load(ctx context.Context) (redeliveryState, error) {
-	st := redeliveryState{Events: map[string]redelivery{}}
-	cm, err := s.client.CoreV1().ConfigMaps(s.namespace).Get(ctx, RedeliveriesConfigMap, metav1.GetOptions{})
+// Load reads the state; an absent ConfigMap is an empty state.
+func (s *Redeliveries) Load(ctx context.Context) (RedeliveryState, error) {
+	st := RedeliveryState{Events: map[string]Redelivery{}}
+	cm, err := s.Client.CoreV1().ConfigMaps(s.Namespace).Get(ctx, RedeliveriesConfigMap, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		s.exists, s.version = false, ""
 		return st, nil
 	}
 	if err != nil {
-		return st, fmt.Errorf("failed to read the record of redeliveries, ConfigMap %s/%s: %w", s.namespace, RedeliveriesConfigMap, err)
+		return st, fmt.Errorf("failed to read the record of redeliveries, ConfigMap %s/%s: %w", s.Namespace, RedeliveriesConfigMap, err)
 	}
 	s.exists, s.version = true, cm.ResourceVersion
 	if raw := cm.BinaryData[redeliveriesKey]; len(raw) > 0 {
@@ -76,27 +77,27 @@ func (s *redeliveryStore) load(ctx context.Context) (redeliveryState, error) {
 			}
 		}
 		if err != nil {
-			return redeliveryState{Events: map[string]redelivery{}}, fmt.Errorf("failed to decode the record of redeliveries, ConfigMap %s/%s key %s (delete it to start afresh): %w", s.namespace, RedeliveriesConfigMap, redeliveriesKey, err)
+			return RedeliveryState{Events: map[string]Redelivery{}}, fmt.Errorf("failed to decode the record of redeliveries, ConfigMap %s/%s key %s (delete it to start afresh): %w", s.Namespace, RedeliveriesConfigMap, redeliveriesKey, err)
 		}
 	}
 	if st.Events == nil {
-		st.Events = map[string]redelivery{}
+		st.Events = map[string]Redelivery{}
 	}
 	return st, nil
 }
 
-// save writes st, bounded to redeliveriesMax events (the newest kept). When another leader
+// Save writes st, bounded to redeliveriesMax events (the newest kept). When another leader
 // wrote meanwhile, its events are merged in and the write is tried again.
-func (s *redeliveryStore) save(ctx context.Context, st redeliveryState) error {
+func (s *Redeliveries) Save(ctx context.Context, st RedeliveryState) error {
 	for attempt := 0; ; attempt++ {
 		err := s.write(ctx, bounded(st))
 		if err == nil || !apierrors.IsConflict(err) && !apierrors.IsAlreadyExists(err) || attempt == 3 {
 			if err != nil {
-				return fmt.Errorf("failed to write the record of redeliveries, ConfigMap %s/%s: %w", s.namespace, RedeliveriesConfigMap, err)
+				return fmt.Errorf("failed to write the record of redeliveries, ConfigMap %s/%s: %w", s.Namespace, RedeliveriesConfigMap, err)
 			}
 			return nil
 		}
-		theirs, lerr := s.load(ctx)
+		theirs, lerr := s.Load(ctx)
 		if lerr != nil {
 			return lerr
 		}
@@ -104,7 +105,7 @@ func (s *redeliveryStore) save(ctx context.Context, st redeliveryState) error {
 	}
 }
 
-func (s *redeliveryStore) write(ctx context.Context, st redeliveryState) error {
+func (s *Redeliveries) write(ctx context.Context, st RedeliveryState) error {
 	data, err := json.Marshal(st)
 	if err != nil {
 		return err
@@ -117,12 +118,12 @@ func (s *redeliveryStore) write(ctx context.Context, st redeliveryState) error {
 	}
 	cm := &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{
-			Name: RedeliveriesConfigMap, Namespace: s.namespace, ResourceVersion: s.version,
+			Name: RedeliveriesConfigMap, Namespace: s.Namespace, ResourceVersion: s.version,
 			Labels: map[string]string{"app.kubernetes.io/managed-by": "rigel"},
 		},
 		BinaryData: map[string][]byte{redeliveriesKey: buf.Bytes()},
 	}
-	cms := s.client.CoreV1().ConfigMaps(s.namespace)
+	cms := s.Client.CoreV1().ConfigMaps(s.Namespace)
 	if !s.exists {
 		cm, err = cms.Create(ctx, cm, metav1.CreateOptions{FieldManager: "rigel"})
 	} else {
@@ -136,7 +137,7 @@ func (s *redeliveryStore) write(ctx context.Context, st redeliveryState) error {
 }
 
 // bounded is st with at most redeliveriesMax events, the most recently redelivered kept.
-func bounded(st redeliveryState) redeliveryState {
+func bounded(st RedeliveryState) RedeliveryState {
 	if len(st.Events) <= redeliveriesMax {
 		return st
 	}
@@ -145,17 +146,17 @@ func bounded(st redeliveryState) redeliveryState {
 		guids = append(guids, g)
 	}
 	sort.Slice(guids, func(i, j int) bool { return st.Events[guids[i]].At.After(st.Events[guids[j]].At) })
-	kept := make(map[string]redelivery, redeliveriesMax)
+	kept := make(map[string]Redelivery, redeliveriesMax)
 	for _, g := range guids[:redeliveriesMax] {
 		kept[g] = st.Events[g]
 	}
-	return redeliveryState{Read: st.Read, Events: kept}
+	return RedeliveryState{Read: st.Read, Events: kept}
 }
 
 // merged is ours with what theirs knows and ours does not: events redelivered more often
 // there, and a later time read.
-func merged(ours, theirs redeliveryState) redeliveryState {
-	out := redeliveryState{Read: ours.Read, Events: make(map[string]redelivery, len(ours.Events))}
+func merged(ours, theirs RedeliveryState) RedeliveryState {
+	out := RedeliveryState{Read: ours.Read, Events: make(map[string]Redelivery, len(ours.Events))}
 	if theirs.Read.After(out.Read) {
 		out.Read = theirs.Read
 	}
