@@ -162,13 +162,10 @@ func (a *Adopter) recoverWaiting(ctx context.Context) {
 	}
 }
 
-// recover asks Recover for the window of l, a dead Lease this replica took over, when its
-// journal answered before recording (RecordedUntilAnnotation).
+// recover asks Recover for the window of l, a dead Lease this replica took over whose journal
+// answered before recording (Adopt sends only those: RecordedUntilAnnotation).
 func (a *Adopter) recover(ctx context.Context, l kube.LeaseInfo, adopted map[string]bool) error {
-	until, ok := l.Annotations[RecordedUntilAnnotation]
-	if !ok {
-		return nil // it answered once recorded: its records were all
-	}
+	until := l.Annotations[RecordedUntilAnnotation]
 	from, err := ParseTime(until)
 	if err != nil {
 		return fmt.Errorf("inbox lease %s: annotation %s %q: %w", l.Name, RecordedUntilAnnotation, until, err)

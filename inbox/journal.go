@@ -49,9 +49,10 @@ const (
 	writers = 3
 	// recordBehind is how long after its answer a delivery answered before recording
 	// (AckQueued) waits for its record: one that has run by then needs none, and those answered
-	// meanwhile share one record. At 100 deliveries a second of quick commands this is nearly
-	// no writes instead of two per delivery (a create and, once run, a delete), the apiserver
-	// load that made every answer of the machine slower. It widens the window a dead replica's
+	// meanwhile share one record. At 100 deliveries a second of quick commands (`go run
+	// ./cmd/bench load`) that is a record for about one delivery in four instead of one for
+	// each (a create and, once run, a delete): less apiserver load, which slowed every answer
+	// of the machine. It widens the window a dead replica's
 	// adopter recovers from GitHub's delivery log by as much; RecordedUntil accounts for it.
 	recordBehind = 200 * time.Millisecond
 )
